@@ -1,0 +1,50 @@
+# Two commands for a fresh Debian machine with Python 3.11:
+#   make run   — set up, load demo data (first time), serve at http://127.0.0.1:8000
+#   make test  — set up, run the whole suite on SQLite, then again on PostgreSQL if it answers
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export VINCULO_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test setup setup-test system-packages lint test-sqlite test-postgres bench clean messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+setup-test: $(BIN)/python system-packages
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# Chromium drives the browser tests; gettext compiles the translations.
+system-packages:
+	@command -v chromium >/dev/null && command -v msgfmt >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; }
+
+run: setup
+	$(BIN)/vinculo migrate --verbosity 0
+	@test -f $(VINCULO_DATA_DIR)/.demo-loaded || { \
+	  $(BIN)/vinculo demo --customers 2000 && touch $(VINCULO_DATA_DIR)/.demo-loaded; }
+	$(BIN)/vinculo serve --host 127.0.0.1 --port 8000
+
+lint:
+	$(BIN)/ruff check src tests bench
+
+test: setup-test lint test-sqlite test-postgres
+
+test-sqlite:
+	env -u DATABASE_URL $(BIN)/python -m pytest -q
+
+test-postgres:
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q; \
+	else echo "PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
+
+messages:
+	cd src/vinculo && ../../$(BIN)/vinculo makemessages -l es --no-obsolete && ../../$(BIN)/vinculo compilemessages
+
+clean:
+	rm -rf $(VENV) var

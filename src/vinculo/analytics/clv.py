@@ -1,0 +1,118 @@
+"""Customer lifetime value.
+
+Three views, from the most to the least data-hungry:
+
+* :func:`customer_lifetime_value` - the model-based net present value: for each future period
+  k = 1..K, expected purchases in that period (from BG/NBD, MBG/NBD or Pareto/NBD, conditional
+  on the customer's history) x expected spend per purchase (Gamma-Gamma) x margin rate,
+  discounted by (1 + d)^k.
+* :func:`simple_clv` - the textbook constant-margin, constant-retention formula
+  m (1 + d) / (1 + d - r) (margin received at the start of each period), or its K-period sum.
+* :func:`historical_clv` - what each customer has already contributed (sum of past margin),
+  optionally compounded to today's money.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from vinculo.analytics._mle import as_float_arrays, compress
+from vinculo.analytics.summary import to_days
+
+
+class TransactionModel(Protocol):
+    """Anything with the BG/NBD-style conditional expectation (BGNBD, MBGNBD, ParetoNBD)."""
+
+    def conditional_expected_purchases(
+        self, t: object, frequency: object, recency: object, T: object
+    ) -> np.ndarray: ...
+
+
+def expected_purchases_by_period(
+    model: TransactionModel,
+    frequency: object,
+    recency: object,
+    T: object,
+    *,
+    periods: int,
+    period_length: float = 1.0,
+) -> np.ndarray:
+    """Expected purchases in each of the next ``periods`` periods, shape (customers, periods).
+
+    ``period_length`` is in the model's time unit (e.g. 365.25 / 12 / 7 for months when the
+    model was fitted in weeks). Computed once per distinct (x, t_x, T) pattern.
+    """
+    x, tx, TT = (np.atleast_1d(a) for a in as_float_arrays(frequency, recency, T))
+    (ux, utx, uT), _, inverse = compress(None, x, tx, TT)
+    grid = period_length * np.arange(periods + 1, dtype=float)
+    cumulative = model.conditional_expected_purchases(
+        grid[None, :], ux[:, None], utx[:, None], uT[:, None]
+    )
+    # Expected cumulative purchases never decrease; clip rounding noise at zero.
+    return np.maximum(np.diff(cumulative, axis=1), 0.0)[inverse]
+
+
+def customer_lifetime_value(
+    model: TransactionModel,
+    frequency: object,
+    recency: object,
+    T: object,
+    expected_spend: object,
+    *,
+    margin: object = 1.0,
+    periods: int = 12,
+    period_length: float = 1.0,
+    discount_rate: float = 0.01,
+) -> np.ndarray:
+    """Net present value of expected margin over ``periods`` future periods.
+
+    CLV = sum_k E[purchases in period k] x expected_spend x margin / (1 + discount_rate)^k,
+    with ``discount_rate`` per period and ``margin`` a rate (scalar or per customer).
+    """
+    if discount_rate <= -1:
+        raise ValueError("discount_rate must be > -1")
+    per_period = expected_purchases_by_period(
+        model, frequency, recency, T, periods=periods, period_length=period_length
+    )
+    discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=float)
+    value = np.ravel(np.asarray(expected_spend, dtype=float) * np.asarray(margin, dtype=float))
+    return (per_period @ discount) * value
+
+
+def simple_clv(
+    margin: object, retention: object, discount_rate: object, periods: int | None = None
+) -> np.ndarray:
+    """Constant margin m per period, retention r, discount d (margin at the start of a period).
+
+    Infinite horizon: m (1 + d) / (1 + d - r); finite: m sum_{k<K} (r / (1 + d))^k.
+    """
+    m, r, d = as_float_arrays(margin, retention, discount_rate)
+    if periods is None:
+        return m * (1.0 + d) / (1.0 + d - r)
+    q = r / (1.0 + d)
+    k = np.arange(periods, dtype=float)
+    return m * np.sum(q[..., None] ** k, axis=-1)
+
+
+def historical_clv(
+    customer_ids: object,
+    margins: object,
+    *,
+    dates: object | None = None,
+    as_of: object | None = None,
+    annual_rate: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Past margin per customer, each amount compounded to ``as_of`` at ``annual_rate``.
+
+    Returns ``(customers, value)``. With the default rate of 0 this is the plain sum of margin.
+    """
+    ids = np.asarray(customer_ids)
+    amount = np.asarray(margins, dtype=float)
+    if annual_rate and dates is not None:
+        day = to_days(dates)
+        ref = int(np.datetime64(as_of, "D").astype(np.int64)) if as_of is not None else day.max()
+        amount = amount * (1.0 + annual_rate) ** ((ref - day) / 365.25)
+    customers, inverse = np.unique(ids, return_inverse=True)
+    return customers, np.bincount(inverse.ravel(), weights=amount, minlength=customers.size)

@@ -1,0 +1,18 @@
+"""The REST API: one router for every app, the OpenAPI schema and its docs (served locally)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from vinculo.core import api as core_api
+from vinculo.customers import api as customers_api
+
+router = DefaultRouter()
+core_api.register(router)
+customers_api.register(router)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,151 @@
+"""REST API for the audit log, API tokens, custom fields, tags and the organisation's users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from vinculo.core import services
+from vinculo.core.api_base import TenantScopedMixin
+from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+    object_id = serializers.UUIDField(source="object_uuid")
+
+    class Meta:
+        model = AuditEntry
+        fields = ("timestamp", "actor", "action", "object_type", "object_id", "object_repr",
+                  "changes", "request_id")
+
+
+class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The organisation's change log, read-only."""
+
+    queryset = AuditEntry.objects.none()
+    serializer_class = AuditEntrySerializer
+    permission_domain = "audit"
+    lookup_field = "pk"
+    filterset_fields = ["object_type", "action"]
+    ordering_fields = ["timestamp"]
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        queryset = AuditEntry.objects.all().order_by("-timestamp", "-id")
+        object_id = self.request.query_params.get("object_id")
+        if object_id:
+            queryset = queryset.filter(object_uuid=object_id)
+        return queryset
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    key = serializers.SerializerMethodField(help_text="Shown once, in the creation response.")
+
+    class Meta:
+        model = ApiToken
+        fields = ("id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "key")
+        read_only_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+
+    def get_key(self, obj: ApiToken) -> str | None:
+        return getattr(obj, "clear_key", None)
+
+
+class ApiTokenViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin,
+                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Your own API tokens: list them, create one (its key is shown once), revoke one."""
+
+    queryset = ApiToken.objects.none()
+    serializer_class = ApiTokenSerializer
+    lookup_field = "uuid"
+    permission_domain = None
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def perform_create(self, serializer: ApiTokenSerializer) -> None:
+        token, key = services.api_token_create(user=self.request.user,
+                                               name=serializer.validated_data.get("name", ""))
+        token.clear_key = key
+        serializer.instance = token
+
+    def destroy(self, request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        token = services.api_token_revoke(token=self.get_object())
+        return Response(self.get_serializer(token).data, status=status.HTTP_200_OK)
+
+
+class CustomFieldSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        model = CustomField
+        fields = ("id", "model", "key", "label", "type", "required", "choices", "order")
+
+    def create(self, validated_data: dict[str, Any]) -> CustomField:
+        validated_data.pop("order", None)
+        return services.custom_field_create(
+            organization=self.context["request"].user.organization, **validated_data)
+
+
+class CustomFieldViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                         viewsets.GenericViewSet):
+    """Fields an administrator adds to accounts, contacts or leads."""
+
+    queryset = CustomField.objects.none()
+    serializer_class = CustomFieldSerializer
+    lookup_field = "uuid"
+    action_permissions = {"list": "customers.view", "retrieve": "customers.view",
+                          "create": "core.manage_custom_fields",
+                          "destroy": "core.manage_custom_fields"}
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        return CustomField.objects.all()
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ("name", "color")
+
+
+class TagViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Tag.objects.none()
+    serializer_class = TagSerializer
+    permission_domain = "customers"
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        return Tag.objects.all()
+
+
+class UserSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    team = serializers.CharField(source="team.name", allow_null=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name", "role", "team", "is_active")
+
+
+class UserViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The organisation's users (to pick owners)."""
+
+    queryset = User.objects.none()
+    serializer_class = UserSerializer
+    lookup_field = "uuid"
+    permission_domain = "customers"
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        return User.objects.filter(organization_id=self.request.user.organization_id
+                                   ).select_related("team")
+
+
+def register(router: Any) -> None:
+    router.register("audit", AuditEntryViewSet, basename="audit")
+    router.register("tokens", ApiTokenViewSet, basename="token")
+    router.register("custom-fields", CustomFieldViewSet, basename="customfield")
+    router.register("tags", TagViewSet, basename="tag")
+    router.register("users", UserViewSet, basename="user")

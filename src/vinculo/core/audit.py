@@ -1,0 +1,132 @@
+"""The one mechanism that writes the audit log.
+
+Signal receivers on every audited ``TenantModel`` record create, update and delete with the
+changed fields before/after. Who did it and under which request comes from ``change_context``,
+set once by the request middleware, the API, or a command (``with acting_as(user):``); services
+never write audit rows themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from vinculo.core.models import AuditAction, AuditEntry, TenantModel
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    actor: Any | None
+    request_id: str
+
+
+_context: ContextVar[ChangeContext | None] = ContextVar("vinculo_change_context", default=None)
+
+
+@contextmanager
+def acting_as(actor: Any | None, request_id: str | None = None) -> Iterator[None]:
+    """Attribute every change made inside the block to ``actor``."""
+    token = _context.set(ChangeContext(actor=actor, request_id=request_id or str(uuid.uuid4())))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audited concrete fields of a row, as JSON-safe values (FKs as ids)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in instance.audit_exclude or field.name in ("id", "organization"):
+            continue
+        data[field.attname] = _json_value(field.value_from_object(instance))
+    return data
+
+
+def _is_audited(sender: type) -> bool:
+    return issubclass(sender, TenantModel) and getattr(sender, "audited", False)
+
+
+def _write(instance: TenantModel, action: str, changes: dict[str, Any]) -> None:
+    ctx = _context.get()
+    actor = ctx.actor if ctx else None
+    actor_id = getattr(actor, "pk", None)
+    AuditEntry.all_objects.create(
+        organization_id=instance.organization_id,
+        actor_id=actor_id,
+        actor_label=str(actor) if actor is not None else "system",
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=instance.pk,
+        object_uuid=getattr(instance, "uuid", None),
+        object_repr=str(instance)[:200],
+        changes=changes,
+        request_id=ctx.request_id if ctx else "",
+    )
+
+
+def _pre_save(sender: type, instance: TenantModel, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not _is_audited(sender):
+        return
+    instance._audit_before = None
+    if instance.pk is not None:
+        old = sender.all_objects.filter(pk=instance.pk).first()
+        instance._audit_before = snapshot(old) if old is not None else None
+
+
+def _post_save(sender: type, instance: TenantModel, created: bool, raw: bool = False,
+               **kwargs: Any) -> None:
+    if raw or not _is_audited(sender):
+        return
+    after = snapshot(instance)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
+        _write(instance, AuditAction.CREATE, changes)
+        return
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    if changes:
+        _write(instance, AuditAction.UPDATE, changes)
+
+
+def _post_delete(sender: type, instance: TenantModel, **kwargs: Any) -> None:
+    if not _is_audited(sender):
+        return
+    before = snapshot(instance)
+    _write(instance, AuditAction.DELETE, {k: [v, None] for k, v in before.items()})
+
+
+def _m2m_changed(sender: type, instance: Any, action: str, pk_set: set | None,
+                 model: type, **kwargs: Any) -> None:
+    if not isinstance(instance, TenantModel) or not _is_audited(type(instance)):
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    field_name = next(
+        (f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), None
+    )
+    if field_name is None:
+        return
+    names = sorted(str(obj) for obj in model.all_objects.filter(pk__in=pk_set or []))
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    _write(instance, AuditAction.UPDATE, {field_name: {verb: names}})
+
+
+def connect() -> None:
+    pre_save.connect(_pre_save, dispatch_uid="vinculo_audit_pre_save")
+    post_save.connect(_post_save, dispatch_uid="vinculo_audit_post_save")
+    post_delete.connect(_post_delete, dispatch_uid="vinculo_audit_post_delete")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="vinculo_audit_m2m")

@@ -1,0 +1,46 @@
+"""Filters shared by list pages and the API (one filterset serves both)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.filters import BaseFilterBackend
+
+from vinculo.core.models import CustomField, CustomFieldType
+
+CUSTOM_FIELD_PREFIX = "cf_"
+
+
+def filter_custom_fields(queryset: QuerySet, params: Any, model_key: str) -> QuerySet:
+    """Apply ``cf_<key>=value`` parameters as lookups into the JSON column."""
+    wanted = {k[len(CUSTOM_FIELD_PREFIX):]: v for k, v in params.items()
+              if k.startswith(CUSTOM_FIELD_PREFIX) and v not in ("", None)}
+    if not wanted:
+        return queryset
+    fields = {cf.key: cf for cf in CustomField.objects.filter(model=model_key, key__in=wanted)}
+    for key, raw in wanted.items():
+        field = fields.get(key)
+        if field is None:
+            return queryset.none()
+        lookup = f"custom_fields__{key}"
+        if field.type == CustomFieldType.NUMBER:
+            try:
+                queryset = queryset.filter(**{lookup: int(raw)})
+            except ValueError:
+                return queryset.none()
+        elif field.type == CustomFieldType.BOOLEAN:
+            queryset = queryset.filter(**{lookup: str(raw).lower() in {"1", "true", "yes"}})
+        elif field.type == CustomFieldType.MULTI_CHOICE:
+            queryset = queryset.filter(**{f"{lookup}__icontains": f'"{raw}"'})
+        else:
+            queryset = queryset.filter(**{lookup: raw})
+    return queryset
+
+
+class CustomFieldFilterBackend(BaseFilterBackend):
+    def filter_queryset(self, request, queryset, view):  # type: ignore[override]
+        model_key = getattr(view, "custom_field_model", None)
+        if model_key is None:
+            return queryset
+        return filter_custom_fields(queryset, request.query_params, model_key)

@@ -1,0 +1,109 @@
+"""Form helpers: custom fields as form fields, and service errors shown on the right field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.models import CustomField, CustomFieldType, SavedView
+
+CF_PREFIX = "cf_"
+
+
+def custom_form_field(definition: CustomField) -> forms.Field:
+    common = {"label": definition.label, "required": definition.required}
+    kind = definition.type
+    if kind == CustomFieldType.NUMBER:
+        return forms.IntegerField(**common)
+    if kind == CustomFieldType.DECIMAL:
+        return forms.DecimalField(**common)
+    if kind == CustomFieldType.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == CustomFieldType.BOOLEAN:
+        return forms.BooleanField(label=definition.label, required=False)
+    choices = [(c, c) for c in definition.choices]
+    if kind == CustomFieldType.CHOICE:
+        return forms.ChoiceField(choices=[("", "—"), *choices], **common)
+    if kind == CustomFieldType.MULTI_CHOICE:
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple,
+                                         **common)
+    return forms.CharField(max_length=1000, **common)
+
+
+class CustomFieldsFormMixin:
+    """Adds one form field per custom-field definition; ``custom_values()`` collects them."""
+
+    custom_field_model = ""
+
+    def add_custom_fields(self, initial: dict[str, Any]) -> None:
+        self.custom_definitions = list(CustomField.objects.filter(model=self.custom_field_model))
+        for definition in self.custom_definitions:
+            name = CF_PREFIX + definition.key
+            self.fields[name] = custom_form_field(definition)  # type: ignore[attr-defined]
+            if definition.key in initial:
+                self.initial[name] = initial[definition.key]  # type: ignore[attr-defined]
+
+    def custom_values(self) -> dict[str, Any]:
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        values = {}
+        for definition in self.custom_definitions:
+            value = data.get(CF_PREFIX + definition.key)
+            if definition.type == CustomFieldType.DATE and value:
+                value = value.isoformat()
+            elif definition.type == CustomFieldType.DECIMAL and value is not None:
+                value = str(value)
+            values[definition.key] = value
+        return values
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form field it names."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        name = field.replace("custom_fields.", CF_PREFIX)
+        for error in errors:
+            if name in form.fields:
+                form.add_error(name, error)
+            else:
+                form.add_error(None, f"{field}: {' '.join(error.messages)}")
+
+
+class TagsField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Tags"))
+        kwargs.setdefault("help_text", _("Separated by commas."))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class SavedViewForm(forms.ModelForm):
+    class Meta:
+        model = SavedView
+        fields = ["name", "list_name", "query"]
+        widgets = {"list_name": forms.HiddenInput, "query": forms.HiddenInput}
+
+
+class CustomFieldForm(forms.ModelForm):
+    choices_text = forms.CharField(label=_("Choices"), required=False,
+                                   help_text=_("For choice fields: one per line."),
+                                   widget=forms.Textarea(attrs={"rows": 3}))
+
+    class Meta:
+        model = CustomField
+        fields = ["model", "key", "label", "type", "required"]
+
+    def cleaned_data_for_service(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("model", "key", "label", "type", "required")}
+
+    def choices(self) -> list[str]:
+        text = self.cleaned_data.get("choices_text") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]

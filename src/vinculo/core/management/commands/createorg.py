@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from vinculo.core.services import organization_create
+
+
+class Command(BaseCommand):
+    help = "Create an organisation (a tenant)."
+
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument("name")
+        parser.add_argument("--country", default="ES", help="ISO 3166 code (phones, tax ids).")
+        parser.add_argument("--currency", default="EUR", help="Base currency (ISO 4217).")
+
+    def handle(self, *args, name: str, country: str, currency: str, **options) -> None:  # type: ignore[no-untyped-def]
+        try:
+            org = organization_create(name=name, country=country, base_currency=currency)
+        except ValidationError as exc:
+            raise CommandError("; ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+        self.stdout.write(f"Organisation created: {org.name} ({org.uuid})")

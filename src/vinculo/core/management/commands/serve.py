@@ -1,0 +1,38 @@
+"""``vinculo serve``: migrate if needed, collect static files, and serve with gunicorn."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Apply pending migrations and serve Vínculo (gunicorn; --dev for Django's server)."
+
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument("--host", default=os.environ.get("VINCULO_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int,
+                            default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+        parser.add_argument("--dev", action="store_true",
+                            help="Django's development server with auto-reload.")
+
+    def handle(self, *args, host: str, port: int, workers: int, dev: bool, **options) -> None:  # type: ignore[no-untyped-def]
+        call_command("migrate", interactive=False, verbosity=0)
+        if dev:
+            call_command("runserver", f"{host}:{port}")
+            return
+        if not settings.WHITENOISE_USE_FINDERS:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        from gunicorn.app.wsgiapp import WSGIApplication
+
+        self.stdout.write(f"Vínculo at http://{host}:{port}/")
+        argv = ["gunicorn", "vinculo.wsgi:application", "--bind", f"{host}:{port}",
+                "--workers", str(workers), "--access-logfile", "-"]
+        import sys
+
+        sys.argv = argv
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()

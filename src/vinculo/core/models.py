@@ -1,0 +1,283 @@
+"""Organisations, users, teams, API tokens, custom fields, tags, saved views and the audit log.
+
+``TenantModel`` is the base of every business row: it carries the organisation, a public UUID,
+timestamps, a version for optimistic locking, and the scoped manager that fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from vinculo.core.roles import OWNER_SCOPED_ROLES, Role
+
+
+class Organization(models.Model):
+    """A tenant: a company using Vínculo. Every business row belongs to exactly one."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    country = models.CharField(
+        _("country"), max_length=2, default="ES", help_text=_("ISO 3166 code; default region "
+                                                              "for phone numbers and tax ids.")
+    )
+    base_currency = models.CharField(_("base currency"), max_length=3, default="EUR")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = ScopedManager(organization="organization")
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="team_unique_name")
+        ]
+        verbose_name = _("team")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VinculoUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):  # type: ignore[override]
+        if not email:
+            raise ValueError("The e-mail is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in. Staff users belong to one organisation with one role there."""
+
+    username = None  # type: ignore[assignment]
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("e-mail"), unique=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READ_ONLY)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = VinculoUserManager()
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("user")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_owner_scoped(self) -> bool:
+        return self.role in OWNER_SCOPED_ROLES
+
+
+class TenantQuerySet(models.QuerySet):
+    def restrict(self, user: User, action: str = "view") -> TenantQuerySet:
+        """Record-level rule: owner-scoped roles see what they or their team own."""
+        owner_field = getattr(self.model, "owner_field", None)
+        if owner_field is None or not user.is_owner_scoped:
+            return self
+        rule = Q(**{owner_field: user})
+        if user.team_id is not None and getattr(self.model, "team_field", None):
+            rule |= Q(**{self.model.team_field: user.team_id})
+        return self.filter(rule)
+
+
+TenantManager = models.Manager.from_queryset(TenantQuerySet)
+
+
+class TenantModel(models.Model):
+    """Base of every business row: organisation, public id, timestamps, version."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ScopedManager(organization="organization", _manager_class=TenantManager)
+    all_objects = TenantManager()
+
+    audited = True
+    owner_field: str | None = None
+    team_field: str | None = None
+    audit_exclude: tuple[str, ...] = ("updated_at", "created_at", "version", "search_text")
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+
+class Tag(TenantModel):
+    name = models.CharField(_("name"), max_length=60)
+    color = models.CharField(_("colour"), max_length=7, default="#6c757d")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_name")
+        ]
+        verbose_name = _("tag")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Whole number")
+    DECIMAL = "decimal", _("Decimal")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes/no")
+    CHOICE = "choice", _("Choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+
+
+class CustomField(TenantModel):
+    """A field an administrator adds to accounts, contacts or leads; values live in JSON."""
+
+    model = models.CharField(
+        _("applies to"), max_length=30,
+        choices=[("account", _("Account")), ("contact", _("Contact")), ("lead", _("Lead"))],
+    )
+    key = models.SlugField(_("key"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=20, choices=CustomFieldType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["model", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "model", "key"],
+                                    name="customfield_unique_key")
+        ]
+        verbose_name = _("custom field")
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()}: {self.label}"
+
+
+class SavedView(TenantModel):
+    """A user's named list filter (the query string of a list page)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    list_name = models.CharField(max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(max_length=1000, blank=True)
+
+    audited = False
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only a hash is stored; the key is shown once, at creation."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or self.user})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def generate_key() -> str:
+        return secrets.token_urlsafe(32)
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+
+
+class AuditEntry(models.Model):
+    """One change to business data: who, when, what changed (before/after per field)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    object_uuid = models.UUIDField(null=True, blank=True)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=36, blank=True)
+
+    objects = ScopedManager(organization="organization")
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-timestamp"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

@@ -1,0 +1,53 @@
+"""Role checks for pages and the API, from the one table in ``roles.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from rest_framework import permissions
+
+from vinculo.core.roles import role_has
+
+METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add",
+                  "PUT": "change", "PATCH": "change", "DELETE": "delete"}
+
+
+def required_permission(view: Any, method: str) -> str | None:
+    action = getattr(view, "action", None)
+    explicit = getattr(view, "action_permissions", {}).get(action)
+    if explicit:
+        return explicit
+    domain = getattr(view, "permission_domain", None)
+    if domain is None:
+        return None
+    return f"{domain}.{METHOD_ACTIONS.get(method, 'change')}"
+
+
+class RolePermission(permissions.BasePermission):
+    """Staff user of an organisation whose role holds the permission the view asks for."""
+
+    def has_permission(self, request, view) -> bool:  # type: ignore[override]
+        user = request.user
+        if not user or not user.is_authenticated or user.organization_id is None:
+            return False
+        permission = required_permission(view, request.method)
+        return permission is None or role_has(user.role, permission)
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Page mixin: the user needs ``permission`` (or the method's default for the domain)."""
+
+    permission: str | None = None
+    permission_domain: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):  # type: ignore[override]
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.user.organization_id is None:
+            raise PermissionDenied
+        permission = self.permission or required_permission(self, request.method)
+        if permission is not None and not role_has(request.user.role, permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,47 @@
+"""Roles and what each may do: the one table every page, endpoint and service consults."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    SALES_REP = "sales_rep", _("Sales representative")
+    MARKETING = "marketing", _("Marketing")
+    SERVICE_AGENT = "service_agent", _("Service agent")
+    ANALYST = "analyst", _("Analyst")
+    READ_ONLY = "read_only", _("Read-only")
+
+
+ALL = frozenset(Role.values)
+WRITERS = frozenset(
+    {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.MARKETING, Role.SERVICE_AGENT}
+)
+
+# permission -> roles holding it. A permission names a domain and an action.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "customers.view": ALL,
+    "customers.add": WRITERS,
+    "customers.change": WRITERS,
+    "customers.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "customers.merge": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "customers.import": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING}),
+    "customers.export": frozenset(
+        {Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST}
+    ),
+    "leads.convert": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
+    "audit.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
+    "core.manage_custom_fields": frozenset({Role.ADMIN}),
+    "core.manage_users": frozenset({Role.ADMIN}),
+}
+
+# Roles whose record-level view is limited to what they or their team own.
+OWNER_SCOPED_ROLES = frozenset({Role.SALES_REP})
+
+
+def role_has(role: str | None, permission: str) -> bool:
+    """True when ``role`` holds ``permission``; unknown permissions are denied."""
+    return role is not None and role in PERMISSIONS.get(permission, frozenset())

@@ -1,0 +1,211 @@
+"""Core business rules: organisations, users, tokens, custom fields, versioned updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vinculo.core.models import (
+    ApiToken,
+    CustomField,
+    CustomFieldType,
+    Organization,
+    Team,
+    TenantModel,
+    User,
+)
+from vinculo.core.roles import Role
+
+
+class ConflictError(Exception):
+    """Someone else changed the record since the caller read it."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"The record was changed by someone else (now version {current_version}).")
+        self.current_version = current_version
+
+
+class PermissionDeniedError(Exception):
+    """The actor's role does not allow this action."""
+
+
+def organization_create(*, name: str, country: str = "ES", base_currency: str = "EUR"
+                        ) -> Organization:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("The organisation needs a name.")})
+    if Organization.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("An organisation with this name already exists.")})
+    return Organization.objects.create(name=name, country=country.upper(),
+                                       base_currency=base_currency.upper())
+
+
+def team_get_or_create(*, organization: Organization, name: str) -> Team:
+    team, _created = Team.all_objects.get_or_create(organization=organization, name=name)
+    return team
+
+
+@transaction.atomic
+def user_create(*, organization: Organization, email: str, password: str, role: str,
+                first_name: str = "", last_name: str = "", team: Team | None = None,
+                language: str = "") -> User:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role %(role)s; choose one of %(roles)s.")
+                               % {"role": role, "roles": ", ".join(Role.values)}})
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": _("A user with this e-mail already exists.")})
+    return User.objects.create_user(
+        email=email, password=password, organization=organization, role=role,
+        first_name=first_name, last_name=last_name, team=team, language=language,
+    )
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token and return it with its clear key, which is never stored."""
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH],
+                                    key_hash=ApiToken.hash_key(key))
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def custom_fields_clean(*, organization_id: int, model: str, values: dict[str, Any] | None,
+                        partial: bool = False) -> dict[str, Any]:
+    """Validate custom-field values against the organisation's definitions.
+
+    Returns the values converted to JSON-safe canonical forms; raises ``ValidationError`` keyed
+    ``custom_fields.<key>`` for each bad value, so forms, the API and imports name the field.
+    """
+    values = dict(values or {})
+    definitions = {cf.key: cf for cf in CustomField.all_objects.filter(
+        organization_id=organization_id, model=model)}
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for key in values:
+        if key not in definitions:
+            errors[f"custom_fields.{key}"] = _("Unknown custom field.")
+    for key, field in definitions.items():
+        raw = values.get(key)
+        if raw in (None, "", []):
+            if field.required and not partial:
+                errors[f"custom_fields.{key}"] = _("This field is required.")
+            elif key in values:
+                clean[key] = None
+            continue
+        try:
+            clean[key] = _convert(field, raw)
+        except ValueError as exc:
+            errors[f"custom_fields.{key}"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _convert(field: CustomField, raw: Any) -> Any:
+    kind = field.type
+    if kind == CustomFieldType.TEXT:
+        text = str(raw)
+        if len(text) > 1000:
+            raise ValueError(_("At most 1000 characters."))
+        return text
+    if kind == CustomFieldType.NUMBER:
+        if isinstance(raw, bool):
+            raise ValueError(_("Enter a whole number."))
+        try:
+            number = Decimal(str(raw).strip())
+        except InvalidOperation:
+            raise ValueError(_("Enter a whole number.")) from None
+        if number != number.to_integral_value():
+            raise ValueError(_("Enter a whole number."))
+        return int(number)
+    if kind == CustomFieldType.DECIMAL:
+        if isinstance(raw, bool):
+            raise ValueError(_("Enter a number."))
+        try:
+            number = Decimal(str(raw).strip().replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(_("Enter a number.")) from None
+        if not number.is_finite():
+            raise ValueError(_("Enter a number."))
+        return str(number)
+    if kind == CustomFieldType.DATE:
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+        try:
+            return dt.date.fromisoformat(str(raw).strip()).isoformat()
+        except ValueError:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+    if kind == CustomFieldType.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "sí", "si", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(_("Enter yes or no."))
+    if kind == CustomFieldType.CHOICE:
+        if str(raw) not in field.choices:
+            raise ValueError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(field.choices)})
+        return str(raw)
+    if kind == CustomFieldType.MULTI_CHOICE:
+        items = raw if isinstance(raw, list) else [s.strip() for s in str(raw).split("|")]
+        bad = [str(item) for item in items if str(item) not in field.choices]
+        if bad:
+            raise ValueError(_("Not allowed: %(bad)s; choose from %(choices)s.")
+                             % {"bad": ", ".join(bad), "choices": ", ".join(field.choices)})
+        return [str(item) for item in items]
+    raise ValueError(_("Unknown field type."))
+
+
+def custom_field_create(*, organization: Organization, model: str, key: str, label: str,
+                        type: str, required: bool = False, choices: list[str] | None = None
+                        ) -> CustomField:
+    if type not in CustomFieldType.values:
+        raise ValidationError({"type": _("Unknown field type.")})
+    if type in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE) and not choices:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    field = CustomField(organization=organization, model=model, key=key, label=label, type=type,
+                        required=required, choices=list(choices or []))
+    field.full_clean(validate_unique=False)
+    if CustomField.all_objects.filter(organization=organization, model=model, key=key).exists():
+        raise ValidationError({"key": _("A custom field with this key already exists.")})
+    field.save()
+    return field
+
+
+def versioned_save(instance: TenantModel, *, expected_version: int | None,
+                   fields: list[str]) -> TenantModel:
+    """Save ``fields`` only if the row is still at ``expected_version``; bump the version.
+
+    The version check and the write are one conditional UPDATE, so two concurrent editors can
+    never both succeed from the same version.
+    """
+    model = type(instance)
+    if expected_version is not None:
+        updated = model.all_objects.filter(pk=instance.pk, version=expected_version).update(
+            version=F("version") + 1
+        )
+        if not updated:
+            current = model.all_objects.filter(pk=instance.pk).values_list("version", flat=True)
+            raise ConflictError(current.first() or 0)
+        instance.version = expected_version + 1
+    else:
+        model.all_objects.filter(pk=instance.pk).update(version=F("version") + 1)
+        instance.version = model.all_objects.values_list("version", flat=True).get(pk=instance.pk)
+    instance.save(update_fields=[*fields, "updated_at"])
+    return instance

@@ -1,0 +1,112 @@
+"""Pages of the core: home, global search, audit log, API tokens, custom fields, saved views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+
+from vinculo.core import services
+from vinculo.core.forms import CustomFieldForm, SavedViewForm, apply_service_errors
+from vinculo.core.models import ApiToken, AuditEntry, CustomField, SavedView
+from vinculo.core.pagination import paginate
+from vinculo.core.permissions import RoleRequiredMixin
+
+
+class HomeView(RoleRequiredMixin, View):
+    permission = "customers.view"
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        from vinculo.customers.selectors import home_summary
+
+        return render(request, "core/home.html", home_summary(request.user))
+
+
+class SearchView(RoleRequiredMixin, View):
+    """The global search box: accounts, contacts and leads matching name, e-mail or phone."""
+
+    permission = "customers.view"
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        from vinculo.customers.selectors import global_search
+
+        query = request.GET.get("q", "").strip()
+        results = global_search(request.user, query) if query else {}
+        template = "core/search_results.html" if request.htmx else "core/search.html"
+        return render(request, template, {"query": query, "results": results})
+
+
+class AuditLogView(RoleRequiredMixin, View):
+    permission = "audit.view"
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        entries = AuditEntry.objects.select_related("actor").order_by("-timestamp", "-id")
+        if request.GET.get("object_type"):
+            entries = entries.filter(object_type=request.GET["object_type"])
+        page = paginate(entries, page=request.GET.get("page"), size=50)
+        return render(request, "core/audit_log.html", {"page": page})
+
+
+class TokenListView(LoginRequiredMixin, View):
+    def get(self, request, new_key: str | None = None):  # type: ignore[no-untyped-def]
+        tokens = ApiToken.objects.filter(user=request.user)
+        return render(request, "core/tokens.html", {"tokens": tokens, "new_key": new_key})
+
+    def post(self, request):  # type: ignore[no-untyped-def]
+        _token, key = services.api_token_create(user=request.user,
+                                                name=request.POST.get("name", "")[:100])
+        messages.success(request, _("Token created. Copy it now: it will not be shown again."))
+        return self.get(request, new_key=key)
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        token = ApiToken.objects.filter(user=request.user, uuid=uuid).first()
+        if token is None:
+            raise Http404
+        services.api_token_revoke(token=token)
+        messages.success(request, _("Token revoked."))
+        return HttpResponseRedirect(reverse("tokens"))
+
+
+class CustomFieldListView(RoleRequiredMixin, View):
+    permission = "core.manage_custom_fields"
+
+    def render_page(self, form: CustomFieldForm, status: int = 200):  # type: ignore[no-untyped-def]
+        return render(self.request, "core/custom_fields.html",
+                      {"fields": CustomField.objects.all(), "form": form}, status=status)
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        return self.render_page(CustomFieldForm())
+
+    def post(self, request):  # type: ignore[no-untyped-def]
+        form = CustomFieldForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(form, status=400)
+        try:
+            services.custom_field_create(organization=request.user.organization,
+                                         choices=form.choices(), **form.cleaned_data_for_service())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            return self.render_page(form, status=400)
+        messages.success(request, _("Custom field added."))
+        return HttpResponseRedirect(reverse("custom_fields"))
+
+
+class SavedViewCreateView(LoginRequiredMixin, View):
+    def post(self, request):  # type: ignore[no-untyped-def]
+        form = SavedViewForm(request.POST)
+        next_url = request.POST.get("next", "/")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+            next_url = "/"
+        if form.is_valid():
+            SavedView.objects.create(organization_id=request.user.organization_id,
+                                     user=request.user, **form.cleaned_data)
+            messages.success(request, _("View saved."))
+        return HttpResponseRedirect(next_url)

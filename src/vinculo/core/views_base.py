@@ -1,0 +1,86 @@
+"""Generic page views that every domain list and detail page is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from vinculo.core.models import SavedView
+from vinculo.core.pagination import paginate
+from vinculo.core.permissions import RoleRequiredMixin
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    sort: str | None = None  # the ordering field, when the column can be sorted
+
+
+class RecordListView(RoleRequiredMixin, TemplateView):
+    """Filter (one filterset for page and API), sort, paginate without counting, saved views."""
+
+    template_name = "includes/record_list.html"
+    model: Any = None
+    filterset_class: Any = None
+    columns: tuple[Column, ...] = ()
+    default_sort = ""
+    list_name = ""
+    title = ""
+    create_url = ""
+    row_template = ""
+    export_url = ""
+
+    def base_queryset(self) -> QuerySet:
+        return self.model.objects.all().restrict(self.request.user)
+
+    def sort_key(self) -> str:
+        requested = self.request.GET.get("sort", "")
+        allowed = {c.sort for c in self.columns if c.sort}
+        if requested.lstrip("-") in allowed:
+            return requested
+        return self.default_sort
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
+                                         request=self.request)
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else \
+            filterset.queryset
+        sort = self.sort_key()
+        queryset = queryset.order_by(sort, "-id" if sort.startswith("-") else "id")
+        page = paginate(queryset, page=self.request.GET.get("page"),
+                        size=self.request.GET.get("page_size"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update({
+            "title": self.title, "filterset": filterset, "page": page, "columns": self.columns,
+            "sort": sort, "query_string": params.urlencode(), "list_name": self.list_name,
+            "create_url": self.create_url, "row_template": self.row_template,
+            "export_url": self.export_url,
+            "saved_views": SavedView.objects.filter(user=self.request.user,
+                                                    list_name=self.list_name),
+        })
+        return context
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:
+            return ["includes/record_table.html"]
+        return [self.template_name]
+
+
+class RecordMixin(RoleRequiredMixin):
+    """Looks a record up by UUID among those the user may see: anything else is a 404."""
+
+    model: Any = None
+
+    def get_object(self) -> Any:
+        queryset = self.model.objects.all().restrict(self.request.user)
+        try:
+            return queryset.get(uuid=self.kwargs["uuid"])
+        except self.model.DoesNotExist:
+            raise Http404 from None

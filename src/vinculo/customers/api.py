@@ -1,0 +1,283 @@
+"""REST API for accounts, contacts and leads: validate, call a service or selector, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vinculo.core.api import AuditEntrySerializer
+from vinculo.core.api_base import TenantViewSet
+from vinculo.core.filters import CustomFieldFilterBackend
+from vinculo.core.models import Team, User
+from vinculo.customers import selectors, services
+from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
+from vinculo.customers.models import Account, AccountContact, Contact, Lead
+
+
+class ScopedRelatedField(serializers.SlugRelatedField):
+    """A reference to a row of the caller's organisation (others look nonexistent)."""
+
+    def __init__(self, model: type, slug_field: str = "uuid", **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        user = self.context["request"].user
+        if self.model is User:
+            return User.objects.filter(organization_id=user.organization_id)
+        return self.model.objects.all()
+
+
+class TagsField(serializers.ListField):
+    child = serializers.CharField(max_length=60)
+
+    def to_representation(self, value: Any) -> list[str]:
+        return sorted(tag.name for tag in value.all())
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The version you read. Required on update; a stale one is refused with 409.")
+    owner = ScopedRelatedField(User, required=False, allow_null=True)
+    team = ScopedRelatedField(Team, slug_field="name", required=False, allow_null=True)
+    tags = TagsField(required=False)
+    custom_fields = serializers.DictField(required=False)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+    create_service: Any = None
+    update_service: Any = None
+    instance_kwarg = ""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": ["Send the version you read; it guards against lost updates."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        validated_data.pop("version", None)
+        return type(self).create_service(actor=self.context["request"].user, data=validated_data)
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        version = validated_data.pop("version")
+        return type(self).update_service(actor=self.context["request"].user,
+                                         data=validated_data, expected_version=version,
+                                         **{self.instance_kwarg: instance})
+
+
+COMMON_READ_ONLY = ("id", "created_at", "updated_at")
+
+
+class AccountSerializer(CustomerSerializer):
+    create_service = staticmethod(services.account_create)
+    update_service = staticmethod(services.account_update)
+    instance_kwarg = "account"
+
+    class Meta:
+        model = Account
+        fields = ("id", "version", *services.ACCOUNT_FIELDS, "tags", "created_at", "updated_at")
+        read_only_fields = COMMON_READ_ONLY
+
+
+class AccountLinkSerializer(serializers.ModelSerializer):
+    account = ScopedRelatedField(Account)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+
+    class Meta:
+        model = AccountContact
+        fields = ("account", "account_name", "role", "is_primary")
+
+
+class ContactSerializer(CustomerSerializer):
+    mobile = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    accounts = AccountLinkSerializer(source="memberships", many=True, required=False)
+    full_name = serializers.CharField(read_only=True)
+
+    create_service = staticmethod(services.contact_create)
+    update_service = staticmethod(services.contact_update)
+    instance_kwarg = "contact"
+
+    class Meta:
+        model = Contact
+        fields = ("id", "version", "full_name", *services.CONTACT_FIELDS, "accounts", "tags",
+                  "created_at", "updated_at")
+        read_only_fields = COMMON_READ_ONLY
+
+    def _links(self, validated_data: dict[str, Any]) -> list[dict[str, Any]] | None:
+        return validated_data.pop("memberships", None)
+
+    def create(self, validated_data: dict[str, Any]) -> Contact:
+        links = self._links(validated_data) or []
+        contact = super().create(validated_data)
+        for link in links:
+            services.contact_link_account(actor=self.context["request"].user, contact=contact,
+                                          account=link["account"], role=link.get("role", ""),
+                                          is_primary=link.get("is_primary", False))
+        return contact
+
+    def update(self, instance: Contact, validated_data: dict[str, Any]) -> Contact:
+        links = self._links(validated_data)
+        contact = super().update(instance, validated_data)
+        for link in links or []:
+            services.contact_link_account(actor=self.context["request"].user, contact=contact,
+                                          account=link["account"], role=link.get("role", ""),
+                                          is_primary=link.get("is_primary", False))
+        return contact
+
+
+class LeadSerializer(CustomerSerializer):
+    full_name = serializers.CharField(read_only=True)
+    converted_account = serializers.UUIDField(source="converted_account.uuid", read_only=True,
+                                              allow_null=True)
+    converted_contact = serializers.UUIDField(source="converted_contact.uuid", read_only=True,
+                                              allow_null=True)
+
+    create_service = staticmethod(services.lead_create)
+    update_service = staticmethod(services.lead_update)
+    instance_kwarg = "lead"
+
+    class Meta:
+        model = Lead
+        fields = ("id", "version", "full_name", *services.LEAD_FIELDS, "tags",
+                  "converted_account", "converted_contact", "converted_at", "created_at",
+                  "updated_at")
+        read_only_fields = (*COMMON_READ_ONLY, "converted_at")
+
+
+class MergeSerializer(serializers.Serializer):
+    duplicate = serializers.UUIDField(help_text="The record folded into this one, then removed.")
+
+
+class DuplicateSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="record.uuid")
+    name = serializers.CharField(source="record.__str__")
+    reasons = serializers.ListField(child=serializers.CharField())
+    score = serializers.IntegerField()
+
+
+def _backends() -> list[Any]:
+    from django_filters.rest_framework import DjangoFilterBackend
+    from rest_framework.filters import OrderingFilter
+
+    return [DjangoFilterBackend, OrderingFilter, CustomFieldFilterBackend]
+
+
+class CustomerViewSet(TenantViewSet):
+    filter_backends = _backends()
+    action_permissions = {"history": "customers.view"}
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.record_delete(actor=self.request.user, instance=instance)
+
+    @extend_schema(responses=AuditEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Who changed what on this record, newest first."""
+        instance = self.get_object()
+        entries = selectors.record_history(instance)
+        return Response(AuditEntrySerializer(entries, many=True).data)
+
+
+class MergeableViewSet(CustomerViewSet):
+    action_permissions = {**CustomerViewSet.action_permissions, "merge": "customers.merge",
+                          "duplicates": "customers.view"}
+    merge_service: Any = None
+    duplicates_selector: Any = None
+
+    @extend_schema(responses=DuplicateSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def duplicates(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Records that are probably the same customer, with the reasons."""
+        candidates = type(self).duplicates_selector(self.get_object())
+        return Response(DuplicateSerializer(candidates, many=True).data)
+
+    @extend_schema(request=MergeSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Fold another record into this one: its relations move here, then it is removed."""
+        survivor = self.get_object()
+        payload = MergeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        duplicate = get_object_or_404(self.get_queryset(), uuid=payload.validated_data["duplicate"])
+        merged = type(self).merge_service(actor=request.user, survivor=survivor,
+                                          duplicate=duplicate)
+        return Response(self.get_serializer(merged).data)
+
+
+class AccountViewSet(MergeableViewSet):
+    """Customer companies, or people who buy as themselves."""
+
+    queryset = Account.objects.none()
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilterSet
+    ordering_fields = ["name", "created_at", "updated_at", "lifecycle_stage"]
+    merge_service = staticmethod(services.account_merge)
+    duplicates_selector = staticmethod(selectors.account_duplicates)
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        return self.restrict(Account.objects.select_related("owner", "team")
+                             .prefetch_related("tags").order_by("name", "id"))
+
+
+class ContactViewSet(MergeableViewSet):
+    """People: at accounts or on their own, with channels, consent and language."""
+
+    queryset = Contact.objects.none()
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilterSet
+    ordering_fields = ["full_name", "last_name", "created_at", "updated_at", "email"]
+    merge_service = staticmethod(services.contact_merge)
+    duplicates_selector = staticmethod(selectors.contact_duplicates)
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        memberships = AccountContact.objects.select_related("account")
+        return self.restrict(
+            Contact.objects.select_related("owner", "team")
+            .prefetch_related("tags", Prefetch("memberships", queryset=memberships))
+            .order_by("full_name", "id")
+        )
+
+
+class LeadViewSet(CustomerViewSet):
+    """Prospects as they came in; convert them into an account and a contact."""
+
+    queryset = Lead.objects.none()
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilterSet
+    ordering_fields = ["created_at", "score", "full_name", "status"]
+    action_permissions = {**CustomerViewSet.action_permissions, "convert": "leads.convert"}
+
+    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+        return self.restrict(
+            Lead.objects.select_related("owner", "team", "converted_account",
+                                        "converted_contact")
+            .prefetch_related("tags").order_by("-created_at", "-id")
+        )
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("LeadConversion", {
+            "account": serializers.UUIDField(), "contact": serializers.UUIDField()}),
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Make (or match) the account and contact for this lead, in one step."""
+        lead = self.get_object()
+        account, contact = services.lead_convert(actor=request.user, lead=lead)
+        return Response({"account": account.uuid, "contact": contact.uuid},
+                        status=status.HTTP_200_OK)
+
+
+def register(router: Any) -> None:
+    router.register("accounts", AccountViewSet, basename="account")
+    router.register("contacts", ContactViewSet, basename="contact")
+    router.register("leads", LeadViewSet, basename="lead")
+

@@ -1,0 +1,98 @@
+"""Forms for customer records: they collect input; the services decide and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes.forms import SafeModelChoiceField
+
+from vinculo.core.forms import CustomFieldsFormMixin, TagsField
+from vinculo.core.models import Team, User
+from vinculo.customers.models import Account, Contact, Lead
+
+
+def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    # Relations start empty: the choices are set per request, inside the organisation's scope.
+    if isinstance(field, models.ForeignKey):
+        return field.formfield(form_class=SafeModelChoiceField, **kwargs)
+    return field.formfield(**kwargs)
+
+
+class RecordForm(CustomFieldsFormMixin, forms.ModelForm):
+    """A model form that does not save: ``data_for_service()`` is what the service receives."""
+
+    class Meta:
+        formfield_callback = _formfield
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    tags = TagsField()
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        self.fields["owner"].queryset = User.objects.filter(
+            organization_id=user.organization_id, is_active=True)
+        self.fields["team"].queryset = Team.objects.all()
+        if instance.pk:
+            self.initial["version"] = instance.version
+            self.initial["tags"] = ", ".join(instance.tags.values_list("name", flat=True))
+        self.add_custom_fields(instance.custom_fields if instance.pk else {})
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("class", "form-control")
+
+    def _post_clean(self) -> None:
+        # Model validation is the service's job, with the normalised values.
+        pass
+
+    def data_for_service(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self._meta.fields
+                if name in self.cleaned_data}
+        data["tags"] = self.cleaned_data.get("tags", [])
+        data["custom_fields"] = self.custom_values()
+        return data
+
+
+class AccountForm(RecordForm):
+    custom_field_model = "account"
+
+    class Meta(RecordForm.Meta):
+        model = Account
+        fields = ["name", "is_person", "tax_id", "industry", "size", "website", "email", "phone",
+                  "billing_street", "billing_city", "billing_postal_code", "billing_region",
+                  "billing_country", "shipping_street", "shipping_city", "shipping_postal_code",
+                  "shipping_region", "shipping_country", "lifecycle_stage", "source", "owner",
+                  "team"]
+
+
+class ContactForm(RecordForm):
+    mobile = forms.CharField(label=_("Mobile"), max_length=40, required=False)
+    custom_field_model = "contact"
+
+    class Meta(RecordForm.Meta):
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "mobile", "title",
+                  "preferred_language", "preferred_channel", "lifecycle_stage", "source",
+                  "owner", "team"]
+
+
+class LeadForm(RecordForm):
+    custom_field_model = "lead"
+
+    class Meta(RecordForm.Meta):
+        model = Lead
+        fields = ["first_name", "last_name", "email", "phone", "title", "company_name", "tax_id",
+                  "website", "source", "status", "score", "notes", "owner", "team"]
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.UUIDField(label=_("Record to merge into this one"))

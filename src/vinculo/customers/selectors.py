@@ -1,0 +1,189 @@
+"""Reads of customer records: search, duplicate candidates, matching, the 360° view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from rapidfuzz import fuzz
+
+from vinculo.core.models import AuditEntry, User
+from vinculo.customers import normalize
+from vinculo.customers.models import Account, Contact, Lead
+
+NAME_SIMILARITY_THRESHOLD = 88
+
+
+def search(queryset: QuerySet, query: str) -> QuerySet:
+    """Filter by the search box: name, e-mail or phone, accents and case ignored."""
+    term = normalize.search_term(query or "")
+    if not term:
+        return queryset
+    return queryset.filter(search_text__contains=term)
+
+
+def account_match(*, organization_id: int, name: str = "", tax_id: str = "", email: str = ""
+                  ) -> Account | None:
+    """The existing account a new one would duplicate: same tax id, e-mail, or a close name."""
+    accounts = Account.objects.filter(organization_id=organization_id)
+    if tax_id:
+        compact = "".join(ch for ch in tax_id.upper() if ch.isalnum())
+        found = accounts.filter(tax_id__in={tax_id, compact}).first()
+        if found:
+            return found
+    if email:
+        found = accounts.filter(email=email.strip().lower()).first()
+        if found:
+            return found
+    folded = normalize.fold(name)
+    if len(folded) >= 3:
+        best = None
+        for candidate in accounts.filter(search_text__startswith=folded[:4])[:200]:
+            score = fuzz.token_sort_ratio(folded, normalize.fold(candidate.name))
+            if score >= NAME_SIMILARITY_THRESHOLD and (best is None or score > best[0]):
+                best = (score, candidate)
+        if best:
+            return best[1]
+    return None
+
+
+def contact_match(*, organization_id: int, email: str = "", phone: str = "") -> Contact | None:
+    contacts = Contact.objects.filter(organization_id=organization_id)
+    if email:
+        email = email.strip().lower()
+        found = contacts.filter(email=email).first()
+        if found:
+            return found
+    if phone:
+        found = contacts.filter(Q(phone=phone) | Q(mobile=phone)).first()
+        if found:
+            return found
+    return None
+
+
+@dataclass
+class DuplicateCandidate:
+    record: Any
+    reasons: list[str]
+    score: int
+
+
+def contact_duplicates(contact: Contact, *, limit: int = 20) -> list[DuplicateCandidate]:
+    """Other contacts that are probably the same person, with why."""
+    others = Contact.objects.exclude(pk=contact.pk)
+    found: dict[int, DuplicateCandidate] = {}
+
+    def add(record: Contact, reason: str, score: int) -> None:
+        entry = found.setdefault(record.pk, DuplicateCandidate(record, [], 0))
+        entry.reasons.append(reason)
+        entry.score = max(entry.score, score)
+
+    emails = [e for e in [contact.email, *contact.other_emails] if e]
+    if emails:
+        for record in others.filter(email__in=emails)[:limit]:
+            add(record, "email", 100)
+    phones = [p for p in (contact.phone, contact.mobile) if p]
+    if phones:
+        for record in others.filter(Q(phone__in=phones) | Q(mobile__in=phones))[:limit]:
+            add(record, "phone", 95)
+    folded = normalize.fold(contact.full_name)
+    if len(folded) >= 4:
+        for record in others.filter(search_text__startswith=folded[:4])[:500]:
+            score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.full_name)))
+            if score >= NAME_SIMILARITY_THRESHOLD:
+                add(record, "name", score)
+    return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
+
+
+def account_duplicates(account: Account, *, limit: int = 20) -> list[DuplicateCandidate]:
+    others = Account.objects.exclude(pk=account.pk)
+    found: dict[int, DuplicateCandidate] = {}
+
+    def add(record: Account, reason: str, score: int) -> None:
+        entry = found.setdefault(record.pk, DuplicateCandidate(record, [], 0))
+        entry.reasons.append(reason)
+        entry.score = max(entry.score, score)
+
+    if account.tax_id:
+        for record in others.filter(tax_id=account.tax_id)[:limit]:
+            add(record, "tax_id", 100)
+    if account.email:
+        for record in others.filter(email=account.email)[:limit]:
+            add(record, "email", 98)
+    if account.phone:
+        for record in others.filter(phone=account.phone)[:limit]:
+            add(record, "phone", 95)
+    folded = normalize.fold(account.name)
+    if len(folded) >= 4:
+        for record in others.filter(search_text__startswith=folded[:4])[:500]:
+            score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.name)))
+            if score >= NAME_SIMILARITY_THRESHOLD:
+                add(record, "name", score)
+    return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
+
+
+def duplicate_groups(queryset: QuerySet, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Sets of records sharing a normalised e-mail, phone or tax id, found with GROUP BY."""
+    model = queryset.model
+    keys = {"email": "email", "phone": "phone"}
+    if model is Account:
+        keys["tax_id"] = "tax_id"
+    groups = []
+    for reason, column in keys.items():
+        rows = (queryset.exclude(**{column: ""}).values(column)
+                .annotate(n=Count("id")).filter(n__gt=1).order_by("-n", column)[:limit])
+        for row in rows:
+            records = list(queryset.filter(**{column: row[column]}).order_by("created_at", "id")[:10])
+            groups.append({"reason": reason, "value": row[column], "records": records})
+    return groups[:limit]
+
+
+def record_history(instance: Any, *, limit: int = 100) -> QuerySet:
+    return AuditEntry.objects.filter(object_type=instance._meta.label_lower,
+                                     object_id=instance.pk).select_related("actor")[:limit]
+
+
+def visible(model: type, user: User) -> QuerySet:
+    """What ``user`` may see of ``model``: their organisation (by scope), their role's rows."""
+    return model.objects.all().restrict(user)
+
+
+def account_360(account: Account) -> dict[str, Any]:
+    contacts = (account.memberships.select_related("contact").order_by("-is_primary",
+                                                                        "contact__full_name"))
+    return {
+        "memberships": list(contacts[:50]),
+        "leads": list(Lead.objects.filter(converted_account=account)[:20]),
+        "history": list(record_history(account, limit=30)),
+        "duplicates": account_duplicates(account, limit=5),
+    }
+
+
+def contact_360(contact: Contact) -> dict[str, Any]:
+    return {
+        "memberships": list(contact.memberships.select_related("account")[:50]),
+        "consents": list(contact.consents.all()),
+        "leads": list(Lead.objects.filter(converted_contact=contact)[:20]),
+        "history": list(record_history(contact, limit=30)),
+        "duplicates": contact_duplicates(contact, limit=5),
+    }
+
+
+def global_search(user: User, query: str, *, limit: int = 10) -> dict[str, list[Any]]:
+    return {
+        "accounts": list(search(visible(Account, user), query).order_by("name", "id")[:limit]),
+        "contacts": list(search(visible(Contact, user), query).order_by("full_name", "id")[:limit]),
+        "leads": list(search(visible(Lead, user), query).order_by("-created_at", "-id")[:limit]),
+    }
+
+
+def home_summary(user: User) -> dict[str, Any]:
+    """Recent records the user may see (no counts: they cost a scan on large tables)."""
+    return {
+        "recent_accounts": list(visible(Account, user).order_by("-created_at", "-id")[:5]),
+        "recent_contacts": list(visible(Contact, user).order_by("-created_at", "-id")[:5]),
+        "recent_leads": list(visible(Lead, user).order_by("-created_at", "-id")[:5]),
+        "my_leads": list(visible(Lead, user).filter(owner=user, status__in=["new", "contacted"])
+                         .order_by("-created_at", "-id")[:5]),
+    }

@@ -1,0 +1,320 @@
+"""Pages for accounts, contacts and leads. Thin: forms collect, services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from vinculo.core.forms import apply_service_errors
+from vinculo.core.services import ConflictError, PermissionDeniedError
+from vinculo.core.views_base import Column, RecordListView, RecordMixin
+from vinculo.customers import forms, selectors, services
+from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
+from vinculo.customers.models import Account, Contact, Lead
+
+# ---- lists -----------------------------------------------------------------------------------
+
+
+class AccountListView(RecordListView):
+    model = Account
+    permission_domain = "customers"
+    filterset_class = AccountFilterSet
+    list_name = "accounts"
+    title = gettext_lazy("Accounts")
+    create_url = reverse_lazy("customers:account_create")
+    row_template = "customers/rows/account.html"
+    default_sort = "name"
+    columns = (
+        Column("name", gettext_lazy("Name"), "name"),
+        Column("lifecycle_stage", gettext_lazy("Stage"), "lifecycle_stage"),
+        Column("industry", gettext_lazy("Industry")),
+        Column("email", gettext_lazy("E-mail")),
+        Column("owner", gettext_lazy("Owner")),
+        Column("created_at", gettext_lazy("Created"), "created_at"),
+    )
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return super().base_queryset().select_related("owner")
+
+
+class ContactListView(RecordListView):
+    model = Contact
+    permission_domain = "customers"
+    filterset_class = ContactFilterSet
+    list_name = "contacts"
+    title = gettext_lazy("Contacts")
+    create_url = reverse_lazy("customers:contact_create")
+    row_template = "customers/rows/contact.html"
+    default_sort = "full_name"
+    columns = (
+        Column("full_name", gettext_lazy("Name"), "full_name"),
+        Column("email", gettext_lazy("E-mail"), "email"),
+        Column("phone", gettext_lazy("Phone")),
+        Column("title", gettext_lazy("Job title")),
+        Column("owner", gettext_lazy("Owner")),
+        Column("created_at", gettext_lazy("Created"), "created_at"),
+    )
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return super().base_queryset().select_related("owner")
+
+
+class LeadListView(RecordListView):
+    model = Lead
+    permission_domain = "customers"
+    filterset_class = LeadFilterSet
+    list_name = "leads"
+    title = gettext_lazy("Leads")
+    create_url = reverse_lazy("customers:lead_create")
+    row_template = "customers/rows/lead.html"
+    default_sort = "-created_at"
+    columns = (
+        Column("full_name", gettext_lazy("Name"), "full_name"),
+        Column("company_name", gettext_lazy("Company")),
+        Column("status", gettext_lazy("Status"), "status"),
+        Column("score", gettext_lazy("Score"), "score"),
+        Column("owner", gettext_lazy("Owner")),
+        Column("created_at", gettext_lazy("Created"), "created_at"),
+    )
+
+    def base_queryset(self):  # type: ignore[no-untyped-def]
+        return super().base_queryset().select_related("owner")
+
+
+# ---- detail (the 360° page) ------------------------------------------------------------------
+
+
+class AccountDetailView(RecordMixin, View):
+    model = Account
+    permission_domain = "customers"
+
+    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+        account = self.get_object()
+        return render(request, "customers/account_detail.html",
+                      {"record": account, **selectors.account_360(account)})
+
+
+class ContactDetailView(RecordMixin, View):
+    model = Contact
+    permission_domain = "customers"
+
+    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+        contact = self.get_object()
+        return render(request, "customers/contact_detail.html",
+                      {"record": contact, **selectors.contact_360(contact)})
+
+
+class LeadDetailView(RecordMixin, View):
+    model = Lead
+    permission_domain = "customers"
+
+    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+        lead = self.get_object()
+        return render(request, "customers/lead_detail.html", {
+            "record": lead, "history": selectors.record_history(lead, limit=30)})
+
+
+# ---- create / edit / delete ------------------------------------------------------------------
+
+
+class RecordEditView(RecordMixin, View):
+    """Create (no uuid) or edit a record through its service; conflicts come back as errors."""
+
+    form_class: Any = None
+    create_service: Any = None
+    update_service: Any = None
+    instance_kwarg = ""
+    permission = "customers.change"
+    template_name = "customers/record_form.html"
+    title = ""
+
+    def instance(self) -> Any:
+        return self.get_object() if "uuid" in self.kwargs else self.model(
+            organization_id=self.request.user.organization_id)
+
+    def render_form(self, form: Any, status: int = 200) -> HttpResponse:
+        return render(self.request, self.template_name,
+                      {"form": form, "record": form.instance, "title": self.title},
+                      status=status)
+
+    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        return self.render_form(self.form_class(instance=self.instance(), user=request.user))
+
+    def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        instance = self.instance()
+        form = self.form_class(request.POST, instance=instance, user=request.user)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        data = form.data_for_service()
+        try:
+            if instance.pk:
+                record = type(self).update_service(
+                    actor=request.user, data=data,
+                    expected_version=form.cleaned_data.get("version"),
+                    **{self.instance_kwarg: instance})
+            else:
+                record = type(self).create_service(actor=request.user, data=data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            return self.render_form(form, status=400)
+        except ConflictError:
+            form.add_error(None, _("Someone else changed this record while you were editing. "
+                                   "Reload the page to see their change, then edit again."))
+            return self.render_form(form, status=409)
+        except PermissionDeniedError as exc:
+            form.add_error(None, str(exc))
+            return self.render_form(form, status=403)
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse(self.detail_url, kwargs={"uuid": record.uuid}))
+
+
+class AccountCreateView(RecordEditView):
+    model = Account
+    form_class = forms.AccountForm
+    create_service = staticmethod(services.account_create)
+    permission = "customers.add"
+    detail_url = "customers:account_detail"
+    title = gettext_lazy("New account")
+
+
+class AccountUpdateView(AccountCreateView):
+    update_service = staticmethod(services.account_update)
+    instance_kwarg = "account"
+    permission = "customers.change"
+    title = gettext_lazy("Edit account")
+
+
+class ContactCreateView(RecordEditView):
+    model = Contact
+    form_class = forms.ContactForm
+    create_service = staticmethod(services.contact_create)
+    permission = "customers.add"
+    detail_url = "customers:contact_detail"
+    title = gettext_lazy("New contact")
+
+
+class ContactUpdateView(ContactCreateView):
+    update_service = staticmethod(services.contact_update)
+    instance_kwarg = "contact"
+    permission = "customers.change"
+    title = gettext_lazy("Edit contact")
+
+
+class LeadCreateView(RecordEditView):
+    model = Lead
+    form_class = forms.LeadForm
+    create_service = staticmethod(services.lead_create)
+    permission = "customers.add"
+    detail_url = "customers:lead_detail"
+    title = gettext_lazy("New lead")
+
+
+class LeadUpdateView(LeadCreateView):
+    update_service = staticmethod(services.lead_update)
+    instance_kwarg = "lead"
+    permission = "customers.change"
+    title = gettext_lazy("Edit lead")
+
+
+class RecordDeleteView(RecordMixin, View):
+    permission = "customers.delete"
+    list_url = ""
+
+    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+        return render(request, "customers/confirm_delete.html", {"record": self.get_object()})
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        record = self.get_object()
+        services.record_delete(actor=request.user, instance=record)
+        messages.success(request, _("Deleted: %(name)s") % {"name": record})
+        return HttpResponseRedirect(reverse(self.list_url))
+
+
+class AccountDeleteView(RecordDeleteView):
+    model = Account
+    list_url = "customers:account_list"
+
+
+class ContactDeleteView(RecordDeleteView):
+    model = Contact
+    list_url = "customers:contact_list"
+
+
+class LeadDeleteView(RecordDeleteView):
+    model = Lead
+    list_url = "customers:lead_list"
+
+
+class LeadConvertView(RecordMixin, View):
+    model = Lead
+    permission = "leads.convert"
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        lead = self.get_object()
+        try:
+            account, contact = services.lead_convert(actor=request.user, lead=lead)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(reverse("customers:lead_detail", kwargs={"uuid": uuid}))
+        messages.success(request, _("Lead converted into %(account)s / %(contact)s.")
+                         % {"account": account, "contact": contact})
+        return HttpResponseRedirect(reverse("customers:contact_detail",
+                                            kwargs={"uuid": contact.uuid}))
+
+
+# ---- duplicates and merge --------------------------------------------------------------------
+
+
+class RecordMergeView(RecordMixin, View):
+    permission = "customers.merge"
+    merge_service: Any = None
+    detail_url = ""
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        survivor = self.get_object()
+        form = forms.MergeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose the record to merge."))
+            return HttpResponseRedirect(reverse(self.detail_url, kwargs={"uuid": uuid}))
+        visible = self.model.objects.all().restrict(request.user)
+        duplicate = visible.filter(uuid=form.cleaned_data["duplicate"]).first()
+        if duplicate is None:
+            raise Http404
+        try:
+            type(self).merge_service(actor=request.user, survivor=survivor, duplicate=duplicate)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Merged %(dup)s into %(survivor)s.")
+                             % {"dup": duplicate, "survivor": survivor})
+        return HttpResponseRedirect(reverse(self.detail_url, kwargs={"uuid": uuid}))
+
+
+class AccountMergeView(RecordMergeView):
+    model = Account
+    merge_service = staticmethod(services.account_merge)
+    detail_url = "customers:account_detail"
+
+
+class ContactMergeView(RecordMergeView):
+    model = Contact
+    merge_service = staticmethod(services.contact_merge)
+    detail_url = "customers:contact_detail"
+
+
+class DuplicatesView(RecordMixin, View):
+    permission = "customers.view"
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        return render(request, "customers/duplicates.html", {
+            "contact_groups": selectors.duplicate_groups(selectors.visible(Contact, request.user)),
+            "account_groups": selectors.duplicate_groups(selectors.visible(Account, request.user)),
+        })

@@ -1,0 +1,91 @@
+"""Shared fixtures: two organisations, a user of every role, API clients that log in by token."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from vinculo.core.audit import acting_as
+from vinculo.core.models import Organization, User
+from vinculo.core.roles import Role
+from vinculo.core.services import api_token_create, team_get_or_create, user_create
+from vinculo.core.tenancy import organization_scope
+
+PASSWORD = "Corr3ct-Horse-Battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # Argon2 stays the production hasher (asserted in tests/core/test_auth.py); MD5 keeps the
+    # suite fast where a test only needs some user to log in.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+    settings.EMAIL_BACKEND = os.environ.get(
+        "TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+
+def make_user(org: Organization, role: str, email: str, team=None) -> User:
+    return user_create(organization=org, email=email, password=PASSWORD, role=role, team=team,
+                       first_name=role.replace("_", " ").title(), last_name=org.name)
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return Organization.objects.create(name="Acme Ibérica", country="ES")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return Organization.objects.create(name="Globex", country="MX")
+
+
+@pytest.fixture
+def users(org) -> dict[str, User]:
+    """One user per role in ``org``; the two sales reps share the team 'North'."""
+    north = team_get_or_create(organization=org, name="North")
+    result = {role: make_user(org, role, f"{role}@acme.test") for role in Role.values}
+    result[Role.SALES_REP].team = north
+    result[Role.SALES_REP].save()
+    result["sales_rep_2"] = make_user(org, Role.SALES_REP, "rep2@acme.test", team=north)
+    result["sales_rep_south"] = make_user(org, Role.SALES_REP, "rep3@acme.test",
+                                          team=team_get_or_create(organization=org, name="South"))
+    return result
+
+
+@pytest.fixture
+def admin(users) -> User:
+    return users[Role.ADMIN]
+
+
+@pytest.fixture
+def other_admin(other_org) -> User:
+    return make_user(other_org, Role.ADMIN, "admin@globex.test")
+
+
+def token_client(user: User) -> APIClient:
+    _token, key = api_token_create(user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def api(admin) -> APIClient:
+    return token_client(admin)
+
+
+@pytest.fixture
+def as_admin(admin):
+    """Run service calls as the admin, inside its organisation's scope."""
+    with organization_scope(admin.organization), acting_as(admin):
+        yield admin
+
+
+@pytest.fixture
+def page(client, admin):
+    client.force_login(admin)
+    return client
