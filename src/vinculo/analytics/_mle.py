@@ -16,30 +16,39 @@ from scipy.optimize import minimize
 LOG_BOUND = 20.0
 
 
-def unique_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and the code of each element (an O(n) offset for small-range ints)."""
+    if values.dtype.kind in "iu" and values.size:
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * values.size:
+            present = np.bincount(values - lo, minlength=hi - lo + 1) > 0
+            lookup = np.cumsum(present) - 1
+            return np.flatnonzero(present) + lo, lookup[values - lo]
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Distinct rows of the given equal-length columns.
 
-    Returns ``(first_index, inverse, counts)``: ``columns[k][first_index]`` are the distinct
-    rows, ``inverse`` maps each input row to its distinct row. Built on one ``lexsort`` so it
-    is O(n log n) without the structured-array detour of ``np.unique(axis=0)``.
+    Returns ``(distinct_columns, inverse, counts)``; ``inverse`` maps each input row to its
+    distinct row. Each column is coded separately and the codes combined into one int64 key,
+    which is much faster than ``lexsort`` on float columns or ``np.unique(axis=0)``.
     """
     cols = [np.asarray(c) for c in columns]
-    n = cols[0].shape[0]
-    if n == 0:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty, empty
-    order = np.lexsort(cols[::-1])
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
-    for c in cols:
-        s = c[order]
-        change[1:] |= s[1:] != s[:-1]
-    group = np.cumsum(change) - 1
-    inverse = np.empty(n, dtype=np.intp)
-    inverse[order] = group
-    first_index = order[change]
-    counts = np.bincount(group)
-    return first_index, inverse, counts
+    uniques, codes = zip(*(_codes(c) for c in cols), strict=True)
+    sizes = [u.size for u in uniques]
+    if float(np.prod(np.array(sizes, dtype=float))) >= 2.0**62:
+        raise ValueError("too many distinct values to combine into one key")
+    key = np.zeros(cols[0].shape[0], dtype=np.int64)
+    for code, size in zip(codes, sizes, strict=True):
+        key = key * size + code
+    ukey, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    distinct = []
+    for u, size in zip(reversed(uniques), reversed(sizes), strict=True):
+        ukey, code = np.divmod(ukey, size)
+        distinct.append(u[code])
+    return distinct[::-1], inverse.ravel(), counts
 
 
 def compress(
@@ -48,15 +57,15 @@ def compress(
     """Collapse identical rows into one weighted row (weights add up).
 
     This is what makes fitting cost grow with the number of distinct (x, t_x, T) patterns
-    rather than with the number of customers.
+    rather than with the number of customers. Returns ``(columns, weights, inverse)``.
     """
     cols = [np.asarray(c, dtype=float) for c in columns]
-    first, inverse, counts = unique_rows(*cols)
+    distinct, inverse, counts = unique_rows(*cols)
     if weights is None:
         w = counts.astype(float)
     else:
-        w = np.bincount(inverse, weights=np.asarray(weights, dtype=float), minlength=len(first))
-    return [c[first] for c in cols], w, inverse
+        w = np.bincount(inverse, weights=np.asarray(weights, dtype=float), minlength=counts.size)
+    return distinct, w, inverse
 
 
 def maximise(

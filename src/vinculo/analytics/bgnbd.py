@@ -44,8 +44,13 @@ class _Design:
         r, alpha, a, b = np.exp(theta)
         xu, k = self.xu, self.k
         per_x = (
-            gammaln(r + xu) - gammaln(r) + r * np.log(alpha)
-            + gammaln(a + b) + gammaln(b + xu + k) - gammaln(b) - gammaln(a + b + xu + k)
+            gammaln(r + xu)
+            - gammaln(r)
+            + r * np.log(alpha)
+            + gammaln(a + b)
+            + gammaln(b + xu + k)
+            - gammaln(b)
+            - gammaln(a + b + xu + k)
         )
         bx_u = np.where(self.branch_u, b + xu + k - 1, 1.0)
         c4_u = np.where(self.branch_u, np.log(a) - np.log(bx_u), -np.inf)

@@ -155,7 +155,8 @@ def customer_summary(
     mean_margin = None
     if daily_margin is not None:
         c_mgn = daily_margin[cal]
-        mean_margin = np.where(frequency > 0, (_group_sum(c_mgn, starts) - c_mgn[starts]) / reps, 0.0)
+        repeat_margin = _group_sum(c_mgn, starts) - c_mgn[starts]
+        mean_margin = np.where(frequency > 0, repeat_margin / reps, 0.0)
 
     customers_code = c_cust[starts]
     customer = customers_code + lo if labels is None else labels[customers_code]

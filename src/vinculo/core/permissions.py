@@ -32,6 +32,8 @@ class RolePermission(permissions.BasePermission):
         user = request.user
         if not user or not user.is_authenticated or user.organization_id is None:
             return False
+        if request.method not in view.allowed_methods:
+            return True  # the view answers 405 itself
         permission = required_permission(view, request.method)
         return permission is None or role_has(user.role, permission)
 

@@ -66,6 +66,7 @@ class TokenListView(LoginRequiredMixin, View):
 
 
 class TokenRevokeView(LoginRequiredMixin, View):
+    model = ApiToken
     def post(self, request, uuid):  # type: ignore[no-untyped-def]
         token = ApiToken.objects.filter(user=request.user, uuid=uuid).first()
         if token is None:

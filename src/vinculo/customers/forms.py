@@ -18,6 +18,8 @@ def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
     # Relations start empty: the choices are set per request, inside the organisation's scope.
     if isinstance(field, models.ForeignKey):
         return field.formfield(form_class=SafeModelChoiceField, **kwargs)
+    if isinstance(field, models.URLField):
+        return field.formfield(assume_scheme="https", **kwargs)
     return field.formfield(**kwargs)
 
 

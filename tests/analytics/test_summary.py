@@ -1,0 +1,123 @@
+"""Customer summary: daily grain, exact durations, calibration/holdout, CDNOW parity, speed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from vinculo.analytics.summary import customer_summary, unit_days
+
+from .conftest import CALIBRATION_END
+
+
+def test_cdnow_matches_lifetimes_summary(cdnow, cdnow_transactions):
+    pd = pytest.importorskip("pandas")
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    ids, dates, amounts = cdnow_transactions
+    frame = pd.DataFrame({"id": ids, "date": dates, "amount": amounts})
+    ref = summary_data_from_transaction_data(
+        frame,
+        "id",
+        "date",
+        monetary_value_col="amount",
+        observation_period_end=CALIBRATION_END,
+        freq="D",
+        freq_multiplier=7,
+    )
+    assert len(cdnow) == len(ref) == 2357
+    np.testing.assert_array_equal(cdnow.customer, ref.index.to_numpy())
+    np.testing.assert_array_equal(cdnow.frequency, ref["frequency"].to_numpy())
+    np.testing.assert_allclose(cdnow.recency, ref["recency"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cdnow.T, ref["T"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cdnow.monetary_value, ref["monetary_value"].to_numpy(), atol=1e-9)
+
+
+def test_cdnow_matches_published_summary(cdnow, lifetimes_summary_file):
+    ref = lifetimes_summary_file
+    np.testing.assert_array_equal(cdnow.frequency, ref["x"].to_numpy())
+    # The published file is rounded to 2 decimals.
+    np.testing.assert_allclose(cdnow.recency, ref["t_x"].to_numpy(), atol=0.005 + 1e-9)
+    np.testing.assert_allclose(cdnow.T, ref["T"].to_numpy(), atol=0.005 + 1e-9)
+    np.testing.assert_allclose(cdnow.monetary_value, ref["zbar"].to_numpy(), atol=0.005 + 1e-9)
+    # Customer 1: purchases on 1997-01-01, 01-18, 08-02 (and 12-12, in the holdout).
+    assert (cdnow.frequency[0], cdnow.frequency_holdout[0]) == (2, 1)
+    assert cdnow.recency[0] == pytest.approx(213 / 7)
+    assert cdnow.T[0] == pytest.approx(272 / 7)
+    assert cdnow.duration_holdout == pytest.approx(273 / 7)
+
+
+def test_daily_grain_and_repeat_value():
+    s = customer_summary(
+        [7, 7, 7, 7, 9],
+        ["2024-01-01", "2024-01-01", "2024-01-11", "2024-01-11", "2024-01-05"],
+        [10.0, 5.0, 20.0, 2.0, 8.0],
+        margins=[3.0, 1.0, 6.0, 1.0, 2.0],
+        unit="day",
+        observation_end="2024-01-31",
+    )
+    np.testing.assert_array_equal(s.customer, [7, 9])
+    np.testing.assert_array_equal(s.frequency, [1, 0])  # two days -> one repeat purchase
+    np.testing.assert_allclose(s.recency, [10.0, 0.0])
+    np.testing.assert_allclose(s.T, [30.0, 26.0])
+    np.testing.assert_allclose(s.monetary_value, [22.0, 0.0])  # first day excluded
+    np.testing.assert_allclose(s.margin, [7.0, 0.0])
+    np.testing.assert_allclose(s.time_since_last, [20.0, 26.0])
+    assert s.frequency_holdout is None
+
+
+def test_units_divide_day_counts_without_rounding():
+    args = (["a", "a"], ["2024-01-01", "2024-01-11"], [1.0, 1.0])
+    for unit in ("day", "week", "month", 3.5):
+        s = customer_summary(*args, unit=unit, observation_end="2024-03-01")
+        assert s.recency[0] == pytest.approx(10 / unit_days(unit))
+        assert s.T[0] == pytest.approx(60 / unit_days(unit))
+    assert unit_days("month") == pytest.approx(365.25 / 12)
+    with pytest.raises(ValueError):
+        unit_days("fortnight")
+
+
+def test_calibration_and_holdout():
+    ids = np.array(["x", "x", "x", "y", "z", "x"])
+    dates = np.array(
+        ["2024-01-01", "2024-02-01", "2024-03-05", "2024-03-10", "2024-01-15", "2025-01-01"],
+        dtype="datetime64[D]",
+    )
+    amounts = np.array([1.0, 2.0, 4.0, 5.0, 6.0, 100.0])
+    s = customer_summary(
+        ids, dates, amounts, unit="day", calibration_end="2024-02-29", observation_end="2024-03-31"
+    )
+    # y is acquired after the calibration end: left out; the 2025 purchase is ignored.
+    np.testing.assert_array_equal(s.customer, ["x", "z"])
+    np.testing.assert_array_equal(s.frequency, [1, 0])
+    np.testing.assert_array_equal(s.frequency_holdout, [1, 0])
+    np.testing.assert_allclose(s.monetary_value_holdout, [4.0, 0.0])
+    assert s.duration_holdout == 31
+    np.testing.assert_allclose(s.T, [59, 45])
+
+
+def test_datetime64_with_time_of_day_and_empty_input():
+    stamps = np.array(["2024-01-01T23:00", "2024-01-01T01:00", "2024-01-02T00:30"], "M8[m]")
+    s = customer_summary([1, 1, 1], stamps, [1.0, 1.0, 1.0], unit="day")
+    assert s.frequency[0] == 1 and s.monetary_value[0] == 1.0
+    empty = customer_summary([], np.array([], "M8[D]"), [], observation_end="2024-01-01")
+    assert len(empty) == 0
+    with pytest.raises(ValueError):
+        customer_summary([1], ["2024-01-01"], [1.0, 2.0])
+
+
+def test_ten_million_transactions_in_seconds():
+    rng = np.random.default_rng(0)
+    n = 10_000_000
+    ids = rng.integers(0, 1_000_000, n)
+    dates = np.datetime64("2020-01-01") + rng.integers(0, 1500, n)
+    amounts = rng.gamma(2.0, 20.0, n)
+    start = time.perf_counter()
+    s = customer_summary(ids, dates, amounts, calibration_end="2023-06-30")
+    elapsed = time.perf_counter() - start
+    assert len(s) > 990_000
+    assert s.frequency_holdout.sum() > 0
+    # About 2 s on a 2-core machine; generous bound for busy CI runners.
+    assert elapsed < 20.0

@@ -1,0 +1,154 @@
+"""Every API endpoint and every page, walked as a user of another organisation.
+
+Records of organisation A must be invisible to organisation B: 404 (not 403) on read, update,
+delete and actions, absent from lists and search. The walk is generated from the URL
+configuration, so an endpoint added later is covered or makes this test fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import factories
+from tests.conftest import token_client
+from vinculo.core.models import ApiToken, CustomField, User
+from vinculo.core.services import api_token_create, custom_field_create
+from vinculo.core.tenancy import ScopeError, organization_scope
+from vinculo.customers.models import Account, Contact, ImportJob, Lead
+
+UUID_KWARG = re.compile(r"<uuid:uuid>|\(\?P<uuid>[^)]*\)")
+SKIP_PREFIXES = ("admin/", "i18n/", "jsi18n/")
+
+
+def walk(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(SKIP_PREFIXES) or "<format>" in route:
+            continue  # format-suffixed twins of the same API views
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern, route)
+        else:
+            yield route, pattern
+
+
+def view_model(pattern: URLPattern) -> type | None:
+    callback = pattern.callback
+    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if cls is None:
+        return None
+    model = getattr(cls, "model", None)
+    if model is None and getattr(cls, "queryset", None) is not None:
+        model = cls.queryset.model
+    return model
+
+
+def concrete(route: str, uuid: str) -> str:
+    route = UUID_KWARG.sub(uuid, route)
+    route = route.replace("^", "").replace("$", "").replace("\\.(?P<format>[a-z0-9]+)/?", "")
+    route = re.sub(r"\(\?P<format>[^)]*\)", "json", route)
+    return "/" + route.replace("\\", "")
+
+
+@pytest.fixture
+def org_a_records(users):
+    """One row of every model that has a UUID route, in organisation A."""
+    admin = users["admin"]
+    with organization_scope(admin.organization):
+        token, _key = api_token_create(user=admin, name="a")
+        field = custom_field_create(organization=admin.organization, model="contact",
+                                    key="shoe_size", label="Shoe size", type="number")
+        job = ImportJob.objects.create(organization=admin.organization, user=admin,
+                                       target="contact", original_name="a.csv")
+    return {
+        Account: factories.account(admin, name="Zafiro Secreto SA", email="zafiro@secret.es"),
+        Contact: factories.contact(admin, first_name="Xiomara", last_name="Secreta",
+                                   email="xiomara@secret.es"),
+        Lead: factories.lead(admin, first_name="Yeray", last_name="Oculto",
+                             email="yeray@secret.es", company_name="Oculto SL"),
+        ApiToken: token, CustomField: field, User: admin, ImportJob: job,
+    }
+
+
+def _snapshot(records: dict) -> dict:
+    snap = {}
+    for model, record in records.items():
+        manager = getattr(model, "all_objects", model._default_manager)
+        row = manager.filter(pk=record.pk).values().first()
+        snap[model] = row
+    return snap
+
+
+@pytest.mark.django_db
+def test_other_organisation_gets_404_everywhere(org_a_records, other_admin, client):
+    api = token_client(other_admin)
+    client.force_login(other_admin)
+    before = _snapshot(org_a_records)
+    checked = 0
+    for route, pattern in walk():
+        if not UUID_KWARG.search(route):
+            continue
+        model = view_model(pattern)
+        assert model in org_a_records, f"no org-A record to probe {route} (model {model})"
+        url = concrete(route, str(org_a_records[model].uuid))
+        is_api = route.startswith("api/")
+        methods = ("get", "put", "patch", "delete", "post") if is_api else ("get", "post")
+        for method in methods:
+            if is_api:
+                response = getattr(api, method)(url, {"version": 1}, format="json")
+            else:
+                response = getattr(client, method)(url)
+            assert response.status_code in (404, 405), (method.upper(), url, response.status_code)
+            checked += 1
+    assert checked >= 40
+    assert _snapshot(org_a_records) == before
+
+
+SECRETS = ("Zafiro", "Xiomara", "Yeray", "zafiro@secret.es", "xiomara@secret.es")
+
+
+@pytest.mark.django_db
+def test_other_organisation_lists_and_search_never_show_foreign_rows(org_a_records, other_admin,
+                                                                     client):
+    api = token_client(other_admin)
+    client.force_login(other_admin)
+    factories.contact(other_admin, first_name="Xiomara", last_name="Propia",
+                      email="xiomara@globex.mx")
+    lists = 0
+    for route, pattern in walk():
+        if UUID_KWARG.search(route) or "<" in route or "(?P" in route:
+            continue
+        if pattern.name in ("logout", "set_language", "schema", "api-docs"):
+            continue
+        url = concrete(route, "")
+        for query in ("", "?q=Xiomara", "?search=Xiomara", "?q=secret.es"):
+            response = (api if route.startswith("api/") else client).get(url + query)
+            if response.status_code != 200:
+                continue
+            body = response.content.decode()
+            for secret in ("Secreta", "Zafiro", "Yeray", "zafiro@secret.es", "xiomara@secret.es"):
+                assert secret not in body, (url + query, secret)
+            lists += 1
+    assert lists >= 20
+    # and the other org's own record is found: the search works, it is just scoped
+    assert "Propia" in client.get("/search/?q=Xiomara").content.decode()
+
+
+@pytest.mark.django_db
+def test_unscoped_read_fails_closed(org_a_records):
+    with pytest.raises(ScopeError):
+        list(Contact.objects.all())
+    with pytest.raises(ScopeError):
+        Account.objects.filter(name__startswith="Z").count()
+
+
+@pytest.mark.django_db
+def test_anonymous_requests_are_refused(org_a_records, client):
+    contact = org_a_records[Contact]
+    assert client.get(f"/api/contacts/{contact.uuid}/").status_code in (401, 403)
+    response = client.get(f"/customers/contacts/{contact.uuid}/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
