@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from vinculo.core import services
 from vinculo.core.api_base import TenantScopedMixin
+from vinculo.core.filters import AuditEntryFilterSet
 from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
 
 
@@ -30,15 +31,11 @@ class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEntrySerializer
     permission_domain = "audit"
     lookup_field = "pk"
-    filterset_fields = ["object_type", "action"]
+    filterset_class = AuditEntryFilterSet
     ordering_fields = ["timestamp"]
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
-        queryset = AuditEntry.objects.all().order_by("-timestamp", "-id")
-        object_id = self.request.query_params.get("object_id")
-        if object_id:
-            queryset = queryset.filter(object_uuid=object_id)
-        return queryset
+    def scoped_queryset(self) -> QuerySet:
+        return AuditEntry.objects.all().order_by("-timestamp", "-id")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -63,7 +60,7 @@ class ApiTokenViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.CreateMod
     lookup_field = "uuid"
     permission_domain = None
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def scoped_queryset(self) -> QuerySet:
         return ApiToken.objects.filter(user=self.request.user)
 
     def perform_create(self, serializer: ApiTokenSerializer) -> None:
@@ -102,7 +99,7 @@ class CustomFieldViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retrie
                           "create": "core.manage_custom_fields",
                           "destroy": "core.manage_custom_fields"}
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def scoped_queryset(self) -> QuerySet:
         return CustomField.objects.all()
 
 
@@ -117,7 +114,7 @@ class TagViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewS
     serializer_class = TagSerializer
     permission_domain = "customers"
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def scoped_queryset(self) -> QuerySet:
         return Tag.objects.all()
 
 
@@ -138,7 +135,7 @@ class UserViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "uuid"
     permission_domain = "customers"
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def scoped_queryset(self) -> QuerySet:
         return User.objects.filter(organization_id=self.request.user.organization_id
                                    ).select_related("team")
 

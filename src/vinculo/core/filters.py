@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from rest_framework.filters import BaseFilterBackend
 
-from vinculo.core.models import CustomField, CustomFieldType
+from vinculo.core.models import AuditEntry, CustomField, CustomFieldType
+from vinculo.core.tenancy import scopes_disabled
 
 CUSTOM_FIELD_PREFIX = "cf_"
 
@@ -44,3 +46,14 @@ class CustomFieldFilterBackend(BaseFilterBackend):
         if model_key is None:
             return queryset
         return filter_custom_fields(queryset, request.query_params, model_key)
+
+
+# django-filter inspects the default manager while building the class; no rows are read.
+with scopes_disabled():
+
+    class AuditEntryFilterSet(django_filters.FilterSet):
+        object_id = django_filters.UUIDFilter(field_name="object_uuid")
+
+        class Meta:
+            model = AuditEntry
+            fields = ["object_type", "action", "object_id"]

@@ -222,9 +222,9 @@ class AccountViewSet(MergeableViewSet):
     merge_service = staticmethod(services.account_merge)
     duplicates_selector = staticmethod(selectors.account_duplicates)
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
-        return self.restrict(Account.objects.select_related("owner", "team")
-                             .prefetch_related("tags").order_by("name", "id"))
+    def scoped_queryset(self) -> QuerySet:
+        return (Account.objects.select_related("owner", "team").prefetch_related("tags")
+                .order_by("name", "id"))
 
 
 class ContactViewSet(MergeableViewSet):
@@ -237,13 +237,11 @@ class ContactViewSet(MergeableViewSet):
     merge_service = staticmethod(services.contact_merge)
     duplicates_selector = staticmethod(selectors.contact_duplicates)
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def scoped_queryset(self) -> QuerySet:
         memberships = AccountContact.objects.select_related("account")
-        return self.restrict(
-            Contact.objects.select_related("owner", "team")
-            .prefetch_related("tags", Prefetch("memberships", queryset=memberships))
-            .order_by("full_name", "id")
-        )
+        return (Contact.objects.select_related("owner", "team")
+                .prefetch_related("tags", Prefetch("memberships", queryset=memberships))
+                .order_by("full_name", "id"))
 
 
 class LeadViewSet(CustomerViewSet):
@@ -255,12 +253,10 @@ class LeadViewSet(CustomerViewSet):
     ordering_fields = ["created_at", "score", "full_name", "status"]
     action_permissions = {**CustomerViewSet.action_permissions, "convert": "leads.convert"}
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
-        return self.restrict(
-            Lead.objects.select_related("owner", "team", "converted_account",
-                                        "converted_contact")
-            .prefetch_related("tags").order_by("-created_at", "-id")
-        )
+    def scoped_queryset(self) -> QuerySet:
+        return (Lead.objects.select_related("owner", "team", "converted_account",
+                                            "converted_contact")
+                .prefetch_related("tags").order_by("-created_at", "-id"))
 
     @extend_schema(
         request=None,

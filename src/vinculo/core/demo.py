@@ -1,0 +1,345 @@
+"""Demo data: an organisation with a user for every role, filled by each app's generator.
+
+``vinculo demo`` calls :func:`demo_run`. It creates the organisation and its users through the
+services (so they are real, loggable users), then runs every registered generator in order.
+An app contributes a generator by defining ``<app>/demo.py`` with a function decorated by
+:func:`register`; the module is discovered automatically (like ``admin.py``).
+
+Generators write *bulk* data: they build rows in batches (NumPy for the random choices, Python
+only to assemble strings) and hand them to :class:`BulkWriter`, which uses ``COPY`` on
+PostgreSQL and ``executemany`` on SQLite, with explicit primary keys so that relations
+(memberships, tags) are built without reading anything back. This bypasses ``save()`` and its
+signals on purpose: demo rows are created by "system" and **the audit log does not list them**;
+it records every change made afterwards. The rows are the same as the services would write:
+normalised e-mails, E.164 phones, valid tax ids and the same ``search_text`` (tested).
+
+The content is deterministic for a seed: each generator gets its own NumPy generator seeded
+from ``(seed, generator name)``, so adding a generator does not change the others' data.
+Database ids, UUIDs, the password and the reference day of the timestamps are not part of the
+seeded content (UUIDs are random so that two demo organisations never collide).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+import numpy as np
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connections, models, transaction
+from django.utils.module_loading import autodiscover_modules
+from tqdm import tqdm
+
+from vinculo.core.models import Organization, Team, User
+from vinculo.core.roles import Role
+from vinculo.core.services import organization_create, team_get_or_create, user_create
+
+DEFAULT_ORG_NAME = "Vínculo Demo"
+DEFAULT_COUNTRY = "ES"
+DEFAULT_DOMAIN = "demo.vinculo.test"
+LOGIN_URL = "http://127.0.0.1:8000"
+
+# (e-mail local part, role, first name, last name, team, language)
+DEMO_USERS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("admin", Role.ADMIN, "Ana", "Administradora", "", "es"),
+    ("manager", Role.SALES_MANAGER, "Marta", "Jefa de Ventas", "", "es"),
+    ("rep.norte", Role.SALES_REP, "Nuria", "Comercial Norte", "Norte", "es"),
+    ("rep.sur", Role.SALES_REP, "Sergio", "Comercial Sur", "Sur", "es"),
+    ("marketing", Role.MARKETING, "Mark", "Marketing", "", "en"),
+    ("service", Role.SERVICE_AGENT, "Sofía", "Atención al Cliente", "", "es"),
+    ("analyst", Role.ANALYST, "Alan", "Analyst", "", "en"),
+    ("readonly", Role.READ_ONLY, "Rita", "Solo Lectura", "", "es"),
+)
+
+
+class DemoExistsError(Exception):
+    """The demo organisation is already there and no reset was asked for."""
+
+
+# ---- the registry of generators ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoGenerator:
+    name: str
+    order: int
+    run: Callable[[DemoContext], dict[str, int]]
+    estimate: Callable[[int], int]  # rows it will write for N customers (for the progress bar)
+
+
+_GENERATORS: dict[str, DemoGenerator] = {}
+
+
+def register(*, order: int, estimate: Callable[[int], int] | None = None,
+             name: str | None = None) -> Callable[[Callable], Callable]:
+    """Add a generator: ``fn(ctx) -> {label: rows written}``, run in ascending ``order``.
+
+    Customers use 100; later apps pick a larger order to build on the customers' ids
+    (``ctx.shared``).
+    """
+
+    def decorate(fn: Callable[[DemoContext], dict[str, int]]) -> Callable:
+        key = name or fn.__module__.rsplit(".", 2)[-2]
+        _GENERATORS[key] = DemoGenerator(key, order, fn, estimate or (lambda n: 0))
+        return fn
+
+    return decorate
+
+
+def generators() -> list[DemoGenerator]:
+    autodiscover_modules("demo")
+    return sorted(_GENERATORS.values(), key=lambda g: (g.order, g.name))
+
+
+# ---- fast inserts -----------------------------------------------------------------------------
+
+
+class BulkWriter:
+    """Insert many rows with explicit ids: COPY on PostgreSQL, executemany on SQLite.
+
+    Values are plain Python values: ``str``, ``int``, ``bool``, ``None``; UUIDs as 32 hex digits
+    and timestamps as produced by :meth:`timestamps`; JSON columns as their JSON text.
+    """
+
+    def __init__(self, using: str = "default") -> None:
+        self.connection = connections[using]
+        self.using = using
+        self.vendor = self.connection.vendor
+        self.models: list[type[models.Model]] = []
+        self._uuid_rng = np.random.default_rng()  # not seeded: UUIDs never repeat across runs
+
+    def prepare(self) -> None:
+        """Session settings for a bulk load; they last as long as this connection."""
+        self.connection.ensure_connection()
+        with self.connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                # Durability is not needed while loading demo data: a crash means "run again".
+                cursor.execute("PRAGMA synchronous=OFF")
+                cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache
+                cursor.execute("PRAGMA temp_store=MEMORY")
+            elif self.vendor == "postgresql":
+                cursor.execute("SET synchronous_commit TO off")
+
+    def next_id(self, model: type[models.Model]) -> int:
+        """First free primary key. Assumes nothing else inserts into the table meanwhile."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")
+            return int(cursor.fetchone()[0]) + 1
+
+    def uuids(self, n: int) -> list[str]:
+        raw = self._uuid_rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+        text = raw.tobytes().hex()
+        return [text[i : i + 32] for i in range(0, 32 * n, 32)]
+
+    def timestamps(self, moments: np.ndarray) -> list[str]:
+        """``datetime64[us]`` (UTC) values in the form the database stores."""
+        text = np.datetime_as_string(moments.astype("datetime64[us]"), unit="us")
+        if self.vendor == "postgresql":
+            return [f"{s}+00:00" for s in text.tolist()]
+        # Django's SQLite backend stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, naive).
+        return [s.replace("T", " ") for s in text.tolist()]
+
+    def insert(self, model: type[models.Model], columns: Sequence[str],
+               rows: Iterable[Sequence[Any]]) -> int:
+        """Insert ``rows`` (tuples in ``columns`` order, attnames such as ``owner_id``)."""
+        meta = model._meta
+        by_attname = {f.attname: f for f in meta.concrete_fields}
+        unknown = [c for c in columns if c not in by_attname]
+        if unknown:
+            raise ValueError(f"{meta.label}: unknown columns {unknown}")
+        missing = [f.attname for f in meta.concrete_fields
+                   if not f.null and not f.primary_key and f.attname not in columns]
+        if missing:
+            raise ValueError(f"{meta.label}: columns without a value {missing}")
+        if model not in self.models:
+            self.models.append(model)
+        names = ", ".join(self.connection.ops.quote_name(by_attname[c].column) for c in columns)
+        table = self.connection.ops.quote_name(meta.db_table)
+        count = 0
+        with transaction.atomic(using=self.using), self.connection.cursor() as wrapper:
+            cursor = wrapper.cursor  # the driver's cursor: no per-row Django overhead
+            if self.vendor == "postgresql":
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            else:
+                rows = rows if isinstance(rows, list) else list(rows)
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+                count = len(rows)
+        return count
+
+    def finish(self) -> None:
+        """Move id sequences past the explicit ids, and refresh the planner's statistics."""
+        with self.connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
+                    cursor.execute(sql)
+                for model in self.models:
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
+            elif self.vendor == "sqlite":
+                # AUTOINCREMENT tables already moved their sequence; refresh the statistics.
+                cursor.execute("PRAGMA optimize")
+
+
+# ---- the context a generator receives ---------------------------------------------------------
+
+
+@dataclass
+class DemoContext:
+    organization: Organization
+    users: dict[str, User]  # by e-mail local part: "admin", "manager", "rep.norte"…
+    customers: int
+    seed: int
+    writer: BulkWriter
+    progress: Any  # a tqdm bar: call .update(rows)
+    now: datetime  # reference moment: today 00:00 UTC, so a seed gives the same data all day
+    shared: dict[str, Any] = field(default_factory=dict)  # what one generator leaves the next
+
+    def rng(self, name: str) -> np.random.Generator:
+        return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+
+    @property
+    def owners(self) -> list[User]:
+        """Record owners: the two sales reps and the sales manager."""
+        return [self.users["rep.norte"], self.users["rep.sur"], self.users["manager"]]
+
+
+@dataclass
+class DemoResult:
+    organization: Organization
+    users: dict[str, User]
+    password: str
+    counts: dict[str, int]
+    seconds: float
+
+    @property
+    def admin(self) -> User:
+        return self.users["admin"]
+
+
+# ---- organisation, users, reset ----------------------------------------------------------------
+
+
+def demo_domain(name: str) -> str:
+    """Users' e-mail domain: demo.vinculo.test for the default organisation."""
+    if name == DEFAULT_ORG_NAME:
+        return DEFAULT_DOMAIN
+    from django.utils.text import slugify
+
+    return f"{slugify(name) or 'org'}.{DEFAULT_DOMAIN}"
+
+
+def demo_organization_create(*, name: str, country: str, password: str) -> tuple[
+        Organization, dict[str, User]]:
+    org = organization_create(name=name, country=country)
+    domain = demo_domain(name)
+    teams: dict[str, Team] = {}
+    users: dict[str, User] = {}
+    for local, role, first, last, team_name, language in DEMO_USERS:
+        team = None
+        if team_name:
+            team = teams.get(team_name) or team_get_or_create(organization=org, name=team_name)
+            teams[team_name] = team
+        users[local] = user_create(organization=org, email=f"{local}@{domain}",
+                                   password=password, role=role, first_name=first,
+                                   last_name=last, team=team, language=language)
+    return org, users
+
+
+def _org_models() -> list[type[models.Model]]:
+    """Every concrete model with an ``organization`` foreign key (the tenant's own rows)."""
+    found = []
+    for model in apps.get_models():
+        try:
+            fk = model._meta.get_field("organization")
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist; any other model is not a tenant's
+            continue
+        if fk.is_relation and fk.related_model is Organization:
+            found.append(model)
+    return found
+
+
+@transaction.atomic
+def demo_reset(organization: Organization) -> None:
+    """Delete an organisation and all its rows with one DELETE per table.
+
+    Going through ``Model.delete()`` would load a million rows into Python and write an audit
+    row for each. Every foreign key is deferred to the commit, so order does not matter; rows of
+    other tables (auto-created M2M tables, tokens…) that point at the deleted rows go too, or are
+    set to NULL where the relation says so.
+    """
+    owned = {model: model._base_manager.filter(organization=organization)
+             for model in _org_models()}
+    for model in apps.get_models(include_auto_created=True):
+        for fk in model._meta.concrete_fields:
+            target = fk.related_model if fk.is_relation else None
+            if target is None or model in owned:
+                continue
+            parents = owned.get(target) if target is not Organization else None
+            if parents is None:
+                continue
+            related = model._base_manager.filter(**{f"{fk.name}__in": parents.values("pk")})
+            if fk.remote_field.on_delete is models.SET_NULL:
+                related.update(**{fk.name: None})
+            else:
+                related._raw_delete(related.db)
+    for queryset in owned.values():
+        queryset._raw_delete(queryset.db)
+    Organization.objects.filter(pk=organization.pk)._raw_delete(Organization.objects.db)
+
+
+# ---- the whole run ----------------------------------------------------------------------------
+
+
+def demo_run(*, name: str = DEFAULT_ORG_NAME, country: str = DEFAULT_COUNTRY,
+             customers: int = 2000, seed: int = 1, reset: bool = False,
+             password: str | None = None, progress: bool = True,
+             progress_file: TextIO | None = None, using: str = "default") -> DemoResult:
+    """Create the demo organisation, its users, and every generator's data."""
+    started = time.perf_counter()
+    existing = Organization.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        if not reset:
+            raise DemoExistsError(
+                f"demo organisation {existing.name!r} already exists; use --org OTHER or --reset")
+        demo_reset(existing)
+    password = password or secrets.token_urlsafe(12)
+    org, users = demo_organization_create(name=name, country=country, password=password)
+    writer = BulkWriter(using)
+    writer.prepare()
+    chosen = generators()
+    total = sum(g.estimate(customers) for g in chosen)
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts: dict[str, int] = {}
+    with tqdm(total=total, unit=" rows", unit_scale=True, file=progress_file or sys.stderr,
+              disable=not progress, desc="demo", smoothing=0.1) as bar:
+        ctx = DemoContext(organization=org, users=users, customers=customers, seed=seed,
+                          writer=writer, progress=bar, now=now)
+        for generator in chosen:
+            bar.set_description(generator.name)
+            counts.update(generator.run(ctx))
+        bar.set_description("statistics")
+        writer.finish()
+    return DemoResult(org, users, password, counts, time.perf_counter() - started)
+
+
+def random_moments(rng: np.random.Generator, now: datetime, n: int, *, days: float,
+                   after: np.ndarray | None = None) -> np.ndarray:
+    """``n`` UTC moments in the last ``days`` days (or between ``after`` and ``now``)."""
+    end = np.datetime64(now.replace(tzinfo=None), "us")
+    if after is None:
+        span = int(timedelta(days=days) / timedelta(microseconds=1))
+        return end - rng.integers(0, span, size=n).astype("timedelta64[us]")
+    gap = (end - after).astype(np.int64)
+    return after + (rng.random(n) * gap).astype(np.int64).astype("timedelta64[us]")
