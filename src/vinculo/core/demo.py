@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 import numpy as np
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.utils.module_loading import autodiscover_modules
@@ -263,7 +264,7 @@ def _org_models() -> list[type[models.Model]]:
     for model in apps.get_models():
         try:
             fk = model._meta.get_field("organization")
-        except Exception:  # noqa: BLE001 - FieldDoesNotExist; any other model is not a tenant's
+        except FieldDoesNotExist:
             continue
         if fk.is_relation and fk.related_model is Organization:
             found.append(model)

@@ -49,6 +49,10 @@ class RecordListView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
                                          request=self.request)
+        for field in filterset.form.fields.values():
+            css = "form-select form-select-sm" if hasattr(field, "choices") else \
+                "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
         queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else \
             filterset.queryset
         sort = self.sort_key()

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.filters import filter_custom_fields
+from vinculo.core.models import User
 from vinculo.core.tenancy import scopes_disabled
 from vinculo.customers import selectors
 from vinculo.customers.models import Account, Contact, Lead, LeadStatus, LifecycleStage
 
 
+def _organisation_users(request: Any) -> QuerySet:
+    if request is None or not request.user.is_authenticated:
+        return User.objects.none()
+    return User.objects.filter(organization_id=request.user.organization_id, is_active=True)
+
+
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    owner = django_filters.UUIDFilter(field_name="owner__uuid", label=_("Owner"))
+    owner = django_filters.ModelChoiceFilter(field_name="owner", to_field_name="uuid",
+                                             queryset=_organisation_users, label=_("Owner"))
     tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
 
     custom_field_model = ""

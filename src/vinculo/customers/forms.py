@@ -78,7 +78,21 @@ class AccountForm(RecordForm):
 
 class ContactForm(RecordForm):
     mobile = forms.CharField(label=_("Mobile"), max_length=40, required=False)
+    account = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    account_role = forms.CharField(label=_("Role at the account"), max_length=100,
+                                   required=False)
     custom_field_model = "contact"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk or not (self.initial.get("account") or self.data.get("account")):
+            del self.fields["account_role"]  # only when joining an account on creation
+
+    def data_for_service(self) -> dict[str, Any]:
+        data = super().data_for_service()
+        data.pop("account", None)
+        data.pop("account_role", None)
+        return data
 
     class Meta(RecordForm.Meta):
         model = Contact

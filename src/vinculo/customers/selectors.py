@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from rapidfuzz import fuzz
 
+from vinculo.core.audit import describe_changes
 from vinculo.core.models import AuditEntry, User
 from vinculo.customers import normalize
 from vinculo.customers.models import Account, Contact, Lead
@@ -144,6 +145,13 @@ def record_history(instance: Any, *, limit: int = 100) -> QuerySet:
                                      object_id=instance.pk).select_related("actor")[:limit]
 
 
+def record_history_display(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
+    """The record's history as people read it: field labels and choice names, not columns."""
+    model = type(instance)
+    return [{"entry": entry, "changes": describe_changes(entry, model)}
+            for entry in record_history(instance, limit=limit)]
+
+
 def visible(model: type, user: User) -> QuerySet:
     """What ``user`` may see of ``model``: their organisation (by scope), their role's rows."""
     return model.objects.all().restrict(user)
@@ -155,7 +163,7 @@ def account_360(account: Account) -> dict[str, Any]:
     return {
         "memberships": list(contacts[:50]),
         "leads": list(Lead.objects.filter(converted_account=account)[:20]),
-        "history": list(record_history(account, limit=30)),
+        "history": record_history_display(account),
         "duplicates": account_duplicates(account, limit=5),
     }
 
@@ -165,7 +173,7 @@ def contact_360(contact: Contact) -> dict[str, Any]:
         "memberships": list(contact.memberships.select_related("account")[:50]),
         "consents": list(contact.consents.all()),
         "leads": list(Lead.objects.filter(converted_contact=contact)[:20]),
-        "history": list(record_history(contact, limit=30)),
+        "history": record_history_display(contact),
         "duplicates": contact_duplicates(contact, limit=5),
     }
 

@@ -119,7 +119,7 @@ class LeadDetailView(RecordMixin, View):
     def get(self, request, uuid):  # type: ignore[no-untyped-def]
         lead = self.get_object()
         return render(request, "customers/lead_detail.html", {
-            "record": lead, "history": selectors.record_history(lead, limit=30)})
+            "record": lead, "history": selectors.record_history_display(lead)})
 
 
 # ---- create / edit / delete ------------------------------------------------------------------
@@ -136,6 +136,9 @@ class RecordEditView(RecordMixin, View):
     template_name = "customers/record_form.html"
     title = ""
 
+    def create_extras(self, form: Any) -> dict[str, Any]:
+        return {}
+
     def instance(self) -> Any:
         return self.get_object() if "uuid" in self.kwargs else self.model(
             organization_id=self.request.user.organization_id)
@@ -146,7 +149,9 @@ class RecordEditView(RecordMixin, View):
                       status=status)
 
     def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        return self.render_form(self.form_class(instance=self.instance(), user=request.user))
+        form = self.form_class(instance=self.instance(), user=request.user,
+                               initial=request.GET.dict())
+        return self.render_form(form)
 
     def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
         instance = self.instance()
@@ -161,7 +166,8 @@ class RecordEditView(RecordMixin, View):
                     expected_version=form.cleaned_data.get("version"),
                     **{self.instance_kwarg: instance})
             else:
-                record = type(self).create_service(actor=request.user, data=data)
+                record = type(self).create_service(actor=request.user, data=data,
+                                                   **self.create_extras(form))
         except ValidationError as exc:
             apply_service_errors(form, exc)
             return self.render_form(form, status=400)
@@ -199,6 +205,16 @@ class ContactCreateView(RecordEditView):
     permission = "customers.add"
     detail_url = "customers:contact_detail"
     title = gettext_lazy("New contact")
+
+    def create_extras(self, form: Any) -> dict[str, Any]:
+        """A contact created from an account's page joins that account."""
+        account_uuid = form.cleaned_data.get("account")
+        if not account_uuid:
+            return {}
+        account = selectors.visible(Account, self.request.user).filter(uuid=account_uuid).first()
+        if account is None:
+            raise Http404
+        return {"accounts": [(account, form.cleaned_data.get("account_role", ""))]}
 
 
 class ContactUpdateView(ContactCreateView):
