@@ -25,12 +25,20 @@ def _fast_hashing(settings):
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
     settings.EMAIL_BACKEND = os.environ.get(
-        "TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+        "TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+    )
 
 
 def make_user(org: Organization, role: str, email: str, team=None) -> User:
-    return user_create(organization=org, email=email, password=PASSWORD, role=role, team=team,
-                       first_name=role.replace("_", " ").title(), last_name=org.name)
+    return user_create(
+        organization=org,
+        email=email,
+        password=PASSWORD,
+        role=role,
+        team=team,
+        first_name=role.replace("_", " ").title(),
+        last_name=org.name,
+    )
 
 
 @pytest.fixture
@@ -51,8 +59,12 @@ def users(org) -> dict[str, User]:
     result[Role.SALES_REP].team = north
     result[Role.SALES_REP].save()
     result["sales_rep_2"] = make_user(org, Role.SALES_REP, "rep2@acme.test", team=north)
-    result["sales_rep_south"] = make_user(org, Role.SALES_REP, "rep3@acme.test",
-                                          team=team_get_or_create(organization=org, name="South"))
+    result["sales_rep_south"] = make_user(
+        org,
+        Role.SALES_REP,
+        "rep3@acme.test",
+        team=team_get_or_create(organization=org, name="South"),
+    )
     return result
 
 

@@ -31,15 +31,24 @@ def account(user: User, **data: Any):
 
 def contact(user: User, **data: Any):
     n = next(_counter)
-    data = {"first_name": "Lucía", "last_name": f"Pérez {n}",
-            "email": f"lucia.perez{n}@example.es", **data}
+    data = {
+        "first_name": "Lucía",
+        "last_name": f"Pérez {n}",
+        "email": f"lucia.perez{n}@example.es",
+        **data,
+    }
     with as_user(user):
         return services.contact_create(actor=user, data=data)
 
 
 def lead(user: User, **data: Any):
     n = next(_counter)
-    data = {"first_name": "Tom", "last_name": f"Baker {n}", "email": f"tom{n}@example.co.uk",
-            "company_name": f"Baker & Sons {n} Ltd", **data}
+    data = {
+        "first_name": "Tom",
+        "last_name": f"Baker {n}",
+        "email": f"tom{n}@example.co.uk",
+        "company_name": f"Baker & Sons {n} Ltd",
+        **data,
+    }
     with as_user(user):
         return services.lead_create(actor=user, data=data)

@@ -37,10 +37,11 @@ def test_login_and_logout(client, admin):
 @pytest.mark.django_db
 def test_failed_logins_are_throttled(client, admin, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert client.post("/login/", {"username": admin.email, "password": "wrong"}
-                           ).status_code == 200
-    assert client.post("/login/", {"username": admin.email, "password": "wrong"}
-                       ).status_code == 429
+        assert (
+            client.post("/login/", {"username": admin.email, "password": "wrong"}).status_code
+            == 200
+        )
+    assert client.post("/login/", {"username": admin.email, "password": "wrong"}).status_code == 429
     locked = client.post("/login/", {"username": admin.email, "password": PASSWORD})
     assert locked.status_code == 429  # even the right password, until the cool-off ends
     assert "_auth_user_id" not in client.session
@@ -62,8 +63,9 @@ def test_password_reset_by_email_through_smtp(client, admin, settings):
     form = client.get(link, follow=True)
     assert form.status_code == 200
     set_password_url = form.redirect_chain[-1][0]
-    done = client.post(set_password_url, {"new_password1": "N3w-Pass-phrase!",
-                                          "new_password2": "N3w-Pass-phrase!"})
+    done = client.post(
+        set_password_url, {"new_password1": "N3w-Pass-phrase!", "new_password2": "N3w-Pass-phrase!"}
+    )
     assert done.status_code == 302
     admin.refresh_from_db()
     assert admin.check_password("N3w-Pass-phrase!")
@@ -72,8 +74,7 @@ def test_password_reset_by_email_through_smtp(client, admin, settings):
 @pytest.mark.django_db
 def test_tokens_can_be_created_listed_and_revoked(client, admin):
     client.force_login(admin)
-    created = client.post("/api/tokens/", {"name": "integration"},
-                          content_type="application/json")
+    created = client.post("/api/tokens/", {"name": "integration"}, content_type="application/json")
     assert created.status_code == 201
     key, token_id = created.json()["key"], created.json()["id"]
     assert ApiToken.objects.get(uuid=token_id).key_hash == ApiToken.hash_key(key)

@@ -29,8 +29,9 @@ def test_api_matrix(role, users):
 
     assert api.get("/api/contacts/").status_code == 200  # every role may read
     assert api.get(url).status_code == 200
-    create = api.post("/api/contacts/", {"first_name": "Nueva", "email": "nueva@example.es"},
-                      format="json")
+    create = api.post(
+        "/api/contacts/", {"first_name": "Nueva", "email": "nueva@example.es"}, format="json"
+    )
     assert create.status_code == expected(role, "customers.add", 201), create.content
     patch = api.patch(url, {"title": "CFO", "version": contact.version}, format="json")
     assert patch.status_code == expected(role, "customers.change", 200), patch.content
@@ -40,8 +41,11 @@ def test_api_matrix(role, users):
     assert convert.status_code == expected(role, "leads.convert", 200), convert.content
     audit = api.get("/api/audit/")
     assert audit.status_code == expected(role, "audit.view", 200)
-    field = api.post("/api/custom-fields/", {"model": "contact", "key": "k", "label": "K",
-                                             "type": "text"}, format="json")
+    field = api.post(
+        "/api/custom-fields/",
+        {"model": "contact", "key": "k", "label": "K", "type": "text"},
+        format="json",
+    )
     assert field.status_code == expected(role, "core.manage_custom_fields", 201)
     delete = api.delete(url)
     assert delete.status_code == expected(role, "customers.delete", 204)
@@ -69,7 +73,8 @@ def test_page_matrix(role, users, client):
     assert new.status_code == expected(role, "customers.add", 200)
     assert client.get("/audit/").status_code == expected(role, "audit.view", 200)
     assert client.get("/settings/custom-fields/").status_code == expected(
-        role, "core.manage_custom_fields", 200)
+        role, "core.manage_custom_fields", 200
+    )
 
 
 @pytest.mark.django_db
@@ -83,11 +88,14 @@ def test_sales_rep_sees_own_and_team_records_only(users, client):
     seen = {row["id"] for row in token_client(rep).get("/api/contacts/").json()["results"]}
     assert seen == {str(mine.uuid), str(team.uuid)}
     assert token_client(rep).get(f"/api/contacts/{foreign.uuid}/").status_code == 404
-    patch = token_client(rep).patch(f"/api/contacts/{foreign.uuid}/",
-                                    {"title": "x", "version": 1}, format="json")
+    patch = token_client(rep).patch(
+        f"/api/contacts/{foreign.uuid}/", {"title": "x", "version": 1}, format="json"
+    )
     assert patch.status_code == 404
 
-    seen_by_manager = {r["id"] for r in token_client(manager).get("/api/contacts/").json()["results"]}
+    seen_by_manager = {
+        r["id"] for r in token_client(manager).get("/api/contacts/").json()["results"]
+    }
     assert {str(mine.uuid), str(team.uuid), str(foreign.uuid)} <= seen_by_manager
 
     client.force_login(rep)
@@ -95,3 +103,20 @@ def test_sales_rep_sees_own_and_team_records_only(users, client):
     assert "Propio" in page and "Equipo" in page and "Ajeno" not in page
     assert client.get(f"/customers/contacts/{foreign.uuid}/").status_code == 404
     assert client.get(f"/customers/contacts/{foreign.uuid}/edit/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_sales_rep_edits_team_records_but_reassigns_only_own(users):
+    rep, teammate = users["sales_rep"], users["sales_rep_2"]
+    team_contact = factories.contact(teammate)
+    own = factories.contact(rep)
+    api = token_client(rep)
+    edit = api.patch(f"/api/contacts/{team_contact.uuid}/",
+                     {"title": "Buyer", "owner": str(teammate.uuid), "version": 1}, format="json")
+    assert edit.status_code == 200, edit.content
+    steal = api.patch(f"/api/contacts/{team_contact.uuid}/",
+                      {"owner": str(rep.uuid), "version": 2}, format="json")
+    assert steal.status_code == 403
+    give = api.patch(f"/api/contacts/{own.uuid}/", {"owner": str(teammate.uuid), "version": 1},
+                     format="json")
+    assert give.status_code == 200

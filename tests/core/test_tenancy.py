@@ -60,17 +60,32 @@ def org_a_records(users):
     admin = users["admin"]
     with organization_scope(admin.organization):
         token, _key = api_token_create(user=admin, name="a")
-        field = custom_field_create(organization=admin.organization, model="contact",
-                                    key="shoe_size", label="Shoe size", type="number")
-        job = ImportJob.objects.create(organization=admin.organization, user=admin,
-                                       target="contact", original_name="a.csv")
+        field = custom_field_create(
+            organization=admin.organization,
+            model="contact",
+            key="shoe_size",
+            label="Shoe size",
+            type="number",
+        )
+        job = ImportJob.objects.create(
+            organization=admin.organization, user=admin, target="contact", original_name="a.csv"
+        )
     return {
         Account: factories.account(admin, name="Zafiro Secreto SA", email="zafiro@secret.es"),
-        Contact: factories.contact(admin, first_name="Xiomara", last_name="Secreta",
-                                   email="xiomara@secret.es"),
-        Lead: factories.lead(admin, first_name="Yeray", last_name="Oculto",
-                             email="yeray@secret.es", company_name="Oculto SL"),
-        ApiToken: token, CustomField: field, User: admin, ImportJob: job,
+        Contact: factories.contact(
+            admin, first_name="Xiomara", last_name="Secreta", email="xiomara@secret.es"
+        ),
+        Lead: factories.lead(
+            admin,
+            first_name="Yeray",
+            last_name="Oculto",
+            email="yeray@secret.es",
+            company_name="Oculto SL",
+        ),
+        ApiToken: token,
+        CustomField: field,
+        User: admin,
+        ImportJob: job,
     }
 
 
@@ -112,12 +127,14 @@ SECRETS = ("Zafiro", "Xiomara", "Yeray", "zafiro@secret.es", "xiomara@secret.es"
 
 
 @pytest.mark.django_db
-def test_other_organisation_lists_and_search_never_show_foreign_rows(org_a_records, other_admin,
-                                                                     client):
+def test_other_organisation_lists_and_search_never_show_foreign_rows(
+    org_a_records, other_admin, client
+):
     api = token_client(other_admin)
     client.force_login(other_admin)
-    factories.contact(other_admin, first_name="Xiomara", last_name="Propia",
-                      email="xiomara@globex.mx")
+    factories.contact(
+        other_admin, first_name="Xiomara", last_name="Propia", email="xiomara@globex.mx"
+    )
     lists = 0
     for route, pattern in walk():
         if UUID_KWARG.search(route) or "<" in route or "(?P" in route:

@@ -13,8 +13,13 @@ from vinculo.customers.models import Account, AccountContact, Consent, Contact, 
 
 @pytest.mark.django_db
 def test_lead_convert_creates_account_and_contact(as_admin):
-    lead = factories.lead(as_admin, company_name="Quesos Manchegos SL", title="Compras",
-                          phone="+34 911 22 33 44", tags=["feria"])
+    lead = factories.lead(
+        as_admin,
+        company_name="Quesos Manchegos SL",
+        title="Compras",
+        phone="+34 911 22 33 44",
+        tags=["feria"],
+    )
     account, contact = services.lead_convert(actor=as_admin, lead=lead)
     lead.refresh_from_db()
     assert lead.status == LeadStatus.CONVERTED
@@ -31,8 +36,7 @@ def test_lead_convert_creates_account_and_contact(as_admin):
 def test_lead_convert_matches_existing_duplicates(as_admin):
     account = factories.account(as_admin, name="Quesos Manchegos S.L.")
     contact = factories.contact(as_admin, email="compras@quesos.es")
-    lead = factories.lead(as_admin, company_name="Quesos Manchegos SL",
-                          email="COMPRAS@quesos.es")
+    lead = factories.lead(as_admin, company_name="Quesos Manchegos SL", email="COMPRAS@quesos.es")
     got_account, got_contact = services.lead_convert(actor=as_admin, lead=lead)
     assert (got_account, got_contact) == (account, contact)
     assert Account.objects.count() == 1 and Contact.objects.count() == 1
@@ -48,16 +52,29 @@ def test_convert_via_api(as_admin, api):
 
 @pytest.mark.django_db
 def test_duplicates_are_detected_by_email_phone_and_name(as_admin):
-    ana = factories.contact(as_admin, first_name="Ana María", last_name="López García",
-                            email="ana@example.es", phone="600111222")
-    by_email = factories.contact(as_admin, first_name="A.", last_name="López",
-                                 email="ANA@example.es")
-    by_phone = factories.contact(as_admin, first_name="Anita", last_name="L",
-                                 email="anita@example.es", phone="+34 600 111 222")
-    by_name = factories.contact(as_admin, first_name="Ana Maria", last_name="Lopez Garcia",
-                                email="amlg@example.es")
-    unrelated = factories.contact(as_admin, first_name="Pedro", last_name="Sánchez",
-                                  email="pedro@example.es")
+    ana = factories.contact(
+        as_admin,
+        first_name="Ana María",
+        last_name="López García",
+        email="ana@example.es",
+        phone="600111222",
+    )
+    by_email = factories.contact(
+        as_admin, first_name="A.", last_name="López", email="ANA@example.es"
+    )
+    by_phone = factories.contact(
+        as_admin,
+        first_name="Anita",
+        last_name="L",
+        email="anita@example.es",
+        phone="+34 600 111 222",
+    )
+    by_name = factories.contact(
+        as_admin, first_name="Ana Maria", last_name="Lopez Garcia", email="amlg@example.es"
+    )
+    unrelated = factories.contact(
+        as_admin, first_name="Pedro", last_name="Sánchez", email="pedro@example.es"
+    )
     found = {c.record.pk: c.reasons for c in selectors.contact_duplicates(ana)}
     assert found[by_email.pk] == ["email"]
     assert found[by_phone.pk] == ["phone"]
@@ -69,22 +86,31 @@ def test_duplicates_are_detected_by_email_phone_and_name(as_admin):
 def test_merge_moves_everything_to_the_survivor(as_admin, api):
     acme = factories.account(as_admin, name="Acme")
     beta = factories.account(as_admin, name="Beta")
-    survivor = factories.contact(as_admin, first_name="Ana", last_name="López",
-                                 email="ana@example.es", title="", tags=["a"])
-    duplicate = factories.contact(as_admin, first_name="Ana", last_name="López",
-                                  email="ana.lopez@work.es", title="CFO", tags=["b"])
+    survivor = factories.contact(
+        as_admin, first_name="Ana", last_name="López", email="ana@example.es", title="", tags=["a"]
+    )
+    duplicate = factories.contact(
+        as_admin,
+        first_name="Ana",
+        last_name="López",
+        email="ana.lopez@work.es",
+        title="CFO",
+        tags=["b"],
+    )
     services.contact_link_account(actor=as_admin, contact=survivor, account=acme)
     services.contact_link_account(actor=as_admin, contact=duplicate, account=acme)
     services.contact_link_account(actor=as_admin, contact=duplicate, account=beta, role="Board")
-    services.consent_record(actor=as_admin, contact=duplicate, channel="email", granted=True,
-                            source="web form")
+    services.consent_record(
+        actor=as_admin, contact=duplicate, channel="email", granted=True, source="web form"
+    )
     lead = factories.lead(as_admin, email="ana.lopez@work.es", company_name="Acme")
     services.lead_convert(actor=as_admin, lead=lead)  # converts into `duplicate` (same e-mail)
     lead.refresh_from_db()
     assert lead.converted_contact == duplicate
 
-    response = api.post(f"/api/contacts/{survivor.uuid}/merge/",
-                        {"duplicate": str(duplicate.uuid)}, format="json")
+    response = api.post(
+        f"/api/contacts/{survivor.uuid}/merge/", {"duplicate": str(duplicate.uuid)}, format="json"
+    )
     assert response.status_code == 200, response.content
     survivor.refresh_from_db()
     assert not Contact.objects.filter(pk=duplicate.pk).exists()
@@ -107,8 +133,9 @@ def test_merge_refuses_self_and_other_organisations(as_admin, api, other_admin):
     foreign = factories.contact(other_admin)
     with pytest.raises(ValidationError):
         services.contact_merge(actor=as_admin, survivor=contact, duplicate=contact)
-    response = api.post(f"/api/contacts/{contact.uuid}/merge/", {"duplicate": str(foreign.uuid)},
-                        format="json")
+    response = api.post(
+        f"/api/contacts/{contact.uuid}/merge/", {"duplicate": str(foreign.uuid)}, format="json"
+    )
     assert response.status_code == 404
     assert Contact.all_objects.filter(pk=foreign.pk).exists()
 
@@ -121,8 +148,9 @@ def test_account_merge_via_page(as_admin, page):
     services.contact_link_account(actor=as_admin, contact=contact, account=duplicate)
     detail = page.get(f"/customers/accounts/{survivor.uuid}/").content.decode()
     assert "Ferreteria Perez SL" in detail  # offered as a possible duplicate
-    response = page.post(f"/customers/accounts/{survivor.uuid}/merge/",
-                         {"duplicate": str(duplicate.uuid)})
+    response = page.post(
+        f"/customers/accounts/{survivor.uuid}/merge/", {"duplicate": str(duplicate.uuid)}
+    )
     assert response.status_code == 302
     survivor.refresh_from_db()
     assert survivor.website == "https://fp.es"

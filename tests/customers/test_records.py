@@ -15,9 +15,16 @@ from vinculo.customers.models import Contact
 
 @pytest.mark.django_db
 def test_contact_is_stored_normalised(as_admin):
-    contact = services.contact_create(actor=as_admin, data={
-        "first_name": "  José ", "last_name": "Núñez", "email": " Jose.Nunez@Example.ES ",
-        "phone": "600 12 34 56", "mobile": "+44 20 7946 0958"})
+    contact = services.contact_create(
+        actor=as_admin,
+        data={
+            "first_name": "  José ",
+            "last_name": "Núñez",
+            "email": " Jose.Nunez@Example.ES ",
+            "phone": "600 12 34 56",
+            "mobile": "+44 20 7946 0958",
+        },
+    )
     assert contact.email == "jose.nunez@example.es"
     assert contact.phone == "+34600123456"
     assert contact.mobile == "+442079460958"
@@ -26,9 +33,15 @@ def test_contact_is_stored_normalised(as_admin):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("field", "value"), [
-    ("email", "not-an-email"), ("phone", "12"), ("phone", "call me"), ("preferred_channel", "fax"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("phone", "12"),
+        ("phone", "call me"),
+        ("preferred_channel", "fax"),
+    ],
+)
 def test_bad_contact_input_names_the_field_and_writes_nothing(as_admin, field, value):
     with pytest.raises(ValidationError) as error:
         services.contact_create(actor=as_admin, data={"first_name": "Ana", field: value})
@@ -39,8 +52,9 @@ def test_bad_contact_input_names_the_field_and_writes_nothing(as_admin, field, v
 
 @pytest.mark.django_db
 def test_spanish_tax_id_is_validated(as_admin):
-    account = services.account_create(actor=as_admin, data={"name": "Dulces SL",
-                                                            "tax_id": "b-5841 4764"})
+    account = services.account_create(
+        actor=as_admin, data={"name": "Dulces SL", "tax_id": "b-5841 4764"}
+    )
     assert account.tax_id == "B58414764"
     with pytest.raises(ValidationError) as error:
         services.account_create(actor=as_admin, data={"name": "Mala SL", "tax_id": "B58414765"})
@@ -52,31 +66,78 @@ class TestCustomFields:
     @pytest.fixture(autouse=True)
     def fields(self, as_admin):
         org = as_admin.organization
-        custom_field_create(organization=org, model="contact", key="shoe_size", label="Shoe",
-                            type="number", required=True)
-        custom_field_create(organization=org, model="contact", key="ratio", label="Ratio",
-                            type="decimal")
-        custom_field_create(organization=org, model="contact", key="since", label="Since",
-                            type="date")
-        custom_field_create(organization=org, model="contact", key="vip", label="VIP",
-                            type="boolean")
-        custom_field_create(organization=org, model="contact", key="tier", label="Tier",
-                            type="choice", choices=["gold", "silver"])
-        custom_field_create(organization=org, model="contact", key="topics", label="Topics",
-                            type="multi_choice", choices=["wine", "cheese", "bread"])
+        custom_field_create(
+            organization=org,
+            model="contact",
+            key="shoe_size",
+            label="Shoe",
+            type="number",
+            required=True,
+        )
+        custom_field_create(
+            organization=org, model="contact", key="ratio", label="Ratio", type="decimal"
+        )
+        custom_field_create(
+            organization=org, model="contact", key="since", label="Since", type="date"
+        )
+        custom_field_create(
+            organization=org, model="contact", key="vip", label="VIP", type="boolean"
+        )
+        custom_field_create(
+            organization=org,
+            model="contact",
+            key="tier",
+            label="Tier",
+            type="choice",
+            choices=["gold", "silver"],
+        )
+        custom_field_create(
+            organization=org,
+            model="contact",
+            key="topics",
+            label="Topics",
+            type="multi_choice",
+            choices=["wine", "cheese", "bread"],
+        )
 
     def test_valid_values_are_canonicalised(self, as_admin):
-        contact = services.contact_create(actor=as_admin, data={"first_name": "Eva", "custom_fields": {
-            "shoe_size": "38", "ratio": "1,5", "since": "2024-02-29", "vip": "sí",
-            "tier": "gold", "topics": ["wine", "bread"]}})
-        assert contact.custom_fields == {"shoe_size": 38, "ratio": "1.5", "since": "2024-02-29",
-                                         "vip": True, "tier": "gold", "topics": ["wine", "bread"]}
+        contact = services.contact_create(
+            actor=as_admin,
+            data={
+                "first_name": "Eva",
+                "custom_fields": {
+                    "shoe_size": "38",
+                    "ratio": "1,5",
+                    "since": "2024-02-29",
+                    "vip": "sí",
+                    "tier": "gold",
+                    "topics": ["wine", "bread"],
+                },
+            },
+        )
+        assert contact.custom_fields == {
+            "shoe_size": 38,
+            "ratio": "1.5",
+            "since": "2024-02-29",
+            "vip": True,
+            "tier": "gold",
+            "topics": ["wine", "bread"],
+        }
 
-    @pytest.mark.parametrize(("key", "value"), [
-        ("shoe_size", "38.5"), ("shoe_size", "big"), ("ratio", "NaN"), ("since", "29/02/2024"),
-        ("since", "2023-02-29"), ("vip", "maybe"), ("tier", "bronze"), ("topics", ["beer"]),
-        ("unknown", "x"),
-    ])
+    @pytest.mark.parametrize(
+        ("key", "value"),
+        [
+            ("shoe_size", "38.5"),
+            ("shoe_size", "big"),
+            ("ratio", "NaN"),
+            ("since", "29/02/2024"),
+            ("since", "2023-02-29"),
+            ("vip", "maybe"),
+            ("tier", "bronze"),
+            ("topics", ["beer"]),
+            ("unknown", "x"),
+        ],
+    )
     def test_bad_values_name_the_field(self, as_admin, key, value):
         data = {"first_name": "Eva", "custom_fields": {"shoe_size": 40, key: value}}
         with pytest.raises(ValidationError) as error:
@@ -88,10 +149,12 @@ class TestCustomFields:
         with pytest.raises(ValidationError) as error:
             services.contact_create(actor=as_admin, data={"first_name": "Eva"})
         assert "custom_fields.shoe_size" in error.value.message_dict
-        contact = services.contact_create(actor=as_admin, data={
-            "first_name": "Eva", "custom_fields": {"shoe_size": 37}})
-        services.contact_update(actor=as_admin, contact=contact, data={"title": "CEO"},
-                                expected_version=contact.version)
+        contact = services.contact_create(
+            actor=as_admin, data={"first_name": "Eva", "custom_fields": {"shoe_size": 37}}
+        )
+        services.contact_update(
+            actor=as_admin, contact=contact, data={"title": "CEO"}, expected_version=contact.version
+        )
         contact.refresh_from_db()
         assert contact.custom_fields == {"shoe_size": 37}
 
@@ -102,8 +165,11 @@ class TestCustomFields:
         assert [r["custom_fields"]["shoe_size"] for r in rows] == [38]
         rows = api.get("/api/contacts/?cf_shoe_size=44").json()["results"]
         assert [r["custom_fields"]["tier"] for r in rows] == ["silver"]
-        bad = api.post("/api/contacts/", {"first_name": "X", "custom_fields": {"shoe_size": "xl"}},
-                       format="json")
+        bad = api.post(
+            "/api/contacts/",
+            {"first_name": "X", "custom_fields": {"shoe_size": "xl"}},
+            format="json",
+        )
         assert bad.status_code == 400
         assert "custom_fields.shoe_size" in bad.json()
 
@@ -127,13 +193,15 @@ def test_stale_version_is_refused_with_409_and_not_applied(as_admin, api):
 @pytest.mark.django_db
 def test_stale_version_in_the_service(as_admin):
     contact = factories.contact(as_admin)
-    services.contact_update(actor=as_admin, contact=contact, data={"title": "A"},
-                            expected_version=1)
+    services.contact_update(
+        actor=as_admin, contact=contact, data={"title": "A"}, expected_version=1
+    )
     stale = Contact.objects.get(pk=contact.pk)
     stale.version = 1
     with pytest.raises(ConflictError):
-        services.contact_update(actor=as_admin, contact=stale, data={"title": "B"},
-                                expected_version=1)
+        services.contact_update(
+            actor=as_admin, contact=stale, data={"title": "B"}, expected_version=1
+        )
     assert Contact.objects.get(pk=contact.pk).title == "A"
 
 
@@ -141,9 +209,14 @@ def test_stale_version_in_the_service(as_admin):
 def test_stale_edit_form_shows_a_conflict(as_admin, page):
     contact = factories.contact(as_admin, title="Buyer")
     url = f"/customers/contacts/{contact.uuid}/edit/"
-    form = {"first_name": contact.first_name, "last_name": contact.last_name,
-            "email": contact.email, "title": "Head buyer", "lifecycle_stage": "prospect",
-            "version": 1}
+    form = {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "title": "Head buyer",
+        "lifecycle_stage": "prospect",
+        "version": 1,
+    }
     assert page.post(url, form).status_code == 302
     again = page.post(url, {**form, "title": "Intern"})
     assert again.status_code == 409
@@ -154,8 +227,9 @@ def test_stale_edit_form_shows_a_conflict(as_admin, page):
 
 @pytest.mark.django_db
 def test_api_errors_are_json_naming_the_field(api):
-    response = api.post("/api/contacts/", {"first_name": "A", "email": "nope", "phone": "1"},
-                        format="json")
+    response = api.post(
+        "/api/contacts/", {"first_name": "A", "email": "nope", "phone": "1"}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert set(body) >= {"email"}
@@ -171,8 +245,9 @@ def test_every_change_is_in_the_history_with_before_and_after(as_admin, api):
     assert history[0]["action"] == "update"
     assert history[0]["changes"]["title"] == ["Buyer", "CFO"]
     assert history[0]["actor"] == str(as_admin)
-    assert any(h["action"] == "create" and h["changes"]["title"] == [None, "Buyer"]
-               for h in history)
+    assert any(
+        h["action"] == "create" and h["changes"]["title"] == [None, "Buyer"] for h in history
+    )
     assert any(h["changes"].get("tags") == {"added": ["vip"]} for h in history)
     # the audit API is read-only
     assert api.delete("/api/audit/1/").status_code == 405
@@ -186,3 +261,70 @@ def test_delete_is_audited_with_the_last_values(as_admin, api):
     entry = AuditEntry.objects.get(object_uuid=contact.uuid, action="delete")
     assert entry.changes["title"] == ["Buyer", None]
     assert entry.actor == as_admin
+
+
+@pytest.mark.django_db
+def test_contact_with_accounts_and_consents_in_one_call(as_admin, api):
+    account = factories.account(as_admin, name="Bodegas Rioja SA")
+    response = api.post(
+        "/api/contacts/",
+        {
+            "first_name": "Iker",
+            "last_name": "Etxeberria",
+            "email": "iker@bodegas.es",
+            "accounts": [{"account": str(account.uuid), "role": "Enólogo", "is_primary": True}],
+            "consents": [
+                {"channel": "email", "granted": True, "source": "feria 2026"},
+                {"channel": "sms", "granted": False},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["accounts"] == [
+        {
+            "account": str(account.uuid),
+            "account_name": "Bodegas Rioja SA",
+            "role": "Enólogo",
+            "is_primary": True,
+        }
+    ]
+    assert {(c["channel"], c["granted"], c["source"]) for c in body["consents"]} == {
+        ("email", True, "feria 2026"),
+        ("sms", False, ""),
+    }
+    # a bad consent channel leaves nothing behind: one transaction
+    bad = api.post(
+        "/api/contacts/",
+        {
+            "first_name": "Nadie",
+            "email": "nadie@x.es",
+            "consents": [{"channel": "pigeon", "granted": True}],
+        },
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert not Contact.objects.filter(email="nadie@x.es").exists()
+
+
+@pytest.mark.django_db
+def test_consent_recorded_from_the_page_fragment(as_admin, page, client, users):
+    contact = factories.contact(as_admin)
+    response = page.post(
+        f"/customers/contacts/{contact.uuid}/consent/",
+        {"channel": "phone", "granted": "no", "source": "llamada"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert 'id="consents"' in response.content.decode()
+    consent = contact.consents.get()
+    assert (consent.channel, consent.granted, consent.source) == ("phone", False, "llamada")
+    client.force_login(users["read_only"])
+    assert (
+        client.post(
+            f"/customers/contacts/{contact.uuid}/consent/", {"channel": "email", "granted": "yes"}
+        ).status_code
+        == 403
+    )
+    assert contact.consents.count() == 1

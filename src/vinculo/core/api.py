@@ -20,8 +20,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEntry
-        fields = ("timestamp", "actor", "action", "object_type", "object_id", "object_repr",
-                  "changes", "request_id")
+        fields = (
+            "timestamp",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "request_id",
+        )
 
 
 class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -51,8 +59,13 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         return getattr(obj, "clear_key", None)
 
 
-class ApiTokenViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin,
-                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class ApiTokenViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Your own API tokens: list them, create one (its key is shown once), revoke one."""
 
     queryset = ApiToken.objects.none()
@@ -64,8 +77,9 @@ class ApiTokenViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.CreateMod
         return ApiToken.objects.filter(user=self.request.user)
 
     def perform_create(self, serializer: ApiTokenSerializer) -> None:
-        token, key = services.api_token_create(user=self.request.user,
-                                               name=serializer.validated_data.get("name", ""))
+        token, key = services.api_token_create(
+            user=self.request.user, name=serializer.validated_data.get("name", "")
+        )
         token.clear_key = key
         serializer.instance = token
 
@@ -84,20 +98,29 @@ class CustomFieldSerializer(serializers.ModelSerializer):
     def create(self, validated_data: dict[str, Any]) -> CustomField:
         validated_data.pop("order", None)
         return services.custom_field_create(
-            organization=self.context["request"].user.organization, **validated_data)
+            organization=self.context["request"].user.organization, **validated_data
+        )
 
 
-class CustomFieldViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         mixins.CreateModelMixin, mixins.DestroyModelMixin,
-                         viewsets.GenericViewSet):
+class CustomFieldViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Fields an administrator adds to accounts, contacts or leads."""
 
     queryset = CustomField.objects.none()
     serializer_class = CustomFieldSerializer
     lookup_field = "uuid"
-    action_permissions = {"list": "customers.view", "retrieve": "customers.view",
-                          "create": "core.manage_custom_fields",
-                          "destroy": "core.manage_custom_fields"}
+    action_permissions = {
+        "list": "customers.view",
+        "retrieve": "customers.view",
+        "create": "core.manage_custom_fields",
+        "destroy": "core.manage_custom_fields",
+    }
 
     def scoped_queryset(self) -> QuerySet:
         return CustomField.objects.all()
@@ -136,8 +159,9 @@ class UserViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     permission_domain = "customers"
 
     def scoped_queryset(self) -> QuerySet:
-        return User.objects.filter(organization_id=self.request.user.organization_id
-                                   ).select_related("team")
+        return User.objects.filter(
+            organization_id=self.request.user.organization_id
+        ).select_related("team")
 
 
 def register(router: Any) -> None:

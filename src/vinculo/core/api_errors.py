@@ -14,15 +14,19 @@ from vinculo.core.services import ConflictError, PermissionDeniedError
 
 def _django_errors(exc: DjangoValidationError) -> Any:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages]
-                for field, errors in exc.error_dict.items()}
+        return {
+            field: [str(m) for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ConflictError):
-        return Response({"detail": str(exc), "code": "conflict",
-                         "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"detail": str(exc), "code": "conflict", "current_version": exc.current_version},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     if isinstance(exc, PermissionDeniedError):

@@ -21,9 +21,9 @@ from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils.translation import gettext_lazy
 
-_yes, _no = gettext_lazy("Yes"), gettext_lazy("No")
-
 from vinculo.core.models import AuditAction, AuditEntry, TenantModel
+
+_yes, _no = gettext_lazy("Yes"), gettext_lazy("No")
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,9 @@ def _pre_save(sender: type, instance: TenantModel, raw: bool = False, **kwargs: 
         instance._audit_before = snapshot(old) if old is not None else None
 
 
-def _post_save(sender: type, instance: TenantModel, created: bool, raw: bool = False,
-               **kwargs: Any) -> None:
+def _post_save(
+    sender: type, instance: TenantModel, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if raw or not _is_audited(sender):
         return
     after = snapshot(instance)
@@ -112,8 +113,9 @@ def _post_delete(sender: type, instance: TenantModel, **kwargs: Any) -> None:
     _write(instance, AuditAction.DELETE, {k: [v, None] for k, v in before.items()})
 
 
-def _m2m_changed(sender: type, instance: Any, action: str, pk_set: set | None,
-                 model: type, **kwargs: Any) -> None:
+def _m2m_changed(
+    sender: type, instance: Any, action: str, pk_set: set | None, model: type, **kwargs: Any
+) -> None:
     if not isinstance(instance, TenantModel) or not _is_audited(type(instance)):
         return
     if action not in ("post_add", "post_remove", "post_clear"):
@@ -146,8 +148,10 @@ def _display_value(field: models.Field | None, value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dict):
-        parts = [f"+ {', '.join(value['added'])}" if value.get("added") else "",
-                 f"− {', '.join(value['removed'])}" if value.get("removed") else ""]
+        parts = [
+            f"+ {', '.join(value['added'])}" if value.get("added") else "",
+            f"− {', '.join(value['removed'])}" if value.get("removed") else "",
+        ]
         return " ".join(p for p in parts if p)
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
@@ -175,6 +179,7 @@ def describe_changes(entry: AuditEntry, model: type[models.Model]) -> list[Displ
             rows.append(DisplayChange(label, "", _display_value(field, change)))
         else:
             before, after = change
-            rows.append(DisplayChange(label, _display_value(field, before),
-                                      _display_value(field, after)))
+            rows.append(
+                DisplayChange(label, _display_value(field, before), _display_value(field, after))
+            )
     return rows

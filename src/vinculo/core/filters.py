@@ -16,8 +16,11 @@ CUSTOM_FIELD_PREFIX = "cf_"
 
 def filter_custom_fields(queryset: QuerySet, params: Any, model_key: str) -> QuerySet:
     """Apply ``cf_<key>=value`` parameters as lookups into the JSON column."""
-    wanted = {k[len(CUSTOM_FIELD_PREFIX):]: v for k, v in params.items()
-              if k.startswith(CUSTOM_FIELD_PREFIX) and v not in ("", None)}
+    wanted = {
+        k[len(CUSTOM_FIELD_PREFIX) :]: v
+        for k, v in params.items()
+        if k.startswith(CUSTOM_FIELD_PREFIX) and v not in ("", None)
+    }
     if not wanted:
         return queryset
     fields = {cf.key: cf for cf in CustomField.objects.filter(model=model_key, key__in=wanted)}

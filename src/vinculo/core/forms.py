@@ -28,8 +28,9 @@ def custom_form_field(definition: CustomField) -> forms.Field:
     if kind == CustomFieldType.CHOICE:
         return forms.ChoiceField(choices=[("", "—"), *choices], **common)
     if kind == CustomFieldType.MULTI_CHOICE:
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple,
-                                         **common)
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
     return forms.CharField(max_length=1000, **common)
 
 
@@ -93,9 +94,12 @@ class SavedViewForm(forms.ModelForm):
 
 
 class CustomFieldForm(forms.ModelForm):
-    choices_text = forms.CharField(label=_("Choices"), required=False,
-                                   help_text=_("For choice fields: one per line."),
-                                   widget=forms.Textarea(attrs={"rows": 3}))
+    choices_text = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        help_text=_("For choice fields: one per line."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     class Meta:
         model = CustomField

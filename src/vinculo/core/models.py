@@ -27,8 +27,10 @@ class Organization(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200, unique=True)
     country = models.CharField(
-        _("country"), max_length=2, default="ES", help_text=_("ISO 3166 code; default region "
-                                                              "for phone numbers and tax ids.")
+        _("country"),
+        max_length=2,
+        default="ES",
+        help_text=_("ISO 3166 code; default region for phone numbers and tax ids."),
     )
     base_currency = models.CharField(_("base currency"), max_length=3, default="EUR")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -177,7 +179,8 @@ class CustomField(TenantModel):
     """A field an administrator adds to accounts, contacts or leads; values live in JSON."""
 
     model = models.CharField(
-        _("applies to"), max_length=30,
+        _("applies to"),
+        max_length=30,
         choices=[("account", _("Account")), ("contact", _("Contact")), ("lead", _("Lead"))],
     )
     key = models.SlugField(_("key"), max_length=50)
@@ -190,8 +193,9 @@ class CustomField(TenantModel):
     class Meta:
         ordering = ["model", "order", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "model", "key"],
-                                    name="customfield_unique_key")
+            models.UniqueConstraint(
+                fields=["organization", "model", "key"], name="customfield_unique_key"
+            )
         ]
         verbose_name = _("custom field")
 
@@ -222,8 +226,9 @@ class ApiToken(models.Model):
 
     PREFIX_LENGTH = 8
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True)
@@ -259,8 +264,9 @@ class AuditEntry(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=10, choices=AuditAction.choices)
     object_type = models.CharField(max_length=60)

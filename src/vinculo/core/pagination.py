@@ -53,8 +53,7 @@ def paginate(queryset: QuerySet, *, page: Any, size: Any, default_size: int = 25
         per_page = default_size
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
-    return Page(items=rows[:per_page], number=number, size=per_page,
-                has_next=len(rows) > per_page)
+    return Page(items=rows[:per_page], number=number, size=per_page, has_next=len(rows) > per_page)
 
 
 class FastPageNumberPagination(BasePagination):
@@ -63,8 +62,11 @@ class FastPageNumberPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request: Request, view=None):  # type: ignore[override]
         self.request = request
-        self.page = paginate(queryset, page=request.query_params.get(self.page_query_param),
-                             size=request.query_params.get(self.page_size_query_param))
+        self.page = paginate(
+            queryset,
+            page=request.query_params.get(self.page_query_param),
+            size=request.query_params.get(self.page_size_query_param),
+        )
         if not self.page.items and self.page.number > 1:
             raise NotFound(_("Invalid page."))
         return self.page.items
@@ -76,12 +78,19 @@ class FastPageNumberPagination(BasePagination):
         return replace_query_param(url, self.page_query_param, number)
 
     def get_paginated_response(self, data) -> Response:  # type: ignore[override]
-        return Response(OrderedDict([
-            ("next", self._link(self.page.number + 1) if self.page.has_next else None),
-            ("previous", self._link(self.page.number - 1) if self.page.has_previous else None),
-            ("page", self.page.number),
-            ("results", data),
-        ]))
+        return Response(
+            OrderedDict(
+                [
+                    ("next", self._link(self.page.number + 1) if self.page.has_next else None),
+                    (
+                        "previous",
+                        self._link(self.page.number - 1) if self.page.has_previous else None,
+                    ),
+                    ("page", self.page.number),
+                    ("results", data),
+                ]
+            )
+        )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
@@ -97,8 +106,16 @@ class FastPageNumberPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view) -> list[dict]:  # type: ignore[override]
         return [
-            {"name": self.page_query_param, "required": False, "in": "query",
-             "schema": {"type": "integer", "minimum": 1}},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
         ]

@@ -10,8 +10,15 @@ from rest_framework import permissions
 
 from vinculo.core.roles import role_has
 
-METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add",
-                  "PUT": "change", "PATCH": "change", "DELETE": "delete"}
+METHOD_ACTIONS = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
 
 
 def required_permission(view: Any, method: str) -> str | None:

@@ -29,9 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customers.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
     "customers.merge": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
     "customers.import": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING}),
-    "customers.export": frozenset(
-        {Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST}
-    ),
+    "customers.export": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST}),
     "leads.convert": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
     "audit.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
     "core.manage_custom_fields": frozenset({Role.ADMIN}),

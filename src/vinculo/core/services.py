@@ -36,15 +36,17 @@ class PermissionDeniedError(Exception):
     """The actor's role does not allow this action."""
 
 
-def organization_create(*, name: str, country: str = "ES", base_currency: str = "EUR"
-                        ) -> Organization:
+def organization_create(
+    *, name: str, country: str = "ES", base_currency: str = "EUR"
+) -> Organization:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("The organisation needs a name.")})
     if Organization.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": _("An organisation with this name already exists.")})
-    return Organization.objects.create(name=name, country=country.upper(),
-                                       base_currency=base_currency.upper())
+    return Organization.objects.create(
+        name=name, country=country.upper(), base_currency=base_currency.upper()
+    )
 
 
 def team_get_or_create(*, organization: Organization, name: str) -> Team:
@@ -53,26 +55,45 @@ def team_get_or_create(*, organization: Organization, name: str) -> Team:
 
 
 @transaction.atomic
-def user_create(*, organization: Organization, email: str, password: str, role: str,
-                first_name: str = "", last_name: str = "", team: Team | None = None,
-                language: str = "") -> User:
+def user_create(
+    *,
+    organization: Organization,
+    email: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    team: Team | None = None,
+    language: str = "",
+) -> User:
     if role not in Role.values:
-        raise ValidationError({"role": _("Unknown role %(role)s; choose one of %(roles)s.")
-                               % {"role": role, "roles": ", ".join(Role.values)}})
+        raise ValidationError(
+            {
+                "role": _("Unknown role %(role)s; choose one of %(roles)s.")
+                % {"role": role, "roles": ", ".join(Role.values)}
+            }
+        )
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": _("A user with this e-mail already exists.")})
     return User.objects.create_user(
-        email=email, password=password, organization=organization, role=role,
-        first_name=first_name, last_name=last_name, team=team, language=language,
+        email=email,
+        password=password,
+        organization=organization,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        team=team,
+        language=language,
     )
 
 
 def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a token and return it with its clear key, which is never stored."""
     key = ApiToken.generate_key()
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH],
-                                    key_hash=ApiToken.hash_key(key))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH], key_hash=ApiToken.hash_key(key)
+    )
     return token, key
 
 
@@ -83,16 +104,19 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-def custom_fields_clean(*, organization_id: int, model: str, values: dict[str, Any] | None,
-                        partial: bool = False) -> dict[str, Any]:
+def custom_fields_clean(
+    *, organization_id: int, model: str, values: dict[str, Any] | None, partial: bool = False
+) -> dict[str, Any]:
     """Validate custom-field values against the organisation's definitions.
 
     Returns the values converted to JSON-safe canonical forms; raises ``ValidationError`` keyed
     ``custom_fields.<key>`` for each bad value, so forms, the API and imports name the field.
     """
     values = dict(values or {})
-    definitions = {cf.key: cf for cf in CustomField.all_objects.filter(
-        organization_id=organization_id, model=model)}
+    definitions = {
+        cf.key: cf
+        for cf in CustomField.all_objects.filter(organization_id=organization_id, model=model)
+    }
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key in values:
@@ -160,27 +184,45 @@ def _convert(field: CustomField, raw: Any) -> Any:
         raise ValueError(_("Enter yes or no."))
     if kind == CustomFieldType.CHOICE:
         if str(raw) not in field.choices:
-            raise ValueError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(field.choices)})
+            raise ValueError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(field.choices)}
+            )
         return str(raw)
     if kind == CustomFieldType.MULTI_CHOICE:
         items = raw if isinstance(raw, list) else [s.strip() for s in str(raw).split("|")]
         bad = [str(item) for item in items if str(item) not in field.choices]
         if bad:
-            raise ValueError(_("Not allowed: %(bad)s; choose from %(choices)s.")
-                             % {"bad": ", ".join(bad), "choices": ", ".join(field.choices)})
+            raise ValueError(
+                _("Not allowed: %(bad)s; choose from %(choices)s.")
+                % {"bad": ", ".join(bad), "choices": ", ".join(field.choices)}
+            )
         return [str(item) for item in items]
     raise ValueError(_("Unknown field type."))
 
 
-def custom_field_create(*, organization: Organization, model: str, key: str, label: str,
-                        type: str, required: bool = False, choices: list[str] | None = None
-                        ) -> CustomField:
+def custom_field_create(
+    *,
+    organization: Organization,
+    model: str,
+    key: str,
+    label: str,
+    type: str,
+    required: bool = False,
+    choices: list[str] | None = None,
+) -> CustomField:
     if type not in CustomFieldType.values:
         raise ValidationError({"type": _("Unknown field type.")})
     if type in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE) and not choices:
         raise ValidationError({"choices": _("A choice field needs at least one choice.")})
-    field = CustomField(organization=organization, model=model, key=key, label=label, type=type,
-                        required=required, choices=list(choices or []))
+    field = CustomField(
+        organization=organization,
+        model=model,
+        key=key,
+        label=label,
+        type=type,
+        required=required,
+        choices=list(choices or []),
+    )
     field.full_clean(validate_unique=False)
     if CustomField.all_objects.filter(organization=organization, model=model, key=key).exists():
         raise ValidationError({"key": _("A custom field with this key already exists.")})
@@ -188,8 +230,9 @@ def custom_field_create(*, organization: Organization, model: str, key: str, lab
     return field
 
 
-def versioned_save(instance: TenantModel, *, expected_version: int | None,
-                   fields: list[str]) -> TenantModel:
+def versioned_save(
+    instance: TenantModel, *, expected_version: int | None, fields: list[str]
+) -> TenantModel:
     """Save ``fields`` only if the row is still at ``expected_version``; bump the version.
 
     The version check and the write are one conditional UPDATE, so two concurrent editors can

@@ -59,14 +59,16 @@ class TokenListView(LoginRequiredMixin, View):
         return render(request, "core/tokens.html", {"tokens": tokens, "new_key": new_key})
 
     def post(self, request):  # type: ignore[no-untyped-def]
-        _token, key = services.api_token_create(user=request.user,
-                                                name=request.POST.get("name", "")[:100])
+        _token, key = services.api_token_create(
+            user=request.user, name=request.POST.get("name", "")[:100]
+        )
         messages.success(request, _("Token created. Copy it now: it will not be shown again."))
         return self.get(request, new_key=key)
 
 
 class TokenRevokeView(LoginRequiredMixin, View):
     model = ApiToken
+
     def post(self, request, uuid):  # type: ignore[no-untyped-def]
         token = ApiToken.objects.filter(user=request.user, uuid=uuid).first()
         if token is None:
@@ -80,8 +82,12 @@ class CustomFieldListView(RoleRequiredMixin, View):
     permission = "core.manage_custom_fields"
 
     def render_page(self, form: CustomFieldForm, status: int = 200):  # type: ignore[no-untyped-def]
-        return render(self.request, "core/custom_fields.html",
-                      {"fields": CustomField.objects.all(), "form": form}, status=status)
+        return render(
+            self.request,
+            "core/custom_fields.html",
+            {"fields": CustomField.objects.all(), "form": form},
+            status=status,
+        )
 
     def get(self, request):  # type: ignore[no-untyped-def]
         return self.render_page(CustomFieldForm())
@@ -91,8 +97,11 @@ class CustomFieldListView(RoleRequiredMixin, View):
         if not form.is_valid():
             return self.render_page(form, status=400)
         try:
-            services.custom_field_create(organization=request.user.organization,
-                                         choices=form.choices(), **form.cleaned_data_for_service())
+            services.custom_field_create(
+                organization=request.user.organization,
+                choices=form.choices(),
+                **form.cleaned_data_for_service(),
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
             return self.render_page(form, status=400)
@@ -107,7 +116,8 @@ class SavedViewCreateView(LoginRequiredMixin, View):
         if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
             next_url = "/"
         if form.is_valid():
-            SavedView.objects.create(organization_id=request.user.organization_id,
-                                     user=request.user, **form.cleaned_data)
+            SavedView.objects.create(
+                organization_id=request.user.organization_id, user=request.user, **form.cleaned_data
+            )
             messages.success(request, _("View saved."))
         return HttpResponseRedirect(next_url)

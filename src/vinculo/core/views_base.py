@@ -47,28 +47,43 @@ class RecordListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
-                                         request=self.request)
+        filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.base_queryset(), request=self.request
+        )
         for field in filterset.form.fields.values():
-            css = "form-select form-select-sm" if hasattr(field, "choices") else \
-                "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm"
+                if hasattr(field, "choices")
+                else "form-control form-control-sm"
+            )
             field.widget.attrs.setdefault("class", css)
-        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else \
-            filterset.queryset
+        queryset = (
+            filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        )
         sort = self.sort_key()
         queryset = queryset.order_by(sort, "-id" if sort.startswith("-") else "id")
-        page = paginate(queryset, page=self.request.GET.get("page"),
-                        size=self.request.GET.get("page_size"))
+        page = paginate(
+            queryset, page=self.request.GET.get("page"), size=self.request.GET.get("page_size")
+        )
         params = self.request.GET.copy()
         params.pop("page", None)
-        context.update({
-            "title": self.title, "filterset": filterset, "page": page, "columns": self.columns,
-            "sort": sort, "query_string": params.urlencode(), "list_name": self.list_name,
-            "create_url": self.create_url, "row_template": self.row_template,
-            "export_url": self.export_url,
-            "saved_views": SavedView.objects.filter(user=self.request.user,
-                                                    list_name=self.list_name),
-        })
+        context.update(
+            {
+                "title": self.title,
+                "filterset": filterset,
+                "page": page,
+                "columns": self.columns,
+                "sort": sort,
+                "query_string": params.urlencode(),
+                "list_name": self.list_name,
+                "create_url": self.create_url,
+                "row_template": self.row_template,
+                "export_url": self.export_url,
+                "saved_views": SavedView.objects.filter(
+                    user=self.request.user, list_name=self.list_name
+                ),
+            }
+        )
         return context
 
     def get_template_names(self) -> list[str]:

@@ -17,7 +17,7 @@ from vinculo.core.filters import CustomFieldFilterBackend
 from vinculo.core.models import Team, User
 from vinculo.customers import selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
-from vinculo.customers.models import Account, AccountContact, Contact, Lead
+from vinculo.customers.models import Account, AccountContact, Consent, Contact, Lead
 
 
 class ScopedRelatedField(serializers.SlugRelatedField):
@@ -44,8 +44,10 @@ class TagsField(serializers.ListField):
 class CustomerSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     version = serializers.IntegerField(
-        required=False, min_value=1,
-        help_text="The version you read. Required on update; a stale one is refused with 409.")
+        required=False,
+        min_value=1,
+        help_text="The version you read. Required on update; a stale one is refused with 409.",
+    )
     owner = ScopedRelatedField(User, required=False, allow_null=True)
     team = ScopedRelatedField(Team, slug_field="name", required=False, allow_null=True)
     tags = TagsField(required=False)
@@ -59,7 +61,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None and "version" not in attrs:
             raise serializers.ValidationError(
-                {"version": ["Send the version you read; it guards against lost updates."]})
+                {"version": ["Send the version you read; it guards against lost updates."]}
+            )
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Any:
@@ -68,9 +71,12 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         version = validated_data.pop("version")
-        return type(self).update_service(actor=self.context["request"].user,
-                                         data=validated_data, expected_version=version,
-                                         **{self.instance_kwarg: instance})
+        return type(self).update_service(
+            actor=self.context["request"].user,
+            data=validated_data,
+            expected_version=version,
+            **{self.instance_kwarg: instance},
+        )
 
 
 COMMON_READ_ONLY = ("id", "created_at", "updated_at")
@@ -96,9 +102,20 @@ class AccountLinkSerializer(serializers.ModelSerializer):
         fields = ("account", "account_name", "role", "is_primary")
 
 
+class ConsentSerializer(serializers.ModelSerializer):
+    recorded_at = serializers.DateTimeField(required=False)
+
+    class Meta:
+        model = Consent
+        fields = ("channel", "granted", "recorded_at", "source")
+
+
 class ContactSerializer(CustomerSerializer):
     mobile = serializers.CharField(max_length=40, required=False, allow_blank=True)
     accounts = AccountLinkSerializer(source="memberships", many=True, required=False)
+    consents = ConsentSerializer(
+        many=True, required=False, help_text="Consent per channel; sending one records it."
+    )
     full_name = serializers.CharField(read_only=True)
 
     create_service = staticmethod(services.contact_create)
@@ -107,38 +124,46 @@ class ContactSerializer(CustomerSerializer):
 
     class Meta:
         model = Contact
-        fields = ("id", "version", "full_name", *services.CONTACT_FIELDS, "accounts", "tags",
-                  "created_at", "updated_at")
+        fields = (
+            "id",
+            "version",
+            "full_name",
+            *services.CONTACT_FIELDS,
+            "accounts",
+            "consents",
+            "tags",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = COMMON_READ_ONLY
 
-    def _links(self, validated_data: dict[str, Any]) -> list[dict[str, Any]] | None:
-        return validated_data.pop("memberships", None)
-
     def create(self, validated_data: dict[str, Any]) -> Contact:
-        links = self._links(validated_data) or []
-        contact = super().create(validated_data)
-        for link in links:
-            services.contact_link_account(actor=self.context["request"].user, contact=contact,
-                                          account=link["account"], role=link.get("role", ""),
-                                          is_primary=link.get("is_primary", False))
-        return contact
+        return services.contact_create(
+            actor=self.context["request"].user,
+            accounts=validated_data.pop("memberships", []),
+            consents=validated_data.pop("consents", []),
+            data={k: v for k, v in validated_data.items() if k != "version"},
+        )
 
     def update(self, instance: Contact, validated_data: dict[str, Any]) -> Contact:
-        links = self._links(validated_data)
-        contact = super().update(instance, validated_data)
-        for link in links or []:
-            services.contact_link_account(actor=self.context["request"].user, contact=contact,
-                                          account=link["account"], role=link.get("role", ""),
-                                          is_primary=link.get("is_primary", False))
-        return contact
+        return services.contact_update(
+            actor=self.context["request"].user,
+            contact=instance,
+            expected_version=validated_data.pop("version"),
+            accounts=validated_data.pop("memberships", []),
+            consents=validated_data.pop("consents", []),
+            data=validated_data,
+        )
 
 
 class LeadSerializer(CustomerSerializer):
     full_name = serializers.CharField(read_only=True)
-    converted_account = serializers.UUIDField(source="converted_account.uuid", read_only=True,
-                                              allow_null=True)
-    converted_contact = serializers.UUIDField(source="converted_contact.uuid", read_only=True,
-                                              allow_null=True)
+    converted_account = serializers.UUIDField(
+        source="converted_account.uuid", read_only=True, allow_null=True
+    )
+    converted_contact = serializers.UUIDField(
+        source="converted_contact.uuid", read_only=True, allow_null=True
+    )
 
     create_service = staticmethod(services.lead_create)
     update_service = staticmethod(services.lead_update)
@@ -146,9 +171,18 @@ class LeadSerializer(CustomerSerializer):
 
     class Meta:
         model = Lead
-        fields = ("id", "version", "full_name", *services.LEAD_FIELDS, "tags",
-                  "converted_account", "converted_contact", "converted_at", "created_at",
-                  "updated_at")
+        fields = (
+            "id",
+            "version",
+            "full_name",
+            *services.LEAD_FIELDS,
+            "tags",
+            "converted_account",
+            "converted_contact",
+            "converted_at",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = (*COMMON_READ_ONLY, "converted_at")
 
 
@@ -187,8 +221,11 @@ class CustomerViewSet(TenantViewSet):
 
 
 class MergeableViewSet(CustomerViewSet):
-    action_permissions = {**CustomerViewSet.action_permissions, "merge": "customers.merge",
-                          "duplicates": "customers.view"}
+    action_permissions = {
+        **CustomerViewSet.action_permissions,
+        "merge": "customers.merge",
+        "duplicates": "customers.view",
+    }
     merge_service: Any = None
     duplicates_selector: Any = None
 
@@ -207,8 +244,9 @@ class MergeableViewSet(CustomerViewSet):
         payload = MergeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         duplicate = get_object_or_404(self.get_queryset(), uuid=payload.validated_data["duplicate"])
-        merged = type(self).merge_service(actor=request.user, survivor=survivor,
-                                          duplicate=duplicate)
+        merged = type(self).merge_service(
+            actor=request.user, survivor=survivor, duplicate=duplicate
+        )
         return Response(self.get_serializer(merged).data)
 
 
@@ -223,8 +261,11 @@ class AccountViewSet(MergeableViewSet):
     duplicates_selector = staticmethod(selectors.account_duplicates)
 
     def scoped_queryset(self) -> QuerySet:
-        return (Account.objects.select_related("owner", "team").prefetch_related("tags")
-                .order_by("name", "id"))
+        return (
+            Account.objects.select_related("owner", "team")
+            .prefetch_related("tags")
+            .order_by("name", "id")
+        )
 
 
 class ContactViewSet(MergeableViewSet):
@@ -239,9 +280,11 @@ class ContactViewSet(MergeableViewSet):
 
     def scoped_queryset(self) -> QuerySet:
         memberships = AccountContact.objects.select_related("account")
-        return (Contact.objects.select_related("owner", "team")
-                .prefetch_related("tags", Prefetch("memberships", queryset=memberships))
-                .order_by("full_name", "id"))
+        return (
+            Contact.objects.select_related("owner", "team")
+            .prefetch_related("tags", "consents", Prefetch("memberships", queryset=memberships))
+            .order_by("full_name", "id")
+        )
 
 
 class LeadViewSet(CustomerViewSet):
@@ -254,26 +297,30 @@ class LeadViewSet(CustomerViewSet):
     action_permissions = {**CustomerViewSet.action_permissions, "convert": "leads.convert"}
 
     def scoped_queryset(self) -> QuerySet:
-        return (Lead.objects.select_related("owner", "team", "converted_account",
-                                            "converted_contact")
-                .prefetch_related("tags").order_by("-created_at", "-id"))
+        return (
+            Lead.objects.select_related("owner", "team", "converted_account", "converted_contact")
+            .prefetch_related("tags")
+            .order_by("-created_at", "-id")
+        )
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("LeadConversion", {
-            "account": serializers.UUIDField(), "contact": serializers.UUIDField()}),
+        responses=inline_serializer(
+            "LeadConversion",
+            {"account": serializers.UUIDField(), "contact": serializers.UUIDField()},
+        ),
     )
     @action(detail=True, methods=["post"])
     def convert(self, request, uuid=None):  # type: ignore[no-untyped-def]
         """Make (or match) the account and contact for this lead, in one step."""
         lead = self.get_object()
         account, contact = services.lead_convert(actor=request.user, lead=lead)
-        return Response({"account": account.uuid, "contact": contact.uuid},
-                        status=status.HTTP_200_OK)
+        return Response(
+            {"account": account.uuid, "contact": contact.uuid}, status=status.HTTP_200_OK
+        )
 
 
 def register(router: Any) -> None:
     router.register("accounts", AccountViewSet, basename="account")
     router.register("contacts", ContactViewSet, basename="contact")
     router.register("leads", LeadViewSet, basename="lead")
-

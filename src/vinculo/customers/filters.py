@@ -23,8 +23,9 @@ def _organisation_users(request: Any) -> QuerySet:
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(field_name="owner", to_field_name="uuid",
-                                             queryset=_organisation_users, label=_("Owner"))
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owner", to_field_name="uuid", queryset=_organisation_users, label=_("Owner")
+    )
     tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
 
     custom_field_model = ""
@@ -41,32 +42,50 @@ class CustomerFilterSet(django_filters.FilterSet):
 with scopes_disabled():
 
     class AccountFilterSet(CustomerFilterSet):
-        lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices,
-                                                      label=_("Lifecycle stage"))
+        lifecycle_stage = django_filters.ChoiceFilter(
+            choices=LifecycleStage.choices, label=_("Lifecycle stage")
+        )
         custom_field_model = "account"
 
         class Meta:
             model = Account
-            fields = ["q", "lifecycle_stage", "source", "industry", "size", "is_person",
-                      "billing_country", "owner", "tag"]
-
+            fields = [
+                "q",
+                "lifecycle_stage",
+                "source",
+                "industry",
+                "size",
+                "is_person",
+                "billing_country",
+                "owner",
+                "tag",
+            ]
 
     class ContactFilterSet(CustomerFilterSet):
-        lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices,
-                                                      label=_("Lifecycle stage"))
+        lifecycle_stage = django_filters.ChoiceFilter(
+            choices=LifecycleStage.choices, label=_("Lifecycle stage")
+        )
         account = django_filters.UUIDFilter(field_name="accounts__uuid", label=_("Account"))
         custom_field_model = "contact"
 
         class Meta:
             model = Contact
-            fields = ["q", "lifecycle_stage", "source", "preferred_language", "preferred_channel",
-                      "owner", "tag", "account"]
-
+            fields = [
+                "q",
+                "lifecycle_stage",
+                "source",
+                "preferred_language",
+                "preferred_channel",
+                "owner",
+                "tag",
+                "account",
+            ]
 
     class LeadFilterSet(CustomerFilterSet):
         status = django_filters.ChoiceFilter(choices=LeadStatus.choices, label=_("Status"))
-        min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte",
-                                                label=_("Minimum score"))
+        min_score = django_filters.NumberFilter(
+            field_name="score", lookup_expr="gte", label=_("Minimum score")
+        )
         custom_field_model = "lead"
 
         class Meta:

@@ -11,7 +11,7 @@ from django_scopes.forms import SafeModelChoiceField
 
 from vinculo.core.forms import CustomFieldsFormMixin, TagsField
 from vinculo.core.models import Team, User
-from vinculo.customers.models import Account, Contact, Lead
+from vinculo.customers.models import Account, Channel, Contact, Lead
 
 
 def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
@@ -37,7 +37,8 @@ class RecordForm(CustomFieldsFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         self.fields["owner"].queryset = User.objects.filter(
-            organization_id=user.organization_id, is_active=True)
+            organization_id=user.organization_id, is_active=True
+        )
         self.fields["team"].queryset = Team.objects.all()
         if instance.pk:
             self.initial["version"] = instance.version
@@ -57,8 +58,9 @@ class RecordForm(CustomFieldsFormMixin, forms.ModelForm):
         pass
 
     def data_for_service(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data[name] for name in self._meta.fields
-                if name in self.cleaned_data}
+        data = {
+            name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data
+        }
         data["tags"] = self.cleaned_data.get("tags", [])
         data["custom_fields"] = self.custom_values()
         return data
@@ -69,18 +71,36 @@ class AccountForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Account
-        fields = ["name", "is_person", "tax_id", "industry", "size", "website", "email", "phone",
-                  "billing_street", "billing_city", "billing_postal_code", "billing_region",
-                  "billing_country", "shipping_street", "shipping_city", "shipping_postal_code",
-                  "shipping_region", "shipping_country", "lifecycle_stage", "source", "owner",
-                  "team"]
+        fields = [
+            "name",
+            "is_person",
+            "tax_id",
+            "industry",
+            "size",
+            "website",
+            "email",
+            "phone",
+            "billing_street",
+            "billing_city",
+            "billing_postal_code",
+            "billing_region",
+            "billing_country",
+            "shipping_street",
+            "shipping_city",
+            "shipping_postal_code",
+            "shipping_region",
+            "shipping_country",
+            "lifecycle_stage",
+            "source",
+            "owner",
+            "team",
+        ]
 
 
 class ContactForm(RecordForm):
     mobile = forms.CharField(label=_("Mobile"), max_length=40, required=False)
     account = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    account_role = forms.CharField(label=_("Role at the account"), max_length=100,
-                                   required=False)
+    account_role = forms.CharField(label=_("Role at the account"), max_length=100, required=False)
     custom_field_model = "contact"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -96,9 +116,20 @@ class ContactForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "mobile", "title",
-                  "preferred_language", "preferred_channel", "lifecycle_stage", "source",
-                  "owner", "team"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "mobile",
+            "title",
+            "preferred_language",
+            "preferred_channel",
+            "lifecycle_stage",
+            "source",
+            "owner",
+            "team",
+        ]
 
 
 class LeadForm(RecordForm):
@@ -106,8 +137,42 @@ class LeadForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Lead
-        fields = ["first_name", "last_name", "email", "phone", "title", "company_name", "tax_id",
-                  "website", "source", "status", "score", "notes", "owner", "team"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "company_name",
+            "tax_id",
+            "website",
+            "source",
+            "status",
+            "score",
+            "notes",
+            "owner",
+            "team",
+        ]
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=Channel.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    granted = forms.TypedChoiceField(
+        label=_("Consent"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Granted")), ("no", _("Withdrawn"))],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
 
 
 class MergeForm(forms.Form):

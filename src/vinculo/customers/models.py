@@ -47,10 +47,22 @@ class Channel(models.TextChoices):
 class OwnedModel(TenantModel):
     """A customer record with an owner, a team, tags, custom fields and a search column."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"),
-                              on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     # Lower-cased, accent-free name + e-mail + phone: one indexed column for the search box.
     search_text = models.CharField(max_length=400, blank=True, editable=False)
@@ -83,14 +95,19 @@ class Account(OwnedModel):
     shipping_postal_code = models.CharField(_("shipping postal code"), max_length=20, blank=True)
     shipping_region = models.CharField(_("shipping region"), max_length=100, blank=True)
     shipping_country = models.CharField(_("shipping country"), max_length=2, blank=True)
-    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=20,
-                                       choices=LifecycleStage.choices,
-                                       default=LifecycleStage.PROSPECT)
-    source = models.CharField(_("source channel"), max_length=20, choices=SourceChannel.choices,
-                              blank=True)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"),
+        max_length=20,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.PROSPECT,
+    )
+    source = models.CharField(
+        _("source channel"), max_length=20, choices=SourceChannel.choices, blank=True
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", editable=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -101,8 +118,7 @@ class Account(OwnedModel):
             models.Index(fields=["organization", "search_text"], name="account_org_search"),
             models.Index(fields=["organization", "tax_id"], name="account_org_taxid"),
             models.Index(fields=["organization", "owner"], name="account_org_owner"),
-            models.Index(fields=["organization", "-created_at", "-id"],
-                         name="account_org_created"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="account_org_created"),
         ]
 
     def __str__(self) -> str:
@@ -117,24 +133,37 @@ class Contact(OwnedModel):
     full_name = models.CharField(_("name"), max_length=201, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     other_emails = models.JSONField(_("other e-mails"), default=list, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True,
-                             help_text=_("Stored in international E.164 form."))
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, help_text=_("Stored in international E.164 form.")
+    )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
-    preferred_language = models.CharField(_("preferred language"), max_length=5, blank=True,
-                                          choices=settings.LANGUAGES)
-    preferred_channel = models.CharField(_("preferred channel"), max_length=10, blank=True,
-                                         choices=Channel.choices)
-    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=20,
-                                       choices=LifecycleStage.choices,
-                                       default=LifecycleStage.PROSPECT)
-    source = models.CharField(_("source channel"), max_length=20, choices=SourceChannel.choices,
-                              blank=True)
-    accounts = models.ManyToManyField(Account, through="AccountContact", related_name="contacts",
-                                      verbose_name=_("accounts"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, blank=True, choices=settings.LANGUAGES
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, blank=True, choices=Channel.choices
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"),
+        max_length=20,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.PROSPECT,
+    )
+    source = models.CharField(
+        _("source channel"), max_length=20, choices=SourceChannel.choices, blank=True
+    )
+    accounts = models.ManyToManyField(
+        Account,
+        through="AccountContact",
+        related_name="contacts",
+        verbose_name=_("accounts"),
+        blank=True,
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", editable=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -146,8 +175,7 @@ class Contact(OwnedModel):
             models.Index(fields=["organization", "email"], name="contact_org_email"),
             models.Index(fields=["organization", "phone"], name="contact_org_phone"),
             models.Index(fields=["organization", "owner"], name="contact_org_owner"),
-            models.Index(fields=["organization", "-created_at", "-id"],
-                         name="contact_org_created"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="contact_org_created"),
         ]
 
     def __str__(self) -> str:
@@ -213,19 +241,31 @@ class Lead(OwnedModel):
     company_name = models.CharField(_("company"), max_length=200, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
-    source = models.CharField(_("source channel"), max_length=20, choices=SourceChannel.choices,
-                              blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=LeadStatus.choices,
-                              default=LeadStatus.NEW)
+    source = models.CharField(
+        _("source channel"), max_length=20, choices=SourceChannel.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
     score = models.SmallIntegerField(_("score"), default=0)
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
-    converted_account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True,
-                                          blank=True, related_name="converted_leads",
-                                          editable=False)
-    converted_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True,
-                                          blank=True, related_name="converted_leads",
-                                          editable=False)
+    converted_account = models.ForeignKey(
+        Account,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="converted_leads",
+        editable=False,
+    )
+    converted_contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="converted_leads",
+        editable=False,
+    )
     converted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -258,21 +298,30 @@ class DuplicateMode(models.TextChoices):
 class ImportJob(TenantModel):
     """An import of accounts, contacts or leads from a CSV or XLSX file, with its outcome."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             related_name="+")
-    target = models.CharField(_("import into"), max_length=10, choices=[
-        ("account", _("Accounts")), ("contact", _("Contacts")), ("lead", _("Leads"))])
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    target = models.CharField(
+        _("import into"),
+        max_length=10,
+        choices=[("account", _("Accounts")), ("contact", _("Contacts")), ("lead", _("Leads"))],
+    )
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255, blank=True)
     encoding = models.CharField(max_length=20, blank=True)
     delimiter = models.CharField(max_length=1, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
-    duplicate_mode = models.CharField(_("when a row matches an existing record"), max_length=10,
-                                      choices=DuplicateMode.choices, default=DuplicateMode.SKIP)
+    duplicate_mode = models.CharField(
+        _("when a row matches an existing record"),
+        max_length=10,
+        choices=DuplicateMode.choices,
+        default=DuplicateMode.SKIP,
+    )
     all_or_nothing = models.BooleanField(_("import nothing if any row is bad"), default=False)
     dry_run = models.BooleanField(_("preview only"), default=True)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices,
-                              default=ImportStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)

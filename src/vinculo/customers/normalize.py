@@ -16,9 +16,20 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 # Country → stdnum module that validates its company/person tax id.
 TAX_ID_MODULES = {
-    "ES": "nif", "MX": "rfc", "AR": "cuit", "CL": "rut", "CO": "nit", "PE": "ruc",
-    "UY": "rut", "EC": "ruc", "PT": "nif", "FR": "siren", "DE": "stnr", "IT": "codicefiscale",
-    "US": "ein", "GB": "vat",
+    "ES": "nif",
+    "MX": "rfc",
+    "AR": "cuit",
+    "CL": "rut",
+    "CO": "nit",
+    "PE": "ruc",
+    "UY": "rut",
+    "EC": "ruc",
+    "PT": "nif",
+    "FR": "siren",
+    "DE": "stnr",
+    "IT": "codicefiscale",
+    "US": "ein",
+    "GB": "vat",
 }
 
 

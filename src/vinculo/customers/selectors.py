@@ -24,8 +24,9 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.filter(search_text__contains=term)
 
 
-def account_match(*, organization_id: int, name: str = "", tax_id: str = "", email: str = ""
-                  ) -> Account | None:
+def account_match(
+    *, organization_id: int, name: str = "", tax_id: str = "", email: str = ""
+) -> Account | None:
     """The existing account a new one would duplicate: same tax id, e-mail, or a close name."""
     accounts = Account.objects.filter(organization_id=organization_id)
     if tax_id:
@@ -132,24 +133,34 @@ def duplicate_groups(queryset: QuerySet, *, limit: int = 50) -> list[dict[str, A
         keys["tax_id"] = "tax_id"
     groups = []
     for reason, column in keys.items():
-        rows = (queryset.exclude(**{column: ""}).values(column)
-                .annotate(n=Count("id")).filter(n__gt=1).order_by("-n", column)[:limit])
+        rows = (
+            queryset.exclude(**{column: ""})
+            .values(column)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by("-n", column)[:limit]
+        )
         for row in rows:
-            records = list(queryset.filter(**{column: row[column]}).order_by("created_at", "id")[:10])
+            records = list(
+                queryset.filter(**{column: row[column]}).order_by("created_at", "id")[:10]
+            )
             groups.append({"reason": reason, "value": row[column], "records": records})
     return groups[:limit]
 
 
 def record_history(instance: Any, *, limit: int = 100) -> QuerySet:
-    return AuditEntry.objects.filter(object_type=instance._meta.label_lower,
-                                     object_id=instance.pk).select_related("actor")[:limit]
+    return AuditEntry.objects.filter(
+        object_type=instance._meta.label_lower, object_id=instance.pk
+    ).select_related("actor")[:limit]
 
 
 def record_history_display(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
     """The record's history as people read it: field labels and choice names, not columns."""
     model = type(instance)
-    return [{"entry": entry, "changes": describe_changes(entry, model)}
-            for entry in record_history(instance, limit=limit)]
+    return [
+        {"entry": entry, "changes": describe_changes(entry, model)}
+        for entry in record_history(instance, limit=limit)
+    ]
 
 
 def visible(model: type, user: User) -> QuerySet:
@@ -158,8 +169,9 @@ def visible(model: type, user: User) -> QuerySet:
 
 
 def account_360(account: Account) -> dict[str, Any]:
-    contacts = (account.memberships.select_related("contact").order_by("-is_primary",
-                                                                        "contact__full_name"))
+    contacts = account.memberships.select_related("contact").order_by(
+        "-is_primary", "contact__full_name"
+    )
     return {
         "memberships": list(contacts[:50]),
         "leads": list(Lead.objects.filter(converted_account=account)[:20]),
@@ -192,6 +204,9 @@ def home_summary(user: User) -> dict[str, Any]:
         "recent_accounts": list(visible(Account, user).order_by("-created_at", "-id")[:5]),
         "recent_contacts": list(visible(Contact, user).order_by("-created_at", "-id")[:5]),
         "recent_leads": list(visible(Lead, user).order_by("-created_at", "-id")[:5]),
-        "my_leads": list(visible(Lead, user).filter(owner=user, status__in=["new", "contacted"])
-                         .order_by("-created_at", "-id")[:5]),
+        "my_leads": list(
+            visible(Lead, user)
+            .filter(owner=user, status__in=["new", "contacted"])
+            .order_by("-created_at", "-id")[:5]
+        ),
     }

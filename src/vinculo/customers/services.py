@@ -35,19 +35,62 @@ from vinculo.customers.models import (
 
 # Fields a caller may set on each model (everything else is derived or system-owned).
 ACCOUNT_FIELDS = (
-    "name", "is_person", "tax_id", "industry", "size", "website", "email", "phone",
-    "billing_street", "billing_city", "billing_postal_code", "billing_region", "billing_country",
-    "shipping_street", "shipping_city", "shipping_postal_code", "shipping_region",
-    "shipping_country", "lifecycle_stage", "source", "owner", "team", "custom_fields",
+    "name",
+    "is_person",
+    "tax_id",
+    "industry",
+    "size",
+    "website",
+    "email",
+    "phone",
+    "billing_street",
+    "billing_city",
+    "billing_postal_code",
+    "billing_region",
+    "billing_country",
+    "shipping_street",
+    "shipping_city",
+    "shipping_postal_code",
+    "shipping_region",
+    "shipping_country",
+    "lifecycle_stage",
+    "source",
+    "owner",
+    "team",
+    "custom_fields",
 )
 CONTACT_FIELDS = (
-    "first_name", "last_name", "email", "other_emails", "phone", "mobile", "title",
-    "preferred_language", "preferred_channel", "lifecycle_stage", "source", "owner", "team",
+    "first_name",
+    "last_name",
+    "email",
+    "other_emails",
+    "phone",
+    "mobile",
+    "title",
+    "preferred_language",
+    "preferred_channel",
+    "lifecycle_stage",
+    "source",
+    "owner",
+    "team",
     "custom_fields",
 )
 LEAD_FIELDS = (
-    "first_name", "last_name", "email", "phone", "title", "company_name", "tax_id", "website",
-    "source", "status", "score", "notes", "owner", "team", "custom_fields",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company_name",
+    "tax_id",
+    "website",
+    "source",
+    "status",
+    "score",
+    "notes",
+    "owner",
+    "team",
+    "custom_fields",
 )
 
 
@@ -69,8 +112,15 @@ def _check_owner(actor: User, data: dict[str, Any]) -> None:
         raise ValidationError({"team": _("The team must belong to your organisation.")})
 
 
-def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
-            model_key: str, actor: User, *, partial: bool) -> list[str]:
+def _assign(
+    instance: TenantModel,
+    data: dict[str, Any],
+    allowed: Iterable[str],
+    model_key: str,
+    actor: User,
+    *,
+    partial: bool,
+) -> list[str]:
     """Copy allowed keys onto ``instance`` in canonical form; return the changed field names."""
     unknown = set(data) - set(allowed) - {"tags"}
     if unknown:
@@ -83,8 +133,9 @@ def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
         clean["email"] = normalize.normalize_email(clean["email"])
     for phone_field in ("phone", "mobile"):
         if phone_field in clean:
-            clean[phone_field] = normalize.normalize_phone(clean[phone_field], region=region,
-                                                           field=phone_field)
+            clean[phone_field] = normalize.normalize_phone(
+                clean[phone_field], region=region, field=phone_field
+            )
     if "other_emails" in clean:
         clean["other_emails"] = [
             normalize.normalize_email(e, field="other_emails") for e in clean["other_emails"] or []
@@ -94,10 +145,14 @@ def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
         clean["tax_id"] = normalize.normalize_tax_id(clean["tax_id"], country=country)
     if "custom_fields" in clean or not partial:
         merged = dict(getattr(instance, "custom_fields", {}) or {}) if partial else {}
-        merged.update(custom_fields_clean(
-            organization_id=actor.organization_id, model=model_key,
-            values=clean.get("custom_fields") or {}, partial=partial,
-        ))
+        merged.update(
+            custom_fields_clean(
+                organization_id=actor.organization_id,
+                model=model_key,
+                values=clean.get("custom_fields") or {},
+                partial=partial,
+            )
+        )
         clean["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
     for key, value in clean.items():
         if key in ("owner", "team"):
@@ -110,8 +165,16 @@ def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
     if hasattr(instance, "full_name"):
         instance.full_name = normalize.full_name(instance.first_name, instance.last_name)
     instance.search_text = _search_text(instance)
-    exclude = ["organization", "owner", "team", "tags", "accounts", "merged_into",
-               "converted_account", "converted_contact"]
+    exclude = [
+        "organization",
+        "owner",
+        "team",
+        "tags",
+        "accounts",
+        "merged_into",
+        "converted_account",
+        "converted_contact",
+    ]
     instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     fields = list(clean)
     if hasattr(instance, "full_name"):
@@ -121,13 +184,19 @@ def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
 
 def _search_text(instance: Any) -> str:
     if isinstance(instance, Account):
-        return normalize.search_text(instance.name, instance.email, instance.phone.lstrip("+"),
-                                     instance.tax_id)
+        return normalize.search_text(
+            instance.name, instance.email, instance.phone.lstrip("+"), instance.tax_id
+        )
     if isinstance(instance, Contact):
-        return normalize.search_text(instance.full_name, instance.email,
-                                     instance.phone.lstrip("+"), instance.mobile.lstrip("+"))
-    return normalize.search_text(instance.full_name, instance.company_name, instance.email,
-                                 instance.phone.lstrip("+"))
+        return normalize.search_text(
+            instance.full_name,
+            instance.email,
+            instance.phone.lstrip("+"),
+            instance.mobile.lstrip("+"),
+        )
+    return normalize.search_text(
+        instance.full_name, instance.company_name, instance.email, instance.phone.lstrip("+")
+    )
 
 
 def _set_tags(instance: Any, names: Iterable[str] | None) -> None:
@@ -135,14 +204,16 @@ def _set_tags(instance: Any, names: Iterable[str] | None) -> None:
         return
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
-        tag, _created = Tag.all_objects.get_or_create(organization_id=instance.organization_id,
-                                                      name=name[:60])
+        tag, _created = Tag.all_objects.get_or_create(
+            organization_id=instance.organization_id, name=name[:60]
+        )
         tags.append(tag)
     instance.tags.set(tags)
 
 
-def _create(model: type, allowed: tuple[str, ...], key: str, *, actor: User,
-            data: dict[str, Any]) -> Any:
+def _create(
+    model: type, allowed: tuple[str, ...], key: str, *, actor: User, data: dict[str, Any]
+) -> Any:
     require(actor, "customers.add")
     instance = model(organization_id=actor.organization_id)
     data = dict(data)
@@ -156,12 +227,20 @@ def _create(model: type, allowed: tuple[str, ...], key: str, *, actor: User,
     return instance
 
 
-def _update(instance: Any, allowed: tuple[str, ...], key: str, *, actor: User,
-            data: dict[str, Any], expected_version: int | None) -> Any:
+def _update(
+    instance: Any,
+    allowed: tuple[str, ...],
+    key: str,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: int | None,
+) -> Any:
     require(actor, "customers.change")
-    if actor.is_owner_scoped and "owner" in data and data["owner"] != actor:
-        if instance.owner_id != actor.pk:
-            raise PermissionDeniedError(_("You can only reassign records you own."))
+    new_owner = data.get("owner", instance.owner)
+    reassigning = getattr(new_owner, "pk", None) != instance.owner_id
+    if actor.is_owner_scoped and reassigning and instance.owner_id != actor.pk:
+        raise PermissionDeniedError(_("You can only reassign records you own."))
     fields = _assign(instance, data, allowed, key, actor, partial=True)
     versioned_save(instance, expected_version=expected_version, fields=fields)
     _set_tags(instance, data.get("tags"))
@@ -174,26 +253,67 @@ def account_create(*, actor: User, data: dict[str, Any]) -> Account:
 
 
 @transaction.atomic
-def account_update(*, actor: User, account: Account, data: dict[str, Any],
-                   expected_version: int | None) -> Account:
-    return _update(account, ACCOUNT_FIELDS, "account", actor=actor, data=data,
-                   expected_version=expected_version)
+def account_update(
+    *, actor: User, account: Account, data: dict[str, Any], expected_version: int | None
+) -> Account:
+    return _update(
+        account,
+        ACCOUNT_FIELDS,
+        "account",
+        actor=actor,
+        data=data,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def contact_create(*, actor: User, data: dict[str, Any],
-                   accounts: Iterable[tuple[Account, str]] = ()) -> Contact:
+def contact_create(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    accounts: Iterable[tuple[Account, str] | dict[str, Any]] = (),
+    consents: Iterable[dict[str, Any]] = (),
+) -> Contact:
+    """Create a contact, with the accounts they join and the consents they gave, at once."""
     contact = _create(Contact, CONTACT_FIELDS, "contact", actor=actor, data=data)
-    for account, role in accounts:
-        contact_link_account(actor=actor, contact=contact, account=account, role=role)
+    _contact_related(actor, contact, accounts, consents)
     return contact
 
 
+def _contact_related(
+    actor: User,
+    contact: Contact,
+    accounts: Iterable[tuple[Account, str] | dict[str, Any]],
+    consents: Iterable[dict[str, Any]],
+) -> None:
+    for link in accounts:
+        if isinstance(link, tuple):
+            link = {"account": link[0], "role": link[1]}
+        contact_link_account(actor=actor, contact=contact, **link)
+    for consent in consents:
+        consent_record(actor=actor, contact=contact, **consent)
+
+
 @transaction.atomic
-def contact_update(*, actor: User, contact: Contact, data: dict[str, Any],
-                   expected_version: int | None) -> Contact:
-    return _update(contact, CONTACT_FIELDS, "contact", actor=actor, data=data,
-                   expected_version=expected_version)
+def contact_update(
+    *,
+    actor: User,
+    contact: Contact,
+    data: dict[str, Any],
+    expected_version: int | None,
+    accounts: Iterable[tuple[Account, str] | dict[str, Any]] = (),
+    consents: Iterable[dict[str, Any]] = (),
+) -> Contact:
+    contact = _update(
+        contact,
+        CONTACT_FIELDS,
+        "contact",
+        actor=actor,
+        data=data,
+        expected_version=expected_version,
+    )
+    _contact_related(actor, contact, accounts, consents)
+    return contact
 
 
 @transaction.atomic
@@ -202,14 +322,16 @@ def lead_create(*, actor: User, data: dict[str, Any]) -> Lead:
 
 
 @transaction.atomic
-def lead_update(*, actor: User, lead: Lead, data: dict[str, Any],
-                expected_version: int | None) -> Lead:
+def lead_update(
+    *, actor: User, lead: Lead, data: dict[str, Any], expected_version: int | None
+) -> Lead:
     if lead.status == LeadStatus.CONVERTED:
         raise ValidationError({"status": _("A converted lead can no longer be edited.")})
     if data.get("status") == LeadStatus.CONVERTED:
         raise ValidationError({"status": _("Use the convert action to convert a lead.")})
-    return _update(lead, LEAD_FIELDS, "lead", actor=actor, data=data,
-                   expected_version=expected_version)
+    return _update(
+        lead, LEAD_FIELDS, "lead", actor=actor, data=data, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -219,13 +341,16 @@ def record_delete(*, actor: User, instance: Account | Contact | Lead) -> None:
 
 
 @transaction.atomic
-def contact_link_account(*, actor: User, contact: Contact, account: Account, role: str = "",
-                         is_primary: bool = False) -> AccountContact:
+def contact_link_account(
+    *, actor: User, contact: Contact, account: Account, role: str = "", is_primary: bool = False
+) -> AccountContact:
     require(actor, "customers.change")
     if account.organization_id != contact.organization_id:
         raise ValidationError({"account": _("The account must belong to your organisation.")})
     link, created = AccountContact.all_objects.get_or_create(
-        organization_id=contact.organization_id, account=account, contact=contact,
+        organization_id=contact.organization_id,
+        account=account,
+        contact=contact,
         defaults={"role": role, "is_primary": is_primary},
     )
     if not created and (link.role, link.is_primary) != (role, is_primary):
@@ -235,22 +360,35 @@ def contact_link_account(*, actor: User, contact: Contact, account: Account, rol
 
 
 @transaction.atomic
-def consent_record(*, actor: User, contact: Contact, channel: str, granted: bool,
-                   source: str = "", recorded_at: Any = None) -> Consent:
+def consent_record(
+    *,
+    actor: User,
+    contact: Contact,
+    channel: str,
+    granted: bool,
+    source: str = "",
+    recorded_at: Any = None,
+) -> Consent:
     require(actor, "customers.change")
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     consent, _created = Consent.all_objects.update_or_create(
-        organization_id=contact.organization_id, contact=contact, channel=channel,
-        defaults={"granted": granted, "source": source[:100],
-                  "recorded_at": recorded_at or timezone.now()},
+        organization_id=contact.organization_id,
+        contact=contact,
+        channel=channel,
+        defaults={
+            "granted": granted,
+            "source": source[:100],
+            "recorded_at": recorded_at or timezone.now(),
+        },
     )
     return consent
 
 
 @transaction.atomic
-def lead_convert(*, actor: User, lead: Lead, account: Account | None = None,
-                 contact: Contact | None = None) -> tuple[Account, Contact]:
+def lead_convert(
+    *, actor: User, lead: Lead, account: Account | None = None, contact: Contact | None = None
+) -> tuple[Account, Contact]:
     """Turn a lead into an account and a contact, reusing existing ones that are duplicates.
 
     The lead stays, marked converted and pointing at what it became, so its history is kept.
@@ -263,24 +401,44 @@ def lead_convert(*, actor: User, lead: Lead, account: Account | None = None,
         raise ValidationError({"status": _("This lead is already converted.")})
     owner = lead.owner or actor
     if account is None:
-        account = account_match(organization_id=lead.organization_id, name=lead.company_name,
-                                tax_id=lead.tax_id, email=lead.email)
+        account = account_match(
+            organization_id=lead.organization_id,
+            name=lead.company_name,
+            tax_id=lead.tax_id,
+            email=lead.email,
+        )
     if account is None:
         name = lead.company_name or lead.full_name or lead.email
-        account = account_create(actor=actor, data={
-            "name": name, "is_person": not lead.company_name, "tax_id": lead.tax_id,
-            "website": lead.website, "source": lead.source, "owner": owner,
-            "lifecycle_stage": LifecycleStage.LEAD,
-        })
+        account = account_create(
+            actor=actor,
+            data={
+                "name": name,
+                "is_person": not lead.company_name,
+                "tax_id": lead.tax_id,
+                "website": lead.website,
+                "source": lead.source,
+                "owner": owner,
+                "lifecycle_stage": LifecycleStage.LEAD,
+            },
+        )
     if contact is None:
-        contact = contact_match(organization_id=lead.organization_id, email=lead.email,
-                                phone=lead.phone)
+        contact = contact_match(
+            organization_id=lead.organization_id, email=lead.email, phone=lead.phone
+        )
     if contact is None:
-        contact = contact_create(actor=actor, data={
-            "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
-            "phone": lead.phone, "title": lead.title, "source": lead.source, "owner": owner,
-            "lifecycle_stage": LifecycleStage.LEAD,
-        })
+        contact = contact_create(
+            actor=actor,
+            data={
+                "first_name": lead.first_name,
+                "last_name": lead.last_name,
+                "email": lead.email,
+                "phone": lead.phone,
+                "title": lead.title,
+                "source": lead.source,
+                "owner": owner,
+                "lifecycle_stage": LifecycleStage.LEAD,
+            },
+        )
     contact_link_account(actor=actor, contact=contact, account=account, role=lead.title)
     for record in (account, contact):
         if record.lifecycle_stage == LifecycleStage.PROSPECT:
@@ -294,13 +452,19 @@ def lead_convert(*, actor: User, lead: Lead, account: Account | None = None,
     lead.converted_account = account
     lead.converted_contact = contact
     lead.converted_at = timezone.now()
-    lead.save(update_fields=["status", "converted_account", "converted_contact", "converted_at",
-                             "updated_at"])
+    lead.save(
+        update_fields=[
+            "status",
+            "converted_account",
+            "converted_contact",
+            "converted_at",
+            "updated_at",
+        ]
+    )
     return account, contact
 
 
-def _move_relations(survivor: models.Model, duplicate: models.Model,
-                    skip: set[str]) -> None:
+def _move_relations(survivor: models.Model, duplicate: models.Model, skip: set[str]) -> None:
     """Point every foreign key that references ``duplicate`` at ``survivor``.
 
     Uses the model's reverse relations, so records added by later apps (orders, tickets…) move
@@ -350,7 +514,10 @@ def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Cont
         else:
             if consent.recorded_at > mine.recorded_at:
                 mine.granted, mine.recorded_at, mine.source = (
-                    consent.granted, consent.recorded_at, consent.source)
+                    consent.granted,
+                    consent.recorded_at,
+                    consent.source,
+                )
                 mine.save(update_fields=["granted", "recorded_at", "source", "updated_at"])
             consent.delete()
     _move_relations(survivor, duplicate, skip={"memberships", "consents"})
@@ -364,8 +531,13 @@ def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Cont
     survivor.full_name = normalize.full_name(survivor.first_name, survivor.last_name)
     survivor.search_text = _search_text(survivor)
     survivor.save()
-    _set_tags(survivor, [*survivor.tags.values_list("name", flat=True),
-                         *duplicate.tags.values_list("name", flat=True)])
+    _set_tags(
+        survivor,
+        [
+            *survivor.tags.values_list("name", flat=True),
+            *duplicate.tags.values_list("name", flat=True),
+        ],
+    )
     duplicate.delete()
     return survivor
 
@@ -390,7 +562,12 @@ def account_merge(*, actor: User, survivor: Account, duplicate: Account) -> Acco
     survivor.custom_fields = {**duplicate.custom_fields, **survivor.custom_fields}
     survivor.search_text = _search_text(survivor)
     survivor.save()
-    _set_tags(survivor, [*survivor.tags.values_list("name", flat=True),
-                         *duplicate.tags.values_list("name", flat=True)])
+    _set_tags(
+        survivor,
+        [
+            *survivor.tags.values_list("name", flat=True),
+            *duplicate.tags.values_list("name", flat=True),
+        ],
+    )
     duplicate.delete()
     return survivor

@@ -98,8 +98,11 @@ class AccountDetailView(RecordMixin, View):
 
     def get(self, request, uuid):  # type: ignore[no-untyped-def]
         account = self.get_object()
-        return render(request, "customers/account_detail.html",
-                      {"record": account, **selectors.account_360(account)})
+        return render(
+            request,
+            "customers/account_detail.html",
+            {"record": account, **selectors.account_360(account)},
+        )
 
 
 class ContactDetailView(RecordMixin, View):
@@ -108,8 +111,15 @@ class ContactDetailView(RecordMixin, View):
 
     def get(self, request, uuid):  # type: ignore[no-untyped-def]
         contact = self.get_object()
-        return render(request, "customers/contact_detail.html",
-                      {"record": contact, **selectors.contact_360(contact)})
+        return render(
+            request,
+            "customers/contact_detail.html",
+            {
+                "record": contact,
+                "consent_form": forms.ConsentForm(),
+                **selectors.contact_360(contact),
+            },
+        )
 
 
 class LeadDetailView(RecordMixin, View):
@@ -118,8 +128,11 @@ class LeadDetailView(RecordMixin, View):
 
     def get(self, request, uuid):  # type: ignore[no-untyped-def]
         lead = self.get_object()
-        return render(request, "customers/lead_detail.html", {
-            "record": lead, "history": selectors.record_history_display(lead)})
+        return render(
+            request,
+            "customers/lead_detail.html",
+            {"record": lead, "history": selectors.record_history_display(lead)},
+        )
 
 
 # ---- create / edit / delete ------------------------------------------------------------------
@@ -140,17 +153,24 @@ class RecordEditView(RecordMixin, View):
         return {}
 
     def instance(self) -> Any:
-        return self.get_object() if "uuid" in self.kwargs else self.model(
-            organization_id=self.request.user.organization_id)
+        return (
+            self.get_object()
+            if "uuid" in self.kwargs
+            else self.model(organization_id=self.request.user.organization_id)
+        )
 
     def render_form(self, form: Any, status: int = 200) -> HttpResponse:
-        return render(self.request, self.template_name,
-                      {"form": form, "record": form.instance, "title": self.title},
-                      status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "record": form.instance, "title": self.title},
+            status=status,
+        )
 
     def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        form = self.form_class(instance=self.instance(), user=request.user,
-                               initial=request.GET.dict())
+        form = self.form_class(
+            instance=self.instance(), user=request.user, initial=request.GET.dict()
+        )
         return self.render_form(form)
 
     def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
@@ -162,18 +182,26 @@ class RecordEditView(RecordMixin, View):
         try:
             if instance.pk:
                 record = type(self).update_service(
-                    actor=request.user, data=data,
+                    actor=request.user,
+                    data=data,
                     expected_version=form.cleaned_data.get("version"),
-                    **{self.instance_kwarg: instance})
+                    **{self.instance_kwarg: instance},
+                )
             else:
-                record = type(self).create_service(actor=request.user, data=data,
-                                                   **self.create_extras(form))
+                record = type(self).create_service(
+                    actor=request.user, data=data, **self.create_extras(form)
+                )
         except ValidationError as exc:
             apply_service_errors(form, exc)
             return self.render_form(form, status=400)
         except ConflictError:
-            form.add_error(None, _("Someone else changed this record while you were editing. "
-                                   "Reload the page to see their change, then edit again."))
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this record while you were editing. "
+                    "Reload the page to see their change, then edit again."
+                ),
+            )
             return self.render_form(form, status=409)
         except PermissionDeniedError as exc:
             form.add_error(None, str(exc))
@@ -280,10 +308,36 @@ class LeadConvertView(RecordMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return HttpResponseRedirect(reverse("customers:lead_detail", kwargs={"uuid": uuid}))
-        messages.success(request, _("Lead converted into %(account)s / %(contact)s.")
-                         % {"account": account, "contact": contact})
-        return HttpResponseRedirect(reverse("customers:contact_detail",
-                                            kwargs={"uuid": contact.uuid}))
+        messages.success(
+            request,
+            _("Lead converted into %(account)s / %(contact)s.")
+            % {"account": account, "contact": contact},
+        )
+        return HttpResponseRedirect(
+            reverse("customers:contact_detail", kwargs={"uuid": contact.uuid})
+        )
+
+
+class ContactConsentView(RecordMixin, View):
+    """Record a consent given or withdrawn; answers the consent fragment for htmx."""
+
+    model = Contact
+    permission = "customers.change"
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        contact = self.get_object()
+        form = forms.ConsentForm(request.POST)
+        status = 200
+        if form.is_valid():
+            services.consent_record(actor=request.user, contact=contact, **form.cleaned_data)
+        else:
+            status = 400
+        return render(
+            request,
+            "customers/_consents.html",
+            {"record": contact, "consents": contact.consents.all(), "consent_form": form},
+            status=status,
+        )
 
 
 # ---- duplicates and merge --------------------------------------------------------------------
@@ -309,8 +363,10 @@ class RecordMergeView(RecordMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Merged %(dup)s into %(survivor)s.")
-                             % {"dup": duplicate, "survivor": survivor})
+            messages.success(
+                request,
+                _("Merged %(dup)s into %(survivor)s.") % {"dup": duplicate, "survivor": survivor},
+            )
         return HttpResponseRedirect(reverse(self.detail_url, kwargs={"uuid": uuid}))
 
 
@@ -330,7 +386,15 @@ class DuplicatesView(RecordMixin, View):
     permission = "customers.view"
 
     def get(self, request):  # type: ignore[no-untyped-def]
-        return render(request, "customers/duplicates.html", {
-            "contact_groups": selectors.duplicate_groups(selectors.visible(Contact, request.user)),
-            "account_groups": selectors.duplicate_groups(selectors.visible(Account, request.user)),
-        })
+        return render(
+            request,
+            "customers/duplicates.html",
+            {
+                "contact_groups": selectors.duplicate_groups(
+                    selectors.visible(Contact, request.user)
+                ),
+                "account_groups": selectors.duplicate_groups(
+                    selectors.visible(Account, request.user)
+                ),
+            },
+        )

@@ -18,5 +18,7 @@ class Command(BaseCommand):
         try:
             org = organization_create(name=name, country=country, base_currency=currency)
         except ValidationError as exc:
-            raise CommandError("; ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+            raise CommandError(
+                "; ".join(m for ms in exc.message_dict.values() for m in ms)
+            ) from exc
         self.stdout.write(f"Organisation created: {org.name} ({org.uuid})")

@@ -26,9 +26,17 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation named {o['org']!r}.")
         team = team_get_or_create(organization=org, name=o["team"]) if o["team"] else None
         try:
-            user = user_create(organization=org, email=o["email"], password=o["password"],
-                               role=o["role"], first_name=o["first_name"],
-                               last_name=o["last_name"], team=team)
+            user = user_create(
+                organization=org,
+                email=o["email"],
+                password=o["password"],
+                role=o["role"],
+                first_name=o["first_name"],
+                last_name=o["last_name"],
+                team=team,
+            )
         except ValidationError as exc:
-            raise CommandError("; ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+            raise CommandError(
+                "; ".join(m for ms in exc.message_dict.values() for m in ms)
+            ) from exc
         self.stdout.write(f"User created: {user.email} ({user.get_role_display()} at {org.name})")

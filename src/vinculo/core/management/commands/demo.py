@@ -19,37 +19,61 @@ from vinculo.core.demo import (
 
 
 class Command(BaseCommand):
-    help = ("Create a demo organisation with a user for every role and realistic Spanish and "
-            "English customers (--customers N contacts, about N/3 accounts and N/5 leads).")
+    help = (
+        "Create a demo organisation with a user for every role and realistic Spanish and "
+        "English customers (--customers N contacts, about N/3 accounts and N/5 leads)."
+    )
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
-        parser.add_argument("--customers", type=int, default=2000,
-                            help="Number of contacts (default 2000).")
-        parser.add_argument("--seed", type=int, default=1,
-                            help="Random seed: the same seed gives the same data (default 1).")
-        parser.add_argument("--org", default=DEFAULT_ORG_NAME,
-                            help=f"Organisation name (default {DEFAULT_ORG_NAME!r}).")
+        parser.add_argument(
+            "--customers", type=int, default=2000, help="Number of contacts (default 2000)."
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=1,
+            help="Random seed: the same seed gives the same data (default 1).",
+        )
+        parser.add_argument(
+            "--org",
+            default=DEFAULT_ORG_NAME,
+            help=f"Organisation name (default {DEFAULT_ORG_NAME!r}).",
+        )
         parser.add_argument("--country", default=DEFAULT_COUNTRY)
-        parser.add_argument("--reset", action="store_true",
-                            help="Delete the organisation and all its data first, if it exists.")
-        parser.add_argument("--password", default=None,
-                            help="Password of every demo user (default: a random one, printed).")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the organisation and all its data first, if it exists.",
+        )
+        parser.add_argument(
+            "--password",
+            default=None,
+            help="Password of every demo user (default: a random one, printed).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, **o) -> None:  # type: ignore[no-untyped-def]
         if o["customers"] < 0:
             raise CommandError("--customers must be 0 or more.")
         try:
-            result = demo_run(name=o["org"], country=o["country"], customers=o["customers"],
-                              seed=o["seed"], reset=o["reset"], password=o["password"],
-                              progress=not o["no_progress"])
+            result = demo_run(
+                name=o["org"],
+                country=o["country"],
+                customers=o["customers"],
+                seed=o["seed"],
+                reset=o["reset"],
+                password=o["password"],
+                progress=not o["no_progress"],
+            )
         except DemoExistsError as exc:
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         out = self.stdout
-        out.write(f"Organisation: {result.organization.name} "
-                  f"({result.organization.country}, {result.organization.uuid})")
+        out.write(
+            f"Organisation: {result.organization.name} "
+            f"({result.organization.country}, {result.organization.uuid})"
+        )
         out.write("Users (every one has the password below):")
         for user in result.users.values():
             team = f", team {user.team.name}" if user.team_id else ""
@@ -58,7 +82,9 @@ class Command(BaseCommand):
         rows = sum(result.counts.values())
         details = ", ".join(f"{count:,} {label}" for label, count in result.counts.items())
         out.write(f"Data: {details}")
-        out.write(f"{rows:,} rows in {result.seconds:.1f} s "
-                  f"({rows / max(result.seconds, 1e-9):,.0f} rows/s). Demo data is created by "
-                  "'system' and not listed in the audit log; changes from now on are.")
+        out.write(
+            f"{rows:,} rows in {result.seconds:.1f} s "
+            f"({rows / max(result.seconds, 1e-9):,.0f} rows/s). Demo data is created by "
+            "'system' and not listed in the audit log; changes from now on are."
+        )
         out.write(f"Log in at {LOGIN_URL} as {result.admin.email} / {result.password}")

@@ -15,10 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--host", default=os.environ.get("VINCULO_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("WEB_CONCURRENCY", "3")))
-        parser.add_argument("--dev", action="store_true",
-                            help="Django's development server with auto-reload.")
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
+        )
+        parser.add_argument(
+            "--dev", action="store_true", help="Django's development server with auto-reload."
+        )
 
     def handle(self, *args, host: str, port: int, workers: int, dev: bool, **options) -> None:  # type: ignore[no-untyped-def]
         call_command("migrate", interactive=False, verbosity=0)
@@ -30,8 +32,16 @@ class Command(BaseCommand):
         from gunicorn.app.wsgiapp import WSGIApplication
 
         self.stdout.write(f"Vínculo at http://{host}:{port}/")
-        argv = ["gunicorn", "vinculo.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(workers), "--access-logfile", "-"]
+        argv = [
+            "gunicorn",
+            "vinculo.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+        ]
         import sys
 
         sys.argv = argv
