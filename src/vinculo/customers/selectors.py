@@ -24,6 +24,17 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.filter(search_text__contains=term)
 
 
+def name_block(queryset: QuerySet, folded_name: str, size: int = 4) -> QuerySet:
+    """Rows whose search text starts like ``folded_name``: candidates for a name comparison.
+
+    A range on the indexed column (``>= 'ana '`` and ``< 'ana!'``) instead of ``LIKE 'ana %'``,
+    because SQLite and PostgreSQL with a non-C collation only use a b-tree for ranges.
+    """
+    prefix = folded_name[:size]
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return queryset.filter(search_text__gte=prefix, search_text__lt=upper)
+
+
 def account_match(
     *, organization_id: int, name: str = "", tax_id: str = "", email: str = ""
 ) -> Account | None:
@@ -41,7 +52,7 @@ def account_match(
     folded = normalize.fold(name)
     if len(folded) >= 3:
         best = None
-        for candidate in accounts.filter(search_text__startswith=folded[:4])[:200]:
+        for candidate in name_block(accounts, folded)[:200]:
             score = fuzz.token_sort_ratio(folded, normalize.fold(candidate.name))
             if score >= NAME_SIMILARITY_THRESHOLD and (best is None or score > best[0]):
                 best = (score, candidate)
@@ -91,7 +102,7 @@ def contact_duplicates(contact: Contact, *, limit: int = 20) -> list[DuplicateCa
             add(record, "phone", 95)
     folded = normalize.fold(contact.full_name)
     if len(folded) >= 4:
-        for record in others.filter(search_text__startswith=folded[:4])[:500]:
+        for record in name_block(others, folded)[:500]:
             score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.full_name)))
             if score >= NAME_SIMILARITY_THRESHOLD:
                 add(record, "name", score)
@@ -118,7 +129,7 @@ def account_duplicates(account: Account, *, limit: int = 20) -> list[DuplicateCa
             add(record, "phone", 95)
     folded = normalize.fold(account.name)
     if len(folded) >= 4:
-        for record in others.filter(search_text__startswith=folded[:4])[:500]:
+        for record in name_block(others, folded)[:500]:
             score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.name)))
             if score >= NAME_SIMILARITY_THRESHOLD:
                 add(record, "name", score)
