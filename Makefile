@@ -44,7 +44,7 @@ test-postgres:
 	else echo "PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
 
 messages:
-	cd src/vinculo && ../../$(BIN)/vinculo makemessages -l es --no-obsolete && ../../$(BIN)/vinculo compilemessages
+	cd src/vinculo && ../../$(BIN)/vinculo makemessages -l es --no-obsolete --no-location --ignore='static/*' --ignore='migrations/*' && ../../$(BIN)/vinculo compilemessages
 
 clean:
 	rm -rf $(VENV) var
