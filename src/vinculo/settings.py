@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "vinculo.core",
     "vinculo.customers",
+    "vinculo.catalog",
+    "vinculo.sales",
+    "vinculo.billing",
 ]
 
 MIDDLEWARE = [

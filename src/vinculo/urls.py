@@ -11,6 +11,9 @@ urlpatterns = [
     path("api/", include("vinculo.api_urls")),
     path("", include("vinculo.core.urls")),
     path("customers/", include("vinculo.customers.urls")),
+    path("catalog/", include("vinculo.catalog.urls")),
+    path("sales/", include("vinculo.sales.urls")),
+    path("billing/", include("vinculo.billing.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

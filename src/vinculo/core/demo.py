@@ -132,9 +132,11 @@ class BulkWriter:
         with self.connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 # Durability is not needed while loading demo data: a crash means "run again".
-                cursor.execute("PRAGMA synchronous=OFF")
+                # (It cannot change inside a transaction, e.g. in a test.)
+                if not self.connection.in_atomic_block:
+                    cursor.execute("PRAGMA synchronous=OFF")
+                    cursor.execute("PRAGMA temp_store=MEMORY")
                 cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache
-                cursor.execute("PRAGMA temp_store=MEMORY")
             elif self.vendor == "postgresql":
                 cursor.execute("SET synchronous_commit TO off")
                 cursor.execute("SET maintenance_work_mem TO '256MB'")

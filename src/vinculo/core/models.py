@@ -287,3 +287,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class DocumentSequence(models.Model):
+    """The last number used in a numbering series (``F-2026``): numbers without gaps.
+
+    A number is taken by locking this row inside the transaction that creates the document, so a
+    rollback gives the number back and two concurrent issuers wait for each other.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=30)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="sequence_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_number}"

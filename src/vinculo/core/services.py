@@ -252,3 +252,30 @@ def versioned_save(
         instance.version = model.all_objects.values_list("version", flat=True).get(pk=instance.pk)
     instance.save(update_fields=[*fields, "updated_at"])
     return instance
+
+
+def sequence_next(*, organization_id: int, prefix: str, year: int, width: int = 6) -> str:
+    """The next document number of a series, e.g. ``F-2026-000124``; call inside the
+    document's transaction (the series row stays locked until it commits)."""
+    from django.db import IntegrityError
+
+    from vinculo.core.models import DocumentSequence
+
+    key = f"{prefix}-{year}"
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sequence_next must run inside the document's transaction")
+    for _attempt in range(2):
+        row = (DocumentSequence.objects.select_for_update()
+               .filter(organization_id=organization_id, key=key).first())
+        if row is not None:
+            break
+        try:
+            with transaction.atomic():
+                DocumentSequence.objects.create(organization_id=organization_id, key=key)
+        except IntegrityError:
+            pass  # another issuer created the series first; lock theirs
+    else:  # pragma: no cover - the series exists after the first attempt
+        raise RuntimeError(f"could not lock numbering series {key}")
+    DocumentSequence.objects.filter(pk=row.pk).update(last_number=F("last_number") + 1)
+    row.refresh_from_db(fields=["last_number"])
+    return f"{key}-{row.last_number:0{width}d}"
