@@ -32,6 +32,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customers.export": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST}),
     "leads.convert": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
     "audit.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
+    "catalog.view": ALL,
+    "catalog.add": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "catalog.change": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "catalog.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "sales.view": ALL,
+    "sales.add": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
+    "sales.change": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
+    "sales.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "billing.view": frozenset(
+        {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.ANALYST, Role.READ_ONLY,
+         Role.SERVICE_AGENT}
+    ),
+    "billing.add": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "billing.change": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    "billing.delete": frozenset({Role.ADMIN}),
     "core.manage_custom_fields": frozenset({Role.ADMIN}),
     "core.manage_users": frozenset({Role.ADMIN}),
 }
