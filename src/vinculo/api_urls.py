@@ -8,11 +8,13 @@ from vinculo.billing import api as billing_api
 from vinculo.catalog import api as catalog_api
 from vinculo.core import api as core_api
 from vinculo.customers import api as customers_api
+from vinculo.customers import api_import as customers_api_import
 from vinculo.sales import api as sales_api
 
 router = DefaultRouter()
 core_api.register(router)
 customers_api.register(router)
+customers_api_import.register(router)
 catalog_api.register(router)
 sales_api.register(router)
 billing_api.register(router)

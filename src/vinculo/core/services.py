@@ -105,7 +105,12 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 
 def custom_fields_clean(
-    *, organization_id: int, model: str, values: dict[str, Any] | None, partial: bool = False
+    *,
+    organization_id: int,
+    model: str,
+    values: dict[str, Any] | None,
+    partial: bool = False,
+    definitions: dict[str, CustomField] | None = None,
 ) -> dict[str, Any]:
     """Validate custom-field values against the organisation's definitions.
 
@@ -113,10 +118,11 @@ def custom_fields_clean(
     ``custom_fields.<key>`` for each bad value, so forms, the API and imports name the field.
     """
     values = dict(values or {})
-    definitions = {
-        cf.key: cf
-        for cf in CustomField.all_objects.filter(organization_id=organization_id, model=model)
-    }
+    if definitions is None:  # callers cleaning many rows pass the definitions they read once
+        definitions = {
+            cf.key: cf
+            for cf in CustomField.all_objects.filter(organization_id=organization_id, model=model)
+        }
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key in values:

@@ -112,16 +112,26 @@ def _check_owner(actor: User, data: dict[str, Any]) -> None:
         raise ValidationError({"team": _("The team must belong to your organisation.")})
 
 
-def _assign(
+CLEAN_EXCLUDE = ("organization", "owner", "team", "tags", "accounts", "merged_into",
+                 "converted_account", "converted_contact")
+
+
+def record_clean(
     instance: TenantModel,
     data: dict[str, Any],
+    *,
     allowed: Iterable[str],
     model_key: str,
     actor: User,
-    *,
     partial: bool,
+    custom_field_definitions: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Copy allowed keys onto ``instance`` in canonical form; return the changed field names."""
+    """Copy allowed keys onto ``instance`` in canonical form; return the changed field names.
+
+    The one place where a customer record's input is normalised and validated: the services,
+    the importer and the API all come through here. Every bad field is reported at once, in
+    one ``ValidationError`` keyed by field name.
+    """
     unknown = set(data) - set(allowed) - {"tags"}
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
@@ -129,31 +139,39 @@ def _assign(
     region = _region(actor)
     clean = dict(data)
     clean.pop("tags", None)
+    errors: dict[str, list[str]] = {}
+
+    def attempt(key: str, function: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            clean[key] = function(*args, **kwargs)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+            clean.pop(key, None)
+
     if "email" in clean:
-        clean["email"] = normalize.normalize_email(clean["email"])
+        attempt("email", normalize.normalize_email, clean["email"])
     for phone_field in ("phone", "mobile"):
         if phone_field in clean:
-            clean[phone_field] = normalize.normalize_phone(
-                clean[phone_field], region=region, field=phone_field
-            )
+            attempt(phone_field, normalize.normalize_phone, clean[phone_field], region=region,
+                    field=phone_field)
     if "other_emails" in clean:
-        clean["other_emails"] = [
-            normalize.normalize_email(e, field="other_emails") for e in clean["other_emails"] or []
-        ]
+        attempt("other_emails", lambda emails: [
+            normalize.normalize_email(e, field="other_emails") for e in emails or []],
+            clean["other_emails"])
     if "tax_id" in clean:
         country = clean.get("billing_country") or getattr(instance, "billing_country", "") or region
-        clean["tax_id"] = normalize.normalize_tax_id(clean["tax_id"], country=country)
+        attempt("tax_id", normalize.normalize_tax_id, clean["tax_id"], country=country)
     if "custom_fields" in clean or not partial:
         merged = dict(getattr(instance, "custom_fields", {}) or {}) if partial else {}
-        merged.update(
-            custom_fields_clean(
-                organization_id=actor.organization_id,
-                model=model_key,
-                values=clean.get("custom_fields") or {},
-                partial=partial,
-            )
-        )
-        clean["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
+
+        def merge_custom(values: dict[str, Any]) -> dict[str, Any]:
+            merged.update(custom_fields_clean(
+                organization_id=actor.organization_id, model=model_key, values=values,
+                partial=partial, definitions=custom_field_definitions))
+            return {k: v for k, v in merged.items() if v is not None}
+
+        attempt("custom_fields", merge_custom, clean.get("custom_fields") or {})
     for key, value in clean.items():
         if key in ("owner", "team"):
             setattr(instance, f"{key}_id", value.pk if value is not None else None)
@@ -164,25 +182,29 @@ def _assign(
         setattr(instance, key, value)
     if hasattr(instance, "full_name"):
         instance.full_name = normalize.full_name(instance.first_name, instance.last_name)
-    instance.search_text = _search_text(instance)
-    exclude = [
-        "organization",
-        "owner",
-        "team",
-        "tags",
-        "accounts",
-        "merged_into",
-        "converted_account",
-        "converted_contact",
-    ]
-    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    instance.search_text = search_text_for(instance)
+    try:
+        instance.full_clean(exclude=[*CLEAN_EXCLUDE, *errors], validate_unique=False,
+                            validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     fields = list(clean)
     if hasattr(instance, "full_name"):
         fields.append("full_name")
     return [*dict.fromkeys([*fields, "search_text"])]
 
 
-def _search_text(instance: Any) -> str:
+def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
+            model_key: str, actor: User, *, partial: bool) -> list[str]:
+    return record_clean(instance, data, allowed=allowed, model_key=model_key, actor=actor,
+                        partial=partial)
+
+
+def search_text_for(instance: Any) -> str:
+    """The folded search column of an account, contact or lead."""
     if isinstance(instance, Account):
         return normalize.search_text(
             instance.name, instance.email, instance.phone.lstrip("+"), instance.tax_id
@@ -529,7 +551,7 @@ def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Cont
     survivor.other_emails = emails
     survivor.custom_fields = {**duplicate.custom_fields, **survivor.custom_fields}
     survivor.full_name = normalize.full_name(survivor.first_name, survivor.last_name)
-    survivor.search_text = _search_text(survivor)
+    survivor.search_text = search_text_for(survivor)
     survivor.save()
     _set_tags(
         survivor,
@@ -560,7 +582,7 @@ def account_merge(*, actor: User, survivor: Account, duplicate: Account) -> Acco
     _move_relations(survivor, duplicate, skip={"memberships"})
     _fill_blanks(survivor, duplicate, ACCOUNT_FIELDS)
     survivor.custom_fields = {**duplicate.custom_fields, **survivor.custom_fields}
-    survivor.search_text = _search_text(survivor)
+    survivor.search_text = search_text_for(survivor)
     survivor.save()
     _set_tags(
         survivor,

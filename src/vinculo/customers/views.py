@@ -30,6 +30,7 @@ class AccountListView(RecordListView):
     list_name = "accounts"
     title = gettext_lazy("Accounts")
     create_url = reverse_lazy("customers:account_create")
+    export_url = reverse_lazy("customers:account_export")
     row_template = "customers/rows/account.html"
     default_sort = "name"
     columns = (
@@ -52,6 +53,7 @@ class ContactListView(RecordListView):
     list_name = "contacts"
     title = gettext_lazy("Contacts")
     create_url = reverse_lazy("customers:contact_create")
+    export_url = reverse_lazy("customers:contact_export")
     row_template = "customers/rows/contact.html"
     default_sort = "full_name"
     columns = (
@@ -74,6 +76,7 @@ class LeadListView(RecordListView):
     list_name = "leads"
     title = gettext_lazy("Leads")
     create_url = reverse_lazy("customers:lead_create")
+    export_url = reverse_lazy("customers:lead_export")
     row_template = "customers/rows/lead.html"
     default_sort = "-created_at"
     columns = (
