@@ -1,7 +1,194 @@
-"""REST API of the sales app."""
+"""REST API of the pipeline: pipelines, opportunities (move, forecast, funnel)."""
+
+from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vinculo.core.api_base import TenantScopedMixin, TenantViewSet
+from vinculo.core.models import User
+from vinculo.customers.api import ScopedRelatedField
+from vinculo.customers.models import Account, Contact, Lead
+from vinculo.sales import selectors, services
+from vinculo.sales.filters import OpportunityFilterSet
+from vinculo.sales.models import Opportunity, OpportunityLine, Pipeline, Stage
+
+
+class StageSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        model = Stage
+        fields = ("id", "name", "order", "probability", "kind")
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    stages = StageSerializer(many=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ("id", "name", "is_default", "stages")
+
+    def create(self, validated_data: dict[str, Any]) -> Pipeline:
+        user = self.context["request"].user
+        stages = [(s["name"], s["probability"], s.get("kind", "open"))
+                  for s in sorted(validated_data["stages"], key=lambda s: s["order"])]
+        return services.pipeline_create(actor=user, organization=user.organization,
+                                        name=validated_data["name"], stages=stages,
+                                        is_default=validated_data.get("is_default", False))
+
+
+class PipelineViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Pipelines and their ordered stages."""
+
+    queryset = Pipeline.objects.none()
+    serializer_class = PipelineSerializer
+    lookup_field = "uuid"
+    permission_domain = "sales"
+
+    def scoped_queryset(self) -> QuerySet:
+        return Pipeline.objects.prefetch_related("stages")
+
+
+class OpportunityLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpportunityLine
+        fields = ("description", "quantity", "unit_price", "discount_percent")
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+    account = ScopedRelatedField(Account)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    owner = ScopedRelatedField(User, required=False, allow_null=True)
+    pipeline = ScopedRelatedField(Pipeline, required=False)
+    stage = ScopedRelatedField(Stage, required=False)
+    lines = OpportunityLineSerializer(many=True, required=False)
+    probability = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = ("id", "version", "name", "account", "contact", "pipeline", "stage", "amount",
+                  "currency", "probability", "expected_close", "owner", "source", "status",
+                  "lost_reason", "lines", "created_at", "closed_at")
+        read_only_fields = ("status", "lost_reason", "created_at", "closed_at")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            if "version" not in attrs:
+                raise serializers.ValidationError({"version": ["Send the version you read."]})
+            for key in ("stage", "pipeline", "lines"):
+                if key in attrs:
+                    raise serializers.ValidationError(
+                        {key: ["Use the move action to change the stage."
+                               if key == "stage" else "Cannot be changed here."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Opportunity:
+        validated_data.pop("version", None)
+        return services.opportunity_create(
+            actor=self.context["request"].user, pipeline=validated_data.pop("pipeline", None),
+            stage=validated_data.pop("stage", None), lines=validated_data.pop("lines", []),
+            data=validated_data)
+
+    def update(self, instance: Opportunity, validated_data: dict[str, Any]) -> Opportunity:
+        version = validated_data.pop("version")
+        return services.opportunity_update(actor=self.context["request"].user,
+                                           opportunity=instance, data=validated_data,
+                                           expected_version=version)
+
+
+class MoveSerializer(serializers.Serializer):
+    stage = serializers.UUIDField()
+    lost_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class FromLeadSerializer(serializers.Serializer):
+    lead = serializers.UUIDField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OpportunityViewSet(TenantViewSet):
+    """Possible sales moving through a pipeline; ``move`` changes the stage."""
+
+    queryset = Opportunity.objects.none()
+    serializer_class = OpportunitySerializer
+    filterset_class = OpportunityFilterSet
+    permission_domain = "sales"
+    ordering_fields = ["created_at", "expected_close", "amount", "name"]
+    action_permissions = {"move": "sales.change", "forecast": "sales.view",
+                          "funnel": "sales.view", "from_lead": "leads.convert"}
+
+    def scoped_queryset(self) -> QuerySet:
+        return (Opportunity.objects.select_related("account", "contact", "owner", "pipeline",
+                                                   "stage")
+                .prefetch_related("lines").order_by("-created_at", "-id"))
+
+    def perform_destroy(self, instance: Opportunity) -> None:
+        services.require(self.request.user, "sales.delete")
+        instance.delete()
+
+    @extend_schema(request=MoveSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Move to another stage (won and lost stages close it; lost needs a reason)."""
+        opportunity = self.get_object()
+        payload = MoveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        stage = Stage.objects.filter(uuid=payload.validated_data["stage"]).first()
+        if stage is None:
+            raise serializers.ValidationError({"stage": ["Not found."]})
+        moved = services.opportunity_move(
+            actor=request.user, opportunity=opportunity, stage=stage,
+            lost_reason=payload.validated_data["lost_reason"],
+            expected_version=payload.validated_data.get("version"))
+        return Response(self.get_serializer(moved).data)
+
+    @extend_schema(request=FromLeadSerializer, responses=OpportunitySerializer)
+    @action(detail=False, methods=["post"], url_path="from-lead")
+    def from_lead(self, request):  # type: ignore[no-untyped-def]
+        """Convert a lead into account + contact and open an opportunity, in one step."""
+        payload = FromLeadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        lead = Lead.objects.all().restrict(request.user).filter(
+            uuid=payload.validated_data["lead"]).first()
+        if lead is None:
+            raise serializers.ValidationError({"lead": ["Not found."]})
+        _account, _contact, opportunity = services.lead_convert_to_opportunity(
+            actor=request.user, lead=lead, amount=payload.validated_data.get("amount"),
+            name=payload.validated_data["name"])
+        return Response(self.get_serializer(opportunity).data, status=201)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def forecast(self, request):  # type: ignore[no-untyped-def]
+        """Weighted forecast (amount × probability) by month of expected close and owner."""
+        rows = selectors.weighted_forecast(user=request.user)
+        return Response([{**row, "month": row["month"].strftime("%Y-%m"),
+                          "amount": str(row["amount"]), "weighted": str(row["weighted"])}
+                         for row in rows])
+
+    @extend_schema(parameters=[OpenApiParameter("by", str, enum=["source", "owner"])],
+                   responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def funnel(self, request):  # type: ignore[no-untyped-def]
+        """Lead → opportunity → won by source or owner, with rates and days to close."""
+        by = request.query_params.get("by", "source")
+        if by not in ("source", "owner"):
+            raise serializers.ValidationError({"by": ["Choose source or owner."]})
+        return Response(selectors.conversion_funnel(user=request.user, by=by))
+
 
 def register(router: Any) -> None:
-    """Add this app's viewsets to the API router."""
+    router.register("pipelines", PipelineViewSet, basename="pipeline")
+    router.register("opportunities", OpportunityViewSet, basename="opportunity")

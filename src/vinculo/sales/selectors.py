@@ -1,0 +1,143 @@
+"""Reads of the pipeline: the kanban board, the weighted forecast and the conversion funnel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from vinculo.core.models import User
+from vinculo.customers.models import Lead
+from vinculo.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
+
+CARDS_PER_COLUMN = 50
+
+
+def visible_opportunities(user: User) -> QuerySet:
+    return Opportunity.objects.all().restrict(user)
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
+    cards: list[Opportunity] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.cards))
+
+
+def board(*, pipeline: Pipeline, user: User, query: str = "",
+          cards_per_column: int = CARDS_PER_COLUMN) -> list[Column]:
+    """Columns of the board: per stage its count and amount (one GROUP BY) and the first cards.
+
+    Won and lost columns show what closed in the last 30 days, not the whole history.
+    """
+    stages = list(pipeline.stages.order_by("order"))
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    base = visible_opportunities(user).filter(pipeline=pipeline).filter(
+        Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=recent))
+    if query:
+        base = base.filter(Q(name__icontains=query) | Q(account__name__icontains=query))
+    totals = {row["stage_id"]: row for row in
+              base.values("stage_id").annotate(n=Count("id"), total=Sum("amount"))}
+    columns = []
+    for stage in stages:
+        row = totals.get(stage.pk, {})
+        cards = list(base.filter(stage=stage).select_related("account", "owner")
+                     .order_by("expected_close", "id")[:cards_per_column]) if row else []
+        columns.append(Column(stage=stage, count=row.get("n", 0),
+                              amount=row.get("total") or Decimal("0.00"), cards=cards))
+    return columns
+
+
+def weighted_forecast(*, user: User, pipeline: Pipeline | None = None) -> list[dict[str, Any]]:
+    """Open opportunities' amount × probability, by month of expected close and owner."""
+    queryset = visible_opportunities(user).filter(status=OpportunityStatus.OPEN,
+                                                  expected_close__isnull=False)
+    if pipeline is not None:
+        queryset = queryset.filter(pipeline=pipeline)
+    weighted = ExpressionWrapper(F("amount") * F("probability") / Decimal(100),
+                                 output_field=DecimalField(max_digits=16, decimal_places=2))
+    rows = (queryset.annotate(month=TruncMonth("expected_close"))
+            .values("month", "owner__email", "owner__first_name", "owner__last_name", "currency")
+            .annotate(count=Count("id"), total=Sum("amount"), weighted=Sum(weighted))
+            .order_by("month", "owner__email"))
+    result = []
+    for row in rows:
+        owner = " ".join(filter(None, [row["owner__first_name"], row["owner__last_name"]]))
+        result.append({"month": row["month"], "owner": owner or row["owner__email"] or "—",
+                       "currency": row["currency"], "count": row["count"],
+                       "amount": row["total"],
+                       "weighted": (row["weighted"] or Decimal(0)).quantize(Decimal("0.01"))})
+    return result
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]:
+    """Lead → opportunity → won by source or owner, with rates and the mean days to close."""
+    if by not in ("source", "owner"):
+        raise ValueError("by must be 'source' or 'owner'")
+    lead_key = "source" if by == "source" else "owner__email"
+    leads = {row[lead_key] or "": row["n"] for row in
+             Lead.objects.all().restrict(user).values(lead_key).annotate(n=Count("id"))}
+    opportunities = visible_opportunities(user)
+    opp_rows = (opportunities.values(lead_key)
+                .annotate(n=Count("id"),
+                          from_leads=Count("id", filter=Q(lead__isnull=False)),
+                          won=Count("id", filter=Q(status=OpportunityStatus.WON)),
+                          lost=Count("id", filter=Q(status=OpportunityStatus.LOST))))
+    by_key = {row[lead_key] or "": row for row in opp_rows}
+    durations = {}
+    for opp in (opportunities.filter(status=OpportunityStatus.WON, closed_at__isnull=False)
+                .values(lead_key, "created_at", "closed_at")):
+        durations.setdefault(opp[lead_key] or "", []).append(
+            (opp["closed_at"] - opp["created_at"]).total_seconds() / 86400)
+    result = []
+    for key in sorted(set(leads) | set(by_key)):
+        row = by_key.get(key, {})
+        n_leads, n_opps = leads.get(key, 0), row.get("n", 0)
+        won, lost = row.get("won", 0), row.get("lost", 0)
+        days = durations.get(key, [])
+        result.append({
+            "key": key, "leads": n_leads, "opportunities": n_opps,
+            "from_leads": row.get("from_leads", 0), "won": won, "lost": lost,
+            "lead_to_opportunity": _rate(row.get("from_leads", 0), n_leads),
+            "win_rate": _rate(won, won + lost),
+            "days_to_close": round(sum(days) / len(days), 1) if days else None,
+        })
+    return result
+
+
+def time_in_stages(opportunity: Opportunity) -> list[dict[str, Any]]:
+    """How long the opportunity spent in each stage it went through (the current one so far)."""
+    changes = list(opportunity.stage_changes.select_related("from_stage", "to_stage"))
+    spent: dict[int, dict[str, Any]] = {}
+    for change in changes:
+        if change.from_stage is not None:
+            entry = spent.setdefault(change.from_stage_id,
+                                     {"stage": change.from_stage, "seconds": 0})
+            entry["seconds"] += change.seconds_in_previous
+    current = spent.setdefault(opportunity.stage_id, {"stage": opportunity.stage, "seconds": 0})
+    if opportunity.stage.kind == StageKind.OPEN:
+        now = dt.datetime.now(dt.UTC)
+        current["seconds"] += int((now - opportunity.stage_entered_at).total_seconds())
+    return sorted(spent.values(), key=lambda e: e["stage"].order)
+
+
+def stage_averages(*, pipeline: Pipeline) -> dict[int, float]:
+    """Mean days spent in each stage, over every move out of it."""
+    from vinculo.sales.models import StageChange
+
+    rows = (StageChange.objects.filter(opportunity__pipeline=pipeline, from_stage__isnull=False)
+            .values("from_stage_id").annotate(mean=Avg("seconds_in_previous")))
+    return {row["from_stage_id"]: round(float(row["mean"]) / 86400, 1) for row in rows}
