@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests import factories
+from tests.catalog.factories import catalog_records
 from tests.conftest import token_client
 from vinculo.core.models import ApiToken, CustomField, User
 from vinculo.core.services import api_token_create, custom_field_create
@@ -86,6 +87,7 @@ def org_a_records(users):
         CustomField: field,
         User: admin,
         ImportJob: job,
+        **catalog_records(admin),
     }
 
 

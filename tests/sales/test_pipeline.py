@@ -163,3 +163,29 @@ def test_board_shows_counts_amounts_and_cards(as_admin, page, pipeline):
     columns = selectors.board(pipeline=pipeline, user=as_admin)
     first = columns[0]
     assert (first.count, first.amount) == (2, Decimal("350.00"))
+
+
+@pytest.mark.django_db
+def test_account_timeline_shows_opportunities(as_admin, page, pipeline):
+    account = factories.account(as_admin, name="Olivar SL")
+    opp = opportunity(as_admin, account=account, name="Aceite 2027")
+    services.opportunity_move(actor=as_admin, opportunity=opp, stage=stage(pipeline, "Won"))
+    html = page.get(f"/customers/accounts/{account.uuid}/").content.decode()
+    assert "Opportunity opened: Aceite 2027" in html
+    assert "Opportunity won: Aceite 2027" in html
+    assert f"/sales/opportunities/new/?account={account.uuid}" in html
+
+
+@pytest.mark.django_db
+def test_new_opportunity_page_with_account_picker(as_admin, page):
+    account = factories.account(as_admin, name="Conservas Ortiz SA")
+    options = page.get("/sales/accounts/pick/?account_search=ortiz").content.decode()
+    assert "Conservas Ortiz SA" in options and str(account.uuid) in options
+    form = page.get(f"/sales/opportunities/new/?account={account.uuid}").content.decode()
+    assert 'value="Conservas Ortiz SA"' in form
+    response = page.post("/sales/opportunities/new/", {
+        "account": str(account.uuid), "name": "Latas 2027", "amount": "900.00",
+        "currency": "EUR", "source": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    opp = Opportunity.objects.get(name="Latas 2027")
+    assert opp.account == account and opp.owner == as_admin

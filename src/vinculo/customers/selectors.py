@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from rapidfuzz import fuzz
 
+from vinculo.core import timeline
 from vinculo.core.audit import describe_changes
 from vinculo.core.models import AuditEntry, User
 from vinculo.customers import normalize
@@ -187,6 +188,7 @@ def account_360(account: Account) -> dict[str, Any]:
         "memberships": list(contacts[:50]),
         "leads": list(Lead.objects.filter(converted_account=account)[:20]),
         "history": record_history_display(account),
+        "timeline": timeline.for_record(account),
         "duplicates": account_duplicates(account, limit=5),
     }
 
@@ -197,6 +199,7 @@ def contact_360(contact: Contact) -> dict[str, Any]:
         "consents": list(contact.consents.all()),
         "leads": list(Lead.objects.filter(converted_contact=contact)[:20]),
         "history": record_history_display(contact),
+        "timeline": timeline.for_record(contact),
         "duplicates": contact_duplicates(contact, limit=5),
     }
 

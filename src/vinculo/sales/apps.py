@@ -6,3 +6,9 @@ class SalesConfig(AppConfig):
     name = "vinculo.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from vinculo.core import timeline
+        from vinculo.sales import selectors
+
+        timeline.register(selectors.timeline)

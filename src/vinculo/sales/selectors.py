@@ -141,3 +141,32 @@ def stage_averages(*, pipeline: Pipeline) -> dict[int, float]:
     rows = (StageChange.objects.filter(opportunity__pipeline=pipeline, from_stage__isnull=False)
             .values("from_stage_id").annotate(mean=Avg("seconds_in_previous")))
     return {row["from_stage_id"]: round(float(row["mean"]) / 86400, 1) for row in rows}
+
+
+def timeline(record: Any, limit: int) -> list[Any]:
+    """Opportunities opened and closed for an account or contact (the 360° timeline)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from vinculo.core.timeline import TimelineItem
+    from vinculo.customers.models import Account, Contact
+
+    if isinstance(record, Account):
+        opportunities = Opportunity.objects.filter(account=record)
+    elif isinstance(record, Contact):
+        opportunities = Opportunity.objects.filter(contact=record)
+    else:
+        return []
+    items = []
+    for opp in opportunities.select_related("stage").order_by("-created_at")[:limit]:
+        url = reverse("sales:opportunity_detail", kwargs={"uuid": opp.uuid})
+        amount = f"{opp.amount:,.2f} {opp.currency}"
+        items.append(TimelineItem(opp.created_at, "opportunity",
+                                  _("Opportunity opened: %(name)s") % {"name": opp.name},
+                                  url, amount))
+        if opp.closed_at:
+            title = (_("Opportunity won: %(name)s") if opp.status == OpportunityStatus.WON
+                     else _("Opportunity lost: %(name)s")) % {"name": opp.name}
+            items.append(TimelineItem(opp.closed_at, "opportunity", title, url,
+                                      opp.lost_reason or amount))
+    return items

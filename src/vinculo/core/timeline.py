@@ -1,0 +1,47 @@
+"""The customer timeline: every app adds its events to an account's or contact's 360° page.
+
+Lower layers cannot import higher ones (customers knows nothing of sales or billing), so each
+app registers a provider in its ``AppConfig.ready`` and the 360° page asks them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    when: dt.datetime
+    kind: str  # a short machine name: "opportunity", "invoice", "call"…
+    title: str
+    url: str = ""
+    detail: str = ""
+
+
+Provider = Callable[[models.Model, int], Iterable[TimelineItem]]
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> Provider:
+    """Add a provider: ``provider(record, limit)`` yields the record's events, newest first."""
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def _aware(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+
+
+def for_record(record: Any, *, limit: int = 30) -> list[TimelineItem]:
+    """The newest ``limit`` events of an account or contact, from every registered app."""
+    items = [item for provider in _providers for item in provider(record, limit)]
+    items.sort(key=lambda item: _aware(item.when), reverse=True)
+    return items[:limit]
