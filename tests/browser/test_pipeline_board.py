@@ -1,0 +1,73 @@
+"""Create an opportunity and drag it across the kanban board to won, in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from tests.conftest import PASSWORD
+from vinculo.core.tenancy import organization_scope
+from vinculo.sales.models import Opportunity
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Page, user) -> None:
+    page.goto("/login/")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
+
+
+def test_create_opportunity_and_drag_it_to_won(browser_page: Page, admin):
+    account = factories.account(admin, name="Almazara Sierra Sur SL")
+    page = browser_page
+    log_in(page, admin)
+
+    page.goto(f"/customers/accounts/{account.uuid}/")
+    page.get_by_role("link", name="New opportunity").click()
+    expect(page.get_by_label("Account")).to_have_value("Almazara Sierra Sur SL")
+    page.get_by_label("Name", exact=True).fill("Aceite para 2027")
+    page.get_by_label("Amount").fill("12500")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#opportunity-stage")).to_contain_text("Qualification")
+
+    page.goto("/sales/board/")
+    card = page.get_by_test_id("card-Aceite para 2027")
+    expect(page.get_by_test_id("column-Qualification").get_by_test_id(
+        "card-Aceite para 2027")).to_be_visible()
+    card.drag_to(page.get_by_test_id("column-Proposal"))
+    expect(page.get_by_test_id("column-Proposal").get_by_test_id(
+        "card-Aceite para 2027")).to_be_visible()
+    page.get_by_test_id("card-Aceite para 2027").drag_to(page.get_by_test_id("column-Won"))
+    expect(page.get_by_test_id("column-Won").get_by_test_id(
+        "card-Aceite para 2027")).to_be_visible()
+
+    with organization_scope(admin.organization):
+        opportunity = Opportunity.objects.get(name="Aceite para 2027")
+        assert (opportunity.status, opportunity.stage.name) == ("won", "Won")
+        assert [c.to_stage.name for c in opportunity.stage_changes.all()] == [
+            "Qualification", "Proposal", "Won"]
+        account.refresh_from_db()
+        assert account.lifecycle_stage == "customer"
+
+
+def test_dropping_on_lost_asks_why(browser_page: Page, admin):
+    from vinculo.sales import services
+
+    account = factories.account(admin, name="Bodega Fría SA")
+    with factories.as_user(admin):
+        services.opportunity_create(actor=admin, data={"name": "Vino 2027", "account": account})
+    page = browser_page
+    log_in(page, admin)
+    page.goto("/sales/board/")
+    page.once("dialog", lambda dialog: dialog.accept("Precio demasiado alto"))
+    page.get_by_test_id("card-Vino 2027").drag_to(page.get_by_test_id("column-Lost"))
+    expect(page.get_by_test_id("column-Lost").get_by_test_id("card-Vino 2027")).to_be_visible()
+    with organization_scope(admin.organization):
+        opportunity = Opportunity.objects.get(name="Vino 2027")
+        assert (opportunity.status, opportunity.lost_reason) == ("lost", "Precio demasiado alto")
