@@ -104,6 +104,14 @@ def test_datetime64_with_time_of_day_and_empty_input():
     assert s.frequency[0] == 1 and s.monetary_value[0] == 1.0
     empty = customer_summary([], np.array([], "M8[D]"), [], observation_end="2024-01-01")
     assert len(empty) == 0
+    late = customer_summary(
+        [1, 2],
+        ["2024-03-01", "2024-03-05"],
+        [1.0, 2.0],
+        calibration_end="2024-02-01",
+        observation_end="2024-04-01",
+    )
+    assert len(late) == 0 and late.frequency_holdout.size == 0
     with pytest.raises(ValueError):
         customer_summary([1], ["2024-01-01"], [1.0, 2.0])
 

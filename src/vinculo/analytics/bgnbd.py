@@ -14,12 +14,14 @@ gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Self
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln
 
-from vinculo.analytics._mle import as_float_arrays, compress, maximise
+from vinculo.analytics._mle import _codes, as_float_arrays, compress, maximise, vdot
+from vinculo.analytics._special import hyp2f1
 
 
 class _Design:
@@ -83,7 +85,7 @@ class _Design:
         d_a = wx @ d_ab + ww4.sum() / a
         d_b = wx @ (d_ab + digamma(b + xu + k) - digamma(b)) - ww4_x @ (1.0 / bx_u)
         total = wx.sum()
-        value = -(wx @ per_x + w @ mix) / total
+        value = -(wx @ per_x + vdot(w, mix)) / total
         grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
         return value, grad
 
@@ -93,8 +95,7 @@ class _Design:
 
 
 def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniq, inverse = np.unique(values, return_inverse=True)
-    return uniq, inverse.ravel()
+    return _codes(values)
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,12 @@ class _BetaGeoBase:
         weights: object | None = None,
         *,
         initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
-    ):
+    ) -> Self:
         """Maximum-likelihood fit; identical (x, t_x, T) rows are fitted once with a weight."""
         (x, tx, TT), w, _ = compress(weights, frequency, recency, T)
         design = _Design(x, tx, TT, w, cls._k)
         theta = maximise(design.neg_mean_ll, np.log(initial), jac=True)
-        ll = float(w @ design.loglik_rows(theta))
+        ll = vdot(w, design.loglik_rows(theta))
         r, alpha, a, b = np.exp(theta)
         return cls(float(r), float(alpha), float(a), float(b), log_likelihood=ll)
 
@@ -152,12 +153,22 @@ class _BetaGeoBase:
     ) -> np.ndarray:
         """E[number of purchases in (T, T + t] | x, t_x, T]."""
         t, x, tx, TT = as_float_arrays(t, frequency, recency, T)
-        r, alpha, a, b, k = self.r, self.alpha, self.a, self.b, self._k
+        if abs(self.a - 1.0) < 1e-6:
+            # Removable singularity at a = 1: average the two sides (error O(h^2)).
+            h = 1e-5
+            return 0.5 * (
+                self._conditional(t, x, tx, TT, 1.0 - h) + self._conditional(t, x, tx, TT, 1.0 + h)
+            )
+        return self._conditional(t, x, tx, TT, self.a)
+
+    def _conditional(self, t, x, tx, TT, a: float) -> np.ndarray:
+        r, alpha, b, k = self.r, self.alpha, self.b, self._k
         c = a + b + x + k - 1
         z = t / (alpha + TT + t)
         # (1-z)^(r+x) 2F1(r+x, b+x+k; c; z) after Euler's transformation.
         tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(c - r - x, a - 1, c, z)
-        return c / (a - 1) * (1.0 - tail) * self.probability_alive(x, tx, TT)
+        alive = replace(self, a=a).probability_alive(x, tx, TT)
+        return c / (a - 1) * (1.0 - tail) * alive
 
     def expected_purchases(self, t: object) -> np.ndarray:
         """Unconditional E[X(t)]: repeat purchases by a new customer in (0, t]."""

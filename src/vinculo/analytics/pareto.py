@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import expit, gammaln
 
 from vinculo.analytics._mle import as_float_arrays, compress, maximise
+from vinculo.analytics._special import hyp2f1
 
 
 def _log_tail(y, x, r, alpha, s, beta):

@@ -14,7 +14,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SimulatedTransactions:
-    """Transaction log (customer, date, amount) plus the true latent quantities."""
+    """Transaction log (customer index, date, amount) and the date the log ends."""
 
     customer: np.ndarray
     date: np.ndarray

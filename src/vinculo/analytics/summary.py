@@ -167,7 +167,10 @@ def customer_summary(
     if obs_end > cal_end:
         hold_cust = cust[~cal]
         idx = np.minimum(np.searchsorted(customers_code, hold_cust), customers_code.size - 1)
-        known = customers_code[idx] == hold_cust  # acquired by the calibration end
+        # Keep only customers acquired by the calibration end.
+        known = (
+            customers_code[idx] == hold_cust if customers_code.size else np.zeros(idx.size, bool)
+        )
         hold = np.flatnonzero(~cal)[known]
         idx = idx[known]
         freq_h = np.bincount(idx, minlength=customers_code.size).astype(np.int64)
