@@ -203,6 +203,9 @@ class BulkWriter:
         if not self.connection.in_atomic_block:
             raise RuntimeError("Deferring indexes needs one transaction around the whole load.")
         with self.connection.cursor() as cursor:
+            # ALTER TABLE refuses to run while deferred foreign-key checks are queued: check
+            # them now, and each COPY's rows at the end of the COPY from here on.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,"
                 " pg_get_constraintdef(c.oid) FROM pg_index i LEFT JOIN pg_constraint c"
@@ -227,9 +230,11 @@ class BulkWriter:
         """Rebuild deferred indexes, move id sequences past the explicit ids, refresh the
         planner's statistics."""
         with self.connection.cursor() as cursor:
-            for sql in self._rebuild:
-                cursor.execute(sql)
-            self._rebuild = []
+            if self._rebuild:
+                for sql in self._rebuild:
+                    cursor.execute(sql)
+                self._rebuild = []
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             if self.vendor == "postgresql":
                 for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
                     cursor.execute(sql)

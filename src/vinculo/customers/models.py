@@ -118,6 +118,8 @@ class Account(OwnedModel):
             models.Index(fields=["organization", "search_text"], name="account_org_search"),
             models.Index(fields=["organization", "tax_id"], name="account_org_taxid"),
             models.Index(fields=["organization", "owner"], name="account_org_owner"),
+            models.Index(fields=["organization", "phone"], name="account_org_phone"),
+            models.Index(fields=["organization", "email"], name="account_org_email"),
             models.Index(fields=["organization", "-created_at", "-id"], name="account_org_created"),
         ]
 
@@ -175,6 +177,7 @@ class Contact(OwnedModel):
             models.Index(fields=["organization", "email"], name="contact_org_email"),
             models.Index(fields=["organization", "phone"], name="contact_org_phone"),
             models.Index(fields=["organization", "owner"], name="contact_org_owner"),
+            models.Index(fields=["organization", "mobile"], name="contact_org_mobile"),
             models.Index(fields=["organization", "-created_at", "-id"], name="contact_org_created"),
         ]
 
