@@ -10,7 +10,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
@@ -119,3 +120,20 @@ class FastPageNumberPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
+
+
+def order_matches(queryset: QuerySet, ordering: list[str]) -> QuerySet:
+    """Order a filtered (searched) queryset without letting the planner walk the sort index.
+
+    With a substring filter, PostgreSQL estimates the matches as evenly spread along the
+    ``(organization, name)`` index and walks it in order, filtering as it goes; when the
+    matches cluster (every "Paula" sorts under P) that walk reads most of the table (2.4 s at a
+    million rows). Sorting by an expression the index cannot serve makes it take the trigram
+    index instead and sort only the matches (tens of milliseconds).
+    """
+    terms = []
+    for name in ordering:
+        descending = name.startswith("-")
+        expression = Coalesce(F(name.lstrip("-")), F(name.lstrip("-")))
+        terms.append(expression.desc() if descending else expression.asc())
+    return queryset.order_by(*terms)

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.views.generic import TemplateView
 
 from vinculo.core.models import SavedView
-from vinculo.core.pagination import paginate
+from vinculo.core.pagination import order_matches, paginate
 from vinculo.core.permissions import RoleRequiredMixin
 
 
@@ -61,7 +61,11 @@ class RecordListView(RoleRequiredMixin, TemplateView):
             filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         )
         sort = self.sort_key()
-        queryset = queryset.order_by(sort, "-id" if sort.startswith("-") else "id")
+        ordering = [sort, "-id" if sort.startswith("-") else "id"]
+        if self.request.GET.get("q", "").strip():
+            queryset = order_matches(queryset, ordering)
+        else:
+            queryset = queryset.order_by(*ordering)
         page = paginate(
             queryset, page=self.request.GET.get("page"), size=self.request.GET.get("page_size")
         )

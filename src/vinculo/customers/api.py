@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from vinculo.core.api import AuditEntrySerializer
 from vinculo.core.api_base import TenantViewSet
 from vinculo.core.filters import CustomFieldFilterBackend
+from vinculo.core.pagination import order_matches
 from vinculo.core.models import Team, User
 from vinculo.customers import selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
@@ -206,6 +207,13 @@ def _backends() -> list[Any]:
 
 class CustomerViewSet(TenantViewSet):
     filter_backends = _backends()
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if self.request.query_params.get("q", "").strip():
+            return order_matches(queryset, [str(o) for o in queryset.query.order_by])
+        return queryset
+
     action_permissions = {"history": "customers.view"}
 
     def perform_destroy(self, instance: Any) -> None:

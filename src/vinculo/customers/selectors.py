@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 from vinculo.core import timeline
 from vinculo.core.audit import describe_changes
 from vinculo.core.models import AuditEntry, User
+from vinculo.core.pagination import order_matches
 from vinculo.customers import normalize
 from vinculo.customers.models import Account, Contact, Lead
 
@@ -205,10 +206,13 @@ def contact_360(contact: Contact) -> dict[str, Any]:
 
 
 def global_search(user: User, query: str, *, limit: int = 10) -> dict[str, list[Any]]:
+    def first(model: type, ordering: list[str]) -> list[Any]:
+        return list(order_matches(search(visible(model, user), query), ordering)[:limit])
+
     return {
-        "accounts": list(search(visible(Account, user), query).order_by("name", "id")[:limit]),
-        "contacts": list(search(visible(Contact, user), query).order_by("full_name", "id")[:limit]),
-        "leads": list(search(visible(Lead, user), query).order_by("-created_at", "-id")[:limit]),
+        "accounts": first(Account, ["name", "id"]),
+        "contacts": first(Contact, ["full_name", "id"]),
+        "leads": first(Lead, ["-created_at", "-id"]),
     }
 
 
