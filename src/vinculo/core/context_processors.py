@@ -16,5 +16,6 @@ def navigation(request: HttpRequest) -> dict:
             "merge_customers": role_has(role, "customers.merge"),
             "view_audit": role_has(role, "audit.view"),
             "manage_custom_fields": role_has(role, "core.manage_custom_fields"),
+            "view_analytics": role_has(role, "analytics.view"),
         }
     }

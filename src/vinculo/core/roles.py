@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "billing.add": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
     "billing.change": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
     "billing.delete": frozenset({Role.ADMIN}),
+    "analytics.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
+    "analytics.run": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
+    "analytics.manage": frozenset({Role.ADMIN, Role.ANALYST}),
     "core.manage_custom_fields": frozenset({Role.ADMIN}),
     "core.manage_users": frozenset({Role.ADMIN}),
 }

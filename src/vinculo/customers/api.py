@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from vinculo.core.api import AuditEntrySerializer
 from vinculo.core.api_base import TenantViewSet
 from vinculo.core.filters import CustomFieldFilterBackend
-from vinculo.core.pagination import order_matches
 from vinculo.core.models import Team, User
+from vinculo.core.pagination import order_matches
 from vinculo.customers import selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
 from vinculo.customers.models import Account, AccountContact, Consent, Contact, Lead
