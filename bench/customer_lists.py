@@ -104,8 +104,10 @@ def worker(requests: int, warmup: int) -> dict:
     like = "search_text::text LIKE %s" if pg else "search_text LIKE %s ESCAPE '\\'"
     list_sql = ("SELECT * FROM customers_contact WHERE organization_id = %s "
                 f"ORDER BY full_name, id LIMIT {PAGE_SIZE + 1}")
+    # the same ordering the pages use for a searched list (core.pagination.order_matches)
     search_sql = (f"SELECT * FROM customers_contact WHERE organization_id = %s AND {like} "
-                  f"ORDER BY full_name, id LIMIT {PAGE_SIZE + 1}")
+                  f"ORDER BY COALESCE(full_name, full_name), COALESCE(id, id) "
+                  f"LIMIT {PAGE_SIZE + 1}")
     detail_sql = "SELECT * FROM customers_contact WHERE uuid = %s"
     endpoints = [
         ("list page", page, lambda i: "/customers/contacts/", list_sql, lambda i: [org.pk]),

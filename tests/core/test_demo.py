@@ -154,8 +154,10 @@ def test_data_belongs_to_the_demo_organisation_only(other_admin, db):
     for model in (Contact, Account, Lead):
         owners = set(model.all_objects.values_list("owner_id", flat=True))
         assert owners <= users
-    # Demo rows are "system" data: the audit log covers what happens afterwards.
-    assert not AuditEntry.all_objects.filter(organization=org).exists()
+    # Bulk demo rows are "system" data: the audit log covers what happens afterwards. (The
+    # small catalogue goes through the services, so it is audited like any other change.)
+    assert not AuditEntry.all_objects.filter(organization=org,
+                                             object_type__startswith="customers.").exists()
 
 
 def test_phones_are_valid_e164(demo_org):
@@ -299,21 +301,26 @@ def test_zero_customers_still_makes_the_users(db):
 
 def _indexes() -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename LIKE "
-                       "'customers_%%'")
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename LIKE "
+                           "'customers_%%'")
+        else:
+            cursor.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+                           "AND tbl_name LIKE 'customers_%%' AND sql IS NOT NULL")
         return set(cursor.fetchall())
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_deferred_indexes_come_back_after_a_large_load(db, monkeypatch):
+    # PostgreSQL drops and rebuilds them around a large load; SQLite keeps them throughout.
     before = _indexes()
+    assert len(before) >= 10
     monkeypatch.setattr(core_demo, "DEFER_INDEXES_FROM", 0)
     run_demo(customers=60)
     assert _indexes() == before
-    assert any("gin_trgm_ops" in definition for _table, definition in before)
+    if connection.vendor == "postgresql":
+        assert any("gin_trgm_ops" in definition for _table, definition in before)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_a_failed_large_load_leaves_nothing_behind(db, monkeypatch):
     before = _indexes()
     monkeypatch.setattr(core_demo, "DEFER_INDEXES_FROM", 0)

@@ -1,0 +1,61 @@
+"""The demo's sales history: consistent documents and a buy-till-you-die purchase pattern."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+
+from vinculo.core.models import DocumentSequence, Organization
+from vinculo.core.tenancy import organization_scope
+from vinculo.sales.models import Delivery, DeliveryLine, Opportunity, Order, OrderLine
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", "--customers", "600", "--seed", "3", "--no-progress", stdout=None)
+    org = Organization.objects.get(name="Vínculo Demo")
+    with organization_scope(org):
+        yield org
+
+
+def test_orders_lines_and_deliveries_add_up(demo):
+    orders = Order.objects.all()
+    assert orders.count() > 300
+    for order in orders.prefetch_related("lines")[:200]:
+        lines = list(order.lines.all())
+        assert order.net_amount == sum(line.net_amount for line in lines)
+        assert order.total_amount == order.net_amount + order.tax_amount
+        for line in lines:
+            assert line.net_amount == (line.quantity * line.unit_price).quantize(Decimal("0.01"))
+    delivered = {row["order_line"]: row["q"] for row in
+                 DeliveryLine.objects.values("order_line").annotate(q=Sum("quantity"))}
+    for line in OrderLine.objects.all():
+        assert delivered.get(line.pk, 0) == line.delivered_quantity
+    # some late, some partial, most on time
+    done = Order.objects.filter(status="delivered")
+    late = sum(1 for o in done if o.delivered_on > o.promised_date)
+    partial = Delivery.objects.values("order").annotate(n=Count("id")).filter(n__gt=1).count()
+    assert 0 < late < done.count() * 0.4
+    assert partial > 0
+    # numbering continues after the demo's documents
+    year = max(orders.values_list("ordered_on__year", flat=True))
+    last = orders.filter(ordered_on__year=year).count()
+    assert DocumentSequence.objects.get(organization=demo, key=f"SO-{year}").last_number == last
+
+
+def test_purchases_follow_a_buy_till_you_die_pattern(demo):
+    per_account = np.array(list(Order.objects.values("account").annotate(n=Count("id"))
+                                .values_list("n", flat=True)))
+    assert per_account.min() >= 1
+    # heterogeneous rates: many one-off buyers and a long tail of frequent ones
+    assert (per_account == 1).mean() > 0.2
+    assert per_account.max() >= 10 * np.median(per_account)
+
+
+def test_the_board_has_open_opportunities(demo):
+    assert Opportunity.objects.filter(status="open").count() >= 20
+    assert Opportunity.objects.filter(status="won").exists()
