@@ -35,6 +35,7 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the project's own CSS and JS, beside the apps' own
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "vinculo.catalog",
     "vinculo.sales",
     "vinculo.billing",
+    "vinculo.analytics",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalog/", include("vinculo.catalog.urls")),
     path("sales/", include("vinculo.sales.urls")),
     path("billing/", include("vinculo.billing.urls")),
+    path("analytics/", include("vinculo.analytics.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

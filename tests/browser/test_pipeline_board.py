@@ -15,6 +15,19 @@ from vinculo.sales.models import Opportunity
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def wide_page(browser, live_server):
+    """A desktop wide enough to show every column: HTML5 drag and drop needs the drop target
+    on screen (on narrow screens the board scrolls sideways, and the opportunity page has a
+    "Move to stage" form)."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1700,
+                                                                      "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 def log_in(page: Page, user) -> None:
     page.goto("/login/")
     page.get_by_label("E-mail").fill(user.email)
@@ -23,9 +36,9 @@ def log_in(page: Page, user) -> None:
     expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
 
 
-def test_create_opportunity_and_drag_it_to_won(browser_page: Page, admin):
+def test_create_opportunity_and_drag_it_to_won(wide_page: Page, admin):
     account = factories.account(admin, name="Almazara Sierra Sur SL")
-    page = browser_page
+    page = wide_page
     log_in(page, admin)
 
     page.goto(f"/customers/accounts/{account.uuid}/")
@@ -56,13 +69,13 @@ def test_create_opportunity_and_drag_it_to_won(browser_page: Page, admin):
         assert account.lifecycle_stage == "customer"
 
 
-def test_dropping_on_lost_asks_why(browser_page: Page, admin):
+def test_dropping_on_lost_asks_why(wide_page: Page, admin):
     from vinculo.sales import services
 
     account = factories.account(admin, name="Bodega Fría SA")
     with factories.as_user(admin):
         services.opportunity_create(actor=admin, data={"name": "Vino 2027", "account": account})
-    page = browser_page
+    page = wide_page
     log_in(page, admin)
     page.goto("/sales/board/")
     page.once("dialog", lambda dialog: dialog.accept("Precio demasiado alto"))

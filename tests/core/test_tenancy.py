@@ -71,7 +71,7 @@ def org_a_records(users):
         job = ImportJob.objects.create(
             organization=admin.organization, user=admin, target="contact", original_name="a.csv"
         )
-    return {
+    records = {
         Account: factories.account(admin, name="Zafiro Secreto SA", email="zafiro@secret.es"),
         Contact: factories.contact(
             admin, first_name="Xiomara", last_name="Secreta", email="xiomara@secret.es"
@@ -89,6 +89,34 @@ def org_a_records(users):
         ImportJob: job,
         **catalog_records(admin),
     }
+    records.update(_documents(admin, records[Account]))
+    return records
+
+
+def _documents(admin, account):
+    """A pipeline and an opportunity; a quote, order, delivery, invoice, payment and return."""
+    from tests.billing import helpers as billing_helpers
+    from vinculo.billing import services as billing_services
+    from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
+    from vinculo.sales import services as sales_services
+    from vinculo.sales.documents import services as document_services
+    from vinculo.sales.models import Delivery, Opportunity, Order, Pipeline, Quote, Stage
+
+    with factories.as_user(admin):
+        opportunity = sales_services.opportunity_create(
+            actor=admin, data={"name": "Trato secreto", "account": account})
+        quote = document_services.quote_create(
+            actor=admin, account=account, lines=[billing_helpers.free_line("Secreto")])
+        order = billing_helpers.order(admin, account=account)
+        delivery = billing_helpers.deliver_all(admin, order)
+        invoice = billing_services.invoice_issue(
+            actor=admin, invoice=billing_services.invoice_from_order(actor=admin, order=order))
+        payment = billing_services.payment_record(actor=admin, invoice=invoice, amount="1.00")
+        rma = billing_services.return_request(actor=admin, order=order, reason="Secreto",
+                                              lines=[(order.lines.first(), 1)])
+    return {Pipeline: opportunity.pipeline, Stage: opportunity.stage, Opportunity: opportunity,
+            Quote: quote, Order: order, Delivery: delivery, Invoice: invoice, Payment: payment,
+            ReturnAuthorization: rma}
 
 
 def _snapshot(records: dict) -> dict:

@@ -1,7 +1,356 @@
-"""REST API of the billing app."""
+"""REST API of billing: invoices and credit notes, payments, returns, aging, service levels."""
+
+from __future__ import annotations
 
 from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vinculo.billing import selectors, services
+from vinculo.billing.models import Invoice, InvoiceLine, Payment, PaymentMethod, ReturnAuthorization
+from vinculo.billing.pdf import invoice_pdf
+from vinculo.core.api_base import TenantScopedMixin
+from vinculo.customers.api import ScopedRelatedField
+from vinculo.customers.models import Account, Contact
+from vinculo.sales.documents.api import LineInputSerializer, PricedLineSerializer, _lines
+from vinculo.sales.models import Order, OrderLine
+
+
+class InvoiceLineSerializer(PricedLineSerializer):
+    id = serializers.UUIDField(source="uuid")
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    credited_invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    credited = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    paid = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = ("id", "version", "kind", "number", "status", "account", "order",
+                  "credited_invoice", "currency", "issue_date", "payment_terms_days",
+                  "due_date", "paid_on", "notes", "net_amount", "tax_amount", "total_amount",
+                  "credited", "paid", "outstanding", "overdue", "lines")
+        read_only_fields = fields
+
+    def get_overdue(self, invoice: Invoice) -> bool:
+        return invoice.is_overdue()
+
+
+class InvoiceInputSerializer(serializers.Serializer):
+    account = ScopedRelatedField(Account)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    currency = serializers.CharField(max_length=3, required=False)
+    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, default=30)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = LineInputSerializer(many=True)
+
+
+class InvoiceUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lines = LineInputSerializer(many=True, required=False)
+
+
+class FromOrderSerializer(serializers.Serializer):
+    order = ScopedRelatedField(Order)
+    basis = serializers.ChoiceField(choices=["delivered", "all"], default="delivered")
+    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, default=30)
+
+
+class IssueSerializer(serializers.Serializer):
+    issue_date = serializers.DateField(required=False)
+
+
+class PaySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid_on = serializers.DateField(required=False)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices, default="transfer")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                      default="")
+
+
+class CreditLineSerializer(serializers.Serializer):
+    line = serializers.UUIDField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class CreditSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = CreditLineSerializer(many=True, required=False)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ("id", "invoice", "amount", "paid_on", "method", "reference", "created_at")
+        read_only_fields = fields
+
+
+class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
+    """Invoices and credit notes. Drafts change (PATCH) and are deleted; ``issue`` numbers them;
+    an issued invoice is corrected by ``credit``; ``pay`` records a payment."""
+
+    queryset = Invoice.objects.none()
+    serializer_class = InvoiceSerializer
+    lookup_field = "uuid"
+    permission_domain = "billing"
+    action_permissions = {"issue": "billing.change", "pay": "billing.change",
+                          "credit": "billing.add", "pdf": "billing.view",
+                          "from_order": "billing.add", "aging": "billing.view"}
+
+    def scoped_queryset(self) -> QuerySet:
+        return selectors.with_balance(
+            Invoice.objects.select_related("account", "order", "credited_invoice")
+            .prefetch_related("lines__product")).order_by("-created_at", "-id")
+
+    def _answer(self, invoice: Invoice, status: int = 200) -> Response:
+        fresh = self.scoped_queryset().get(pk=invoice.pk)
+        return Response(InvoiceSerializer(fresh).data, status=status)
+
+    @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer})
+    def create(self, request):  # type: ignore[no-untyped-def]
+        payload = InvoiceInputSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        invoice = services.invoice_create(actor=request.user, lines=_lines(data.pop("lines")),
+                                          **data)
+        return self._answer(invoice, 201)
+
+    @extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceSerializer)
+    def partial_update(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        invoice = self.get_object()
+        payload = InvoiceUpdateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        version = data.pop("version")
+        lines = data.pop("lines", None)
+        invoice = services.invoice_update(actor=request.user, invoice=invoice, data=data,
+                                          lines=_lines(lines) if lines is not None else None,
+                                          expected_version=version)
+        return self._answer(invoice)
+
+    def destroy(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        services.invoice_delete(actor=request.user, invoice=self.get_object())
+        return Response(status=204)
+
+    @extend_schema(request=FromOrderSerializer, responses={201: InvoiceSerializer})
+    @action(detail=False, methods=["post"], url_path="from-order")
+    def from_order(self, request):  # type: ignore[no-untyped-def]
+        """A draft invoice for an order's delivered (or all) quantities not yet invoiced."""
+        payload = FromOrderSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        invoice = services.invoice_from_order(actor=request.user, **payload.validated_data)
+        return self._answer(invoice, 201)
+
+    @extend_schema(request=IssueSerializer, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def issue(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        invoice = self.get_object()
+        payload = IssueSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invoice = services.invoice_issue(actor=request.user, invoice=invoice,
+                                         issue_date=payload.validated_data.get("issue_date"))
+        return self._answer(invoice)
+
+    @extend_schema(request=PaySerializer, responses={201: PaymentSerializer})
+    @action(detail=True, methods=["post"])
+    def pay(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        invoice = self.get_object()
+        payload = PaySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        payment = services.payment_record(actor=request.user, invoice=invoice,
+                                          **payload.validated_data)
+        return Response(PaymentSerializer(payment).data, status=201)
+
+    @extend_schema(request=CreditSerializer, responses={201: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def credit(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Issue a credit note for the given lines and quantities, or for the whole invoice."""
+        invoice = self.get_object()
+        payload = CreditSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        pairs = None
+        if payload.validated_data.get("lines"):
+            own = {line.uuid: line for line in InvoiceLine.objects.filter(invoice=invoice)}
+            pairs = []
+            for index, item in enumerate(payload.validated_data["lines"]):
+                if item["line"] not in own:
+                    raise serializers.ValidationError(
+                        {f"lines.{index}.line": ["Not a line of this invoice."]})
+                pairs.append((own[item["line"]], item["quantity"]))
+        note = services.credit_note_create(actor=request.user, invoice=invoice, lines=pairs,
+                                           reason=payload.validated_data["reason"])
+        return self._answer(note, 201)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        invoice = self.get_object()
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{invoice.number or "draft"}.pdf"'
+        return response
+
+    @extend_schema(parameters=[OpenApiParameter("on", str)], responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def aging(self, request):  # type: ignore[no-untyped-def]
+        """Outstanding balances per account: current, 1–30, 31–60, 61–90, over 90 days."""
+        on = serializers.DateField(required=False).run_validation(
+            request.query_params.get("on")) if request.query_params.get("on") else None
+        report = selectors.aging(on=on)
+        return Response({"on": report["on"], "totals": report["totals"], "rows": [
+            {"account": row["account__uuid"], "account_name": row["account__name"],
+             "currency": row["currency"], "invoices": row["invoices"], "total": row["total"],
+             **{key: row[key] for key in selectors.AGING_BUCKETS}} for row in report["rows"]]})
+
+
+class PaymentViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
+    """Payments: append-only; recorded through ``invoices/{id}/pay/``."""
+
+    queryset = Payment.objects.none()
+    serializer_class = PaymentSerializer
+    lookup_field = "uuid"
+    permission_domain = "billing"
+
+    def scoped_queryset(self) -> QuerySet:
+        return Payment.objects.select_related("invoice").order_by("-paid_on", "-id")
+
+
+class ReturnLineInputSerializer(serializers.Serializer):
+    order_line = serializers.UUIDField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class ReturnInputSerializer(serializers.Serializer):
+    order = ScopedRelatedField(Order)
+    reason = serializers.CharField()
+    lines = ReturnLineInputSerializer(many=True)
+
+
+class CloseSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=["credit_note", "replacement"])
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    replacement_delivery = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnAuthorization
+        fields = ("id", "version", "number", "status", "account", "order", "reason",
+                  "requested_on", "received_on", "closed_on", "resolution", "credit_note",
+                  "replacement_delivery", "lines")
+        read_only_fields = fields
+
+    def get_lines(self, rma: ReturnAuthorization) -> list[dict[str, Any]]:
+        return [{"order_line": str(line.order_line.uuid),
+                 "description": line.order_line.description, "quantity": str(line.quantity)}
+                for line in rma.lines.select_related("order_line")]
+
+
+class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
+    """Returns (RMA): requested → authorised → received → closed (credit note or replacement),
+    or rejected."""
+
+    queryset = ReturnAuthorization.objects.none()
+    serializer_class = ReturnSerializer
+    lookup_field = "uuid"
+    permission_domain = "sales"
+    action_permissions = {"authorise": "sales.change", "reject": "sales.change",
+                          "receive": "sales.change", "close": "sales.change"}
+
+    def scoped_queryset(self) -> QuerySet:
+        return ReturnAuthorization.objects.select_related("account", "order").order_by(
+            "-requested_on", "-id")
+
+    @extend_schema(request=ReturnInputSerializer, responses={201: ReturnSerializer})
+    def create(self, request):  # type: ignore[no-untyped-def]
+        payload = ReturnInputSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        order = payload.validated_data["order"]
+        by_uuid = {line.uuid: line for line in OrderLine.objects.filter(order=order)}
+        lines = []
+        for index, item in enumerate(payload.validated_data["lines"]):
+            if item["order_line"] not in by_uuid:
+                raise serializers.ValidationError(
+                    {f"lines.{index}.order_line": ["Not a line of this order."]})
+            lines.append((by_uuid[item["order_line"]], item["quantity"]))
+        rma = services.return_request(actor=request.user, order=order, lines=lines,
+                                      reason=payload.validated_data["reason"])
+        return Response(ReturnSerializer(rma).data, status=201)
+
+    def _step(self, service: Any) -> Response:
+        rma = service(actor=self.request.user, rma=self.get_object())
+        return Response(ReturnSerializer(rma).data)
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def authorise(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        return self._step(services.return_authorise)
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        return self._step(services.return_reject)
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        return self._step(services.return_receive)
+
+    @extend_schema(request=CloseSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        rma = self.get_object()
+        payload = CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        rma = services.return_close(actor=request.user, rma=rma,
+                                    resolution=payload.validated_data["resolution"])
+        return Response(ReturnSerializer(rma).data)
+
+
+class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
+    """On-time delivery, order fill and perfect-order rates per account, segment or month."""
+
+    permission_domain = "sales"
+    queryset = Order.objects.none()
+
+    @extend_schema(parameters=[OpenApiParameter("by", str,
+                                                enum=["account", "segment", "month"])],
+                   responses={200: dict})
+    def list(self, request):  # type: ignore[no-untyped-def]
+        by = request.query_params.get("by", "account")
+        if by not in ("account", "segment", "month"):
+            raise serializers.ValidationError({"by": ["Choose account, segment or month."]})
+        return Response(selectors.service_indicators(by=by))
 
 
 def register(router: Any) -> None:
     """Add this app's viewsets to the API router."""
+    router.register("invoices", InvoiceViewSet, basename="invoice")
+    router.register("payments", PaymentViewSet, basename="payment")
+    router.register("returns", ReturnViewSet, basename="return")
+    router.register("service-levels", ServiceLevelViewSet, basename="service-level")

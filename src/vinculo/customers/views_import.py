@@ -89,6 +89,7 @@ class OptionsForm(forms.Form):
 
 
 class ImportMixin(RoleRequiredMixin):
+    model = ImportJob
     permission = "customers.import"
 
     def get_job(self) -> ImportJob:

@@ -10,5 +10,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from vinculo.core import timeline
         from vinculo.sales import selectors
+        from vinculo.sales.documents import selectors as document_selectors
 
         timeline.register(selectors.timeline)
+        timeline.register(document_selectors.timeline)

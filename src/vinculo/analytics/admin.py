@@ -1,0 +1,42 @@
+"""Back-office view of analytics: runs and snapshots read-only, cost rates editable."""
+
+from django.contrib import admin
+
+from vinculo.analytics.models import AnalyticsRun, CostRate, CustomerSnapshot
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AnalyticsRun)
+class AnalyticsRunAdmin(ReadOnlyAdmin):
+    list_display = ("organization", "as_of", "status", "progress", "customers", "finished_at")
+    list_filter = ("status",)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return AnalyticsRun.all_objects.select_related("organization")
+
+
+@admin.register(CustomerSnapshot)
+class CustomerSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("account", "as_of", "rfm_segment", "p_alive", "clv", "profit")
+    list_filter = ("as_of", "rfm_segment", "value_tier")
+    raw_id_fields = ("account",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return CustomerSnapshot.all_objects.select_related("account")
+
+
+@admin.register(CostRate)
+class CostRateAdmin(admin.ModelAdmin):
+    list_display = ("organization", "driver", "rate")
+    list_filter = ("driver",)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return CostRate.all_objects.select_related("organization")

@@ -1,0 +1,170 @@
+"""Read-only REST API of the analytical CRM: snapshots, segments, migration, whale curve, runs.
+
+Scoped like every endpoint: the caller's organisation only (another organisation's account is
+a 404) and roles holding ``analytics.view`` (administrator, sales manager, analyst; others 403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from vinculo.analytics import selectors
+from vinculo.analytics.models import AnalyticsRun, CustomerSnapshot
+from vinculo.core.api_base import TenantScopedMixin
+from vinculo.customers.models import Account
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerSnapshot
+        fields = (
+            "as_of", "first_purchase", "last_purchase", "recency_days", "frequency", "monetary",
+            "T", "r_score", "f_score", "m_score", "rfm_segment", "p_alive",
+            "expected_purchases", "expected_spend", "clv", "revenue", "cost_of_goods",
+            "cost_to_serve", "cost_breakdown", "profit", "profit_segment", "value_tier",
+        )
+
+
+class AccountSnapshotsSerializer(serializers.Serializer):
+    account = serializers.UUIDField()
+    name = serializers.CharField()
+    snapshots = SnapshotSerializer(many=True)
+
+
+class RunSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        model = AnalyticsRun
+        fields = ("id", "as_of", "status", "progress", "step", "started_at", "finished_at",
+                  "customers", "parameters", "error")
+
+
+class SegmentSerializer(serializers.Serializer):
+    segment = serializers.CharField()
+    label = serializers.CharField()
+    customers = serializers.IntegerField()
+    clv = serializers.DecimalField(max_digits=20, decimal_places=2)
+    revenue = serializers.DecimalField(max_digits=20, decimal_places=2)
+    profit = serializers.DecimalField(max_digits=20, decimal_places=2)
+    p_alive = serializers.FloatField(allow_null=True)
+
+
+class SegmentsSerializer(serializers.Serializer):
+    as_of = serializers.DateField(allow_null=True)
+    segments = SegmentSerializer(many=True)
+
+
+class MigrationSerializer(serializers.Serializer):
+    date_1 = serializers.DateField(allow_null=True)
+    date_2 = serializers.DateField(allow_null=True)
+    rows = serializers.ListField(child=serializers.CharField())
+    columns = serializers.ListField(child=serializers.CharField())
+    counts = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+
+
+class WhalePointSerializer(serializers.Serializer):
+    share = serializers.FloatField()
+    profit_pct = serializers.FloatField(allow_null=True)
+
+
+class WhaleSerializer(serializers.Serializer):
+    as_of = serializers.DateField(allow_null=True)
+    customers = serializers.IntegerField()
+    peak = serializers.FloatField(allow_null=True)
+    peak_share = serializers.FloatField(allow_null=True)
+    points = WhalePointSerializer(many=True)
+
+
+def _date(request: Any, name: str, default: dt.date | None) -> dt.date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: ["Use a date as YYYY-MM-DD."]}) from None
+
+
+AS_OF = OpenApiParameter("as_of", str, description="Snapshot date (default: the latest).")
+
+
+class AccountSnapshotViewSet(TenantScopedMixin, mixins.RetrieveModelMixin,
+                             viewsets.GenericViewSet):
+    """The dated snapshots of one account, newest first."""
+
+    queryset = Account.objects.none()
+    serializer_class = AccountSnapshotsSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = "[0-9a-f-]{36}"
+    permission_domain = "analytics"
+
+    def scoped_queryset(self):  # type: ignore[no-untyped-def]
+        return Account.objects.all().restrict(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        account = self.get_object()
+        rows = selectors.account_snapshots(account)
+        return Response({"account": account.uuid, "name": account.name,
+                         "snapshots": SnapshotSerializer(rows, many=True).data})
+
+
+class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
+    """Organisation-wide figures read from the latest (or a chosen) snapshot date."""
+
+    queryset = CustomerSnapshot.objects.none()
+    permission_domain = "analytics"
+    pagination_class = None
+    serializer_class = SegmentsSerializer
+
+    @extend_schema(parameters=[AS_OF], responses=SegmentsSerializer)
+    @action(detail=False, methods=["get"])
+    def segments(self, request):  # type: ignore[no-untyped-def]
+        as_of = _date(request, "as_of", selectors.current_date())
+        rows = selectors.segment_sizes(as_of) if as_of else []
+        return Response(SegmentsSerializer({"as_of": as_of, "segments": rows}).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", str, description="First date (default: previous)."),
+                    OpenApiParameter("to", str, description="Second date (default: latest).")],
+        responses=MigrationSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def migration(self, request):  # type: ignore[no-untyped-def]
+        dates = selectors.snapshot_dates()
+        date_2 = _date(request, "to", dates[0] if dates else None)
+        date_1 = _date(request, "from", dates[1] if len(dates) > 1 else date_2)
+        if date_1 is None or date_2 is None:  # no snapshot yet
+            return Response({"date_1": None, "date_2": None, "rows": [], "columns": [],
+                             "counts": []})
+        m = selectors.migration_between(date_1, date_2)
+        return Response(MigrationSerializer(m).data)
+
+    @extend_schema(parameters=[AS_OF], responses=WhaleSerializer)
+    @action(detail=False, methods=["get"], url_path="whale-curve")
+    def whale_curve(self, request):  # type: ignore[no-untyped-def]
+        as_of = _date(request, "as_of", selectors.current_date())
+        data = selectors.whale(as_of) if as_of else {"points": [], "peak": None,
+                                                     "peak_share": None, "customers": 0}
+        return Response(WhaleSerializer({"as_of": as_of, **data}).data)
+
+    @extend_schema(responses=RunSerializer)
+    @action(detail=False, methods=["get"], url_path="runs/latest")
+    def latest_run(self, request):  # type: ignore[no-untyped-def]
+        run = selectors.latest_run()
+        if run is None:
+            raise Http404
+        return Response(RunSerializer(run).data)
+
+
+def register(router: Any) -> None:
+    router.register("analytics/accounts", AccountSnapshotViewSet, basename="analytics-account")
+    router.register("analytics", AnalyticsViewSet, basename="analytics")

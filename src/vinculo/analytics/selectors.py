@@ -1,0 +1,304 @@
+"""Reads of the analytical CRM: everything the dashboard, the 360° panel and the API show.
+
+Dashboards read the dated snapshots written by ``services.recompute`` (not the orders), except
+the few indicators that are cheap aggregate queries (retention by month, on-time delivery).
+All functions run inside the caller's organisation scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from vinculo.analytics import costing, migration, rfm
+from vinculo.analytics.models import (
+    PROFIT_SEGMENTS,
+    SEGMENT_LABELS,
+    VALUE_TIERS,
+    AnalyticsRun,
+    CustomerSnapshot,
+    RunStatus,
+)
+from vinculo.customers.models import Account
+
+
+def label(name: str) -> str:
+    """Translated label of a segment or tier name stored in English."""
+    return str(SEGMENT_LABELS.get(name, name))
+
+
+def latest_run() -> AnalyticsRun | None:
+    return AnalyticsRun.objects.order_by("-created_at", "-id").first()
+
+
+def snapshot_dates() -> list[dt.date]:
+    """Dates of finished runs that have snapshots, newest first."""
+    done = set(AnalyticsRun.objects.filter(status=RunStatus.DONE).values_list("as_of", flat=True))
+    dates = CustomerSnapshot.objects.order_by("-as_of").values_list("as_of", flat=True).distinct()
+    return [d for d in dates if d in done]
+
+
+def current_date() -> dt.date | None:
+    dates = snapshot_dates()
+    return dates[0] if dates else None
+
+
+def snapshots(as_of: dt.date):
+    return CustomerSnapshot.objects.filter(as_of=as_of)
+
+
+def account_snapshots(account: Account, *, limit: int = 24):
+    return CustomerSnapshot.objects.filter(account=account).order_by("-as_of")[:limit]
+
+
+# ---------------------------------------------------------------------------- segments
+
+
+def segment_sizes(as_of: dt.date) -> list[dict[str, Any]]:
+    """Customers, CLV, revenue and profit per RFM segment, in the segment grid's order."""
+    rows = {
+        r["rfm_segment"]: r
+        for r in snapshots(as_of).order_by().values("rfm_segment").annotate(
+            customers=Count("id"), clv=Sum("clv"), revenue=Sum("revenue"), profit=Sum("profit"),
+            p_alive=Avg("p_alive"),
+        )
+    }
+    out = []
+    for name in [*rfm.SEGMENT_ORDER, *sorted(set(rows) - set(rfm.SEGMENT_ORDER))]:
+        if name in rows:
+            r = rows[name]
+            out.append({
+                "segment": name, "label": label(name), "customers": r["customers"],
+                "clv": r["clv"] or Decimal(0), "revenue": r["revenue"] or Decimal(0),
+                "profit": r["profit"] or Decimal(0), "p_alive": r["p_alive"],
+            })
+    return out
+
+
+def tier_sizes(as_of: dt.date, field: str = "value_tier") -> list[dict[str, Any]]:
+    """Customers, CLV and profit per value tier (or per profitability segment)."""
+    order = VALUE_TIERS if field == "value_tier" else PROFIT_SEGMENTS
+    rows = {r[field]: r for r in snapshots(as_of).order_by().values(field).annotate(
+        customers=Count("id"), clv=Sum("clv"), profit=Sum("profit"), revenue=Sum("revenue"))}
+    return [{"name": n, "label": label(n), "customers": rows[n]["customers"],
+             "clv": rows[n]["clv"] or Decimal(0), "profit": rows[n]["profit"] or Decimal(0),
+             "revenue": rows[n]["revenue"] or Decimal(0)} for n in order if n in rows]
+
+
+@dataclass(frozen=True)
+class Migration:
+    date_1: dt.date
+    date_2: dt.date
+    rows: list[str]
+    columns: list[str]
+    counts: list[list[int]]
+
+    @property
+    def labelled(self) -> list[tuple[str, list[int], int]]:
+        return [(label(r), c, sum(c)) for r, c in zip(self.rows, self.counts, strict=True)]
+
+    @property
+    def column_labels(self) -> list[str]:
+        return [label(c) for c in self.columns]
+
+    @property
+    def column_totals(self) -> list[int]:
+        return [int(v) for v in np.asarray(self.counts).sum(axis=0)] if self.counts else []
+
+
+def migration_between(date_1: dt.date, date_2: dt.date) -> Migration:
+    """Segment migration matrix between two snapshot dates (conserves customers)."""
+    a = np.array(list(snapshots(date_1).order_by().values_list("account_id", "rfm_segment")),
+                 dtype=object).reshape(-1, 2)
+    b = np.array(list(snapshots(date_2).order_by().values_list("account_id", "rfm_segment")),
+                 dtype=object).reshape(-1, 2)
+    m = migration.migration_matrix(
+        a[:, 0].astype(np.int64), a[:, 1].astype(str), b[:, 0].astype(np.int64),
+        b[:, 1].astype(str), order=rfm.SEGMENT_ORDER,
+    )
+    rows = [{"(new)": _("(new)")}.get(r, r) for r in m.rows]
+    cols = [{"(gone)": _("(gone)")}.get(c, c) for c in m.columns]
+    return Migration(date_1, date_2, rows, cols, m.counts.tolist())
+
+
+# ---------------------------------------------------------------------------- distributions
+
+
+def _array(as_of: dt.date, field: str) -> np.ndarray:
+    values = snapshots(as_of).exclude(**{f"{field}__isnull": True}).order_by().values_list(
+        field, flat=True)
+    return np.fromiter((float(v) for v in values.iterator(chunk_size=20000)), dtype=float)
+
+
+def histogram(as_of: dt.date, field: str, *, bins: int = 20) -> list[dict[str, Any]]:
+    """Counts of customers per bin of ``field`` (quantile-clipped at 99 % for readability)."""
+    values = _array(as_of, field)
+    if not values.size:
+        return []
+    hi = float(np.quantile(values, 0.99))
+    lo = float(values.min())
+    if hi <= lo:
+        hi = lo + 1
+    counts, edges = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
+    return [{"from": round(float(edges[i]), 2), "to": round(float(edges[i + 1]), 2),
+             "customers": int(c)} for i, c in enumerate(counts)]
+
+
+def whale(as_of: dt.date, *, points: int = 101) -> dict[str, Any]:
+    """Whale curve of profit: cumulative profit % against the share of customers."""
+    profit = _array(as_of, "profit")
+    if not profit.size:
+        return {"points": [], "peak": None, "peak_share": None, "customers": 0}
+    curve = costing.whale_curve(profit)
+    idx = np.unique(np.linspace(0, profit.size, min(points, profit.size + 1)).round().astype(int))
+    pts = [{"share": round(float(curve.customer_share[i]) * 100, 2),
+            "profit_pct": (None if not np.isfinite(curve.cumulative_profit_pct[i])
+                           else round(float(curve.cumulative_profit_pct[i]), 2))} for i in idx]
+    return {"points": pts, "peak": round(curve.peak, 2), "peak_share": round(
+        curve.peak_share * 100, 2), "customers": int(profit.size),
+        "total_profit": round(float(profit.sum()), 2)}
+
+
+def top_customers(as_of: dt.date, *, by: str = "clv", limit: int = 20) -> list[dict[str, Any]]:
+    if by not in ("clv", "profit"):
+        raise ValueError("by must be 'clv' or 'profit'")
+    rows = (snapshots(as_of).exclude(**{f"{by}__isnull": True}).order_by(f"-{by}", "account_id")
+            .values("account__uuid", "account__name", "clv", "profit", "revenue", "rfm_segment",
+                    "p_alive", "value_tier")[:limit])
+    return [{**r, "segment_label": label(r["rfm_segment"]), "tier_label": label(r["value_tier"])}
+            for r in rows]
+
+
+def totals(as_of: dt.date) -> dict[str, Any]:
+    agg = snapshots(as_of).aggregate(
+        customers=Count("id"), clv=Sum("clv"), revenue=Sum("revenue"), profit=Sum("profit"),
+        cost_to_serve=Sum("cost_to_serve"), cost_of_goods=Sum("cost_of_goods"),
+        alive=Avg("p_alive"), active=Count("id", filter=Q(p_alive__gte=0.5)),
+    )
+    return agg
+
+
+# ---------------------------------------------------------------------------- live aggregates
+
+
+def retention_by_month(*, months: int = 24, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Active customers per month, retained from the previous month, retention and churn.
+
+    Aggregate SQL: distinct (account, month) pairs of non-cancelled orders, then the share of
+    last month's buyers who bought again. Only the last ``months`` months are returned.
+    """
+    from vinculo.sales.models import Order, OrderStatus
+
+    end = as_of or dt.date.today()
+    start = (end.replace(day=1) - dt.timedelta(days=31 * months)).replace(day=1)
+    pairs = (Order.objects.exclude(status=OrderStatus.CANCELLED)
+             .filter(ordered_on__gte=start, ordered_on__lte=end).order_by()
+             .annotate(month=TruncMonth("ordered_on")).values_list("account_id", "month")
+             .distinct())
+    by_month: dict[dt.date, set[int]] = {}
+    for account_id, month in pairs.iterator(chunk_size=20000):
+        key = month.date() if isinstance(month, dt.datetime) else month
+        by_month.setdefault(key, set()).add(account_id)
+    out = []
+    previous: set[int] | None = None
+    month = start
+    while month <= end:
+        active = by_month.get(month, set())
+        if previous is not None:
+            retained = len(active & previous)
+            rate = retained / len(previous) if previous else None
+            out.append({"month": month, "active": len(active), "retained": retained,
+                        "retention": None if rate is None else round(rate * 100, 1),
+                        "churn": None if rate is None else round((1 - rate) * 100, 1)})
+        previous = active
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out[-months:]
+
+
+def delivery_service(*, as_of: dt.date | None = None, days: int = 365) -> dict[str, Any]:
+    """On-time delivery and fill rate over the trailing window, by aggregate SQL.
+
+    On time: orders fully delivered on or before the promised date, out of orders fully
+    delivered or overdue (promised before today and not complete). Fill rate: delivered ÷
+    ordered quantity on order lines whose order was promised in the window.
+    """
+    from vinculo.sales.models import Order, OrderLine, OrderStatus
+
+    end = as_of or dt.date.today()
+    start = end - dt.timedelta(days=days)
+    orders = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(
+        promised_date__gt=start, promised_date__lte=end)
+    agg = orders.aggregate(
+        due=Count("id"),
+        on_time=Count("id", filter=Q(delivered_on__isnull=False,
+                                     delivered_on__lte=F("promised_date"))),
+        late=Count("id", filter=Q(delivered_on__gt=F("promised_date"))
+                   | Q(delivered_on__isnull=True)),
+    )
+    lines = OrderLine.objects.filter(order__in=orders.values("id")).aggregate(
+        ordered=Sum("quantity"), delivered=Sum("delivered_quantity"))
+    due = agg["due"] or 0
+    ordered = lines["ordered"] or Decimal(0)
+    return {
+        "orders_due": due, "on_time": agg["on_time"], "late": agg["late"],
+        "on_time_rate": round(100 * agg["on_time"] / due, 1) if due else None,
+        "fill_rate": round(float(100 * (lines["delivered"] or 0) / ordered), 1)
+        if ordered else None,
+        "from": start, "to": end,
+    }
+
+
+# ---------------------------------------------------------------------------- 360° panel
+
+
+def customer_panel(account: Account) -> dict[str, Any] | None:
+    """The account's latest snapshot, laid out for the 360° page (None before any run)."""
+    snap = CustomerSnapshot.objects.filter(account=account).order_by("-as_of").first()
+    if snap is None:
+        return None
+    revenue = snap.revenue or Decimal(0)
+
+    def pct(v: Decimal) -> float | None:
+        return round(float(100 * v / revenue), 1) if revenue else None
+
+    gross = revenue - snap.cost_of_goods
+    names = dict(_driver_labels())
+    statement = [
+        {"label": _("Revenue"), "amount": revenue, "pct": pct(revenue), "kind": "total"},
+        {"label": _("Cost of goods"), "amount": -snap.cost_of_goods,
+         "pct": pct(-snap.cost_of_goods), "kind": "line"},
+        {"label": _("Gross margin"), "amount": gross, "pct": pct(gross), "kind": "subtotal"},
+    ]
+    for driver in costing.DRIVERS:
+        value = snap.cost_breakdown.get(driver)
+        if value:
+            amount = -Decimal(str(value))
+            statement.append({"label": names.get(driver, driver), "amount": amount,
+                              "pct": pct(amount), "kind": "detail"})
+    statement += [
+        {"label": _("Cost to serve"), "amount": -snap.cost_to_serve,
+         "pct": pct(-snap.cost_to_serve), "kind": "line"},
+        {"label": _("Profit"), "amount": snap.profit, "pct": pct(snap.profit), "kind": "total"},
+    ]
+    history = list(CustomerSnapshot.objects.filter(account=account).order_by("-as_of")
+                   .values("as_of", "rfm_segment", "clv", "p_alive")[:6])
+    for row in history:
+        row["segment_label"] = label(row["rfm_segment"])
+    return {
+        "snapshot": snap, "segment_label": label(snap.rfm_segment),
+        "tier_label": label(snap.value_tier), "profit_label": label(snap.profit_segment),
+        "statement": statement, "history": history,
+    }
+
+
+def _driver_labels():
+    from vinculo.analytics.models import CostDriver
+
+    return [(c.value, str(c.label)) for c in CostDriver]

@@ -1,0 +1,628 @@
+"""Recompute the analytical CRM: aggregate SQL → the pure library → bulk upsert of snapshots.
+
+The nightly flow (``STYLE.md``, "Nightly analytics"): the database summarises each account's
+purchase history with one ``GROUP BY`` (never loading orders into Python), the library fits
+BG/NBD and Gamma-Gamma on the distinct (x, t_x, T) patterns, scores RFM, values each customer
+(CLV as a net present value) and builds the customer P&L from cost of goods and an
+activity-based cost to serve; the result is upserted as one dated snapshot per account.
+
+Cost drivers are a registry, like the 360° timeline: ``register_driver(name, counter)`` adds a
+function ``counter(organization_id, start, end)`` that yields ``(account_id, count)`` pairs
+(an aggregate query). Sales and billing drivers are registered here; an app that must not
+import analytics (a lower layer) can instead expose ``COST_DRIVERS = {name: counter}`` in a
+``cost_drivers`` module, which ``discover_drivers`` picks up at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vinculo.analytics import costing, rfm
+from vinculo.analytics.bgnbd import BGNBD
+from vinculo.analytics.clv import customer_lifetime_value
+from vinculo.analytics.gamma_gamma import GammaGamma
+from vinculo.analytics.models import (
+    AnalyticsRun,
+    CostDriver,
+    CostRate,
+    CustomerSnapshot,
+    RunStatus,
+)
+from vinculo.core.models import Organization, User
+from vinculo.core.roles import role_has
+from vinculo.core.services import PermissionDeniedError
+
+Progress = Callable[[int, str], None]
+Counter = Callable[[int, dt.date | None, dt.date], Iterable[tuple[int, float]]]
+
+#: Days a week: models are fitted in weeks (well-scaled parameters, comparable to the papers).
+UNIT_DAYS = 7.0
+#: Defaults stored with every run's parameters.
+DEFAULTS: dict[str, Any] = {
+    "horizon_months": 12,  # CLV and expected purchases look one year ahead
+    "monthly_discount_rate": 0.01,  # ≈ 12.7 % a year
+    "pnl_window_days": 365,  # the customer P&L covers the trailing year
+}
+BATCH = 5000
+
+_drivers: dict[str, list[Counter]] = {}
+
+
+# ---------------------------------------------------------------------------- cost drivers
+
+
+def register_driver(driver: str, counter: Counter) -> Counter:
+    """Add a counter for ``driver`` (one of ``costing.DRIVERS``); counts of all counters add."""
+    if driver not in costing.DRIVERS:
+        raise ValueError(f"unknown cost driver {driver!r}; use one of {costing.DRIVERS}")
+    counters = _drivers.setdefault(driver, [])
+    if counter not in counters:
+        counters.append(counter)
+    return counter
+
+
+def registered_drivers() -> dict[str, list[Counter]]:
+    return {name: list(counters) for name, counters in _drivers.items()}
+
+
+def discover_drivers() -> None:
+    """Register ``COST_DRIVERS`` from every installed app's ``cost_drivers`` module."""
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.cost_drivers")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.cost_drivers":
+                raise
+            continue
+        for driver, counter in getattr(module, "COST_DRIVERS", {}).items():
+            register_driver(driver, counter)
+
+
+def _window(qs: Any, field: str, start: dt.date | None, end: dt.date) -> Any:
+    qs = qs.filter(**{f"{field}__lte": end})
+    return qs.filter(**{f"{field}__gt": start}) if start is not None else qs
+
+
+def _count_orders(org_id: int, start: dt.date | None, end: dt.date) -> Iterable[tuple[int, int]]:
+    from vinculo.sales.models import Order, OrderStatus
+
+    qs = Order.all_objects.filter(organization_id=org_id).exclude(status=OrderStatus.CANCELLED)
+    return (_window(qs, "ordered_on", start, end).order_by().values("account_id")
+            .annotate(n=Count("id")).values_list("account_id", "n"))
+
+
+def _count_deliveries(org_id: int, start: dt.date | None, end: dt.date):
+    from vinculo.sales.models import Delivery
+
+    qs = Delivery.all_objects.filter(organization_id=org_id)
+    return (_window(qs, "delivered_on", start, end).order_by().values("order__account_id")
+            .annotate(n=Count("id")).values_list("order__account_id", "n"))
+
+
+def _count_invoices(org_id: int, start: dt.date | None, end: dt.date):
+    from vinculo.billing.models import Invoice
+
+    qs = Invoice.all_objects.filter(organization_id=org_id, kind="invoice").exclude(
+        status="draft"
+    )
+    return (_window(qs, "issue_date", start, end).order_by().values("account_id")
+            .annotate(n=Count("id")).values_list("account_id", "n"))
+
+
+def _count_returns(org_id: int, start: dt.date | None, end: dt.date):
+    from vinculo.billing.models import ReturnAuthorization
+
+    qs = ReturnAuthorization.all_objects.filter(organization_id=org_id)
+    return (_window(qs, "requested_on", start, end).order_by().values("account_id")
+            .annotate(n=Count("id")).values_list("account_id", "n"))
+
+
+def register_builtin_drivers() -> None:
+    """Orders and deliveries (sales), invoices and returns (billing) when those apps exist."""
+    register_driver("order", _count_orders)
+    register_driver("delivery", _count_deliveries)
+    if apps.is_installed("vinculo.billing"):
+        register_driver("invoice", _count_invoices)
+        register_driver("return", _count_returns)
+
+
+def driver_counts(
+    *, organization_id: int, account_ids: np.ndarray, start: dt.date | None, end: dt.date
+) -> np.ndarray:
+    """(accounts, drivers) matrix of activity counts in (start, end], by aggregate SQL."""
+    position = {int(a): i for i, a in enumerate(account_ids.tolist())}
+    matrix = np.zeros((account_ids.size, len(costing.DRIVERS)))
+    for j, driver in enumerate(costing.DRIVERS):
+        for counter in _drivers.get(driver, ()):
+            for account_id, n in counter(organization_id, start, end):
+                i = position.get(account_id)
+                if i is not None:
+                    matrix[i, j] += float(n)
+    return matrix
+
+
+def cost_rates(organization: Organization) -> dict[str, float]:
+    """The organisation's rate per driver (0 where none is set)."""
+    rates = {driver: 0.0 for driver in costing.DRIVERS}
+    for driver, rate in CostRate.all_objects.filter(organization=organization).values_list(
+        "driver", "rate"
+    ):
+        rates[driver] = float(rate)
+    return rates
+
+
+def cost_rate_set(
+    *, organization: Organization, driver: str, rate: Decimal, actor: User
+) -> CostRate:
+    """Set what one unit of ``driver`` costs; the next recomputation uses it."""
+    _require(actor, "analytics.manage")
+    if driver not in CostDriver.values:
+        raise ValidationError({"driver": _("Unknown cost driver %(driver)s.") % {"driver": driver}})
+    if rate is None or Decimal(rate) < 0:
+        raise ValidationError({"rate": _("A cost rate cannot be negative.")})
+    obj, _created = CostRate.all_objects.update_or_create(
+        organization=organization, driver=driver, defaults={"rate": Decimal(rate)}
+    )
+    return obj
+
+
+def _require(actor: User | None, permission: str) -> None:
+    if actor is not None and not role_has(actor.role, permission):
+        raise PermissionDeniedError(permission)
+
+
+# ---------------------------------------------------------------------------- SQL summary
+
+
+@dataclass(frozen=True)
+class SqlSummary:
+    """Per-account purchase history from the database, daily grain, ordered by account id.
+
+    ``first_day``/``last_day`` are day numbers (days since 1970-01-01), ``days`` the number of
+    distinct purchase days, ``total`` the sum of net amounts, ``first_amount`` the first
+    purchase day's total and ``revenue`` the part of ``total`` inside the P&L window.
+    """
+
+    account: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+    days: np.ndarray
+    total: np.ndarray
+    first_amount: np.ndarray
+    revenue: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.account.size)
+
+    def for_model(self, as_of: dt.date, unit_days: float = UNIT_DAYS) -> dict[str, np.ndarray]:
+        """frequency x, recency t_x, T (in ``unit_days``) and the mean repeat purchase."""
+        end = (as_of - dt.date(1970, 1, 1)).days
+        x = self.days - 1
+        monetary = np.where(x > 0, (self.total - self.first_amount) / np.maximum(x, 1), 0.0)
+        return {
+            "frequency": x,
+            "recency": (self.last_day - self.first_day) / unit_days,
+            "T": (end - self.first_day) / unit_days,
+            "monetary": monetary,
+        }
+
+
+def _day_number(expr: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(({expr}) - DATE '1970-01-01')"
+    if connection.vendor == "sqlite":
+        return f"(CAST(julianday({expr}) AS INTEGER) - 2440587)"
+    raise NotImplementedError(f"day numbers on {connection.vendor}")
+
+
+def summary_sql() -> str:
+    """The aggregate query: per (account, day) totals, then per account."""
+    from vinculo.sales.models import Order
+
+    table = connection.ops.quote_name(Order._meta.db_table)
+    return f"""
+        SELECT account_id,
+               {_day_number("MIN(day)")} AS first_day,
+               {_day_number("MAX(day)")} AS last_day,
+               COUNT(*) AS days,
+               CAST(SUM(amount) AS DOUBLE PRECISION) AS total,
+               CAST(SUM(CASE WHEN day = first_day THEN amount ELSE 0 END)
+                    AS DOUBLE PRECISION) AS first_amount,
+               CAST(SUM(CASE WHEN day > %s THEN amount ELSE 0 END)
+                    AS DOUBLE PRECISION) AS revenue
+        FROM (
+            SELECT account_id, ordered_on AS day, SUM(net_amount) AS amount,
+                   MIN(ordered_on) OVER (PARTITION BY account_id) AS first_day
+            FROM {table}
+            WHERE organization_id = %s AND status <> %s AND ordered_on <= %s
+            GROUP BY account_id, ordered_on
+        ) per_day
+        GROUP BY account_id
+        ORDER BY account_id
+    """
+
+
+def customer_summary_sql(
+    *, organization_id: int, as_of: dt.date, window_start: dt.date | None = None
+) -> SqlSummary:
+    """Run :func:`summary_sql` and read the result in chunks into NumPy arrays."""
+    from vinculo.sales.models import OrderStatus
+
+    start = window_start or dt.date(1, 1, 1)
+    params = [_date_param(start), organization_id, OrderStatus.CANCELLED, _date_param(as_of)]
+    chunks: list[np.ndarray] = []
+    with connection.cursor() as cursor:
+        cursor.execute(summary_sql(), params)
+        while True:
+            rows = cursor.fetchmany(100_000)
+            if not rows:
+                break
+            chunks.append(np.array(rows, dtype=float).reshape(len(rows), 7))
+    data = np.concatenate(chunks) if chunks else np.zeros((0, 7))
+    ints = data[:, :4].astype(np.int64)
+    return SqlSummary(
+        account=ints[:, 0], first_day=ints[:, 1], last_day=ints[:, 2], days=ints[:, 3],
+        total=data[:, 4], first_amount=data[:, 5], revenue=data[:, 6],
+    )
+
+
+def _date_param(value: dt.date) -> Any:
+    return value.isoformat() if connection.vendor == "sqlite" else value
+
+
+def cost_of_goods(
+    *, organization_id: int, account_ids: np.ndarray, start: dt.date | None, end: dt.date
+) -> np.ndarray:
+    """Σ quantity × product cost price of the order lines in (start, end], per account."""
+    from vinculo.sales.models import OrderLine, OrderStatus
+
+    qs = OrderLine.all_objects.filter(
+        organization_id=organization_id, product__isnull=False
+    ).exclude(order__status=OrderStatus.CANCELLED)
+    qs = _window(qs, "order__ordered_on", start, end)
+    rows = (qs.order_by().values("order__account_id")
+            .annotate(cogs=Sum(F("quantity") * F("product__cost_price")))
+            .values_list("order__account_id", "cogs"))
+    out = np.zeros(account_ids.size)
+    if not account_ids.size:
+        return out
+    ids, values = [], []
+    for account_id, cogs in rows:
+        ids.append(account_id)
+        values.append(float(cogs or 0))
+    if ids:
+        ids_a = np.asarray(ids, dtype=np.int64)
+        pos = np.searchsorted(account_ids, ids_a)
+        pos = np.minimum(pos, account_ids.size - 1)
+        hit = account_ids[pos] == ids_a
+        np.add.at(out, pos[hit], np.asarray(values)[hit])
+    return out
+
+
+# ---------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class Scores:
+    """Everything a snapshot row holds, as arrays aligned with ``SqlSummary.account``."""
+
+    summary: SqlSummary
+    recency_days: np.ndarray
+    r: np.ndarray
+    f: np.ndarray
+    m: np.ndarray
+    segment: np.ndarray
+    p_alive: np.ndarray | None
+    expected_purchases: np.ndarray | None
+    expected_spend: np.ndarray | None
+    clv: np.ndarray | None
+    cost_of_goods: np.ndarray
+    cost_by_driver: np.ndarray
+    profit: np.ndarray
+    profit_segment: np.ndarray
+    value_tier: np.ndarray
+    parameters: dict[str, Any]
+
+
+def value_tiers(clv: np.ndarray | None, profit: np.ndarray) -> np.ndarray:
+    """Customer pyramid (Zeithaml, Rust & Lemon 2001) on CLV: Platinum = top 5 %, Gold = next
+    15 %, Iron = the rest; Lead = loss-making today (profit < 0) whatever their CLV."""
+    n = profit.size
+    value = clv if clv is not None else profit
+    tiers = np.full(n, "Iron", dtype=object)
+    if n:
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.lexsort((np.arange(n), -value))] = np.arange(n)
+        tiers[rank < math.ceil(0.20 * n)] = "Gold"
+        tiers[rank < math.ceil(0.05 * n)] = "Platinum"
+        tiers[profit < 0] = "Lead"
+    return tiers.astype(str)
+
+
+def score(
+    summary: SqlSummary,
+    *,
+    as_of: dt.date,
+    cogs: np.ndarray,
+    counts: np.ndarray,
+    rates: dict[str, float],
+    horizon_months: int = DEFAULTS["horizon_months"],
+    monthly_discount_rate: float = DEFAULTS["monthly_discount_rate"],
+    progress: Progress | None = None,
+) -> Scores:
+    """Fit the models and score every customer (pure NumPy/SciPy on the SQL summary)."""
+    tick = progress or (lambda pct, step: None)
+    params: dict[str, Any] = {
+        "unit": "week",
+        "horizon_months": horizon_months,
+        "monthly_discount_rate": monthly_discount_rate,
+        "rates": rates,
+    }
+    s = summary.for_model(as_of)
+    x, tx, T, monetary = s["frequency"], s["recency"], s["T"], s["monetary"]
+    end = (as_of - dt.date(1970, 1, 1)).days
+    recency_days = end - summary.last_day
+
+    # RFM: R = days since last purchase, F = repeat purchase days, M = mean spend per day.
+    mean_day = summary.total / np.maximum(summary.days, 1)
+    scores = rfm.rfm_scores(recency_days, x, mean_day)
+    tick(30, "rfm")
+
+    p_alive = expected = spend = clv = None
+    if len(summary) and (x > 0).any():
+        try:
+            bg = BGNBD.fit(x, tx, T)
+            params["bgnbd"] = {**bg.params, "log_likelihood": bg.log_likelihood}
+            p_alive = bg.probability_alive(x, tx, T)
+            horizon = horizon_months * 365.25 / 12 / UNIT_DAYS
+            expected = bg.conditional_expected_purchases(horizon, x, tx, T)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            params["bgnbd"] = {"error": str(exc)}
+            bg = None
+        tick(45, "bgnbd")
+        try:
+            gg = GammaGamma.fit(x, monetary)
+            params["gamma_gamma"] = {**gg.params, "log_likelihood": gg.log_likelihood}
+            if gg.q <= 1:
+                raise ValueError("q <= 1: the population mean spend is infinite")
+            spend = gg.conditional_expected_spend(x, monetary)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            params.setdefault("gamma_gamma", {})["error"] = str(exc)
+            spend = mean_day  # fall back on each customer's own mean spend per purchase day
+        tick(55, "gamma_gamma")
+        if bg is not None:
+            revenue = float(summary.revenue.sum())
+            margin = 1.0 if revenue <= 0 else min(max(1 - float(cogs.sum()) / revenue, 0.0), 1.0)
+            params["margin_rate"] = margin
+            clv = customer_lifetime_value(
+                bg, x, tx, T, spend, margin=margin, periods=horizon_months,
+                period_length=365.25 / 12 / UNIT_DAYS, discount_rate=monthly_discount_rate,
+            )
+    else:
+        params["bgnbd"] = {"error": "no repeat purchases yet"}
+    tick(60, "clv")
+
+    cost = costing.cost_to_serve(counts, rates)
+    pnl = costing.customer_pnl(summary.account, summary.revenue, cogs, cost)
+    profit = pnl.profit
+    tick(65, "pnl")
+    return Scores(
+        summary=summary, recency_days=recency_days, r=scores.recency, f=scores.frequency,
+        m=scores.monetary, segment=scores.segment, p_alive=p_alive,
+        expected_purchases=expected, expected_spend=spend, clv=clv, cost_of_goods=cogs,
+        cost_by_driver=cost, profit=profit,
+        profit_segment=costing.profitability_segments(profit),
+        value_tier=value_tiers(clv, profit), parameters=params,
+    )
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _money(values: np.ndarray | None) -> list[Decimal | None]:
+    if values is None:
+        return []
+    return [Decimal(f"{v:.2f}") if math.isfinite(v) else None for v in values.tolist()]
+
+
+def _floats(values: np.ndarray | None) -> list[float | None]:
+    if values is None:
+        return []
+    return [v if math.isfinite(v) else None for v in values.tolist()]
+
+
+UPDATE_FIELDS = [
+    "first_purchase", "last_purchase", "recency_days", "frequency", "monetary", "T",
+    "r_score", "f_score", "m_score", "rfm_segment", "p_alive", "expected_purchases",
+    "expected_spend", "clv", "revenue", "cost_of_goods", "cost_to_serve", "cost_breakdown",
+    "profit", "profit_segment", "value_tier",
+]
+
+
+def _rows(organization_id: int, as_of: dt.date, sc: Scores) -> Iterator[CustomerSnapshot]:
+    s = sc.summary
+    n = len(s)
+    epoch = dt.date(1970, 1, 1).toordinal()
+    first = [dt.date.fromordinal(epoch + d) for d in s.first_day.tolist()]
+    last = [dt.date.fromordinal(epoch + d) for d in s.last_day.tolist()]
+    monetary = _money(sc.summary.for_model(as_of)["monetary"])
+    none = [None] * n
+    p_alive = _floats(sc.p_alive) or none
+    expected = _floats(sc.expected_purchases) or none
+    spend = _money(sc.expected_spend) or none
+    clv = _money(sc.clv) or none
+    revenue, cogs = _money(s.revenue), _money(sc.cost_of_goods)
+    cts = _money(sc.cost_by_driver.sum(axis=1))
+    profit = _money(sc.profit)
+    nonzero = np.flatnonzero(sc.cost_by_driver.any(axis=1))
+    breakdown: list[dict[str, float]] = [{} for _ in range(n)]
+    drivers = costing.DRIVERS
+    for i in nonzero.tolist():
+        breakdown[i] = {drivers[j]: round(float(v), 2)
+                        for j, v in enumerate(sc.cost_by_driver[i]) if v}
+    columns = zip(
+        s.account.tolist(), first, last, sc.recency_days.tolist(), (s.days - 1).tolist(),
+        monetary, (np.int64((as_of - dt.date(1970, 1, 1)).days) - s.first_day).tolist(),
+        sc.r.tolist(), sc.f.tolist(), sc.m.tolist(), sc.segment.tolist(), p_alive, expected,
+        spend, clv, revenue, cogs, cts, breakdown, profit, sc.profit_segment.tolist(),
+        sc.value_tier.tolist(), strict=True,
+    )
+    for (account, fp, lp, rd, freq, mon, age, r, f, m, seg, pa, ep, es, cv, rev, cg, ct, bd,
+         pr, ps, vt) in columns:
+        yield CustomerSnapshot(
+            organization_id=organization_id, account_id=account, as_of=as_of,
+            first_purchase=fp, last_purchase=lp, recency_days=rd, frequency=freq, monetary=mon,
+            T=age, r_score=r, f_score=f, m_score=m, rfm_segment=seg, p_alive=pa,
+            expected_purchases=ep, expected_spend=es, clv=cv, revenue=rev, cost_of_goods=cg,
+            cost_to_serve=ct, cost_breakdown=bd, profit=pr, profit_segment=ps, value_tier=vt,
+        )
+
+
+def write_snapshots(
+    *, organization_id: int, as_of: dt.date, scores: Scores, progress: Progress | None = None
+) -> int:
+    """Upsert one snapshot per account for ``as_of`` (older dates are kept)."""
+    tick = progress or (lambda pct, step: None)
+    n = len(scores.summary)
+    written = 0
+    # One transaction per batch, so that the run's progress (another row) is visible while it
+    # works; a failed run is marked FAILED and pages read only the dates of finished runs.
+    batch: list[CustomerSnapshot] = []
+    for row in _rows(organization_id, as_of, scores):
+        batch.append(row)
+        if len(batch) == BATCH:
+            written += _upsert(batch)
+            batch = []
+            tick(70 + int(29 * written / max(n, 1)), "write")
+    if batch:
+        written += _upsert(batch)
+    # A rerun for the same day: accounts without purchases any more lose their row.
+    existing = CustomerSnapshot.all_objects.filter(organization_id=organization_id, as_of=as_of)
+    if existing.count() > written:
+        keep = set(scores.summary.account.tolist())
+        stale = [a for a in existing.values_list("account_id", flat=True) if a not in keep]
+        for i in range(0, len(stale), BATCH):
+            existing.filter(account_id__in=stale[i:i + BATCH]).delete()
+    tick(99, "write")
+    return written
+
+
+@transaction.atomic
+def _upsert(batch: list[CustomerSnapshot]) -> int:
+    CustomerSnapshot.all_objects.bulk_create(
+        batch, update_conflicts=True, unique_fields=["organization", "account", "as_of"],
+        update_fields=UPDATE_FIELDS,
+    )
+    return len(batch)
+
+
+# ---------------------------------------------------------------------------- recompute
+
+
+def recompute(
+    *,
+    organization: Organization,
+    as_of: dt.date,
+    progress: Progress | None = None,
+    horizon_months: int = DEFAULTS["horizon_months"],
+    monthly_discount_rate: float = DEFAULTS["monthly_discount_rate"],
+    pnl_window_days: int = DEFAULTS["pnl_window_days"],
+) -> dict[str, Any]:
+    """Recompute and store every customer's snapshot for ``as_of``; return the run summary.
+
+    ``progress(percent, step)`` is called as the work advances. The heavy reading is aggregate
+    SQL; memory grows with the number of customers, not of orders.
+    """
+    tick = progress or (lambda pct, step: None)
+    org_id = organization.pk
+    window_start = as_of - dt.timedelta(days=pnl_window_days)
+    tick(2, "summary")
+    summary = customer_summary_sql(organization_id=org_id, as_of=as_of, window_start=window_start)
+    tick(20, "summary")
+    cogs = cost_of_goods(organization_id=org_id, account_ids=summary.account,
+                         start=window_start, end=as_of)
+    counts = driver_counts(organization_id=org_id, account_ids=summary.account,
+                           start=window_start, end=as_of)
+    tick(25, "costs")
+    scores = score(
+        summary, as_of=as_of, cogs=cogs, counts=counts, rates=cost_rates(organization),
+        horizon_months=horizon_months, monthly_discount_rate=monthly_discount_rate,
+        progress=tick,
+    )
+    scores.parameters["pnl_window_days"] = pnl_window_days
+    tick(70, "write")
+    written = write_snapshots(organization_id=org_id, as_of=as_of, scores=scores, progress=tick)
+    return {"customers": written, "parameters": _json_safe(scores.parameters)}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def analytics_run_start(
+    *, organization: Organization, as_of: dt.date | None = None, actor: User | None = None
+) -> AnalyticsRun:
+    """Queue a recomputation; the task starts once this transaction commits.
+
+    A run already waiting or running for the organisation is returned instead of a second one.
+    """
+    _require(actor, "analytics.run")
+    with transaction.atomic():
+        active = (AnalyticsRun.all_objects.select_for_update()
+                  .filter(organization=organization,
+                          status__in=[RunStatus.PENDING, RunStatus.RUNNING]).first())
+        if active is not None:
+            return active
+        run = AnalyticsRun.all_objects.create(
+            organization=organization, as_of=as_of or timezone.localdate(), requested_by=actor
+        )
+        from vinculo.analytics.tasks import analytics_recompute
+
+        transaction.on_commit(lambda: analytics_recompute.enqueue(run.pk))
+    return run
+
+
+def analytics_run_execute(run: AnalyticsRun) -> AnalyticsRun:
+    """Run ``recompute`` for ``run``, saving its progress as it goes (task and command)."""
+    manager = AnalyticsRun.all_objects
+    manager.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, error=""
+    )
+    last = [-1]
+
+    def progress(pct: int, step: str) -> None:
+        if pct != last[0]:
+            last[0] = pct
+            manager.filter(pk=run.pk).update(progress=min(pct, 99), step=step)
+
+    try:
+        result = recompute(organization=run.organization, as_of=run.as_of, progress=progress)
+    except Exception as exc:
+        manager.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
+        )
+        raise
+    manager.filter(pk=run.pk).update(
+        status=RunStatus.DONE, progress=100, step="", finished_at=timezone.now(),
+        customers=result["customers"], parameters=result["parameters"],
+    )
+    run.refresh_from_db()
+    return run

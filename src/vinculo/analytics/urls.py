@@ -1,0 +1,15 @@
+from django.urls import path
+
+from vinculo.analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("export/<slug:name>.csv", views.ExportView.as_view(), name="export"),
+    path("runs/latest/", views.RunView.as_view(), name="run"),
+    path("cost-rates/", views.CostRatesView.as_view(), name="cost_rates"),
+    path("accounts/<uuid:uuid>/panel/", views.CustomerPanelView.as_view(),
+         name="customer_panel"),
+    path("plotly.min.js", views.plotly_js, name="plotly_js"),
+]

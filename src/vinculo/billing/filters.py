@@ -1,0 +1,57 @@
+"""Filters of invoices, payments and returns, for the list pages."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    ReturnAuthorization,
+    ReturnStatus,
+)
+from vinculo.core.tenancy import scopes_disabled
+
+# django-filter inspects the default manager while building the class; no rows are read.
+with scopes_disabled():
+
+    class InvoiceFilterSet(django_filters.FilterSet):
+        q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+        kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, label=_("Kind"))
+        status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
+        account = django_filters.UUIDFilter(field_name="account__uuid", label=_("Account"))
+
+        class Meta:
+            model = Invoice
+            fields = ["q", "kind", "status", "account"]
+
+        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+            return queryset.filter(Q(number__icontains=value)
+                                   | Q(account__name__icontains=value))
+
+    class PaymentFilterSet(django_filters.FilterSet):
+        q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+
+        class Meta:
+            model = Payment
+            fields = ["q", "method"]
+
+        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+            return queryset.filter(Q(invoice__number__icontains=value)
+                                   | Q(reference__icontains=value))
+
+    class ReturnFilterSet(django_filters.FilterSet):
+        q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+        status = django_filters.ChoiceFilter(choices=ReturnStatus.choices, label=_("Status"))
+
+        class Meta:
+            model = ReturnAuthorization
+            fields = ["q", "status"]
+
+        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+            return queryset.filter(Q(number__icontains=value)
+                                   | Q(account__name__icontains=value))

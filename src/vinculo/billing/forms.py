@@ -1,0 +1,30 @@
+"""Forms of the billing pages; the services decide and save."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.billing.models import PaymentMethod
+from vinculo.sales.documents.forms import LinesForm
+
+
+class InvoiceForm(LinesForm):
+    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0,
+                                            max_value=365, initial=30)
+    notes = forms.CharField(label=_("Notes"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
+    paid_on = forms.DateField(label=_("Paid on"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)

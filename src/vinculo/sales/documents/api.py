@@ -1,0 +1,299 @@
+"""REST API of quotes, orders and deliveries: thin, every write goes through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vinculo.catalog.models import Product
+from vinculo.core.api_base import TenantScopedMixin
+from vinculo.customers.api import ScopedRelatedField
+from vinculo.customers.models import Account, Contact
+from vinculo.sales.documents import services
+from vinculo.sales.documents.pdf import quote_pdf
+from vinculo.sales.models import Delivery, DeliveryLine, Opportunity, Order, OrderLine, Quote
+
+LINE_OUTPUT = ("position", "product", "description", "quantity", "unit_price",
+               "discount_percent", "tax_rate", "net_amount", "tax_amount", "total_amount")
+
+
+class LineInputSerializer(serializers.Serializer):
+    product = ScopedRelatedField(Product, required=False, allow_null=True)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False,
+                                          allow_null=True)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
+                                                default=0)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
+                                        allow_null=True)
+
+
+class PricedLineSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    product = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tax_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class OrderLineSerializer(PricedLineSerializer):
+    id = serializers.UUIDField(source="uuid")
+    delivered_quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+def _lines(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in line.items() if v is not None} for line in data]
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    contact = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    opportunity = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    lines = PricedLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = ("id", "version", "number", "revision", "status", "account", "contact",
+                  "opportunity", "currency", "valid_until", "notes", "net_amount",
+                  "tax_amount", "total_amount", "sent_at", "created_at", "lines")
+        read_only_fields = fields
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    account = ScopedRelatedField(Account)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    opportunity = ScopedRelatedField(Opportunity, required=False, allow_null=True)
+    currency = serializers.CharField(max_length=3, required=False)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = LineInputSerializer(many=True)
+
+
+class QuoteUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lines = LineInputSerializer(many=True, required=False)
+
+
+class SendSerializer(serializers.Serializer):
+    to = serializers.ListField(child=serializers.EmailField(), required=False)
+
+
+class AcceptSerializer(serializers.Serializer):
+    promised_date = serializers.DateField()
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    quote = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ("id", "version", "number", "status", "account", "quote", "currency",
+                  "ordered_on", "promised_date", "delivered_on", "notes", "net_amount",
+                  "tax_amount", "total_amount", "lines")
+        read_only_fields = fields
+
+
+class QuoteViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   viewsets.GenericViewSet):
+    """Quotes; a change to a sent quote answers its new version. ``send`` e-mails the PDF,
+    ``accept`` makes the order."""
+
+    queryset = Quote.objects.none()
+    serializer_class = QuoteSerializer
+    lookup_field = "uuid"
+    permission_domain = "sales"
+    action_permissions = {"send": "sales.change", "accept": "sales.add",
+                          "reject": "sales.change", "pdf": "sales.view",
+                          "partial_update": "sales.change"}
+
+    def scoped_queryset(self) -> QuerySet:
+        return (Quote.objects.select_related("account", "contact", "opportunity")
+                .prefetch_related("lines__product").order_by("-created_at", "-id"))
+
+    @extend_schema(request=QuoteInputSerializer, responses={201: QuoteSerializer})
+    def create(self, request):  # type: ignore[no-untyped-def]
+        payload = QuoteInputSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        quote = services.quote_create(actor=request.user, lines=_lines(data.pop("lines")),
+                                      **data)
+        return Response(QuoteSerializer(quote).data, status=201)
+
+    @extend_schema(request=QuoteUpdateSerializer, responses=QuoteSerializer)
+    def partial_update(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        quote = self.get_object()
+        payload = QuoteUpdateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        version = data.pop("version")
+        lines = data.pop("lines", None)
+        result = services.quote_update(actor=request.user, quote=quote, data=data,
+                                       lines=_lines(lines) if lines is not None else None,
+                                       expected_version=version)
+        return Response(QuoteSerializer(result).data)
+
+    @extend_schema(request=SendSerializer, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """Mark sent and e-mail the PDF (after the change commits)."""
+        quote = self.get_object()
+        payload = SendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        quote = services.quote_send(actor=request.user, quote=quote,
+                                    to=payload.validated_data.get("to"))
+        return Response(QuoteSerializer(quote).data)
+
+    @extend_schema(request=AcceptSerializer, responses={201: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        """The customer accepted: answers the new order."""
+        quote = self.get_object()
+        payload = AcceptSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = services.quote_accept(actor=request.user, quote=quote,
+                                      promised_date=payload.validated_data["promised_date"])
+        return Response(OrderSerializer(order).data, status=201)
+
+    @extend_schema(request=None, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        quote = services.quote_reject(actor=request.user, quote=self.get_object())
+        return Response(QuoteSerializer(quote).data)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        quote = self.get_object()
+        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{quote.number}-v{quote.revision}.pdf"'
+        return response
+
+
+class OrderInputSerializer(serializers.Serializer):
+    account = ScopedRelatedField(Account)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    currency = serializers.CharField(max_length=3, required=False)
+    ordered_on = serializers.DateField(required=False)
+    promised_date = serializers.DateField()
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = LineInputSerializer(many=True)
+
+
+class DeliveryLineInputSerializer(serializers.Serializer):
+    order_line = serializers.UUIDField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class DeliverSerializer(serializers.Serializer):
+    delivered_on = serializers.DateField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = DeliveryLineInputSerializer(many=True)
+
+
+class DeliveryLineSerializer(serializers.ModelSerializer):
+    order_line = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    description = serializers.CharField(source="order_line.description", read_only=True)
+
+    class Meta:
+        model = DeliveryLine
+        fields = ("order_line", "description", "quantity")
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    lines = DeliveryLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = ("id", "number", "order", "delivered_on", "is_replacement", "notes", "lines")
+        read_only_fields = fields
+
+
+class OrderViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   viewsets.GenericViewSet):
+    """Orders; ``deliver`` records a delivery (partial or complete), ``cancel`` cancels."""
+
+    queryset = Order.objects.none()
+    serializer_class = OrderSerializer
+    lookup_field = "uuid"
+    permission_domain = "sales"
+    action_permissions = {"deliver": "sales.change", "cancel": "sales.change"}
+
+    def scoped_queryset(self) -> QuerySet:
+        return (Order.objects.select_related("account", "quote").prefetch_related("lines")
+                .order_by("-ordered_on", "-id"))
+
+    @extend_schema(request=OrderInputSerializer, responses={201: OrderSerializer})
+    def create(self, request):  # type: ignore[no-untyped-def]
+        payload = OrderInputSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        order = services.order_create(actor=request.user, lines=_lines(data.pop("lines")),
+                                      **data)
+        return Response(OrderSerializer(order).data, status=201)
+
+    @extend_schema(request=DeliverSerializer, responses={201: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        order = self.get_object()
+        payload = DeliverSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        by_uuid = {line.uuid: line for line in OrderLine.objects.filter(order=order)}
+        lines = []
+        for index, item in enumerate(payload.validated_data["lines"]):
+            line = by_uuid.get(item["order_line"])
+            if line is None:
+                raise serializers.ValidationError(
+                    {f"lines.{index}.order_line": ["Not a line of this order."]})
+            lines.append((line, item["quantity"]))
+        delivery = services.delivery_create(
+            actor=request.user, order=order, lines=lines,
+            delivered_on=payload.validated_data.get("delivered_on"),
+            notes=payload.validated_data["notes"])
+        return Response(DeliverySerializer(delivery).data, status=201)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        order = services.order_cancel(actor=request.user, order=self.get_object())
+        return Response(OrderSerializer(order).data)
+
+
+class DeliveryViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """Deliveries (created through ``orders/{id}/deliver/``)."""
+
+    queryset = Delivery.objects.none()
+    serializer_class = DeliverySerializer
+    lookup_field = "uuid"
+    permission_domain = "sales"
+
+    def scoped_queryset(self) -> QuerySet:
+        return (Delivery.objects.select_related("order")
+                .prefetch_related("lines__order_line").order_by("-delivered_on", "-id"))
+
+
+def register(router: Any) -> None:
+    router.register("quotes", QuoteViewSet, basename="quote")
+    router.register("orders", OrderViewSet, basename="order")
+    router.register("deliveries", DeliveryViewSet, basename="delivery")

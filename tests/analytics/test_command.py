@@ -1,0 +1,166 @@
+"""``vinculo analytics FILE.csv``: the analyst command, end to end on CDNOW, and bad input.
+
+No database: the command must run without one (a subprocess test proves it with an
+unreachable ``DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from vinculo.analytics.management.commands.analytics import parse_amount, read_transactions
+
+ARGS = ["--customer-col", "customer", "--date-col", "date", "--amount-col", "amount"]
+
+
+@pytest.fixture(scope="module")
+def cdnow_csv(tmp_path_factory, cdnow_transactions) -> Path:
+    ids, dates, amounts = cdnow_transactions
+    path = tmp_path_factory.mktemp("cdnow") / "cdnow.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["customer", "date", "amount"])
+        for i, d, a in zip(ids.tolist(), dates.astype(str).tolist(), amounts.tolist(),
+                           strict=True):
+            w.writerow([i, d, a])
+    return path
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("analytics", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_cdnow_json_matches_the_published_fits(cdnow_csv, tmp_path):
+    out_csv = tmp_path / "customers.csv"
+    result = json.loads(run(str(cdnow_csv), *ARGS, "--time-unit", "week",
+                            "--calibration-end", "1997-09-30", "--json", "--out", str(out_csv)))
+    bg = result["bg_nbd"]
+    # Fader, Hardie & Lee (2005): r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4
+    assert (round(bg["r"], 3), round(bg["alpha"], 3), round(bg["a"], 3), round(bg["b"], 3)) == (
+        0.243, 4.414, 0.793, 2.426)
+    assert bg["log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
+    pn = result["pareto_nbd"]
+    assert (round(pn["r"], 3), round(pn["alpha"], 3), round(pn["s"], 3), round(pn["beta"], 3)) == (
+        0.553, 10.578, 0.606, 11.669)
+    gg = result["gamma_gamma"]
+    assert (round(gg["p"], 2), round(gg["q"], 2), round(gg["gamma"], 2)) == (6.25, 3.74, 15.44)
+    assert gg["customers"] == 946
+    assert set(result["mbg_nbd"]) >= {"r", "alpha", "a", "b", "log_likelihood"}
+    assert result["customers"] == 2357
+    assert result["transactions"] == 4960  # CDNOW rows up to the calibration end
+
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 2357
+    first = next(r for r in rows if r["customer"] == "1")
+    # Customer 1 of CDNOW: x = 2, t_x = 30.43, T = 38.86 (the paper's worked example)
+    assert (int(first["frequency"]), float(first["recency"]), float(first["T"])) == (
+        2, pytest.approx(30.43, abs=0.01), pytest.approx(38.86, abs=0.01))
+    assert 0 <= float(first["p_alive"]) <= 1
+    assert float(first["clv"]) > 0
+    assert first["rfm_segment"]
+    assert {r["r_score"] for r in rows} == {"1", "2", "3", "4", "5"}
+
+
+def test_human_table_prints_every_model(cdnow_csv):
+    text = run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30")
+    for title in ("BG/NBD", "MBG/NBD", "Pareto/NBD", "Gamma-Gamma"):
+        assert title in text
+    assert "0.2426" in text and "4.4136" in text
+
+
+def test_latin1_semicolon_european_formats(tmp_path, cdnow_transactions):
+    ids, dates, amounts = cdnow_transactions
+    path = tmp_path / "ventas.csv"
+    lines = ["Cliente;Fecha;Importe"]
+    for i, d, a in zip(ids.tolist(), dates.astype(str).tolist(), amounts.tolist(),
+                       strict=True):
+        y, m, day = d.split("-")
+        lines.append(f"Núñez {i};{day}/{m}/{y};{a:.2f}".replace(".", ","))
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    result = json.loads(run(str(path), "--customer-col", "cliente", "--date-col", "Fecha",
+                            "--amount-col", "Importe", "--calibration-end", "1997-09-30",
+                            "--json"))
+    assert round(result["bg_nbd"]["r"], 3) == 0.243
+    assert round(result["gamma_gamma"]["gamma"], 2) == 15.44
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("customer,date,amount\n1,2020-01-01,10\n", ["--amount-col", "total"],
+         "column 'total' (--amount-col) is not in the file; its columns are: 'customer'"),
+        ("customer,date,amount\n1,2020-01-01,10\n2,2020-01-02,ten\n", [],
+         "line 3: 'ten' in column 'amount' is not a number"),
+        ("customer,date,amount\n1,2020-01-01,10\n2,someday,5\n", [],
+         "line 3: 'someday' in column 'date' is not a date"),
+        ("customer,date,amount\n1,2020-01-01,10\n,2020-01-02,5\n", [],
+         "line 3: column 'customer' (customer) is empty"),
+        ("customer,date,amount\n1,2020-01-01\n", [], "line 2: 2 fields, expected at least 3"),
+        ("customer,date,amount\n", [], "has a header but no transactions"),
+        ("", [], "is empty"),
+        ("customer,date,amount\n1,2020-01-01,10\n2,2020-01-02,5\n", [],
+         "no customer bought twice"),
+        ("customer,date,amount\n1,2020-01-01,10\n1,13/01/2020,5\n", [],
+         "mixes date formats"),
+    ],
+)
+def test_bad_input_names_the_column_or_line(tmp_path, content, args, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    base = dict(zip(ARGS[::2], ARGS[1::2], strict=True))
+    for option, value in zip(args[::2], args[1::2], strict=True):
+        base[option] = value
+    argv = [x for pair in base.items() for x in pair]
+    with pytest.raises(CommandError) as excinfo:
+        run(str(path), *argv)
+    assert message in str(excinfo.value)
+
+
+def test_every_bad_line_is_reported_not_only_the_first(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("customer,date,amount\n1,2020-01-01,x\n2,2020-01-01,10\n3,2020-01-02,y\n")
+    with pytest.raises(CommandError) as excinfo:
+        read_transactions(path, "customer", "date", "amount")
+    assert "line 2:" in str(excinfo.value) and "line 4:" in str(excinfo.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        run(str(tmp_path / "nope.csv"), *ARGS)
+
+
+@pytest.mark.parametrize(
+    ("text", "comma", "value"),
+    [("12.5", False, 12.5), ("1,234.50", False, 1234.5), ("1.234,50", True, 1234.5),
+     ("12,5", True, 12.5), ("€ 7,10", True, 7.1), ("(3.00)", False, -3.0),
+     ("1,234,567", False, 1234567.0)],
+)
+def test_amount_formats(text, comma, value):
+    assert parse_amount(text, comma) == pytest.approx(value)
+
+
+def test_runs_without_a_database(cdnow_csv, tmp_path):
+    """An unreachable DATABASE_URL does not matter: the command never opens a connection."""
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",
+           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "vinculo.settings"),
+           "PYTHONPATH": os.pathsep.join([str(src), *sys.path]),
+           "VINCULO_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "vinculo.cli", "analytics", str(cdnow_csv), *ARGS,
+         "--calibration-end", "1997-09-30", "--json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert round(json.loads(proc.stdout)["bg_nbd"]["alpha"], 3) == 4.414
