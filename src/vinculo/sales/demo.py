@@ -93,7 +93,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     order_ids = []
     for i in range(order_count):
         product_pk, name, list_price, tax_rate = products[product_idx[i]]
-        quantity = max(1, int(round(float(spend[i]) * 10 / float(list_price))))
+        quantity = max(1, round(float(spend[i]) * 10 / float(list_price)))
         net = (Decimal(quantity) * list_price).quantize(CENT, ROUND_HALF_UP)
         tax = (net * tax_rate / 100).quantize(CENT, ROUND_HALF_UP)
         ordered = days[i].astype(dt.date)
