@@ -216,6 +216,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status", "kind" or "source": one schema name per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"vinculo.{app}.models.{name}"
+        for app, names in {
+            "customers": ["LifecycleStage", "SourceChannel", "CompanySize", "Channel",
+                          "LeadStatus", "ImportStatus", "DuplicateMode"],
+            "catalog": ["ProductKind", "Unit"],
+            "sales": ["OpportunityStatus", "QuoteStatus", "OrderStatus"],  # = StageKind
+            "billing": ["InvoiceKind", "InvoiceStatus", "PaymentMethod", "ReturnStatus",
+                        "ReturnResolution"],
+            "analytics": ["CostDriver"],  # RunStatus = ImportStatus
+        }.items()
+        for name in names
+    },
 }
 
 if PRODUCTION:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.db.models import Count
 from django.urls import reverse
 
 from tests import factories
@@ -27,13 +28,23 @@ AS_OF_2 = dt.date(2024, 12, 31)
 
 
 def make_orders(user, accounts, rng, *, n_orders=300, days=365, cancelled=0.1):
-    """Random orders (several per day for some accounts, some cancelled), returned as rows."""
+    """Random orders from heterogeneous customers (BG/NBD-like: each has a purchase rate and
+    may drop out), several on one day for some, some cancelled; returned as plain rows."""
     org = user.organization
     rows = []
     orders = []
-    for k in range(n_orders):
-        account = accounts[int(rng.integers(len(accounts)))]
-        day = START + dt.timedelta(days=int(rng.integers(days)))
+    rate = rng.gamma(0.8, 1 / 40, size=len(accounts))  # purchases per day
+    life = rng.exponential(days / 2, size=len(accounts))  # days until the customer drops out
+    start = rng.integers(0, max(days // 2, 1), size=len(accounts))
+    k = 0
+    while k < n_orders:
+        i = int(rng.integers(len(accounts)))
+        if rng.random() > rate[i] * 40:
+            continue
+        day = START + dt.timedelta(days=int(start[i] + min(rng.exponential(1 / max(rate[i],
+                                                                                  1e-3)) * 3,
+                                                         life[i], days - 1 - start[i])))
+        account = accounts[i]
         amount = Decimal(int(rng.integers(100, 50000))) / 100
         status = OrderStatus.CANCELLED if rng.random() < cancelled else OrderStatus.DELIVERED
         orders.append(Order(organization=org, account=account, number=f"P-{k:06d}",
@@ -41,16 +52,38 @@ def make_orders(user, accounts, rng, *, n_orders=300, days=365, cancelled=0.1):
                             delivered_on=day + dt.timedelta(days=int(rng.integers(0, 6))),
                             status=status, net_amount=amount, total_amount=amount * 2))
         rows.append((account.pk, day, float(amount), status))
+        k += 1
+    with organization_scope(org):
+        Order.objects.bulk_create(orders)
+    return rows
+
+
+def make_cdnow_orders(user, accounts, cdnow_transactions, rng, *, cancelled=0.1):
+    """The first CDNOW customers' purchases, moved 27 years ahead (1997 → 2024), as orders."""
+    ids, dates, amounts = cdnow_transactions
+    org = user.organization
+    orders, rows = [], []
+    for k in np.flatnonzero(ids <= len(accounts)).tolist():
+        account = accounts[int(ids[k]) - 1]
+        day = dates[k].astype(dt.date)
+        day = day.replace(year=day.year + 27)
+        amount = Decimal(str(amounts[k])).quantize(Decimal("0.01"))
+        status = OrderStatus.CANCELLED if rng.random() < cancelled else OrderStatus.DELIVERED
+        orders.append(Order(organization=org, account=account, number=f"C-{k:06d}",
+                            ordered_on=day, promised_date=day + dt.timedelta(days=3),
+                            delivered_on=day + dt.timedelta(days=int(rng.integers(0, 6))),
+                            status=status, net_amount=amount, total_amount=amount))
+        rows.append((account.pk, day, float(amount), status))
     with organization_scope(org):
         Order.objects.bulk_create(orders)
     return rows
 
 
 @pytest.fixture
-def shop(admin):
+def shop(admin, cdnow_transactions):
     rng = np.random.default_rng(7)
-    accounts = [factories.account(admin, name=f"Cliente {i:02d} SA") for i in range(25)]
-    rows = make_orders(admin, accounts, rng)
+    accounts = [factories.account(admin, name=f"Cliente {i:02d} SA") for i in range(40)]
+    rows = make_cdnow_orders(admin, accounts, cdnow_transactions, rng)
     return admin, accounts, rows
 
 
@@ -133,7 +166,8 @@ def test_rerun_same_day_upserts_and_older_snapshots_are_kept(shop):
     org = admin.organization
     with organization_scope(org):
         services.recompute(organization=org, as_of=AS_OF_1)
-        first = dict(CustomerSnapshot.objects.filter(as_of=AS_OF_1).values_list("account_id", "clv"))
+        first = dict(CustomerSnapshot.objects.filter(as_of=AS_OF_1)
+                     .values_list("account_id", "clv"))
         services.recompute(organization=org, as_of=AS_OF_2)
         services.recompute(organization=org, as_of=AS_OF_2)
         assert CustomerSnapshot.objects.filter(as_of=AS_OF_2).count() == len(
@@ -164,8 +198,8 @@ def test_migration_conserves_customers(shop, settings):
     assert counts[-1].sum() == n2 - n1  # no one is gone: nobody's history disappears
     assert counts[:, -1].sum() == 0
     with organization_scope(org):
-        by_segment = dict(CustomerSnapshot.objects.filter(as_of=AS_OF_1).values_list(
-            "rfm_segment").annotate(n=__import__("django.db.models").db.models.Count("id")))
+        by_segment = dict(CustomerSnapshot.objects.filter(as_of=AS_OF_1).order_by()
+                          .values_list("rfm_segment").annotate(n=Count("id")))
     for label, row in zip(body["rows"][:-1], counts[:-1], strict=True):
         assert row.sum() == by_segment.get(label, 0)
 

@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "pnl_window_days": 365,  # the customer P&L covers the trailing year
 }
 BATCH = 5000
+#: A BG/NBD parameter above this means the fit did not identify the model.
+DEGENERATE = 1e5
 
 _drivers: dict[str, list[Counter]] = {}
 
@@ -387,12 +389,17 @@ def score(
         try:
             bg = BGNBD.fit(x, tx, T)
             params["bgnbd"] = {**bg.params, "log_likelihood": bg.log_likelihood}
+            if max(bg.params.values()) > DEGENERATE:
+                # Parameters running off to infinity: the data show no heterogeneity or no
+                # drop-out (too few or too regular customers). Predictions from such a fit are
+                # meaningless and its 2F1 series is very slow, so none are stored.
+                raise ValueError("degenerate fit: parameters diverge; too little history")
             p_alive = bg.probability_alive(x, tx, T)
             horizon = horizon_months * 365.25 / 12 / UNIT_DAYS
             expected = bg.conditional_expected_purchases(horizon, x, tx, T)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
-            params["bgnbd"] = {"error": str(exc)}
-            bg = None
+            params["bgnbd"] = {**params.get("bgnbd", {}), "error": str(exc)}
+            bg = p_alive = expected = None
         tick(45, "bgnbd")
         try:
             gg = GammaGamma.fit(x, monetary)
@@ -617,7 +624,8 @@ def analytics_run_execute(run: AnalyticsRun) -> AnalyticsRun:
         result = recompute(organization=run.organization, as_of=run.as_of, progress=progress)
     except Exception as exc:
         manager.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
+            status=RunStatus.FAILED, finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}",
         )
         raise
     manager.filter(pk=run.pk).update(

@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from vinculo.billing import selectors, services
 from vinculo.billing.models import Invoice, InvoiceLine, Payment, PaymentMethod, ReturnAuthorization
 from vinculo.billing.pdf import invoice_pdf
-from vinculo.core.api_base import TenantScopedMixin
-from vinculo.customers.api import ScopedRelatedField
+from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.documents.api import LineInputSerializer, PricedLineSerializer, _lines
 from vinculo.sales.models import Order, OrderLine

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import viewsets
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers, viewsets
 
 from vinculo.core.audit import acting_as
 from vinculo.core.tenancy import organization_scope
@@ -56,3 +58,31 @@ class TenantViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def scoped_queryset(self) -> QuerySet:
         """The rows of the caller's organisation, before the record-level rule."""
         return self.queryset.model.objects.all()
+
+
+class ScopedRelatedField(serializers.SlugRelatedField):
+    """A reference to a row of the caller's organisation (others look nonexistent)."""
+
+    def __init__(self, model: type, slug_field: str = "uuid", **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        from vinculo.core.models import User
+
+        user = self.context["request"].user
+        if self.model is User:
+            return User.objects.filter(organization_id=user.organization_id)
+        return self.model.objects.all()
+
+
+class SlugRelatedFieldSchema(OpenApiSerializerFieldExtension):
+    """References by UUID are UUIDs in the OpenAPI schema, also where no model says so."""
+
+    target_class = serializers.SlugRelatedField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, str]:
+        if self.target.slug_field == "uuid":
+            return {"type": "string", "format": "uuid"}
+        return {"type": "string"}

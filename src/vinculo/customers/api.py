@@ -12,27 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vinculo.core.api import AuditEntrySerializer
-from vinculo.core.api_base import TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
 from vinculo.core.filters import CustomFieldFilterBackend
 from vinculo.core.models import Team, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
 from vinculo.customers.models import Account, AccountContact, Consent, Contact, Lead
-
-
-class ScopedRelatedField(serializers.SlugRelatedField):
-    """A reference to a row of the caller's organisation (others look nonexistent)."""
-
-    def __init__(self, model: type, slug_field: str = "uuid", **kwargs: Any) -> None:
-        self.model = model
-        super().__init__(slug_field=slug_field, **kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        user = self.context["request"].user
-        if self.model is User:
-            return User.objects.filter(organization_id=user.organization_id)
-        return self.model.objects.all()
 
 
 class TagsField(serializers.ListField):

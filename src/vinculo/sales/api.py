@@ -10,9 +10,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from vinculo.core.api_base import TenantScopedMixin, TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
 from vinculo.core.models import User
-from vinculo.customers.api import ScopedRelatedField
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales import selectors, services
 from vinculo.sales.filters import OpportunityFilterSet

@@ -12,8 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vinculo.catalog.models import Product
-from vinculo.core.api_base import TenantScopedMixin
-from vinculo.customers.api import ScopedRelatedField
+from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.documents import services
 from vinculo.sales.documents.pdf import quote_pdf
