@@ -59,3 +59,22 @@ def test_purchases_follow_a_buy_till_you_die_pattern(demo):
 def test_the_board_has_open_opportunities(demo):
     assert Opportunity.objects.filter(status="open").count() >= 20
     assert Opportunity.objects.filter(status="won").exists()
+
+
+def test_invoices_payments_and_returns_are_consistent(demo):
+    from vinculo.billing import selectors as billing_selectors
+    from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
+
+    invoices = Invoice.objects.all()
+    assert invoices.count() == Order.objects.filter(status="delivered").count()
+    assert not invoices.filter(status="draft").exists()
+    for invoice in invoices.select_related("order")[:200]:
+        assert invoice.total_amount == invoice.order.total_amount
+        assert invoice.total_amount == sum(line.total_amount for line in invoice.lines.all())
+    paid = set(Payment.objects.values_list("invoice_id", flat=True))
+    assert paid == set(invoices.filter(status="paid").values_list("id", flat=True))
+    assert invoices.filter(status="issued").exists()  # some still open: aging has content
+    assert ReturnAuthorization.objects.exists()
+    report = billing_selectors.aging()
+    outstanding = sum(i.total_amount for i in invoices.filter(status="issued"))
+    assert report["totals"]["EUR"]["total"] == outstanding
