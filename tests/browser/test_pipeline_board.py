@@ -1,4 +1,5 @@
-"""Create an opportunity and drag it across the kanban board to won, in a real browser."""
+"""The sales cycle in a real browser: create an opportunity, drag it across the kanban board to
+won, then quote → order → delivery → invoice → payment, and download the invoice PDF."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.flows import quote_to_cash
 from tests.conftest import PASSWORD
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.models import Opportunity
@@ -36,7 +38,7 @@ def log_in(page: Page, user) -> None:
     expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
 
 
-def test_create_opportunity_and_drag_it_to_won(wide_page: Page, admin):
+def test_opportunity_to_won_then_quote_to_cash(wide_page: Page, admin):
     account = factories.account(admin, name="Almazara Sierra Sur SL")
     page = wide_page
     log_in(page, admin)
@@ -67,6 +69,9 @@ def test_create_opportunity_and_drag_it_to_won(wide_page: Page, admin):
             "Qualification", "Proposal", "Won"]
         account.refresh_from_db()
         assert account.lifecycle_stage == "customer"
+
+    # the won deal: quote → order → delivery → invoice → payment, and the invoice's PDF
+    quote_to_cash(page, account)
 
 
 def test_dropping_on_lost_asks_why(wide_page: Page, admin):

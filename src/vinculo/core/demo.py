@@ -46,7 +46,7 @@ DEFAULT_ORG_NAME = "Vínculo Demo"
 DEFAULT_COUNTRY = "ES"
 DEFAULT_DOMAIN = "demo.vinculo.test"
 LOGIN_URL = "http://127.0.0.1:8000"
-# From this many customers on, PostgreSQL rebuilds indexes after the load instead of updating
+# From this many customers on, the database rebuilds indexes after the load instead of updating
 # them row by row (it locks the customer tables for the duration of the load).
 DEFER_INDEXES_FROM = 50_000
 
@@ -123,7 +123,7 @@ class BulkWriter:
         # at its first insert and builds them again in finish(): one sorted build is several
         # times faster than a million random index insertions (what pg_restore does too). It
         # must all run in one transaction, so a failure puts the indexes back.
-        self.defer_indexes = defer_indexes and self.vendor == "postgresql"
+        self.defer_indexes = defer_indexes and self.vendor in ("postgresql", "sqlite")
         self._rebuild: list[str] = []
 
     def prepare(self) -> None:
@@ -202,6 +202,17 @@ class BulkWriter:
     def _drop_indexes(self, table: str) -> None:
         if not self.connection.in_atomic_block:
             raise RuntimeError("Deferring indexes needs one transaction around the whole load.")
+        if self.vendor == "sqlite":
+            # A million random insertions into eight B-trees outgrow SQLite's page cache; one
+            # sorted build per index at the end does not. (Indexes SQLite made itself for a
+            # UNIQUE column have no SQL and stay.)
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                               "AND tbl_name = %s AND sql IS NOT NULL", [table])
+                for name, index_sql in cursor.fetchall():
+                    cursor.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")
+                    self._rebuild.append(index_sql)
+            return
         with self.connection.cursor() as cursor:
             # ALTER TABLE refuses to run while deferred foreign-key checks are queued: check
             # them now, and each COPY's rows at the end of the COPY from here on.
@@ -234,7 +245,8 @@ class BulkWriter:
                 for sql in self._rebuild:
                     cursor.execute(sql)
                 self._rebuild = []
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                if self.vendor == "postgresql":
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             if self.vendor == "postgresql":
                 for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
                     cursor.execute(sql)

@@ -1,4 +1,4 @@
-"""Quote → order → delivery → invoice → payment in a real browser, and the invoice PDF."""
+"""Steps a person takes in the browser, shared by the end-to-end tests."""
 
 from __future__ import annotations
 
@@ -6,24 +6,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests import factories
-from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def test_quote_to_cash_and_invoice_pdf(browser_page: Page, admin):
-    account = factories.account(admin, name="Aceites del Sur SL", email="compras@sur.es")
-    page = browser_page
-    page.goto("/login/")
-    page.get_by_label("E-mail").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
-
+def quote_to_cash(page: Page, account) -> str:
+    """Quote → order → delivery → invoice → payment for ``account``, then the invoice PDF is
+    downloaded and checked; returns the invoice number."""
     # a quote with two free-text lines
     page.goto("/sales/quotes/new/")
     page.get_by_label("Account").select_option(str(account.uuid))
@@ -63,3 +51,4 @@ def test_quote_to_cash_and_invoice_pdf(browser_page: Page, admin):
     content = Path(download_info.value.path()).read_bytes()
     assert content.startswith(b"%PDF")
     assert number.encode() in content
+    return number
