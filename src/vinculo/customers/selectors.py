@@ -26,7 +26,7 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.filter(search_text__contains=term)
 
 
-def name_block(queryset: QuerySet, folded_name: str, size: int = 4) -> QuerySet:
+def name_block(queryset: QuerySet, folded_name: str, size: int = 6) -> QuerySet:
     """Rows whose search text starts like ``folded_name``: candidates for a name comparison.
 
     A range on the indexed column (``>= 'ana '`` and ``< 'ana!'``) instead of ``LIKE 'ana %'``,
@@ -34,7 +34,10 @@ def name_block(queryset: QuerySet, folded_name: str, size: int = 4) -> QuerySet:
     """
     prefix = folded_name[:size]
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return queryset.filter(search_text__gte=prefix, search_text__lt=upper)
+    # Ordered by the indexed column, so the range is read in index order and the caller's
+    # LIMIT stops it early (ordering by name made PostgreSQL walk the name index instead).
+    return queryset.filter(search_text__gte=prefix, search_text__lt=upper).order_by(
+        "search_text", "id")
 
 
 def account_match(
