@@ -189,3 +189,22 @@ def test_new_opportunity_page_with_account_picker(as_admin, page):
     assert response.status_code == 302, response.content.decode()[:2000]
     opp = Opportunity.objects.get(name="Latas 2027")
     assert opp.account == account and opp.owner == as_admin
+
+
+@pytest.mark.django_db
+def test_opportunity_lines_from_the_catalogue(as_admin, api, pipeline):
+    from tests.catalog import factories as catalog_factories
+
+    product = catalog_factories.product(as_admin, name="Aceite 5 l", list_price="32.50")
+    account = factories.account(as_admin)
+    created = api.post("/api/opportunities/", {
+        "name": "Aceite", "account": str(account.uuid),
+        "lines": [{"product": str(product.uuid), "quantity": "4"},
+                  {"description": "Transporte", "quantity": "1", "unit_price": "20.00"}]},
+        format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["amount"] == "150.00"  # 4 × 32.50 + 20
+    assert created.json()["lines"][0]["description"] == "Aceite 5 l"
+    bad = api.post("/api/opportunities/", {"name": "X", "account": str(account.uuid),
+                                           "lines": [{"quantity": "1"}]}, format="json")
+    assert bad.status_code == 400 and "lines" in bad.json()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
 from vinculo.core.models import User
+from vinculo.catalog.models import Product
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales import selectors, services
 from vinculo.sales.filters import OpportunityFilterSet
@@ -57,9 +58,25 @@ class PipelineViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
 
 
 class OpportunityLineSerializer(serializers.ModelSerializer):
+    product = ScopedRelatedField(Product, required=False, allow_null=True,
+                                 help_text="A catalogue product; its name and list price are "
+                                           "used where description or unit price are left out.")
+    description = serializers.CharField(max_length=200, required=False)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+
     class Meta:
         model = OpportunityLine
-        fields = ("description", "quantity", "unit_price", "discount_percent")
+        fields = ("product", "description", "quantity", "unit_price", "discount_percent")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        product = attrs.get("product")
+        if product is None and ("description" not in attrs or "unit_price" not in attrs):
+            raise serializers.ValidationError(
+                {"product": ["Give a catalogue product, or a description and a unit price."]})
+        if product is not None:
+            attrs.setdefault("description", product.name)
+            attrs.setdefault("unit_price", product.list_price)
+        return attrs
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
