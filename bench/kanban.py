@@ -71,8 +71,8 @@ def inner(opportunities: int, requests: int) -> dict:
              for i in range(2000)], batch_size=1000)
         now = timezone.now()
         rows = []
-        for i in range(opportunities):
-            is_closed = i % 20 == 0
+        for i in range(opportunities + opportunities // 20):  # N open, and 5 % more closed
+            is_closed = i >= opportunities
             stage = closed[i % 2] if is_closed else open_stages[i % len(open_stages)]
             rows.append(Opportunity(
                 organization=org, name=f"Oportunidad {i}", account=accounts[i % len(accounts)],
@@ -154,7 +154,7 @@ def main() -> None:
         rows.append([result["vendor"], f"{result['opportunities']:,}", result["cards"],
                      f"{percentile(result['page'], 50):.1f}", f"{page95:.1f}", f"{sql95:.2f}",
                      f"{page95 / sql95:.0f}×", "PASS" if page95 <= TARGET_MS else "FAIL"])
-    headers = ["database", "opportunities on the board", "cards drawn", "p50 ms", "p95 ms",
+    headers = ["database", "on the board (open + closed ≤ 30 days)", "cards drawn", "p50 ms", "p95 ms",
                "bare SQL p95 ms", "ratio", f"p95 ≤ {TARGET_MS:.0f} ms"]
     print(table(headers, rows))
     print("\nMarkdown for the README:")

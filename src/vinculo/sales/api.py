@@ -10,9 +10,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from vinculo.catalog.models import Product
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
 from vinculo.core.models import User
-from vinculo.catalog.models import Product
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales import selectors, services
 from vinculo.sales.filters import OpportunityFilterSet
