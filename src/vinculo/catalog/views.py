@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -28,8 +28,7 @@ from vinculo.core.forms import apply_service_errors
 from vinculo.core.models import AuditEntry
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
-from vinculo.core.services import ConflictError, PermissionDeniedError
-from vinculo.core.views_base import Column, RecordListView, RecordMixin
+from vinculo.core.views_base import Column, RecordListView, RecordMixin, ServiceEditView
 
 
 def _can(request: Any) -> dict[str, bool]:
@@ -99,74 +98,9 @@ class ProductDetailView(RecordMixin, View):
         )
 
 
-class EditView(RecordMixin, View):
-    """Create (no uuid) or edit a record through its service; conflicts come back as errors."""
-
-    form_class: Any = None
-    create_service: Any = None
-    update_service: Any = None
-    instance_kwarg = ""
+class EditView(ServiceEditView):
     permission = "catalog.change"
     template_name = "catalog/record_form.html"
-    title: Any = ""
-
-    def instance(self) -> Any:
-        if "uuid" in self.kwargs:
-            return self.get_object()
-        return self.model(organization_id=self.request.user.organization_id)
-
-    def create(self, form: Any) -> Any:
-        return type(self).create_service(actor=self.request.user, data=form.data_for_service())
-
-    def success_url(self, record: Any) -> str:
-        return reverse(self.detail_url, kwargs={"uuid": record.uuid})
-
-    def render_form(self, form: Any, status: int = 200) -> HttpResponse:
-        return render(
-            self.request,
-            self.template_name,
-            {"form": form, "record": form.instance, "title": self.title},
-            status=status,
-        )
-
-    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        form = self.form_class(
-            instance=self.instance(), user=request.user, initial=request.GET.dict()
-        )
-        return self.render_form(form)
-
-    def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        instance = self.instance()
-        form = self.form_class(request.POST, instance=instance, user=request.user)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        try:
-            if instance.pk:
-                record = type(self).update_service(
-                    actor=request.user,
-                    data=form.data_for_service(),
-                    expected_version=form.cleaned_data.get("version"),
-                    **{self.instance_kwarg: instance},
-                )
-            else:
-                record = self.create(form)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            return self.render_form(form, status=400)
-        except ConflictError:
-            form.add_error(
-                None,
-                _(
-                    "Someone else changed this record while you were editing. "
-                    "Reload the page to see their change, then edit again."
-                ),
-            )
-            return self.render_form(form, status=409)
-        except PermissionDeniedError as exc:
-            form.add_error(None, str(exc))
-            return self.render_form(form, status=403)
-        messages.success(request, _("Saved."))
-        return HttpResponseRedirect(self.success_url(record))
 
 
 class ProductCreateView(EditView):

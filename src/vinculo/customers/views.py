@@ -6,16 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from vinculo.core.forms import apply_service_errors
-from vinculo.core.services import ConflictError, PermissionDeniedError
-from vinculo.core.views_base import Column, RecordListView, RecordMixin
+from vinculo.core.views_base import Column, RecordListView, RecordMixin, ServiceEditView
 from vinculo.customers import forms, selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
 from vinculo.customers.models import Account, Contact, Lead
@@ -141,76 +139,16 @@ class LeadDetailView(RecordMixin, View):
 # ---- create / edit / delete ------------------------------------------------------------------
 
 
-class RecordEditView(RecordMixin, View):
-    """Create (no uuid) or edit a record through its service; conflicts come back as errors."""
-
-    form_class: Any = None
-    create_service: Any = None
-    update_service: Any = None
-    instance_kwarg = ""
+class RecordEditView(ServiceEditView):
     permission = "customers.change"
     template_name = "customers/record_form.html"
-    title = ""
 
     def create_extras(self, form: Any) -> dict[str, Any]:
         return {}
 
-    def instance(self) -> Any:
-        return (
-            self.get_object()
-            if "uuid" in self.kwargs
-            else self.model(organization_id=self.request.user.organization_id)
-        )
-
-    def render_form(self, form: Any, status: int = 200) -> HttpResponse:
-        return render(
-            self.request,
-            self.template_name,
-            {"form": form, "record": form.instance, "title": self.title},
-            status=status,
-        )
-
-    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        form = self.form_class(
-            instance=self.instance(), user=request.user, initial=request.GET.dict()
-        )
-        return self.render_form(form)
-
-    def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        instance = self.instance()
-        form = self.form_class(request.POST, instance=instance, user=request.user)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        data = form.data_for_service()
-        try:
-            if instance.pk:
-                record = type(self).update_service(
-                    actor=request.user,
-                    data=data,
-                    expected_version=form.cleaned_data.get("version"),
-                    **{self.instance_kwarg: instance},
-                )
-            else:
-                record = type(self).create_service(
-                    actor=request.user, data=data, **self.create_extras(form)
-                )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            return self.render_form(form, status=400)
-        except ConflictError:
-            form.add_error(
-                None,
-                _(
-                    "Someone else changed this record while you were editing. "
-                    "Reload the page to see their change, then edit again."
-                ),
-            )
-            return self.render_form(form, status=409)
-        except PermissionDeniedError as exc:
-            form.add_error(None, str(exc))
-            return self.render_form(form, status=403)
-        messages.success(request, _("Saved."))
-        return HttpResponseRedirect(reverse(self.detail_url, kwargs={"uuid": record.uuid}))
+    def create(self, form: Any) -> Any:
+        return type(self).create_service(actor=self.request.user, data=form.data_for_service(),
+                                         **self.create_extras(form))
 
 
 class AccountCreateView(RecordEditView):
