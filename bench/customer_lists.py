@@ -50,6 +50,9 @@ from _common import (
 )
 
 TARGET_MS = 150.0  # p95 on PostgreSQL
+# The targets: the list, a name/e-mail search and the 360° page, the API list and detail.
+# The API search is measured too, as information.
+TARGETED = {"list page", "search page", "360 page", "API list", "API detail"}
 PAGE_SIZE = 25
 
 
@@ -236,7 +239,7 @@ def main() -> None:
     for report in reports:
         for r in report["results"]:
             verdict = ("PASS" if r["p95"] <= TARGET_MS else "FAIL") \
-                if report["vendor"] == "postgresql" else "-"
+                if report["vendor"] == "postgresql" and r["endpoint"] in TARGETED else "-"
             rows.append((report["vendor"], f"{report['contacts']:,}", r["endpoint"],
                          f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['sql_p95']:.2f}",
                          f"{r['p95'] / max(r['sql_p95'], 1e-6):.0f}×", r["queries"], verdict))
