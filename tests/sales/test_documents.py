@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from tests import factories
 from tests.billing import helpers
+from tests.smtp import smtp_server
 from vinculo.catalog import services as catalog
 from vinculo.sales.documents import selectors, services
 from vinculo.sales.models import Order, Quote
@@ -66,22 +67,27 @@ def test_line_errors_name_the_line(as_admin):
 
 
 @pytest.mark.django_db
-def test_editing_a_sent_quote_makes_a_new_version(as_admin, django_capture_on_commit_callbacks):
+def test_editing_a_sent_quote_makes_a_new_version(as_admin, django_capture_on_commit_callbacks,
+                                                  settings):
     account = factories.account(as_admin, email="compras@cliente.es")
     quote = services.quote_create(actor=as_admin, account=account,
                                   lines=[helpers.free_line("A", "1", "100.00")])
     draft_edit = services.quote_update(actor=as_admin, quote=quote,
                                        lines=[helpers.free_line("A", "2", "100.00")])
     assert draft_edit.pk == quote.pk and draft_edit.total_amount == Decimal("242.00")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.quote_send(actor=as_admin, quote=quote)
+    with smtp_server() as (port, inbox):  # a real SMTP server receives it
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        with django_capture_on_commit_callbacks(execute=True):
+            services.quote_send(actor=as_admin, quote=quote)
     quote.refresh_from_db()
     assert quote.status == "sent" and quote.sent_at is not None
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["compras@cliente.es"] and quote.number in message.subject
-    _name, content, mimetype = message.attachments[0]
-    assert mimetype == "application/pdf" and content.startswith(b"%PDF")
+    assert len(inbox) == 1
+    message = inbox[0]
+    assert message["To"] == "compras@cliente.es" and quote.number in message["Subject"]
+    pdfs = [part.get_payload(decode=True) for part in message.walk()
+            if part.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1 and pdfs[0].startswith(b"%PDF")
     new = services.quote_update(actor=as_admin, quote=quote,
                                 lines=[helpers.free_line("A", "3", "100.00")])
     quote.refresh_from_db()
