@@ -78,3 +78,17 @@ def test_invoices_payments_and_returns_are_consistent(demo):
     report = billing_selectors.aging()
     outstanding = sum(i.total_amount for i in invoices.filter(status="issued"))
     assert report["totals"]["EUR"]["total"] == outstanding
+
+
+def test_buyers_are_customers_and_have_a_first_snapshot(demo):
+    from vinculo.analytics.models import CustomerSnapshot
+    from vinculo.customers.models import Account
+
+    buyers = set(Order.objects.values_list("account_id", flat=True))
+    assert set(Account.objects.filter(pk__in=buyers).values_list("lifecycle_stage", flat=True)) \
+        == {"customer"}
+    snapshots = CustomerSnapshot.objects.filter(account_id__in=buyers)
+    assert snapshots.count() == len(buyers)
+    assert snapshots.filter(clv__gt=0).exists()
+    mean_order = Order.objects.aggregate(m=Sum("net_amount"))["m"] / Order.objects.count()
+    assert Decimal(100) < mean_order < Decimal(1000)  # B2B-sized orders
