@@ -11,6 +11,7 @@ from django_scopes.forms import SafeModelChoiceField
 
 from vinculo.core.forms import CustomFieldsFormMixin, TagsField
 from vinculo.core.models import Team, User
+from vinculo.customers import services
 from vinculo.customers.models import Account, Channel, Contact, Lead
 
 
@@ -71,30 +72,7 @@ class AccountForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Account
-        fields = [
-            "name",
-            "is_person",
-            "tax_id",
-            "industry",
-            "size",
-            "website",
-            "email",
-            "phone",
-            "billing_street",
-            "billing_city",
-            "billing_postal_code",
-            "billing_region",
-            "billing_country",
-            "shipping_street",
-            "shipping_city",
-            "shipping_postal_code",
-            "shipping_region",
-            "shipping_country",
-            "lifecycle_stage",
-            "source",
-            "owner",
-            "team",
-        ]
+        fields = [f for f in services.ACCOUNT_FIELDS if f != "custom_fields"]
 
 
 class ContactForm(RecordForm):
@@ -137,22 +115,7 @@ class LeadForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Lead
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "title",
-            "company_name",
-            "tax_id",
-            "website",
-            "source",
-            "status",
-            "score",
-            "notes",
-            "owner",
-            "team",
-        ]
+        fields = [f for f in services.LEAD_FIELDS if f != "custom_fields"]
 
 
 class ConsentForm(forms.Form):
