@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from vinculo.core.audit import acting_as
@@ -14,6 +15,11 @@ from vinculo.core.services import api_token_create, team_get_or_create, user_cre
 from vinculo.core.tenancy import organization_scope
 
 PASSWORD = "Corr3ct-Horse-Battery"
+
+# Property tests check results, not speed: no per-example deadline that a busy CI machine
+# could miss.
+hypothesis_settings.register_profile("vinculo", deadline=None)
+hypothesis_settings.load_profile("vinculo")
 
 
 @pytest.fixture(autouse=True)
