@@ -36,10 +36,10 @@ from vinculo.billing.models import (
 )
 from vinculo.core.models import User
 from vinculo.core.money import ZERO
-from vinculo.core.services import sequence_next, versioned_save
+from vinculo.core.services import require, sequence_next, versioned_save
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.documents import services as documents
-from vinculo.sales.documents.services import price_lines, require
+from vinculo.sales.documents.services import price_lines
 from vinculo.sales.models import Order, OrderLine, OrderStatus
 
 RMA_PREFIX = "RMA"

@@ -32,8 +32,7 @@ from vinculo.catalog.models import (
     ProductLine,
 )
 from vinculo.core.models import TenantModel, User
-from vinculo.core.roles import role_has
-from vinculo.core.services import PermissionDeniedError, versioned_save
+from vinculo.core.services import require, versioned_save
 from vinculo.customers import normalize
 
 CATEGORY_FIELDS = ("code", "name", "description")
@@ -56,10 +55,6 @@ RELATIONS = ("line", "account")
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-
-def require(actor: User, permission: str) -> None:
-    if not role_has(actor.role, permission):
-        raise PermissionDeniedError(_("Your role does not allow this action."))
 
 
 # ---- validation helpers ----------------------------------------------------------------------

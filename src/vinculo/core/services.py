@@ -21,7 +21,7 @@ from vinculo.core.models import (
     TenantModel,
     User,
 )
-from vinculo.core.roles import Role
+from vinculo.core.roles import Role, role_has
 
 
 class ConflictError(Exception):
@@ -34,6 +34,12 @@ class ConflictError(Exception):
 
 class PermissionDeniedError(Exception):
     """The actor's role does not allow this action."""
+
+
+def require(actor: User, permission: str) -> None:
+    """Refuse unless ``actor``'s role holds ``permission``: the check every service starts with."""
+    if not role_has(actor.role, permission):
+        raise PermissionDeniedError(_("Your role does not allow this action."))
 
 
 def organization_create(

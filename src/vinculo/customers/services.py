@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core.models import Tag, TenantModel, User
-from vinculo.core.roles import role_has
 from vinculo.core.services import (
     PermissionDeniedError,
     custom_fields_clean,
+    require,
     versioned_save,
 )
 from vinculo.customers import normalize
@@ -93,10 +93,6 @@ LEAD_FIELDS = (
     "custom_fields",
 )
 
-
-def require(actor: User, permission: str) -> None:
-    if not role_has(actor.role, permission):
-        raise PermissionDeniedError(_("Your role does not allow this action."))
 
 
 def _region(actor: User) -> str:

@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from vinculo.core.models import Organization, User
 from vinculo.core.money import line_amounts
-from vinculo.core.roles import role_has
-from vinculo.core.services import PermissionDeniedError, versioned_save
+from vinculo.core.services import require, versioned_save
 from vinculo.customers import services as customer_services
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales.models import (
@@ -43,10 +42,6 @@ DEFAULT_STAGES = (
 OPPORTUNITY_FIELDS = ("name", "account", "contact", "amount", "currency", "expected_close",
                       "owner", "team", "source", "probability")
 
-
-def require(actor: User, permission: str) -> None:
-    if not role_has(actor.role, permission):
-        raise PermissionDeniedError(_("Your role does not allow this action."))
 
 
 @transaction.atomic

@@ -23,10 +23,9 @@ from vinculo.catalog.models import Product
 from vinculo.catalog.selectors import price_for
 from vinculo.core.models import User
 from vinculo.core.money import ZERO, document_totals, line_amounts
-from vinculo.core.roles import role_has
 from vinculo.core.services import (
     ConflictError,
-    PermissionDeniedError,
+    require,
     sequence_next,
     versioned_save,
 )
@@ -47,10 +46,6 @@ QUOTE_PREFIX, ORDER_PREFIX, DELIVERY_PREFIX = "Q", "SO", "DN"
 LINE_FIELDS = ("product", "description", "quantity", "unit_price", "discount_percent",
                "tax_rate")
 
-
-def require(actor: User, permission: str) -> None:
-    if not role_has(actor.role, permission):
-        raise PermissionDeniedError(_("Your role does not allow this action."))
 
 
 def _decimal(value: Any, field: str, index: int) -> Decimal:
