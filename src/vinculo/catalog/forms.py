@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes.forms import SafeModelChoiceField
 
 from vinculo.catalog import services
 from vinculo.catalog.models import (
@@ -17,17 +15,9 @@ from vinculo.catalog.models import (
     Product,
     ProductLine,
 )
+from vinculo.core.forms import scoped_formfield
 from vinculo.core.models import User
 from vinculo.customers.models import Account
-
-
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    # Relations start empty: the choices are set per request, inside the organisation's scope.
-    if isinstance(field, models.ForeignKey):
-        return field.formfield(form_class=SafeModelChoiceField, **kwargs)
-    if isinstance(field, models.DateField):
-        return field.formfield(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
-    return field.formfield(**kwargs)
 
 
 def style(form: forms.Form) -> None:
@@ -47,7 +37,7 @@ class ServiceForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
-        formfield_callback = _formfield
+        formfield_callback = scoped_formfield
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

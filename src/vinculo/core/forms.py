@@ -6,11 +6,29 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_scopes.forms import SafeModelChoiceField
 
 from vinculo.core.models import CustomField, CustomFieldType, SavedView
 
 CF_PREFIX = "cf_"
+
+
+def scoped_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """``formfield_callback`` for model forms of tenant rows.
+
+    Relations start empty (built at import time, outside any organisation's scope); each form
+    sets their choices per request, inside it. Dates get the browser's date picker, and URLs
+    typed without a scheme are taken as https.
+    """
+    if isinstance(field, models.ForeignKey):
+        return field.formfield(form_class=SafeModelChoiceField, **kwargs)
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 def custom_form_field(definition: CustomField) -> forms.Field:

@@ -5,30 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes.forms import SafeModelChoiceField
 
-from vinculo.core.forms import CustomFieldsFormMixin, TagsField
+from vinculo.core.forms import CustomFieldsFormMixin, TagsField, scoped_formfield
 from vinculo.core.models import Team, User
 from vinculo.customers import services
 from vinculo.customers.models import Account, Channel, Contact, Lead
-
-
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    # Relations start empty: the choices are set per request, inside the organisation's scope.
-    if isinstance(field, models.ForeignKey):
-        return field.formfield(form_class=SafeModelChoiceField, **kwargs)
-    if isinstance(field, models.URLField):
-        return field.formfield(assume_scheme="https", **kwargs)
-    return field.formfield(**kwargs)
 
 
 class RecordForm(CustomFieldsFormMixin, forms.ModelForm):
     """A model form that does not save: ``data_for_service()`` is what the service receives."""
 
     class Meta:
-        formfield_callback = _formfield
+        formfield_callback = scoped_formfield
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     tags = TagsField()

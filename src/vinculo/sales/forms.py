@@ -5,19 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes.forms import SafeModelChoiceField
 
+from vinculo.core.forms import scoped_formfield
 from vinculo.core.models import User
 from vinculo.customers.models import Account
 from vinculo.sales.models import Opportunity
-
-
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    if isinstance(field, models.ForeignKey):
-        return field.formfield(form_class=SafeModelChoiceField, **kwargs)
-    return field.formfield(**kwargs)
 
 
 class OpportunityForm(forms.ModelForm):
@@ -30,7 +23,7 @@ class OpportunityForm(forms.ModelForm):
         model = Opportunity
         fields = ["name", "amount", "currency", "expected_close", "owner", "source"]
         widgets = {"expected_close": forms.DateInput(attrs={"type": "date"})}
-        formfield_callback = _formfield
+        formfield_callback = scoped_formfield
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
