@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -228,7 +228,9 @@ def _day_number(expr: str) -> str:
         return f"(({expr}) - DATE '1970-01-01')"
     if connection.vendor == "sqlite":
         return f"(CAST(julianday({expr}) AS INTEGER) - 2440587)"
-    raise NotImplementedError(f"day numbers on {connection.vendor}")
+    # Vínculo runs on SQLite and PostgreSQL only (docs/architecture.md).
+    raise ImproperlyConfigured(
+        f"Analytics needs SQLite or PostgreSQL; this database is {connection.vendor}.")
 
 
 def summary_sql() -> str:

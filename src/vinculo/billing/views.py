@@ -22,14 +22,9 @@ from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.services import PermissionDeniedError
-from vinculo.core.views_base import Column, RecordListView, RecordMixin
+from vinculo.core.views_base import Column, RecordListView, RecordMixin, flash_error
 from vinculo.customers import selectors as customer_selectors
 from vinculo.sales.models import Order
-
-
-def _fail(request: Any, exc: Exception) -> None:
-    messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError)
-                   else str(exc))
 
 
 def _detail(invoice: Invoice) -> HttpResponseRedirect:
@@ -99,7 +94,7 @@ class InvoiceFromOrderView(RecordMixin, View):
             invoice = services.invoice_from_order(actor=request.user, order=order,
                                                   basis=request.POST.get("basis", "delivered"))
         except (ValidationError, PermissionDeniedError) as exc:
-            _fail(request, exc)
+            flash_error(request, exc)
             return HttpResponseRedirect(reverse("sales:order_detail", kwargs={"uuid": uuid}))
         return _detail(invoice)
 
@@ -150,7 +145,7 @@ class InvoiceActionView(RecordMixin, View):
             else:
                 return HttpResponse(status=404)
         except (ValidationError, PermissionDeniedError) as exc:
-            _fail(request, exc)
+            flash_error(request, exc)
         return _detail(target)
 
 
@@ -254,7 +249,7 @@ class ReturnCreateView(RecordMixin, View):
             rma = services.return_request(actor=request.user, order=order, lines=lines,
                                           reason=request.POST.get("reason", ""))
         except (ValidationError, PermissionDeniedError) as exc:
-            _fail(request, exc)
+            flash_error(request, exc)
             return render(request, "billing/return_form.html", self.context(order), status=400)
         return HttpResponseRedirect(reverse("billing:return_detail", kwargs={"uuid": rma.uuid}))
 
@@ -287,5 +282,5 @@ class ReturnActionView(RecordMixin, View):
             else:
                 return HttpResponse(status=404)
         except (ValidationError, PermissionDeniedError) as exc:
-            _fail(request, exc)
+            flash_error(request, exc)
         return HttpResponseRedirect(reverse("billing:return_detail", kwargs={"uuid": rma.uuid}))

@@ -9,10 +9,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from vinculo.catalog import selectors, services
@@ -289,16 +291,12 @@ class ExchangeRateSerializer(serializers.ModelSerializer):
         )
 
 
-def _backends() -> list[Any]:
-    from django_filters.rest_framework import DjangoFilterBackend
-    from rest_framework.filters import OrderingFilter
-
-    return [DjangoFilterBackend, OrderingFilter]
+FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter]
 
 
 class CatalogViewSet(TenantViewSet):
     permission_domain = "catalog"
-    filter_backends = _backends()
+    filter_backends = FILTER_BACKENDS
     delete_service: Any = None
     instance_kwarg = ""
 

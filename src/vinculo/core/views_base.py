@@ -22,6 +22,12 @@ from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.services import ConflictError, PermissionDeniedError
 
 
+def flash_error(request: Any, exc: Exception) -> None:
+    """Show a service's refusal (a ``ValidationError`` or a role refusal) as a page message."""
+    messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError)
+                   else str(exc))
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from vinculo.core.api import AuditEntrySerializer
@@ -184,15 +186,11 @@ class DuplicateSerializer(serializers.Serializer):
     score = serializers.IntegerField()
 
 
-def _backends() -> list[Any]:
-    from django_filters.rest_framework import DjangoFilterBackend
-    from rest_framework.filters import OrderingFilter
-
-    return [DjangoFilterBackend, OrderingFilter, CustomFieldFilterBackend]
+FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter, CustomFieldFilterBackend]
 
 
 class CustomerViewSet(TenantViewSet):
-    filter_backends = _backends()
+    filter_backends = FILTER_BACKENDS
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -17,18 +17,13 @@ from django.views import View
 
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.services import ConflictError, PermissionDeniedError
-from vinculo.core.views_base import Column, RecordListView, RecordMixin
+from vinculo.core.views_base import Column, RecordListView, RecordMixin, flash_error
 from vinculo.customers import selectors as customer_selectors
 from vinculo.sales.documents import selectors, services
 from vinculo.sales.documents.filters import DeliveryFilterSet, OrderFilterSet, QuoteFilterSet
 from vinculo.sales.documents.forms import AcceptForm, QuoteForm, SendForm
 from vinculo.sales.documents.pdf import quote_pdf
 from vinculo.sales.models import Delivery, Order, Quote, QuoteStatus
-
-
-def _fail(request: Any, exc: Exception) -> None:
-    text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-    messages.error(request, text)
 
 
 class QuoteListView(RecordListView):
@@ -156,7 +151,7 @@ class QuoteActionView(RecordMixin, View):
             else:
                 return HttpResponse(status=404)
         except (ValidationError, PermissionDeniedError) as exc:
-            _fail(request, exc)
+            flash_error(request, exc)
         return HttpResponseRedirect(target)
 
 
@@ -233,7 +228,7 @@ class OrderDeliverView(RecordMixin, View):
             messages.success(request, _("Delivery %(number)s recorded.") % {
                 "number": delivery.number})
         except (ValidationError, PermissionDeniedError) as exc:
-            _fail(request, exc)
+            flash_error(request, exc)
         return HttpResponseRedirect(reverse("sales:order_detail", kwargs={"uuid": order.uuid}))
 
 
