@@ -68,16 +68,6 @@ class OpportunityLineSerializer(serializers.ModelSerializer):
         model = OpportunityLine
         fields = ("product", "description", "quantity", "unit_price", "discount_percent")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        product = attrs.get("product")
-        if product is None and ("description" not in attrs or "unit_price" not in attrs):
-            raise serializers.ValidationError(
-                {"product": ["Give a catalogue product, or a description and a unit price."]})
-        if product is not None:
-            attrs.setdefault("description", product.name)
-            attrs.setdefault("unit_price", product.list_price)
-        return attrs
-
 
 class OpportunitySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)

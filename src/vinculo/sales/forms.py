@@ -47,9 +47,6 @@ class OpportunityForm(forms.ModelForm):
         return account
 
     def data_for_service(self) -> dict[str, Any]:
-        data = {key: self.cleaned_data[key] for key in
+        return {key: self.cleaned_data[key] for key in
                 ("name", "account", "amount", "currency", "expected_close", "owner", "source")}
-        if data["owner"] is None and not self.instance.pk:
-            del data["owner"]  # a new opportunity belongs to whoever opens it
-        return data
 

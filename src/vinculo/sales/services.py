@@ -94,6 +94,23 @@ def _check_refs(actor: User, data: dict[str, Any], pipeline: Pipeline | None = N
         raise ValidationError({"pipeline": _("Not found.")})
 
 
+def _complete_line(actor: User, line: dict[str, Any]) -> dict[str, Any]:
+    """A line names a catalogue product, or gives its own description and unit price; the
+    product's name and list price fill what the line leaves out."""
+    line = dict(line)
+    product = line.get("product")
+    if product is None:
+        if not line.get("description") or line.get("unit_price") is None:
+            raise ValidationError({"lines": _("Give a catalogue product, or a description "
+                                              "and a unit price.")})
+        return line
+    if product.organization_id != actor.organization_id:
+        raise ValidationError({"lines": _("Not found.")})
+    line.setdefault("description", product.name)
+    line.setdefault("unit_price", product.list_price)
+    return line
+
+
 def _lines_total(lines: Iterable[dict[str, Any]]) -> Decimal:
     return sum((line_amounts(Decimal(line["quantity"]), Decimal(line["unit_price"]),
                              Decimal(line.get("discount_percent") or 0)).net
@@ -119,7 +136,9 @@ def opportunity_create(*, actor: User, data: dict[str, Any], pipeline: Pipeline 
         stage = pipeline.stages.filter(kind=StageKind.OPEN).order_by("order").first()
     if stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": _("The stage belongs to another pipeline.")})
-    lines = list(lines)
+    lines = [_complete_line(actor, line) for line in lines]
+    if data.get("owner") is None:
+        data = {k: v for k, v in data.items() if k != "owner"}  # opened by whoever opens it
     fields = {"currency": actor.organization.base_currency, "owner": actor,
               "team": actor.team, **data}
     if lines:
