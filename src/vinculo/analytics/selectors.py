@@ -108,10 +108,6 @@ class Migration:
     def column_labels(self) -> list[str]:
         return [label(c) for c in self.columns]
 
-    @property
-    def column_totals(self) -> list[int]:
-        return [int(v) for v in np.asarray(self.counts).sum(axis=0)] if self.counts else []
-
 
 def migration_between(date_1: dt.date, date_2: dt.date) -> Migration:
     """Segment migration matrix between two snapshot dates (conserves customers)."""

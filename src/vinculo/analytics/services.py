@@ -77,10 +77,6 @@ def register_driver(driver: str, counter: Counter) -> Counter:
     return counter
 
 
-def registered_drivers() -> dict[str, list[Counter]]:
-    return {name: list(counters) for name, counters in _drivers.items()}
-
-
 def discover_drivers() -> None:
     """Register ``COST_DRIVERS`` from every installed app's ``cost_drivers`` module."""
     for config in apps.get_app_configs():

@@ -657,10 +657,6 @@ def _error(unit: str, line: int | None, field_name: str, message: str) -> dict[s
             "text": f"{text}: {message}" if text else str(message)}
 
 
-def format_error(error: dict[str, Any]) -> str:
-    return error.get("text") or error.get("message", "")
-
-
 def iter_records(table: Table, mapping: dict[str, str]
                  ) -> Iterator[tuple[int, dict[str, str] | ValidationError]]:
     """(line, field -> text) per record; a card that cannot be read yields its error."""

@@ -193,12 +193,6 @@ def record_clean(
     return [*dict.fromkeys([*fields, "search_text"])]
 
 
-def _assign(instance: TenantModel, data: dict[str, Any], allowed: Iterable[str],
-            model_key: str, actor: User, *, partial: bool) -> list[str]:
-    return record_clean(instance, data, allowed=allowed, model_key=model_key, actor=actor,
-                        partial=partial)
-
-
 def search_text_for(instance: Any) -> str:
     """The folded search column of an account, contact or lead."""
     if isinstance(instance, Account):
@@ -239,7 +233,7 @@ def _create(
         data["owner"] = actor
         if actor.team_id and "team" not in data:
             data["team"] = actor.team
-    _assign(instance, data, allowed, key, actor, partial=False)
+    record_clean(instance, data, allowed=allowed, model_key=key, actor=actor, partial=False)
     instance.save()
     _set_tags(instance, data.get("tags"))
     return instance
@@ -259,7 +253,8 @@ def _update(
     reassigning = getattr(new_owner, "pk", None) != instance.owner_id
     if actor.is_owner_scoped and reassigning and instance.owner_id != actor.pk:
         raise PermissionDeniedError(_("You can only reassign records you own."))
-    fields = _assign(instance, data, allowed, key, actor, partial=True)
+    fields = record_clean(instance, data, allowed=allowed, model_key=key, actor=actor,
+                          partial=True)
     versioned_save(instance, expected_version=expected_version, fields=fields)
     _set_tags(instance, data.get("tags"))
     return instance

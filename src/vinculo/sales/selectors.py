@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from vinculo.core.models import User
@@ -133,14 +133,6 @@ def time_in_stages(opportunity: Opportunity) -> list[dict[str, Any]]:
         current["seconds"] += int((now - opportunity.stage_entered_at).total_seconds())
     return sorted(spent.values(), key=lambda e: e["stage"].order)
 
-
-def stage_averages(*, pipeline: Pipeline) -> dict[int, float]:
-    """Mean days spent in each stage, over every move out of it."""
-    from vinculo.sales.models import StageChange
-
-    rows = (StageChange.objects.filter(opportunity__pipeline=pipeline, from_stage__isnull=False)
-            .values("from_stage_id").annotate(mean=Avg("seconds_in_previous")))
-    return {row["from_stage_id"]: round(float(row["mean"]) / 86400, 1) for row in rows}
 
 
 def timeline(record: Any, limit: int) -> list[Any]:

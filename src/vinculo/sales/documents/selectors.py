@@ -18,11 +18,6 @@ def quotes(user: User) -> QuerySet:
     return Quote.objects.all().select_related("account").order_by("-created_at", "-id")
 
 
-def current_quotes(user: User) -> QuerySet:
-    """Quotes without the superseded versions."""
-    return quotes(user).exclude(status=QuoteStatus.SUPERSEDED)
-
-
 def quote_versions(quote: Quote) -> QuerySet:
     return Quote.objects.filter(number=quote.number).order_by("-revision")
 
