@@ -128,23 +128,21 @@ class Target:
     required_any: tuple[str, ...]
 
 
+def _importable(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """What a file may set: the services' fields, less owner and team (the importer owns the
+    rows) and custom fields (mapped per column), plus tags."""
+    return (*(f for f in fields if f not in ("owner", "team", "custom_fields")), "tags")
+
+
 TARGETS: dict[str, Target] = {
-    "account": Target("account", Account, (
-        "name", "is_person", "tax_id", "industry", "size", "website", "email", "phone",
-        "billing_street", "billing_city", "billing_postal_code", "billing_region",
-        "billing_country", "shipping_street", "shipping_city", "shipping_postal_code",
-        "shipping_region", "shipping_country", "lifecycle_stage", "source", "tags"),
-        services.account_create, services.account_update, "account", ("name",)),
-    "contact": Target("contact", Contact, (
-        "first_name", "last_name", "email", "other_emails", "phone", "mobile", "title",
-        "preferred_language", "preferred_channel", "lifecycle_stage", "source", "tags"),
-        services.contact_create, services.contact_update, "contact",
-        ("first_name", "last_name", "email")),
-    "lead": Target("lead", Lead, (
-        "first_name", "last_name", "email", "phone", "title", "company_name", "tax_id",
-        "website", "source", "status", "score", "notes", "tags"),
-        services.lead_create, services.lead_update, "lead",
-        ("first_name", "last_name", "email", "company_name")),
+    "account": Target("account", Account, _importable(services.ACCOUNT_FIELDS),
+                      services.account_create, services.account_update, "account", ("name",)),
+    "contact": Target("contact", Contact, _importable(services.CONTACT_FIELDS),
+                      services.contact_create, services.contact_update, "contact",
+                      ("first_name", "last_name", "email")),
+    "lead": Target("lead", Lead, _importable(services.LEAD_FIELDS),
+                   services.lead_create, services.lead_update, "lead",
+                   ("first_name", "last_name", "email", "company_name")),
 }
 CF_PREFIX = "custom_fields."
 
