@@ -115,6 +115,14 @@ def test_sql_summary_equals_the_library_summary(admin, seed):
     np.testing.assert_allclose(model["monetary"], ref.monetary_value, rtol=1e-12, atol=1e-9)
     assert [str(d) for d in ref.first_purchase] == [
         str(np.datetime64(int(d), "D")) for d in sql.first_day]
+    # Orders (not days) in the P&L window, the "order" cost driver counted in the same query.
+    start = as_of - dt.timedelta(days=90)
+    with organization_scope(admin.organization):
+        windowed = services.customer_summary_sql(organization_id=admin.organization_id,
+                                                 as_of=as_of, window_start=start)
+    in_window = [r[0] for r in rows
+                 if r[3] != OrderStatus.CANCELLED and start < r[1] <= as_of]
+    assert windowed.orders.tolist() == [in_window.count(a) for a in sql.account.tolist()]
 
 
 def test_recompute_task_end_to_end_to_the_api(shop, settings, django_capture_on_commit_callbacks):
@@ -279,3 +287,25 @@ def test_writes_are_refused_to_roles_without_permission(users, settings,
             services.cost_rate_set(organization=viewer.organization, driver="order",
                                    rate=Decimal(1), actor=users[Role.SALES_MANAGER])
         assert CostRate.objects.count() == 0
+
+
+def test_first_day_total_is_that_days_sum_whatever_the_amounts(admin):
+    """The first purchase day's total (packed with its day into one integer in the query) is
+    the sum of that day's orders, also when later days are smaller or an order is negative."""
+    account = factories.account(admin, name="Primer Día SL")
+    org = admin.organization
+    orders = [(dt.date(2024, 3, 1), "300.00"), (dt.date(2024, 3, 1), "5.25"),
+              (dt.date(2024, 3, 1), "-50.00"), (dt.date(2024, 4, 1), "1.00"),
+              (dt.date(2024, 5, 1), "1000.00"), (dt.date(2024, 5, 1), "0.75")]
+    with organization_scope(org):
+        for k, (day, amount) in enumerate(orders):
+            Order.objects.create(organization=org, account=account, number=f"D-{k}",
+                                 ordered_on=day, promised_date=day, net_amount=Decimal(amount),
+                                 total_amount=Decimal(amount), status=OrderStatus.DELIVERED)
+        sql = services.customer_summary_sql(organization_id=org.pk, as_of=AS_OF_2,
+                                            window_start=dt.date(2024, 3, 31))
+    assert sql.first_amount.tolist() == [255.25]
+    assert sql.total.tolist() == [1257.0]
+    assert sql.days.tolist() == [3] and sql.orders.tolist() == [3]
+    assert sql.revenue.tolist() == [1001.75]
+    assert sql.for_model(AS_OF_2)["monetary"].tolist() == [(1257.0 - 255.25) / 2]

@@ -1,8 +1,6 @@
-"""Customer summary: daily grain, exact durations, calibration/holdout, CDNOW parity, speed."""
+"""Customer summary: daily grain, exact durations, calibration/holdout, CDNOW parity, scale."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
@@ -116,16 +114,18 @@ def test_datetime64_with_time_of_day_and_empty_input():
         customer_summary([1], ["2024-01-01"], [1.0, 2.0])
 
 
-def test_ten_million_transactions_in_seconds():
+def test_ten_million_transactions():
+    """At scale the summary still counts every customer and repeat day (its speed is measured
+    in bench/analytics_fit.py, not here)."""
     rng = np.random.default_rng(0)
     n = 10_000_000
     ids = rng.integers(0, 1_000_000, n)
-    dates = np.datetime64("2020-01-01") + rng.integers(0, 1500, n)
+    day = rng.integers(0, 1500, n)
+    dates = np.datetime64("2020-01-01") + day
     amounts = rng.gamma(2.0, 20.0, n)
-    start = time.perf_counter()
     s = customer_summary(ids, dates, amounts, calibration_end="2023-06-30")
-    elapsed = time.perf_counter() - start
-    assert len(s) > 990_000
+    cal = dates <= np.datetime64("2023-06-30")
+    buyers, days = np.unique(ids[cal]), np.unique(ids[cal] * 2000 + day[cal])
+    assert len(s) == buyers.size
+    assert int(s.frequency.sum()) == days.size - buyers.size  # distinct days - first ones
     assert s.frequency_holdout.sum() > 0
-    # About 2 s on a 2-core machine; generous bound for busy CI runners.
-    assert elapsed < 20.0

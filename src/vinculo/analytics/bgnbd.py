@@ -8,94 +8,162 @@ Everything is computed in log space (gammaln, logaddexp, expit) and the Gauss hy
 function is always evaluated in its Euler-transformed form
 ``(1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(c-r-x, a-1; c; z)``, whose parameters do not
 grow with x, so customers with hundreds of purchases give finite, accurate answers.
-Fitting maximises the weighted likelihood over distinct (x, t_x, T) rows with an analytic
-gradient.
+Fitting maximises the weighted likelihood over distinct (x, t_x, T) rows by Newton's method
+with the analytic gradient and Hessian.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Self
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, expit, gammaln, zeta
 
-from vinculo.analytics._mle import _codes, as_float_arrays, compress, maximise, vdot
+from vinculo.analytics._mle import (
+    Patterns,
+    as_float_arrays,
+    compress,
+    distinct_eval,
+    fit_newton,
+    vdot,
+)
 from vinculo.analytics._special import hyp2f1
 
 
-class _Design:
-    """Rows factorised into distinct x, t_x and T values.
+def _trigamma(v: np.ndarray) -> np.ndarray:
+    return zeta(2.0, v)  # polygamma(1, v) without its wrapper's overhead
 
-    Every term that depends on one of them only (gammaln/digamma of x, log(alpha + T), ...)
-    is evaluated once per distinct value and gathered, so an evaluation on 10^5 patterns costs
-    a handful of elementwise operations.
+
+def _softplus(z: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """log(1 + e^z) given p = expit(z): max(z, 0) - log(max(p, 1 - p)), no overflow."""
+    return np.maximum(z, 0.0) - np.log(np.maximum(p, 1.0 - p))
+
+
+class _Design:
+    """Rows factorised into distinct x, t_x and T values, for the likelihood and its derivatives.
+
+    Per row, log L = per_x + A3 + softplus(z): per_x depends on x alone (the Gamma and Beta
+    function terms), A3 = -(r+x) log(alpha+T) is the "alive at T" branch and
+    z = A4 - A3 = log(a / (b+x+k-1)) + (r+x) log((alpha+T) / (alpha+t_x)) the log odds of
+    "dropped out right after the last purchase". Sums of per_x and A3 and of their derivatives
+    are taken over the distinct x and T values with precomputed weights; only z, its posterior
+    weight expit(z) and the branch differences are per row. One call returns the value, the
+    gradient and the Hessian, in a few dozen array operations, because Newton's method on these
+    smooth four-parameter likelihoods is limited by per-call overhead, not arithmetic.
     """
 
-    def __init__(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray, k: int):
-        self.xu, self.ix = _factorise(x)
-        self.tu, self.itx = _factorise(tx)
-        self.Tu, self.iT = _factorise(T)
-        self.x, self.w, self.k = x, w, k
+    def __init__(self, patterns: Patterns, k: int):
+        x = patterns.columns[0]
+        w = patterns.weights
+        (self.xu, self.ix), (self.tu, self.itx), (self.Tu, self.iT) = patterns.coded
+        self.x, self.w, self.k, self.inverse = x, w, k, patterns.inverse
         self.wx = np.bincount(self.ix, weights=w, minlength=self.xu.size)
+        self.total = float(self.wx.sum())
+        self.w_T = np.bincount(self.iT, weights=w, minlength=self.Tu.size)
+        self.wx_T = np.bincount(self.iT, weights=w * x, minlength=self.Tu.size)
         # BG/NBD has no "dropped out after the last purchase" branch when x = 0.
         self.branch_u = self.xu > 0 if k == 0 else np.ones(self.xu.size, dtype=bool)
+        self._rows = np.empty((5, x.size))
 
-    def terms(self, theta: np.ndarray):
-        """Per-row log-likelihood and the quantities its gradient needs."""
-        r, alpha, a, b = np.exp(theta)
+    def _special(self, r: float, a: float, b: float, *orders: int) -> list[list[np.ndarray]]:
+        """gammaln, digamma and trigamma (``orders`` 0, 1, 2) of r+x, b+x+k, a+b+x+k, r, b, a+b,
+        each function called once on all of them."""
         xu, k = self.xu, self.k
-        per_x = (
-            gammaln(r + xu)
-            - gammaln(r)
-            + r * np.log(alpha)
-            + gammaln(a + b)
-            + gammaln(b + xu + k)
-            - gammaln(b)
-            - gammaln(a + b + xu + k)
-        )
-        bx_u = np.where(self.branch_u, b + xu + k - 1, 1.0)
-        c4_u = np.where(self.branch_u, np.log(a) - np.log(bx_u), -np.inf)
-        log_at = np.log(alpha + self.Tu)
-        log_atx = np.log(alpha + self.tu)
-        rx = r + self.x
-        a3 = -rx * log_at[self.iT]
-        a4 = c4_u[self.ix] - rx * log_atx[self.itx]
-        mix = np.logaddexp(a3, a4)
-        w4 = np.exp(a4 - mix)  # posterior weight of "dropped out after the last purchase"
-        return per_x, mix, w4, bx_u, log_at, log_atx
+        args = np.concatenate([r + xu, b + xu + k, a + b + xu + k, [r, b, a + b]])
+        m = xu.size
+        out = []
+        for order in orders:
+            v = (gammaln, digamma, _trigamma)[order](args)
+            out.append([v[:m], v[m:2 * m], v[2 * m:3 * m], v[-3], v[-2], v[-1]])
+        return out
 
-    def neg_mean_ll(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        per_x, mix, w4, bx_u, log_at, log_atx = self.terms(theta)
-        r, alpha, a, b = np.exp(theta)
-        xu, k, w, wx = self.xu, self.k, self.w, self.wx
-        ww4 = w * w4
-        ww3 = w - ww4
+    def _z(self, r: float, alpha: float, a: float, b: float):
+        bx_u = np.where(self.branch_u, b + self.xu + self.k - 1, 1.0)
+        c4_u = np.where(self.branch_u, np.log(a) - np.log(bx_u), -np.inf)
+        log_at, log_atx = np.log(alpha + self.Tu), np.log(alpha + self.tu)
+        d_r = log_at[self.iT] - log_atx[self.itx]  # d(A4 - A3)/dr
         rx = r + self.x
-        d_ab = digamma(a + b) - digamma(a + b + xu + k)
-        d_r = wx @ (digamma(r + xu) - digamma(r) + np.log(alpha)) - (
-            np.bincount(self.iT, ww3, self.Tu.size) @ log_at
-            + np.bincount(self.itx, ww4, self.tu.size) @ log_atx
+        return c4_u[self.ix] + rx * d_r, d_r, rx, bx_u, log_at
+
+    def _per_x(self, r: float, alpha: float, a: float, b: float) -> np.ndarray:
+        ((g_rx, g_bx, g_abx, g_r, g_b, g_ab),) = self._special(r, a, b, 0)
+        return g_rx - g_r + r * np.log(alpha) + g_ab + g_bx - g_b - g_abx
+
+    def fgh(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted mean negative log-likelihood, its gradient and Hessian (log-parameters)."""
+        params = np.exp(theta)
+        r, alpha, a, b = params  # NumPy scalars: overflow gives inf, not an exception
+        w, wx, total = self.w, self.wx, self.total
+        z, d_r, rx, bx_u, log_at = self._z(r, alpha, a, b)
+        inv_at, inv_atx = 1.0 / (alpha + self.Tu), 1.0 / (alpha + self.tu)
+        w4 = expit(z)  # posterior weight of "dropped out after the last purchase"
+        ww4 = w * w4
+        alive_T = r * self.w_T + self.wx_T  # sum of w (r + x) per distinct T
+        value = (
+            wx @ self._per_x(r, alpha, a, b)
+            - alive_T @ log_at
+            + vdot(w, _softplus(z, w4))
         )
-        d_alpha = r / alpha * wx.sum() - (
-            np.bincount(self.iT, ww3 * rx, self.Tu.size) @ (1.0 / (alpha + self.Tu))
-            + np.bincount(self.itx, ww4 * rx, self.tu.size) @ (1.0 / (alpha + self.tu))
-        )
-        ww4_x = np.bincount(self.ix, ww4, xu.size)
-        d_a = wx @ d_ab + ww4.sum() / a
-        d_b = wx @ (d_ab + digamma(b + xu + k) - digamma(b)) - ww4_x @ (1.0 / bx_u)
-        total = wx.sum()
-        value = -(wx @ per_x + vdot(w, mix)) / total
-        grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
-        return value, grad
+        # Per-row branch differences, stacked so that their weighted sums are one product.
+        rows = self._rows
+        it_row, iT_row = inv_atx[self.itx], inv_at[self.iT]
+        rows[0] = d_r
+        np.subtract(iT_row, it_row, out=rows[3])  # d2(A4 - A3)/dr dalpha
+        np.multiply(rx, rows[3], out=rows[1])  # d(A4 - A3)/dalpha
+        np.take(1.0 / bx_u, self.ix, out=rows[2])  # -d(A4 - A3)/db
+        np.multiply(rows[1], -(iT_row + it_row), out=rows[4])  # d2(A4 - A3)/dalpha2
+        s1 = np.einsum("ij,j->i", rows, ww4)
+        v = ww4 * (1.0 - w4)
+        sv = np.einsum("ij,j->i", rows[:3], v)
+        cross = np.einsum("ij,kj->ik", rows[:3] * v, rows[:3])
+        w4_sum, v_sum = ww4.sum(), v.sum()
+        ww4_x = np.bincount(self.ix, ww4, self.xu.size)
+
+        psi, tri = self._special(r, a, b, 1, 2)
+        p_rx, p_bx, p_abx, p_r, p_b, p_ab = psi
+        d_ab = wx @ (p_ab - p_abx)
+        grad = np.array([
+            wx @ (p_rx - p_r) + total * np.log(alpha) - self.w_T @ log_at + s1[0],
+            total * r / alpha - alive_T @ inv_at + s1[1],
+            d_ab + w4_sum / a,
+            d_ab + wx @ (p_bx - p_b) - s1[2],
+        ])
+        t_rx, t_bx, t_abx, t_r, t_b, t_ab = tri
+        h_ab = wx @ (t_ab - t_abx)
+        h = np.empty((4, 4))
+        h[0, 0] = wx @ (t_rx - t_r) + cross[0, 0]
+        h[0, 1] = total / alpha - self.w_T @ inv_at + s1[3] + cross[0, 1]
+        h[1, 1] = -r * total / alpha**2 + alive_T @ (inv_at * inv_at) + s1[4] + cross[1, 1]
+        h[0, 2] = sv[0] / a
+        h[1, 2] = sv[1] / a
+        h[0, 3] = -cross[0, 2]
+        h[1, 3] = -cross[1, 2]
+        h[2, 2] = h_ab + (v_sum - w4_sum) / a**2
+        h[2, 3] = h_ab - sv[2] / a
+        h[3, 3] = h_ab + wx @ (t_bx - t_b) + ww4_x @ (1.0 / bx_u**2) + cross[2, 2]
+        h[1, 0], h[2, 0], h[3, 0], h[2, 1], h[3, 1], h[3, 2] = (
+            h[0, 1], h[0, 2], h[0, 3], h[1, 2], h[1, 3], h[2, 3])
+        # To log-parameters: d/dlog(p) = p d/dp.
+        h_log = h * np.outer(params, params) + np.diag(params * grad)
+        return -value / total, -grad * params / total, -h_log / total
 
     def loglik_rows(self, theta: np.ndarray) -> np.ndarray:
-        per_x, mix, *_ = self.terms(theta)
-        return per_x[self.ix] + mix
+        r, alpha, a, b = np.exp(theta)
+        z, _, rx, _, log_at = self._z(r, alpha, a, b)
+        per_x = self._per_x(r, alpha, a, b)
+        return per_x[self.ix] - rx * log_at[self.iT] + np.logaddexp(0.0, z)
 
 
-def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _codes(values)
+def _nbd_moments(x: np.ndarray, T: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """r and alpha of a Gamma-Poisson (NBD) from E[x] = r T / alpha and
+    E[x (x - 1)] = r (r + 1) T^2 / alpha^2, with r kept in [0.01, 100]."""
+    m1 = vdot(w, x) / vdot(w, T)
+    m2 = vdot(w, x * (x - 1)) / vdot(w, T * T)
+    if not m1 > 0:
+        return 1.0, 1.0
+    r = 1.0 / min(max(m2 / m1**2 - 1.0, 0.01), 100.0)
+    return r, r / m1
 
 
 @dataclass(frozen=True)
@@ -119,22 +187,29 @@ class _BetaGeoBase:
         T: object,
         weights: object | None = None,
         *,
-        initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
+        initial: tuple[float, float, float, float] | None = None,
     ) -> Self:
-        """Maximum-likelihood fit; identical (x, t_x, T) rows are fitted once with a weight."""
-        (x, tx, TT), w, _ = compress(weights, frequency, recency, T)
-        design = _Design(x, tx, TT, w, cls._k)
-        theta = maximise(design.neg_mean_ll, np.log(initial), jac=True)
-        ll = vdot(w, design.loglik_rows(theta))
+        """Maximum-likelihood fit; identical (x, t_x, T) rows are fitted once with a weight.
+
+        ``initial`` defaults to the NBD moment estimates of r and alpha (as if nobody dropped
+        out) with a = 1, b = 3, from which Newton's method needs a handful of steps.
+        """
+        patterns = compress(weights, frequency, recency, T)
+        design = _Design(patterns, cls._k)
+        if initial is None:
+            x, _, TT = patterns.columns
+            initial = (*_nbd_moments(x, TT, patterns.weights), 1.0, 3.0)
+        theta, value = fit_newton(design.fgh, np.log(initial))
+        ll = -value * design.total
         r, alpha, a, b = np.exp(theta)
         return cls(float(r), float(alpha), float(a), float(b), log_likelihood=ll)
 
     def log_likelihood_rows(self, frequency: object, recency: object, T: object) -> np.ndarray:
         """Log-likelihood of each customer's (x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
-        design = _Design(x.ravel(), tx.ravel(), TT.ravel(), np.ones(x.size), self._k)
+        design = _Design(compress(None, x.ravel(), tx.ravel(), TT.ravel()), self._k)
         theta = np.log([self.r, self.alpha, self.a, self.b])
-        return design.loglik_rows(theta).reshape(x.shape)
+        return design.loglik_rows(theta)[design.inverse].reshape(x.shape)
 
     def _log_odds_dead(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
         r, alpha, a, b, k = self.r, self.alpha, self.a, self.b, self._k
@@ -151,24 +226,29 @@ class _BetaGeoBase:
     def conditional_expected_purchases(
         self, t: object, frequency: object, recency: object, T: object
     ) -> np.ndarray:
-        """E[number of purchases in (T, T + t] | x, t_x, T]."""
-        t, x, tx, TT = as_float_arrays(t, frequency, recency, T)
+        """E[number of purchases in (T, T + t] | x, t_x, T]: P(alive) times the expectation
+        for an alive customer, which depends on x and T only (computed once per distinct
+        (t, x, T))."""
+        x, tx, TT = as_float_arrays(frequency, recency, T)
+        alive = self.probability_alive(x, tx, TT)
+        return alive * distinct_eval(self.expected_purchases_if_alive, t, x, TT)
+
+    def expected_purchases_if_alive(self, t: object, frequency: object, T: object) -> np.ndarray:
+        """E[number of purchases in (T, T + t] | alive at T, x, T]."""
+        t, x, TT = as_float_arrays(t, frequency, T)
         if abs(self.a - 1.0) < 1e-6:
             # Removable singularity at a = 1: average the two sides (error O(h^2)).
             h = 1e-5
-            return 0.5 * (
-                self._conditional(t, x, tx, TT, 1.0 - h) + self._conditional(t, x, tx, TT, 1.0 + h)
-            )
-        return self._conditional(t, x, tx, TT, self.a)
+            return 0.5 * (self._if_alive(t, x, TT, 1.0 - h) + self._if_alive(t, x, TT, 1.0 + h))
+        return self._if_alive(t, x, TT, self.a)
 
-    def _conditional(self, t, x, tx, TT, a: float) -> np.ndarray:
+    def _if_alive(self, t, x, TT, a: float) -> np.ndarray:
         r, alpha, b, k = self.r, self.alpha, self.b, self._k
         c = a + b + x + k - 1
         z = t / (alpha + TT + t)
         # (1-z)^(r+x) 2F1(r+x, b+x+k; c; z) after Euler's transformation.
         tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(c - r - x, a - 1, c, z)
-        alive = replace(self, a=a).probability_alive(x, tx, TT)
-        return c / (a - 1) * (1.0 - tail) * alive
+        return c / (a - 1) * (1.0 - tail)
 
     def expected_purchases(self, t: object) -> np.ndarray:
         """Unconditional E[X(t)]: repeat purchases by a new customer in (0, t]."""

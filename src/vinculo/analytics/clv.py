@@ -23,10 +23,13 @@ from vinculo.analytics.summary import to_days
 
 
 class TransactionModel(Protocol):
-    """Anything with the BG/NBD-style conditional expectation (BGNBD, MBGNBD, ParetoNBD)."""
+    """A purchase model with P(alive) and the expectation for an alive customer (BGNBD,
+    MBGNBD, ParetoNBD); their product is the conditional expectation."""
 
-    def conditional_expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
+    def probability_alive(self, frequency: object, recency: object, T: object) -> np.ndarray: ...
+
+    def expected_purchases_if_alive(
+        self, t: object, frequency: object, T: object
     ) -> np.ndarray: ...
 
 
@@ -42,16 +45,24 @@ def expected_purchases_by_period(
     """Expected purchases in each of the next ``periods`` periods, shape (customers, periods).
 
     ``period_length`` is in the model's time unit (e.g. 365.25 / 12 / 7 for months when the
-    model was fitted in weeks). Computed once per distinct (x, t_x, T) pattern.
+    model was fitted in weeks).
     """
-    x, tx, TT = (np.atleast_1d(a) for a in as_float_arrays(frequency, recency, T))
-    (ux, utx, uT), _, inverse = compress(None, x, tx, TT)
+    alive, per_period, inverse = _by_period(model, frequency, recency, T, periods, period_length)
+    return alive[:, None] * per_period[inverse]
+
+
+def _by_period(model, frequency, recency, T, periods, period_length):
+    """P(alive) per customer, and per distinct (x, T) the expected purchases in each period
+    if alive (with each customer's row in it): E[Y] = P(alive) E[Y | alive], and the second
+    factor does not depend on t_x, so the hypergeometric work is per (x, T), not per customer."""
+    x, tx, TT = (np.atleast_1d(a).ravel() for a in as_float_arrays(frequency, recency, T))
+    alive = model.probability_alive(x, tx, TT)
+    pairs = compress(None, x, TT)
+    ux, uT = pairs.columns
     grid = period_length * np.arange(periods + 1, dtype=float)
-    cumulative = model.conditional_expected_purchases(
-        grid[None, :], ux[:, None], utx[:, None], uT[:, None]
-    )
+    cumulative = model.expected_purchases_if_alive(grid[None, :], ux[:, None], uT[:, None])
     # Expected cumulative purchases never decrease; clip rounding noise at zero.
-    return np.maximum(np.diff(cumulative, axis=1), 0.0)[inverse]
+    return alive, np.maximum(np.diff(cumulative, axis=1), 0.0), pairs.inverse
 
 
 def customer_lifetime_value(
@@ -73,12 +84,10 @@ def customer_lifetime_value(
     """
     if discount_rate <= -1:
         raise ValueError("discount_rate must be > -1")
-    per_period = expected_purchases_by_period(
-        model, frequency, recency, T, periods=periods, period_length=period_length
-    )
+    alive, per_period, inverse = _by_period(model, frequency, recency, T, periods, period_length)
     discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=float)
     value = np.ravel(np.asarray(expected_spend, dtype=float) * np.asarray(margin, dtype=float))
-    return (per_period @ discount) * value
+    return alive * (per_period @ discount)[inverse] * value
 
 
 def simple_clv(

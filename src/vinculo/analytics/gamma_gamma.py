@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import digamma, gammaln, polygamma
+from scipy.special import digamma, gammaln, zeta
 
-from vinculo.analytics._mle import LOG_BOUND, _codes, as_float_arrays, maximise, vdot
+from vinculo.analytics._mle import _codes, as_float_arrays, fit_newton, vdot
 
 
 def _loglik_rows(theta, x, m):
@@ -45,62 +44,51 @@ class _Design:
         self.xu, ix = _codes(x)
         self.wx = np.bincount(ix, weights=w, minlength=self.xu.size)
         self.w, self.wxrow, self.mx = w, w * x, m * x
-        self.total = w.sum()
+        self.total = float(w.sum())
         log_m = np.log(m)
         self.c_p = vdot(self.wxrow, log_m + np.log(x))  # sum w x (log m + log x)
         self.c_1 = vdot(w, log_m)  # sum w log m
-        self._cache: dict[bytes, tuple] = {}
+        self._weights = np.stack([self.wxrow, w])
 
-    def neg_mean_ll(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        key = theta.tobytes()
-        if key in self._cache:  # scipy's trust-region asks for the Hessian first
-            return self._cache[key][2]
-        p, q, g = np.exp(theta)
-        xu, wx = self.xu, self.wx
+    def fgh(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted mean negative log-likelihood, its gradient and Hessian (log-parameters)."""
+        params = np.exp(theta)
+        p, q, g = params  # NumPy scalars: overflow gives inf, not an exception
+        xu, wx, total = self.xu, self.wx, self.total
         pxu = p * xu
-        log_gmx = np.log(g + self.mx)
-        inv_gmx = 1.0 / (g + self.mx)
-        s_log = vdot(self.w, log_gmx)
-        sx_log = vdot(self.wxrow, log_gmx)
+        inv = 1.0 / (g + self.mx)
+        # sum w x log(g + m x), sum w log(g + m x), then the same with 1/(..) and 1/(..)^2
+        sx_log, s_log = self._weights @ np.log(g + self.mx)
+        sx_inv, s_inv = self._weights @ inv
+        sx_inv2, s_inv2 = self._weights @ (inv * inv)
+        args = np.concatenate([pxu + q, pxu, [q]])
+        m = xu.size
+        lg, psi, tri = gammaln(args), digamma(args), zeta(2.0, args)
+        log_g = np.log(g)
         ll = (
-            wx @ (gammaln(pxu + q) - gammaln(pxu) - gammaln(q))
-            + self.total * q * np.log(g)
+            wx @ (lg[:m] - lg[m:2 * m]) - total * lg[-1]
+            + total * q * log_g
             + p * self.c_p
             - self.c_1
             - p * sx_log
             - q * s_log
         )
-        psi = digamma(pxu + q)
-        d_p = wx @ (xu * (psi - digamma(pxu))) + self.c_p - sx_log
-        d_q = wx @ (psi - digamma(q)) + self.total * np.log(g) - s_log
-        d_g = self.total * q / g - (p * vdot(self.wxrow, inv_gmx) + q * vdot(self.w, inv_gmx))
-        if len(self._cache) > 8:
-            self._cache.clear()
-        grad = np.array([d_p * p, d_q * q, d_g * g])
-        result = (-ll / self.total, -grad / self.total)
-        self._cache[key] = (inv_gmx, np.array([d_p, d_q, d_g]), result)
-        return result
-
-    def neg_mean_hess(self, theta: np.ndarray) -> np.ndarray:
-        """Analytic Hessian over log-parameters (reuses the cached evaluation at ``theta``)."""
-        if theta.tobytes() not in self._cache:
-            self.neg_mean_ll(theta)
-        inv, g_nat, _ = self._cache[theta.tobytes()]
-        p, q, g = np.exp(theta)
-        xu, wx, w, wxrow, total = self.xu, self.wx, self.w, self.wxrow, self.total
-        pxu = p * xu
-        tri = polygamma(1, pxu + q)
-        inv2 = inv * inv
+        psi_pq, psi_p = psi[:m], psi[m:2 * m]
+        grad = np.array([
+            wx @ (xu * (psi_pq - psi_p)) + self.c_p - sx_log,
+            wx @ psi_pq - total * psi[-1] + total * log_g - s_log,
+            total * q / g - (p * sx_inv + q * s_inv),
+        ])
+        tri_pq, tri_p = tri[:m], tri[m:2 * m]
         h = np.empty((3, 3))
-        h[0, 0] = wx @ (xu * xu * (tri - polygamma(1, pxu)))
-        h[0, 1] = h[1, 0] = wx @ (xu * tri)
-        h[1, 1] = wx @ tri - total * polygamma(1, q)
-        h[0, 2] = h[2, 0] = -vdot(wxrow, inv)
-        h[1, 2] = h[2, 1] = total / g - vdot(w, inv)
-        h[2, 2] = -total * q / g**2 + p * vdot(wxrow, inv2) + q * vdot(w, inv2)
-        scale = np.array([p, q, g])
-        h_log = h * np.outer(scale, scale) + np.diag(scale * g_nat)
-        return -h_log / total
+        h[0, 0] = wx @ (xu * xu * (tri_pq - tri_p))
+        h[0, 1] = h[1, 0] = wx @ (xu * tri_pq)
+        h[1, 1] = wx @ tri_pq - total * tri[-1]
+        h[0, 2] = h[2, 0] = -sx_inv
+        h[1, 2] = h[2, 1] = total / g - s_inv
+        h[2, 2] = -total * q / g**2 + p * sx_inv2 + q * s_inv2
+        h_log = h * np.outer(params, params) + np.diag(params * grad)
+        return -ll / total, -grad * params / total, -h_log / total
 
 
 @dataclass(frozen=True)
@@ -136,20 +124,8 @@ class GammaGamma:
         design = _Design(x, m, w)
         if initial is None:  # population mean spend gamma p / (q - 1) = mean(m)
             initial = (2.0, 3.0, float(np.average(m, weights=w)))
-        # Newton steps in a trust region: a handful of evaluations instead of dozens.
-        res = minimize(
-            design.neg_mean_ll,
-            np.log(initial),
-            jac=True,
-            hess=design.neg_mean_hess,
-            method="trust-exact",
-            options={"gtol": 1e-9},
-        )
-        theta = res.x
-        converged = res.success or np.max(np.abs(res.jac)) < 1e-8
-        if not (converged and np.all(np.abs(theta) < LOG_BOUND)):
-            theta = maximise(design.neg_mean_ll, np.log(initial), jac=True)
-        ll = float(-design.neg_mean_ll(theta)[0] * design.total)
+        theta, value = fit_newton(design.fgh, np.log(initial))
+        ll = -value * design.total
         p, q, g = np.exp(theta)
         return cls(float(p), float(q), float(g), log_likelihood=ll)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,13 +33,13 @@ from django.utils.translation import gettext as _
 
 from vinculo.analytics import costing, rfm
 from vinculo.analytics.bgnbd import BGNBD
+from vinculo.analytics.bulk import SnapshotColumns, upsert_snapshots
 from vinculo.analytics.clv import customer_lifetime_value
 from vinculo.analytics.gamma_gamma import GammaGamma
 from vinculo.analytics.models import (
     AnalyticsRun,
     CostDriver,
     CostRate,
-    CustomerSnapshot,
     RunStatus,
 )
 from vinculo.core.models import Organization, User
@@ -57,7 +57,6 @@ DEFAULTS: dict[str, Any] = {
     "monthly_discount_rate": 0.01,  # ≈ 12.7 % a year
     "pnl_window_days": 365,  # the customer P&L covers the trailing year
 }
-BATCH = 5000
 #: A BG/NBD parameter above this means the fit did not identify the model.
 DEGENERATE = 1e5
 
@@ -139,18 +138,36 @@ def register_builtin_drivers() -> None:
 
 
 def driver_counts(
-    *, organization_id: int, account_ids: np.ndarray, start: dt.date | None, end: dt.date
+    *, organization_id: int, account_ids: np.ndarray, start: dt.date | None, end: dt.date,
+    known: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """(accounts, drivers) matrix of activity counts in (start, end], by aggregate SQL."""
-    position = {int(a): i for i, a in enumerate(account_ids.tolist())}
+    """(accounts, drivers) matrix of activity counts in (start, end], by aggregate SQL.
+
+    ``account_ids`` must be ascending. ``known`` gives drivers already counted per account
+    (recompute takes the orders from the summary query) instead of running their counters.
+    """
+    known = known or {}
     matrix = np.zeros((account_ids.size, len(costing.DRIVERS)))
     for j, driver in enumerate(costing.DRIVERS):
+        if driver in known:
+            matrix[:, j] = known[driver]
+            continue
         for counter in _drivers.get(driver, ()):
-            for account_id, n in counter(organization_id, start, end):
-                i = position.get(account_id)
-                if i is not None:
-                    matrix[i, j] += float(n)
+            pairs = np.array(list(counter(organization_id, start, end)), dtype=float)
+            if pairs.size:
+                _add_by_account(matrix[:, j], account_ids, pairs[:, 0].astype(np.int64),
+                                pairs[:, 1])
     return matrix
+
+
+def _add_by_account(out: np.ndarray, account_ids: np.ndarray, ids: np.ndarray,
+                    values: np.ndarray) -> None:
+    """out[i] += value for each (id, value) whose id is account_ids[i] (others ignored)."""
+    if not account_ids.size:
+        return
+    pos = np.minimum(np.searchsorted(account_ids, ids), account_ids.size - 1)
+    hit = account_ids[pos] == ids
+    np.add.at(out, pos[hit], values[hit])
 
 
 def cost_rates(organization: Organization) -> dict[str, float]:
@@ -192,7 +209,8 @@ class SqlSummary:
 
     ``first_day``/``last_day`` are day numbers (days since 1970-01-01), ``days`` the number of
     distinct purchase days, ``total`` the sum of net amounts, ``first_amount`` the first
-    purchase day's total and ``revenue`` the part of ``total`` inside the P&L window.
+    purchase day's total, ``revenue`` the part of ``total`` inside the P&L window and
+    ``orders`` the number of orders in it (the "order" cost driver, counted in the same pass).
     """
 
     account: np.ndarray
@@ -202,6 +220,7 @@ class SqlSummary:
     total: np.ndarray
     first_amount: np.ndarray
     revenue: np.ndarray
+    orders: np.ndarray
 
     def __len__(self) -> int:
         return int(self.account.size)
@@ -229,25 +248,35 @@ def _day_number(expr: str) -> str:
         f"Analytics needs SQLite or PostgreSQL; this database is {connection.vendor}.")
 
 
+# The first purchase day's total without a window function: per day, day * 2^46 + cents + 2^45
+# orders (day, total) as one 62-bit integer, so its MIN per account holds the first day's
+# total. A window over ten million per-day rows was the slowest step of the query.
+_PACK, _HALF = 2**46, 2**45
+
+
 def summary_sql() -> str:
-    """The aggregate query: per (account, day) totals, then per account."""
+    """The aggregate query: per (account, day) totals, then per account.
+
+    On SQLite the orders are read in table order (``NOT INDEXED``) and sorted: walking the
+    (organisation, account, date) index fetches each order's row at random, five to ten
+    times slower for a whole organisation's history.
+    """
     from vinculo.sales.models import Order
 
     table = connection.ops.quote_name(Order._meta.db_table)
+    scan = f"{table} NOT INDEXED" if connection.vendor == "sqlite" else table
     return f"""
-        SELECT account_id,
-               {_day_number("MIN(day)")} AS first_day,
-               {_day_number("MAX(day)")} AS last_day,
-               COUNT(*) AS days,
+        SELECT account_id, MIN(day) AS first_day, MAX(day) AS last_day, COUNT(*) AS days,
                CAST(SUM(amount) AS DOUBLE PRECISION) AS total,
-               CAST(SUM(CASE WHEN day = first_day THEN amount ELSE 0 END)
-                    AS DOUBLE PRECISION) AS first_amount,
+               MIN(day * {_PACK} + cents + {_HALF}) - MIN(day) * {_PACK} - {_HALF}
+                   AS first_cents,
                CAST(SUM(CASE WHEN day > %s THEN amount ELSE 0 END)
-                    AS DOUBLE PRECISION) AS revenue
+                    AS DOUBLE PRECISION) AS revenue,
+               CAST(SUM(CASE WHEN day > %s THEN n ELSE 0 END) AS BIGINT) AS orders
         FROM (
-            SELECT account_id, ordered_on AS day, SUM(net_amount) AS amount,
-                   MIN(ordered_on) OVER (PARTITION BY account_id) AS first_day
-            FROM {table}
+            SELECT account_id, {_day_number("ordered_on")} AS day, SUM(net_amount) AS amount,
+                   CAST(ROUND(SUM(net_amount) * 100) AS BIGINT) AS cents, COUNT(*) AS n
+            FROM {scan}
             WHERE organization_id = %s AND status <> %s AND ordered_on <= %s
             GROUP BY account_id, ordered_on
         ) per_day
@@ -262,21 +291,31 @@ def customer_summary_sql(
     """Run :func:`summary_sql` and read the result in chunks into NumPy arrays."""
     from vinculo.sales.models import OrderStatus
 
-    start = window_start or dt.date(1, 1, 1)
-    params = [_date_param(start), organization_id, OrderStatus.CANCELLED, _date_param(as_of)]
+    start = (window_start - dt.date(1970, 1, 1)).days if window_start else -(2**31)
+    params = [start, start, organization_id, OrderStatus.CANCELLED, _date_param(as_of)]
     chunks: list[np.ndarray] = []
     with connection.cursor() as cursor:
-        cursor.execute(summary_sql(), params)
-        while True:
-            rows = cursor.fetchmany(100_000)
-            if not rows:
-                break
-            chunks.append(np.array(rows, dtype=float).reshape(len(rows), 7))
-    data = np.concatenate(chunks) if chunks else np.zeros((0, 7))
-    ints = data[:, :4].astype(np.int64)
+        if connection.vendor == "sqlite":
+            # Let SQLite's sorter use a helper thread for the two GROUP BY sorts.
+            cursor.execute("PRAGMA threads")
+            threads = cursor.fetchone()[0]
+            cursor.execute("PRAGMA threads = 2")
+        try:
+            cursor.execute(summary_sql(), params)
+            while True:
+                rows = cursor.fetchmany(100_000)
+                if not rows:
+                    break
+                chunks.append(np.array(rows, dtype=float).reshape(len(rows), 8))
+        finally:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"PRAGMA threads = {int(threads)}")
+    data = np.concatenate(chunks) if chunks else np.zeros((0, 8))
+    ints = data[:, [0, 1, 2, 3, 7]].astype(np.int64)
     return SqlSummary(
         account=ints[:, 0], first_day=ints[:, 1], last_day=ints[:, 2], days=ints[:, 3],
-        total=data[:, 4], first_amount=data[:, 5], revenue=data[:, 6],
+        total=data[:, 4], first_amount=data[:, 5] / 100.0, revenue=data[:, 6],
+        orders=ints[:, 4],
     )
 
 
@@ -298,18 +337,10 @@ def cost_of_goods(
             .annotate(cogs=Sum(F("quantity") * F("product__cost_price")))
             .values_list("order__account_id", "cogs"))
     out = np.zeros(account_ids.size)
-    if not account_ids.size:
-        return out
-    ids, values = [], []
-    for account_id, cogs in rows:
-        ids.append(account_id)
-        values.append(float(cogs or 0))
-    if ids:
-        ids_a = np.asarray(ids, dtype=np.int64)
-        pos = np.searchsorted(account_ids, ids_a)
-        pos = np.minimum(pos, account_ids.size - 1)
-        hit = account_ids[pos] == ids_a
-        np.add.at(out, pos[hit], np.asarray(values)[hit])
+    pairs = [(account_id, float(cogs or 0)) for account_id, cogs in rows]
+    if pairs:
+        ids, values = zip(*pairs, strict=True)
+        _add_by_account(out, account_ids, np.asarray(ids, dtype=np.int64), np.asarray(values))
     return out
 
 
@@ -438,101 +469,45 @@ def score(
 # ---------------------------------------------------------------------------- writing
 
 
-def _money(values: np.ndarray | None) -> list[Decimal | None]:
-    if values is None:
-        return []
-    return [Decimal(f"{v:.2f}") if math.isfinite(v) else None for v in values.tolist()]
-
-
-def _floats(values: np.ndarray | None) -> list[float | None]:
-    if values is None:
-        return []
-    return [v if math.isfinite(v) else None for v in values.tolist()]
-
-
-UPDATE_FIELDS = [
-    "first_purchase", "last_purchase", "recency_days", "frequency", "monetary", "T",
-    "r_score", "f_score", "m_score", "rfm_segment", "p_alive", "expected_purchases",
-    "expected_spend", "clv", "revenue", "cost_of_goods", "cost_to_serve", "cost_breakdown",
-    "profit", "profit_segment", "value_tier",
-]
-
-
-def _rows(organization_id: int, as_of: dt.date, sc: Scores) -> Iterator[CustomerSnapshot]:
-    s = sc.summary
+def snapshot_columns(as_of: dt.date, scores: Scores) -> SnapshotColumns:
+    """The snapshot table's columns as arrays (what ``bulk.upsert_snapshots`` writes)."""
+    s = scores.summary
     n = len(s)
-    epoch = dt.date(1970, 1, 1).toordinal()
-    first = [dt.date.fromordinal(epoch + d) for d in s.first_day.tolist()]
-    last = [dt.date.fromordinal(epoch + d) for d in s.last_day.tolist()]
-    monetary = _money(sc.summary.for_model(as_of)["monetary"])
-    none = [None] * n
-    p_alive = _floats(sc.p_alive) or none
-    expected = _floats(sc.expected_purchases) or none
-    spend = _money(sc.expected_spend) or none
-    clv = _money(sc.clv) or none
-    revenue, cogs = _money(s.revenue), _money(sc.cost_of_goods)
-    cts = _money(sc.cost_by_driver.sum(axis=1))
-    profit = _money(sc.profit)
-    nonzero = np.flatnonzero(sc.cost_by_driver.any(axis=1))
-    breakdown: list[dict[str, float]] = [{} for _ in range(n)]
-    drivers = costing.DRIVERS
-    for i in nonzero.tolist():
-        breakdown[i] = {drivers[j]: round(float(v), 2)
-                        for j, v in enumerate(sc.cost_by_driver[i]) if v}
-    columns = zip(
-        s.account.tolist(), first, last, sc.recency_days.tolist(), (s.days - 1).tolist(),
-        monetary, (np.int64((as_of - dt.date(1970, 1, 1)).days) - s.first_day).tolist(),
-        sc.r.tolist(), sc.f.tolist(), sc.m.tolist(), sc.segment.tolist(), p_alive, expected,
-        spend, clv, revenue, cogs, cts, breakdown, profit, sc.profit_segment.tolist(),
-        sc.value_tier.tolist(), strict=True,
+    none = np.full(n, np.nan)
+    end = (as_of - dt.date(1970, 1, 1)).days
+    return SnapshotColumns(
+        account=s.account,
+        days={"first_purchase": s.first_day, "last_purchase": s.last_day},
+        counts={"recency_days": scores.recency_days, "frequency": s.days - 1,
+                "T": end - s.first_day, "r_score": scores.r, "f_score": scores.f,
+                "m_score": scores.m},
+        labels={"rfm_segment": scores.segment, "profit_segment": scores.profit_segment,
+                "value_tier": scores.value_tier},
+        money={"monetary": s.for_model(as_of)["monetary"],
+               "expected_spend": none if scores.expected_spend is None else scores.expected_spend,
+               "clv": none if scores.clv is None else scores.clv,
+               "revenue": s.revenue, "cost_of_goods": scores.cost_of_goods,
+               "cost_to_serve": scores.cost_by_driver.sum(axis=1), "profit": scores.profit},
+        floats={"p_alive": none if scores.p_alive is None else scores.p_alive,
+                "expected_purchases": (none if scores.expected_purchases is None
+                                       else scores.expected_purchases)},
+        drivers=costing.DRIVERS,
+        breakdown=scores.cost_by_driver,
     )
-    for (account, fp, lp, rd, freq, mon, age, r, f, m, seg, pa, ep, es, cv, rev, cg, ct, bd,
-         pr, ps, vt) in columns:
-        yield CustomerSnapshot(
-            organization_id=organization_id, account_id=account, as_of=as_of,
-            first_purchase=fp, last_purchase=lp, recency_days=rd, frequency=freq, monetary=mon,
-            T=age, r_score=r, f_score=f, m_score=m, rfm_segment=seg, p_alive=pa,
-            expected_purchases=ep, expected_spend=es, clv=cv, revenue=rev, cost_of_goods=cg,
-            cost_to_serve=ct, cost_breakdown=bd, profit=pr, profit_segment=ps, value_tier=vt,
-        )
 
 
 def write_snapshots(
     *, organization_id: int, as_of: dt.date, scores: Scores, progress: Progress | None = None
 ) -> int:
-    """Upsert one snapshot per account for ``as_of`` (older dates are kept)."""
+    """Upsert one snapshot per account for ``as_of``; accounts without purchases any more lose
+    their row for that date (a rerun), older dates are kept (``bulk.upsert_snapshots``)."""
     tick = progress or (lambda pct, step: None)
-    n = len(scores.summary)
-    written = 0
-    # One transaction per batch, so that the run's progress (another row) is visible while it
-    # works; a failed run is marked FAILED and pages read only the dates of finished runs.
-    batch: list[CustomerSnapshot] = []
-    for row in _rows(organization_id, as_of, scores):
-        batch.append(row)
-        if len(batch) == BATCH:
-            written += _upsert(batch)
-            batch = []
-            tick(70 + int(29 * written / max(n, 1)), "write")
-    if batch:
-        written += _upsert(batch)
-    # A rerun for the same day: accounts without purchases any more lose their row.
-    existing = CustomerSnapshot.all_objects.filter(organization_id=organization_id, as_of=as_of)
-    if existing.count() > written:
-        keep = set(scores.summary.account.tolist())
-        stale = [a for a in existing.values_list("account_id", flat=True) if a not in keep]
-        for i in range(0, len(stale), BATCH):
-            existing.filter(account_id__in=stale[i:i + BATCH]).delete()
+    written = upsert_snapshots(
+        organization_id=organization_id, as_of=as_of, columns=snapshot_columns(as_of, scores),
+        progress=lambda fraction: tick(70 + int(29 * fraction), "write"),
+    )
     tick(99, "write")
     return written
-
-
-@transaction.atomic
-def _upsert(batch: list[CustomerSnapshot]) -> int:
-    CustomerSnapshot.all_objects.bulk_create(
-        batch, update_conflicts=True, unique_fields=["organization", "account", "as_of"],
-        update_fields=UPDATE_FIELDS,
-    )
-    return len(batch)
 
 
 # ---------------------------------------------------------------------------- recompute
@@ -561,7 +536,7 @@ def recompute(
     cogs = cost_of_goods(organization_id=org_id, account_ids=summary.account,
                          start=window_start, end=as_of)
     counts = driver_counts(organization_id=org_id, account_ids=summary.account,
-                           start=window_start, end=as_of)
+                           start=window_start, end=as_of, known={"order": summary.orders})
     tick(25, "costs")
     scores = score(
         summary, as_of=as_of, cogs=cogs, counts=counts, rates=cost_rates(organization),
