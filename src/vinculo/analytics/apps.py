@@ -4,6 +4,8 @@
 in ``docs/architecture.md`` (models, services, selectors, views, api, tasks, admin) do.
 """
 
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,8 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from vinculo.analytics import services
+        from vinculo.core import schedule
 
         services.register_builtin_drivers()
         services.discover_drivers()
+        schedule.register("analytics_recompute", "--all", daily_at=dt.time(2, 15))

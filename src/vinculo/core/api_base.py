@@ -34,9 +34,12 @@ class TenantScopedMixin:
                 acting_as(user, getattr(request._request, "request_id", None))
             )
 
-    def finalize_response(self, request, response, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The scope opened in initial() closes whatever happens: an error DRF does not turn
+        # into a response propagates past finalize_response, and must not leave the
+        # organisation (and the audit actor) in scope for whatever this thread runs next.
         try:
-            return super().finalize_response(request, response, *args, **kwargs)
+            return super().dispatch(request, *args, **kwargs)
         finally:
             stack = getattr(self, "_scope_stack", None)
             if stack is not None:

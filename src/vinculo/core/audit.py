@@ -93,6 +93,27 @@ def audit_bulk_created(instances: list[Any],
     AuditEntry.all_objects.bulk_create(entries, batch_size=2000)
 
 
+def audit_bulk_updated(model: type[TenantModel], rows: list[tuple[Any, dict[str, Any]]]) -> None:
+    """The bulk path for set-based updates (``queryset.update``), which send no signals.
+
+    ``rows`` pairs each changed record (before the change) with ``{field: [before, after]}``.
+    """
+    if not getattr(model, "audited", False) or not rows:
+        return
+    ctx = _context.get()
+    actor = ctx.actor if ctx else None
+    now = timezone.now()
+    AuditEntry.all_objects.bulk_create([
+        AuditEntry(organization_id=record.organization_id, timestamp=now,
+                   actor_id=getattr(actor, "pk", None),
+                   actor_label=str(actor) if actor is not None else "system",
+                   action=AuditAction.UPDATE, object_type=model._meta.label_lower,
+                   object_id=record.pk, object_uuid=getattr(record, "uuid", None),
+                   object_repr=str(record)[:200], changes=_json_value(changes),
+                   request_id=ctx.request_id if ctx else "")
+        for record, changes in rows], batch_size=2000)
+
+
 def _is_audited(sender: type) -> bool:
     return issubclass(sender, TenantModel) and getattr(sender, "audited", False)
 

@@ -115,14 +115,27 @@ class User(AbstractUser):
 
 class TenantQuerySet(models.QuerySet):
     def restrict(self, user: User, action: str = "view") -> TenantQuerySet:
-        """Record-level rule: owner-scoped roles see what they or their team own."""
-        owner_field = getattr(self.model, "owner_field", None)
-        if owner_field is None or not user.is_owner_scoped:
+        """Record-level rule: owner-scoped roles see what they or their team own.
+
+        ``owner_field`` and ``team_field`` name a field or a tuple of fields (a row handled by
+        the user *or* on an account they own, say); any of them grants access.
+        """
+        owner_fields = _fields(getattr(self.model, "owner_field", None))
+        if not owner_fields or not user.is_owner_scoped:
             return self
-        rule = Q(**{owner_field: user})
-        if user.team_id is not None and getattr(self.model, "team_field", None):
-            rule |= Q(**{self.model.team_field: user.team_id})
+        rule = Q()
+        for field in owner_fields:
+            rule |= Q(**{field: user})
+        if user.team_id is not None:
+            for field in _fields(getattr(self.model, "team_field", None)):
+                rule |= Q(**{field: user.team_id})
         return self.filter(rule)
+
+
+def _fields(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 TenantManager = models.Manager.from_queryset(TenantQuerySet)
@@ -141,8 +154,8 @@ class TenantModel(models.Model):
     all_objects = TenantManager()
 
     audited = True
-    owner_field: str | None = None
-    team_field: str | None = None
+    owner_field: str | tuple[str, ...] | None = None
+    team_field: str | tuple[str, ...] | None = None
     audit_exclude: tuple[str, ...] = ("updated_at", "created_at", "version", "search_text")
 
     class Meta:

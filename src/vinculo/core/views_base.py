@@ -142,8 +142,23 @@ class ServiceEditView(RecordMixin, View):
     def create(self, form: Any) -> Any:
         return type(self).create_service(actor=self.request.user, data=form.data_for_service())
 
+    def save(self, form: Any, instance: Any) -> Any:
+        """Call the create or update service with what the form collected."""
+        if not instance.pk:
+            return self.create(form)
+        return type(self).update_service(
+            actor=self.request.user,
+            data=form.data_for_service(),
+            expected_version=form.cleaned_data.get("version"),
+            **{self.instance_kwarg: instance},
+        )
+
     def success_url(self, record: Any) -> str:
         return reverse(self.detail_url, kwargs={"uuid": record.uuid})
+
+    def apply_errors(self, form: Any, exc: ValidationError) -> None:
+        """Show the service's refusal on the form (on the field it names)."""
+        apply_service_errors(form, exc)
 
     def render_form(self, form: Any, status: int = 200) -> HttpResponse:
         return render(
@@ -153,29 +168,29 @@ class ServiceEditView(RecordMixin, View):
             status=status,
         )
 
+    def initial(self) -> dict[str, Any]:
+        """What a new record's form starts with (by default, the query string)."""
+        return self.request.GET.dict()
+
+    def form_kwargs(self) -> dict[str, Any]:
+        """More for the form's constructor than the instance and the user."""
+        return {}
+
     def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        form = self.form_class(
-            instance=self.instance(), user=request.user, initial=request.GET.dict()
-        )
+        form = self.form_class(instance=self.instance(), user=request.user,
+                               initial=self.initial(), **self.form_kwargs())
         return self.render_form(form)
 
     def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
         instance = self.instance()
-        form = self.form_class(request.POST, instance=instance, user=request.user)
+        form = self.form_class(request.POST, instance=instance, user=request.user,
+                               **self.form_kwargs())
         if not form.is_valid():
             return self.render_form(form, status=400)
         try:
-            if instance.pk:
-                record = type(self).update_service(
-                    actor=request.user,
-                    data=form.data_for_service(),
-                    expected_version=form.cleaned_data.get("version"),
-                    **{self.instance_kwarg: instance},
-                )
-            else:
-                record = self.create(form)
+            record = self.save(form, instance)
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            self.apply_errors(form, exc)
             return self.render_form(form, status=400)
         except ConflictError:
             form.add_error(
