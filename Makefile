@@ -19,10 +19,13 @@ setup: $(BIN)/python
 setup-test: $(BIN)/python system-packages
 	$(BIN)/pip install --quiet -e '.[test]'
 
-# Chromium drives the browser tests; gettext compiles the translations.
+# Chromium drives the browser tests; gettext compiles the translations; dovecot (IMAP + LMTP)
+# is the real mail server the inbound e-mail tests start privately (tests/imap.py).
 system-packages:
-	@command -v chromium >/dev/null && command -v msgfmt >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; }
+	@command -v chromium >/dev/null && command -v msgfmt >/dev/null \
+	  && test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap && test -x /usr/lib/dovecot/lmtp || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium gettext dovecot-imapd dovecot-lmtpd >/dev/null; }
 
 run: setup
 	$(BIN)/vinculo migrate --verbosity 0

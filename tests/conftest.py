@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from tests.smtp import smtp_server
 from vinculo.core.audit import acting_as
 from vinculo.core.models import Organization, User
 from vinculo.core.roles import Role
@@ -107,3 +108,16 @@ def as_admin(admin):
 def page(client, admin):
     client.force_login(admin)
     return client
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server (aiosmtpd) that Django sends to; background tasks run at once."""
+    with smtp_server() as (port, inbox):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.TASKS = IMMEDIATE_TASKS
+        yield inbox

@@ -51,6 +51,9 @@ ALLOWED_HOSTS = env_list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when VINCULO_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Fernet keys for secrets stored in the database (mailbox passwords), newest first; see
+# core/crypto.py. Without them a key is derived from SECRET_KEY.
+VINCULO_ENCRYPTION_KEYS = env_list("VINCULO_ENCRYPTION_KEYS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,6 +78,8 @@ INSTALLED_APPS = [
     "vinculo.catalog",
     "vinculo.sales",
     "vinculo.billing",
+    "vinculo.interactions",
+    "vinculo.service",
     "vinculo.analytics",
 ]
 
@@ -182,6 +187,13 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vínculo <no-reply@localhost>")
+# The address people reach this install at: links in e-mails (surveys, reminders) use it.
+SITE_URL = os.environ.get("VINCULO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
+# dropped from the stored message, with its name, size and the reason.
+MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB", "40")) * 2**20)
+MAIL_MAX_ATTACHMENT_BYTES = int(
+    float(os.environ.get("VINCULO_MAIL_MAX_ATTACHMENT_MB", "25")) * 2**20)
 
 TASKS = {
     "default": {
@@ -218,7 +230,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status", "kind" or "source": one schema name per choice set.
     "ENUM_NAME_OVERRIDES": {
-        f"{name}Enum": f"vinculo.{app}.models.{name}"
+        "ServiceTierEnum": "vinculo.customers.models.ServiceTier",
+        "InteractionChannelEnum": "vinculo.interactions.models.Channel",
+        "LanguageEnum": "vinculo.settings.LANGUAGES",  # contacts' and templates' language
+        **{f"{name}Enum": f"vinculo.{app}.models.{name}"
         for app, names in {
             "customers": ["LifecycleStage", "SourceChannel", "CompanySize", "Channel",
                           "LeadStatus", "ImportStatus", "DuplicateMode"],
@@ -227,8 +242,12 @@ SPECTACULAR_SETTINGS = {
             "billing": ["InvoiceKind", "InvoiceStatus", "PaymentMethod", "ReturnStatus",
                         "ReturnResolution"],
             "analytics": ["CostDriver"],  # RunStatus = ImportStatus
+            "interactions": ["Direction", "Outcome", "EmailStatus", "TaskStatus",
+                             "TaskPriority", "WebFormKind"],
+            "service": ["TicketType", "Priority", "TicketStatus", "SlaState", "ArticleStatus",
+                        "AssignmentRule"],
         }.items()
-        for name in names
+        for name in names},
     },
 }
 

@@ -14,7 +14,11 @@ urlpatterns = [
     path("catalog/", include("vinculo.catalog.urls")),
     path("sales/", include("vinculo.sales.urls")),
     path("billing/", include("vinculo.billing.urls")),
+    path("interactions/", include("vinculo.interactions.urls")),
+    path("service/", include("vinculo.service.urls")),
     path("analytics/", include("vinculo.analytics.urls")),
+    path("", include("vinculo.interactions.urls_public")),
+    path("", include("vinculo.service.urls_public")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

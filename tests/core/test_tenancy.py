@@ -48,6 +48,12 @@ def view_model(pattern: URLPattern) -> type | None:
     return model
 
 
+def is_public(pattern: URLPattern) -> bool:
+    callback = pattern.callback
+    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    return bool(getattr(cls, "public", False))
+
+
 def concrete(route: str, uuid: str) -> str:
     route = UUID_KWARG.sub(uuid, route)
     route = route.replace("^", "").replace("$", "").replace("\\.(?P<format>[a-z0-9]+)/?", "")
@@ -90,7 +96,86 @@ def org_a_records(users):
         **catalog_records(admin),
     }
     records.update(_documents(admin, records[Account]))
+    records.update(_service(admin, records))
+    records.update(_interactions(admin, records[Contact]))
+    records.update(settings_records(admin))
     return records
+
+
+def _service(admin, records):
+    """An interaction with an e-mail attachment, a ticket and an article."""
+    from django.core.files.base import ContentFile
+
+    from tests.service import helpers
+    from vinculo.interactions import services as interactions
+    from vinculo.interactions.models import (
+        Attachment,
+        EmailMessage,
+        Interaction,
+        Thread,
+        WebForm,
+    )
+    from vinculo.service import services as desk
+    from vinculo.service.models import Article, Ticket
+
+    helpers.queue(admin)
+    ticket = helpers.ticket(admin, subject="Incidencia Zafiro", account=records[Account])
+    with factories.as_user(admin):
+        call = interactions.interaction_log(actor=admin, data={
+            "channel": "phone", "contact": records[Contact], "subject": "Llamada Zafiro"},
+            related=ticket)
+        thread = Thread.objects.create(organization=admin.organization, subject="Secreto")
+        mail = EmailMessage.objects.create(
+            organization=admin.organization, interaction=call, thread=thread,
+            message_id="<secret@x>", from_address="zafiro@secret.es", status="received")
+        attachment = Attachment(organization=admin.organization, message=mail,
+                                filename="secreto.pdf", content_type="application/pdf", size=3)
+        attachment.file.save("secreto.pdf", ContentFile(b"PDF"), save=True)
+        article = desk.article_save(actor=admin, data={"title": "Artículo Zafiro",
+                                                      "body": "Secreto", "status": "published"})
+        form = interactions.web_form_save(actor=admin, data={
+            "name": "Secreto", "kind": "contact", "owner": admin})
+    return {Interaction: call, Attachment: attachment, Ticket: ticket, Article: article,
+            WebForm: form}
+
+
+def _interactions(admin, contact):
+    """A task (with a secret title, so the lists show whether it leaks)."""
+    from tests.interactions.task_helpers import task
+    from vinculo.interactions.models import Task
+
+    return {Task: task(admin, title="Tarea Zafiro", contact=contact)}
+
+
+def settings_records(admin):
+    """A mailbox, an e-mail template, a web form; a business calendar with a holiday, an SLA
+    policy and a queue (the settings pages and API)."""
+    import datetime as dt
+
+    from vinculo.interactions import mailing
+    from vinculo.interactions import services as interaction_services
+    from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
+    from vinculo.service import services as service_services
+    from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
+
+    with factories.as_user(admin):
+        mailbox = mailing.mailbox_save(actor=admin, data={
+            "name": "Zafiro", "address": "buzon@secret.es"}, password="clave-secreta")
+        template = mailing.email_template_save(actor=admin, data={
+            "name": "Zafiro", "subject": "Hola", "body": "Secreto"})
+        form = interaction_services.web_form_save(actor=admin, data={
+            "name": "Zafiro", "kind": "contact", "owner": admin})
+        calendar = service_services.business_calendar_save(actor=admin, data={
+            "name": "Zafiro", "timezone": "Europe/Madrid",
+            "weekly_hours": {"0": [["09:00", "17:00"]]}})
+        holiday = service_services.holiday_add(actor=admin, calendar=calendar,
+                                               date=dt.date(2027, 1, 1), name="Zafiro")
+        policy = service_services.sla_policy_save(actor=admin, data={
+            "name": "Zafiro", "calendar": calendar}, targets={"high": (60, 480)})
+        queue = service_services.queue_save(actor=admin, data={
+            "name": "Zafiro", "mailbox": mailbox}, tier_routes={"gold": admin})
+    return {Mailbox: mailbox, EmailTemplate: template, WebForm: form,
+            BusinessCalendar: calendar, Holiday: holiday, SlaPolicy: policy, Queue: queue}
 
 
 def _documents(admin, account):
@@ -137,6 +222,8 @@ def test_other_organisation_gets_404_everywhere(org_a_records, other_admin, clie
     for route, pattern in walk():
         if not UUID_KWARG.search(route):
             continue
+        if is_public(pattern):
+            continue  # anyone may reach it by design: tests/interactions/test_web_forms.py
         model = view_model(pattern)
         assert model in org_a_records, f"no org-A record to probe {route} (model {model})"
         url = concrete(route, str(org_a_records[model].uuid))
@@ -201,3 +288,25 @@ def test_anonymous_requests_are_refused(org_a_records, client):
     assert client.get(f"/api/contacts/{contact.uuid}/").status_code in (401, 403)
     response = client.get(f"/customers/contacts/{contact.uuid}/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_an_api_error_does_not_leave_the_organisation_in_scope(admin):
+    """An exception DRF does not turn into a response still closes the caller's scope."""
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from vinculo.core.api_base import TenantViewSet
+
+    class Broken(TenantViewSet):
+        queryset = Contact.objects.none()
+
+        def list(self, request):  # type: ignore[no-untyped-def]
+            assert Contact.objects.count() == 0  # inside the scope: allowed
+            raise RuntimeError("a bug in a view")
+
+    request = APIRequestFactory().get("/broken/")
+    force_authenticate(request, user=admin)
+    with pytest.raises(RuntimeError):
+        Broken.as_view({"get": "list"})(request)
+    with pytest.raises(ScopeError):
+        list(Contact.objects.all())

@@ -1,16 +1,27 @@
-"""Demo analytics: the first snapshot, so the dashboard and the 360° panels have numbers."""
+"""Demo analytics: cost rates for the activities behind the cost to serve, and the first
+snapshot, so the dashboard and the 360° panels have numbers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from vinculo.analytics.models import AnalyticsRun
-from vinculo.analytics.services import analytics_run_execute
+from vinculo.analytics.services import analytics_run_execute, cost_rate_set
 from vinculo.core.demo import DemoContext, register
+
+#: What one unit of each activity costs the demo company (EUR): activity-based costing.
+COST_RATES = {"order": "12.00", "delivery": "18.00", "invoice": "2.50", "return": "35.00",
+              "ticket": "22.00", "call": "4.00", "visit": "65.00", "email": "1.50",
+              "handling_minute": "0.60"}
 
 
 @register(order=900, estimate=lambda n: min(n // 3, 20_000))
 def generate(ctx: DemoContext) -> dict[str, int]:
     if not ctx.shared.get("sales"):
         return {}
+    for driver, rate in COST_RATES.items():
+        cost_rate_set(organization=ctx.organization, driver=driver, rate=Decimal(rate),
+                      actor=ctx.users["admin"])
     run = AnalyticsRun.all_objects.create(organization=ctx.organization, as_of=ctx.now.date(),
                                           requested_by=ctx.users["admin"])
     run = analytics_run_execute(run)

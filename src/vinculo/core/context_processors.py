@@ -17,5 +17,14 @@ def navigation(request: HttpRequest) -> dict:
             "view_audit": role_has(role, "audit.view"),
             "manage_custom_fields": role_has(role, "core.manage_custom_fields"),
             "view_analytics": role_has(role, "analytics.view"),
+            "add_interactions": role_has(role, "interactions.add"),
+            "manage_interactions": role_has(role, "interactions.manage"),
+            "view_service": role_has(role, "service.view"),
+            "add_tickets": role_has(role, "service.add"),
+            "change_tickets": role_has(role, "service.change"),
+            "manage_service": role_has(role, "service.manage"),
+            "view_service_metrics": role_has(role, "service.metrics"),
+            "add_articles": role_has(role, "kb.add"),
+            "change_articles": role_has(role, "kb.change"),
         }
     }

@@ -57,7 +57,10 @@ DEMO_USERS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("rep.norte", Role.SALES_REP, "Nuria", "Comercial Norte", "Norte", "es"),
     ("rep.sur", Role.SALES_REP, "Sergio", "Comercial Sur", "Sur", "es"),
     ("marketing", Role.MARKETING, "Mark", "Marketing", "", "en"),
-    ("service", Role.SERVICE_AGENT, "Sofía", "Atención al Cliente", "", "es"),
+    ("service", Role.SERVICE_AGENT, "Sofía", "Atención al Cliente", "Atención al cliente",
+     "es"),
+    ("soporte1", Role.SERVICE_AGENT, "Pablo", "Soporte", "Atención al cliente", "es"),
+    ("soporte2", Role.SERVICE_AGENT, "Lucy", "Support", "Atención al cliente", "en"),
     ("analyst", Role.ANALYST, "Alan", "Analyst", "", "en"),
     ("readonly", Role.READ_ONLY, "Rita", "Solo Lectura", "", "es"),
 )

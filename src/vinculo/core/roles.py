@@ -47,6 +47,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "billing.add": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
     "billing.change": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
     "billing.delete": frozenset({Role.ADMIN}),
+    "interactions.view": ALL,
+    "interactions.add": WRITERS,
+    "interactions.change": WRITERS,
+    "interactions.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
+    # mailboxes, e-mail templates, public web forms
+    "interactions.manage": frozenset({Role.ADMIN}),
+    "service.view": ALL,
+    "service.add": frozenset(
+        {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.SERVICE_AGENT}
+    ),
+    "service.change": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_AGENT}),
+    "service.delete": frozenset({Role.ADMIN}),
+    # queues, SLA policies, business calendars
+    "service.manage": frozenset({Role.ADMIN}),
+    "service.metrics": frozenset(
+        {Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.ANALYST}
+    ),
+    "kb.view": ALL,
+    "kb.add": frozenset({Role.ADMIN, Role.SERVICE_AGENT}),
+    "kb.change": frozenset({Role.ADMIN, Role.SERVICE_AGENT}),
+    "kb.delete": frozenset({Role.ADMIN}),
     "analytics.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
     "analytics.run": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
     "analytics.manage": frozenset({Role.ADMIN, Role.ANALYST}),

@@ -556,8 +556,10 @@ ACCOUNT_COLUMNS = (
     "custom_fields", "search_text", "name", "is_person", "tax_id", "industry", "size", "website",
     "email", "phone", "billing_street", "billing_city", "billing_postal_code", "billing_region",
     "billing_country", "shipping_street", "shipping_city", "shipping_postal_code",
-    "shipping_region", "shipping_country", "lifecycle_stage", "source",
+    "shipping_region", "shipping_country", "lifecycle_stage", "source", "service_tier",
 )
+# Service tier follows company size (no random draw, so the seeded content stays as it was).
+TIER_BY_SIZE = {"250+": "gold", "50-249": "silver"}
 
 
 def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies: int,
@@ -642,6 +644,7 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
                 team_ids[k], "{}", search, names[k], person, tax_id,
                 "" if person else industry[k], "" if person else size[k], website[k], email[k],
                 phone[k], *addr, *ship, stage[k], source[k],
+                "standard" if person else TIER_BY_SIZE.get(size[k], "standard"),
             ))
         written += writer.insert(Account, ACCOUNT_COLUMNS, rows)
         ctx.progress.update(m)

@@ -44,6 +44,15 @@ class Channel(models.TextChoices):
     POST = "post", _("Post")
 
 
+class ServiceTier(models.TextChoices):
+    """The service level a customer is entitled to: SLA targets and ticket routing use it."""
+
+    PLATINUM = "platinum", _("Platinum")
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    STANDARD = "standard", _("Standard")
+
+
 class OwnedModel(TenantModel):
     """A customer record with an owner, a team, tags, custom fields and a search column."""
 
@@ -103,6 +112,11 @@ class Account(OwnedModel):
     )
     source = models.CharField(
         _("source channel"), max_length=20, choices=SourceChannel.choices, blank=True
+    )
+    service_tier = models.CharField(
+        _("service tier"), max_length=10, choices=ServiceTier.choices,
+        default=ServiceTier.STANDARD, db_default=ServiceTier.STANDARD,
+        help_text=_("Sets the SLA targets and routing of this customer's tickets."),
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
     merged_into = models.ForeignKey(

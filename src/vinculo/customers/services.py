@@ -55,6 +55,7 @@ ACCOUNT_FIELDS = (
     "shipping_country",
     "lifecycle_stage",
     "source",
+    "service_tier",
     "owner",
     "team",
     "custom_fields",

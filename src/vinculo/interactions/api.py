@@ -1,0 +1,159 @@
+"""REST API of interactions: the timeline of every channel, and sending e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
+from vinculo.core.models import User
+from vinculo.core.services import require
+from vinculo.customers.models import Account, Contact
+from vinculo.interactions import mailing, services
+from vinculo.interactions.filters import InteractionFilterSet
+from vinculo.interactions.forms import related_ref, resolve_related
+from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
+
+
+class RelatedField(serializers.CharField):
+    """A related record as ``app_label.model:uuid`` (``sales.opportunity:…``,
+    ``service.ticket:…``); it must be a record the caller may see."""
+
+    def to_representation(self, value: Any) -> str:
+        return related_ref(value) if value is not None else ""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data in (None, ""):
+            return None
+        record = resolve_related(str(data), self.context["request"].user)
+        if record is None:
+            raise serializers.ValidationError("Not found.")
+        return record
+
+
+class EmailDetailSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmailMessage
+        fields = ("message_id", "in_reply_to", "from_address", "from_name", "to", "cc",
+                  "status", "error", "sent_at", "defects", "auto_submitted")
+        read_only_fields = fields
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+    account = ScopedRelatedField(Account, required=False, allow_null=True)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    user = ScopedRelatedField(User, required=False, allow_null=True)
+    related = RelatedField(required=False, allow_null=True, allow_blank=True)
+    email = EmailDetailSerializer(read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = ("id", "version", "channel", "direction", "occurred_at", "duration_seconds",
+                  "subject", "notes", "outcome", "account", "contact", "user", "related",
+                  "email", "created_at")
+        read_only_fields = ("created_at",)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            if "version" not in attrs:
+                raise serializers.ValidationError({"version": ["Send the version you read."]})
+            for key in ("channel", "direction", "related"):
+                if key in attrs:
+                    raise serializers.ValidationError({key: ["Cannot be changed."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Interaction:
+        validated_data.pop("version", None)
+        related = validated_data.pop("related", None)
+        return services.interaction_log(actor=self.context["request"].user,
+                                        data=validated_data, related=related)
+
+    def update(self, instance: Interaction, validated_data: dict[str, Any]) -> Interaction:
+        version = validated_data.pop("version")
+        return services.interaction_update(actor=self.context["request"].user,
+                                           interaction=instance, data=validated_data,
+                                           expected_version=version)
+
+
+class InteractionViewSet(TenantViewSet):
+    """Every contact with a customer on every channel. Filter by ``account``, ``contact``,
+    ``channel``, ``direction``, ``since``/``until``; ``?related=app.model:uuid`` lists those
+    about one record."""
+
+    queryset = Interaction.objects.none()
+    serializer_class = InteractionSerializer
+    filterset_class = InteractionFilterSet
+    permission_domain = "interactions"
+    ordering_fields = ["occurred_at", "created_at"]
+
+    def scoped_queryset(self) -> QuerySet:
+        rows = Interaction.objects.select_related("account", "contact", "user", "email",
+                                                  "related_type").order_by("-occurred_at", "-id")
+        ref = self.request.query_params.get("related") if self.request else None
+        if ref:
+            record = resolve_related(ref, self.request.user)
+            if record is None:
+                return rows.none()
+            from vinculo.interactions.selectors import for_related
+
+            return for_related(record)
+        return rows
+
+    def perform_destroy(self, instance: Interaction) -> None:
+        services.interaction_delete(actor=self.request.user, interaction=instance)
+
+
+class EmailSendSerializer(serializers.Serializer):
+    to = serializers.ListField(child=serializers.CharField(max_length=254), required=False,
+                               default=list, help_text="Empty: the contact's address.")
+    cc = serializers.ListField(child=serializers.CharField(max_length=254), required=False,
+                               default=list)
+    subject = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                    default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    account = ScopedRelatedField(Account, required=False, allow_null=True)
+    template = ScopedRelatedField(EmailTemplate, required=False, allow_null=True)
+    related = RelatedField(required=False, allow_null=True, allow_blank=True)
+
+
+class EmailViewSet(TenantScopedMixin, viewsets.GenericViewSet):
+    """``POST /api/emails/``: write to a customer; it is sent once saved (status ``queued``
+    until the SMTP server took it) and logged as an interaction."""
+
+    queryset = Interaction.objects.none()
+    serializer_class = InteractionSerializer
+    permission_domain = "interactions"
+
+    @extend_schema(request=EmailSendSerializer, responses={201: InteractionSerializer})
+    def create(self, request):  # type: ignore[no-untyped-def]
+        payload = EmailSendSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        for key in ("contact", "account"):
+            record = data.get(key)
+            if record is not None and not type(record).objects.all().restrict(
+                    request.user).filter(pk=record.pk).exists():
+                raise serializers.ValidationError({key: ["Not found."]})
+        interaction = mailing.email_send(actor=request.user, **data)
+        return Response(InteractionSerializer(interaction, context={"request": request}).data,
+                        status=201)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=False, methods=["get"], url_path="merge-fields")
+    def merge_fields(self, request):  # type: ignore[no-untyped-def]
+        """The merge fields templates may use: ``{{ contact.first_name }}``…"""
+        require(request.user, "interactions.view")
+        return Response({name: list(fields) for name, fields in mailing.merge_fields().items()})
+
+
+def register(router: Any) -> None:
+    router.register("interactions", InteractionViewSet, basename="interaction")
+    router.register("emails", EmailViewSet, basename="email")

@@ -1,0 +1,226 @@
+"""REST API of the service desk: tickets and their actions, the knowledge base, metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vinculo.billing.models import Invoice
+from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
+from vinculo.core.models import User
+from vinculo.core.services import require
+from vinculo.customers.models import Account, Contact
+from vinculo.sales.models import Order
+from vinculo.service import selectors, services
+from vinculo.service.filters import ArticleFilterSet, TicketFilterSet
+from vinculo.service.models import Article, Queue, Survey, Ticket, TicketStatus
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Survey
+        fields = ("sent_at", "csat", "nps", "comment", "answered_at")
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+    queue = ScopedRelatedField(Queue, required=False)
+    assignee = ScopedRelatedField(User, required=False, allow_null=True)
+    account = ScopedRelatedField(Account, required=False, allow_null=True)
+    contact = ScopedRelatedField(Contact, required=False, allow_null=True)
+    order = ScopedRelatedField(Order, required=False, allow_null=True)
+    invoice = ScopedRelatedField(Invoice, required=False, allow_null=True)
+    sla_policy = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    survey = SurveySerializer(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ("id", "version", "number", "type", "subject", "description", "queue",
+                  "priority", "status", "assignee", "account", "contact", "requester_email",
+                  "order", "invoice", "channel", "tier", "sla_policy",
+                  "first_response_due", "first_response_at", "first_response_state",
+                  "first_response_minutes", "resolution_due", "resolved_at",
+                  "resolution_state", "resolution_minutes", "escalation_level",
+                  "reopened_count", "survey", "created_at", "updated_at", "closed_at")
+        read_only_fields = tuple(f for f in fields if f not in services.TICKET_FIELDS
+                                 and f != "version")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError({"version": ["Send the version you read."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Ticket:
+        validated_data.pop("version", None)
+        return services.ticket_create(actor=self.context["request"].user, data=validated_data,
+                                      channel="api")
+
+    def update(self, instance: Ticket, validated_data: dict[str, Any]) -> Ticket:
+        version = validated_data.pop("version")
+        return services.ticket_update(actor=self.context["request"].user, ticket=instance,
+                                      data=validated_data, expected_version=version)
+
+
+class ReplySerializer(serializers.Serializer):
+    body = serializers.CharField()
+    cc = serializers.ListField(child=serializers.CharField(max_length=254), required=False,
+                               default=list)
+    status_after = serializers.ChoiceField(
+        choices=[TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED],
+        default=TicketStatus.WAITING)
+
+
+class NoteSerializer(serializers.Serializer):
+    body = serializers.CharField()
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TicketStatus.choices)
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = ScopedRelatedField(User, allow_null=True)
+
+
+class ConversationItemSerializer(serializers.Serializer):
+    when = serializers.DateTimeField()
+    kind = serializers.CharField()
+    author = serializers.CharField()
+    body = serializers.CharField()
+    channel = serializers.CharField()
+
+
+class TicketViewSet(TenantViewSet):
+    """Tickets. ``reply`` e-mails the requester, ``note`` adds an internal note, ``status``
+    moves the ticket (waiting stops the SLA clock; resolved sends the survey), ``assign``,
+    ``conversation`` reads everything said."""
+
+    queryset = Ticket.objects.none()
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilterSet
+    permission_domain = "service"
+    ordering_fields = ["created_at", "priority", "resolution_due", "number"]
+    action_permissions = {"reply": "service.change", "note": "service.change",
+                          "status": "service.change", "assign": "service.change",
+                          "conversation": "service.view"}
+
+    def scoped_queryset(self) -> QuerySet:
+        return (Ticket.objects.select_related("queue", "assignee", "account", "contact",
+                                              "order", "invoice", "sla_policy", "survey")
+                .order_by("-created_at", "-id"))
+
+    def perform_destroy(self, instance: Ticket) -> None:
+        require(self.request.user, "service.delete")
+        instance.delete()
+
+    def _answer(self, ticket: Ticket) -> Response:
+        fresh = self.scoped_queryset().get(pk=ticket.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=ReplySerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def reply(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        payload = ReplySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.ticket_reply(actor=request.user, ticket=ticket, **payload.validated_data)
+        return self._answer(ticket)
+
+    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def note(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        payload = NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.ticket_note(actor=request.user, ticket=ticket, body=payload.validated_data[
+            "body"])
+        return self._answer(ticket)
+
+    @extend_schema(request=StatusSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        payload = StatusSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.ticket_set_status(actor=request.user, ticket=ticket,
+                                   status=payload.validated_data["status"])
+        return self._answer(ticket)
+
+    @extend_schema(request=AssignSerializer, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        payload = AssignSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        services.ticket_assign(actor=request.user, ticket=ticket,
+                               assignee=payload.validated_data["assignee"])
+        return self._answer(ticket)
+
+    @extend_schema(request=None, responses=ConversationItemSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def conversation(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        return Response(ConversationItemSerializer(selectors.conversation(ticket),
+                                                   many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("by", str,
+                                                enum=list(selectors.GROUPS))],
+                   responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def metrics(self, request):  # type: ignore[no-untyped-def]
+        """Service metrics by queue, agent, customer tier or month."""
+        require(request.user, "service.metrics")
+        by = request.query_params.get("by", "queue")
+        if by not in selectors.GROUPS:
+            raise serializers.ValidationError({"by": [f"Choose one of {list(selectors.GROUPS)}."]})
+        return Response(selectors.metrics(by=by))
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    class Meta:
+        model = Article
+        fields = ("id", "version", "title", "body", "keywords", "status", "public",
+                  "created_at", "updated_at")
+        read_only_fields = ("created_at", "updated_at")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError({"version": ["Send the version you read."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Article:
+        validated_data.pop("version", None)
+        return services.article_save(actor=self.context["request"].user, data=validated_data)
+
+    def update(self, instance: Article, validated_data: dict[str, Any]) -> Article:
+        version = validated_data.pop("version")
+        return services.article_save(actor=self.context["request"].user, data=validated_data,
+                                     article=instance, expected_version=version)
+
+
+class ArticleViewSet(TenantViewSet):
+    """The knowledge base. ``?q=`` finds articles containing every word (accents ignored)."""
+
+    queryset = Article.objects.none()
+    serializer_class = ArticleSerializer
+    filterset_class = ArticleFilterSet
+    permission_domain = "kb"
+    ordering_fields = ["title", "updated_at"]
+
+    def scoped_queryset(self) -> QuerySet:
+        return Article.objects.order_by("title", "id")
+
+
+def register(router: Any) -> None:
+    router.register("tickets", TicketViewSet, basename="ticket")
+    router.register("articles", ArticleViewSet, basename="article")

@@ -1,0 +1,185 @@
+"""The administrator's settings pages for the service desk: queues, SLA policies and business
+calendars with their holidays. Thin: forms collect, services decide."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
+
+from vinculo.core.forms import apply_service_errors
+from vinculo.core.views_base import RecordMixin
+from vinculo.interactions.views_settings import SettingsEditView, SettingsListView
+from vinculo.service import services
+from vinculo.service.forms_settings import (
+    CalendarForm,
+    HolidayForm,
+    HolidayImportForm,
+    QueueForm,
+    SlaPolicyForm,
+)
+from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
+
+# ---- queues ---------------------------------------------------------------------------------
+
+
+class QueueListView(SettingsListView):
+    model = Queue
+    permission = "service.manage"
+    template_name = "service/settings/queue_list.html"
+
+    def rows(self) -> Any:
+        return Queue.objects.select_related("team", "mailbox", "escalate_to").order_by("name")
+
+
+class QueueEditView(SettingsEditView):
+    model = Queue
+    permission = "service.manage"
+    form_class = QueueForm
+    save_service = staticmethod(services.queue_save)
+    instance_kwarg = "queue"
+    template_name = "service/settings/queue_form.html"
+    detail_url = "service:queue_update"
+    title = gettext_lazy("Queue")
+
+    def service_kwargs(self, form: Any) -> dict[str, Any]:
+        return {"tier_routes": form.tier_routes_for_service()}
+
+
+# ---- SLA policies ---------------------------------------------------------------------------
+
+
+class SlaPolicyListView(SettingsListView):
+    model = SlaPolicy
+    permission = "service.manage"
+    template_name = "service/settings/sla_list.html"
+
+    def rows(self) -> Any:
+        return SlaPolicy.objects.select_related("calendar").prefetch_related("targets") \
+            .order_by("name")
+
+
+class SlaPolicyEditView(SettingsEditView):
+    model = SlaPolicy
+    permission = "service.manage"
+    form_class = SlaPolicyForm
+    save_service = staticmethod(services.sla_policy_save)
+    instance_kwarg = "policy"
+    template_name = "service/settings/sla_form.html"
+    detail_url = "service:sla_update"
+    title = gettext_lazy("SLA policy")
+
+    def service_kwargs(self, form: Any) -> dict[str, Any]:
+        return {"targets": form.targets_for_service()}
+
+
+# ---- business calendars and holidays --------------------------------------------------------
+
+
+@cache
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+class CalendarListView(SettingsListView):
+    model = BusinessCalendar
+    permission = "service.manage"
+    template_name = "service/settings/calendar_list.html"
+
+
+class CalendarEditView(SettingsEditView):
+    """The calendar's hours; on an existing calendar, its holidays too."""
+
+    model = BusinessCalendar
+    permission = "service.manage"
+    form_class = CalendarForm
+    save_service = staticmethod(services.business_calendar_save)
+    instance_kwarg = "calendar"
+    template_name = "service/settings/calendar_form.html"
+    detail_url = "service:calendar_update"
+    title = gettext_lazy("Business calendar")
+
+    def context(self, form: Any) -> dict[str, Any]:
+        context: dict[str, Any] = {"time_zones": time_zones()}
+        calendar = form.instance
+        if calendar.pk:
+            context.update({
+                "holidays": list(calendar.holidays.order_by("date")),
+                "holiday_form": HolidayForm(),
+                "import_form": HolidayImportForm(initial={
+                    "country": self.request.user.organization.country,
+                    "year": timezone.localdate().year + 1})})
+        return context
+
+
+class HolidayAddView(CalendarEditView):
+    """POST a date (and a name) to the calendar in the URL."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        calendar = self.get_object()
+        page = self.form_class(instance=calendar, user=request.user)
+        holiday = HolidayForm(request.POST)
+        if holiday.is_valid():
+            try:
+                services.holiday_add(actor=request.user, calendar=calendar,
+                                     date=holiday.cleaned_data["date"],
+                                     name=holiday.cleaned_data["name"])
+            except ValidationError as exc:
+                apply_service_errors(holiday, exc)
+            else:
+                messages.success(request, _("Holiday added."))
+                return self.back(calendar)
+        return self.render_form(page, status=400, holiday_form=holiday)
+
+    def back(self, calendar: BusinessCalendar) -> HttpResponse:
+        return HttpResponseRedirect(reverse("service:calendar_update",
+                                            kwargs={"uuid": calendar.uuid}) + "#holidays")
+
+
+class HolidayImportView(HolidayAddView):
+    """POST a country, a year and optionally a region: their public holidays are added."""
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        calendar = self.get_object()
+        page = self.form_class(instance=calendar, user=request.user)
+        wanted = HolidayImportForm(request.POST)
+        if wanted.is_valid():
+            try:
+                added = services.holidays_import(actor=request.user, calendar=calendar,
+                                                 **wanted.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(wanted, exc)
+            else:
+                messages.success(request, ngettext(
+                    "%(n)d public holiday added.", "%(n)d public holidays added.", added)
+                    % {"n": added} if added else _("No new public holidays: they were all "
+                                                   "in the calendar already."))
+                return self.back(calendar)
+        return self.render_form(page, status=400, import_form=wanted)
+
+
+class HolidayRemoveView(RecordMixin, View):
+    """POST: take a holiday out of its calendar."""
+
+    model = Holiday
+    permission = "service.manage"
+    http_method_names = ["post"]
+
+    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+        holiday = self.get_object()
+        calendar = holiday.calendar
+        services.holiday_remove(actor=request.user, holiday=holiday)
+        messages.success(request, _("Holiday removed: %(date)s") % {"date": holiday.date})
+        return HttpResponseRedirect(reverse("service:calendar_update",
+                                            kwargs={"uuid": calendar.uuid}) + "#holidays")

@@ -1,0 +1,101 @@
+"""The settings pages on a phone (390 px wide) in a real Chromium: every page fits the screen
+without scrolling sideways, and an administrator sets up a business calendar by typing times
+and imports the public holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from tests.browser.test_pipeline_board import log_in
+from tests.service import helpers
+from vinculo.interactions import mailing
+from vinculo.interactions import services as interaction_services
+from vinculo.service.models import BusinessCalendar, Holiday
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, live_server, admin):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, admin)
+    yield page
+    context.close()
+
+
+def fits(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("h1")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], (url, width)
+
+
+def test_every_settings_page_fits_a_phone(phone, admin):
+    calendar = helpers.calendar(admin)
+    policy = helpers.policy(admin, cal=calendar)
+    queue = helpers.queue(admin)
+    with factories.as_user(admin):
+        mailbox = mailing.mailbox_save(actor=admin, data={"name": "Soporte",
+                                                          "address": "soporte@acme.test"})
+        template = mailing.email_template_save(actor=admin, data={
+            "name": "Bienvenida", "subject": "Hola {{ contact.first_name }}", "body": "Hola"})
+        form = interaction_services.web_form_save(actor=admin, data={
+            "name": "Contacto", "kind": "contact", "owner": admin})
+    for url in ("/service/settings/queues/", "/service/settings/queues/new/",
+                f"/service/settings/queues/{queue.uuid}/", "/service/settings/sla/",
+                "/service/settings/sla/new/", f"/service/settings/sla/{policy.uuid}/",
+                "/service/settings/calendars/", "/service/settings/calendars/new/",
+                f"/service/settings/calendars/{calendar.uuid}/",
+                "/interactions/settings/mailboxes/", "/interactions/settings/mailboxes/new/",
+                f"/interactions/settings/mailboxes/{mailbox.uuid}/",
+                "/interactions/settings/templates/", "/interactions/settings/templates/new/",
+                f"/interactions/settings/templates/{template.uuid}/",
+                "/interactions/settings/forms/", "/interactions/settings/forms/new/",
+                f"/interactions/settings/forms/{form.uuid}/"):
+        fits(phone, url)
+
+
+def test_a_calendar_is_set_up_by_typing_times_on_a_phone(phone, admin):
+    phone.goto("/service/settings/calendars/new/")
+    phone.get_by_label("Name", exact=True).fill("Oficina Sevilla")
+    phone.get_by_label("Time zone").fill("Europe/Madrid")
+    for day in ("Monday", "Tuesday"):
+        starts = phone.get_by_label(f"{day}, from")
+        ends = phone.get_by_label(f"{day}, until")
+        starts.nth(0).fill("08:30")
+        ends.nth(0).fill("14:00")
+        starts.nth(1).fill("16:00")
+        ends.nth(1).fill("19:00")
+    phone.get_by_label("Friday, from").nth(0).fill("08:00")
+    phone.get_by_label("Friday, until").nth(0).fill("15:00")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_role("heading", name="Business calendar Oficina Sevilla")).to_be_visible()
+    with factories.as_user(admin):
+        calendar = BusinessCalendar.objects.get()
+    assert calendar.weekly_hours == {"0": [["08:30", "14:00"], ["16:00", "19:00"]],
+                                     "1": [["08:30", "14:00"], ["16:00", "19:00"]],
+                                     "4": [["08:00", "15:00"]]}
+
+    # An overlapping interval is shown on the day it belongs to, and nothing changes.
+    phone.get_by_label("Monday, from").nth(1).fill("13:00")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_text(re.compile(r"weekly\[0\]\[1\]: 13:00–19:00 overlaps"))).to_be_visible()
+    calendar.refresh_from_db()
+    assert calendar.weekly_hours["0"][1] == ["16:00", "19:00"]
+
+    phone.goto(f"/service/settings/calendars/{calendar.uuid}/")
+    phone.get_by_label("Year", exact=True).fill("2027")
+    phone.get_by_role("button", name="Import").click()
+    expect(phone.get_by_text("9 public holidays added.")).to_be_visible()
+    with factories.as_user(admin):
+        assert Holiday.objects.filter(date=dt.date(2027, 12, 8)).exists()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
