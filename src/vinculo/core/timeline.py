@@ -40,6 +40,14 @@ def _aware(value: dt.datetime | dt.date) -> dt.datetime:
     return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
 
 
+def of_customer(rows: models.QuerySet, record: Any) -> models.QuerySet | None:
+    """``rows`` narrowed to an account's or a contact's (through their ``account`` or
+    ``contact`` field); None when ``record`` is neither, so a provider yields nothing."""
+    if record._meta.label_lower not in ("customers.account", "customers.contact"):
+        return None
+    return rows.filter(**{record._meta.model_name: record})
+
+
 def for_record(record: Any, *, limit: int = 30) -> list[TimelineItem]:
     """The newest ``limit`` events of an account or contact, from every registered app."""
     items = [item for provider in _providers for item in provider(record, limit)]

@@ -44,14 +44,10 @@ def _title(interaction: Interaction) -> str:
 
 def timeline(record: Any, limit: int) -> list[Any]:
     """Interactions with an account or contact, and their open tasks (the 360° timeline)."""
-    from vinculo.core.timeline import TimelineItem
-    from vinculo.customers.models import Account, Contact
+    from vinculo.core.timeline import TimelineItem, of_customer
 
-    if isinstance(record, Account):
-        rows = Interaction.objects.filter(account=record)
-    elif isinstance(record, Contact):
-        rows = Interaction.objects.filter(contact=record)
-    else:
+    rows = of_customer(Interaction.objects.all(), record)
+    if rows is None:
         return []
     items = []
     for row in rows.select_related("contact", "account", "user").order_by(

@@ -140,14 +140,10 @@ def timeline(record: Any, limit: int) -> list[Any]:
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
-    from vinculo.core.timeline import TimelineItem
-    from vinculo.customers.models import Account, Contact
+    from vinculo.core.timeline import TimelineItem, of_customer
 
-    if isinstance(record, Account):
-        opportunities = Opportunity.objects.filter(account=record)
-    elif isinstance(record, Contact):
-        opportunities = Opportunity.objects.filter(contact=record)
-    else:
+    opportunities = of_customer(Opportunity.objects.all(), record)
+    if opportunities is None:
         return []
     items = []
     for opp in opportunities.select_related("stage").order_by("-created_at")[:limit]:

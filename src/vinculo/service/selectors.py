@@ -57,14 +57,10 @@ def conversation(ticket: Ticket) -> list[ConversationItem]:
 
 def timeline(record: Any, limit: int) -> list[Any]:
     """Tickets opened and resolved for an account or contact (the 360° timeline)."""
-    from vinculo.core.timeline import TimelineItem
-    from vinculo.customers.models import Account, Contact
+    from vinculo.core.timeline import TimelineItem, of_customer
 
-    if isinstance(record, Account):
-        tickets = Ticket.objects.filter(account=record)
-    elif isinstance(record, Contact):
-        tickets = Ticket.objects.filter(contact=record)
-    else:
+    tickets = of_customer(Ticket.objects.all(), record)
+    if tickets is None:
         return []
     items = []
     for ticket in tickets.order_by("-created_at", "-id")[:limit]:
