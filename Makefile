@@ -41,10 +41,9 @@ test: setup-test lint test-sqlite test-postgres
 test-sqlite:
 	env -u DATABASE_URL $(BIN)/python -m pytest -q
 
-# tests/analytics is pure NumPy/SciPy with no database: it runs once, in the SQLite pass.
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q --ignore=tests/analytics; \
+	  echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q; \
 	else echo "PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
 
 messages:
