@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests import factories
 from tests.conftest import make_user
@@ -116,3 +116,34 @@ def test_the_operator_command_scans(admin, scene, capsys):
     assert "breached 2" in out and "escalated 1" in out and "nobody to escalate to 1" in out
     with organization_scope(admin.organization):
         assert Ticket.objects.filter(first_response_state="breached").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failing_organisation_is_rolled_back_reported_and_the_others_still_scanned(
+        admin, scene, other_admin, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    helpers.policy(other_admin, cal=helpers.calendar(other_admin))
+    with time_machine.travel(madrid(2026, 12, 7, 9, 0), tick=False):
+        theirs = helpers.ticket(other_admin, queue=helpers.queue(other_admin),
+                                priority="high")
+    escalate = services._escalate
+
+    def failing_for_acme(tickets, clock, result):  # type: ignore[no-untyped-def]
+        if tickets[0].organization_id == admin.organization_id:
+            raise RuntimeError("mail relay down")
+        return escalate(tickets, clock, result)
+
+    monkeypatch.setattr(services, "_escalate", failing_for_acme)
+    result = scan(madrid(2026, 12, 7, 10, 1), django_capture_on_commit_callbacks)
+
+    assert result.errors == [
+        f"organisation {admin.organization_id}: RuntimeError: mail relay down"]
+    assert "SLA scan of organisation" in caplog.text and "mail relay down" in caplog.text
+    scene["watched"].refresh_from_db()  # nothing of Acme's scan was kept
+    assert (scene["watched"].first_response_state, scene["watched"].priority,
+            scene["watched"].escalation_level) == ("ok", "high", 0)
+    theirs.refresh_from_db()  # Globex was scanned all the same
+    assert (theirs.first_response_state, theirs.escalation_level) == ("breached", 1)
+
+    with time_machine.travel(madrid(2026, 12, 7, 10, 2), tick=False), \
+            pytest.raises(CommandError, match="mail relay down"):
+        call_command("service_sla_scan")  # the operator's command fails loudly
