@@ -1,4 +1,5 @@
-"""The poller's transaction around each message (lean, for the throughput bench/inbound_poll.py measures).
+"""The poller's transaction around each message (lean, for what bench/inbound_poll.py
+measures).
 
 ``_receive_one`` stores a message without a savepoint of its own inside the poller's
 transaction: a fault while storing must still roll back everything written for that message,
