@@ -3,16 +3,21 @@ series, the page with its chart and CSV, the API, roles and other organisations.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
 from tests import factories
 from tests.billing import helpers
+from tests.conftest import token_client
 from vinculo.analytics import demand
 from vinculo.analytics.forecast import METHODS, backtest_mase, croston, seasonal_naive
+from vinculo.core.roles import Role, role_has
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.documents import services as documents
 from vinculo.sales.models import OrderLine, OrderStatus
@@ -76,8 +81,8 @@ def shop(admin, other_admin):
     secret = helpers.product(other_admin, name="Azafrán Secreto", price="90.00")
     _order(other_admin, factories.account(other_admin, name="Cliente Secreto SA"),
            dt.date(2024, 6, 1), [{"product": secret, "quantity": Decimal(1000)}])
-    return {"harina": harina, "aceite": aceite, "vinagre": vinagre, "sal": sal, "pimienta": pimienta,
-            "big": big, "small": small}
+    return {"harina": harina, "aceite": aceite, "vinagre": vinagre, "sal": sal,
+            "pimienta": pimienta, "big": big, "small": small}
 
 
 def _expected_matrix(user, products):
@@ -163,4 +168,89 @@ def test_season_length_is_one_with_less_than_two_years_and_window_ends_on_comple
     assert demand.season_length_for(short) == 1
     short[1, 0] = 1
     assert demand.season_length_for(short) == 12
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(StringIO(response.content.decode())))
+
+
+def test_page_shows_table_and_chart_with_local_plotly_and_csv_holds_the_data(shop, admin,
+                                                                            page):
+    url = reverse("analytics:forecast")
+    html = page.get(url, {"as_of": AS_OF.isoformat()}).content.decode()
+    assert reverse("analytics:plotly_js") in html and "cdn.plot.ly" not in html
+    assert html.count("Plotly.newPlot") == 1
+    assert shop["aceite"].full_code in html and "Vinagre de Jerez" in html
+    assert "MASE &lt; 1" in html or "MASE < 1" in html
+    title = html.split("Plotly.newPlot")[0].rsplit("<h2", 1)[1]
+    assert "Harina de trigo" in title  # the biggest product by default
+    assert "Azafrán Secreto" not in html
+    assert reverse("analytics:dashboard") in html
+    with organization_scope(admin.organization):
+        result = demand.product_forecast(as_of=AS_OF)
+    export = reverse("analytics:export", args=["forecast_products"])
+    assert export in html
+    rows = _csv(page.get(export, {"as_of": AS_OF.isoformat()}))
+    assert rows[0][:5] == ["Code", "Name", "Forecast method", "MASE", "2023-01"]
+    assert rows[0][-3:] == ["2025-01 (forecast)", "2025-02 (forecast)", "2025-03 (forecast)"]
+    assert [r[1] for r in rows[1:]] == [s.name for s in result.series]
+    for row, series in zip(rows[1:], result.series, strict=True):
+        assert [float(v) for v in row[4:28]] == pytest.approx(series.history)
+        assert [float(v) for v in row[28:]] == pytest.approx(series.forecast, abs=0.001)
+    # the chart follows the chosen product; the customers tab shows the top accounts
+    sal = page.get(url, {"as_of": AS_OF.isoformat(), "product": str(shop["sal"].uuid)})
+    assert "Sal de Añana" in sal.content.decode().split("Plotly.newPlot")[0].rsplit("<h2", 1)[1]
+    html = page.get(url, {"as_of": AS_OF.isoformat(), "tab": "customers"}).content.decode()
+    assert "Ultramarinos Grandes SA" in html and html.count("Plotly.newPlot") == 1
+    assert reverse("analytics:export", args=["forecast_customers"]) in html
+    dashboard = page.get(reverse("analytics:dashboard")).content.decode()
+    assert url in dashboard
+
+
+def test_api_returns_the_forecast_and_names_bad_parameters(shop, api):
+    body = api.get("/api/analytics/forecast/", {"as_of": AS_OF.isoformat(),
+                                                 "horizon": 2}).json()
+    assert body["horizon"] == 2 and body["products"]["season_length"] == 12
+    assert body["future"] == ["2025-01-01", "2025-02-01"]
+    first = body["products"]["series"][0]
+    assert first["name"] == "Harina de trigo" and len(first["forecast"]) == 2
+    assert len(first["history"]) == 24 and set(first["candidates"]) == set(METHODS)
+    assert first["mase"] == first["candidates"][first["method"]]
+    assert body["customers"]["series"][0]["name"] == "Ultramarinos Grandes SA"
+    for value in ("0", "25", "tres", "1.5"):
+        response = api.get("/api/analytics/forecast/", {"horizon": value})
+        assert response.status_code == 400 and "horizon" in response.json(), value
+    response = api.get("/api/analytics/forecast/", {"as_of": "2024-13-01"})
+    assert response.status_code == 400 and "as_of" in response.json()
+
+
+def test_bad_horizon_on_the_page_is_a_400_naming_it(admin, page):
+    response = page.get(reverse("analytics:forecast"), {"horizon": "99"})
+    assert response.status_code == 400 and "horizon" in response.content.decode()
+    response = page.get(reverse("analytics:export", args=["forecast_products"]),
+                        {"horizon": "x"})
+    assert response.status_code == 400 and b"horizon" in response.content
+
+
+def test_other_organisations_and_roles_without_analytics_view(shop, users, other_admin,
+                                                              client):
+    url = reverse("analytics:forecast")
+    api = token_client(other_admin)
+    body = api.get("/api/analytics/forecast/", {"as_of": AS_OF.isoformat()}).json()
+    assert [p["name"] for p in body["products"]["series"]] == ["Azafrán Secreto"]
+    assert [c["name"] for c in body["customers"]["series"]] == ["Cliente Secreto SA"]
+    client.force_login(other_admin)
+    html = client.get(url, {"as_of": AS_OF.isoformat()}).content.decode()
+    assert "Azafrán Secreto" in html and "Aceite" not in html and "Ultramarinos" not in html
+    csv_rows = _csv(client.get(reverse("analytics:export", args=["forecast_products"]),
+                               {"as_of": AS_OF.isoformat()}))
+    assert [r[1] for r in csv_rows[1:]] == ["Azafrán Secreto"]
+    assert not role_has(Role.SALES_REP, "analytics.view")
+    for role in Role.values:
+        expected = 200 if role_has(role, "analytics.view") else 403
+        client.force_login(users[role])
+        assert client.get(url).status_code == expected, role
+        assert token_client(users[role]).get(
+            "/api/analytics/forecast/").status_code == expected, role
+
 

@@ -231,7 +231,7 @@ def parameters(query: Mapping[str, Any]) -> dict[str, Any]:
         try:
             out["as_of"] = dt.date.fromisoformat(raw)
         except ValueError:
-            errors["as_of"] = _("Use a date as YYYY-MM-DD.")
+            errors["as_of"] = _("Enter a date as YYYY-MM-DD.")
     for name, low, high in (("horizon", 1, MAX_HORIZON), ("months", MIN_MONTHS, MAX_MONTHS)):
         raw = query.get(name)
         if raw in (None, ""):
@@ -241,7 +241,7 @@ def parameters(query: Mapping[str, Any]) -> dict[str, Any]:
         except (TypeError, ValueError):
             value = None
         if value is None or not low <= value <= high:
-            errors[name] = _("Enter a whole number from %(low)s to %(high)s.") % {
+            errors[name] = _("A whole number from %(low)d to %(high)d.") % {
                 "low": low, "high": high}
         else:
             out[name] = value
