@@ -41,6 +41,8 @@ def test_api_matrix(role, users):
     assert convert.status_code == expected(role, "leads.convert", 200), convert.content
     audit = api.get("/api/audit/")
     assert audit.status_code == expected(role, "audit.view", 200)
+    forecast = api.get("/api/analytics/forecast/")
+    assert forecast.status_code == expected(role, "analytics.view", 200)
     field = api.post(
         "/api/custom-fields/",
         {"model": "contact", "key": "k", "label": "K", "type": "text"},
@@ -72,6 +74,7 @@ def test_page_matrix(role, users, client):
     new = client.get("/customers/contacts/new/")
     assert new.status_code == expected(role, "customers.add", 200)
     assert client.get("/audit/").status_code == expected(role, "audit.view", 200)
+    assert client.get("/analytics/forecast/").status_code == expected(role, "analytics.view", 200)
     assert client.get("/settings/custom-fields/").status_code == expected(
         role, "core.manage_custom_fields", 200
     )

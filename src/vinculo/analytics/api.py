@@ -1,4 +1,5 @@
-"""Read-only REST API of the analytical CRM: snapshots, segments, migration, whale curve, runs.
+"""Read-only REST API of the analytical CRM: snapshots, segments, migration, whale curve, runs,
+demand forecast.
 
 Scoped like every endpoint: the caller's organisation only (another organisation's account is
 a 404) and roles holding ``analytics.view`` (administrator, sales manager, analyst; others 403).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -16,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from vinculo.analytics import selectors
+from vinculo.analytics import demand, selectors
 from vinculo.analytics.models import AnalyticsRun, CustomerSnapshot
 from vinculo.core.api_base import TenantScopedMixin
 from vinculo.customers.models import Account
@@ -82,6 +84,32 @@ class WhaleSerializer(serializers.Serializer):
     peak = serializers.FloatField(allow_null=True)
     peak_share = serializers.FloatField(allow_null=True)
     points = WhalePointSerializer(many=True)
+
+
+class ForecastSeriesSerializer(serializers.Serializer):
+    id = serializers.CharField(source="key")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    method = serializers.CharField()
+    method_label = serializers.CharField()
+    mase = serializers.FloatField(allow_null=True)
+    candidates = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    history = serializers.ListField(child=serializers.FloatField())
+    forecast = serializers.ListField(child=serializers.FloatField())
+
+
+class ForecastKindSerializer(serializers.Serializer):
+    season_length = serializers.IntegerField()
+    series = ForecastSeriesSerializer(many=True)
+
+
+class ForecastSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    months = serializers.ListField(child=serializers.DateField())
+    future = serializers.ListField(child=serializers.DateField())
+    horizon = serializers.IntegerField()
+    products = ForecastKindSerializer()
+    customers = ForecastKindSerializer()
 
 
 def _date(request: Any, name: str, default: dt.date | None) -> dt.date | None:
@@ -155,6 +183,29 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         data = selectors.whale(as_of) if as_of else {"points": [], "peak": None,
                                                      "peak_share": None, "customers": 0}
         return Response(WhaleSerializer({"as_of": as_of, **data}).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("as_of", str, description="Last day of history (default: today);"
+                             " only complete months count."),
+            OpenApiParameter("horizon", int, description="Months to forecast, 1-24 (default 3)."),
+            OpenApiParameter("months", int, description="Months of history, 6-60 (default 24)."),
+        ],
+        responses=ForecastSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def forecast(self, request):  # type: ignore[no-untyped-def]
+        """Monthly demand per product and per top-20 customer, with each series' forecast."""
+        try:
+            params = demand.parameters(request.query_params)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        products = demand.product_forecast(**params)
+        customers = demand.customer_forecast(**params)
+        return Response(ForecastSerializer({
+            "as_of": products.as_of, "months": products.months, "future": products.future,
+            "horizon": products.horizon, "products": products,
+            "customers": customers}).data)
 
     @extend_schema(responses=RunSerializer)
     @action(detail=False, methods=["get"], url_path="runs/latest")

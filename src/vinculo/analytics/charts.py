@@ -100,3 +100,19 @@ def migration(m: Any) -> str:
                                                              "autorange": "reversed"},
                       )
     return _html(fig, height=440)
+
+
+def demand_forecast(months: list[Any], history: list[float], future: list[Any],
+                    forecast: list[float], *, y_title: str) -> str:
+    """One series' monthly history (bars) and its forecast (dashed line from the last month)."""
+    import plotly.graph_objects as go
+
+    x_hist = [m.isoformat() for m in months]
+    x_next = [m.isoformat() for m in future]
+    fig = go.Figure()
+    fig.add_bar(x=x_hist, y=history, name=_("History"))
+    fig.add_scatter(x=x_hist[-1:] + x_next, y=history[-1:] + [round(v, 2) for v in forecast],
+                    name=_("Forecast"), mode="lines+markers", line={"dash": "dash"})
+    fig.update_layout(yaxis={"title": y_title, "rangemode": "tozero"},
+                      legend={"orientation": "h"})
+    return _html(fig)

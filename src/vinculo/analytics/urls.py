@@ -6,6 +6,7 @@ app_name = "analytics"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("forecast/", views.ForecastView.as_view(), name="forecast"),
     path("export/<slug:name>.csv", views.ExportView.as_view(), name="export"),
     path("runs/latest/", views.RunView.as_view(), name="run"),
     path("cost-rates/", views.CostRatesView.as_view(), name="cost_rates"),

@@ -1,5 +1,6 @@
-"""Analytics pages: the dashboard (charts read from snapshots), CSV exports, the recompute
-button with its progress bar (htmx polling), cost rates, the 360° panel, and plotly.min.js."""
+"""Analytics pages: the dashboard (charts read from snapshots), the demand forecast, CSV exports,
+the recompute button with its progress bar (htmx polling), cost rates, the 360° panel, and
+plotly.min.js."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from vinculo.analytics import charts, selectors, services
+from vinculo.analytics import charts, demand, selectors, services
 from vinculo.analytics.models import CostDriver, CostRate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
@@ -47,7 +49,13 @@ def _chosen_dates(request: Any) -> tuple[list[dt.date], dt.date | None, dt.date 
 
 def datasets(name: str, request: Any, as_of: dt.date | None,
              since: dt.date | None) -> tuple[list[str], list[list[Any]]]:
-    """The data behind each figure, as (header, rows), for the CSV exports."""
+    """The data behind each figure, as (header, rows), for the CSV exports.
+
+    The demand forecasts read their own ``as_of``/``months``/``horizon`` from the query
+    (a ``ValidationError`` names a bad one); the other figures use the snapshot dates.
+    """
+    if name in FORECASTS:
+        return forecast_rows(_forecast(name, demand.parameters(request.GET)))
     if name == "retention":
         rows = selectors.retention_by_month(as_of=as_of)
         return ([_("Month"), _("Active customers"), _("Retained"), _("Retention (%)"),
@@ -102,8 +110,30 @@ def datasets(name: str, request: Any, as_of: dt.date | None,
     raise Http404
 
 
+FORECASTS = ("forecast_products", "forecast_customers")
 EXPORTS = ("retention", "conversion", "delivery", "recency", "clv", "top_clv", "top_profit",
-           "whale", "segments", "tiers", "migration")
+           "whale", "segments", "tiers", "migration", *FORECASTS)
+
+
+def _forecast(name: str, params: dict[str, Any]) -> demand.DemandForecast:
+    if name == "forecast_customers":
+        return demand.customer_forecast(**params)
+    return demand.product_forecast(**params)
+
+
+def forecast_rows(result: demand.DemandForecast) -> tuple[list[str], list[list[Any]]]:
+    """One row per series: code, name, method, MASE, the monthly history, then the forecast."""
+    header = [_("Code"), _("Name"), _("Forecast method"), _("MASE"),
+              *[f"{m:%Y-%m}" for m in result.months],
+              *[_("%(month)s (forecast)") % {"month": f"{m:%Y-%m}"} for m in result.future]]
+    rows = [[s.code, s.name, s.method_label, "" if s.mase is None else round(s.mase, 3),
+             *[round(v, 3) for v in s.history], *[round(v, 3) for v in s.forecast]]
+            for s in result.series]
+    return header, rows
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
 
 
 class DashboardView(RoleRequiredMixin, View):
@@ -159,13 +189,49 @@ class ExportView(RoleRequiredMixin, View):
         if name not in EXPORTS:
             raise Http404
         _dates, as_of, since = _chosen_dates(request)
-        header, rows = datasets(name, request, as_of, since)
+        if name in FORECASTS:
+            as_of = _date(request.GET.get("as_of")) or dt.date.today()
+        try:
+            header, rows = datasets(name, request, as_of, since)
+        except ValidationError as exc:
+            return HttpResponseBadRequest(_errors(exc), content_type="text/plain; charset=utf-8")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}-{as_of or "none"}.csv"'
         writer = csv.writer(response)
         writer.writerow(header)
         writer.writerows(rows)
         return response
+
+
+class ForecastView(RoleRequiredMixin, View):
+    """Demand forecast per product (or per top customer): table, chart of one series, CSV."""
+
+    permission = "analytics.view"
+
+    def get(self, request):  # type: ignore[no-untyped-def]
+        tab = "customers" if request.GET.get("tab") == "customers" else "products"
+        select = "account" if tab == "customers" else "product"
+        kept = {k: v for k in ("as_of", "months", "horizon", "tab")
+                if (v := request.GET.get(k))}
+        context: dict[str, Any] = {
+            "tab": tab, "select": select, "query": request.GET.urlencode(),
+            "plotly_version": plotly_version(), "export": f"forecast_{tab}",
+            "kept": urlencode({k: v for k, v in kept.items() if k != "tab"}),
+            "select_query": urlencode(kept),
+        }
+        try:
+            params = demand.parameters(request.GET)
+        except ValidationError as exc:
+            context["errors"] = _errors(exc)
+            return render(request, "analytics/forecast.html", context, status=400)
+        result = _forecast(context["export"], params)
+        chosen = result.get(request.GET.get(select))
+        context.update({"result": result, "chosen": chosen, "params": params})
+        if chosen is not None:
+            context["chart"] = charts.demand_forecast(
+                result.months, chosen.history, result.future, chosen.forecast,
+                y_title=_("Amount ordered") if tab == "customers" else _("Quantity"))
+        return render(request, "analytics/forecast.html", context)
 
 
 class RunView(RoleRequiredMixin, View):
