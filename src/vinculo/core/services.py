@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -40,6 +41,20 @@ def require(actor: User, permission: str) -> None:
     """Refuse unless ``actor``'s role holds ``permission``: the check every service starts with."""
     if not role_has(actor.role, permission):
         raise PermissionDeniedError(_("Your role does not allow this action."))
+
+
+def same_org(organization_id: int, **records: Any) -> None:
+    """Refuse a reference to another organisation's record, as if it did not exist."""
+    for name, record in records.items():
+        if record is not None and record.organization_id != organization_id:
+            raise ValidationError({name: _("Not found.")})
+
+
+def refuse_unknown(data: dict[str, Any], allowed: Iterable[str]) -> None:
+    """Refuse, field by field, keys a service does not take."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
 
 
 def organization_create(

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from vinculo.core import crypto
 from vinculo.core.models import Organization, TenantModel, User
-from vinculo.core.services import require, versioned_save
+from vinculo.core.services import refuse_unknown, require, versioned_save
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions.mail.parse import (
     MessageRejected,
@@ -504,9 +504,7 @@ def mailbox_save(*, actor: User, data: dict[str, Any], mailbox: Mailbox | None =
     A change is refused (``ConflictError``) when the row is no longer at ``expected_version``.
     """
     require(actor, "interactions.manage")
-    unknown = set(data) - set(MAILBOX_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    refuse_unknown(data, MAILBOX_FIELDS)
     mailbox = mailbox or Mailbox(organization_id=actor.organization_id)
     moved = any(key in data and data[key] != getattr(mailbox, key)
                 for key in ("imap_host", "imap_username", "imap_folder"))

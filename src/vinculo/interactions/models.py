@@ -13,9 +13,6 @@ of its poller; ``RejectedMessage`` keeps what could not be used, raw, with the r
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -25,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vinculo.core.models import TenantModel
+from vinculo.core.models import ApiToken, TenantModel
 
 
 class Channel(models.TextChoices):
@@ -177,17 +174,9 @@ class Mailbox(TenantModel):
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
 
-    @property
-    def polls_imap(self) -> bool:
-        return bool(self.active and self.imap_host and self.imap_username)
-
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @staticmethod
-    def generate_token() -> str:
-        return secrets.token_urlsafe(32)
+    # The inbound token is made and kept (hashed) like an API token.
+    generate_token = staticmethod(ApiToken.generate_key)
+    hash_token = staticmethod(ApiToken.hash_key)
 
 
 class EmailStatus(models.TextChoices):

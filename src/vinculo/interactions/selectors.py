@@ -124,9 +124,9 @@ def month_grid(year: int, month: int) -> list[list[dt.date]]:
 
 def feed_user(key: str) -> User | None:
     """The user whose calendar feed key is ``key``, if it is still valid."""
-    from vinculo.interactions.services import feed_key_hash
+    from vinculo.core.models import ApiToken
 
-    feed = CalendarFeed.objects.filter(key_hash=feed_key_hash(key)).select_related(
+    feed = CalendarFeed.objects.filter(key_hash=ApiToken.hash_key(key)).select_related(
         "user").first()
     if feed is None or not feed.user.is_active:
         return None

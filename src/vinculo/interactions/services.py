@@ -29,9 +29,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vinculo.core.models import TenantModel, User
+from vinculo.core.models import ApiToken, TenantModel, User
 from vinculo.core.roles import role_has
-from vinculo.core.services import require, versioned_save
+from vinculo.core.services import refuse_unknown, require, same_org, versioned_save
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions.models import (
     CalendarFeed,
@@ -94,12 +94,6 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_DURATION = 24 * 3600
 
 
-def _same_org(organization_id: int, **records: Any) -> None:
-    for name, record in records.items():
-        if record is not None and record.organization_id != organization_id:
-            raise ValidationError({name: _("Not found.")})
-
-
 def related_set(instance: models.Model, related: TenantModel | None) -> None:
     """Point ``instance``'s generic relation at ``related`` (a row of the same organisation)."""
     if related is None:
@@ -151,11 +145,9 @@ def interaction_log(*, actor: User, data: dict[str, Any],
     The handler defaults to the actor and the account to the contact's primary account.
     """
     require(actor, "interactions.add")
-    unknown = set(data) - set(INTERACTION_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    refuse_unknown(data, INTERACTION_FIELDS)
     org_id = actor.organization_id
-    _same_org(org_id, account=data.get("account"), contact=data.get("contact"))
+    same_org(org_id, account=data.get("account"), contact=data.get("contact"))
     user = data.get("user") or actor
     if user.organization_id != org_id:
         raise ValidationError({"user": _("Not found.")})
@@ -180,7 +172,7 @@ def interaction_update(*, actor: User, interaction: Interaction, data: dict[str,
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.")
                                for name in sorted(unknown)})
-    _same_org(interaction.organization_id, account=data.get("account"),
+    same_org(interaction.organization_id, account=data.get("account"),
               contact=data.get("contact"))
     for key, value in data.items():
         setattr(interaction, key, value)
@@ -291,10 +283,8 @@ def task_create(*, actor: User, data: dict[str, Any],
                 related: TenantModel | None = None) -> Task:
     """Plan something to do; the assignee defaults to the actor."""
     require(actor, "interactions.add")
-    unknown = set(data) - set(TASK_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
-    _same_org(actor.organization_id, account=data.get("account"), contact=data.get("contact"))
+    refuse_unknown(data, TASK_FIELDS)
+    same_org(actor.organization_id, account=data.get("account"), contact=data.get("contact"))
     data = {**data, "recurrence": recurrence_clean(data.get("recurrence", ""))}
     task = Task(organization_id=actor.organization_id, **data)
     if task.assignee_id is None:
@@ -311,10 +301,8 @@ def task_create(*, actor: User, data: dict[str, Any],
 def task_update(*, actor: User, task: Task, data: dict[str, Any],
                 expected_version: int | None) -> Task:
     require(actor, "interactions.change")
-    unknown = set(data) - set(TASK_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
-    _same_org(task.organization_id, account=data.get("account"), contact=data.get("contact"))
+    refuse_unknown(data, TASK_FIELDS)
+    same_org(task.organization_id, account=data.get("account"), contact=data.get("contact"))
     if "recurrence" in data:
         data = {**data, "recurrence": recurrence_clean(data["recurrence"])}
     fields = list(data)
@@ -430,17 +418,13 @@ def reminders_due(*, now: dt.datetime | None = None) -> int:
 # ---- calendar feed --------------------------------------------------------------------------
 
 
-def feed_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 @transaction.atomic
 def calendar_feed_rotate(*, user: User) -> str:
     """A new secret feed key for ``user`` (the old address stops working); shown once."""
     import secrets
 
     key = secrets.token_urlsafe(24)
-    CalendarFeed.objects.update_or_create(user=user, defaults={"key_hash": feed_key_hash(key)})
+    CalendarFeed.objects.update_or_create(user=user, defaults={"key_hash": ApiToken.hash_key(key)})
     return key
 
 
@@ -472,9 +456,7 @@ def web_form_save(*, actor: User, data: dict[str, Any], form: WebForm | None = N
     """Create or change a public form. Its submissions are made in the owner's name, so the
     owner must be an active user of the organisation who may create what the form creates."""
     require(actor, "interactions.manage")
-    unknown = set(data) - set(WEB_FORM_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    refuse_unknown(data, WEB_FORM_FIELDS)
     owner = data.get("owner", form.owner if form else None)
     if owner is None or owner.organization_id != actor.organization_id:
         raise ValidationError({"owner": _("Choose a user of your organisation.")})

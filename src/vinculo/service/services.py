@@ -36,7 +36,13 @@ from vinculo.core.audit import audit_bulk_updated
 from vinculo.core.models import Organization, User
 from vinculo.core.notifications import notify
 from vinculo.core.roles import Role
-from vinculo.core.services import require, sequence_next, versioned_save
+from vinculo.core.services import (
+    refuse_unknown,
+    require,
+    same_org,
+    sequence_next,
+    versioned_save,
+)
 from vinculo.customers.models import Account, Contact, ServiceTier
 from vinculo.interactions.models import Direction, Interaction
 from vinculo.interactions.services import primary_account
@@ -70,18 +76,6 @@ SUBJECT_TOKEN = re.compile(r"\[#(TK-\d{4}-\d{4,})\]")
 #: Resolved tickets close by themselves after this long without news from the customer.
 AUTO_CLOSE_AFTER = dt.timedelta(days=7)
 SURVEY_SALT = "vinculo.service.survey"
-
-
-def _same_org(organization_id: int, **records: Any) -> None:
-    for name, record in records.items():
-        if record is not None and record.organization_id != organization_id:
-            raise ValidationError({name: _("Not found.")})
-
-
-def _unknown(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
 
 
 # ---- business calendars ---------------------------------------------------------------------
@@ -128,7 +122,7 @@ def business_calendar_save(*, actor: User, data: dict[str, Any],
                            expected_version: int | None = None) -> BusinessCalendar:
     """Create or change a calendar; open tickets on it get their SLA due times again."""
     require(actor, "service.manage")
-    _unknown(data, ("name", "timezone", "weekly_hours"))
+    refuse_unknown(data, ("name", "timezone", "weekly_hours"))
     creating = calendar is None
     calendar = calendar or BusinessCalendar(organization_id=actor.organization_id)
     for key, value in data.items():
@@ -159,7 +153,7 @@ def _calendar_changed(calendar: BusinessCalendar) -> None:
 def holiday_add(*, actor: User, calendar: BusinessCalendar, date: dt.date,
                 name: str = "") -> Holiday:
     require(actor, "service.manage")
-    _same_org(actor.organization_id, calendar=calendar)
+    same_org(actor.organization_id, calendar=calendar)
     if Holiday.all_objects.filter(calendar=calendar, date=date).exists():
         raise ValidationError({"date": _("This day is already a holiday.")})
     holiday = Holiday.objects.create(organization_id=calendar.organization_id,
@@ -189,7 +183,7 @@ def holidays_import(*, actor: User, calendar: BusinessCalendar, country: str, ye
     from django.utils import translation
 
     require(actor, "service.manage")
-    _same_org(actor.organization_id, calendar=calendar)
+    same_org(actor.organization_id, calendar=calendar)
     country = (country or "").strip().upper()
     subdivision = (subdivision or "").strip()
     known = public_holidays.list_supported_countries()
@@ -264,8 +258,8 @@ def sla_policy_save(*, actor: User, data: dict[str, Any],
     when the policy is no longer at ``expected_version``.
     """
     require(actor, "service.manage")
-    _unknown(data, ("name", "tier", "calendar", "warn_percent", "active"))
-    _same_org(actor.organization_id, calendar=data.get("calendar"))
+    refuse_unknown(data, ("name", "tier", "calendar", "warn_percent", "active"))
+    same_org(actor.organization_id, calendar=data.get("calendar"))
     creating = policy is None
     policy = policy or SlaPolicy(organization_id=actor.organization_id)
     for key, value in data.items():
@@ -316,9 +310,9 @@ def queue_save(*, actor: User, data: dict[str, Any], queue: Queue | None = None,
     A change is refused (``ConflictError``) when the queue is no longer at ``expected_version``.
     """
     require(actor, "service.manage")
-    _unknown(data, QUEUE_FIELDS)
+    refuse_unknown(data, QUEUE_FIELDS)
     org_id = actor.organization_id
-    _same_org(org_id, team=data.get("team"), mailbox=data.get("mailbox"))
+    same_org(org_id, team=data.get("team"), mailbox=data.get("mailbox"))
     escalate_to = data.get("escalate_to")
     if escalate_to is not None and escalate_to.organization_id != org_id:
         raise ValidationError({"escalate_to": _("Not found.")})
@@ -464,7 +458,7 @@ TICKET_FIELDS = ("type", "subject", "description", "queue", "priority", "assigne
 
 
 def _check_refs(organization_id: int, data: dict[str, Any]) -> None:
-    _same_org(organization_id, queue=data.get("queue"), account=data.get("account"),
+    same_org(organization_id, queue=data.get("queue"), account=data.get("account"),
               contact=data.get("contact"), order=data.get("order"),
               invoice=data.get("invoice"))
     assignee = data.get("assignee")
@@ -505,7 +499,7 @@ def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = ""
         org_id = organization.pk
     else:
         raise ValueError("ticket_create needs an actor or an organisation")
-    _unknown(data, TICKET_FIELDS)
+    refuse_unknown(data, TICKET_FIELDS)
     _check_refs(org_id, data)
     data = dict(data)
     if data.get("account") is None and data.get("contact") is not None:
@@ -551,7 +545,7 @@ def ticket_update(*, actor: User, ticket: Ticket, data: dict[str, Any],
                   expected_version: int | None) -> Ticket:
     """Change a ticket; a new priority (or customer tier) sets new SLA targets."""
     require(actor, "service.change")
-    _unknown(data, TICKET_FIELDS)
+    refuse_unknown(data, TICKET_FIELDS)
     _check_refs(ticket.organization_id, {"account": ticket.account, **data})
     ticket = _locked(ticket)
     before = (ticket.priority, ticket.account_id, ticket.assignee_id)
@@ -1009,7 +1003,7 @@ def _article_search_text(article: Article) -> str:
 def article_save(*, actor: User, data: dict[str, Any], article: Article | None = None,
                  expected_version: int | None = None) -> Article:
     require(actor, "kb.change" if article else "kb.add")
-    _unknown(data, ARTICLE_FIELDS)
+    refuse_unknown(data, ARTICLE_FIELDS)
     creating = article is None
     article = article or Article(organization_id=actor.organization_id, author=actor)
     for key, value in data.items():
@@ -1029,7 +1023,7 @@ def article_save(*, actor: User, data: dict[str, Any], article: Article | None =
 def ticket_link_article(*, actor: User, ticket: Ticket, article: Article,
                         linked: bool = True) -> Ticket:
     require(actor, "service.change")
-    _same_org(ticket.organization_id, article=article)
+    same_org(ticket.organization_id, article=article)
     if linked:
         ticket.articles.add(article)
     else:

@@ -26,6 +26,7 @@ from vinculo.core.money import ZERO, document_totals, line_amounts
 from vinculo.core.services import (
     ConflictError,
     require,
+    same_org,
     sequence_next,
     versioned_save,
 )
@@ -57,12 +58,6 @@ def _decimal(value: Any, field: str, index: int) -> Decimal:
     if not number.is_finite():
         raise ValidationError({f"lines.{index}.{field}": _("Enter a number.")})
     return number
-
-
-def _check_same_org(actor: User, **refs: Any) -> None:
-    for key, value in refs.items():
-        if value is not None and value.organization_id != actor.organization_id:
-            raise ValidationError({key: _("Not found.")})
 
 
 def price_lines(*, model: type[models.Model], organization_id: int, lines: Iterable[dict],
@@ -142,7 +137,7 @@ def quote_create(*, actor: User, account: Account, lines: Iterable[dict],
                  notes: str = "") -> Quote:
     """A draft quote numbered ``Q-<year>-<n>``, version 1, with priced lines and totals."""
     require(actor, "sales.add")
-    _check_same_org(actor, account=account, contact=contact, opportunity=opportunity)
+    same_org(actor.organization_id, account=account, contact=contact, opportunity=opportunity)
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
@@ -176,7 +171,7 @@ def quote_update(*, actor: User, quote: Quote, lines: Iterable[dict] | None = No
     unknown = set(data) - {"contact", "valid_until", "notes", "currency"}
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
-    _check_same_org(actor, contact=data.get("contact"))
+    same_org(actor.organization_id, contact=data.get("contact"))
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT):
         raise ValidationError(
             _("A quote that is %(status)s cannot be changed.")
@@ -298,7 +293,7 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
                  notes: str = "") -> Order:
     """An order numbered ``SO-<year>-<n>`` with priced lines and a promised delivery date."""
     require(actor, "sales.add")
-    _check_same_org(actor, account=account, contact=contact, opportunity=opportunity)
+    same_org(actor.organization_id, account=account, contact=contact, opportunity=opportunity)
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
