@@ -43,7 +43,7 @@ class _Design:
     def __init__(self, x: np.ndarray, m: np.ndarray, w: np.ndarray):
         self.xu, ix = _codes(x)
         self.wx = np.bincount(ix, weights=w, minlength=self.xu.size)
-        self.w, self.wxrow, self.mx = w, w * x, m * x
+        self.wxrow, self.mx = w * x, m * x
         self.total = float(w.sum())
         log_m = np.log(m)
         self.c_p = vdot(self.wxrow, log_m + np.log(x))  # sum w x (log m + log x)

@@ -19,12 +19,10 @@ def navigation(request: HttpRequest) -> dict:
             "view_analytics": role_has(role, "analytics.view"),
             "add_interactions": role_has(role, "interactions.add"),
             "manage_interactions": role_has(role, "interactions.manage"),
-            "view_service": role_has(role, "service.view"),
             "add_tickets": role_has(role, "service.add"),
             "change_tickets": role_has(role, "service.change"),
             "manage_service": role_has(role, "service.manage"),
             "view_service_metrics": role_has(role, "service.metrics"),
-            "add_articles": role_has(role, "kb.add"),
             "change_articles": role_has(role, "kb.change"),
         }
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from vinculo.core.tenancy import organization_scope
-from vinculo.interactions.models import EmailMessage, Mailbox
+from vinculo.interactions.models import EmailMessage
 
 
 @task()
@@ -17,18 +17,6 @@ def email_deliver(message_pk: int) -> str:
         "organization_id", flat=True).get(pk=message_pk)
     with organization_scope(organization_id):
         return mailing.email_deliver(message_pk)
-
-
-@task()
-def mailbox_poll(mailbox_pk: int) -> dict:
-    """Read one mailbox's new messages."""
-    from dataclasses import asdict
-
-    from vinculo.interactions import mailing
-
-    mailbox = Mailbox.all_objects.get(pk=mailbox_pk)
-    with organization_scope(mailbox.organization_id):
-        return asdict(mailing.mailbox_poll(mailbox=mailbox))
 
 
 @task()

@@ -35,8 +35,6 @@ from vinculo.interactions.forms import (
 )
 from vinculo.interactions.models import Attachment, Channel, Interaction, WebForm
 
-QUICK_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.EMAIL, Channel.CHAT, Channel.LETTER)
-
 
 class InteractionListView(RecordListView):
     model = Interaction
@@ -99,7 +97,7 @@ class InteractionLogView(RecordMixin, View):
                     status: int = 200) -> HttpResponse:
         template = "interactions/_log_form.html" if request.htmx else \
             "interactions/log_page.html"
-        return render(request, template, {"form": form, "quick": QUICK_CHANNELS, **records},
+        return render(request, template, {"form": form, **records},
                       status=status)
 
     def get(self, request):  # type: ignore[no-untyped-def]

@@ -52,9 +52,6 @@ class SettingsEditView(ServiceEditView):
     def apply_errors(self, form: Any, exc: Any) -> None:
         form.show_service_errors(exc)
 
-    def success_url(self, record: Any) -> str:
-        return reverse(self.detail_url, kwargs={"uuid": record.uuid})
-
     def context(self, form: Any) -> dict[str, Any]:
         """More for the page than the form and the record."""
         return {}
