@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
-import time
 import warnings
 
 import numpy as np
 
+from _common import timed
 from vinculo.analytics.bgnbd import BGNBD
 from vinculo.analytics.gamma_gamma import GammaGamma
 from vinculo.analytics.simulate import (
@@ -34,20 +34,6 @@ from vinculo.analytics.summary import customer_summary
 
 TRUE_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 TRUE_GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
-
-
-def timed(fn, *args, repeat: int = 1, **kwargs):
-    """Median wall time of ``repeat`` runs and the last result.
-
-    Ours and lifetimes are timed alternately on the same arrays in the same process, each
-    with its median, so a burst of load from other jobs moves both or neither.
-    """
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn(*args, **kwargs)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), result
 
 
 def race(ours, theirs, *args, repeat: int, repeat_theirs: int | None = None, their_args=None):

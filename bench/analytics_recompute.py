@@ -32,9 +32,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import existing_database, pg_database, sqlite_database
+from _common import ROOT, existing_database, pg_database, sqlite_database
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_NAME = "vinculo_bench_analytics"
 AS_OF = dt.date(2025, 12, 31)
 DAYS = 730  # two years of orders up to AS_OF; customers acquired during the first

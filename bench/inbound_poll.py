@@ -201,7 +201,7 @@ def plan_messages(n: int, contacts: list[str], seed: int = 4) -> list[Planned]:
     return planned
 
 
-def deliver(server, users: dict, planned: list[Planned]) -> None:  # type: ignore[no-untyped-def]
+def deliver(users: dict, planned: list[Planned]) -> None:
     """Deliver in order; consecutive messages with the same box and sender share a session."""
     run: list[bytes] = []
     key = None
@@ -260,7 +260,7 @@ def inner(args: argparse.Namespace) -> dict:
             tickets_before = Ticket.all_objects.filter(organization_id=org.pk).count()
         say(f"delivering {len(planned):,} messages over LMTP")
         started = time.perf_counter()
-        deliver(server, users, planned)
+        deliver(users, planned)
         deliver_s = time.perf_counter() - started
         delivered = {k: sum(1 for p in planned if p.mailbox == k) for k in users}
 
