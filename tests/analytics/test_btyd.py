@@ -102,9 +102,21 @@ def test_fits_stop_at_the_maximum_not_near_it(cdnow, model):
 @pytest.mark.parametrize(
     "initial", [(1.0, 1.0, 1.0, 1.0), (5.0, 0.5, 3.0, 0.3), (0.05, 40.0, 0.2, 9.0)]
 )
-def test_bgnbd_fit_reaches_the_same_optimum_from_far_starting_values(cdnow, bg, initial):
+def test_bgnbd_fit_reaches_the_same_optimum_from_far_starting_values(cdnow, bg, initial,
+                                                                     monkeypatch):
+    from vinculo.analytics import bgnbd
+
+    starts = []
+    newton = bgnbd.fit_newton
+
+    def recording(fgh, theta0, *args, **kwargs):  # type: ignore[no-untyped-def]
+        starts.append(np.exp(theta0))
+        return newton(fgh, theta0, *args, **kwargs)
+
+    monkeypatch.setattr(bgnbd, "fit_newton", recording)
     x, tx, T = cdnow.frequency, cdnow.recency, cdnow.T
     far = BGNBD.fit(x, tx, T, initial=initial)
+    assert starts[0] == pytest.approx(initial)  # the search really began there
     for name in ("r", "alpha", "a", "b"):
         assert getattr(far, name) == pytest.approx(getattr(bg, name), rel=1e-7)
 

@@ -228,3 +228,17 @@ def test_an_auto_reply_opens_no_ticket_and_does_not_reopen_one(admin, support, m
     with organization_scope(admin.organization):
         assert not Ticket.objects.exists()
         assert EmailMessage.objects.get().auto_submitted
+
+    # an out-of-office answering a ticket waiting on the customer leaves it waiting
+    ticket = helpers.ticket(admin, queue=_queue, requester_email="ana@cliente.es")
+    with factories.as_user(admin):
+        services.ticket_set_status(actor=admin, ticket=ticket, status="waiting")
+    away = email.message_from_bytes(message(subject=f"Re: [#{ticket.number}] Pedido"))
+    away["Auto-Submitted"] = "auto-replied"
+    mail_user.deliver(away.as_bytes())
+    assert poll(mailbox).stored == 1
+    ticket.refresh_from_db()
+    with organization_scope(admin.organization):
+        assert Interaction.objects.filter(direction="inbound").latest("occurred_at").related \
+            == ticket  # threaded onto the ticket
+    assert ticket.status == "waiting"

@@ -130,6 +130,11 @@ def test_filters(api, admin, users):
     assert titles("?overdue=true") == [late.title]
     assert titles("?q=comer") == ["Del comercial"]
     assert mine.title in titles("?ordering=-due_at")
+    newest_first = [row["title"] for row in
+                    api.get("/api/tasks/?ordering=-due_at").json()["results"]]
+    assert newest_first == list(Task.all_objects.filter(organization_id=admin.organization_id)
+                                .order_by("-due_at").values_list("title", flat=True))
+    assert newest_first[-1] == late.title  # not the default order, which starts with it
     bad = api.get("/api/tasks/?assignee=somebody")
     assert bad.status_code == 400 and "assignee" in bad.json()
 
