@@ -13,6 +13,7 @@ from vinculo.core.models import User
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions.forms import RecordPicker, style
 from vinculo.sales.models import Order
+from vinculo.service import services
 from vinculo.service.models import Article, Queue, Ticket, TicketStatus
 
 
@@ -68,9 +69,7 @@ class TicketForm(RecordPicker, forms.ModelForm):
         return data
 
     def data_for_service(self) -> dict[str, Any]:
-        keys = ["type", "subject", "description", "queue", "priority", "assignee",
-                "requester_email", "account", "contact", "order", "invoice"]
-        data = {key: self.cleaned_data.get(key) for key in keys}
+        data = {key: self.cleaned_data.get(key) for key in services.TICKET_FIELDS}
         data["requester_email"] = data["requester_email"] or ""
         data["description"] = data["description"] or ""
         if self.instance.pk is None:
@@ -121,5 +120,4 @@ class ArticleForm(forms.ModelForm):
         style(self)
 
     def data_for_service(self) -> dict[str, Any]:
-        return {key: self.cleaned_data[key] for key in
-                ("title", "body", "keywords", "status", "public")}
+        return {key: self.cleaned_data[key] for key in services.ARTICLE_FIELDS}

@@ -32,7 +32,7 @@ from vinculo.sales.models import Order
 from vinculo.service import selectors, services
 from vinculo.service.filters import ArticleFilterSet, TicketFilterSet
 from vinculo.service.forms import ArticleForm, NoteForm, ReplyForm, TicketForm
-from vinculo.service.models import Article, ArticleStatus, Ticket, TicketStatus
+from vinculo.service.models import OPEN_STATUSES, Article, ArticleStatus, Ticket, TicketStatus
 
 
 def _detail(ticket: Ticket) -> HttpResponseRedirect:
@@ -47,7 +47,7 @@ class DeskView(RecordMixin, View):
 
     def get(self, request):  # type: ignore[no-untyped-def]
         mine = (Ticket.objects.all().restrict(request.user)
-                .filter(assignee=request.user, status__in=["new", "open", "waiting"])
+                .filter(assignee=request.user, status__in=OPEN_STATUSES)
                 .select_related("queue", "account").order_by("resolution_due", "id")[:50])
         return render(request, "service/desk.html", {
             "queues": selectors.queue_overview(), "mine": list(mine)})
