@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from tests import factories
 from tests.conftest import make_user
 from tests.service import helpers
+from vinculo.core.services import ConflictError
 from vinculo.core.tenancy import organization_scope
 from vinculo.service import services
 from vinculo.service.models import Ticket, TicketEntry
@@ -147,3 +148,16 @@ def test_a_failing_organisation_is_rolled_back_reported_and_the_others_still_sca
     with time_machine.travel(madrid(2026, 12, 7, 10, 2), tick=False), \
             pytest.raises(CommandError, match="mail relay down"):
         call_command("service_sla_scan")  # the operator's command fails loudly
+
+
+@pytest.mark.django_db
+def test_an_edit_opened_before_an_escalation_is_refused_as_stale(
+        admin, scene, django_capture_on_commit_callbacks):
+    watched = scene["watched"]
+    read_version = watched.version  # the agent opens the ticket's edit page
+    scan(madrid(2026, 12, 7, 10, 1), django_capture_on_commit_callbacks)
+    with factories.as_user(admin), pytest.raises(ConflictError):
+        services.ticket_update(actor=admin, ticket=watched, data={"priority": "high"},
+                               expected_version=read_version)
+    watched.refresh_from_db()
+    assert (watched.priority, watched.assignee) == ("urgent", scene["lead"])

@@ -872,7 +872,9 @@ def _escalate(tickets: list[Ticket], clock: str, result: ScanResult) -> None:
         entries.append(TicketEntry(organization_id=org_id, ticket=ticket, kind=EntryKind.EVENT,
                                    body=text))
     for (new_priority, target_id), pks in updates.items():
-        values: dict[str, Any] = {"priority": new_priority,
+        # A new version, so an agent's form opened before the escalation is refused as stale
+        # instead of silently putting the old priority and assignee back.
+        values: dict[str, Any] = {"priority": new_priority, "version": F("version") + 1,
                                   "escalation_level": F("escalation_level") + 1}
         if target_id is not None:  # without an escalation user the assignee stays
             values["assignee_id"] = target_id
