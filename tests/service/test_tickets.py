@@ -296,3 +296,12 @@ def test_a_ticket_opened_from_an_order_is_about_it(page, admin, desk):
     assert (ticket.order, ticket.account) == (order, order.account)
     assert "Faltan dos cajas" in page.get(
         f"/customers/accounts/{order.account.uuid}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_malformed_id_in_a_link_prefills_nothing_instead_of_failing(page):
+    for query in ("order=xyz", "invoice=1", "account=nope", "contact=%20"):
+        answer = page.get(f"/service/tickets/new/?{query}")
+        assert answer.status_code == 200, query
+        assert answer.context["form"].initial.get("account") is None
+    assert page.get("/service/kb/pick/?q=envío&ticket=bad").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,3 +207,12 @@ class ServiceEditView(RecordMixin, View):
             return self.render_form(form, status=403)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(self.success_url(record))
+
+
+def uuid_param(value: str | None) -> uuid.UUID | None:
+    """A record id from a link's query string; None when missing or malformed, because a bad
+    link should prefill nothing rather than fail."""
+    try:
+        return uuid.UUID(value) if value else None
+    except (ValueError, TypeError):
+        return None

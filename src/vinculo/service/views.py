@@ -23,6 +23,7 @@ from vinculo.core.views_base import (
     RecordMixin,
     ServiceEditView,
     flash_error,
+    uuid_param,
 )
 from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.models import Account, Contact
@@ -91,18 +92,18 @@ class TicketEditView(ServiceEditView):
         request = self.request
         initial: dict[str, Any] = {}
         account = None
-        if request.GET.get("order"):
-            order = Order.objects.filter(uuid=request.GET["order"]).first()
+        if uuid_param(request.GET.get("order")):
+            order = Order.objects.filter(uuid=uuid_param(request.GET["order"])).first()
             if order:
                 account = order.account
                 initial.update(order=order.uuid, type="request")
-        if request.GET.get("invoice"):
-            invoice = Invoice.objects.filter(uuid=request.GET["invoice"]).first()
+        if uuid_param(request.GET.get("invoice")):
+            invoice = Invoice.objects.filter(uuid=uuid_param(request.GET["invoice"])).first()
             if invoice:
                 account = invoice.account
                 initial.update(invoice=invoice.uuid)
         for key, model in (("account", Account), ("contact", Contact)):
-            value = request.GET.get(key) or request.POST.get(key)
+            value = uuid_param(request.GET.get(key) or request.POST.get(key))
             if value:
                 record = model.objects.all().restrict(request.user).filter(uuid=value).first()
                 if record is not None and key == "account":
@@ -294,7 +295,7 @@ class ArticlePickerView(RecordMixin, View):
         query = request.GET.get("q", "")
         articles = list(selectors.article_search(query)[:10]) if len(query.strip()) >= 2 else []
         ticket = Ticket.objects.all().restrict(request.user).filter(
-            uuid=request.GET.get("ticket") or None).first()
+            uuid=uuid_param(request.GET.get("ticket"))).first()
         return render(request, "service/_article_options.html",
                       {"articles": articles, "ticket": ticket})
 
