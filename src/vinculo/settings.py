@@ -241,7 +241,7 @@ SPECTACULAR_SETTINGS = {
             "sales": ["OpportunityStatus", "QuoteStatus", "OrderStatus"],  # = StageKind
             "billing": ["InvoiceKind", "InvoiceStatus", "PaymentMethod", "ReturnStatus",
                         "ReturnResolution"],
-            "analytics": ["CostDriver"],  # RunStatus = ImportStatus
+            # analytics: RunStatus = ImportStatus
             "interactions": ["Direction", "Outcome", "EmailStatus", "TaskStatus",
                              "TaskPriority", "WebFormKind"],
             "service": ["TicketType", "Priority", "TicketStatus", "SlaState", "ArticleStatus",

@@ -13,7 +13,7 @@ from django.db import connection
 
 from tests import factories
 from tests.analytics.test_product_recompute import AS_OF_1, AS_OF_2, make_cdnow_orders
-from vinculo.analytics import bulk, costing, services
+from vinculo.analytics import bulk, drivers, services
 from vinculo.analytics.models import CostRate, CustomerSnapshot
 from vinculo.core.tenancy import organization_scope
 
@@ -29,7 +29,7 @@ def columns(accounts, *, rfm=None, clv=None, cost=None) -> bulk.SnapshotColumns:
     ids = np.array(sorted(a.pk for a in accounts), dtype=np.int64)
     k = np.arange(n)
     first = (dt.date(2024, 1, 1) - EPOCH).days + k
-    breakdown = np.zeros((n, len(costing.DRIVERS))) if cost is None else cost
+    breakdown = np.zeros((n, len(drivers.names()))) if cost is None else cost
     return bulk.SnapshotColumns(
         account=ids,
         days={"first_purchase": first, "last_purchase": first + 30},
@@ -43,7 +43,7 @@ def columns(accounts, *, rfm=None, clv=None, cost=None) -> bulk.SnapshotColumns:
                "cost_to_serve": breakdown.sum(axis=1), "profit": 100.0 + k},
         floats={"p_alive": np.array([0.25, np.nan, 1.0][:n]),
                 "expected_purchases": np.full(n, 2.5)},
-        drivers=costing.DRIVERS,
+        drivers=drivers.names(),
         breakdown=breakdown,
     )
 
@@ -55,8 +55,8 @@ def rows(org, day=DAY) -> dict[int, CustomerSnapshot]:
 
 def test_values_arrive_as_dates_cents_labels_nulls_and_json(admin):
     accounts = [factories.account(admin) for _ in range(3)]
-    cost = np.zeros((3, len(costing.DRIVERS)))
-    order, visit = costing.DRIVERS.index("order"), costing.DRIVERS.index("visit")
+    cost = np.zeros((3, len(drivers.names())))
+    order, visit = drivers.names().index("order"), drivers.names().index("visit")
     cost[0, order], cost[0, visit], cost[2, visit] = 12.5, 0.333, 7.0
     written = bulk.upsert_snapshots(organization_id=admin.organization_id, as_of=DAY,
                                     columns=columns(accounts, cost=cost))
@@ -167,6 +167,6 @@ def test_recompute_stores_exactly_the_scores(admin, cdnow_transactions):
             assert abs(getattr(snap, field) - Decimal(float(values[i]))) <= cents / 2, field
         cost = scores.cost_by_driver[i]
         assert snap.cost_breakdown == {
-            d: pytest.approx(round(c, 2)) for d, c in zip(costing.DRIVERS, cost.tolist(),
+            d: pytest.approx(round(c, 2)) for d, c in zip(drivers.names(), cost.tolist(),
                                                           strict=True) if c}
     assert len(rows(org, AS_OF_1)) > 0  # the earlier date is still there

@@ -328,8 +328,9 @@ def test_a_failed_large_load_leaves_nothing_behind(db, monkeypatch):
     def broken(ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(core_demo._GENERATORS, "zz-broken",
-                        core_demo.DemoGenerator("zz-broken", 999, broken, lambda n: 0))
+    declared = core_demo.generators()
+    monkeypatch.setattr(core_demo, "generators", lambda: [
+        *declared, core_demo.DemoGenerator("zz-broken", 999, broken, lambda n: 0)])
     with pytest.raises(RuntimeError, match="boom"):
         run_demo(customers=60)
     assert not Organization.objects.filter(name=core_demo.DEFAULT_ORG_NAME).exists()
@@ -343,8 +344,10 @@ def test_the_registry_runs_generators_in_order(db, monkeypatch):
         seen.append(ctx.shared["customers"]["contact_ids"])
         return {"later rows": 0}
 
-    monkeypatch.setitem(core_demo._GENERATORS, "later",
-                        core_demo.DemoGenerator("later", 500, later, lambda n: 0))
+    declared = core_demo.generators()
+    monkeypatch.setattr(core_demo, "generators", lambda: sorted(
+        [*declared, core_demo.DemoGenerator("later", 500, later, lambda n: 0)],
+        key=lambda g: g.order))
     lines = run_demo(customers=30)
     (first, stop), = seen
     assert stop - first == 30

@@ -154,7 +154,7 @@ def test_api_logs_reads_by_related_record_and_refuses_a_stale_version(admin, api
 def test_cost_drivers_count_calls_visits_emails_and_minutes_per_account(as_admin):
     import numpy as np
 
-    from vinculo.analytics.costing import DRIVERS
+    from vinculo.analytics.drivers import names
     from vinculo.analytics.services import driver_counts
 
     account, _person = _account_with_contact(as_admin)
@@ -169,9 +169,9 @@ def test_cost_drivers_count_calls_visits_emails_and_minutes_per_account(as_admin
     ids = np.array(sorted([account.pk, other.pk]))
     counts = driver_counts(organization_id=as_admin.organization_id, account_ids=ids,
                            start=now.date() - dt.timedelta(days=365), end=now.date())
-    row = dict(zip(DRIVERS, counts[list(ids).index(account.pk)], strict=True))
+    row = dict(zip(names(), counts[list(ids).index(account.pk)], strict=True))
     assert (row["call"], row["visit"], row["email"], row["handling_minute"]) == (2, 1, 1, 75)
-    other_row = dict(zip(DRIVERS, counts[list(ids).index(other.pk)], strict=True))
+    other_row = dict(zip(names(), counts[list(ids).index(other.pk)], strict=True))
     assert (other_row["visit"], other_row["handling_minute"]) == (1, 30)
 
 

@@ -15,7 +15,7 @@ from tests import factories, imap
 from tests.conftest import make_user
 from vinculo.core import crypto
 from vinculo.core.roles import Role
-from vinculo.interactions import mailing, services
+from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.models import EmailMessage, EmailTemplate, Mailbox, WebForm
 
 dovecot, mail_user = imap.dovecot, imap.mail_user
@@ -215,7 +215,7 @@ def test_an_administrator_creates_and_edits_a_template(page, admin):
 def test_the_template_page_lists_every_merge_field(page):
     body = page.get(reverse("interactions:template_create")).content.decode()
     help_box = body[body.index('id="merge-fields"'):]
-    for name, fields in mailing.merge_fields().items():
+    for name, fields in merge_fields.merge_fields().items():
         for field in fields:
             assert "{{ " + f"{name}.{field}" + " }}" in help_box
 

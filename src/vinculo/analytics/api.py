@@ -210,8 +210,3 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         if run is None:
             raise Http404
         return Response(RunSerializer(run).data)
-
-
-def register(router: Any) -> None:
-    router.register("analytics/accounts", AccountSnapshotViewSet, basename="analytics-account")
-    router.register("analytics", AnalyticsViewSet, basename="analytics")

@@ -6,20 +6,38 @@ in ``docs/architecture.md`` (models, services, selectors, views, api, tasks, adm
 
 import datetime as dt
 
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.plugins import ApiRoute, Contract, DemoGenerator, Event, Job, Menu, VinculoApp
+from vinculo.core.roles import Role, only
 
-class AnalyticsConfig(AppConfig):
+_ANALYSTS = only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST)
+
+
+class AnalyticsConfig(VinculoApp):
     name = "vinculo.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from vinculo.analytics import services
-        from vinculo.core import schedule
-
-        services.register_builtin_drivers()
-        services.discover_drivers()
-        schedule.register("analytics_recompute", "--all", daily_at=dt.time(2, 15))
+    contract = Contract(
+        url_prefix="analytics/",
+        api_routes=(
+            ApiRoute("analytics/accounts", "vinculo.analytics.api.AccountSnapshotViewSet",
+                     "analytics-account"),
+            ApiRoute("analytics", "vinculo.analytics.api.AnalyticsViewSet", "analytics"),
+        ),
+        permissions={
+            "analytics.view": _ANALYSTS,
+            "analytics.run": _ANALYSTS,
+            "analytics.manage": only(Role.ADMIN, Role.ANALYST),
+        },
+        menus=(Menu("analytics", _("Analytics"), order=70, url="analytics:dashboard",
+                    permission="analytics.view"),),
+        jobs=(Job("analytics_recompute", ("--all",), daily_at=dt.time(2, 15)),),
+        demo=DemoGenerator("vinculo.analytics.demo.generate", order=900,
+                           estimate="vinculo.analytics.demo.estimate"),
+        events=(
+            Event("snapshot.recomputed", "Every customer's analytics snapshot (RFM, P(alive), "
+                  "CLV, profit, value tier) was recomputed for a date.",
+                  {"as_of": "ISO date of the snapshot", "customers": "how many were scored"}),
+        ),
+    )

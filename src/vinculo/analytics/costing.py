@@ -15,29 +15,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DRIVERS: tuple[str, ...] = (
-    "order",
-    "delivery",
-    "invoice",
-    "return",
-    "ticket",
-    "call",
-    "visit",
-    "email",
-    "handling_minute",
-)
-
 
 def cost_to_serve(
-    counts: object, rates: Mapping[str, float] | object, drivers: Sequence[str] = DRIVERS
+    counts: object, rates: Mapping[str, float] | object, drivers: Sequence[str] | None = None
 ) -> np.ndarray:
     """Cost per customer and driver, shape (customers, drivers): counts x rate.
 
     ``counts`` is a (customers, drivers) array in ``drivers`` order, or a mapping
     driver -> per-customer counts; ``rates`` a mapping driver -> rate or an array in
-    ``drivers`` order. Drivers missing from a mapping count as 0. Sum over axis 1 (or use
-    ``counts @ rates``) for the total.
+    ``drivers`` order. Drivers missing from a mapping count as 0. Without ``drivers``, a
+    mapping of counts gives the order (then the rates' drivers it lacks). Sum over axis 1 (or
+    use ``counts @ rates``) for the total.
     """
+    if drivers is None:
+        if isinstance(counts, Mapping):
+            drivers = [*counts, *(d for d in rates if d not in counts)] if isinstance(
+                rates, Mapping) else list(counts)
+        elif isinstance(rates, Mapping):
+            raise ValueError("rates by driver name need the drivers' order (drivers=…)")
+        else:
+            drivers = [f"driver_{j}" for j in range(np.asarray(rates).size)]
     names = list(drivers)
     if isinstance(counts, Mapping):
         n = len(next(iter(counts.values()))) if counts else 0
@@ -133,13 +130,16 @@ def customer_pnl(
     revenue: object,
     cost_of_goods: object,
     cost_to_serve_by_driver: object,
-    drivers: Sequence[str] = DRIVERS,
+    drivers: Sequence[str] | None = None,
 ) -> CustomerPnL:
-    """Assemble the per-customer P&L (see :func:`cost_to_serve` for the cost matrix)."""
+    """Assemble the per-customer P&L (see :func:`cost_to_serve` for the cost matrix, whose
+    columns ``drivers`` names)."""
     cts = np.asarray(cost_to_serve_by_driver, dtype=float)
     if cts.ndim == 1:
         cts = cts[:, None]
         drivers = ("cost_to_serve",)
+    if drivers is None:
+        drivers = [f"driver_{j}" for j in range(cts.shape[1])]
     rev = np.asarray(revenue, dtype=float)
     cogs = np.asarray(cost_of_goods, dtype=float)
     if not (rev.shape == cogs.shape == (cts.shape[0],)) or cts.shape[1] != len(drivers):

@@ -18,24 +18,12 @@ from vinculo.core.models import Organization, TenantManager, TenantModel
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class CostDriver(models.TextChoices):
-    """Activities that cost money to serve a customer (see ``vinculo.analytics.costing``)."""
-
-    ORDER = "order", _("Order")
-    DELIVERY = "delivery", _("Delivery")
-    INVOICE = "invoice", _("Invoice")
-    RETURN = "return", _("Return")
-    TICKET = "ticket", _("Ticket")
-    CALL = "call", _("Call")
-    VISIT = "visit", _("Visit")
-    EMAIL = "email", _("E-mail")
-    HANDLING_MINUTE = "handling_minute", _("Handling minute")
-
-
 class CostRate(TenantModel):
-    """What one unit of a cost driver costs this organisation (per order, per visit, …)."""
+    """What one unit of a cost driver costs this organisation (per order, per visit, …).
 
-    driver = models.CharField(_("driver"), max_length=20, choices=CostDriver.choices)
+    The drivers are those the apps declare (``analytics.drivers``), checked by the service."""
+
+    driver = models.CharField(_("driver"), max_length=40)
     rate = models.DecimalField(_("cost per unit"), max_digits=12, decimal_places=4, default=0)
 
     class Meta:
@@ -48,7 +36,9 @@ class CostRate(TenantModel):
         verbose_name_plural = _("cost rates")
 
     def __str__(self) -> str:
-        return f"{self.get_driver_display()}: {self.rate}"
+        from vinculo.analytics import drivers
+
+        return f"{drivers.labels().get(self.driver, self.driver)}: {self.rate}"
 
 
 class RunStatus(models.TextChoices):

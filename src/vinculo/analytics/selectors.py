@@ -17,7 +17,7 @@ from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from vinculo.analytics import costing, migration, rfm
+from vinculo.analytics import costing, drivers, migration, rfm
 from vinculo.analytics.models import (
     PROFIT_SEGMENTS,
     SEGMENT_LABELS,
@@ -265,14 +265,14 @@ def customer_panel(account: Account) -> dict[str, Any] | None:
         return round(float(100 * v / revenue), 1) if revenue else None
 
     gross = revenue - snap.cost_of_goods
-    names = dict(_driver_labels())
+    names = drivers.labels()
     statement = [
         {"label": _("Revenue"), "amount": revenue, "pct": pct(revenue), "kind": "total"},
         {"label": _("Cost of goods"), "amount": -snap.cost_of_goods,
          "pct": pct(-snap.cost_of_goods), "kind": "line"},
         {"label": _("Gross margin"), "amount": gross, "pct": pct(gross), "kind": "subtotal"},
     ]
-    for driver in costing.DRIVERS:
+    for driver in drivers.names():
         value = snap.cost_breakdown.get(driver)
         if value:
             amount = -Decimal(str(value))
@@ -292,9 +292,3 @@ def customer_panel(account: Account) -> dict[str, Any] | None:
         "tier_label": label(snap.value_tier), "profit_label": label(snap.profit_segment),
         "statement": statement, "history": history,
     }
-
-
-def _driver_labels():
-    from vinculo.analytics.models import CostDriver
-
-    return [(c.value, str(c.label)) for c in CostDriver]

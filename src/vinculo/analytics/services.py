@@ -6,48 +6,43 @@ BG/NBD and Gamma-Gamma on the distinct (x, t_x, T) patterns, scores RFM, values 
 (CLV as a net present value) and builds the customer P&L from cost of goods and an
 activity-based cost to serve; the result is upserted as one dated snapshot per account.
 
-Cost drivers are a registry, like the 360° timeline: ``register_driver(name, counter)`` adds a
-function ``counter(organization_id, start, end)`` that yields ``(account_id, count)`` pairs
-(an aggregate query). Sales and billing drivers are registered here; an app that must not
-import analytics (a lower layer) can instead expose ``COST_DRIVERS = {name: counter}`` in a
-``cost_drivers`` module, which ``discover_drivers`` picks up at start-up.
+The cost drivers are whatever the apps declare in their contracts (``drivers.py``): each
+counter yields ``(account_id, count)`` pairs for a window of days (an aggregate query).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vinculo.analytics import costing, rfm
+from vinculo.analytics import costing, drivers, rfm
 from vinculo.analytics.bgnbd import BGNBD
 from vinculo.analytics.bulk import SnapshotColumns, upsert_snapshots
 from vinculo.analytics.clv import customer_lifetime_value
 from vinculo.analytics.gamma_gamma import GammaGamma
 from vinculo.analytics.models import (
     AnalyticsRun,
-    CostDriver,
     CostRate,
     RunStatus,
 )
+from vinculo.core import events
+from vinculo.core.cost_drivers import date_window
 from vinculo.core.models import Organization, User
 from vinculo.core.roles import role_has
 from vinculo.core.services import PermissionDeniedError
 
 Progress = Callable[[int, str], None]
-Counter = Callable[[int, dt.date | None, dt.date], Iterable[tuple[int, float]]]
 
 #: Days a week: models are fitted in weeks (well-scaled parameters, comparable to the papers).
 UNIT_DAYS = 7.0
@@ -60,83 +55,6 @@ DEFAULTS: dict[str, Any] = {
 #: A BG/NBD parameter above this means the fit did not identify the model.
 DEGENERATE = 1e5
 
-_drivers: dict[str, list[Counter]] = {}
-
-
-# ---------------------------------------------------------------------------- cost drivers
-
-
-def register_driver(driver: str, counter: Counter) -> Counter:
-    """Add a counter for ``driver`` (one of ``costing.DRIVERS``); counts of all counters add."""
-    if driver not in costing.DRIVERS:
-        raise ValueError(f"unknown cost driver {driver!r}; use one of {costing.DRIVERS}")
-    counters = _drivers.setdefault(driver, [])
-    if counter not in counters:
-        counters.append(counter)
-    return counter
-
-
-def discover_drivers() -> None:
-    """Register ``COST_DRIVERS`` from every installed app's ``cost_drivers`` module."""
-    for config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{config.name}.cost_drivers")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.cost_drivers":
-                raise
-            continue
-        for driver, counter in getattr(module, "COST_DRIVERS", {}).items():
-            register_driver(driver, counter)
-
-
-def _window(qs: Any, field: str, start: dt.date | None, end: dt.date) -> Any:
-    qs = qs.filter(**{f"{field}__lte": end})
-    return qs.filter(**{f"{field}__gt": start}) if start is not None else qs
-
-
-def _count_orders(org_id: int, start: dt.date | None, end: dt.date) -> Iterable[tuple[int, int]]:
-    from vinculo.sales.models import Order, OrderStatus
-
-    qs = Order.all_objects.filter(organization_id=org_id).exclude(status=OrderStatus.CANCELLED)
-    return (_window(qs, "ordered_on", start, end).order_by().values("account_id")
-            .annotate(n=Count("id")).values_list("account_id", "n"))
-
-
-def _count_deliveries(org_id: int, start: dt.date | None, end: dt.date):
-    from vinculo.sales.models import Delivery
-
-    qs = Delivery.all_objects.filter(organization_id=org_id)
-    return (_window(qs, "delivered_on", start, end).order_by().values("order__account_id")
-            .annotate(n=Count("id")).values_list("order__account_id", "n"))
-
-
-def _count_invoices(org_id: int, start: dt.date | None, end: dt.date):
-    from vinculo.billing.models import Invoice
-
-    qs = Invoice.all_objects.filter(organization_id=org_id, kind="invoice").exclude(
-        status="draft"
-    )
-    return (_window(qs, "issue_date", start, end).order_by().values("account_id")
-            .annotate(n=Count("id")).values_list("account_id", "n"))
-
-
-def _count_returns(org_id: int, start: dt.date | None, end: dt.date):
-    from vinculo.billing.models import ReturnAuthorization
-
-    qs = ReturnAuthorization.all_objects.filter(organization_id=org_id)
-    return (_window(qs, "requested_on", start, end).order_by().values("account_id")
-            .annotate(n=Count("id")).values_list("account_id", "n"))
-
-
-def register_builtin_drivers() -> None:
-    """Orders and deliveries (sales), invoices and returns (billing) when those apps exist."""
-    register_driver("order", _count_orders)
-    register_driver("delivery", _count_deliveries)
-    if apps.is_installed("vinculo.billing"):
-        register_driver("invoice", _count_invoices)
-        register_driver("return", _count_returns)
-
-
 def driver_counts(
     *, organization_id: int, account_ids: np.ndarray, start: dt.date | None, end: dt.date,
     known: dict[str, np.ndarray] | None = None,
@@ -147,12 +65,13 @@ def driver_counts(
     (recompute takes the orders from the summary query) instead of running their counters.
     """
     known = known or {}
-    matrix = np.zeros((account_ids.size, len(costing.DRIVERS)))
-    for j, driver in enumerate(costing.DRIVERS):
+    names = drivers.names()
+    matrix = np.zeros((account_ids.size, len(names)))
+    for j, driver in enumerate(names):
         if driver in known:
             matrix[:, j] = known[driver]
             continue
-        for counter in _drivers.get(driver, ()):
+        for counter in drivers.counters(driver):
             pairs = np.array(list(counter(organization_id, start, end)), dtype=float)
             if pairs.size:
                 _add_by_account(matrix[:, j], account_ids, pairs[:, 0].astype(np.int64),
@@ -172,7 +91,7 @@ def _add_by_account(out: np.ndarray, account_ids: np.ndarray, ids: np.ndarray,
 
 def cost_rates(organization: Organization) -> dict[str, float]:
     """The organisation's rate per driver (0 where none is set)."""
-    rates = {driver: 0.0 for driver in costing.DRIVERS}
+    rates = {driver: 0.0 for driver in drivers.names()}
     for driver, rate in CostRate.all_objects.filter(organization=organization).values_list(
         "driver", "rate"
     ):
@@ -185,7 +104,7 @@ def cost_rate_set(
 ) -> CostRate:
     """Set what one unit of ``driver`` costs; the next recomputation uses it."""
     _require(actor, "analytics.manage")
-    if driver not in CostDriver.values:
+    if driver not in drivers.names():
         raise ValidationError({"driver": _("Unknown cost driver %(driver)s.") % {"driver": driver}})
     if rate is None or Decimal(rate) < 0:
         raise ValidationError({"rate": _("A cost rate cannot be negative.")})
@@ -332,7 +251,7 @@ def cost_of_goods(
     qs = OrderLine.all_objects.filter(
         organization_id=organization_id, product__isnull=False
     ).exclude(order__status=OrderStatus.CANCELLED)
-    qs = _window(qs, "order__ordered_on", start, end)
+    qs = date_window(qs, "order__ordered_on", start, end)
     rows = (qs.order_by().values("order__account_id")
             .annotate(cogs=Sum(F("quantity") * F("product__cost_price")))
             .values_list("order__account_id", "cogs"))
@@ -452,8 +371,9 @@ def score(
         params["bgnbd"] = {"error": "no repeat purchases yet"}
     tick(60, "clv")
 
-    cost = costing.cost_to_serve(counts, rates)
-    pnl = costing.customer_pnl(summary.account, summary.revenue, cogs, cost)
+    names = drivers.names()
+    cost = costing.cost_to_serve(counts, rates, names)
+    pnl = costing.customer_pnl(summary.account, summary.revenue, cogs, cost, names)
     profit = pnl.profit
     tick(65, "pnl")
     return Scores(
@@ -491,7 +411,7 @@ def snapshot_columns(as_of: dt.date, scores: Scores) -> SnapshotColumns:
         floats={"p_alive": none if scores.p_alive is None else scores.p_alive,
                 "expected_purchases": (none if scores.expected_purchases is None
                                        else scores.expected_purchases)},
-        drivers=costing.DRIVERS,
+        drivers=drivers.names(),
         breakdown=scores.cost_by_driver,
     )
 
@@ -606,4 +526,6 @@ def analytics_run_execute(run: AnalyticsRun) -> AnalyticsRun:
         customers=result["customers"], parameters=result["parameters"],
     )
     run.refresh_from_db()
+    events.publish("snapshot.recomputed", record=run, actor=run.requested_by, data={
+        "as_of": run.as_of.isoformat(), "customers": run.customers})
     return run

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from vinculo.analytics import charts, demand, selectors, services
-from vinculo.analytics.models import CostDriver, CostRate
+from vinculo.analytics import charts, demand, drivers, selectors, services
+from vinculo.analytics.models import CostRate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.views_base import RecordMixin
@@ -268,10 +268,11 @@ class CostRatesView(RoleRequiredMixin, View):
 
     def _rows(self, errors: dict[str, str] | None = None, posted: Any = None) -> list[dict]:
         current = {r.driver: r.rate for r in CostRate.objects.all()}
-        return [{"driver": c.value, "label": c.label,
-                 "rate": (posted.get(c.value) if posted is not None
-                          else current.get(c.value, Decimal(0))),
-                 "error": (errors or {}).get(c.value, "")} for c in CostDriver]
+        return [{"driver": name, "label": label,
+                 "rate": (posted.get(name) if posted is not None
+                          else current.get(name, Decimal(0))),
+                 "error": (errors or {}).get(name, "")}
+                for name, label in drivers.labels().items()]
 
     def get(self, request):  # type: ignore[no-untyped-def]
         return render(request, "analytics/cost_rates.html", {
@@ -281,7 +282,7 @@ class CostRatesView(RoleRequiredMixin, View):
     def post(self, request):  # type: ignore[no-untyped-def]
         errors: dict[str, str] = {}
         values: dict[str, Decimal] = {}
-        for driver in CostDriver.values:
+        for driver in drivers.names():
             raw = (request.POST.get(driver) or "0").strip().replace(",", ".")
             try:
                 values[driver] = Decimal(raw)

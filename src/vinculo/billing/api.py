@@ -345,11 +345,3 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
         if by not in ("account", "segment", "month"):
             raise serializers.ValidationError({"by": ["Choose account, segment or month."]})
         return Response(selectors.service_indicators(by=by))
-
-
-def register(router: Any) -> None:
-    """Add this app's viewsets to the API router."""
-    router.register("invoices", InvoiceViewSet, basename="invoice")
-    router.register("payments", PaymentViewSet, basename="payment")
-    router.register("returns", ReturnViewSet, basename="return")
-    router.register("service-levels", ServiceLevelViewSet, basename="service-level")

@@ -1,14 +1,71 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    CostDriver,
+    DemoGenerator,
+    Event,
+    Menu,
+    MenuItem,
+    VinculoApp,
+)
+from vinculo.core.roles import Role, only
 
-class BillingConfig(AppConfig):
+_DOCUMENT = {"number": "its number", "total": "its total, as a decimal string",
+             "currency": "ISO 4217 code"}
+
+
+class BillingConfig(VinculoApp):
     name = "vinculo.billing"
     label = "billing"
     verbose_name = _("Billing")
-
-    def ready(self) -> None:
-        from vinculo.billing import selectors
-        from vinculo.core import timeline
-
-        timeline.register(selectors.timeline)
+    contract = Contract(
+        url_prefix="billing/",
+        api_routes=(
+            ApiRoute("invoices", "vinculo.billing.api.InvoiceViewSet", "invoice"),
+            ApiRoute("payments", "vinculo.billing.api.PaymentViewSet", "payment"),
+            ApiRoute("returns", "vinculo.billing.api.ReturnViewSet", "return"),
+            ApiRoute("service-levels", "vinculo.billing.api.ServiceLevelViewSet",
+                     "service-level"),
+        ),
+        permissions={
+            "billing.view": only(Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.ANALYST,
+                                 Role.READ_ONLY, Role.SERVICE_AGENT),
+            "billing.add": only(Role.ADMIN, Role.SALES_MANAGER),
+            "billing.change": only(Role.ADMIN, Role.SALES_MANAGER),
+            "billing.delete": only(Role.ADMIN),
+        },
+        menus=(Menu("billing", _("Billing"), order=40),),
+        menu_items=(
+            MenuItem("billing", _("Invoices"), "billing:invoice_list", "billing.view", order=10),
+            MenuItem("billing", _("Payments"), "billing:payment_list", "billing.view", order=20),
+            MenuItem("billing", _("Aging of receivables"), "billing:aging", "billing.view",
+                     order=30),
+            MenuItem("sales", _("Returns"), "billing:return_list", "billing.view", section=1,
+                     order=40),
+            MenuItem("sales", _("Service levels"), "billing:service_levels", "billing.view",
+                     section=1, order=50),
+        ),
+        timeline=("vinculo.billing.selectors.timeline",),
+        demo=DemoGenerator("vinculo.billing.demo.generate", order=300,
+                           estimate="vinculo.billing.demo.estimate"),
+        cost_drivers=(
+            CostDriver("invoice", _("Invoice"), "vinculo.billing.cost_drivers.count_invoices",
+                       order=30),
+            CostDriver("return", _("Return"), "vinculo.billing.cost_drivers.count_returns",
+                       order=40),
+        ),
+        events=(
+            Event("invoice.issued", "An invoice was issued (numbered, final).", _DOCUMENT),
+            Event("invoice.paid", "An invoice's payments reached its total.", _DOCUMENT),
+            Event("credit_note.issued", "A credit note corrected an issued invoice.",
+                  {**_DOCUMENT, "invoice": "UUID of the invoice it corrects"}),
+            Event("payment.recorded", "A payment was recorded against an invoice.",
+                  {"amount": "decimal string", "invoice": "UUID of the invoice"}),
+            Event("return.requested", "A customer asked to return delivered goods (RMA).",
+                  {"number": "the RMA number"}),
+            Event("return.received", "Returned goods arrived back.",
+                  {"number": "the RMA number"}),
+        ),
+    )

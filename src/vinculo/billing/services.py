@@ -34,6 +34,7 @@ from vinculo.billing.models import (
     ReturnResolution,
     ReturnStatus,
 )
+from vinculo.core import events
 from vinculo.core.models import User
 from vinculo.core.money import ZERO
 from vinculo.core.services import require, sequence_next, versioned_save
@@ -78,6 +79,13 @@ def _settle_status(invoice: Invoice) -> None:
     if (invoice.status, invoice.paid_on) != (status, paid_on):
         invoice.status, invoice.paid_on = status, paid_on
         versioned_save(invoice, expected_version=None, fields=["status", "paid_on"])
+        if status == InvoiceStatus.PAID:
+            events.publish("invoice.paid", record=invoice, data=_document_data(invoice))
+
+
+def _document_data(invoice: Invoice) -> dict[str, str]:
+    return {"number": invoice.number, "total": str(invoice.total_amount),
+            "currency": invoice.currency}
 
 
 # ---- drafts ----------------------------------------------------------------------------------
@@ -236,6 +244,11 @@ def _issue_locked(invoice: Invoice, *, actor: User, issue_date: dt.date) -> Invo
                    fields=["number", "status", "issue_date", "due_date", "issued_by"])
     if invoice.is_credit_note:
         _settle_status(original)
+        events.publish("credit_note.issued", record=invoice, actor=actor, data={
+            **_document_data(invoice), "invoice": str(original.uuid)})
+    else:
+        events.publish("invoice.issued", record=invoice, actor=actor,
+                       data=_document_data(invoice))
     return invoice
 
 
@@ -338,6 +351,9 @@ def invoice_issue_many(*, actor: User, invoices: Iterable[dict[str, Any]],
             object_id=invoice.pk, object_uuid=invoice.uuid, object_repr=str(invoice)[:200],
             changes=changes))
     AuditEntry.all_objects.bulk_create(entries)
+    for invoice in drafts:
+        events.publish("invoice.issued", record=invoice, actor=actor,
+                       data=_document_data(invoice))
     return drafts
 
 
@@ -411,6 +427,8 @@ def payment_record(*, actor: User, invoice: Invoice, amount: Any,
                       reference=reference, recorded_by=actor)
     payment.full_clean(exclude=["organization", "invoice"], validate_constraints=False)
     payment.save()
+    events.publish("payment.recorded", record=payment, actor=actor, data={
+        "amount": str(payment.amount), "invoice": str(invoice.uuid)})
     _settle_status(invoice)
     return payment
 
@@ -463,6 +481,7 @@ def return_request(*, actor: User, order: Order, reason: str,
     ReturnLine.objects.bulk_create([
         ReturnLine(organization_id=order.organization_id, rma=rma, order_line=line,
                    quantity=quantity) for line, quantity in wanted])
+    events.publish("return.requested", record=rma, actor=actor, data={"number": rma.number})
     return rma
 
 
@@ -500,7 +519,9 @@ def return_reject(*, actor: User, rma: ReturnAuthorization) -> ReturnAuthorizati
 
 @transaction.atomic
 def return_receive(*, actor: User, rma: ReturnAuthorization) -> ReturnAuthorization:
-    return _move(actor, rma, "receive")
+    rma = _move(actor, rma, "receive")
+    events.publish("return.received", record=rma, actor=actor, data={"number": rma.number})
+    return rma
 
 
 @transaction.atomic

@@ -459,15 +459,3 @@ class ExchangeRateViewSet(CatalogViewSet):
 
     def scoped_queryset(self) -> QuerySet:
         return ExchangeRate.objects.order_by("currency", "-valid_on", "id")
-
-
-def register(router: Any) -> None:
-    """Add this app's viewsets to the API router."""
-    router.register("catalog/categories", CategoryViewSet, basename="catalog-category")
-    router.register("catalog/lines", ProductLineViewSet, basename="catalog-line")
-    router.register("catalog/products", ProductViewSet, basename="catalog-product")
-    router.register("catalog/price-lists", PriceListViewSet, basename="catalog-price-list")
-    router.register(
-        "catalog/price-list-items", PriceListItemViewSet, basename="catalog-price-list-item"
-    )
-    router.register("catalog/exchange-rates", ExchangeRateViewSet, basename="catalog-exchange-rate")

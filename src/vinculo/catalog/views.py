@@ -27,17 +27,13 @@ from vinculo.core.audit import describe_changes
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.models import AuditEntry
 from vinculo.core.permissions import RoleRequiredMixin
-from vinculo.core.roles import role_has
-from vinculo.core.views_base import Column, RecordListView, RecordMixin, ServiceEditView
-
-
-def _can(request: Any) -> dict[str, bool]:
-    role = request.user.role
-    return {
-        "add": role_has(role, "catalog.add"),
-        "change": role_has(role, "catalog.change"),
-        "delete": role_has(role, "catalog.delete"),
-    }
+from vinculo.core.views_base import (
+    Column,
+    RecordDeleteView,
+    RecordListView,
+    RecordMixin,
+    ServiceEditView,
+)
 
 
 def _history(instance: Any, limit: int = 30) -> list[dict[str, Any]]:
@@ -51,11 +47,6 @@ def _history(instance: Any, limit: int = 30) -> list[dict[str, Any]]:
 class CatalogListView(RecordListView):
     template_name = "catalog/record_list.html"
     permission_domain = "catalog"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["catalog_can"] = _can(self.request)
-        return context
 
 
 # ---- products --------------------------------------------------------------------------------
@@ -93,7 +84,6 @@ class ProductDetailView(RecordMixin, View):
                 "record": product,
                 "price_items": list(selectors.product_price_lists(product)[:100]),
                 "history": _history(product),
-                "catalog_can": _can(request),
             },
         )
 
@@ -119,28 +109,8 @@ class ProductUpdateView(ProductCreateView):
     title = gettext_lazy("Edit product")
 
 
-class DeleteView(RecordMixin, View):
+class DeleteView(RecordDeleteView):
     permission = "catalog.delete"
-    delete_service: Any = None
-    instance_kwarg = ""
-    list_url = ""
-
-    def redirect_url(self, record: Any) -> str:
-        return reverse(self.list_url)
-
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
-        return render(request, "catalog/confirm_delete.html", {"record": self.get_object()})
-
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
-        record = self.get_object()
-        target = self.redirect_url(record)
-        try:
-            type(self).delete_service(actor=request.user, **{self.instance_kwarg: record})
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Deleted: %(name)s") % {"name": record})
-        return HttpResponseRedirect(target)
 
 
 class ProductDeleteView(DeleteView):
@@ -163,7 +133,7 @@ class CategoryListView(RoleRequiredMixin, View):
         return render(
             request,
             "catalog/categories.html",
-            {"categories": categories, "catalog_can": _can(request)},
+            {"categories": categories},
         )
 
 
@@ -272,7 +242,6 @@ class PriceListDetailView(RecordMixin, View):
                 "items": list(items[:500]),
                 "item_form": item_form,
                 "history": _history(price_list),
-                "catalog_can": _can(self.request),
             },
             status=status,
         )

@@ -115,6 +115,7 @@ class CustomFieldViewSet(
     queryset = CustomField.objects.none()
     serializer_class = CustomFieldSerializer
     lookup_field = "uuid"
+    permission_domain = "core"  # every action is named below; any other is refused
     action_permissions = {
         "list": "customers.view",
         "retrieve": "customers.view",
@@ -162,11 +163,3 @@ class UserViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         return User.objects.filter(
             organization_id=self.request.user.organization_id
         ).select_related("team")
-
-
-def register(router: Any) -> None:
-    router.register("audit", AuditEntryViewSet, basename="audit")
-    router.register("tokens", ApiTokenViewSet, basename="token")
-    router.register("custom-fields", CustomFieldViewSet, basename="customfield")
-    router.register("tags", TagViewSet, basename="tag")
-    router.register("users", UserViewSet, basename="user")

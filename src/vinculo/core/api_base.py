@@ -7,14 +7,31 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 
 from vinculo.core.audit import acting_as
 from vinculo.core.tenancy import organization_scope
 
 
+class Undeclared:
+    """The permission domain of a viewset that did not state one (refused at start-up)."""
+
+    def __repr__(self) -> str:
+        return "UNDECLARED"
+
+
+UNDECLARED: Any = Undeclared()
+
+
 class TenantScopedMixin:
-    """Token-authenticated calls only know their user inside DRF, so the scope starts here."""
+    """Token-authenticated calls only know their user inside DRF, so the scope starts here.
+
+    Every viewset states ``permission_domain`` (``"sales"`` → ``sales.view`` for reads,
+    ``sales.add``… for writes) or ``None`` for endpoints that any signed-in staff user may use
+    on their own data (API tokens); ``api_urls`` refuses a routed viewset that states neither.
+    """
+
+    permission_domain: str | Undeclared | None = UNDECLARED
 
     def get_queryset(self) -> QuerySet:  # type: ignore[override]
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
@@ -47,11 +64,22 @@ class TenantScopedMixin:
 
 
 class TenantViewSet(TenantScopedMixin, viewsets.ModelViewSet):
-    """CRUD over a tenant model: UUID lookups, record-level restriction, audit by signals."""
+    """CRUD over a tenant model: UUID lookups, record-level restriction, audit by signals.
+
+    Writes go through services: the serializer (a :class:`ServiceSerializer`) calls the
+    ``*_create`` / ``*_update`` service, and a deletion calls ``delete_service(actor=…,
+    <instance_kwarg>=record)``. A viewset without ``delete_service`` cannot delete.
+    """
 
     lookup_field = "uuid"
     lookup_value_regex = "[0-9a-f-]{36}"
-    permission_domain = "customers"
+    delete_service: Any = None
+    instance_kwarg = ""
+
+    def perform_destroy(self, instance: Any) -> None:
+        if type(self).delete_service is None:
+            raise exceptions.MethodNotAllowed(self.request.method)
+        type(self).delete_service(actor=self.request.user, **{self.instance_kwarg: instance})
 
     def get_queryset(self) -> QuerySet:  # type: ignore[override]
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
@@ -61,6 +89,41 @@ class TenantViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def scoped_queryset(self) -> QuerySet:
         """The rows of the caller's organisation, before the record-level rule."""
         return self.queryset.model.objects.all()
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    """A record's serializer that writes through its services, never by itself.
+
+    ``create`` calls ``create_service(actor=…, data=…)`` and ``update`` calls
+    ``update_service(actor=…, data=…, expected_version=…, <instance_kwarg>=record)``. The
+    ``version`` read is required on update; a stale one is refused by the service (409).
+    """
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The version you read. Required on update; a stale one is refused with 409.",
+    )
+
+    create_service: Any = None
+    update_service: Any = None
+    instance_kwarg = ""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": ["Send the version you read; it guards against lost updates."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        validated_data.pop("version", None)
+        return type(self).create_service(actor=self.context["request"].user, data=validated_data)
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        version = validated_data.pop("version")
+        return type(self).update_service(
+            actor=self.context["request"].user, data=validated_data, expected_version=version,
+            **{self.instance_kwarg: instance})
 
 
 class ScopedRelatedField(serializers.SlugRelatedField):

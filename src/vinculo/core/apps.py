@@ -1,13 +1,41 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.plugins import ApiRoute, Contract, Menu, MenuItem, VinculoApp
+from vinculo.core.roles import Role, only
 
-class CoreConfig(AppConfig):
+
+class CoreConfig(VinculoApp):
     name = "vinculo.core"
     label = "core"
     verbose_name = _("Core")
+    contract = Contract(
+        url_prefix="",
+        api_routes=(
+            ApiRoute("audit", "vinculo.core.api.AuditEntryViewSet", "audit"),
+            ApiRoute("tokens", "vinculo.core.api.ApiTokenViewSet", "token"),
+            ApiRoute("custom-fields", "vinculo.core.api.CustomFieldViewSet", "customfield"),
+            ApiRoute("tags", "vinculo.core.api.TagViewSet", "tag"),
+            ApiRoute("users", "vinculo.core.api.UserViewSet", "user"),
+        ),
+        permissions={
+            "audit.view": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),
+            "core.manage_custom_fields": only(Role.ADMIN),
+            "core.manage_users": only(Role.ADMIN),
+        },
+        menus=(
+            Menu("audit", _("Audit log"), order=90, url="audit_log", permission="audit.view"),
+            Menu("settings", _("Settings"), order=100),
+        ),
+        menu_items=(
+            MenuItem("settings", _("API tokens"), "tokens", order=10),
+            MenuItem("settings", _("Custom fields"), "custom_fields",
+                     permission="core.manage_custom_fields", order=30),
+            MenuItem("settings", _("API documentation"), "api-docs", order=40),
+        ),
+    )
 
     def ready(self) -> None:
-        from vinculo.core import audit
+        from vinculo.core import audit, roles
 
+        roles.load()
         audit.connect()

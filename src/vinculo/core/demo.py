@@ -2,8 +2,8 @@
 
 ``vinculo demo`` calls :func:`demo_run`. It creates the organisation and its users through the
 services (so they are real, loggable users), then runs every registered generator in order.
-An app contributes a generator by defining ``<app>/demo.py`` with a function decorated by
-:func:`register`; the module is discovered automatically (like ``admin.py``).
+An app contributes a generator by naming it in its contract (``Contract.demo``: the function,
+its order and an estimate of the rows it writes).
 
 Generators write *bulk* data: they build rows in batches (NumPy for the random choices, Python
 only to assemble strings) and hand them to :class:`BulkWriter`, which uses ``COPY`` on
@@ -35,9 +35,9 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
-from django.utils.module_loading import autodiscover_modules
 from tqdm import tqdm
 
+from vinculo.core import plugins
 from vinculo.core.models import Organization, Team, User
 from vinculo.core.roles import Role
 from vinculo.core.services import organization_create, team_get_or_create, user_create
@@ -70,7 +70,7 @@ class DemoExistsError(Exception):
     """The demo organisation is already there and no reset was asked for."""
 
 
-# ---- the registry of generators ---------------------------------------------------------------
+# ---- the generators the apps declare ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -81,29 +81,20 @@ class DemoGenerator:
     estimate: Callable[[int], int]  # rows it will write for N customers (for the progress bar)
 
 
-_GENERATORS: dict[str, DemoGenerator] = {}
-
-
-def register(
-    *, order: int, estimate: Callable[[int], int] | None = None, name: str | None = None
-) -> Callable[[Callable], Callable]:
-    """Add a generator: ``fn(ctx) -> {label: rows written}``, run in ascending ``order``.
-
-    Customers use 100; later apps pick a larger order to build on the customers' ids
-    (``ctx.shared``).
-    """
-
-    def decorate(fn: Callable[[DemoContext], dict[str, int]]) -> Callable:
-        key = name or fn.__module__.rsplit(".", 2)[-2]
-        _GENERATORS[key] = DemoGenerator(key, order, fn, estimate or (lambda n: 0))
-        return fn
-
-    return decorate
-
-
 def generators() -> list[DemoGenerator]:
-    autodiscover_modules("demo")
-    return sorted(_GENERATORS.values(), key=lambda g: (g.order, g.name))
+    """Every app's generator (``Contract.demo``), in ascending order."""
+    found = []
+    for config, contract in plugins.contracts():
+        if contract.demo is not None:
+            declared = contract.demo
+            estimate = plugins.resolve(declared.estimate) if declared.estimate else _nothing
+            found.append(DemoGenerator(config.label, declared.order,
+                                       plugins.resolve(declared.run), estimate))
+    return sorted(found, key=lambda g: (g.order, g.name))
+
+
+def _nothing(customers: int) -> int:
+    return 0
 
 
 # ---- fast inserts -----------------------------------------------------------------------------

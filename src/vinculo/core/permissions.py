@@ -27,7 +27,7 @@ def required_permission(view: Any, method: str) -> str | None:
     if explicit:
         return explicit
     domain = getattr(view, "permission_domain", None)
-    if domain is None:
+    if not isinstance(domain, str):  # None: any signed-in staff user, on their own data
         return None
     return f"{domain}.{METHOD_ACTIONS.get(method, 'change')}"
 

@@ -1,4 +1,5 @@
-"""Roles and what each may do: the one table every page, endpoint and service consults."""
+"""Roles and what each may do: the one table every page, endpoint and service consults,
+assembled from the permissions each app declares in its contract."""
 
 from __future__ import annotations
 
@@ -21,59 +22,25 @@ WRITERS = frozenset(
     {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.MARKETING, Role.SERVICE_AGENT}
 )
 
-# permission -> roles holding it. A permission names a domain and an action.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "customers.view": ALL,
-    "customers.add": WRITERS,
-    "customers.change": WRITERS,
-    "customers.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "customers.merge": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "customers.import": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING}),
-    "customers.export": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST}),
-    "leads.convert": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
-    "audit.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
-    "catalog.view": ALL,
-    "catalog.add": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "catalog.change": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "catalog.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "sales.view": ALL,
-    "sales.add": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
-    "sales.change": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP}),
-    "sales.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "billing.view": frozenset(
-        {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.ANALYST, Role.READ_ONLY,
-         Role.SERVICE_AGENT}
-    ),
-    "billing.add": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "billing.change": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    "billing.delete": frozenset({Role.ADMIN}),
-    "interactions.view": ALL,
-    "interactions.add": WRITERS,
-    "interactions.change": WRITERS,
-    "interactions.delete": frozenset({Role.ADMIN, Role.SALES_MANAGER}),
-    # mailboxes, e-mail templates, public web forms
-    "interactions.manage": frozenset({Role.ADMIN}),
-    "service.view": ALL,
-    "service.add": frozenset(
-        {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.SERVICE_AGENT}
-    ),
-    "service.change": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_AGENT}),
-    "service.delete": frozenset({Role.ADMIN}),
-    # queues, SLA policies, business calendars
-    "service.manage": frozenset({Role.ADMIN}),
-    "service.metrics": frozenset(
-        {Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.ANALYST}
-    ),
-    "kb.view": ALL,
-    "kb.add": frozenset({Role.ADMIN, Role.SERVICE_AGENT}),
-    "kb.change": frozenset({Role.ADMIN, Role.SERVICE_AGENT}),
-    "kb.delete": frozenset({Role.ADMIN}),
-    "analytics.view": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
-    "analytics.run": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}),
-    "analytics.manage": frozenset({Role.ADMIN, Role.ANALYST}),
-    "core.manage_custom_fields": frozenset({Role.ADMIN}),
-    "core.manage_users": frozenset({Role.ADMIN}),
-}
+
+
+def only(*roles: str) -> frozenset[str]:
+    """The roles named: ``only(Role.ADMIN, Role.SALES_MANAGER)``, for contracts to read well."""
+    return frozenset(roles)
+
+
+# permission -> roles holding it. A permission names a domain and an action. Each app declares
+# its own in its contract (``core.plugins``); the table is filled when the apps are ready.
+PERMISSIONS: dict[str, frozenset[str]] = {}
+
+
+def load() -> None:
+    """Fill ``PERMISSIONS`` from the apps' contracts (``CoreConfig.ready``)."""
+    from vinculo.core import plugins
+
+    PERMISSIONS.clear()
+    PERMISSIONS.update(plugins.permissions())
+
 
 # Roles whose record-level view is limited to what they or their team own.
 OWNER_SCOPED_ROLES = frozenset({Role.SALES_REP})

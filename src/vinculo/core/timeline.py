@@ -1,7 +1,7 @@
 """The customer timeline: every app adds its events to an account's or contact's 360° page.
 
 Lower layers cannot import higher ones (customers knows nothing of sales or billing), so each
-app registers a provider in its ``AppConfig.ready`` and the 360° page asks them all.
+app names its providers in its contract (``Contract.timeline``) and the 360° page asks them all.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+
+from vinculo.core import plugins
 
 
 @dataclass(frozen=True)
@@ -24,14 +26,12 @@ class TimelineItem:
 
 
 Provider = Callable[[models.Model, int], Iterable[TimelineItem]]
-_providers: list[Provider] = []
 
 
-def register(provider: Provider) -> Provider:
-    """Add a provider: ``provider(record, limit)`` yields the record's events, newest first."""
-    if provider not in _providers:
-        _providers.append(provider)
-    return provider
+def providers() -> list[Provider]:
+    """Every app's timeline providers: ``provider(record, limit)`` yields the record's events,
+    newest first."""
+    return [plugins.resolve(path) for path in plugins.collect("timeline")]
 
 
 def _aware(value: dt.datetime | dt.date) -> dt.datetime:
@@ -50,6 +50,6 @@ def of_customer(rows: models.QuerySet, record: Any) -> models.QuerySet | None:
 
 def for_record(record: Any, *, limit: int = 30) -> list[TimelineItem]:
     """The newest ``limit`` events of an account or contact, from every registered app."""
-    items = [item for provider in _providers for item in provider(record, limit)]
+    items = [item for provider in providers() for item in provider(record, limit)]
     items.sort(key=lambda item: _aware(item.when), reverse=True)
     return items[:limit]

@@ -5,39 +5,47 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from vinculo.core import services
+from vinculo.core import plugins, services
 from vinculo.core.forms import CustomFieldForm, SavedViewForm, apply_service_errors
 from vinculo.core.models import ApiToken, AuditEntry, CustomField, SavedView
 from vinculo.core.pagination import paginate
 from vinculo.core.permissions import RoleRequiredMixin
+from vinculo.core.roles import role_has
 
 
 class HomeView(RoleRequiredMixin, View):
-    permission = "customers.view"
+    """The panels the apps declare (``Contract.home_panels``) that the user's role may see."""
 
-    def get(self, request):  # type: ignore[no-untyped-def]
-        from vinculo.customers.selectors import home_summary
-
-        return render(request, "core/home.html", home_summary(request.user))
+    def get(self, request: HttpRequest) -> HttpResponse:
+        panels = [
+            {"template": panel.template, "context": plugins.resolve(panel.context)(request.user)}
+            for panel in sorted(plugins.collect("home_panels"), key=lambda p: p.order)
+            if role_has(request.user.role, panel.permission)
+        ]
+        return render(request, "core/home.html", {"panels": panels})
 
 
 class SearchView(RoleRequiredMixin, View):
-    """The global search box: accounts, contacts and leads matching name, e-mail or phone."""
+    """The global search box: every app's search providers (``Contract.search``) that the
+    user's role may read — accounts, contacts and leads by name, e-mail or phone, …"""
 
-    permission = "customers.view"
+    limit = 10
 
-    def get(self, request):  # type: ignore[no-untyped-def]
-        from vinculo.customers.selectors import global_search
-
+    def get(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.get("q", "").strip()
-        results = global_search(request.user, query) if query else {}
+        results = [
+            {"key": provider.key, "label": provider.label, "template": provider.template,
+             "records": plugins.resolve(provider.search)(request.user, query, self.limit)}
+            for provider in sorted(plugins.collect("search"), key=lambda p: p.order)
+            if role_has(request.user.role, provider.permission)
+        ] if query else []
         template = "core/search_results.html" if request.htmx else "core/search.html"
         return render(request, template, {"query": query, "results": results})
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -207,6 +207,34 @@ class ServiceEditView(RecordMixin, View):
             return self.render_form(form, status=403)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(self.success_url(record))
+
+
+class RecordDeleteView(RecordMixin, View):
+    """Confirm, then remove a record through its ``delete_service(actor=…,
+    <instance_kwarg>=record)``; a refusal (something still points at it) is shown, nothing is
+    removed."""
+
+    delete_service: Any = None
+    instance_kwarg = ""
+    list_url = ""
+    template_name = "includes/confirm_delete.html"
+
+    def redirect_url(self, record: Any) -> str:
+        return reverse(self.list_url)
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        return render(request, self.template_name, {"record": self.get_object()})
+
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        record = self.get_object()
+        target = self.redirect_url(record)
+        try:
+            type(self).delete_service(actor=request.user, **{self.instance_kwarg: record})
+        except ValidationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Deleted: %(name)s") % {"name": record})
+        return HttpResponseRedirect(target)
 
 
 def uuid_param(value: str | None) -> uuid.UUID | None:

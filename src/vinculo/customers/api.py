@@ -14,7 +14,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from vinculo.core.api import AuditEntrySerializer
-from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
 from vinculo.core.filters import CustomFieldFilterBackend
 from vinculo.core.models import Team, User
 from vinculo.core.pagination import order_matches
@@ -30,42 +30,12 @@ class TagsField(serializers.ListField):
         return sorted(tag.name for tag in value.all())
 
 
-class CustomerSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="The version you read. Required on update; a stale one is refused with 409.",
-    )
+class CustomerSerializer(ServiceSerializer):
     owner = ScopedRelatedField(User, required=False, allow_null=True)
     team = ScopedRelatedField(Team, slug_field="name", required=False, allow_null=True)
     tags = TagsField(required=False)
     custom_fields = serializers.DictField(required=False)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-
-    create_service: Any = None
-    update_service: Any = None
-    instance_kwarg = ""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError(
-                {"version": ["Send the version you read; it guards against lost updates."]}
-            )
-        return attrs
-
-    def create(self, validated_data: dict[str, Any]) -> Any:
-        validated_data.pop("version", None)
-        return type(self).create_service(actor=self.context["request"].user, data=validated_data)
-
-    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        version = validated_data.pop("version")
-        return type(self).update_service(
-            actor=self.context["request"].user,
-            data=validated_data,
-            expected_version=version,
-            **{self.instance_kwarg: instance},
-        )
 
 
 COMMON_READ_ONLY = ("id", "created_at", "updated_at")
@@ -190,7 +160,10 @@ FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter, CustomFieldFilterBackend
 
 
 class CustomerViewSet(TenantViewSet):
+    permission_domain = "customers"
     filter_backends = FILTER_BACKENDS
+    delete_service = staticmethod(services.record_delete)
+    instance_kwarg = "instance"
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -199,9 +172,6 @@ class CustomerViewSet(TenantViewSet):
         return queryset
 
     action_permissions = {"history": "customers.view"}
-
-    def perform_destroy(self, instance: Any) -> None:
-        services.record_delete(actor=self.request.user, instance=instance)
 
     @extend_schema(responses=AuditEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -310,9 +280,3 @@ class LeadViewSet(CustomerViewSet):
         return Response(
             {"account": account.uuid, "contact": contact.uuid}, status=status.HTTP_200_OK
         )
-
-
-def register(router: Any) -> None:
-    router.register("accounts", AccountViewSet, basename="account")
-    router.register("contacts", ContactViewSet, basename="contact")
-    router.register("leads", LeadViewSet, basename="lead")

@@ -87,7 +87,3 @@ class ImportJobViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.Retrie
             dry_run=True)
         job = importing.import_job_start(actor=request.user, job=job, dry_run=data["dry_run"])
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
-
-
-def register(router: Any) -> None:
-    router.register("imports", ImportJobViewSet, basename="import")

@@ -1,8 +1,86 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    DemoGenerator,
+    Event,
+    HomePanel,
+    Menu,
+    MenuItem,
+    SearchProvider,
+    VinculoApp,
+)
+from vinculo.core.roles import ALL, WRITERS, Role, only
 
-class CustomersConfig(AppConfig):
+_RECORD = {"name": "the record's display name"}
+
+
+class CustomersConfig(VinculoApp):
     name = "vinculo.customers"
     label = "customers"
     verbose_name = _("Customers")
+    contract = Contract(
+        url_prefix="customers/",
+        api_routes=(
+            ApiRoute("accounts", "vinculo.customers.api.AccountViewSet", "account"),
+            ApiRoute("contacts", "vinculo.customers.api.ContactViewSet", "contact"),
+            ApiRoute("leads", "vinculo.customers.api.LeadViewSet", "lead"),
+            ApiRoute("imports", "vinculo.customers.api_import.ImportJobViewSet", "import"),
+        ),
+        permissions={
+            "customers.view": ALL,
+            "customers.add": WRITERS,
+            "customers.change": WRITERS,
+            "customers.delete": only(Role.ADMIN, Role.SALES_MANAGER),
+            "customers.merge": only(Role.ADMIN, Role.SALES_MANAGER),
+            "customers.import": only(Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING),
+            "customers.export": only(Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST),
+            "leads.convert": only(Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP),
+        },
+        menus=(Menu("customers", _("Customers"), order=10),),
+        menu_items=(
+            MenuItem("customers", _("Accounts"), "customers:account_list", "customers.view",
+                     order=10),
+            MenuItem("customers", _("Contacts"), "customers:contact_list", "customers.view",
+                     order=20),
+            MenuItem("customers", _("Leads"), "customers:lead_list", "customers.view", order=30),
+            MenuItem("customers", _("Duplicates"), "customers:duplicates", "customers.view",
+                     section=1, order=10),
+            MenuItem("customers", _("Import"), "customers:import_start", "customers.import",
+                     section=1, order=20),
+        ),
+        demo=DemoGenerator("vinculo.customers.demo.generate", order=100,
+                           estimate="vinculo.customers.demo.estimate"),
+        search=(
+            SearchProvider("accounts", _("Accounts"), "vinculo.customers.selectors.search_accounts",
+                           "customers/search/account.html", "customers.view", order=10),
+            SearchProvider("contacts", _("Contacts"), "vinculo.customers.selectors.search_contacts",
+                           "customers/search/contact.html", "customers.view", order=20),
+            SearchProvider("leads", _("Leads"), "vinculo.customers.selectors.search_leads",
+                           "customers/search/lead.html", "customers.view", order=30),
+        ),
+        home_panels=(
+            HomePanel("my_leads", "customers/home/records.html",
+                      "vinculo.customers.selectors.home_my_leads", "customers.view", order=10),
+            HomePanel("new_accounts", "customers/home/records.html",
+                      "vinculo.customers.selectors.home_new_accounts", "customers.view", order=20),
+            HomePanel("new_contacts", "customers/home/records.html",
+                      "vinculo.customers.selectors.home_new_contacts", "customers.view", order=30),
+            HomePanel("new_leads", "customers/home/records.html",
+                      "vinculo.customers.selectors.home_new_leads", "customers.view", order=40),
+        ),
+        events=(
+            Event("account.created", "An account was created (by hand, the API or a lead's "
+                  "conversion).", _RECORD),
+            Event("contact.created", "A contact was created.", _RECORD),
+            Event("lead.created", "A lead was created (by hand, the API or a web form).",
+                  {"source": "where the lead came from (web, referral, …)"}),
+            Event("lead.converted", "A lead became a contact (and an account).",
+                  {"contact": "UUID of the contact", "account": "UUID of the account, or null"}),
+            Event("account.merged", "Duplicate accounts were merged into this one.",
+                  {"duplicate": "UUID of the account merged in (now deleted)"}),
+            Event("contact.merged", "Duplicate contacts were merged into this one.",
+                  {"duplicate": "UUID of the contact merged in (now deleted)"}),
+        ),
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from vinculo.core.demo import DemoContext, random_moments, register
+from vinculo.core.demo import DemoContext, random_moments
 from vinculo.core.models import Tag
 from vinculo.customers.models import (
     Account,
@@ -474,7 +474,6 @@ def _tag_links(rng: np.random.Generator, first_id: int, n: int, tag_ids: list[in
     return links
 
 
-@register(order=100, estimate=estimate)
 def generate(ctx: DemoContext) -> dict[str, int]:
     rng = ctx.rng("customers")
     pools = _pools()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from vinculo.core import timeline
@@ -208,26 +209,42 @@ def contact_360(contact: Contact) -> dict[str, Any]:
     }
 
 
-def global_search(user: User, query: str, *, limit: int = 10) -> dict[str, list[Any]]:
-    def first(model: type, ordering: list[str]) -> list[Any]:
-        return list(order_matches(search(visible(model, user), query), ordering)[:limit])
-
-    return {
-        "accounts": first(Account, ["name", "id"]),
-        "contacts": first(Contact, ["full_name", "id"]),
-        "leads": first(Lead, ["-created_at", "-id"]),
-    }
+def search_accounts(user: User, query: str, limit: int) -> list[Account]:
+    """Accounts for the global search box (``Contract.search``)."""
+    return list(order_matches(search(visible(Account, user), query), ["name", "id"])[:limit])
 
 
-def home_summary(user: User) -> dict[str, Any]:
-    """Recent records the user may see (no counts: they cost a scan on large tables)."""
-    return {
-        "recent_accounts": list(visible(Account, user).order_by("-created_at", "-id")[:5]),
-        "recent_contacts": list(visible(Contact, user).order_by("-created_at", "-id")[:5]),
-        "recent_leads": list(visible(Lead, user).order_by("-created_at", "-id")[:5]),
-        "my_leads": list(
-            visible(Lead, user)
-            .filter(owner=user, status__in=["new", "contacted"])
-            .order_by("-created_at", "-id")[:5]
-        ),
-    }
+def search_contacts(user: User, query: str, limit: int) -> list[Contact]:
+    return list(order_matches(search(visible(Contact, user), query),
+                              ["full_name", "id"])[:limit])
+
+
+def search_leads(user: User, query: str, limit: int) -> list[Lead]:
+    return list(order_matches(search(visible(Lead, user), query),
+                              ["-created_at", "-id"])[:limit])
+
+
+# ---- home-page panels (``Contract.home_panels``): the newest records, never a count (a count
+# costs a scan on large tables) ----------------------------------------------------------------
+
+
+def _newest(model: type, user: User, title: Any, detail: str, **filters: Any) -> dict[str, Any]:
+    rows = visible(model, user).filter(**filters).order_by("-created_at", "-id")[:5]
+    return {"title": title, "records": list(rows), "detail_url": detail}
+
+
+def home_my_leads(user: User) -> dict[str, Any]:
+    return _newest(Lead, user, _("My open leads"), "customers:lead_detail", owner=user,
+                   status__in=["new", "contacted"])
+
+
+def home_new_accounts(user: User) -> dict[str, Any]:
+    return _newest(Account, user, _("New accounts"), "customers:account_detail")
+
+
+def home_new_contacts(user: User) -> dict[str, Any]:
+    return _newest(Contact, user, _("New contacts"), "customers:contact_detail")
+
+
+def home_new_leads(user: User) -> dict[str, Any]:
+    return _newest(Lead, user, _("New leads"), "customers:lead_detail")

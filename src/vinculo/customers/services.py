@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.core import events
 from vinculo.core.models import Tag, TenantModel, User
 from vinculo.core.services import (
     PermissionDeniedError,
@@ -237,6 +238,10 @@ def _create(
     record_clean(instance, data, allowed=allowed, model_key=key, actor=actor, partial=False)
     instance.save()
     _set_tags(instance, data.get("tags"))
+    payload = {"name": str(instance)}
+    if key == "lead":
+        payload = {"source": instance.source}
+    events.publish(f"{key}.created", record=instance, actor=actor, data=payload)
     return instance
 
 
@@ -475,6 +480,8 @@ def lead_convert(
             "updated_at",
         ]
     )
+    events.publish("lead.converted", record=lead, actor=actor, data={
+        "contact": str(contact.uuid), "account": str(account.uuid) if account else None})
     return account, contact
 
 
@@ -552,7 +559,9 @@ def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Cont
             *duplicate.tags.values_list("name", flat=True),
         ],
     )
+    gone = str(duplicate.uuid)
     duplicate.delete()
+    events.publish("contact.merged", record=survivor, actor=actor, data={"duplicate": gone})
     return survivor
 
 
@@ -583,5 +592,7 @@ def account_merge(*, actor: User, survivor: Account, duplicate: Account) -> Acco
             *duplicate.tags.values_list("name", flat=True),
         ],
     )
+    gone = str(duplicate.uuid)
     duplicate.delete()
+    events.publish("account.merged", record=survivor, actor=actor, data={"duplicate": gone})
     return survivor

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from vinculo.core.views_base import Column, RecordListView, RecordMixin, ServiceEditView
+from vinculo.core.views_base import (
+    Column,
+    RecordDeleteView,
+    RecordListView,
+    RecordMixin,
+    ServiceEditView,
+)
 from vinculo.customers import forms, selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
 from vinculo.customers.models import Account, Contact, Lead
@@ -209,31 +215,23 @@ class LeadUpdateView(LeadCreateView):
     title = gettext_lazy("Edit lead")
 
 
-class RecordDeleteView(RecordMixin, View):
+class CustomerDeleteView(RecordDeleteView):
     permission = "customers.delete"
-    list_url = ""
-
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
-        return render(request, "customers/confirm_delete.html", {"record": self.get_object()})
-
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
-        record = self.get_object()
-        services.record_delete(actor=request.user, instance=record)
-        messages.success(request, _("Deleted: %(name)s") % {"name": record})
-        return HttpResponseRedirect(reverse(self.list_url))
+    delete_service = staticmethod(services.record_delete)
+    instance_kwarg = "instance"
 
 
-class AccountDeleteView(RecordDeleteView):
+class AccountDeleteView(CustomerDeleteView):
     model = Account
     list_url = "customers:account_list"
 
 
-class ContactDeleteView(RecordDeleteView):
+class ContactDeleteView(CustomerDeleteView):
     model = Contact
     list_url = "customers:contact_list"
 
 
-class LeadDeleteView(RecordDeleteView):
+class LeadDeleteView(CustomerDeleteView):
     model = Lead
     list_url = "customers:lead_list"
 

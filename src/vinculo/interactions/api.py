@@ -14,7 +14,7 @@ from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantV
 from vinculo.core.models import User
 from vinculo.core.services import require
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions import mailing, services
+from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.filters import InteractionFilterSet
 from vinculo.interactions.forms import related_ref, resolve_related
 from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
@@ -151,9 +151,5 @@ class EmailViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     def merge_fields(self, request):  # type: ignore[no-untyped-def]
         """The merge fields templates may use: ``{{ contact.first_name }}``…"""
         require(request.user, "interactions.view")
-        return Response({name: list(fields) for name, fields in mailing.merge_fields().items()})
-
-
-def register(router: Any) -> None:
-    router.register("interactions", InteractionViewSet, basename="interaction")
-    router.register("emails", EmailViewSet, basename="email")
+        fields = merge_fields.merge_fields()
+        return Response({name: list(names) for name, names in fields.items()})

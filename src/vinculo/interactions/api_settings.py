@@ -185,9 +185,3 @@ class WebFormViewSet(TenantViewSet):
 
     def scoped_queryset(self):  # type: ignore[no-untyped-def]
         return WebForm.objects.select_related("owner").order_by("name", "id")
-
-
-def register(router: Any) -> None:
-    router.register("mailboxes", MailboxViewSet, basename="mailbox")
-    router.register("email-templates", EmailTemplateViewSet, basename="email-template")
-    router.register("web-forms", WebFormViewSet, basename="web-form")

@@ -120,7 +120,3 @@ class TaskViewSet(TenantViewSet):
         task = services.task_cancel(actor=request.user, task=self.get_object())
         task.refresh_from_db()
         return Response(self.get_serializer(task).data)
-
-
-def register(router: Any) -> None:
-    router.register("tasks", TaskViewSet, basename="task")

@@ -1,6 +1,6 @@
 """Cost drivers of the interactions app, for the activity-based cost to serve (analytics).
 
-Analytics discovers ``COST_DRIVERS`` here at start-up; each counter answers, per account, how
+The app's contract names these counters (``Contract.cost_drivers``); each answers, per account, how
 many activities of its kind fell in (start, end] — an aggregate query, never rows in Python.
 """
 
@@ -11,19 +11,8 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet, Sum
 
+from vinculo.core.cost_drivers import day_bounds
 from vinculo.interactions.models import Channel, Interaction
-
-
-def day_bounds(qs: QuerySet, field: str, start: dt.date | None, end: dt.date) -> QuerySet:
-    """Rows whose timestamp ``field`` falls on a day in (start, end], as a range the index
-    serves (not a per-row date conversion)."""
-    def midnight(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-
-    qs = qs.filter(**{f"{field}__lt": midnight(end + dt.timedelta(days=1))})
-    if start is not None:
-        qs = qs.filter(**{f"{field}__gte": midnight(start + dt.timedelta(days=1))})
-    return qs
 
 
 def _by_account(org_id: int, start: dt.date | None, end: dt.date, **filters: object
@@ -54,6 +43,3 @@ def handling_minutes(org_id: int, start: dt.date | None, end: dt.date
         s=Sum("duration_seconds")).values_list("account_id", "s")
     return ((account_id, (seconds or 0) / 60.0) for account_id, seconds in rows)
 
-
-COST_DRIVERS = {"call": count_calls, "visit": count_visits, "email": count_emails,
-                "handling_minute": handling_minutes}

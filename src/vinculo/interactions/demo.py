@@ -7,7 +7,7 @@ import datetime as dt
 
 import numpy as np
 
-from vinculo.core.demo import DEFAULT_DOMAIN, DemoContext, register
+from vinculo.core.demo import DEFAULT_DOMAIN, DemoContext
 from vinculo.customers.models import Account, AccountContact
 from vinculo.interactions import mailing, services
 from vinculo.interactions.models import Interaction, Task
@@ -30,11 +30,10 @@ TEMPLATES = (
 )
 
 
-def _estimate(n: int) -> int:
+def estimate(n: int) -> int:
     return min(n // 3, 20_000) * 4
 
 
-@register(order=400, estimate=_estimate)
 def generate(ctx: DemoContext) -> dict[str, int]:
     rng = ctx.rng("interactions")
     org_id = ctx.organization.pk

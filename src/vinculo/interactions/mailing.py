@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -30,14 +30,11 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Node, TextNode, VariableNode
-from django.template.defaulttags import IfNode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vinculo.core import crypto
+from vinculo.core import crypto, events
 from vinculo.core.models import Organization, TenantModel, User
 from vinculo.core.services import refuse_unknown, require, versioned_save
 from vinculo.customers.models import Account, Contact
@@ -48,6 +45,7 @@ from vinculo.interactions.mail.parse import (
     parse_message,
     reply_headers,
 )
+from vinculo.interactions.merge_fields import render_merge, template_check
 from vinculo.interactions.models import (
     Attachment,
     Channel,
@@ -61,8 +59,8 @@ from vinculo.interactions.models import (
     Thread,
 )
 from vinculo.interactions.services import (
-    inbound_handlers,
-    notify_listeners,
+    email_routers,
+    interaction_announce,
     primary_account,
     related_set,
 )
@@ -71,92 +69,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_MINUTES = (1, 5, 15, 60)
-
-# ---- merge fields ---------------------------------------------------------------------------
-
-#: name → (fields, builder(context objects) -> dict | None). Apps add theirs (``ticket``).
-_merge_sources: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], dict | None]]] = {}
-
-
-def register_merge_fields(name: str, fields: Iterable[str],
-                          build: Callable[[dict[str, Any]], dict | None]) -> None:
-    """Offer ``{{ name.field }}`` in templates; ``build(objects)`` gives the values or None."""
-    _merge_sources[name] = (tuple(fields), build)
-
-
-def _attrs(obj: Any, fields: Iterable[str]) -> dict[str, str]:
-    return {f: str(getattr(obj, f, "") or "") for f in fields}
-
-
-def _person(user: Any) -> dict[str, str]:
-    return {"first_name": user.first_name, "last_name": user.last_name,
-            "full_name": user.get_full_name() or user.email, "email": user.email}
-
-
-register_merge_fields(
-    "contact", ("first_name", "last_name", "full_name", "email", "title"),
-    lambda o: _attrs(o["contact"], ("first_name", "last_name", "full_name", "email", "title"))
-    if o.get("contact") else None)
-register_merge_fields(
-    "account", ("name", "email", "phone"),
-    lambda o: _attrs(o["account"], ("name", "email", "phone")) if o.get("account") else None)
-register_merge_fields(
-    "user", ("first_name", "last_name", "full_name", "email"),
-    lambda o: _person(o["user"]) if o.get("user") else None)
-register_merge_fields(
-    "organization", ("name",),
-    lambda o: {"name": o["organization"].name} if o.get("organization") else None)
-
-# A template engine that can read no file and load no library: merge fields only.
-_ENGINE = Engine(loaders=[], libraries={}, autoescape=False)
-
-
-def merge_fields() -> dict[str, tuple[str, ...]]:
-    return {name: fields for name, (fields, _build) in _merge_sources.items()}
-
-
-def template_check(text: str, *, field_name: str) -> None:
-    """Refuse a template that does not parse or names an unknown merge field."""
-    try:
-        template = _ENGINE.from_string(text)
-    except TemplateSyntaxError as exc:
-        raise ValidationError({field_name: _("The template has an error: %(error)s")
-                               % {"error": exc}}) from None
-    allowed = (TextNode, VariableNode, IfNode)
-    for node in template.nodelist.get_nodes_by_type(Node):
-        if not isinstance(node, allowed):
-            raise ValidationError({field_name: _("The template has an error: only merge "
-                                                 "fields and {% if %} may be used.")})
-    for node in template.nodelist.get_nodes_by_type(TextNode):
-        for opening, closing in (("{{", "}}"), ("{%", "%}")):
-            if opening in node.s:  # the lexer leaves an unclosed tag as text
-                raise ValidationError({field_name: _(
-                    "The template has an error: %(opening)s without %(closing)s.") % {
-                    "opening": opening, "closing": closing}})
-    known = merge_fields()
-    for node in template.nodelist.get_nodes_by_type(VariableNode):
-        var = getattr(node.filter_expression, "var", None)
-        lookups = getattr(var, "lookups", None)
-        if not lookups:
-            continue
-        name = ".".join(lookups)
-        if lookups[0] not in known or (len(lookups) > 1 and lookups[1] not in known[lookups[0]]) \
-                or len(lookups) != 2:
-            raise ValidationError({field_name: _("Unknown merge field {{ %(name)s }}. "
-                                                 "Available: %(available)s.") % {
-                "name": name,
-                "available": ", ".join(f"{k}.{f}" for k, fs in known.items() for f in fs)}})
-
-
-def render_merge(text: str, objects: dict[str, Any]) -> str:
-    """``text`` with its merge fields filled from ``objects`` (contact, account, user…)."""
-    context = {}
-    for name, (_fields, build) in _merge_sources.items():
-        values = build(objects)
-        if values is not None:
-            context[name] = values
-    return _ENGINE.from_string(text).render(Context(context, autoescape=False))
-
 
 @transaction.atomic
 def email_template_save(*, actor: User, data: dict[str, Any],
@@ -291,7 +203,7 @@ def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
         in_reply_to=headers.get("In-Reply-To", ""), references=headers.get("References", ""),
         from_address=sender, from_name=actor.get_full_name() or organization.name,
         to=recipients, cc=copies, subject=subject, body_text=body, status=EmailStatus.QUEUED)
-    notify_listeners(interaction)
+    interaction_announce(interaction, actor)
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return interaction
 
@@ -442,8 +354,8 @@ def _store_inbound(organization: Organization, parsed: ParsedMessage, raw: bytes
     thread = parent.thread if parent is not None else None
     related = thread.related if thread is not None else None
     if thread is None:
-        for handler in inbound_handlers():
-            related = handler(organization=organization, mailbox=mailbox, parsed=parsed,
+        for router in email_routers():
+            related = router(organization=organization, mailbox=mailbox, parsed=parsed,
                               contact=contact, account=account)
             if related is not None:
                 break
@@ -485,7 +397,10 @@ def _store_inbound(organization: Organization, parsed: ParsedMessage, raw: bytes
                                  save=False)
             written.append(attachment.file.name)
         attachment.save()
-    notify_listeners(interaction)
+    interaction_announce(interaction)
+    events.publish("email.received", record=message, data={
+        "from": message.from_address, "subject": message.subject,
+        "thread": str(thread.uuid)})
     return message
 
 

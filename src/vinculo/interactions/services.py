@@ -2,15 +2,10 @@
 
 E-mail (send, deliver, receive, poll, templates) lives beside this in ``mailing.py``.
 
-Higher apps take part through three registries, filled in their ``AppConfig.ready`` (this app
-sits below them and imports none of them):
-
-- ``register_listener(fn)``: ``fn(interaction)`` runs inside the transaction that created an
-  interaction (the service desk counts a logged call on a ticket as its first response, and a
-  customer's e-mail as their answer);
-- ``register_inbound_handler(fn)``: ``fn(organization, mailbox, parsed)`` may return the record
-  a new inbound e-mail that threads onto nothing is about (a ticket it opens, say);
-- ``register_web_form_handler(kind, fn)``: what a public form of ``kind`` creates.
+Higher apps take part without this app importing them: every new interaction publishes
+``interaction.logged`` (the service desk subscribes inside the transaction: a logged call on a
+ticket is its first response, a customer's e-mail their answer), and the extension points of
+``extensions.py`` say what a public web form creates and where a new e-mail belongs.
 """
 
 from __future__ import annotations
@@ -29,10 +24,12 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.core import events, plugins
 from vinculo.core.models import ApiToken, TenantModel, User
 from vinculo.core.roles import role_has
 from vinculo.core.services import refuse_unknown, require, same_org, versioned_save
 from vinculo.customers.models import Account, Contact
+from vinculo.interactions.extensions import EMAIL_ROUTERS, WEB_FORM_HANDLERS
 from vinculo.interactions.models import (
     CalendarFeed,
     Channel,
@@ -47,42 +44,23 @@ from vinculo.interactions.models import (
     WebFormSubmission,
 )
 
-Listener = Callable[[Interaction], None]
-InboundHandler = Callable[..., Any]
-WebFormHandler = Callable[..., Any]
 
-_listeners: list[Listener] = []
-_inbound_handlers: list[InboundHandler] = []
-_web_form_handlers: dict[str, WebFormHandler] = {}
-
-
-def register_listener(fn: Listener) -> Listener:
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
+def web_form_handler(kind: str) -> Callable[..., Any] | None:
+    """What another app makes of a submission of a web form of ``kind`` (a ticket…)."""
+    for contribution in plugins.contributions(WEB_FORM_HANDLERS):
+        if contribution.kind == kind:
+            return plugins.resolve(contribution.handler)
+    return None
 
 
-def register_inbound_handler(fn: InboundHandler) -> InboundHandler:
-    if fn not in _inbound_handlers:
-        _inbound_handlers.append(fn)
-    return fn
+def email_routers() -> list[Callable[..., Any]]:
+    return [plugins.resolve(path) for path in plugins.contributions(EMAIL_ROUTERS)]
 
 
-def register_web_form_handler(kind: str, fn: WebFormHandler) -> WebFormHandler:
-    if kind not in WebFormKind.values:
-        raise ValueError(f"unknown web form kind {kind!r}")
-    _web_form_handlers[kind] = fn
-    return fn
-
-
-def inbound_handlers() -> list[InboundHandler]:
-    return list(_inbound_handlers)
-
-
-def notify_listeners(interaction: Interaction) -> None:
-    """Tell the registered apps about a new interaction (inside its transaction)."""
-    for listener in _listeners:
-        listener(interaction)
+def interaction_announce(interaction: Interaction, actor: Any = None) -> None:
+    """Publish ``interaction.logged``, inside the transaction that created the interaction."""
+    events.publish("interaction.logged", record=interaction, actor=actor, data={
+        "channel": interaction.channel, "direction": interaction.direction})
 
 
 # ---- interactions -------------------------------------------------------------------------
@@ -159,7 +137,7 @@ def interaction_log(*, actor: User, data: dict[str, Any],
         interaction.occurred_at = timezone.now()
     _clean_interaction(interaction)
     interaction.save()
-    notify_listeners(interaction)
+    interaction_announce(interaction, actor)
     return interaction
 
 
@@ -548,7 +526,7 @@ def web_form_submit(*, form: WebForm, data: dict[str, Any], client_address: str,
             "notes": clean["message"], "owner": owner})
         related = lead
     else:
-        handler = _web_form_handlers.get(form.kind)
+        handler = web_form_handler(form.kind)
         if handler is None:
             raise ValidationError(_("This form cannot take submissions yet."))
         related = handler(form=form, data=clean, contact=contact)
@@ -559,5 +537,8 @@ def web_form_submit(*, form: WebForm, data: dict[str, Any], client_address: str,
     WebFormSubmission.all_objects.create(organization_id=form.organization_id, form=form,
                                          client_hash=visitor, data=clean,
                                          interaction=interaction)
-    notify_listeners(interaction)
+    interaction_announce(interaction)
+    events.publish("web_form.submitted", record=form, data={
+        "kind": form.kind, "interaction": str(interaction.uuid),
+        "related": str(related.uuid) if related is not None else None})
     return interaction

@@ -24,7 +24,7 @@ from vinculo.core.tenancy import organization_scope
 from vinculo.core.views_base import Column, RecordListView, RecordMixin
 from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions import mailing, services
+from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.filters import InteractionFilterSet
 from vinculo.interactions.forms import (
     EmailForm,
@@ -226,8 +226,8 @@ class EmailPreviewView(RecordMixin, View):
                    "user": request.user, "organization": request.user.organization,
                    "related": data.get("related_record")}
         return render(request, "interactions/_email_fields.html", {
-            "subject": mailing.render_merge(template.subject, objects),
-            "body": mailing.render_merge(template.body, objects)})
+            "subject": merge_fields.render_merge(template.subject, objects),
+            "body": merge_fields.render_merge(template.body, objects)})
 
 
 # ---- public: web forms and the inbound e-mail endpoint ----------------------------------------

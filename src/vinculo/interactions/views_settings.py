@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.core.views_base import RecordMixin, ServiceEditView
-from vinculo.interactions import mailing, selectors, services
+from vinculo.interactions import mailing, merge_fields, selectors, services
 from vinculo.interactions.forms_settings import EmailTemplateForm, MailboxForm, WebFormForm
 from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
 
@@ -135,7 +135,7 @@ class EmailTemplateEditView(SettingsEditView):
 
     def context(self, form: Any) -> dict[str, Any]:
         return {"merge_fields": [(name, [f"{name}.{field}" for field in fields])
-                                 for name, fields in mailing.merge_fields().items()]}
+                                 for name, fields in merge_fields.merge_fields().items()]}
 
 
 # ---- web forms ------------------------------------------------------------------------------

@@ -193,8 +193,3 @@ class OpportunityViewSet(TenantViewSet):
         if by not in ("source", "owner"):
             raise serializers.ValidationError({"by": ["Choose source or owner."]})
         return Response(selectors.conversion_funnel(user=request.user, by=by))
-
-
-def register(router: Any) -> None:
-    router.register("pipelines", PipelineViewSet, basename="pipeline")
-    router.register("opportunities", OpportunityViewSet, basename="opportunity")

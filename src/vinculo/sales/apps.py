@@ -1,16 +1,83 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    CostDriver,
+    DemoGenerator,
+    Event,
+    Menu,
+    MenuItem,
+    VinculoApp,
+)
+from vinculo.core.roles import ALL, Role, only
 
-class SalesConfig(AppConfig):
+_SELLERS = only(Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP)
+
+
+class SalesConfig(VinculoApp):
     name = "vinculo.sales"
     label = "sales"
     verbose_name = _("Sales")
-
-    def ready(self) -> None:
-        from vinculo.core import timeline
-        from vinculo.sales import selectors
-        from vinculo.sales.documents import selectors as document_selectors
-
-        timeline.register(selectors.timeline)
-        timeline.register(document_selectors.timeline)
+    contract = Contract(
+        url_prefix="sales/",
+        api_routes=(
+            ApiRoute("pipelines", "vinculo.sales.api.PipelineViewSet", "pipeline"),
+            ApiRoute("opportunities", "vinculo.sales.api.OpportunityViewSet", "opportunity"),
+            ApiRoute("quotes", "vinculo.sales.documents.api.QuoteViewSet", "quote"),
+            ApiRoute("orders", "vinculo.sales.documents.api.OrderViewSet", "order"),
+            ApiRoute("deliveries", "vinculo.sales.documents.api.DeliveryViewSet", "delivery"),
+        ),
+        permissions={
+            "sales.view": ALL,
+            "sales.add": _SELLERS,
+            "sales.change": _SELLERS,
+            "sales.delete": only(Role.ADMIN, Role.SALES_MANAGER),
+        },
+        menus=(Menu("sales", _("Sales"), order=30),),
+        menu_items=(
+            MenuItem("sales", _("Pipeline"), "sales:board", "sales.view", order=10),
+            MenuItem("sales", _("Opportunities"), "sales:opportunity_list", "sales.view",
+                     order=20),
+            MenuItem("sales", _("Forecast"), "sales:forecast", "sales.view", order=30),
+            MenuItem("sales", _("Conversion funnel"), "sales:funnel", "sales.view", order=40),
+            MenuItem("sales", _("Quotes"), "sales:quote_list", "sales.view", section=1,
+                     order=10),
+            MenuItem("sales", _("Orders"), "sales:order_list", "sales.view", section=1,
+                     order=20),
+            MenuItem("sales", _("Deliveries"), "sales:delivery_list", "sales.view", section=1,
+                     order=30),
+        ),
+        timeline=("vinculo.sales.selectors.timeline",
+                  "vinculo.sales.documents.selectors.timeline"),
+        demo=DemoGenerator("vinculo.sales.demo.generate", order=200,
+                           estimate="vinculo.sales.demo.estimate"),
+        cost_drivers=(
+            CostDriver("order", _("Order"), "vinculo.sales.cost_drivers.count_orders",
+                       order=10),
+            CostDriver("delivery", _("Delivery"), "vinculo.sales.cost_drivers.count_deliveries",
+                       order=20),
+        ),
+        events=(
+            Event("opportunity.created", "An opportunity was opened.",
+                  {"amount": "its amount", "stage": "the stage's name"}),
+            Event("opportunity.won", "An opportunity moved to a won stage.",
+                  {"amount": "its amount"}),
+            Event("opportunity.lost", "An opportunity moved to a lost stage.",
+                  {"amount": "its amount"}),
+            Event("quote.sent", "A quote was sent to the customer.", {"number": "its number"}),
+            Event("quote.accepted", "The customer accepted a quote; an order was made from it.",
+                  {"number": "its number", "order": "the order's UUID"}),
+            Event("quote.rejected", "The customer rejected a quote.", {"number": "its number"}),
+            Event("order.created", "An order was placed.",
+                  {"number": "its number", "promised_date": "ISO date"}),
+            Event("order.cancelled", "An order was cancelled.", {"number": "its number"}),
+            Event("order.delivered", "The last line of an order was delivered.",
+                  {"number": "its number", "promised_date": "ISO date",
+                   "delivered_on": "ISO date"}),
+            Event("order.delivered_late", "An order was completed after its promised date "
+                  "(published together with order.delivered).",
+                  {"number": "its number", "promised_date": "ISO date",
+                   "delivered_on": "ISO date", "days_late": "whole days"}),
+        ),
+    )

@@ -19,7 +19,7 @@ import numpy as np
 from django.db import connection
 
 from vinculo.analytics.simulate import simulate_bgnbd_transactions
-from vinculo.core.demo import DemoContext, random_moments, register
+from vinculo.core.demo import DemoContext, random_moments
 from vinculo.core.models import DocumentSequence
 from vinculo.sales.models import (
     Delivery,
@@ -49,11 +49,10 @@ def _history_accounts(ctx: DemoContext) -> np.ndarray:
     return ids
 
 
-def _estimate(n: int) -> int:
+def estimate(n: int) -> int:
     return min(n // 3, MAX_HISTORY_ACCOUNTS) * 12
 
 
-@register(order=200, estimate=_estimate)
 def generate(ctx: DemoContext) -> dict[str, int]:
     rng = ctx.rng("sales history")
     writer = ctx.writer

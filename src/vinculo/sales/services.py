@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vinculo.core import events
 from vinculo.core.models import Organization, User
 from vinculo.core.money import line_amounts
 from vinculo.core.services import require, versioned_save
@@ -157,6 +158,8 @@ def opportunity_create(*, actor: User, data: dict[str, Any], pipeline: Pipeline 
     if opportunity.account.lifecycle_stage in ("prospect", "lead"):
         opportunity.account.lifecycle_stage = "opportunity"
         opportunity.account.save(update_fields=["lifecycle_stage", "updated_at"])
+    events.publish("opportunity.created", record=opportunity, actor=actor, data={
+        "amount": str(opportunity.amount), "stage": stage.name})
     return opportunity
 
 
@@ -217,6 +220,9 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage,
     if stage.kind == StageKind.WON and opportunity.account.lifecycle_stage != "customer":
         opportunity.account.lifecycle_stage = "customer"
         opportunity.account.save(update_fields=["lifecycle_stage", "updated_at"])
+    if stage.kind in (StageKind.WON, StageKind.LOST):
+        events.publish(f"opportunity.{opportunity.status}", record=opportunity, actor=actor,
+                       data={"amount": str(opportunity.amount)})
     return opportunity
 
 

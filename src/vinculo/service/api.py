@@ -219,8 +219,3 @@ class ArticleViewSet(TenantViewSet):
 
     def scoped_queryset(self) -> QuerySet:
         return Article.objects.order_by("title", "id")
-
-
-def register(router: Any) -> None:
-    router.register("tickets", TicketViewSet, basename="ticket")
-    router.register("articles", ArticleViewSet, basename="article")

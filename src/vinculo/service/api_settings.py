@@ -245,11 +245,3 @@ class HolidayViewSet(SettingsViewSet):
 
     def perform_destroy(self, instance: Holiday) -> None:
         services.holiday_remove(actor=self.request.user, holiday=instance)
-
-
-def register(router: Any) -> None:
-    router.register("queues", QueueViewSet, basename="queue")
-    router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
-    router.register("business-calendars", BusinessCalendarViewSet,
-                    basename="business-calendar")
-    router.register("holidays", HolidayViewSet, basename="holiday")

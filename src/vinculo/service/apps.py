@@ -1,25 +1,116 @@
 import datetime as dt
 
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    CostDriver,
+    DemoGenerator,
+    Event,
+    Job,
+    Menu,
+    MenuItem,
+    Subscriber,
+    VinculoApp,
+)
+from vinculo.core.roles import ALL, Role, only
+from vinculo.interactions.extensions import (
+    EMAIL_ROUTERS,
+    MERGE_FIELDS,
+    WEB_FORM_HANDLERS,
+    MergeFields,
+    WebFormHandler,
+)
 
-class ServiceConfig(AppConfig):
+_SERVICES = "vinculo.service.services"
+_TICKET = {"number": "TK-2026-000123", "priority": "low, normal, high or urgent",
+           "status": "the ticket's status"}
+_SLA = {**_TICKET, "clock": "first_response or resolution"}
+
+
+class ServiceConfig(VinculoApp):
     name = "vinculo.service"
     label = "service"
     verbose_name = _("Service desk")
-
-    def ready(self) -> None:
-        from vinculo.core import schedule, timeline
-        from vinculo.interactions import mailing
-        from vinculo.interactions import services as interactions
-        from vinculo.service import selectors, services
-
-        timeline.register(selectors.timeline)
-        interactions.register_listener(services.ticket_interaction_logged)
-        interactions.register_inbound_handler(services.ticket_inbound_email)
-        interactions.register_web_form_handler("request", services.ticket_from_web_form)
-        interactions.register_web_form_handler("complaint", services.ticket_from_web_form)
-        mailing.register_merge_fields(
-            "ticket", services.TICKET_MERGE_FIELDS, services.ticket_merge_values)
-        schedule.register("service_sla_scan", every=dt.timedelta(minutes=1))
+    contract = Contract(
+        url_prefix="service/",
+        public_urls="vinculo.service.urls_public",
+        api_routes=(
+            ApiRoute("tickets", "vinculo.service.api.TicketViewSet", "ticket"),
+            ApiRoute("articles", "vinculo.service.api.ArticleViewSet", "article"),
+            ApiRoute("queues", "vinculo.service.api_settings.QueueViewSet", "queue"),
+            ApiRoute("sla-policies", "vinculo.service.api_settings.SlaPolicyViewSet",
+                     "sla-policy"),
+            ApiRoute("business-calendars",
+                     "vinculo.service.api_settings.BusinessCalendarViewSet",
+                     "business-calendar"),
+            ApiRoute("holidays", "vinculo.service.api_settings.HolidayViewSet", "holiday"),
+        ),
+        permissions={
+            "service.view": ALL,
+            "service.add": only(Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP,
+                                Role.SERVICE_AGENT),
+            "service.change": only(Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_AGENT),
+            "service.delete": only(Role.ADMIN),
+            # queues, SLA policies, business calendars
+            "service.manage": only(Role.ADMIN),
+            "service.metrics": only(Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_AGENT,
+                                    Role.ANALYST),
+            "kb.view": ALL,
+            "kb.add": only(Role.ADMIN, Role.SERVICE_AGENT),
+            "kb.change": only(Role.ADMIN, Role.SERVICE_AGENT),
+            "kb.delete": only(Role.ADMIN),
+        },
+        menus=(Menu("service", _("Service"), order=50),),
+        menu_items=(
+            MenuItem("service", _("Service desk"), "service:desk", "service.view", order=10),
+            MenuItem("service", _("Tickets"), "service:ticket_list", "service.view",
+                     query="status=open_any", order=20),
+            MenuItem("service", _("Knowledge base"), "service:article_list", "kb.view",
+                     order=30),
+            MenuItem("service", _("Service metrics"), "service:metrics", "service.metrics",
+                     order=40),
+            MenuItem("settings", _("Queues"), "service:queue_list", "service.manage",
+                     section=20, order=10, header=_("Service desk settings")),
+            MenuItem("settings", _("SLA policies"), "service:sla_list", "service.manage",
+                     section=20, order=20),
+            MenuItem("settings", _("Business calendars"), "service:calendar_list",
+                     "service.manage", section=20, order=30),
+        ),
+        timeline=("vinculo.service.selectors.timeline",),
+        jobs=(Job("service_sla_scan", every=dt.timedelta(minutes=1)),),
+        demo=DemoGenerator("vinculo.service.demo.generate", order=500,
+                           estimate="vinculo.service.demo.estimate"),
+        cost_drivers=(
+            CostDriver("ticket", _("Ticket"), "vinculo.service.cost_drivers.count_tickets",
+                       order=50),
+        ),
+        events=(
+            Event("ticket.created", "A ticket was opened (by an agent, the API, an e-mail to "
+                  "a queue's mailbox or a web form).", {**_TICKET, "type": "request, "
+                  "complaint, return or question", "channel": "where it came from"}),
+            Event("ticket.resolved", "A ticket was resolved.", _TICKET),
+            Event("ticket.sla_warning", "A ticket's SLA clock reached its warning time.", _SLA),
+            Event("ticket.sla_breached", "A ticket's SLA target passed; the ticket was "
+                  "escalated.", _SLA),
+            Event("survey.answered", "A customer answered a satisfaction survey.",
+                  {"csat": "1–5 or null", "nps": "0–10 or null",
+                   "ticket": "UUID of the ticket"}),
+        ),
+        subscribers=(
+            Subscriber("interaction.logged", f"{_SERVICES}.ticket_interaction_logged",
+                       in_transaction=True),
+        ),
+        extensions={
+            EMAIL_ROUTERS: (f"{_SERVICES}.ticket_inbound_email",),
+            WEB_FORM_HANDLERS: (
+                WebFormHandler("request", f"{_SERVICES}.ticket_from_web_form"),
+                WebFormHandler("complaint", f"{_SERVICES}.ticket_from_web_form"),
+            ),
+            MERGE_FIELDS: (
+                MergeFields("ticket", ("number", "subject", "status"),
+                            f"{_SERVICES}.ticket_merge_values"),
+            ),
+        },
+    )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count
 
-from vinculo.interactions.cost_drivers import day_bounds
+from vinculo.core.cost_drivers import day_bounds
 from vinculo.service.models import Ticket
 
 
@@ -17,5 +17,3 @@ def count_tickets(org_id: int, start: dt.date | None, end: dt.date
     return (day_bounds(qs, "created_at", start, end).order_by().values("account_id")
             .annotate(n=Count("id")).values_list("account_id", "n"))
 
-
-COST_DRIVERS = {"ticket": count_tickets}

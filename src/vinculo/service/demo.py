@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from vinculo.core.audit import acting_as
-from vinculo.core.demo import DEFAULT_DOMAIN, DemoContext, register
+from vinculo.core.demo import DEFAULT_DOMAIN, DemoContext
 from vinculo.core.models import DocumentSequence
 from vinculo.core.tenancy import organization_scope
 from vinculo.interactions.demo import contacts_of
@@ -41,11 +41,10 @@ PRIORITY_WEIGHTS = {"low": 0.2, "normal": 0.55, "high": 0.2, "urgent": 0.05}
 CSAT_WEIGHTS = (0.05, 0.07, 0.13, 0.35, 0.40)
 
 
-def _estimate(n: int) -> int:
+def estimate(n: int) -> int:
     return int(min(n // 3, 20_000) * TICKETS_PER_ACCOUNT * 3)
 
 
-@register(order=500, estimate=_estimate)
 def generate(ctx: DemoContext) -> dict[str, int]:
     rng = ctx.rng("service desk")
     org = ctx.organization

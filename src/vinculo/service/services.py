@@ -32,7 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vinculo.core import events
 from vinculo.core.audit import audit_bulk_updated
+from vinculo.core.events import Occurrence
 from vinculo.core.models import Organization, User
 from vinculo.core.notifications import notify
 from vinculo.core.roles import Role
@@ -522,7 +524,13 @@ def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = ""
     ticket.save()
     if ticket.assignee_id and ticket.assignee_id != getattr(actor, "pk", None):
         _tell_assignee(ticket)
+    events.publish("ticket.created", record=ticket, actor=actor, data={
+        **_ticket_data(ticket), "type": ticket.type, "channel": ticket.channel})
     return ticket
+
+
+def _ticket_data(ticket: Ticket) -> dict[str, str]:
+    return {"number": ticket.number, "priority": ticket.priority, "status": ticket.status}
 
 
 def ticket_url(ticket: Ticket) -> str:
@@ -617,6 +625,7 @@ def ticket_set_status(*, actor: User, ticket: Ticket, status: str) -> Ticket:
     versioned_save(ticket, expected_version=None, fields=fields)
     if status == TicketStatus.RESOLVED:
         transaction.on_commit(lambda: _survey_enqueue(ticket.pk))
+        events.publish("ticket.resolved", record=ticket, actor=actor, data=_ticket_data(ticket))
     return ticket
 
 
@@ -628,9 +637,6 @@ def ticket_note(*, actor: User, ticket: Ticket, body: str) -> TicketEntry:
         raise ValidationError({"body": _("Write the note.")})
     return TicketEntry.objects.create(organization_id=ticket.organization_id, ticket=ticket,
                                       kind=EntryKind.NOTE, body=body.strip(), author=actor)
-
-
-TICKET_MERGE_FIELDS = ("number", "subject", "status")
 
 
 def ticket_merge_values(objects: dict[str, Any]) -> dict[str, str] | None:
@@ -672,9 +678,11 @@ def ticket_reply(*, actor: User, ticket: Ticket, body: str, cc: list[str] | None
     return interaction
 
 
-def ticket_interaction_logged(interaction: Interaction) -> None:
-    """Listener: an agent's first outbound contact is the first response; a customer's message
-    takes a waiting ticket back to open and reopens a resolved one."""
+def ticket_interaction_logged(event: Occurrence) -> None:
+    """Subscriber of ``interaction.logged`` (in its transaction): an agent's first outbound
+    contact is the first response; a customer's message takes a waiting ticket back to open
+    and reopens a resolved one."""
+    interaction: Interaction = event.record
     if interaction.related_type_id != ContentType.objects.get_for_model(Ticket).pk:
         return
     reopen = (TicketStatus.WAITING, TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -709,8 +717,9 @@ def ticket_interaction_logged(interaction: Interaction) -> None:
 
 def ticket_inbound_email(*, organization: Organization, mailbox: Any, parsed: Any,
                          contact: Contact | None, account: Account | None) -> Ticket | None:
-    """Inbound handler: a message naming a ticket (``[#TK-…]`` in the subject) belongs to it;
-    a new message to a queue's mailbox opens a ticket there."""
+    """E-mail router (``interactions.extensions.EMAIL_ROUTERS``): a message naming a ticket
+    (``[#TK-…]`` in the subject) belongs to it; a new message to a queue's mailbox opens a
+    ticket there."""
     match = SUBJECT_TOKEN.search(parsed.subject or "")
     if match:
         ticket = Ticket.all_objects.filter(organization_id=organization.pk,
@@ -729,7 +738,8 @@ def ticket_inbound_email(*, organization: Organization, mailbox: Any, parsed: An
 
 
 def ticket_from_web_form(*, form: Any, data: dict[str, str], contact: Contact | None) -> Ticket:
-    """Web form handler: a request or complaint form opens a ticket of that type."""
+    """Web form handler (``interactions.extensions.WEB_FORM_HANDLERS``): a request or
+    complaint form opens a ticket of that type."""
     organization = Organization.objects.get(pk=form.organization_id)
     subject = data.get("subject") or str(form)
     return ticket_create(actor=None, organization=organization, channel="web_form", data={
@@ -784,8 +794,11 @@ def _scan_organization(org_id: int, now: dt.datetime, result: ScanResult) -> Non
     for clock, rows in (("first_response", frt), ("resolution", tickets)):
         due, warn, state = f"{clock}_due", f"{clock}_warn", f"{clock}_state"
         to_warn = rows.filter(**{state: SlaState.OK, f"{warn}__lte": now, f"{due}__gt": now})
-        for ticket in to_warn.only("pk", "assignee_id", "number", "subject"):
+        for ticket in to_warn.only("pk", "uuid", "organization_id", "assignee_id", "number",
+                                   "subject", "priority", "status"):
             warned[ticket.assignee_id].append(ticket)
+            events.publish("ticket.sla_warning", record=ticket,
+                           data={**_ticket_data(ticket), "clock": clock})
         result.warned += to_warn.update(**{state: SlaState.WARNING})
         breached = _with_people(list(rows.filter(
             **{f"{state}__in": [SlaState.OK, SlaState.WARNING], f"{due}__lte": now})))
@@ -793,6 +806,9 @@ def _scan_organization(org_id: int, now: dt.datetime, result: ScanResult) -> Non
             for ids in _chunks([t.pk for t in breached]):
                 rows.filter(pk__in=ids).update(**{state: SlaState.BREACHED})
             result.breached += len(breached)
+            for ticket in breached:
+                events.publish("ticket.sla_breached", record=ticket,
+                               data={**_ticket_data(ticket), "clock": clock})
             _escalate(breached, clock, result)
     for assignee_id, rows in warned.items():
         if assignee_id is not None:
@@ -987,6 +1003,8 @@ def survey_answer(*, survey: Survey, csat: Any = None, nps: Any = None,
         raise ValidationError({"csat": _("Choose a score.")})
     Survey.all_objects.filter(pk=survey.pk).update(answered_at=timezone.now(), **values)
     survey.refresh_from_db()
+    events.publish("survey.answered", record=survey, data={
+        "csat": survey.csat, "nps": survey.nps, "ticket": str(survey.ticket.uuid)})
     return survey
 
 

@@ -290,9 +290,3 @@ class DeliveryViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
     def scoped_queryset(self) -> QuerySet:
         return (Delivery.objects.select_related("order")
                 .prefetch_related("lines__order_line").order_by("-delivered_on", "-id"))
-
-
-def register(router: Any) -> None:
-    router.register("quotes", QuoteViewSet, basename="quote")
-    router.register("orders", OrderViewSet, basename="order")
-    router.register("deliveries", DeliveryViewSet, basename="delivery")

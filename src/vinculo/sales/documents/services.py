@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.catalog.models import Product
 from vinculo.catalog.selectors import price_for
+from vinculo.core import events
 from vinculo.core.models import User
 from vinculo.core.money import ZERO, document_totals, line_amounts
 from vinculo.core.services import (
@@ -249,6 +250,7 @@ def quote_send(*, actor: User, quote: Quote, to: list[str] | None = None) -> Quo
     versioned_save(quote, expected_version=None, fields=["status", "sent_at"])
     language = actor.language or settings.LANGUAGE_CODE
     transaction.on_commit(lambda: _send_quote_email(quote.pk, recipients, language))
+    events.publish("quote.sent", record=quote, actor=actor, data={"number": quote.number})
     return quote
 
 
@@ -259,7 +261,9 @@ def quote_reject(*, actor: User, quote: Quote) -> Quote:
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT):
         raise ValidationError(_("Only a draft or sent quote can be rejected."))
     quote.status = QuoteStatus.REJECTED
-    return versioned_save(quote, expected_version=None, fields=["status"])
+    versioned_save(quote, expected_version=None, fields=["status"])
+    events.publish("quote.rejected", record=quote, actor=actor, data={"number": quote.number})
+    return quote
 
 
 @transaction.atomic
@@ -276,10 +280,13 @@ def quote_accept(*, actor: User, quote: Quote, promised_date: dt.date,
               "quantity": line.quantity, "unit_price": line.unit_price,
               "discount_percent": line.discount_percent, "tax_rate": line.tax_rate}
              for line in quote.lines.all()]
-    return order_create(actor=actor, account=quote.account, contact=quote.contact, lines=lines,
-                        promised_date=promised_date, ordered_on=ordered_on, quote=quote,
-                        opportunity=quote.opportunity, currency=quote.currency,
-                        notes=quote.notes)
+    order = order_create(actor=actor, account=quote.account, contact=quote.contact,
+                         lines=lines, promised_date=promised_date, ordered_on=ordered_on,
+                         quote=quote, opportunity=quote.opportunity, currency=quote.currency,
+                         notes=quote.notes)
+    events.publish("quote.accepted", record=quote, actor=actor, data={
+        "number": quote.number, "order": str(order.uuid)})
+    return order
 
 
 # ---- orders ----------------------------------------------------------------------------------
@@ -315,6 +322,8 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
     order.net_amount, order.tax_amount, order.total_amount = totals.net, totals.tax, totals.total
     order.save()
     _save_lines(order, rows, "order", totals)
+    events.publish("order.created", record=order, actor=actor, data={
+        "number": order.number, "promised_date": order.promised_date.isoformat()})
     return order
 
 
@@ -325,7 +334,9 @@ def order_cancel(*, actor: User, order: Order) -> Order:
     if order.status != OrderStatus.OPEN:
         raise ValidationError(_("Only an order with nothing delivered can be cancelled."))
     order.status = OrderStatus.CANCELLED
-    return versioned_save(order, expected_version=None, fields=["status"])
+    versioned_save(order, expected_version=None, fields=["status"])
+    events.publish("order.cancelled", record=order, actor=actor, data={"number": order.number})
+    return order
 
 
 # ---- deliveries ------------------------------------------------------------------------------
@@ -390,4 +401,16 @@ def delivery_create(*, actor: User, order: Order, lines: Iterable[tuple[OrderLin
     order.status = OrderStatus.DELIVERED if complete else OrderStatus.PARTIALLY_DELIVERED
     order.delivered_on = delivered_on if complete else None
     versioned_save(order, expected_version=None, fields=["status", "delivered_on"])
+    if complete:
+        _announce_delivered(order, actor)
     return delivery
+
+
+def _announce_delivered(order: Order, actor: User) -> None:
+    data = {"number": order.number, "promised_date": order.promised_date.isoformat(),
+            "delivered_on": order.delivered_on.isoformat()}
+    events.publish("order.delivered", record=order, actor=actor, data=data)
+    late = (order.delivered_on - order.promised_date).days
+    if late > 0:
+        events.publish("order.delivered_late", record=order, actor=actor,
+                       data={**data, "days_late": late})

@@ -1,0 +1,259 @@
+"""The plug-in contract: everything an app adds to the product, declared in one place.
+
+An app's ``AppConfig`` subclasses :class:`VinculoApp` and sets ``contract`` to a
+:class:`Contract`. The URL configuration, the API router, the menu, the role table, the 360°
+timeline, the scheduler, the demo, the cost drivers of the cost to serve, the global search,
+the home page and the domain events are all built from those declarations, so adding an app
+costs a declaration, not an edit in each of those places (``docs/architecture.md``, "Adding an
+app").
+
+Callables are named by dotted path (``"vinculo.sales.selectors.timeline"``) and imported on
+first use: the contract is read while Django builds its app registry, before any model exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import import_string
+
+Label = Any  # a str or a lazily translated string
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """A viewset mounted on the REST API router at ``/api/<prefix>/``."""
+
+    prefix: str
+    viewset: str  # dotted path
+    basename: str
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A top-level entry of the navigation bar: a dropdown (items point at it by ``key``) or,
+    with ``url``, a single link."""
+
+    key: str
+    label: Label
+    order: int
+    url: str = ""  # URL name of a single link; empty for a dropdown
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A link in a menu. Items are sorted by (section, order); a divider separates sections and
+    the first item of a section shows its ``header`` when it has one."""
+
+    menu: str
+    label: Label
+    url: str  # URL name
+    permission: str | None = None
+    query: str = ""  # appended to the URL: "status=open_any"
+    section: int = 0
+    order: int = 0
+    header: Label = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: a management command run every ``every`` or daily at ``daily_at``
+    (local time) by ``vinculo scheduler`` or cron."""
+
+    command: str
+    args: tuple[str, ...] = ()
+    every: dt.timedelta | None = None
+    daily_at: dt.time | None = None
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (self.daily_at is None):
+            raise ValueError(f"job {self.command}: give either an interval or a daily time")
+
+    @property
+    def name(self) -> str:
+        return " ".join((self.command, *self.args))
+
+    def due(self, last: dt.datetime | None, now: dt.datetime) -> bool:
+        """Whether the job should run at ``now`` (local, aware) after its ``last`` run."""
+        if self.every is not None:
+            return last is None or now - last >= self.every
+        assert self.daily_at is not None
+        today = now.replace(hour=self.daily_at.hour, minute=self.daily_at.minute, second=0,
+                            microsecond=0)
+        return now >= today and (last is None or last < today)
+
+
+@dataclass(frozen=True)
+class DemoGenerator:
+    """Writes the app's demo rows: ``run(ctx) -> {label: rows}``, in ascending ``order``
+    (customers 100; later apps build on the ids earlier ones shared in ``ctx.shared``)."""
+
+    run: str  # dotted path
+    order: int
+    estimate: str = ""  # dotted path: rows it will write for N customers (the progress bar)
+
+
+@dataclass(frozen=True)
+class CostDriver:
+    """An activity that costs money to serve a customer. ``count(org_id, start, end)`` yields
+    ``(account_id, units)`` for the activities in the days (start, end] — an aggregate query."""
+
+    name: str
+    label: Label
+    count: str  # dotted path
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    """A group of results in the global search box: ``search(user, query, limit)`` returns the
+    records the user may see; ``template`` draws one of them."""
+
+    key: str
+    label: Label
+    search: str  # dotted path
+    template: str
+    permission: str
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel of the home page: ``context(user)`` returns the template's context."""
+
+    key: str
+    template: str
+    context: str  # dotted path
+    permission: str
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """A domain event the app publishes after commit (``core.events.publish``).
+
+    ``payload`` documents the keys of the event's data beside the record's UUID and the actor.
+    """
+
+    name: str  # "<entity>.<what happened>": "invoice.issued"
+    description: str
+    payload: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """Code run when an event is published.
+
+    ``after_commit`` (the default) runs once the publishing transaction committed, so a failure
+    cannot undo the business change; ``in_transaction`` runs inside it, for rules that must
+    commit or fail together with the change (an interaction that is a ticket's first response).
+    """
+
+    event: str
+    handler: str  # dotted path: handler(event: core.events.Occurrence) -> Any
+    in_transaction: bool = False
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What an app adds to the product. Every part is optional."""
+
+    url_prefix: str | None = None  # pages mounted at /<url_prefix>, from "<app>.urls"
+    public_urls: str = ""  # a module of pages without sign-in, mounted at the root
+    api_routes: tuple[ApiRoute, ...] = ()
+    menus: tuple[Menu, ...] = ()
+    menu_items: tuple[MenuItem, ...] = ()
+    permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    timeline: tuple[str, ...] = ()  # providers: provider(record, limit) -> TimelineItems
+    jobs: tuple[Job, ...] = ()
+    demo: DemoGenerator | None = None
+    cost_drivers: tuple[CostDriver, ...] = ()
+    search: tuple[SearchProvider, ...] = ()
+    home_panels: tuple[HomePanel, ...] = ()
+    events: tuple[Event, ...] = ()
+    subscribers: tuple[Subscriber, ...] = ()
+    # Contributions to extension points that another app defines and reads through
+    # ``contributions(name)``: e-mail merge fields, web-form kinds, …
+    extensions: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+
+class VinculoApp(AppConfig):
+    """Base of every Vínculo app: ``contract`` says what the app adds."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    contract: Contract = Contract()
+    # Django takes the one AppConfig subclass an ``apps.py`` defines; this base, imported there
+    # too, must not count, and each subclass must.
+    default = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "default" not in cls.__dict__:
+            cls.default = True
+
+
+# ---- reading the declarations -----------------------------------------------------------------
+
+
+def installed() -> list[VinculoApp]:
+    """The Vínculo apps, in ``INSTALLED_APPS`` order (lower layers first)."""
+    return [c for c in apps.get_app_configs() if isinstance(c, VinculoApp)]
+
+
+def contracts() -> Iterator[tuple[VinculoApp, Contract]]:
+    for config in installed():
+        yield config, config.contract
+
+
+@cache
+def resolve(path: str) -> Callable[..., Any]:
+    """The object a dotted path names, imported once."""
+    return import_string(path)
+
+
+def permissions() -> dict[str, frozenset[str]]:
+    """permission -> roles holding it, from every app's declaration."""
+    table: dict[str, frozenset[str]] = {}
+    for config, contract in contracts():
+        for permission, roles in contract.permissions.items():
+            if permission in table:
+                raise ValueError(f"{config.label} declares {permission!r}, already declared")
+            table[permission] = frozenset(roles)
+    return table
+
+
+def menus() -> list[tuple[Menu, list[MenuItem]]]:
+    """Every menu with its items, in order."""
+    items: dict[str, list[MenuItem]] = {}
+    declared: list[Menu] = []
+    for _config, contract in contracts():
+        declared.extend(contract.menus)
+        for item in contract.menu_items:
+            items.setdefault(item.menu, []).append(item)
+    keys = {menu.key for menu in declared}
+    unknown = set(items) - keys
+    if unknown:
+        raise ValueError(f"menu items point at undeclared menus: {sorted(unknown)}")
+    return [
+        (menu, sorted(items.get(menu.key, []), key=lambda i: (i.section, i.order)))
+        for menu in sorted(declared, key=lambda m: m.order)
+    ]
+
+
+def collect(part: str) -> list[Any]:
+    """Every app's declarations of one tuple-valued part of the contract, in app order."""
+    return [item for _config, contract in contracts() for item in getattr(contract, part)]
+
+
+def contributions(extension_point: str) -> list[Any]:
+    """What the apps contribute to an extension point named by another app."""
+    return [
+        item for _config, contract in contracts()
+        for item in contract.extensions.get(extension_point, ())
+    ]
