@@ -7,6 +7,7 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 
 class Command(BaseCommand):
@@ -29,6 +30,11 @@ class Command(BaseCommand):
             return
         if not settings.WHITENOISE_USE_FINDERS:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # gunicorn forks its workers from this process: a database connection left open here
+        # (migrate's) would be inherited by every worker, which would then all talk to the
+        # server over one socket ("lost synchronization with server", hung requests). Each
+        # worker opens its own on its first query.
+        connections.close_all()
         from gunicorn.app.wsgiapp import WSGIApplication
 
         self.stdout.write(f"Vínculo at http://{host}:{port}/")
