@@ -3,7 +3,8 @@
 The database follows the suite's: PostgreSQL when ``DATABASE_URL`` points at it (the test makes
 a throwaway database of its own and drops it at the end), else SQLite in a temporary data dir.
 `vinculo serve` migrates that fresh database itself, as on a first deploy; the organisation,
-user and API token come from the operator commands, run against the same database.
+user and API token come from the operator commands, run against the same database. A second
+serve beside the first shows that each has its own gunicorn control socket.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def _suite_database_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
-@pytest.fixture
-def database_env(tmp_path) -> Iterator[dict[str, str]]:
-    """The environment of every `vinculo` process of the test: a fresh, empty database."""
+@pytest.fixture(scope="module")
+def database_env(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The environment of every `vinculo` process here: a fresh, empty database."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -190,35 +192,89 @@ def hammer(port: int, jobs: list[tuple[str, dict[str, str], str]]) -> tuple[Coun
     return statuses, failures
 
 
-def test_serve_answers_concurrent_clients_with_several_workers(database_env, tmp_path):
-    server = Server(database_env, workers=3, log=tmp_path / "serve.log")
+class Deployment:
+    def __init__(self, env: dict[str, str], server: Server, key: str, session: str) -> None:
+        self.env, self.server, self.key, self.session = env, server, key, session
+        self.data_dir = Path(env["VINCULO_DATA_DIR"])
+
+
+@pytest.fixture(scope="module")
+def deployment(database_env) -> Iterator[Deployment]:
+    """`vinculo serve --workers 3` on the fresh database, with a user, an API token, a session."""
+    data_dir = Path(database_env["VINCULO_DATA_DIR"])
+    server = Server(database_env, workers=3, log=data_dir / "serve.log")
     try:
         server.wait_until_ready()  # `vinculo serve` has migrated the empty database
         _vinculo("createorg", "Serve Test", env=database_env)
         _vinculo("createuser", "--org", "Serve Test", "--email", EMAIL, "--password", PASSWORD,
                  "--role", "admin", env=database_env)
         key = _vinculo("token", "--email", EMAIL, env=database_env).split()[-1]
-        session = log_in(server.port)
-
-        page = {"Cookie": f"sessionid={session}"}
-        api = {"Authorization": f"Token {key}", "Accept": "application/json"}
-        kinds = [("/", page, EMAIL), ("/customers/accounts/", page, EMAIL),
-                 ("/api/accounts/", api, '"results"')]
-        jobs = [kinds[i % len(kinds)] for i in range(REQUESTS)]
-        began = time.monotonic()
-        statuses, failures = hammer(server.port, jobs)
-        elapsed = time.monotonic() - began
-
-        wrong = {f"{path} {status}": n for (path, status), n in sorted(statuses.items())
-                 if status != 200}
-        timeouts = [f for f in failures if "timed out" in f[1]]
-        others = [f for f in failures if f not in timeouts]
-        summary = (f"{REQUESTS} requests from {CLIENTS} clients in {elapsed:.1f} s: "
-                   f"{sum(wrong.values())} with a wrong status {wrong}, {len(timeouts)} "
-                   f"time-outs, {len(others)} other failures {others[:3]}")
-        print(summary)
-        assert (wrong, timeouts, others) == ({}, [], []), f"{summary}\n{server.output()}"
-        assert sum(statuses.values()) == REQUESTS
-        assert server.process.poll() is None, server.output()
+        yield Deployment(database_env, server, key, log_in(server.port))
     finally:
         server.stop()
+
+
+def test_serve_answers_concurrent_clients_with_several_workers(deployment):
+    server = deployment.server
+    page = {"Cookie": f"sessionid={deployment.session}"}
+    api = {"Authorization": f"Token {deployment.key}", "Accept": "application/json"}
+    kinds = [("/", page, EMAIL), ("/customers/accounts/", page, EMAIL),
+             ("/api/accounts/", api, '"results"')]
+    jobs = [kinds[i % len(kinds)] for i in range(REQUESTS)]
+    began = time.monotonic()
+    statuses, failures = hammer(server.port, jobs)
+    elapsed = time.monotonic() - began
+
+    wrong = {f"{path} {status}": n for (path, status), n in sorted(statuses.items())
+             if status != 200}
+    timeouts = [f for f in failures if "timed out" in f[1]]
+    others = [f for f in failures if f not in timeouts]
+    summary = (f"{REQUESTS} requests from {CLIENTS} clients in {elapsed:.1f} s: "
+               f"{sum(wrong.values())} with a wrong status {wrong}, {len(timeouts)} "
+               f"time-outs, {len(others)} other failures {others[:3]}")
+    print(summary)
+    assert (wrong, timeouts, others) == ({}, [], []), f"{summary}\n{server.output()}"
+    assert sum(statuses.values()) == REQUESTS
+    assert server.process.poll() is None, server.output()
+
+
+def control(path: Path, command: str) -> dict:
+    """Ask gunicorn's control socket at ``path``; the master opens it after forking the workers,
+    which may already be answering."""
+    from gunicorn.ctl.client import ControlClient, ControlClientError
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with ControlClient(str(path), timeout=10) as client:
+                return client.send_command(command)
+        except ControlClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_two_serves_on_one_host_each_have_their_own_control_socket(deployment):
+    second = Server(deployment.env, workers=1, log=deployment.data_dir / "second.log")
+    try:
+        second.wait_until_ready()
+        for server in (deployment.server, second):
+            path = deployment.data_dir / f"gunicorn-{server.port}.ctl"
+            stats = control(path, "show stats")
+            listeners = control(path, "show listeners")["listeners"]
+            assert stats["pid"] == server.process.pid, server.output()
+            assert [lnr["address"] for lnr in listeners] == [f"http://{HOST}:{server.port}"]
+    finally:
+        second.stop()
+    # The first one's socket outlives the second serve.
+    path = deployment.data_dir / f"gunicorn-{deployment.server.port}.ctl"
+    assert control(path, "show stats")["pid"] == deployment.server.process.pid
+
+
+def test_the_control_socket_is_off_where_its_path_would_be_too_long(settings, tmp_path):
+    from vinculo.core.management.commands.serve import control_socket_args
+
+    settings.DATA_DIR = tmp_path
+    assert control_socket_args(8000) == ["--control-socket", str(tmp_path / "gunicorn-8000.ctl")]
+    settings.DATA_DIR = tmp_path / ("d" * 100)
+    assert control_socket_args(8000) == ["--no-control-socket"]
