@@ -7,6 +7,28 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
+
+# The longest path a Unix socket can be bound at (sun_path: 108 bytes on Linux, 104 on macOS).
+UNIX_SOCKET_PATH_MAX = 103
+
+
+def control_socket_args(port: int) -> list[str]:
+    """gunicorn's options for its control socket (``gunicornc``), where it has one (≥ 25.1).
+
+    Its default is one path per user (``~/.gunicorn/gunicorn.ctl``): a second ``vinculo serve``
+    on the host would take that path over from the first, and whichever stops first would
+    remove it. Each serve listens on its own, in the data dir and named by its port; where that
+    path is too long for a Unix socket, the control socket is off.
+    """
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if not any(setting.name == "control_socket" for setting in KNOWN_SETTINGS):
+        return []
+    path = settings.DATA_DIR / f"gunicorn-{port}.ctl"
+    if len(os.fsencode(path)) > UNIX_SOCKET_PATH_MAX:
+        return ["--no-control-socket"]
+    return ["--control-socket", str(path)]
 
 
 class Command(BaseCommand):
@@ -29,9 +51,20 @@ class Command(BaseCommand):
             return
         if not settings.WHITENOISE_USE_FINDERS:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # gunicorn forks its workers from this process: a database connection left open here
+        # (migrate's) would be inherited by every worker, which would then all talk to the
+        # server over one socket ("lost synchronization with server", hung requests). Each
+        # worker opens its own on its first query.
+        connections.close_all()
         from gunicorn.app.wsgiapp import WSGIApplication
 
         self.stdout.write(f"Vínculo at http://{host}:{port}/")
+        control = control_socket_args(port)
+        if control == ["--no-control-socket"]:
+            self.stdout.write(
+                f"gunicorn's control socket is off: the path under {settings.DATA_DIR} would be "
+                "too long for a Unix socket."
+            )
         argv = [
             "gunicorn",
             "vinculo.wsgi:application",
@@ -41,6 +74,7 @@ class Command(BaseCommand):
             str(workers),
             "--access-logfile",
             "-",
+            *control,
         ]
         import sys
 
