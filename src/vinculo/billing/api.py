@@ -12,7 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vinculo.billing import selectors, services
-from vinculo.billing.models import Invoice, InvoiceLine, Payment, PaymentMethod, ReturnAuthorization
+from vinculo.billing.models import (
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentMethod,
+    ReturnAuthorization,
+    ReturnResolution,
+)
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
 from vinculo.customers.models import Account, Contact
@@ -27,8 +34,9 @@ class InvoiceLineSerializer(PricedLineSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    credited_invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
+    credited_invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                                    allow_null=True)
     lines = InvoiceLineSerializer(many=True, read_only=True)
     credited = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     paid = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
@@ -252,8 +260,11 @@ class ReturnSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    replacement_delivery = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
+    replacement_delivery = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                                        allow_null=True)
+    resolution = serializers.ChoiceField(choices=ReturnResolution.choices, read_only=True,
+                                         allow_blank=True, help_text="Empty until closed.")
     lines = serializers.SerializerMethodField()
 
     class Meta:

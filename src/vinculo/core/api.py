@@ -16,7 +16,7 @@ from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
 
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
-    object_id = serializers.UUIDField(source="object_uuid")
+    object_id = serializers.UUIDField(source="object_uuid", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEntry

@@ -37,8 +37,8 @@ class TicketSerializer(serializers.ModelSerializer):
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     order = ScopedRelatedField(Order, required=False, allow_null=True)
     invoice = ScopedRelatedField(Invoice, required=False, allow_null=True)
-    sla_policy = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    survey = SurveySerializer(read_only=True)
+    sla_policy = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    survey = SurveySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Ticket
