@@ -342,6 +342,20 @@ class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(ReturnSerializer(rma).data)
 
 
+class ServiceLevelRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The account's name, the segment (— for none), or "
+                                          "empty by month.")
+    account = serializers.UUIDField(allow_null=True, help_text="By account only.")
+    month = serializers.DateField(help_text="The first day of the month of the promised date.")
+    due = serializers.IntegerField(help_text="Orders due (promised by today, not cancelled).")
+    on_time = serializers.IntegerField()
+    filled = serializers.IntegerField()
+    perfect = serializers.IntegerField()
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="Percent of those due.")
+    fill_rate = serializers.FloatField(allow_null=True)
+    perfect_rate = serializers.FloatField(allow_null=True)
+
+
 class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
     """On-time delivery, order fill and perfect-order rates per account, segment or month."""
 
@@ -350,7 +364,7 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("by", str,
                                                 enum=["account", "segment", "month"])],
-                   responses={200: dict})
+                   responses=ServiceLevelRowSerializer(many=True))
     def list(self, request):  # type: ignore[no-untyped-def]
         by = request.query_params.get("by", "account")
         if by not in ("account", "segment", "month"):
