@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.test import Client
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from tests import openapi
 from tests.smtp import smtp_server
 from vinculo.core.audit import acting_as
 from vinculo.core.models import Organization, User
@@ -34,6 +36,15 @@ def _fast_hashing(settings):
     settings.EMAIL_BACKEND = os.environ.get(
         "TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _api_responses_match_openapi():
+    """Every answer to /api/… that a test client receives must match the OpenAPI schema
+    (status documented for the operation, body valid for it); see tests/openapi.py."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "request", openapi.checking(Client.request))
+        yield
 
 
 def make_user(org: Organization, role: str, email: str, team=None) -> User:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -203,7 +203,8 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
             "horizon": products.horizon, "products": products,
             "customers": customers}).data)
 
-    @extend_schema(responses=RunSerializer)
+    @extend_schema(responses={200: RunSerializer,
+                              404: OpenApiResponse(description="No run yet.")})
     @action(detail=False, methods=["get"], url_path="runs/latest")
     def latest_run(self, request):  # type: ignore[no-untyped-def]
         run = selectors.latest_run()

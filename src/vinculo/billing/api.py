@@ -12,7 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vinculo.billing import selectors, services
-from vinculo.billing.models import Invoice, InvoiceLine, Payment, PaymentMethod, ReturnAuthorization
+from vinculo.billing.models import (
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentMethod,
+    ReturnAuthorization,
+    ReturnResolution,
+)
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
 from vinculo.customers.models import Account, Contact
@@ -27,8 +34,9 @@ class InvoiceLineSerializer(PricedLineSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    credited_invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    order = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
+    credited_invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                                    allow_null=True)
     lines = InvoiceLineSerializer(many=True, read_only=True)
     credited = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     paid = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
@@ -252,8 +260,11 @@ class ReturnSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     order = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    replacement_delivery = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
+    replacement_delivery = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                                        allow_null=True)
+    resolution = serializers.ChoiceField(choices=ReturnResolution.choices, read_only=True,
+                                         allow_blank=True, help_text="Empty until closed.")
     lines = serializers.SerializerMethodField()
 
     class Meta:
@@ -331,6 +342,20 @@ class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(ReturnSerializer(rma).data)
 
 
+class ServiceLevelRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The account's name, the segment (— for none), or "
+                                          "empty by month.")
+    account = serializers.UUIDField(allow_null=True, help_text="By account only.")
+    month = serializers.DateField(help_text="The first day of the month of the promised date.")
+    due = serializers.IntegerField(help_text="Orders due (promised by today, not cancelled).")
+    on_time = serializers.IntegerField()
+    filled = serializers.IntegerField()
+    perfect = serializers.IntegerField()
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="Percent of those due.")
+    fill_rate = serializers.FloatField(allow_null=True)
+    perfect_rate = serializers.FloatField(allow_null=True)
+
+
 class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
     """On-time delivery, order fill and perfect-order rates per account, segment or month."""
 
@@ -339,7 +364,7 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("by", str,
                                                 enum=["account", "segment", "month"])],
-                   responses={200: dict})
+                   responses=ServiceLevelRowSerializer(many=True))
     def list(self, request):  # type: ignore[no-untyped-def]
         by = request.query_params.get("by", "account")
         if by not in ("account", "segment", "month"):

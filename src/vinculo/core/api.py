@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -16,7 +17,7 @@ from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
 
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
-    object_id = serializers.UUIDField(source="object_uuid")
+    object_id = serializers.UUIDField(source="object_uuid", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEntry
@@ -83,6 +84,8 @@ class ApiTokenViewSet(
         token.clear_key = key
         serializer.instance = token
 
+    @extend_schema(request=None, responses={200: OpenApiResponse(
+        ApiTokenSerializer, description="Revoked: the token, with its revoked_at.")})
     def destroy(self, request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         token = services.api_token_revoke(token=self.get_object())
         return Response(self.get_serializer(token).data, status=status.HTTP_200_OK)

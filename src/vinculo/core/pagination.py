@@ -96,11 +96,11 @@ class FastPageNumberPagination(BasePagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "previous", "page", "results"],
             "properties": {
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
-                "page": {"type": "integer"},
+                "page": {"type": "integer", "minimum": 1},
                 "results": schema,
             },
         }

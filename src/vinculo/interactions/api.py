@@ -51,7 +51,8 @@ class InteractionSerializer(serializers.ModelSerializer):
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     user = ScopedRelatedField(User, required=False, allow_null=True)
     related = RelatedField(required=False, allow_null=True, allow_blank=True)
-    email = EmailDetailSerializer(read_only=True)
+    email = EmailDetailSerializer(read_only=True, allow_null=True,
+                                  help_text="Only for e-mails.")
 
     class Meta:
         model = Interaction

@@ -35,7 +35,7 @@ class TaskSerializer(serializers.ModelSerializer):
     contact = VisibleRelatedField(Contact, required=False, allow_null=True)
     related = RelatedField(required=False, allow_null=True, allow_blank=True,
                            help_text="The record it is about, as app_label.model:uuid.")
-    previous = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    previous = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     recurrence = serializers.CharField(
         max_length=200, required=False, allow_blank=True,

@@ -124,6 +124,28 @@ class FromLeadSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ForecastRowSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="The month of the expected close, YYYY-MM.")
+    owner = serializers.CharField(help_text="The owner's name (or e-mail; — for nobody).")
+    currency = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    weighted = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                        help_text="Σ amount × probability.")
+
+
+class FunnelRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The source, or the owner's e-mail; empty for none.")
+    leads = serializers.IntegerField()
+    opportunities = serializers.IntegerField()
+    from_leads = serializers.IntegerField()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    lead_to_opportunity = serializers.FloatField(allow_null=True, help_text="Percent.")
+    win_rate = serializers.FloatField(allow_null=True, help_text="Percent of those closed.")
+    days_to_close = serializers.FloatField(allow_null=True, help_text="Mean, of those won.")
+
+
 class OpportunityViewSet(TenantViewSet):
     """Possible sales moving through a pipeline; ``move`` changes the stage."""
 
@@ -175,7 +197,7 @@ class OpportunityViewSet(TenantViewSet):
             name=payload.validated_data["name"])
         return Response(self.get_serializer(opportunity).data, status=201)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=ForecastRowSerializer(many=True))
     @action(detail=False, methods=["get"])
     def forecast(self, request):  # type: ignore[no-untyped-def]
         """Weighted forecast (amount × probability) by month of expected close and owner."""
@@ -185,7 +207,7 @@ class OpportunityViewSet(TenantViewSet):
                          for row in rows])
 
     @extend_schema(parameters=[OpenApiParameter("by", str, enum=["source", "owner"])],
-                   responses={200: dict})
+                   responses=FunnelRowSerializer(many=True))
     @action(detail=False, methods=["get"])
     def funnel(self, request):  # type: ignore[no-untyped-def]
         """Lead → opportunity → won by source or owner, with rates and days to close."""

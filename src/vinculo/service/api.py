@@ -37,8 +37,8 @@ class TicketSerializer(serializers.ModelSerializer):
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     order = ScopedRelatedField(Order, required=False, allow_null=True)
     invoice = ScopedRelatedField(Invoice, required=False, allow_null=True)
-    sla_policy = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    survey = SurveySerializer(read_only=True)
+    sla_policy = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    survey = SurveySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Ticket
@@ -95,6 +95,26 @@ class ConversationItemSerializer(serializers.Serializer):
     author = serializers.CharField()
     body = serializers.CharField()
     channel = serializers.CharField()
+
+
+class MetricsRowSerializer(serializers.Serializer):
+    group = serializers.CharField(allow_null=True, help_text="The queue's name, the agent's "
+                                  "e-mail, the customer tier or the month (YYYY-MM); null for "
+                                  "tickets without one.")
+    created = serializers.IntegerField()
+    backlog = serializers.IntegerField(help_text="Still open.")
+    resolved = serializers.IntegerField()
+    first_response_minutes = serializers.FloatField(allow_null=True,
+                                                    help_text="Mean, in business minutes.")
+    resolution_minutes = serializers.FloatField(allow_null=True)
+    first_response_compliance = serializers.FloatField(allow_null=True, help_text="Percent.")
+    resolution_compliance = serializers.FloatField(allow_null=True)
+    breached_open = serializers.IntegerField()
+    reopen_rate = serializers.FloatField(allow_null=True)
+    csat = serializers.FloatField(allow_null=True, help_text="Mean, 1-5.")
+    csat_satisfied = serializers.FloatField(allow_null=True, help_text="Percent answering 4-5.")
+    nps = serializers.FloatField(allow_null=True)
+    survey_answers = serializers.IntegerField()
 
 
 class TicketViewSet(TenantViewSet):
@@ -172,7 +192,7 @@ class TicketViewSet(TenantViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("by", str,
                                                 enum=list(selectors.GROUPS))],
-                   responses={200: dict})
+                   responses=MetricsRowSerializer(many=True))
     @action(detail=False, methods=["get"])
     def metrics(self, request):  # type: ignore[no-untyped-def]
         """Service metrics by queue, agent, customer tier or month."""

@@ -36,7 +36,7 @@ class LineInputSerializer(serializers.Serializer):
 
 class PricedLineSerializer(serializers.Serializer):
     position = serializers.IntegerField()
-    product = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
     description = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
     unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -59,8 +59,9 @@ def _lines(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class QuoteSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    contact = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    opportunity = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    contact = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
+    opportunity = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                               allow_null=True)
     lines = PricedLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -100,7 +101,7 @@ class AcceptSerializer(serializers.Serializer):
 class OrderSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    quote = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    quote = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
     lines = OrderLineSerializer(many=True, read_only=True)
 
     class Meta:
