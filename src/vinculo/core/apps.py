@@ -23,7 +23,6 @@ class CoreConfig(VinculoApp):
             "core.manage_users": only(Role.ADMIN),
         },
         menus=(
-            Menu("audit", _("Audit log"), order=90, url="audit_log", permission="audit.view"),
             Menu("settings", _("Settings"), order=100),
         ),
         menu_items=(
@@ -31,6 +30,8 @@ class CoreConfig(VinculoApp):
             MenuItem("settings", _("Custom fields"), "custom_fields",
                      permission="core.manage_custom_fields", order=30),
             MenuItem("settings", _("API documentation"), "api-docs", order=40),
+            MenuItem("settings", _("Audit log"), "audit_log", permission="audit.view",
+                     order=50),
         ),
     )
 
