@@ -20,6 +20,10 @@ def invoice(admin, owner):
     return InvoiceFactory(actor=admin, account=customer(admin, owner))
 
 
+def issued_invoice(admin, owner):
+    return InvoiceFactory(actor=admin, account=customer(admin, owner), issued=True)
+
+
 def payment(admin, owner):
     return PaymentFactory(actor=admin, invoice=InvoiceFactory(
         actor=admin, account=customer(admin, owner), issued=True))
@@ -50,6 +54,10 @@ class TestInvoiceApi(ApiSuite):
               update=lambda record: {"notes": "Pago por transferencia"},
               delete=True,
               calls=(Call("issue", "billing.change", payload=lambda a, u, r: {}, audit_rows=1),
+                     Call("pay", "billing.change", build=issued_invoice, ok=201,
+                          payload=lambda a, u, r: {"amount": "1.00"}),
+                     Call("credit", "billing.add", build=issued_invoice, ok=201,
+                          payload=lambda a, u, r: {"reason": "Error de precio"}),
                      Call("pdf", "billing.view", method="get"),
                      Call("aging", "billing.view", method="get", detail=False)))
 

@@ -70,6 +70,8 @@ class TestReportsAndSettings(ProbeSuite):
         Probe("analytics dashboard", "analytics:dashboard", "analytics.view"),
         Probe("analytics forecast page", "analytics:forecast", "analytics.view"),
         Probe("service metrics page", "service:metrics", "service.metrics"),
+        Probe("service desk", "service:desk", "service.view"),
+        Probe("knowledge base", "service:article_list", "kb.view"),
         Probe("e-mail compose page", "interactions:email_compose", "interactions.add"),
         Probe("aging page", "billing:aging", "billing.view"),
         Probe("service levels page", "billing:service_levels", "sales.view"),

@@ -49,6 +49,7 @@ class Call:
     payload: Callable[[User, User, Any], dict] | None = None
     ok: int = 200
     audit_rows: int | None = None
+    build: Builder | None = None  # a record of its own (an issued invoice to pay, say)
 
 
 @dataclass(frozen=True)
@@ -304,9 +305,10 @@ class ApiSuite:
             for call in spec.calls:
                 want = expected(role, call.permission, call.ok)
                 with rolled_back():
-                    payload = call.payload(admin, user, record) if call.payload else None
-                    before, audit_before = snapshot(record), audit_counts(model)
-                    url = self._call_url(call, record)
+                    target = call.build(admin, user) if call.build else record
+                    payload = call.payload(admin, user, target) if call.payload else None
+                    before, audit_before = snapshot(target), audit_counts(model)
+                    url = self._call_url(call, target)
                     response = getattr(client, call.method)(url, payload, format="json")
                     label = f"{role} {call.method.upper()} {url}"
                     if response.status_code != want:
@@ -315,7 +317,12 @@ class ApiSuite:
                     if call.method != "get":
                         write_check(problems, label, response.status_code, want, audit_before,
                                     model, call.audit_rows,
-                                    lambda r=record, b=before: snapshot(r) == b)
+                                    lambda r=target, b=before: snapshot(r) == b)
+        if spec.detail and not spec.delete:  # what is not declared is not offered
+            with rolled_back():
+                status = api_client(admin).delete(spec.detail_url(record)).status_code
+                if status != 405:
+                    problems.append(f"admin DELETE {spec.basename}: {status}, expected 405")
         assert not problems, "\n".join(problems)
 
     @pytest.mark.django_db
@@ -383,7 +390,10 @@ class ApiSuite:
             pytest.skip("no versioned update on this endpoint")
         record = spec.build(admin, admin)
         client = api_client(admin)
-        read = record.version
+        read, before, audit_before = record.version, snapshot(record), audit_count()
+        missing = client.patch(spec.detail_url(record), spec.update(record), format="json")
+        assert missing.status_code == 400 and "version" in missing.json(), missing.content
+        assert snapshot(record) == before and audit_count() == audit_before
         first = client.patch(spec.detail_url(record), {**spec.update(record), "version": read},
                              format="json")
         assert first.status_code == 200, first.content
@@ -391,6 +401,7 @@ class ApiSuite:
         stale = client.patch(spec.detail_url(record), {**spec.update(record), "version": read},
                              format="json")
         assert stale.status_code == 409, stale.content
+        assert stale.json()["current_version"] == before["version"]
         assert snapshot(record) == before
         assert audit_count() == audit_before
 
@@ -441,6 +452,13 @@ class PageSuite:
                 status = client.get(url).status_code
                 if status != want:
                     problems.append(f"{role} GET {url}: {status}, expected {want}")
+                if action in ("create", "edit") and want == 403:  # nor may they send the form
+                    before, audit_before = record and snapshot(record), audit_count()
+                    status = client.post(url, {"version": getattr(record, "version", 1)})
+                    if status.status_code != 403:
+                        problems.append(f"{role} POST {url}: {status.status_code}, expected 403")
+                    if audit_count() != audit_before or (record and snapshot(record) != before):
+                        problems.append(f"{role} POST {url}: refused, yet it wrote")
         assert not problems, "\n".join(problems)
 
     @pytest.mark.django_db

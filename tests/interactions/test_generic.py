@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.customers.factories import AccountFactory
-from tests.generic import Api, ApiSuite, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Page, PageSuite
 from tests.interactions.factories import (
     EmailTemplateFactory,
     InteractionFactory,
@@ -55,13 +55,17 @@ class TestTaskApi(ApiSuite):
     api = Api("task", "interactions", task,
               create=lambda admin, user: {"title": "Llamar", "due_at": "2030-01-15T09:00:00Z"},
               update=lambda record: {"title": "Llamar otra vez"},
-              delete=True)
+              delete=True,
+              calls=(Call("complete", "interactions.change", audit_rows=1),
+                     Call("cancel", "interactions.change", audit_rows=1)))
 
 
 class TestMailboxApi(ApiSuite):
     api = Api("mailbox", "interactions", mailbox, permissions=SETTINGS,
               create=lambda admin, user: {"name": "Ventas", "address": "ventas@acme.test"},
-              update=lambda record: {"name": "Ventas 2"})
+              update=lambda record: {"name": "Ventas 2"},
+              calls=(Call("test-connection", MANAGE),
+                     Call("token", MANAGE, ok=201, audit_rows=1)))
 
 
 class TestEmailTemplateApi(ApiSuite):

@@ -3,6 +3,7 @@ deliveries."""
 
 from __future__ import annotations
 
+from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
 from tests.generic import Api, ApiSuite, Call, Page, PageSuite
 from tests.sales.factories import DeliveryFactory, OpportunityFactory, OrderFactory, QuoteFactory
@@ -16,8 +17,6 @@ def customer(admin, owner):
 
 
 def pipeline(admin, owner):
-    from tests.core.factories import as_user
-
     with as_user(admin):
         pipeline.n = getattr(pipeline, "n", 0) + 1
         return pipeline_create(actor=admin, organization=admin.organization,
@@ -35,6 +34,13 @@ def quote(admin, owner):
 
 def order(admin, owner):
     return OrderFactory(actor=admin, account=customer(admin, owner))
+
+
+def deliver_everything(admin, user, order):
+    with as_user(admin):
+        lines = [{"order_line": str(line.uuid), "quantity": str(line.quantity)}
+                 for line in order.lines.all()]
+    return {"lines": lines}
 
 
 def delivery(admin, owner):
@@ -63,14 +69,17 @@ class TestQuoteApi(ApiSuite):
               create=lambda admin, user: {"account": str(customer(admin, user).uuid),
                                           "lines": LINES},
               update=lambda record: {"notes": "Entrega en marzo"},
-              calls=(Call("pdf", "sales.view", method="get"),))
+              calls=(Call("pdf", "sales.view", method="get"),
+                     Call("accept", "sales.add", ok=201,
+                          payload=lambda a, u, r: {"promised_date": "2030-01-15"})))
 
 
 class TestOrderApi(ApiSuite):
     api = Api("order", "sales", order,
               create=lambda admin, user: {"account": str(customer(admin, user).uuid),
                                           "promised_date": "2030-01-15", "lines": LINES},
-              calls=(Call("cancel", "sales.change", audit_rows=1),))
+              calls=(Call("cancel", "sales.change", audit_rows=1),
+                     Call("deliver", "sales.change", ok=201, payload=deliver_everything)))
 
 
 class TestDeliveryApi(ApiSuite):

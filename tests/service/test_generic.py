@@ -92,7 +92,9 @@ class TestBusinessCalendarApi(ApiSuite):
     api = Api("business-calendar", "service", calendar, permissions=SETTINGS,
               create=lambda admin, user: {"name": "Lisboa", "timezone": "Europe/Lisbon",
                                           "weekly_hours": {"0": [["09:00", "17:00"]]}},
-              update=lambda record: {"name": "Madrid centro"})
+              update=lambda record: {"name": "Madrid centro"},
+              calls=(Call("import-holidays", MANAGE,
+                          payload=lambda a, u, r: {"country": "ES", "year": 2027}),))
 
 
 class TestHolidayApi(ApiSuite):
