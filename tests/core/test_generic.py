@@ -38,7 +38,7 @@ class TestUserApi(ApiSuite):
 class TestTokenApi(ApiSuite):
     """Everyone manages their own tokens: no permission needed; revoking answers 200."""
 
-    api = Api("token", None, token, retrieve=False, versioned=False,
+    api = Api("token", None, token, retrieve=False, versioned=False, per_user=True,
               create=lambda admin, user: {"name": "Integración"},
               delete=True, delete_status=200)
 

@@ -56,7 +56,7 @@ class TestLeadApi(ApiSuite):
 
 
 class TestImportApi(ApiSuite):
-    api = Api("import", "customers", import_job, versioned=False,
+    api = Api("import", "customers", import_job, versioned=False, per_user=True,
               permissions={"list": "customers.import", "retrieve": "customers.import"})
 
 
@@ -79,5 +79,5 @@ class TestLeadPages(PageSuite):
 
 
 class TestImportPages(PageSuite):
-    page = Page("import", "customers", import_job, detail="customers:import_detail",
+    page = Page("import", "customers", import_job, detail="customers:import_detail", per_user=True,
                 permissions={"detail": "customers.import"})

@@ -76,6 +76,7 @@ class Api:
     permissions: Mapping[str, str] = field(default_factory=dict)
     calls: tuple[Call, ...] = ()
     rows: int = 4  # records listed when the query count is measured
+    per_user: bool = False  # each user reaches only the records they made (tokens, imports)
 
     def permission(self, action: str) -> str | None:
         default = {"list": "view", "retrieve": "view", "create": "add", "update": "change",
@@ -104,6 +105,7 @@ class Page:
     edit: str | None = None
     permissions: Mapping[str, str] = field(default_factory=dict)
     rows: int = 4
+    per_user: bool = False  # each user reaches only the records they made
 
     def permission(self, action: str) -> str:
         default = {"list": "view", "detail": "view", "create": "add", "edit": "change"}[action]
@@ -278,12 +280,16 @@ class ApiSuite:
     def test_role_matrix(self, users):
         """Every role × every action, as ``roles.py`` says; writes are audited or refused whole."""
         spec, admin = self.api, users[Role.ADMIN]
-        model = type(spec.build(admin, admin))
+        first = spec.build(admin, admin)
+        model = type(first)
+        # every write below is rolled back, so one record serves all roles unless the
+        # record-level rule needs it to be the role's own
+        owner_scoped = spec.per_user or getattr(model, "owner_field", None) is not None
         problems: list[str] = []
         for role in ROLES:
             user = users[role]
             client = api_client(user)
-            record = spec.build(admin, user)
+            record = spec.build(admin, user) if owner_scoped else first
             # an audited model writes one row per write; an unaudited one (API tokens) none
             audited = 1 if getattr(model, "audited", False) else 0
             for action, ok, audit_rows in self._steps(audited):
@@ -442,10 +448,14 @@ class PageSuite:
         """Every role × list, detail, create and edit page: 200 or 403 as ``roles.py`` says."""
         spec, admin = self.page, users[Role.ADMIN]
         problems: list[str] = []
+        record, owner_scoped = None, True
         for role in ROLES:
             user = users[role]
             client.force_login(user)
-            record = spec.build(admin, user) if (spec.detail or spec.edit) else None
+            if spec.detail or spec.edit:
+                record = spec.build(admin, user) if (owner_scoped or record is None) else record
+                owner_scoped = (spec.per_user
+                                or getattr(type(record), "owner_field", None) is not None)
             for action in self._actions():
                 want = expected(role, spec.permission(action), 200)
                 url = spec.url(action, record)
