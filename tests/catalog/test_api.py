@@ -143,7 +143,6 @@ def test_lines_and_categories(api, tree):
 
 
 @pytest.mark.django_db
-@pytest.mark.django_db
 def test_price_lists_items_and_the_price_endpoint(api, admin, tree):
     account = AccountFactory(actor=admin, name="Bodegas Norte SA")
     response = api.post(

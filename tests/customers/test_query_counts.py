@@ -1,4 +1,5 @@
-"""Query-count baselines: a list costs the same number of queries for 3 rows or 30 (no N+1)."""
+"""The contact's 360° page stays within its query budget with memberships, consents and tags.
+(The lists' and details' baselines are the generic suites': tests/query_counts.json.)"""
 
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ def _count(client, url: str) -> int:
     return len(queries)
 
 
-@pytest.mark.django_db
 @pytest.mark.django_db
 def test_contact_360_page_query_budget(admin, client):
     client.force_login(admin)
