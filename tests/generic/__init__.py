@@ -16,8 +16,11 @@ names of the list, detail, create and edit pages), and subclasses :class:`ApiSui
   several rows so that an N+1 regression fails. Regenerate it with
   ``VINCULO_QUERY_COUNTS=update .venv/bin/python -m pytest tests -k query_count``.
 
-:class:`Probe` declares a single URL (a report, an action, a settings page) and the permission
-it needs, for the role matrix of what is not a record's CRUD.
+:class:`Call` adds an action of an endpoint (``merge``, ``pay``…) to its role matrix, on the
+same record or on one of its own (``build``). ``per_user=True`` marks records each user reaches
+only when they made them (API tokens, imports). :class:`Probe` declares a single URL (a report,
+a settings page) and the permission it needs. ``tests/generic/test_coverage.py`` fails when an
+endpoint or record page with a UUID has no declaration.
 """
 
 from tests.generic.suites import Api, ApiSuite, Call, Page, PageSuite, Probe, ProbeSuite
