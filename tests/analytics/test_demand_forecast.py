@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from tests import factories
-from tests.billing import helpers
+from tests.catalog.factories import ProductFactory
 from tests.conftest import token_client
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory
+from tests.sales.factories import free_line
 from vinculo.analytics import demand
 from vinculo.analytics.forecast import METHODS, backtest_mase, croston, seasonal_naive
 from vinculo.core.roles import Role, role_has
@@ -29,7 +31,7 @@ FIRST = dt.date(2023, 1, 1)  # the 24-month window: 2023-01 … 2024-12
 
 
 def _order(user, account, day, lines):
-    with factories.as_user(user):
+    with as_user(user):
         return documents.order_create(actor=user, account=account, lines=lines,
                                       promised_date=day + dt.timedelta(days=5), ordered_on=day)
 
@@ -49,13 +51,13 @@ def shop(admin, other_admin):
     * Pimienta: sold only before the window and after the as-of date (left out).
     Free-text lines have no product. Globex sells "Azafrán Secreto".
     """
-    harina = helpers.product(admin, name="Harina de trigo", price="1.20")
-    aceite = helpers.product(admin, name="Aceite de oliva 5 l", price="42.50")
-    vinagre = helpers.product(admin, name="Vinagre de Jerez", price="3.10")
-    sal = helpers.product(admin, name="Sal de Añana", price="2.00")
-    pimienta = helpers.product(admin, name="Pimienta negra", price="5.00")
-    big = factories.account(admin, name="Ultramarinos Grandes SA")
-    small = factories.account(admin, name="Colmado Pequeño SL")
+    harina = ProductFactory(actor=admin, name="Harina de trigo", list_price="1.20")
+    aceite = ProductFactory(actor=admin, name="Aceite de oliva 5 l", list_price="42.50")
+    vinagre = ProductFactory(actor=admin, name="Vinagre de Jerez", list_price="3.10")
+    sal = ProductFactory(actor=admin, name="Sal de Añana", list_price="2.00")
+    pimienta = ProductFactory(actor=admin, name="Pimienta negra", list_price="5.00")
+    big = AccountFactory(actor=admin, name="Ultramarinos Grandes SA")
+    small = AccountFactory(actor=admin, name="Colmado Pequeño SL")
     rng = np.random.default_rng(7)
     for k in range(24):
         month = dt.date(2023 + k // 12, k % 12 + 1, 1)
@@ -63,7 +65,7 @@ def shop(admin, other_admin):
         qty = int(10 + 8 * summer + rng.integers(0, 4))
         lines = [{"product": aceite, "quantity": Decimal(qty)},
                  {"product": harina, "quantity": Decimal(int(20 + rng.integers(-6, 7)))},
-                 helpers.free_line("Transporte", "1", "15.00")]
+                 free_line("Transporte", "1", "15.00")]
         if k % 3 == 0:
             lines.append({"product": vinagre, "quantity": Decimal(int(rng.integers(2, 9)))})
         _order(admin, big, month + dt.timedelta(days=int(rng.integers(0, 27))), lines)
@@ -73,13 +75,13 @@ def shop(admin, other_admin):
     _order(admin, small, dt.date(2024, 3, 14), [{"product": sal, "quantity": Decimal(7)}])
     cancelled = _order(admin, small, dt.date(2024, 5, 3),
                        [{"product": vinagre, "quantity": Decimal(500)}])
-    with factories.as_user(admin):
+    with as_user(admin):
         documents.order_cancel(actor=admin, order=cancelled)
     _order(admin, small, dt.date(2022, 12, 31), [{"product": pimienta, "quantity": Decimal(3)}])
     _order(admin, small, dt.date(2025, 1, 1), [{"product": pimienta, "quantity": Decimal(4)},
                                                {"product": aceite, "quantity": Decimal(99)}])
-    secret = helpers.product(other_admin, name="Azafrán Secreto", price="90.00")
-    _order(other_admin, factories.account(other_admin, name="Cliente Secreto SA"),
+    secret = ProductFactory(actor=other_admin, name="Azafrán Secreto", list_price="90.00")
+    _order(other_admin, AccountFactory(actor=other_admin, name="Cliente Secreto SA"),
            dt.date(2024, 6, 1), [{"product": secret, "quantity": Decimal(1000)}])
     return {"harina": harina, "aceite": aceite, "vinagre": vinagre, "sal": sal,
             "pimienta": pimienta, "big": big, "small": small}

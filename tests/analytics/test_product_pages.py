@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests import factories
 from tests.analytics.test_product_recompute import AS_OF_1, AS_OF_2, IMMEDIATE, make_cdnow_orders
+from tests.customers.factories import AccountFactory
 from vinculo.analytics.models import AnalyticsRun, CostRate, CustomerSnapshot, RunStatus
 from vinculo.core.tenancy import organization_scope
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def scored(admin, cdnow_transactions):
-    accounts = [factories.account(admin, name=f"Cliente {i:02d} SA") for i in range(40)]
+    accounts = [AccountFactory(actor=admin, name=f"Cliente {i:02d} SA") for i in range(40)]
     make_cdnow_orders(admin, accounts, cdnow_transactions, np.random.default_rng(3))
     for as_of in (AS_OF_1, AS_OF_2):
         call_command("analytics_recompute", "--organization", admin.organization.name,
@@ -118,7 +118,7 @@ def test_customer_panel_reads_like_an_income_statement(scored, page):
     assert order == sorted(order)
     assert "P(alive)" in html and "RFM segment" in html
     assert f"Snapshot as of {snap.as_of:%b}" in html or str(snap.as_of.year) in html
-    empty = factories.account(admin, name="Sin compras SL")
+    empty = AccountFactory(actor=admin, name="Sin compras SL")
     html = page.get(reverse("analytics:customer_panel", args=[empty.uuid])).content.decode()
     assert "No analytics snapshot for this account yet." in html
 

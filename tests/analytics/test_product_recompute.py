@@ -10,8 +10,8 @@ import pytest
 from django.db.models import Count
 from django.urls import reverse
 
-from tests import factories
 from tests.conftest import make_user, token_client
+from tests.customers.factories import AccountFactory
 from vinculo.analytics import services
 from vinculo.analytics.models import AnalyticsRun, CostRate, CustomerSnapshot, RunStatus
 from vinculo.analytics.summary import customer_summary
@@ -82,7 +82,7 @@ def make_cdnow_orders(user, accounts, cdnow_transactions, rng, *, cancelled=0.1)
 @pytest.fixture
 def shop(admin, cdnow_transactions):
     rng = np.random.default_rng(7)
-    accounts = [factories.account(admin, name=f"Cliente {i:02d} SA") for i in range(40)]
+    accounts = [AccountFactory(actor=admin, name=f"Cliente {i:02d} SA") for i in range(40)]
     rows = make_cdnow_orders(admin, accounts, cdnow_transactions, rng)
     return admin, accounts, rows
 
@@ -100,7 +100,7 @@ def reference_summary(rows, as_of):
 def test_sql_summary_equals_the_library_summary(admin, seed):
     """Property: the database path and the NumPy path agree on random order histories."""
     rng = np.random.default_rng(seed)
-    accounts = [factories.account(admin, name=f"Prop {seed}-{i}") for i in range(12)]
+    accounts = [AccountFactory(actor=admin, name=f"Prop {seed}-{i}") for i in range(12)]
     rows = make_orders(admin, accounts, rng, n_orders=int(rng.integers(5, 120)),
                        days=int(rng.integers(10, 400)))
     as_of = START + dt.timedelta(days=int(rng.integers(5, 400)))
@@ -216,7 +216,7 @@ def test_cost_of_goods_from_order_lines_and_product_cost(admin):
     from vinculo.catalog.models import Product
     from vinculo.sales.models import OrderLine
 
-    account = factories.account(admin, name="Coste SL")
+    account = AccountFactory(actor=admin, name="Coste SL")
     org = admin.organization
     with organization_scope(org):
         product = Product.objects.filter().first()
@@ -292,7 +292,7 @@ def test_writes_are_refused_to_roles_without_permission(users, settings,
 def test_first_day_total_is_that_days_sum_whatever_the_amounts(admin):
     """The first purchase day's total (packed with its day into one integer in the query) is
     the sum of that day's orders, also when later days are smaller or an order is negative."""
-    account = factories.account(admin, name="Primer Día SL")
+    account = AccountFactory(actor=admin, name="Primer Día SL")
     org = admin.organization
     orders = [(dt.date(2024, 3, 1), "300.00"), (dt.date(2024, 3, 1), "5.25"),
               (dt.date(2024, 3, 1), "-50.00"), (dt.date(2024, 4, 1), "1.00"),

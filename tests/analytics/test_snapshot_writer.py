@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from tests import factories
 from tests.analytics.test_product_recompute import AS_OF_1, AS_OF_2, make_cdnow_orders
+from tests.customers.factories import AccountFactory
 from vinculo.analytics import bulk, drivers, services
 from vinculo.analytics.models import CostRate, CustomerSnapshot
 from vinculo.core.tenancy import organization_scope
@@ -54,7 +54,7 @@ def rows(org, day=DAY) -> dict[int, CustomerSnapshot]:
 
 
 def test_values_arrive_as_dates_cents_labels_nulls_and_json(admin):
-    accounts = [factories.account(admin) for _ in range(3)]
+    accounts = [AccountFactory(actor=admin) for _ in range(3)]
     cost = np.zeros((3, len(drivers.names())))
     order, visit = drivers.names().index("order"), drivers.names().index("visit")
     cost[0, order], cost[0, visit], cost[2, visit] = 12.5, 0.333, 7.0
@@ -89,8 +89,8 @@ def test_values_arrive_as_dates_cents_labels_nulls_and_json(admin):
 
 def test_rerun_updates_in_place_and_removes_only_that_days_missing_accounts(
         admin, other_admin):
-    accounts = [factories.account(admin) for _ in range(3)]
-    theirs = [factories.account(other_admin) for _ in range(3)]
+    accounts = [AccountFactory(actor=admin) for _ in range(3)]
+    theirs = [AccountFactory(actor=other_admin) for _ in range(3)]
     org, other = admin.organization, other_admin.organization
     bulk.upsert_snapshots(organization_id=org.pk, as_of=DAY, columns=columns(accounts))
     bulk.upsert_snapshots(organization_id=org.pk, as_of=DAY - dt.timedelta(days=1),
@@ -119,7 +119,7 @@ def test_rerun_updates_in_place_and_removes_only_that_days_missing_accounts(
 
 
 def test_progress_is_reported_per_chunk(admin, monkeypatch):
-    accounts = [factories.account(admin) for _ in range(3)]
+    accounts = [AccountFactory(actor=admin) for _ in range(3)]
     monkeypatch.setattr(bulk, "CHUNK", 2)
     seen: list[float] = []
     bulk.upsert_snapshots(organization_id=admin.organization_id, as_of=DAY,
@@ -131,7 +131,7 @@ def test_progress_is_reported_per_chunk(admin, monkeypatch):
 def test_recompute_stores_exactly_the_scores(admin, cdnow_transactions):
     """End to end through the product: every stored column equals the scoring arrays."""
     org = admin.organization
-    accounts = [factories.account(admin, name=f"Cliente {i:02d} SA") for i in range(40)]
+    accounts = [AccountFactory(actor=admin, name=f"Cliente {i:02d} SA") for i in range(40)]
     make_cdnow_orders(admin, accounts, cdnow_transactions, np.random.default_rng(3))
     with organization_scope(org):
         CostRate.objects.create(organization=org, driver="order", rate=Decimal("3.3333"))

@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tests import factories
-from tests.billing import helpers
+from tests.billing.factories import InvoiceFactory
+from tests.customers.factories import AccountFactory
+from tests.sales.factories import OrderFactory, free_line
 from vinculo.billing import selectors, services
 from vinculo.billing.models import Invoice, InvoiceLine, Payment
 from vinculo.sales.documents import services as documents
@@ -20,7 +21,7 @@ TODAY = dt.date.today()
 
 @pytest.mark.django_db
 def test_invoice_from_delivered_quantities_then_the_rest(as_admin):
-    order = helpers.order(as_admin)
+    order = OrderFactory(actor=as_admin)
     oil, _vinegar = order.lines.all()
     documents.delivery_create(actor=as_admin, order=order, lines=[(oil, Decimal(4))])
     first = services.invoice_from_order(actor=as_admin, order=order, basis="delivered")
@@ -37,14 +38,14 @@ def test_invoice_from_delivered_quantities_then_the_rest(as_admin):
 
 @pytest.mark.django_db
 def test_issuing_numbers_in_series_and_sets_due_date(as_admin):
-    account = factories.account(as_admin)
+    account = AccountFactory(actor=as_admin)
     draft = services.invoice_create(actor=as_admin, account=account,
-                                    lines=[helpers.free_line()], payment_terms_days=45)
+                                    lines=[free_line()], payment_terms_days=45)
     assert draft.number == "" and draft.status == "draft"
     issued = services.invoice_issue(actor=as_admin, invoice=draft, issue_date=TODAY)
     assert issued.number == f"F-{TODAY.year}-000001"
     assert issued.due_date == TODAY + dt.timedelta(days=45)
-    second = helpers.issued_invoice(as_admin, account=account)
+    second = InvoiceFactory(actor=as_admin, issued=True, account=account)
     assert second.number == f"F-{TODAY.year}-000002"
     note = services.credit_note_create(actor=as_admin, invoice=issued)
     assert note.number == f"R-{TODAY.year}-000001"
@@ -54,23 +55,23 @@ def test_issuing_numbers_in_series_and_sets_due_date(as_admin):
 
 @pytest.mark.django_db
 def test_a_failed_issue_uses_no_number(as_admin):
-    account = factories.account(as_admin)
-    empty = services.invoice_create(actor=as_admin, account=account, lines=[helpers.free_line()])
+    account = AccountFactory(actor=as_admin)
+    empty = services.invoice_create(actor=as_admin, account=account, lines=[free_line()])
     InvoiceLine.objects.filter(invoice=empty).delete()
     with pytest.raises(ValidationError):
         services.invoice_issue(actor=as_admin, invoice=empty)
-    assert helpers.issued_invoice(as_admin).number == f"F-{TODAY.year}-000001"
+    assert InvoiceFactory(actor=as_admin, issued=True).number == f"F-{TODAY.year}-000001"
 
 
 @pytest.mark.django_db
 def test_an_issued_invoice_cannot_be_edited(as_admin):
-    invoice = helpers.issued_invoice(as_admin)
+    invoice = InvoiceFactory(actor=as_admin, issued=True)
     before = Invoice.objects.filter(pk=invoice.pk).values().get()
     with pytest.raises(services.ImmutableInvoiceError):
         services.invoice_update(actor=as_admin, invoice=invoice, data={"notes": "changed"})
     with pytest.raises(services.ImmutableInvoiceError):
         services.invoice_update(actor=as_admin, invoice=invoice,
-                                lines=[helpers.free_line(unit_price="1.00")])
+                                lines=[free_line(unit_price="1.00")])
     with pytest.raises(services.ImmutableInvoiceError):
         services.invoice_delete(actor=as_admin, invoice=invoice)
     assert Invoice.objects.filter(pk=invoice.pk).values().get() == before
@@ -78,7 +79,7 @@ def test_an_issued_invoice_cannot_be_edited(as_admin):
 
 @pytest.mark.django_db
 def test_the_database_refuses_to_change_an_issued_invoice(as_admin):
-    invoice = helpers.issued_invoice(as_admin)
+    invoice = InvoiceFactory(actor=as_admin, issued=True)
     line = invoice.lines.get()
     for attempt in (
         lambda: Invoice.objects.filter(pk=invoice.pk).update(total_amount=Decimal("1.00")),
@@ -98,8 +99,8 @@ def test_the_database_refuses_to_change_an_issued_invoice(as_admin):
 
 @pytest.mark.django_db
 def test_credit_notes_are_negative_and_never_exceed_the_invoice(as_admin):
-    invoice = helpers.issued_invoice(as_admin, lines=[
-        helpers.free_line("A", "3", "100.00"), helpers.free_line("B", "1", "50.00", tax_rate="10")])
+    invoice = InvoiceFactory(actor=as_admin, issued=True, lines=[
+        free_line("A", "3", "100.00"), free_line("B", "1", "50.00", tax_rate="10")])
     assert invoice.total_amount == Decimal("418.00")  # 363.00 + 55.00
     line_a, line_b = invoice.lines.all()
     note = services.credit_note_create(actor=as_admin, invoice=invoice, lines=[(line_a, 1)],
@@ -124,7 +125,7 @@ def test_credit_notes_are_negative_and_never_exceed_the_invoice(as_admin):
 
 @pytest.mark.django_db
 def test_partial_payments_then_paid_and_overpayment_refused(as_admin):
-    invoice = helpers.issued_invoice(as_admin)  # 363.00
+    invoice = InvoiceFactory(actor=as_admin, issued=True)  # 363.00
     services.payment_record(actor=as_admin, invoice=invoice, amount="100.00")
     with pytest.raises(ValidationError) as error:
         services.payment_record(actor=as_admin, invoice=invoice, amount="263.01")
@@ -139,21 +140,21 @@ def test_partial_payments_then_paid_and_overpayment_refused(as_admin):
     with pytest.raises(ValidationError):
         services.payment_record(actor=as_admin, invoice=invoice, amount="1.00")
     draft = services.invoice_create(actor=as_admin, account=invoice.account,
-                                    lines=[helpers.free_line()])
+                                    lines=[free_line()])
     with pytest.raises(ValidationError):
         services.payment_record(actor=as_admin, invoice=draft, amount="1.00")
 
 
 @pytest.mark.django_db
 def test_overdue_and_aging_per_account(as_admin):
-    north, south = factories.account(as_admin, name="Norte SA"), factories.account(
-        as_admin, name="Sur SL")
+    north, south = AccountFactory(actor=as_admin, name="Norte SA"), AccountFactory(
+        actor=as_admin, name="Sur SL")
     on = TODAY
 
     def invoice(account, days_ago, amount):
-        return helpers.issued_invoice(as_admin, account=account, terms=0,
-                                      issue_date=on - dt.timedelta(days=days_ago),
-                                      lines=[helpers.free_line("x", "1", amount, tax_rate="0")])
+        return InvoiceFactory(actor=as_admin, issued=True, account=account, terms=0,
+                              issue_date=on - dt.timedelta(days=days_ago),
+                              lines=[free_line("x", "1", amount, tax_rate="0")])
 
     invoice(north, -5, "100.00")  # due in the future: current
     invoice(north, 0, "10.00")   # due today: current
@@ -181,9 +182,9 @@ def test_overdue_and_aging_per_account(as_admin):
 def test_issue_many_numbers_each_invoice_and_writes_audit(as_admin):
     from vinculo.core.models import AuditEntry
 
-    account = factories.account(as_admin)
+    account = AccountFactory(actor=as_admin)
     issued = services.invoice_issue_many(actor=as_admin, invoices=[
-        {"account": account, "lines": [helpers.free_line()]} for _ in range(5)])
+        {"account": account, "lines": [free_line()]} for _ in range(5)])
     assert [inv.number for inv in issued] == [f"F-{TODAY.year}-{n:06d}" for n in range(1, 6)]
     assert AuditEntry.objects.filter(object_type="billing.invoice").count() == 5
     assert all(inv.status == "issued" and inv.total_amount == Decimal("121.00")

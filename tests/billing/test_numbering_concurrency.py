@@ -14,8 +14,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from tests import factories
-from tests.billing import helpers
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory
+from tests.sales.factories import free_line
 from vinculo.billing import services
 from vinculo.billing.models import Invoice
 
@@ -25,10 +26,10 @@ PER_WORKER = 5
 @pytest.mark.django_db(transaction=True)
 def test_parallel_issuers_get_consecutive_numbers(admin):
     workers = 8 if connection.vendor == "postgresql" else 1
-    account = factories.account(admin)
-    with factories.as_user(admin):
+    account = AccountFactory(actor=admin)
+    with as_user(admin):
         drafts = [services.invoice_create(actor=admin, account=account,
-                                          lines=[helpers.free_line()])
+                                          lines=[free_line()])
                   for _ in range(workers * PER_WORKER)]
     barrier = threading.Barrier(workers)
     errors: list[BaseException] = []
@@ -37,7 +38,7 @@ def test_parallel_issuers_get_consecutive_numbers(admin):
     def work(mine: list[Invoice]) -> None:
         try:
             barrier.wait()
-            with factories.as_user(admin):
+            with as_user(admin):
                 for draft in mine:
                     services.invoice_issue(actor=admin, invoice=draft)
         except BaseException as exc:

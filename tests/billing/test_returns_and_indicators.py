@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests import factories
-from tests.billing import helpers
+from tests.customers.factories import AccountFactory
+from tests.sales.factories import DeliveryFactory, OrderFactory
 from vinculo.billing import selectors, services
 from vinculo.sales.documents import services as documents
 
@@ -18,8 +18,8 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def delivered_invoiced(as_admin):
-    order = helpers.order(as_admin)
-    helpers.deliver_all(as_admin, order)
+    order = OrderFactory(actor=as_admin)
+    DeliveryFactory(actor=as_admin, order=order)
     invoice = services.invoice_from_order(actor=as_admin, order=order)
     invoice = services.invoice_issue(actor=as_admin, invoice=invoice)
     order.refresh_from_db()
@@ -83,29 +83,29 @@ def test_rejected_rma_frees_the_quantity(as_admin, delivered_invoiced):
 
 @pytest.mark.django_db
 def test_service_indicators_per_account_segment_and_month(as_admin):
-    retail = factories.account(as_admin, name="Tienda SL", industry="Retail")
-    horeca = factories.account(as_admin, name="Bar SL", industry="Hostelería")
+    retail = AccountFactory(actor=as_admin, name="Tienda SL", industry="Retail")
+    horeca = AccountFactory(actor=as_admin, name="Bar SL", industry="Hostelería")
     start = dt.date(TODAY.year - 1, 3, 1)
     promised = start + dt.timedelta(days=10)
 
     def make(account):
-        return helpers.order(as_admin, account=account, ordered_on=start, promised=promised)
+        return OrderFactory(actor=as_admin, account=account, ordered_on=start, promised=promised)
 
     perfect = make(retail)  # one complete delivery on time
-    helpers.deliver_all(as_admin, perfect, on=promised)
+    DeliveryFactory(actor=as_admin, order=perfect, delivered_on=promised)
     late = make(retail)  # complete in one delivery, but late
-    helpers.deliver_all(as_admin, late, on=promised + dt.timedelta(days=1))
+    DeliveryFactory(actor=as_admin, order=late, delivered_on=promised + dt.timedelta(days=1))
     split = make(retail)  # on time, in two deliveries: not filled
     oil, vinegar = split.lines.all()
     documents.delivery_create(actor=as_admin, order=split, lines=[(oil, 10)], delivered_on=start)
     documents.delivery_create(actor=as_admin, order=split, lines=[(vinegar, 4)],
                               delivered_on=promised)
     returned = make(horeca)  # on time and complete, but a return came back
-    helpers.deliver_all(as_admin, returned, on=promised)
+    DeliveryFactory(actor=as_admin, order=returned, delivered_on=promised)
     services.return_request(actor=as_admin, order=returned, reason="Damaged",
                             lines=[(returned.lines.first(), 1)])
     make(horeca)  # due and never delivered
-    helpers.order(as_admin, account=horeca, promised=TODAY + dt.timedelta(days=30))  # not due
+    OrderFactory(actor=as_admin, account=horeca, promised=TODAY + dt.timedelta(days=30))  # not due
 
     rows = {row["key"]: row for row in selectors.service_indicators(by="account")}
     assert {k: (r["due"], r["on_time"], r["filled"], r["perfect"]) for k, r in rows.items()} == {

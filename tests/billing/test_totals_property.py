@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests import factories
+from tests.customers.factories import AccountFactory
 from vinculo.billing import services as billing
 from vinculo.sales.documents import services as documents
 
@@ -48,7 +48,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 
 @pytest.fixture
 def account(as_admin):
-    return factories.account(as_admin)
+    return AccountFactory(actor=as_admin)
 
 
 def as_fractions(document) -> tuple[Fraction, Fraction, Fraction]:

@@ -8,9 +8,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import factories
 from tests.browser.flows import quote_to_cash
 from tests.conftest import PASSWORD
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.models import Opportunity
 
@@ -39,7 +40,7 @@ def log_in(page: Page, user) -> None:
 
 
 def test_opportunity_to_won_then_quote_to_cash(wide_page: Page, admin):
-    account = factories.account(admin, name="Almazara Sierra Sur SL")
+    account = AccountFactory(actor=admin, name="Almazara Sierra Sur SL")
     page = wide_page
     log_in(page, admin)
 
@@ -77,8 +78,8 @@ def test_opportunity_to_won_then_quote_to_cash(wide_page: Page, admin):
 def test_dropping_on_lost_asks_why(wide_page: Page, admin):
     from vinculo.sales import services
 
-    account = factories.account(admin, name="Bodega Fría SA")
-    with factories.as_user(admin):
+    account = AccountFactory(actor=admin, name="Bodega Fría SA")
+    with as_user(admin):
         services.opportunity_create(actor=admin, data={"name": "Vino 2027", "account": account})
     page = wide_page
     log_in(page, admin)

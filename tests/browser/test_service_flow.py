@@ -9,9 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import factories
 from tests.conftest import PASSWORD
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory
+from tests.service.factories import QueueFactory, SlaPolicyFactory
 from vinculo.customers import services as customer_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,12 +26,12 @@ def _text(message) -> str:
 def test_call_ticket_reply_resolve_survey(browser_page: Page, admin, mail_server, settings,
                                           live_server):
     settings.SITE_URL = live_server.url
-    helpers.policy(admin, cal=None)  # around the clock, so the test passes at any hour
-    helpers.queue(admin)
-    account = factories.account(admin, name="Aceites del Sur SL")
-    person = factories.contact(admin, first_name="Inma", last_name="Domínguez",
-                               email="inma@aceitesdelsur.es")
-    with factories.as_user(admin):
+    SlaPolicyFactory(actor=admin, cal=None)  # around the clock, so the test passes at any hour
+    QueueFactory(actor=admin)
+    account = AccountFactory(actor=admin, name="Aceites del Sur SL")
+    person = ContactFactory(actor=admin, first_name="Inma", last_name="Domínguez",
+                            email="inma@aceitesdelsur.es")
+    with as_user(admin):
         customer_services.contact_link_account(actor=admin, contact=person, account=account,
                                                is_primary=True)
     page = browser_page

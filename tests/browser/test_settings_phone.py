@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import factories
 from tests.browser.test_pipeline_board import log_in
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.service.factories import BusinessCalendarFactory, QueueFactory, SlaPolicyFactory
 from vinculo.interactions import mailing
 from vinculo.interactions import services as interaction_services
 from vinculo.service.models import BusinessCalendar, Holiday
@@ -40,10 +40,10 @@ def fits(page: Page, url: str) -> None:
 
 
 def test_every_settings_page_fits_a_phone(phone, admin):
-    calendar = helpers.calendar(admin)
-    policy = helpers.policy(admin, cal=calendar)
-    queue = helpers.queue(admin)
-    with factories.as_user(admin):
+    calendar = BusinessCalendarFactory(actor=admin)
+    policy = SlaPolicyFactory(actor=admin, cal=calendar)
+    queue = QueueFactory(actor=admin)
+    with as_user(admin):
         mailbox = mailing.mailbox_save(actor=admin, data={"name": "Soporte",
                                                           "address": "soporte@acme.test"})
         template = mailing.email_template_save(actor=admin, data={
@@ -79,7 +79,7 @@ def test_a_calendar_is_set_up_by_typing_times_on_a_phone(phone, admin):
     phone.get_by_label("Friday, until").nth(0).fill("15:00")
     phone.get_by_role("button", name="Save").click()
     expect(phone.get_by_role("heading", name="Business calendar Oficina Sevilla")).to_be_visible()
-    with factories.as_user(admin):
+    with as_user(admin):
         calendar = BusinessCalendar.objects.get()
     assert calendar.weekly_hours == {"0": [["08:30", "14:00"], ["16:00", "19:00"]],
                                      "1": [["08:30", "14:00"], ["16:00", "19:00"]],
@@ -96,6 +96,6 @@ def test_a_calendar_is_set_up_by_typing_times_on_a_phone(phone, admin):
     phone.get_by_label("Year", exact=True).fill("2027")
     phone.get_by_role("button", name="Import").click()
     expect(phone.get_by_text("9 public holidays added.")).to_be_visible()
-    with factories.as_user(admin):
+    with as_user(admin):
         assert Holiday.objects.filter(date=dt.date(2027, 12, 8)).exists()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

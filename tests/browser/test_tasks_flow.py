@@ -10,19 +10,20 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests import factories
 from tests.conftest import PASSWORD
-from tests.interactions.task_helpers import task
+from tests.core.factories import as_user
+from tests.customers.factories import ContactFactory
+from tests.interactions.factories import TaskFactory
 from vinculo.interactions.models import Task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_plan_then_tick_off_on_my_day_on_a_phone(browser, live_server, admin):
-    contact = factories.contact(admin, first_name="Nuria", last_name="Ferrer")
+    contact = ContactFactory(actor=admin, first_name="Nuria", last_name="Ferrer")
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    task(admin, title="Factura sin cobrar",
-         due_at=timezone.make_aware(dt.datetime.combine(yesterday, dt.time(12))))
+    TaskFactory(actor=admin, title="Factura sin cobrar",
+                due_at=timezone.make_aware(dt.datetime.combine(yesterday, dt.time(12))))
     context = browser.new_context(base_url=live_server.url, locale="en-GB",
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
@@ -55,7 +56,7 @@ def test_plan_then_tick_off_on_my_day_on_a_phone(browser, live_server, admin):
     # htmx redraws the line in place and adds the next occurrence under it, no reload
     expect(today_list.get_by_text("done", exact=True)).to_be_visible()
     expect(today_list.get_by_text("Next occurrence:")).to_be_visible()
-    with factories.as_user(admin):
+    with as_user(admin):
         following = Task.objects.get(previous__title="Revisar pedido semanal")
     expect(page.locator(f"#task-{following.uuid}")).to_be_visible()
     assert timezone.localdate(following.due_at) == today + dt.timedelta(days=7)

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories
 from tests.browser.test_pipeline_board import log_in
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.service.factories import QueueFactory
 from vinculo.service.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,7 +48,7 @@ def another_site(html: str) -> Iterator[str]:
 def test_a_visitor_sends_the_embedded_form_from_another_site(browser, live_server, admin,
                                                              settings):
     settings.SITE_URL = live_server.url  # http://localhost:…, another site than 127.0.0.1
-    helpers.queue(admin)
+    QueueFactory(actor=admin)
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -74,7 +74,7 @@ def test_a_visitor_sends_the_embedded_form_from_another_site(browser, live_serve
         site.wait_for_timeout(2100)  # faster than a person is a robot (the time trap)
         form.get_by_role("button", name="Send").click()
         expect(form.locator("#form-done")).to_be_visible()
-    with factories.as_user(admin):
+    with as_user(admin):
         ticket = Ticket.objects.get()
     assert (ticket.subject, ticket.type, ticket.requester_email) == (
         "Paquete dañado", "complaint", "ana.ruiz@example.com")

@@ -1,13 +1,14 @@
-"""Factories for catalogue rows. They go through the services, like every other writer."""
+"""Factories for catalogue rows, made through the catalogue services."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 from typing import Any
 
-from tests.factories import as_user
+import factory
+
+from tests.core.factories import ServiceFactory
 from vinculo.catalog import services
 from vinculo.catalog.models import (
     Category,
@@ -19,73 +20,109 @@ from vinculo.catalog.models import (
 )
 from vinculo.core.models import User
 
-_counter = itertools.count(1)
+
+class CategoryFactory(ServiceFactory):
+    class Meta:
+        model = Category
+
+    code = factory.Sequence(lambda n: f"{n % 100:02d}")
+    name = factory.Sequence(lambda n: f"Categoría {n}")
+
+    @classmethod
+    def service(cls, actor: User, **data: Any) -> Category:
+        return services.category_create(actor=actor, data=data)
 
 
-def category(user: User, **data: Any) -> Category:
-    n = next(_counter)
-    data = {"code": f"{n % 100:02d}", "name": f"Categoría {n}", **data}
-    with as_user(user):
-        return services.category_create(actor=user, data=data)
+class ProductLineFactory(ServiceFactory):
+    """A line; in a new category unless ``category`` is given."""
+
+    class Meta:
+        model = ProductLine
+
+    category = None
+    code = factory.Sequence(lambda n: f"{n % 100:02d}")
+    name = factory.Sequence(lambda n: f"Línea {n}")
+
+    @classmethod
+    def service(cls, actor: User, *, category: Category | None, **data: Any) -> ProductLine:
+        category = category or CategoryFactory(actor=actor)
+        return services.product_line_create(actor=actor, category=category, data=data)
 
 
-def line(user: User, category: Category | None = None, **data: Any) -> ProductLine:
-    n = next(_counter)
-    category = category or globals()["category"](user)
-    data = {"code": f"{n % 100:02d}", "name": f"Línea {n}", **data}
-    with as_user(user):
-        return services.product_line_create(actor=user, category=category, data=data)
+class ProductFactory(ServiceFactory):
+    """A product; in a new line (and category) unless ``line`` is given."""
+
+    class Meta:
+        model = Product
+
+    line = None
+    code = factory.Sequence(lambda n: f"{n % 10000:04d}")
+    name = factory.Sequence(lambda n: f"Producto {n}")
+    list_price = Decimal("10.00")
+    currency = "EUR"
+    tax_rate = Decimal("21.00")
+
+    @classmethod
+    def service(cls, actor: User, *, line: ProductLine | None, **data: Any) -> Product:
+        data["list_price"] = Decimal(str(data["list_price"]))
+        data["tax_rate"] = Decimal(str(data["tax_rate"]))
+        data["line"] = line or ProductLineFactory(actor=actor)
+        return services.product_create(actor=actor, data=data)
 
 
-def product(user: User, line: ProductLine | None = None, **data: Any):
-    n = next(_counter)
-    line = line or globals()["line"](user)
-    data = {
-        "line": line,
-        "code": f"{n % 10000:04d}",
-        "name": f"Producto {n}",
-        "list_price": Decimal("10.00"),
-        "currency": "EUR",
-        "tax_rate": Decimal("21.00"),
-        **data,
-    }
-    with as_user(user):
-        return services.product_create(actor=user, data=data)
+class PriceListFactory(ServiceFactory):
+    class Meta:
+        model = PriceList
+
+    name = factory.Sequence(lambda n: f"Tarifa {n}")
+    currency = "EUR"
+    valid_from = dt.date(2026, 1, 1)
+
+    @classmethod
+    def service(cls, actor: User, **data: Any) -> PriceList:
+        return services.price_list_create(actor=actor, data=data)
 
 
-def price_list(user: User, **data: Any):
-    n = next(_counter)
-    data = {"name": f"Tarifa {n}", "currency": "EUR", "valid_from": dt.date(2026, 1, 1), **data}
-    with as_user(user):
-        return services.price_list_create(actor=user, data=data)
+class PriceListItemFactory(ServiceFactory):
+    """A product's price on a price list (new ones unless given)."""
 
+    class Meta:
+        model = PriceListItem
 
-def price_list_item(user: User, price_list=None, product=None, price: Any = "9.00"):
-    price_list = price_list or globals()["price_list"](user)
-    product = product or globals()["product"](user)
-    with as_user(user):
+    price_list = None
+    product = None
+    price = "9.00"
+
+    @classmethod
+    def service(cls, actor: User, *, price_list: PriceList | None, product: Product | None,
+                price: Any) -> PriceListItem:
         return services.price_list_item_set(
-            actor=user, price_list=price_list, product=product, price=Decimal(price)
-        )
+            actor=actor, price_list=price_list or PriceListFactory(actor=actor),
+            product=product or ProductFactory(actor=actor), price=Decimal(str(price)))
 
 
-def exchange_rate(
-    user: User, currency: str = "USD", rate: Any = "0.90", valid_on: dt.date = dt.date(2026, 1, 1)
-):
-    with as_user(user):
-        return services.exchange_rate_set(
-            actor=user, currency=currency, rate=Decimal(rate), valid_on=valid_on
-        )
+class ExchangeRateFactory(ServiceFactory):
+    class Meta:
+        model = ExchangeRate
+
+    currency = "USD"
+    rate = "0.90"
+    valid_on = dt.date(2026, 1, 1)
+
+    @classmethod
+    def service(cls, actor: User, *, currency: str, rate: Any, valid_on: dt.date) -> ExchangeRate:
+        return services.exchange_rate_set(actor=actor, currency=currency,
+                                          rate=Decimal(str(rate)), valid_on=valid_on)
 
 
-def catalog_records(admin) -> dict:
+def catalog_records(admin: User) -> dict:
     """One org-A row of every catalogue model with a UUID route."""
-    item = price_list_item(admin, price="7.77")
+    item = PriceListItemFactory(actor=admin, price="7.77")
     return {
         Category: item.product.line.category,
         ProductLine: item.product.line,
         Product: item.product,
         PriceList: item.price_list,
         PriceListItem: item,
-        ExchangeRate: exchange_rate(admin),
+        ExchangeRate: ExchangeRateFactory(actor=admin),
     }

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tests.catalog import factories
+from tests.catalog.factories import CategoryFactory, ProductFactory, ProductLineFactory
+from tests.core.factories import as_user
 from vinculo.catalog import services
 from vinculo.catalog.models import Category, Product, ProductLine
 from vinculo.core.models import AuditEntry
@@ -104,10 +105,10 @@ def test_full_code_is_unique_per_organisation_with_a_clear_error(as_admin, line,
     assert error.value.message_dict == {"code": ["A product with code 01-03-0007 already exists."]}
     assert Product.objects.count() == 1
     # the same code in another organisation is fine
-    other_line = factories.line(
-        other_admin, category=factories.category(other_admin, code="01"), code="03"
+    other_line = ProductLineFactory(
+        actor=other_admin, category=CategoryFactory(actor=other_admin, code="01"), code="03"
     )
-    other = factories.product(other_admin, line=other_line, code="0007")
+    other = ProductFactory(actor=other_admin, line=other_line, code="0007")
     assert other.full_code == "01-03-0007"
 
 
@@ -156,9 +157,9 @@ def test_changing_a_category_code_renumbers_its_products(as_admin, line):
     tea_line = services.product_line_create(
         actor=as_admin, category=tea, data={"code": "03", "name": "Verde"}
     )
-    a = factories.product(as_admin, line=line, code="0007")
-    b = factories.product(as_admin, line=other_line, code="0001")
-    c = factories.product(as_admin, line=tea_line, code="0007")
+    a = ProductFactory(actor=as_admin, line=line, code="0007")
+    b = ProductFactory(actor=as_admin, line=other_line, code="0001")
+    c = ProductFactory(actor=as_admin, line=tea_line, code="0007")
     category = line.category
     services.category_update(
         actor=as_admin, category=category, data={"code": "09"}, expected_version=category.version
@@ -179,8 +180,8 @@ def test_changing_a_line_code_renumbers_its_products_only(as_admin, line):
     sibling = services.product_line_create(
         actor=as_admin, category=line.category, data={"code": "04", "name": "Molido"}
     )
-    a = factories.product(as_admin, line=line, code="0007")
-    b = factories.product(as_admin, line=sibling, code="0007")
+    a = ProductFactory(actor=as_admin, line=line, code="0007")
+    b = ProductFactory(actor=as_admin, line=sibling, code="0007")
     services.product_line_update(
         actor=as_admin, line=line, data={"code": "05"}, expected_version=line.version
     )
@@ -193,7 +194,7 @@ def test_a_code_change_onto_a_taken_code_changes_nothing(as_admin, line):
     sibling = services.product_line_create(
         actor=as_admin, category=line.category, data={"code": "04", "name": "Molido"}
     )
-    a = factories.product(as_admin, line=line, code="0007")
+    a = ProductFactory(actor=as_admin, line=line, code="0007")
     with pytest.raises(ValidationError) as error:
         services.product_line_update(
             actor=as_admin, line=line, data={"code": "04"}, expected_version=line.version
@@ -210,7 +211,7 @@ def test_moving_a_product_to_another_line_recomputes_its_code(as_admin, line):
     tea_line = services.product_line_create(
         actor=as_admin, category=tea, data={"code": "01", "name": "Verde"}
     )
-    product = factories.product(as_admin, line=line, code="0007")
+    product = ProductFactory(actor=as_admin, line=line, code="0007")
     services.product_update(
         actor=as_admin, product=product, data={"line": tea_line}, expected_version=product.version
     )
@@ -219,7 +220,7 @@ def test_moving_a_product_to_another_line_recomputes_its_code(as_admin, line):
 
 @pytest.mark.django_db
 def test_categories_and_lines_in_use_cannot_be_deleted(as_admin, line):
-    factories.product(as_admin, line=line)
+    ProductFactory(actor=as_admin, line=line)
     with pytest.raises(ValidationError):
         services.product_line_delete(actor=as_admin, line=line)
     with pytest.raises(ValidationError):
@@ -229,7 +230,7 @@ def test_categories_and_lines_in_use_cannot_be_deleted(as_admin, line):
 
 @pytest.mark.django_db
 def test_a_product_change_is_audited(as_admin, line):
-    product = factories.product(as_admin, line=line, name="Arábica")
+    product = ProductFactory(actor=as_admin, line=line, name="Arábica")
     services.product_update(
         actor=as_admin,
         product=product,
@@ -243,7 +244,6 @@ def test_a_product_change_is_audited(as_admin, line):
 
 @pytest.mark.django_db
 def test_roles_without_catalog_change_cannot_write(users, line):
-    from tests.factories import as_user
 
     rep = users["sales_rep"]
     with as_user(rep), pytest.raises(PermissionDeniedError):

@@ -7,23 +7,23 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from tests.catalog import factories
+from tests.catalog.factories import CategoryFactory, ProductFactory, ProductLineFactory
 from vinculo.catalog.models import Category, ExchangeRate, PriceListItem, Product, ProductLine
 from vinculo.core.tenancy import organization_scope
 
 
 @pytest.fixture
 def tree(admin):
-    coffee = factories.category(admin, code="01", name="Café")
-    beans = factories.line(admin, category=coffee, code="03", name="Grano")
+    coffee = CategoryFactory(actor=admin, code="01", name="Café")
+    beans = ProductLineFactory(actor=admin, category=coffee, code="03", name="Grano")
     return {
         "coffee": coffee,
         "beans": beans,
-        "arabica": factories.product(
-            admin, line=beans, code="0007", name="Arábica", list_price=Decimal("18.00")
+        "arabica": ProductFactory(
+            actor=admin, line=beans, code="0007", name="Arábica", list_price=Decimal("18.00")
         ),
-        "robusta": factories.product(
-            admin, line=beans, code="0008", name="Robusta", list_price=Decimal("12.00")
+        "robusta": ProductFactory(
+            actor=admin, line=beans, code="0008", name="Robusta", list_price=Decimal("12.00")
         ),
     }
 

@@ -8,8 +8,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests import factories as customer_factories
-from tests.catalog import factories
+from tests.catalog.factories import (
+    ExchangeRateFactory,
+    PriceListFactory,
+    PriceListItemFactory,
+    ProductFactory,
+)
+from tests.customers.factories import AccountFactory
 from vinculo.catalog import selectors, services
 from vinculo.catalog.selectors import ExchangeRateMissingError, convert, price_for
 from vinculo.core.tenancy import ScopeError, organization_scope
@@ -20,17 +25,17 @@ JAN1, FEB1, MAR1, JUN30 = D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1), D(2026, 6
 
 @pytest.fixture
 def product(as_admin):
-    return factories.product(as_admin, list_price=Decimal("100.00"), currency="EUR")
+    return ProductFactory(actor=as_admin, list_price=Decimal("100.00"), currency="EUR")
 
 
 @pytest.fixture
 def account(as_admin):
-    return customer_factories.account(as_admin, name="Bodegas Norte SA")
+    return AccountFactory(actor=as_admin, name="Bodegas Norte SA")
 
 
 def _list(actor, product, price, **data):
-    price_list = factories.price_list(actor, **data)
-    factories.price_list_item(actor, price_list=price_list, product=product, price=price)
+    price_list = PriceListFactory(actor=actor, **data)
+    PriceListItemFactory(actor=actor, price_list=price_list, product=product, price=price)
     return price_list
 
 
@@ -61,7 +66,7 @@ class TestPrecedence:
         )
 
     def test_segment_list_wins_over_general(self, all_levels, product, as_admin):
-        other = customer_factories.account(as_admin, name="Sin tarifa SL")
+        other = AccountFactory(actor=as_admin, name="Sin tarifa SL")
         found = resolve(product, account=other, segment="wholesale")
         assert (found.amount, found.source) == (Decimal("80.00"), "segment")
 
@@ -71,7 +76,7 @@ class TestPrecedence:
         assert resolve(product, segment="retail").amount == Decimal("90.00")
 
     def test_list_price_when_no_list_prices_the_product(self, all_levels, as_admin, account):
-        unlisted = factories.product(as_admin, list_price=Decimal("55.55"))
+        unlisted = ProductFactory(actor=as_admin, list_price=Decimal("55.55"))
         found = resolve(unlisted, account=account, segment="wholesale")
         assert (found.amount, found.source, found.price_list) == (
             Decimal("55.55"),
@@ -80,13 +85,13 @@ class TestPrecedence:
         )
 
     def test_an_account_list_without_the_product_falls_through(self, as_admin, product, account):
-        other_product = factories.product(as_admin)
+        other_product = ProductFactory(actor=as_admin)
         _list(as_admin, other_product, "1.00", account=account)
         _list(as_admin, product, "80.00", segment="wholesale")
         assert resolve(product, account=account, segment="wholesale").source == "segment"
 
     def test_another_accounts_or_segments_list_never_applies(self, as_admin, product, account):
-        stranger = customer_factories.account(as_admin, name="Otro SA")
+        stranger = AccountFactory(actor=as_admin, name="Otro SA")
         _list(as_admin, product, "10.00", account=stranger)
         _list(as_admin, product, "20.00", segment="vip")
         found = resolve(product, account=account, segment="wholesale")
@@ -151,14 +156,15 @@ class TestValidity:
 
     def test_only_lists_in_the_requested_currency(self, as_admin, product):
         _list(as_admin, product, "95.00", currency="USD")
-        factories.exchange_rate(as_admin, "USD", "0.80", JAN1)
+        ExchangeRateFactory(actor=as_admin, currency="USD", rate="0.80", valid_on=JAN1)
         eur = resolve(product)
         assert (eur.amount, eur.source) == (Decimal("100.00"), "list_price")
         usd = resolve(product, currency="usd")
         assert (usd.amount, usd.currency, usd.source) == (Decimal("95.00"), "USD", "general")
 
     def test_list_price_is_converted_when_no_list_in_that_currency(self, as_admin, product):
-        factories.exchange_rate(as_admin, "USD", "0.80", JAN1)  # 1 USD = 0.80 EUR
+        ExchangeRateFactory(actor=as_admin, currency="USD", rate="0.80",
+                            valid_on=JAN1)  # 1 USD = 0.80 EUR
         found = resolve(product, currency="USD")
         assert (found.amount, found.currency, found.source) == (
             Decimal("125.00"),
@@ -176,9 +182,9 @@ class TestValidity:
 class TestConvert:
     @pytest.fixture(autouse=True)
     def rates(self, as_admin):
-        factories.exchange_rate(as_admin, "USD", "0.90", JAN1)
-        factories.exchange_rate(as_admin, "USD", "0.95", MAR1)
-        factories.exchange_rate(as_admin, "MXN", "0.05", JAN1)
+        ExchangeRateFactory(actor=as_admin, currency="USD", rate="0.90", valid_on=JAN1)
+        ExchangeRateFactory(actor=as_admin, currency="USD", rate="0.95", valid_on=MAR1)
+        ExchangeRateFactory(actor=as_admin, currency="MXN", rate="0.05", valid_on=JAN1)
 
     def test_uses_the_latest_rate_on_or_before_the_date(self):
         assert convert(Decimal("100"), "USD", "EUR", JAN1) == Decimal("90.00")
@@ -232,8 +238,8 @@ def test_convert_outside_a_scope_fails_closed(org):
 @pytest.mark.django_db
 class TestRates:
     def test_setting_a_day_again_replaces_its_rate(self, as_admin):
-        first = factories.exchange_rate(as_admin, "USD", "0.90", JAN1)
-        again = factories.exchange_rate(as_admin, "usd", "0.91", JAN1)
+        first = ExchangeRateFactory(actor=as_admin, currency="USD", rate="0.90", valid_on=JAN1)
+        again = ExchangeRateFactory(actor=as_admin, currency="usd", rate="0.91", valid_on=JAN1)
         assert again.pk == first.pk
         assert selectors.rate_on("USD", JAN1) == Decimal("0.91")
 
@@ -254,21 +260,23 @@ class TestRates:
 
     def test_price_list_rules(self, as_admin, account):
         with pytest.raises(ValidationError) as error:
-            factories.price_list(as_admin, valid_from=MAR1, valid_to=FEB1)
+            PriceListFactory(actor=as_admin, valid_from=MAR1, valid_to=FEB1)
         assert "valid_to" in error.value.message_dict
         with pytest.raises(ValidationError) as error:
-            factories.price_list(as_admin, account=account, segment="wholesale")
+            PriceListFactory(actor=as_admin, account=account, segment="wholesale")
         assert "segment" in error.value.message_dict
         with pytest.raises(ValidationError) as error:
-            factories.price_list(as_admin, currency="euros")
+            PriceListFactory(actor=as_admin, currency="euros")
         assert "currency" in error.value.message_dict
 
     def test_setting_an_item_again_replaces_its_price(self, as_admin, product):
-        price_list = factories.price_list(as_admin)
-        first = factories.price_list_item(as_admin, price_list, product, "9.00")
-        again = factories.price_list_item(as_admin, price_list, product, "8.50")
+        price_list = PriceListFactory(actor=as_admin)
+        first = PriceListItemFactory(actor=as_admin, price_list=price_list, product=product,
+                                     price="9.00")
+        again = PriceListItemFactory(actor=as_admin, price_list=price_list, product=product,
+                                     price="8.50")
         assert again.pk == first.pk
         assert price_list.items.get().price == Decimal("8.50")
         with pytest.raises(ValidationError) as error:
-            factories.price_list_item(as_admin, price_list, product, "-1")
+            PriceListItemFactory(actor=as_admin, price_list=price_list, product=product, price="-1")
         assert "price" in error.value.message_dict

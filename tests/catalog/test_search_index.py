@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from tests.catalog import factories
+from tests.catalog.factories import CategoryFactory, ProductFactory, ProductLineFactory
 from vinculo.catalog import selectors
 from vinculo.catalog.models import Product
 from vinculo.core.tenancy import organization_scope
@@ -19,7 +19,7 @@ def test_code_prefix_range_is_exact():
 
 @pytest.mark.django_db
 def test_code_prefix_search_uses_the_index(admin):
-    factories.product(admin)
+    ProductFactory(actor=admin)
     with organization_scope(admin.organization):
         queryset = selectors.product_search(
             Product.objects.filter(organization=admin.organization), "01-03"
@@ -41,13 +41,14 @@ def test_code_prefix_search_uses_the_index(admin):
 
 @pytest.mark.django_db
 def test_code_prefix_search_finds_exactly_the_prefix(admin):
-    coffee = factories.category(admin, code="01")
-    beans = factories.line(admin, category=coffee, code="03")
-    ground = factories.line(admin, category=coffee, code="04")
-    tea = factories.line(admin, category=factories.category(admin, code="10"), code="03")
+    coffee = CategoryFactory(actor=admin, code="01")
+    beans = ProductLineFactory(actor=admin, category=coffee, code="03")
+    ground = ProductLineFactory(actor=admin, category=coffee, code="04")
+    tea = ProductLineFactory(actor=admin, category=CategoryFactory(actor=admin, code="10"),
+                             code="03")
     for line in (beans, ground, tea):
-        factories.product(admin, line=line, code="0001")
-        factories.product(admin, line=line, code="0010")
+        ProductFactory(actor=admin, line=line, code="0001")
+        ProductFactory(actor=admin, line=line, code="0010")
     with organization_scope(admin.organization):
 
         def found(term):

@@ -12,7 +12,9 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import reverse
 
-from tests import factories
+from tests.billing.factories import InvoiceFactory, PaymentFactory
+from tests.customers.factories import AccountFactory
+from tests.sales.factories import DeliveryFactory, OrderFactory
 from vinculo.core import events, plugins
 from vinculo.core.context_processors import _menu
 from vinculo.core.plugins import Event, HomePanel, MenuItem, SearchProvider, Subscriber
@@ -119,7 +121,7 @@ def test_home_panels_and_search_groups_come_from_the_contracts(client, users, ex
                                   "tests.core.test_plugins.probe_panel", "catalog.add"),),
            search=(SearchProvider("probe", "Probe results", "tests.core.test_plugins.probe_search",
                                   "customers/search/account.html", "catalog.add"),))
-    factories.account(users[Role.ADMIN], name="Zafiro Azul SL")
+    AccountFactory(actor=users[Role.ADMIN], name="Zafiro Azul SL")
     client.force_login(users[Role.ADMIN])
     home = client.get("/").content.decode()
     found = client.get("/search/", {"q": "zafiro"}).content.decode()
@@ -180,31 +182,27 @@ def test_an_in_transaction_subscriber_that_fails_rolls_the_change_back(users, ex
     from vinculo.customers.models import Account
 
     with pytest.raises(RuntimeError, match="subscriber broke"):
-        factories.account(users[Role.ADMIN], name="Never Saved SL")
+        AccountFactory(actor=users[Role.ADMIN], name="Never Saved SL")
     assert not Account.all_objects.filter(name="Never Saved SL").exists()
 
 
-def test_services_publish_what_happened_with_the_record_and_the_actor(users, as_admin):
-    from tests.billing import helpers
-    from vinculo.billing import services as billing
-
+def test_services_publish_what_happened_with_the_record_and_the_actor(users):
     admin = users[Role.ADMIN]
     with events.recording() as seen:
-        account = factories.account(admin, name="Eventos SA")
+        account = AccountFactory(actor=admin, name="Eventos SA")
     (created,) = seen
     assert (created.name, created.record, created.actor_id) == ("account.created", account,
                                                                 admin.pk)
     assert created.as_payload()["record"] == {"type": "customers.account",
                                               "uuid": str(account.uuid)}
-    order = helpers.order(admin, account=account, ordered_on=dt.date(2026, 2, 20),
-                          promised=dt.date(2026, 3, 1))
+    order = OrderFactory(actor=admin, account=account, ordered_on=dt.date(2026, 2, 20),
+                         promised=dt.date(2026, 3, 1))
     with events.recording() as seen:
-        helpers.deliver_all(admin, order, on=dt.date(2026, 3, 4))
+        DeliveryFactory(actor=admin, order=order, delivered_on=dt.date(2026, 3, 4))
     assert [o.name for o in seen] == ["order.delivered", "order.delivered_late"]
     assert seen[1].data["days_late"] == 3
-    invoice = helpers.issued_invoice(admin, account=account)
-
+    invoice = InvoiceFactory(actor=admin, account=account, issued=True)
     with events.recording() as seen:
-        billing.payment_record(actor=admin, invoice=invoice, amount=invoice.total_amount)
+        PaymentFactory(actor=admin, invoice=invoice, amount=invoice.total_amount)
     assert [o.name for o in seen] == ["payment.recorded", "invoice.paid"]
     assert seen[1].data["number"] == invoice.number

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from tests.service import helpers
+from tests.service.factories import QueueFactory, SlaPolicyFactory, TicketFactory
 from vinculo.core.schedule import Job
 from vinculo.core.tenancy import organization_scope
 from vinculo.service.models import Ticket
@@ -44,10 +44,10 @@ def test_the_scheduler_lists_and_runs_what_is_due(admin):
     for job in ("service_sla_scan: every 60 s", "mail_poll: every 60 s",
                 "reminders_send: every 60 s", "analytics_recompute --all: daily at 02:15"):
         assert job in names
-    helpers.policy(admin, cal=None, targets={"normal": (30, 240)})
-    helpers.queue(admin)
+    SlaPolicyFactory(actor=admin, cal=None, targets={"normal": (30, 240)})
+    QueueFactory(actor=admin)
     with time_machine.travel(dt.datetime(2026, 12, 7, 9, 0, tzinfo=MADRID), tick=False):
-        ticket = helpers.ticket(admin)
+        ticket = TicketFactory(actor=admin)
     out = StringIO()
     with time_machine.travel(dt.datetime(2026, 12, 7, 9, 45, tzinfo=MADRID), tick=False):
         call_command("scheduler", "--once", stdout=out, stderr=StringIO())

@@ -13,9 +13,12 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests import factories
 from tests.catalog.factories import catalog_records
 from tests.conftest import token_client
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
+from tests.sales.factories import DeliveryFactory, OrderFactory, free_line
+from tests.service.factories import QueueFactory, TicketFactory
 from vinculo.core.models import ApiToken, CustomField, User
 from vinculo.core.services import api_token_create, custom_field_create
 from vinculo.core.tenancy import ScopeError, organization_scope
@@ -78,12 +81,12 @@ def org_a_records(users):
             organization=admin.organization, user=admin, target="contact", original_name="a.csv"
         )
     records = {
-        Account: factories.account(admin, name="Zafiro Secreto SA", email="zafiro@secret.es"),
-        Contact: factories.contact(
-            admin, first_name="Xiomara", last_name="Secreta", email="xiomara@secret.es"
+        Account: AccountFactory(actor=admin, name="Zafiro Secreto SA", email="zafiro@secret.es"),
+        Contact: ContactFactory(
+            actor=admin, first_name="Xiomara", last_name="Secreta", email="xiomara@secret.es"
         ),
-        Lead: factories.lead(
-            admin,
+        Lead: LeadFactory(
+            actor=admin,
             first_name="Yeray",
             last_name="Oculto",
             email="yeray@secret.es",
@@ -106,7 +109,6 @@ def _service(admin, records):
     """An interaction with an e-mail attachment, a ticket and an article."""
     from django.core.files.base import ContentFile
 
-    from tests.service import helpers
     from vinculo.interactions import services as interactions
     from vinculo.interactions.models import (
         Attachment,
@@ -118,9 +120,9 @@ def _service(admin, records):
     from vinculo.service import services as desk
     from vinculo.service.models import Article, Ticket
 
-    helpers.queue(admin)
-    ticket = helpers.ticket(admin, subject="Incidencia Zafiro", account=records[Account])
-    with factories.as_user(admin):
+    QueueFactory(actor=admin)
+    ticket = TicketFactory(actor=admin, subject="Incidencia Zafiro", account=records[Account])
+    with as_user(admin):
         call = interactions.interaction_log(actor=admin, data={
             "channel": "phone", "contact": records[Contact], "subject": "Llamada Zafiro"},
             related=ticket)
@@ -141,10 +143,10 @@ def _service(admin, records):
 
 def _interactions(admin, contact):
     """A task (with a secret title, so the lists show whether it leaks)."""
-    from tests.interactions.task_helpers import task
+    from tests.interactions.factories import TaskFactory
     from vinculo.interactions.models import Task
 
-    return {Task: task(admin, title="Tarea Zafiro", contact=contact)}
+    return {Task: TaskFactory(actor=admin, title="Tarea Zafiro", contact=contact)}
 
 
 def settings_records(admin):
@@ -158,7 +160,7 @@ def settings_records(admin):
     from vinculo.service import services as service_services
     from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
 
-    with factories.as_user(admin):
+    with as_user(admin):
         mailbox = mailing.mailbox_save(actor=admin, data={
             "name": "Zafiro", "address": "buzon@secret.es"}, password="clave-secreta")
         template = mailing.email_template_save(actor=admin, data={
@@ -180,20 +182,19 @@ def settings_records(admin):
 
 def _documents(admin, account):
     """A pipeline and an opportunity; a quote, order, delivery, invoice, payment and return."""
-    from tests.billing import helpers as billing_helpers
     from vinculo.billing import services as billing_services
     from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
     from vinculo.sales import services as sales_services
     from vinculo.sales.documents import services as document_services
     from vinculo.sales.models import Delivery, Opportunity, Order, Pipeline, Quote, Stage
 
-    with factories.as_user(admin):
+    with as_user(admin):
         opportunity = sales_services.opportunity_create(
             actor=admin, data={"name": "Trato secreto", "account": account})
         quote = document_services.quote_create(
-            actor=admin, account=account, lines=[billing_helpers.free_line("Secreto")])
-        order = billing_helpers.order(admin, account=account)
-        delivery = billing_helpers.deliver_all(admin, order)
+            actor=admin, account=account, lines=[free_line("Secreto")])
+        order = OrderFactory(actor=admin, account=account)
+        delivery = DeliveryFactory(actor=admin, order=order)
         invoice = billing_services.invoice_issue(
             actor=admin, invoice=billing_services.invoice_from_order(actor=admin, order=order))
         payment = billing_services.payment_record(actor=admin, invoice=invoice, amount="1.00")
@@ -249,8 +250,8 @@ def test_other_organisation_lists_and_search_never_show_foreign_rows(
 ):
     api = token_client(other_admin)
     client.force_login(other_admin)
-    factories.contact(
-        other_admin, first_name="Xiomara", last_name="Propia", email="xiomara@globex.mx"
+    ContactFactory(
+        actor=other_admin, first_name="Xiomara", last_name="Propia", email="xiomara@globex.mx"
     )
     lists = 0
     for route, pattern in walk():

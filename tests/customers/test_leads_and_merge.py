@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests import factories
+from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
 from vinculo.core.models import AuditEntry
 from vinculo.customers import selectors, services
 from vinculo.customers.models import Account, AccountContact, Consent, Contact, Lead, LeadStatus
@@ -13,8 +13,8 @@ from vinculo.customers.models import Account, AccountContact, Consent, Contact, 
 
 @pytest.mark.django_db
 def test_lead_convert_creates_account_and_contact(as_admin):
-    lead = factories.lead(
-        as_admin,
+    lead = LeadFactory(
+        actor=as_admin,
         company_name="Quesos Manchegos SL",
         title="Compras",
         phone="+34 911 22 33 44",
@@ -34,9 +34,10 @@ def test_lead_convert_creates_account_and_contact(as_admin):
 
 @pytest.mark.django_db
 def test_lead_convert_matches_existing_duplicates(as_admin):
-    account = factories.account(as_admin, name="Quesos Manchegos S.L.")
-    contact = factories.contact(as_admin, email="compras@quesos.es")
-    lead = factories.lead(as_admin, company_name="Quesos Manchegos SL", email="COMPRAS@quesos.es")
+    account = AccountFactory(actor=as_admin, name="Quesos Manchegos S.L.")
+    contact = ContactFactory(actor=as_admin, email="compras@quesos.es")
+    lead = LeadFactory(actor=as_admin, company_name="Quesos Manchegos SL",
+                       email="COMPRAS@quesos.es")
     got_account, got_contact = services.lead_convert(actor=as_admin, lead=lead)
     assert (got_account, got_contact) == (account, contact)
     assert Account.objects.count() == 1 and Contact.objects.count() == 1
@@ -44,7 +45,7 @@ def test_lead_convert_matches_existing_duplicates(as_admin):
 
 @pytest.mark.django_db
 def test_convert_via_api(as_admin, api):
-    lead = factories.lead(as_admin)
+    lead = LeadFactory(actor=as_admin)
     response = api.post(f"/api/leads/{lead.uuid}/convert/")
     assert response.status_code == 200
     assert Contact.objects.get(uuid=response.json()["contact"]).email == lead.email
@@ -52,28 +53,28 @@ def test_convert_via_api(as_admin, api):
 
 @pytest.mark.django_db
 def test_duplicates_are_detected_by_email_phone_and_name(as_admin):
-    ana = factories.contact(
-        as_admin,
+    ana = ContactFactory(
+        actor=as_admin,
         first_name="Ana María",
         last_name="López García",
         email="ana@example.es",
         phone="600111222",
     )
-    by_email = factories.contact(
-        as_admin, first_name="A.", last_name="López", email="ANA@example.es"
+    by_email = ContactFactory(
+        actor=as_admin, first_name="A.", last_name="López", email="ANA@example.es"
     )
-    by_phone = factories.contact(
-        as_admin,
+    by_phone = ContactFactory(
+        actor=as_admin,
         first_name="Anita",
         last_name="L",
         email="anita@example.es",
         phone="+34 600 111 222",
     )
-    by_name = factories.contact(
-        as_admin, first_name="Ana Maria", last_name="Lopez Garcia", email="amlg@example.es"
+    by_name = ContactFactory(
+        actor=as_admin, first_name="Ana Maria", last_name="Lopez Garcia", email="amlg@example.es"
     )
-    unrelated = factories.contact(
-        as_admin, first_name="Pedro", last_name="Sánchez", email="pedro@example.es"
+    unrelated = ContactFactory(
+        actor=as_admin, first_name="Pedro", last_name="Sánchez", email="pedro@example.es"
     )
     found = {c.record.pk: c.reasons for c in selectors.contact_duplicates(ana)}
     assert found[by_email.pk] == ["email"]
@@ -84,13 +85,14 @@ def test_duplicates_are_detected_by_email_phone_and_name(as_admin):
 
 @pytest.mark.django_db
 def test_merge_moves_everything_to_the_survivor(as_admin, api):
-    acme = factories.account(as_admin, name="Acme")
-    beta = factories.account(as_admin, name="Beta")
-    survivor = factories.contact(
-        as_admin, first_name="Ana", last_name="López", email="ana@example.es", title="", tags=["a"]
+    acme = AccountFactory(actor=as_admin, name="Acme")
+    beta = AccountFactory(actor=as_admin, name="Beta")
+    survivor = ContactFactory(
+        actor=as_admin, first_name="Ana", last_name="López", email="ana@example.es", title="",
+        tags=["a"],
     )
-    duplicate = factories.contact(
-        as_admin,
+    duplicate = ContactFactory(
+        actor=as_admin,
         first_name="Ana",
         last_name="López",
         email="ana.lopez@work.es",
@@ -103,7 +105,7 @@ def test_merge_moves_everything_to_the_survivor(as_admin, api):
     services.consent_record(
         actor=as_admin, contact=duplicate, channel="email", granted=True, source="web form"
     )
-    lead = factories.lead(as_admin, email="ana.lopez@work.es", company_name="Acme")
+    lead = LeadFactory(actor=as_admin, email="ana.lopez@work.es", company_name="Acme")
     services.lead_convert(actor=as_admin, lead=lead)  # converts into `duplicate` (same e-mail)
     lead.refresh_from_db()
     assert lead.converted_contact == duplicate
@@ -129,8 +131,8 @@ def test_merge_moves_everything_to_the_survivor(as_admin, api):
 
 @pytest.mark.django_db
 def test_merge_refuses_self_and_other_organisations(as_admin, api, other_admin):
-    contact = factories.contact(as_admin)
-    foreign = factories.contact(other_admin)
+    contact = ContactFactory(actor=as_admin)
+    foreign = ContactFactory(actor=other_admin)
     with pytest.raises(ValidationError):
         services.contact_merge(actor=as_admin, survivor=contact, duplicate=contact)
     response = api.post(
@@ -142,9 +144,9 @@ def test_merge_refuses_self_and_other_organisations(as_admin, api, other_admin):
 
 @pytest.mark.django_db
 def test_account_merge_via_page(as_admin, page):
-    survivor = factories.account(as_admin, name="Ferretería Pérez", tax_id="B58414764")
-    duplicate = factories.account(as_admin, name="Ferreteria Perez SL", website="https://fp.es")
-    contact = factories.contact(as_admin)
+    survivor = AccountFactory(actor=as_admin, name="Ferretería Pérez", tax_id="B58414764")
+    duplicate = AccountFactory(actor=as_admin, name="Ferreteria Perez SL", website="https://fp.es")
+    contact = ContactFactory(actor=as_admin)
     services.contact_link_account(actor=as_admin, contact=contact, account=duplicate)
     detail = page.get(f"/customers/accounts/{survivor.uuid}/").content.decode()
     assert "Ferreteria Perez SL" in detail  # offered as a possible duplicate

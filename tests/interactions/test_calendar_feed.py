@@ -12,9 +12,10 @@ import pytest
 import vobject
 from django.utils import timezone
 
-from tests import factories
 from tests.conftest import make_user
-from tests.interactions.task_helpers import task
+from tests.core.factories import as_user
+from tests.customers.factories import ContactFactory
+from tests.interactions.factories import TaskFactory
 from vinculo.core.roles import Role
 from vinculo.interactions import services
 
@@ -37,20 +38,20 @@ def test_feed_is_valid_rfc5545_with_the_users_open_tasks_only(client, users, oth
     settings.SITE_URL = "https://crm.example.es"
     rep = users[Role.SALES_REP]
     now = timezone.now().replace(microsecond=0)
-    contact = factories.contact(rep, first_name="Lucía", last_name="Gómez")
-    call = task(rep, title="Llamar a Lucía; precios, descuentos", contact=contact,
-                due_at=now + dt.timedelta(days=1), remind_at=now + dt.timedelta(hours=23),
-                notes="Primera línea\nSegunda línea con un texto bastante largo para que la "
-                      "línea del fichero tenga que plegarse en varias")
-    plain = task(rep, title="Preparar la visita", due_at=now + dt.timedelta(days=2))
-    done = task(rep, title="Enviada la oferta", due_at=now - dt.timedelta(days=1))
-    with factories.as_user(rep):
+    contact = ContactFactory(actor=rep, first_name="Lucía", last_name="Gómez")
+    call = TaskFactory(actor=rep, title="Llamar a Lucía; precios, descuentos", contact=contact,
+                       due_at=now + dt.timedelta(days=1), remind_at=now + dt.timedelta(hours=23),
+                       notes="Primera línea\nSegunda línea con un texto bastante largo para que la "
+                       "línea del fichero tenga que plegarse en varias")
+    plain = TaskFactory(actor=rep, title="Preparar la visita", due_at=now + dt.timedelta(days=2))
+    done = TaskFactory(actor=rep, title="Enviada la oferta", due_at=now - dt.timedelta(days=1))
+    with as_user(rep):
         services.task_complete(actor=rep, task=done)
-    cancelled = task(rep, title="Cancelada", due_at=now + dt.timedelta(days=3))
-    with factories.as_user(rep):
+    cancelled = TaskFactory(actor=rep, title="Cancelada", due_at=now + dt.timedelta(days=3))
+    with as_user(rep):
         services.task_cancel(actor=rep, task=cancelled)
-    task(users["sales_rep_2"], title="De un compañero")
-    task(other_admin, title="De Globex")
+    TaskFactory(actor=users["sales_rep_2"], title="De un compañero")
+    TaskFactory(actor=other_admin, title="De Globex")
 
     client.force_login(rep)
     url = make_address(client)
@@ -87,7 +88,7 @@ def test_feed_is_valid_rfc5545_with_the_users_open_tasks_only(client, users, oth
 
 @pytest.mark.django_db
 def test_rotated_revoked_and_unknown_addresses_are_404(client, admin):
-    task(admin, title="Algo")
+    TaskFactory(actor=admin, title="Algo")
     client.force_login(admin)
     assert "You have no calendar address." in client.get(
         "/interactions/calendar/feed/").content.decode()
@@ -121,8 +122,8 @@ def test_a_deactivated_users_feed_stops(client, org):
 @pytest.mark.django_db
 def test_each_user_has_their_own_address(client, users):
     rep, mate = users[Role.SALES_REP], users["sales_rep_2"]
-    task(rep, title="De Rep")
-    task(mate, title="De Mate")
+    TaskFactory(actor=rep, title="De Rep")
+    TaskFactory(actor=mate, title="De Mate")
     client.force_login(rep)
     rep_feed = path_of(make_address(client))
     client.force_login(mate)

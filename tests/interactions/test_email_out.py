@@ -9,14 +9,15 @@ from email.header import decode_header, make_header
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests import factories
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory
 from vinculo.core.tenancy import organization_scope
 from vinculo.interactions import mailing
 from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
 
 
 def template(user, **data):
-    with factories.as_user(user):
+    with as_user(user):
         return mailing.email_template_save(actor=user, data={
             "name": "Bienvenida", "language": "es",
             "subject": "Hola {{ contact.first_name }}, bienvenida a {{ organization.name }}",
@@ -27,9 +28,9 @@ def template(user, **data):
 @pytest.mark.django_db
 def test_a_template_is_rendered_for_the_contact_and_sent_after_commit(
         admin, mail_server, django_capture_on_commit_callbacks):
-    account = factories.account(admin, name="Ferretería Sol")
-    person = factories.contact(admin, first_name="Inés", email="ines@sol.es")
-    with factories.as_user(admin):
+    account = AccountFactory(actor=admin, name="Ferretería Sol")
+    person = ContactFactory(actor=admin, first_name="Inés", email="ines@sol.es")
+    with as_user(admin):
         from vinculo.customers import services as customer_services
 
         customer_services.contact_link_account(actor=admin, contact=person, account=account)
@@ -68,8 +69,8 @@ def test_templates_that_would_fail_or_leak_are_refused(admin, field, text, error
 @pytest.mark.django_db
 def test_a_reply_threads_onto_the_first_message(admin, mail_server,
                                                 django_capture_on_commit_callbacks):
-    person = factories.contact(admin, email="ines@sol.es")
-    with factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+    person = ContactFactory(actor=admin, email="ines@sol.es")
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         first = mailing.email_send(actor=admin, contact=person, subject="Oferta", body="…")
         mailing.email_send(actor=admin, contact=person, subject="Re: Oferta", body="¿Y bien?",
                            reply_to_message=first.email)
@@ -89,8 +90,8 @@ def test_an_unreachable_server_is_retried_then_recorded_as_failed(
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.TASKS = {"default": {"BACKEND":
                                   "django_tasks.backends.immediate.ImmediateBackend"}}
-    person = factories.contact(admin, email="ines@sol.es")
-    with factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+    person = ContactFactory(actor=admin, email="ines@sol.es")
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         mailing.email_send(actor=admin, contact=person, subject="Hola", body="…")
     with organization_scope(admin.organization):
         stored = EmailMessage.objects.get()
@@ -100,11 +101,11 @@ def test_an_unreachable_server_is_retried_then_recorded_as_failed(
 
 @pytest.mark.django_db
 def test_sending_needs_an_address(admin):
-    person = factories.contact(admin, email="")
-    with pytest.raises(ValidationError) as refused, factories.as_user(admin):
+    person = ContactFactory(actor=admin, email="")
+    with pytest.raises(ValidationError) as refused, as_user(admin):
         mailing.email_send(actor=admin, contact=person, subject="Hola", body="…")
     assert "to" in refused.value.message_dict
-    with pytest.raises(ValidationError) as refused, factories.as_user(admin):
+    with pytest.raises(ValidationError) as refused, as_user(admin):
         mailing.email_send(actor=admin, to=["no es una dirección"], subject="Hola", body="…")
     assert "to" in refused.value.message_dict
     with organization_scope(admin.organization):
@@ -114,7 +115,7 @@ def test_sending_needs_an_address(admin):
 @pytest.mark.django_db
 def test_compose_page_previews_a_template_and_sends(page, admin, mail_server,
                                                     django_capture_on_commit_callbacks):
-    person = factories.contact(admin, first_name="Inés", email="ines@sol.es")
+    person = ContactFactory(actor=admin, first_name="Inés", email="ines@sol.es")
     chosen = template(admin)
     preview = page.get("/interactions/email/preview/", {
         "template": str(chosen.uuid), "contact": str(person.uuid)})

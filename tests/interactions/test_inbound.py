@@ -13,8 +13,15 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import override_settings
 
-from tests import factories, imap
-from tests.service import helpers
+from tests import imap
+from tests.core.factories import as_user
+from tests.customers.factories import ContactFactory
+from tests.service.factories import (
+    BusinessCalendarFactory,
+    QueueFactory,
+    SlaPolicyFactory,
+    TicketFactory,
+)
 from vinculo.core.tenancy import organization_scope
 from vinculo.interactions import mailing
 from vinculo.interactions.models import (
@@ -52,13 +59,13 @@ def message(*, sender="ana@cliente.es", to="soporte@acme.test", subject="Pedido 
 @pytest.fixture
 def support(admin, mail_user):
     """A queue whose mailbox is the dovecot user's INBOX (password stored encrypted)."""
-    with factories.as_user(admin):
+    with as_user(admin):
         mailbox = mailing.mailbox_save(actor=admin, password=mail_user.password, data={
             "name": "Soporte", "address": mail_user.address, "imap_host": "127.0.0.1",
             "imap_port": mail_user.server.imap_port, "imap_ssl": False,
             "imap_username": mail_user.address, "processed_folder": "Procesados"})
-    helpers.policy(admin, cal=helpers.calendar(admin))
-    queue = helpers.queue(admin, mailbox=mailbox)
+    SlaPolicyFactory(actor=admin, cal=BusinessCalendarFactory(actor=admin))
+    queue = QueueFactory(actor=admin, mailbox=mailbox)
     assert mail_user.password not in Mailbox.all_objects.get(pk=mailbox.pk).imap_password
     return mailbox, queue
 
@@ -73,7 +80,7 @@ def poll(mailbox: Mailbox) -> mailing.PollResult:
 def test_round_trip_opens_a_ticket_replies_and_threads_the_answer(
         admin, support, mail_user, mail_server, django_capture_on_commit_callbacks):
     mailbox, queue = support
-    customer = factories.contact(admin, email="ana@cliente.es", first_name="Ana")
+    customer = ContactFactory(actor=admin, email="ana@cliente.es", first_name="Ana")
     mail_user.deliver(message())
     result = poll(mailbox)
     assert (result.fetched, result.stored, result.rejected, result.error) == (1, 1, 0, "")
@@ -83,7 +90,7 @@ def test_round_trip_opens_a_ticket_replies_and_threads_the_answer(
     assert ticket.requester_email == "ana@cliente.es" and ticket.subject == "Pedido sin llegar"
 
     # the desk answers through the real SMTP server
-    with factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.ticket_reply(actor=admin, ticket=ticket, body="Lo reenviamos hoy.")
     (sent,) = mail_server
     assert sent["To"] == "ana@cliente.es" and f"[#{ticket.number}]" in sent["Subject"]
@@ -120,7 +127,7 @@ def test_round_trip_opens_a_ticket_replies_and_threads_the_answer(
 def test_the_ticket_number_in_the_subject_threads_a_message_without_headers(
         admin, support, mail_user):
     mailbox, _queue = support
-    ticket = helpers.ticket(admin, requester_email="luis@otro.es")
+    ticket = TicketFactory(actor=admin, requester_email="luis@otro.es")
     mail_user.deliver(message(sender="luis@otro.es",
                               subject=f"RE: [#{ticket.number}] No llega el pedido"))
     assert poll(mailbox).stored == 1
@@ -167,7 +174,7 @@ def test_malformed_messages_are_kept_or_rejected_with_a_reason_and_none_is_lost(
 def test_a_wrong_password_is_recorded_on_the_mailbox_not_raised(admin, support, mail_user):
     mailbox, _queue = support
     mail_user.deliver(message())
-    with factories.as_user(admin):
+    with as_user(admin):
         mailing.mailbox_save(actor=admin, mailbox=mailbox, data={}, password="wrong")
     result = poll(mailbox)
     mailbox.refresh_from_db()
@@ -196,7 +203,7 @@ def test_a_new_uidvalidity_reads_again_without_importing_twice(admin, support, m
 @pytest.mark.django_db
 def test_http_endpoint_takes_the_same_path(admin, support, client):
     mailbox, _queue = support
-    with factories.as_user(admin):
+    with as_user(admin):
         token = mailing.mailbox_token_rotate(actor=admin, mailbox=mailbox)
     raw = message(message_id="<http@cliente.es>")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -230,8 +237,8 @@ def test_an_auto_reply_opens_no_ticket_and_does_not_reopen_one(admin, support, m
         assert EmailMessage.objects.get().auto_submitted
 
     # an out-of-office answering a ticket waiting on the customer leaves it waiting
-    ticket = helpers.ticket(admin, queue=_queue, requester_email="ana@cliente.es")
-    with factories.as_user(admin):
+    ticket = TicketFactory(actor=admin, queue=_queue, requester_email="ana@cliente.es")
+    with as_user(admin):
         services.ticket_set_status(actor=admin, ticket=ticket, status="waiting")
     away = email.message_from_bytes(message(subject=f"Re: [#{ticket.number}] Pedido"))
     away["Auto-Submitted"] = "auto-replied"

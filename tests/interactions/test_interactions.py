@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests import factories
 from tests.conftest import token_client
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers import services as customer_services
 from vinculo.interactions import services
@@ -20,9 +21,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _account_with_contact(user, **contact):
-    account = factories.account(user, name="Talleres Ruiz SL")
-    person = factories.contact(user, first_name="Irene", last_name="Ruiz", **contact)
-    with factories.as_user(user):
+    account = AccountFactory(actor=user, name="Talleres Ruiz SL")
+    person = ContactFactory(actor=user, first_name="Irene", last_name="Ruiz", **contact)
+    with as_user(user):
         customer_services.contact_link_account(actor=user, contact=person, account=account,
                                                is_primary=True)
     return account, person
@@ -64,7 +65,7 @@ def test_an_interaction_with_nobody_is_refused(as_admin):
 
 @pytest.mark.django_db
 def test_a_contact_of_another_organisation_is_not_found(as_admin, other_admin):
-    foreign = factories.contact(other_admin)
+    foreign = ContactFactory(actor=other_admin)
     with pytest.raises(ValidationError) as error:
         services.interaction_log(actor=as_admin, data={"channel": "phone", "contact": foreign})
     assert error.value.message_dict == {"contact": ["Not found."]}
@@ -110,14 +111,14 @@ def test_the_form_shows_service_errors_on_their_fields(page, admin):
 @pytest.mark.django_db
 def test_a_sales_rep_sees_what_they_handled_and_what_happened_on_their_customers(users):
     admin, rep, other_rep = users["admin"], users["sales_rep"], users["sales_rep_south"]
-    own = factories.account(admin, owner=rep)
-    foreign = factories.account(admin, owner=other_rep)
-    with factories.as_user(admin):
+    own = AccountFactory(actor=admin, owner=rep)
+    foreign = AccountFactory(actor=admin, owner=other_rep)
+    with as_user(admin):
         on_own = services.interaction_log(actor=admin, data={"channel": "phone",
                                                              "account": own})
         on_foreign = services.interaction_log(actor=admin, data={"channel": "phone",
                                                                  "account": foreign})
-    with factories.as_user(rep):
+    with as_user(rep):
         handled = services.interaction_log(actor=rep, data={"channel": "visit",
                                                             "account": foreign})
         visible = set(Interaction.objects.all().restrict(rep))
@@ -130,7 +131,7 @@ def test_a_sales_rep_sees_what_they_handled_and_what_happened_on_their_customers
 @pytest.mark.django_db
 def test_api_logs_reads_by_related_record_and_refuses_a_stale_version(admin, api):
     account, person = _account_with_contact(admin)
-    lead = factories.lead(admin)
+    lead = LeadFactory(actor=admin)
     created = api.post("/api/interactions/", {
         "channel": "chat", "direction": "inbound", "contact": str(person.uuid),
         "subject": "¿Tenéis stock?", "related": f"customers.lead:{lead.uuid}"}, format="json")
@@ -158,7 +159,7 @@ def test_cost_drivers_count_calls_visits_emails_and_minutes_per_account(as_admin
     from vinculo.analytics.services import driver_counts
 
     account, _person = _account_with_contact(as_admin)
-    other = factories.account(as_admin)
+    other = AccountFactory(actor=as_admin)
     now = timezone.now()
     for channel, minutes, days_ago, who in (
             ("phone", 5, 1, account), ("phone", 10, 2, account), ("visit", 60, 3, account),
@@ -180,7 +181,7 @@ def test_an_interaction_about_an_opportunity_shows_on_its_page(page, admin):
     from vinculo.sales import services as sales_services
 
     account, person = _account_with_contact(admin)
-    with factories.as_user(admin):
+    with as_user(admin):
         deal = sales_services.opportunity_create(actor=admin, data={"name": "Renovación",
                                                                      "account": account})
     form = page.get(f"/interactions/log/?channel=visit&related=sales.opportunity:{deal.uuid}")

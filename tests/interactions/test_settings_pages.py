@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from tests import factories, imap
+from tests import imap
 from tests.conftest import make_user
+from tests.core.factories import as_user
 from vinculo.core import crypto
 from vinculo.core.roles import Role
 from vinculo.interactions import mailing, merge_fields, services
@@ -38,7 +39,7 @@ def imap_post(user: imap.MailUser, **changes) -> dict:
 
 
 def mailbox_of(admin) -> Mailbox:
-    with factories.as_user(admin):
+    with as_user(admin):
         return Mailbox.objects.get()
 
 
@@ -95,7 +96,7 @@ def test_bad_mailbox_input_names_the_field_and_writes_nothing(page, admin):
     response = page.post(reverse("interactions:mailbox_create"), mailbox_post(
         address="no es correo"))
     assert response.status_code == 400 and "address" in response.context["form"].errors
-    with factories.as_user(admin):
+    with as_user(admin):
         assert list(Mailbox.objects.values_list("address", flat=True)) == ["soporte@acme.test"]
 
 
@@ -171,7 +172,7 @@ def test_a_new_inbound_token_is_shown_once_works_and_retires_the_old_one(
     assert second != first
     assert deliver(first, "dos") == 401
     assert deliver(second, "tres") == 202
-    with factories.as_user(admin):
+    with as_user(admin):
         assert sorted(EmailMessage.objects.values_list("message_id", flat=True)) == [
             "<tres@cliente.test>", "<uno@cliente.test>"]
 
@@ -200,7 +201,7 @@ def template_post(**changes) -> dict:
 def test_an_administrator_creates_and_edits_a_template(page, admin):
     response = page.post(reverse("interactions:template_create"), template_post())
     assert response.status_code == 302
-    with factories.as_user(admin):
+    with as_user(admin):
         template = EmailTemplate.objects.get()
     assert template.subject == "Hola {{ contact.first_name }}"
     response = page.post(response["Location"], template_post(
@@ -232,7 +233,7 @@ def test_a_bad_template_names_the_field_and_writes_nothing(page, admin, changes,
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == [field] and message in errors[field][0]
-    with factories.as_user(admin):
+    with as_user(admin):
         assert not EmailTemplate.objects.exists()
 
 
@@ -245,7 +246,7 @@ def test_a_template_name_is_unique_per_language(page, admin):
         "A template with this name and language exists."]
     assert page.post(reverse("interactions:template_create"),
                      template_post(language="en")).status_code == 302
-    with factories.as_user(admin):
+    with as_user(admin):
         assert EmailTemplate.objects.count() == 2
 
 
@@ -263,7 +264,7 @@ def webform_post(owner, **changes) -> dict:
 def test_a_web_form_shows_its_public_address_and_an_iframe_snippet(page, admin, settings):
     response = page.post(reverse("interactions:webform_create"), webform_post(admin))
     assert response.status_code == 302
-    with factories.as_user(admin):
+    with as_user(admin):
         form = WebForm.objects.get()
     assert form.owner == admin
     body = page.get(response["Location"]).content.decode()
@@ -296,7 +297,7 @@ def test_a_web_form_owner_must_be_an_active_user_of_the_organisation_who_may_tak
     response = page.post(reverse("interactions:webform_create"),
                          webform_post(users[Role.ANALYST], kind="request"))
     assert response.status_code == 302
-    with factories.as_user(admin):
+    with as_user(admin):
         assert list(WebForm.objects.values_list("kind", flat=True)) == ["request"]
 
 
@@ -305,7 +306,7 @@ def test_the_service_refuses_an_inactive_owner(admin, org):
     gone = make_user(org, Role.SALES_REP, "gone@acme.test")
     gone.is_active = False
     gone.save()
-    with factories.as_user(admin), pytest.raises(ValidationError) as refused:
+    with as_user(admin), pytest.raises(ValidationError) as refused:
         services.web_form_save(actor=admin, data={"name": "X", "kind": "request",
                                                   "owner": gone})
     assert refused.value.message_dict == {"owner": ["Choose an active user."]}
@@ -315,7 +316,7 @@ def test_the_service_refuses_an_inactive_owner(admin, org):
 
 
 def settings_urls(admin) -> list[tuple[str, str]]:
-    with factories.as_user(admin):
+    with as_user(admin):
         mailbox = mailing.mailbox_save(actor=admin, data={"name": "M", "address": "m@acme.test"})
         template = mailing.email_template_save(actor=admin, data={
             "name": "T", "subject": "S", "body": "B"})
@@ -349,7 +350,7 @@ def test_only_administrators_may_open_the_settings_pages(client, users, admin):
         client.force_login(users[role])
         for method, url in urls:
             assert getattr(client, method)(url).status_code == 403, (role, method, url)
-    with factories.as_user(admin):
+    with as_user(admin):
         assert (Mailbox.objects.get().inbound_token_hash, EmailTemplate.objects.get().version,
                 WebForm.objects.get().version) == ("", 1, 1)
     client.force_login(admin)

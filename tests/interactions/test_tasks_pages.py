@@ -8,9 +8,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests import factories
 from tests.conftest import make_user
-from tests.interactions.task_helpers import local, task
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
+from tests.interactions.factories import TaskFactory, local
 from vinculo.core.roles import Role
 from vinculo.customers import services as customer_services
 from vinculo.interactions.models import Task, TaskStatus
@@ -30,10 +31,10 @@ def errors_on(response, field: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_plan_a_task_from_a_contact_page_prefills_the_form(page, admin):
-    account = factories.account(admin, name="Bodegas Ribera SL")
-    contact = factories.contact(admin, first_name="Marta")
-    lead = factories.lead(admin, first_name="Pablo")
-    with factories.as_user(admin):
+    account = AccountFactory(actor=admin, name="Bodegas Ribera SL")
+    contact = ContactFactory(actor=admin, first_name="Marta")
+    lead = LeadFactory(actor=admin, first_name="Pablo")
+    with as_user(admin):
         customer_services.contact_link_account(actor=admin, contact=contact, account=account,
                                                role="Compras")
     response = page.get(f"/interactions/tasks/new/?contact={contact.uuid}"
@@ -46,7 +47,7 @@ def test_plan_a_task_from_a_contact_page_prefills_the_form(page, admin):
     response = page.post("/interactions/tasks/new/", form_data(
         contact=str(contact.uuid), related=f"customers.lead:{lead.uuid}",
         remind_at="2026-12-14T09:45", recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=3"))
-    with factories.as_user(admin):
+    with as_user(admin):
         created = Task.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/interactions/tasks/{created.uuid}/"
@@ -73,13 +74,13 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(page, admin, other
         response = page.post("/interactions/tasks/new/", data)
         assert response.status_code == 400, data
         assert errors_on(response, field), (field, response.context["form"].errors)
-    with factories.as_user(admin):
+    with as_user(admin):
         assert Task.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_edit_checks_the_version(page, admin, users):
-    planned = task(admin, title="Preparar visita", due_at=local(2026, 12, 14, 9))
+    planned = TaskFactory(actor=admin, title="Preparar visita", due_at=local(2026, 12, 14, 9))
     edit = f"/interactions/tasks/{planned.uuid}/edit/"
     body = page.get(edit).content.decode()
     assert 'value="2026-12-14T09:00"' in body and "Preparar visita" in body
@@ -98,14 +99,14 @@ def test_edit_checks_the_version(page, admin, users):
 
 @pytest.mark.django_db
 def test_complete_and_cancel_from_the_task_page(page, admin):
-    one = task(admin, title="Enviar catálogo")
+    one = TaskFactory(actor=admin, title="Enviar catálogo")
     response = page.post(f"/interactions/tasks/{one.uuid}/complete/")
     assert response.status_code == 302
     one.refresh_from_db()
     assert one.status == TaskStatus.DONE and one.completed_at is not None
     again = page.post(f"/interactions/tasks/{one.uuid}/complete/", follow=True)
     assert "Only an open task can be completed." in again.content.decode()
-    other = task(admin, title="Visita cancelada")
+    other = TaskFactory(actor=admin, title="Visita cancelada")
     page.post(f"/interactions/tasks/{other.uuid}/cancel/")
     other.refresh_from_db()
     assert other.status == TaskStatus.CANCELLED
@@ -115,11 +116,11 @@ def test_complete_and_cancel_from_the_task_page(page, admin):
 def test_my_day_completes_in_one_click_and_shows_the_next_occurrence(page, admin):
     today = timezone.localdate()
     at = lambda day, hour: timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))  # noqa: E731
-    task(admin, title="Factura vencida", due_at=at(today - dt.timedelta(days=2), 12))
-    weekly = task(admin, title="Informe del lunes", due_at=at(today, 0),
-                  recurrence="FREQ=WEEKLY")
-    task(admin, title="Demo el jueves", due_at=at(today + dt.timedelta(days=3), 12))
-    task(admin, title="Dentro de un mes", due_at=at(today + dt.timedelta(days=30), 12))
+    TaskFactory(actor=admin, title="Factura vencida", due_at=at(today - dt.timedelta(days=2), 12))
+    weekly = TaskFactory(actor=admin, title="Informe del lunes", due_at=at(today, 0),
+                         recurrence="FREQ=WEEKLY")
+    TaskFactory(actor=admin, title="Demo el jueves", due_at=at(today + dt.timedelta(days=3), 12))
+    TaskFactory(actor=admin, title="Dentro de un mes", due_at=at(today + dt.timedelta(days=30), 12))
     body = page.get("/interactions/my-day/").content.decode()
     sections = {name: re.search(rf'<section[^>]*id="{name}".*?</section>', body, re.S).group()
                 for name in ("overdue", "today", "upcoming")}
@@ -133,7 +134,7 @@ def test_my_day_completes_in_one_click_and_shows_the_next_occurrence(page, admin
                          {"next": "/interactions/my-day/"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     fragment = response.content.decode()
-    with factories.as_user(admin):
+    with as_user(admin):
         following = Task.objects.get(previous=weekly)
     assert f'id="task-{weekly.uuid}"' in fragment and f'id="task-{following.uuid}"' in fragment
     assert "Next occurrence" in fragment
@@ -154,8 +155,9 @@ def test_my_day_completes_in_one_click_and_shows_the_next_occurrence(page, admin
 @pytest.mark.django_db
 def test_calendar_month_grid_puts_tasks_on_their_local_day(page, admin, settings):
     settings.TIME_ZONE = "Europe/Madrid"
-    task(admin, title="Cierre de mes", due_at=local(2026, 12, 1, 0, 30))  # 30 Nov in UTC
-    task(admin, title="Nochevieja", due_at=local(2026, 12, 31, 23, 30))
+    # 30 Nov in UTC
+    TaskFactory(actor=admin, title="Cierre de mes", due_at=local(2026, 12, 1, 0, 30))
+    TaskFactory(actor=admin, title="Nochevieja", due_at=local(2026, 12, 31, 23, 30))
     body = page.get("/interactions/calendar/?month=2026-12").content.decode()
     cells = dict(re.findall(r'<td[^>]*data-day="([\d-]+)"[^>]*>(.*?)</td>', body, re.S))
     days = list(cells)
@@ -173,7 +175,7 @@ def test_calendar_month_grid_puts_tasks_on_their_local_day(page, admin, settings
 @pytest.mark.django_db
 def test_read_only_sees_the_pages_but_cannot_plan_or_complete(client, users, admin):
     reader = users[Role.READ_ONLY]
-    planned = task(admin, title="Tarea visible")
+    planned = TaskFactory(actor=admin, title="Tarea visible")
     client.force_login(reader)
     for url in ("/interactions/my-day/", "/interactions/calendar/", "/interactions/tasks/",
                 f"/interactions/tasks/{planned.uuid}/", "/interactions/calendar/feed/"):
@@ -184,16 +186,16 @@ def test_read_only_sees_the_pages_but_cannot_plan_or_complete(client, users, adm
     assert client.post(f"/interactions/tasks/{planned.uuid}/complete/").status_code == 403
     assert client.post(f"/interactions/tasks/{planned.uuid}/edit/",
                        form_data(version="1")).status_code == 403
-    with factories.as_user(admin):
+    with as_user(admin):
         assert Task.objects.count() == 1 and Task.objects.get().status == TaskStatus.OPEN
 
 
 @pytest.mark.django_db
 def test_a_sales_rep_sees_their_own_and_their_teams_tasks_only(client, users):
     rep, mate, south = users[Role.SALES_REP], users["sales_rep_2"], users["sales_rep_south"]
-    own = task(rep, title="Propia")
-    teams = task(mate, title="Del equipo")
-    others = task(south, title="Del sur")
+    own = TaskFactory(actor=rep, title="Propia")
+    teams = TaskFactory(actor=mate, title="Del equipo")
+    others = TaskFactory(actor=south, title="Del sur")
     client.force_login(rep)
     listed = client.get("/interactions/tasks/").content.decode()
     assert "Propia" in listed and "Del equipo" in listed and "Del sur" not in listed
@@ -210,7 +212,7 @@ def test_a_sales_rep_sees_their_own_and_their_teams_tasks_only(client, users):
 
 @pytest.mark.django_db
 def test_another_organisation_gets_404_on_every_task_page(client, admin, other_org):
-    planned = task(admin, title="Secreta")
+    planned = TaskFactory(actor=admin, title="Secreta")
     client.force_login(make_user(other_org, Role.ADMIN, "boss@globex.test"))
     base = f"/interactions/tasks/{planned.uuid}/"
     for url in (base, base + "edit/"):
@@ -225,13 +227,13 @@ def test_another_organisation_gets_404_on_every_task_page(client, admin, other_o
 
 @pytest.mark.django_db
 def test_only_managers_delete_and_a_series_stays_linked(client, users, admin):
-    first = task(admin, title="Serie", recurrence="FREQ=DAILY;COUNT=5")
+    first = TaskFactory(actor=admin, title="Serie", recurrence="FREQ=DAILY;COUNT=5")
     client.force_login(admin)
     client.post(f"/interactions/tasks/{first.uuid}/complete/")
-    with factories.as_user(admin):
+    with as_user(admin):
         second = Task.objects.get(previous=first)
     client.post(f"/interactions/tasks/{second.uuid}/complete/")
-    with factories.as_user(admin):
+    with as_user(admin):
         third = Task.objects.get(previous=second)
     client.force_login(users[Role.MARKETING])  # may change tasks, not delete them
     response = client.post(f"/interactions/tasks/{second.uuid}/delete/", follow=True)

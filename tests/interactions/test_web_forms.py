@@ -8,8 +8,9 @@ import time
 import pytest
 from django.core import signing
 
-from tests import factories
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.customers.factories import ContactFactory
+from tests.service.factories import QueueFactory
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Lead
 from vinculo.interactions import services
@@ -26,7 +27,7 @@ def started(seconds_ago: float = 30) -> str:
 
 
 def form(user, kind="contact", **data):
-    with factories.as_user(user):
+    with as_user(user):
         return services.web_form_save(actor=user, data={
             "name": "Contacto", "kind": kind, "owner": user, **data})
 
@@ -50,8 +51,8 @@ def test_contact_form_makes_a_lead_owned_by_the_forms_owner(client, admin):
 
 @pytest.mark.django_db
 def test_complaint_form_opens_a_complaint_ticket_for_the_known_contact(client, admin):
-    helpers.queue(admin, name="Reclamaciones", default_for=["complaint"])
-    customer = factories.contact(admin, email="marta@gil.es")
+    QueueFactory(actor=admin, name="Reclamaciones", default_for=["complaint"])
+    customer = ContactFactory(actor=admin, email="marta@gil.es")
     complaint = form(admin, kind="complaint", name="Reclamaciones")
     client.post(f"/f/{complaint.uuid}/", {**GOOD, "started": started()})
     with organization_scope(admin.organization):

@@ -9,8 +9,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from tests import factories
-from tests.billing import helpers
+from tests.catalog.factories import ProductFactory
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory
+from tests.sales.factories import DeliveryFactory, OrderFactory, free_line
 from tests.smtp import smtp_server
 from vinculo.catalog import services as catalog
 from vinculo.sales.documents import selectors, services
@@ -21,11 +23,11 @@ TODAY = dt.date.today()
 
 @pytest.mark.django_db
 def test_quote_prices_catalogue_products_and_free_text_and_stores_totals(as_admin):
-    oil = helpers.product(as_admin, price="42.50", tax_rate="10")
-    account = factories.account(as_admin)
+    oil = ProductFactory(actor=as_admin, list_price="42.50", tax_rate="10")
+    account = AccountFactory(actor=as_admin)
     quote = services.quote_create(actor=as_admin, account=account, lines=[
         {"product": oil, "quantity": Decimal(10), "discount_percent": Decimal(10)},
-        helpers.free_line("Transport", "1", "35.00", tax_rate="21"),
+        free_line("Transport", "1", "35.00", tax_rate="21"),
     ])
     lines = list(quote.lines.all())
     assert lines[0].description == oil.name and lines[0].unit_price == Decimal("42.50")
@@ -40,8 +42,8 @@ def test_quote_prices_catalogue_products_and_free_text_and_stores_totals(as_admi
 
 @pytest.mark.django_db
 def test_account_price_list_wins_over_list_price(as_admin):
-    oil = helpers.product(as_admin, price="42.50")
-    account = factories.account(as_admin)
+    oil = ProductFactory(actor=as_admin, list_price="42.50")
+    account = AccountFactory(actor=as_admin)
     price_list = catalog.price_list_create(actor=as_admin, data={
         "name": "Key account", "currency": "EUR", "account": account,
         "valid_from": TODAY - dt.timedelta(days=1)})
@@ -54,14 +56,14 @@ def test_account_price_list_wins_over_list_price(as_admin):
 
 @pytest.mark.django_db
 def test_line_errors_name_the_line(as_admin):
-    account = factories.account(as_admin)
+    account = AccountFactory(actor=as_admin)
     with pytest.raises(ValidationError) as error:
         services.quote_create(actor=as_admin, account=account, lines=[
-            helpers.free_line(), {"description": "No price", "quantity": 1}])
+            free_line(), {"description": "No price", "quantity": 1}])
     assert "lines.1.unit_price" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         services.quote_create(actor=as_admin, account=account,
-                              lines=[helpers.free_line(discount="120")])
+                              lines=[free_line(discount="120")])
     assert "lines.0.discount_percent" in error.value.message_dict
     assert Quote.objects.count() == 0
 
@@ -69,11 +71,11 @@ def test_line_errors_name_the_line(as_admin):
 @pytest.mark.django_db
 def test_editing_a_sent_quote_makes_a_new_version(as_admin, django_capture_on_commit_callbacks,
                                                   settings):
-    account = factories.account(as_admin, email="compras@cliente.es")
+    account = AccountFactory(actor=as_admin, email="compras@cliente.es")
     quote = services.quote_create(actor=as_admin, account=account,
-                                  lines=[helpers.free_line("A", "1", "100.00")])
+                                  lines=[free_line("A", "1", "100.00")])
     draft_edit = services.quote_update(actor=as_admin, quote=quote,
-                                       lines=[helpers.free_line("A", "2", "100.00")])
+                                       lines=[free_line("A", "2", "100.00")])
     assert draft_edit.pk == quote.pk and draft_edit.total_amount == Decimal("242.00")
     with smtp_server() as (port, inbox):  # a real SMTP server receives it
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -89,20 +91,20 @@ def test_editing_a_sent_quote_makes_a_new_version(as_admin, django_capture_on_co
             if part.get_content_type() == "application/pdf"]
     assert len(pdfs) == 1 and pdfs[0].startswith(b"%PDF")
     new = services.quote_update(actor=as_admin, quote=quote,
-                                lines=[helpers.free_line("A", "3", "100.00")])
+                                lines=[free_line("A", "3", "100.00")])
     quote.refresh_from_db()
     assert (new.number, new.revision, new.status) == (quote.number, 2, "draft")
     assert quote.status == "superseded" and quote.total_amount == Decimal("242.00")
     assert new.total_amount == Decimal("363.00")
     assert [q.revision for q in selectors.quote_versions(new)] == [2, 1]
     with pytest.raises(ValidationError):
-        services.quote_update(actor=as_admin, quote=quote, lines=[helpers.free_line()])
+        services.quote_update(actor=as_admin, quote=quote, lines=[free_line()])
 
 
 @pytest.mark.django_db
 def test_send_schedules_the_email_only_on_commit(as_admin, django_capture_on_commit_callbacks):
-    account = factories.account(as_admin, email="x@cliente.es")
-    quote = services.quote_create(actor=as_admin, account=account, lines=[helpers.free_line()])
+    account = AccountFactory(actor=as_admin, email="x@cliente.es")
+    quote = services.quote_create(actor=as_admin, account=account, lines=[free_line()])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.quote_send(actor=as_admin, quote=quote)
     assert len(callbacks) == 1 and mail.outbox == []
@@ -110,9 +112,9 @@ def test_send_schedules_the_email_only_on_commit(as_admin, django_capture_on_com
 
 @pytest.mark.django_db
 def test_accepting_a_quote_makes_an_order_with_its_lines(as_admin):
-    account = factories.account(as_admin)
+    account = AccountFactory(actor=as_admin)
     quote = services.quote_create(actor=as_admin, account=account, lines=[
-        helpers.free_line("A", "3", "10.00", discount="5"), helpers.free_line("B", "1", "7.77")])
+        free_line("A", "3", "10.00", discount="5"), free_line("B", "1", "7.77")])
     order = services.quote_accept(actor=as_admin, quote=quote,
                                   promised_date=TODAY + dt.timedelta(days=10))
     quote.refresh_from_db()
@@ -127,7 +129,7 @@ def test_accepting_a_quote_makes_an_order_with_its_lines(as_admin):
 
 @pytest.mark.django_db
 def test_partial_and_complete_deliveries_keep_the_order_figures(as_admin):
-    order = helpers.order(as_admin)
+    order = OrderFactory(actor=as_admin)
     oil, vinegar = order.lines.all()
     first = services.delivery_create(actor=as_admin, order=order,
                                      lines=[(oil, Decimal(4)), (vinegar, Decimal(4))])
@@ -152,17 +154,17 @@ def test_partial_and_complete_deliveries_keep_the_order_figures(as_admin):
 @pytest.mark.django_db
 def test_read_only_role_cannot_create_documents(users):
     read_only = users["read_only"]
-    account = factories.account(users["admin"])
-    with factories.as_user(read_only):
+    account = AccountFactory(actor=users["admin"])
+    with as_user(read_only):
         from vinculo.core.services import PermissionDeniedError
         with pytest.raises(PermissionDeniedError):
-            services.quote_create(actor=read_only, account=account, lines=[helpers.free_line()])
+            services.quote_create(actor=read_only, account=account, lines=[free_line()])
         assert Order.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_account_documents_lists_recent_ones(as_admin):
-    order = helpers.order(as_admin)
-    helpers.deliver_all(as_admin, order)
+    order = OrderFactory(actor=as_admin)
+    DeliveryFactory(actor=as_admin, order=order)
     docs = selectors.account_documents(order.account)
     assert docs["orders"] == [order] and len(docs["deliveries"]) == 1

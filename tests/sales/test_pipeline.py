@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests import factories
+from tests.catalog.factories import ProductFactory
 from tests.conftest import token_client
+from tests.customers.factories import AccountFactory, LeadFactory
 from vinculo.sales import selectors, services
 from vinculo.sales.models import Opportunity, StageChange
 
@@ -25,7 +26,7 @@ def stage(pipeline, name):
 
 
 def opportunity(actor, **data):
-    account = data.pop("account", None) or factories.account(actor)
+    account = data.pop("account", None) or AccountFactory(actor=actor)
     return services.opportunity_create(actor=actor, data={"name": "Deal", "account": account,
                                                           **data})
 
@@ -103,9 +104,9 @@ def test_weighted_forecast_by_month_and_owner(as_admin, users, pipeline):
 @pytest.mark.django_db
 def test_funnel_rates_by_source(as_admin, pipeline):
     for i in range(4):
-        factories.lead(as_admin, source="web", email=f"web{i}@x.es", company_name=f"Web {i}")
-    leads = list(factories.lead(as_admin, source="event", email=f"ev{i}@x.es",
-                                company_name=f"Ev {i}") for i in range(2))
+        LeadFactory(actor=as_admin, source="web", email=f"web{i}@x.es", company_name=f"Web {i}")
+    leads = list(LeadFactory(actor=as_admin, source="event", email=f"ev{i}@x.es",
+                             company_name=f"Ev {i}") for i in range(2))
     converted = []
     from vinculo.customers.models import Lead
     for lead in Lead.objects.filter(source="web")[:2]:
@@ -125,7 +126,7 @@ def test_funnel_rates_by_source(as_admin, pipeline):
 
 @pytest.mark.django_db
 def test_api_create_move_and_conflict(as_admin, api, pipeline):
-    account = factories.account(as_admin)
+    account = AccountFactory(actor=as_admin)
     created = api.post("/api/opportunities/", {
         "name": "Olive oil for 2027", "account": str(account.uuid), "currency": "EUR",
         "lines": [{"description": "Extra virgin 5 l", "quantity": "10", "unit_price": "42.50",
@@ -167,7 +168,7 @@ def test_board_shows_counts_amounts_and_cards(as_admin, page, pipeline):
 
 @pytest.mark.django_db
 def test_account_timeline_shows_opportunities(as_admin, page, pipeline):
-    account = factories.account(as_admin, name="Olivar SL")
+    account = AccountFactory(actor=as_admin, name="Olivar SL")
     opp = opportunity(as_admin, account=account, name="Aceite 2027")
     services.opportunity_move(actor=as_admin, opportunity=opp, stage=stage(pipeline, "Won"))
     html = page.get(f"/customers/accounts/{account.uuid}/").content.decode()
@@ -178,7 +179,7 @@ def test_account_timeline_shows_opportunities(as_admin, page, pipeline):
 
 @pytest.mark.django_db
 def test_new_opportunity_page_with_account_picker(as_admin, page):
-    account = factories.account(as_admin, name="Conservas Ortiz SA")
+    account = AccountFactory(actor=as_admin, name="Conservas Ortiz SA")
     options = page.get("/sales/accounts/pick/?account_search=ortiz").content.decode()
     assert "Conservas Ortiz SA" in options and str(account.uuid) in options
     form = page.get(f"/sales/opportunities/new/?account={account.uuid}").content.decode()
@@ -193,10 +194,9 @@ def test_new_opportunity_page_with_account_picker(as_admin, page):
 
 @pytest.mark.django_db
 def test_opportunity_lines_from_the_catalogue(as_admin, api, pipeline):
-    from tests.catalog import factories as catalog_factories
 
-    product = catalog_factories.product(as_admin, name="Aceite 5 l", list_price="32.50")
-    account = factories.account(as_admin)
+    product = ProductFactory(actor=as_admin, name="Aceite 5 l", list_price="32.50")
+    account = AccountFactory(actor=as_admin)
     created = api.post("/api/opportunities/", {
         "name": "Aceite", "account": str(account.uuid),
         "lines": [{"product": str(product.uuid), "quantity": "4"},

@@ -9,9 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests import factories
 from tests.conftest import make_user
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory
+from tests.service.factories import (
+    BusinessCalendarFactory,
+    QueueFactory,
+    SlaPolicyFactory,
+    TicketFactory,
+)
 from vinculo.service import selectors, services
 from vinculo.service.models import Survey
 
@@ -30,14 +36,14 @@ def _at(moment, fn, **kwargs):
 @pytest.fixture
 def history(admin):
     """Two resolved tickets in Soporte (one answered late), one open in Reclamaciones."""
-    cal = helpers.calendar(admin)
-    helpers.policy(admin, cal=cal)  # normal: first response 240, resolution 2400
+    cal = BusinessCalendarFactory(actor=admin)
+    SlaPolicyFactory(actor=admin, cal=cal)  # normal: first response 240, resolution 2400
     agent = make_user(admin.organization, "service_agent", "agente@acme.test")
-    support = helpers.queue(admin, name="Soporte")
-    complaints = helpers.queue(admin, name="Reclamaciones")
-    customer = factories.contact(admin, email="cliente@example.es")
-    gold = factories.account(admin, service_tier="gold")
-    with factories.as_user(admin):
+    support = QueueFactory(actor=admin, name="Soporte")
+    complaints = QueueFactory(actor=admin, name="Reclamaciones")
+    customer = ContactFactory(actor=admin, email="cliente@example.es")
+    gold = AccountFactory(actor=admin, service_tier="gold")
+    with as_user(admin):
         fast = _at(madrid(2026, 11, 2, 9), services.ticket_create, actor=admin, data={
             "subject": "Factura duplicada", "queue": support, "contact": customer,
             "assignee": agent})
@@ -119,13 +125,13 @@ def test_knowledge_base_search_ignores_accents_and_drafts(as_admin):
 
 @pytest.mark.django_db
 def test_articles_are_suggested_and_linked_from_a_ticket(page, admin):
-    helpers.queue(admin)
-    with factories.as_user(admin):
+    QueueFactory(actor=admin)
+    with as_user(admin):
         article = services.article_save(actor=admin, data={
             "title": "Seguimiento de un envío", "body": "Con el número de seguimiento…",
             "status": "published"})
-    ticket = helpers.ticket(admin, subject="¿Dónde está mi envío?")
-    with factories.as_user(admin):
+    ticket = TicketFactory(actor=admin, subject="¿Dónde está mi envío?")
+    with as_user(admin):
         assert selectors.suggested_articles(ticket) == [article]
     assert page.post(f"/service/tickets/{ticket.uuid}/link/",
                      {"article": str(article.uuid)}).status_code == 302

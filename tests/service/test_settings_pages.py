@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from tests import factories
 from tests.conftest import make_user
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.service.factories import BusinessCalendarFactory, QueueFactory, SlaPolicyFactory
 from vinculo.core.roles import Role
 from vinculo.core.services import team_get_or_create
 from vinculo.interactions import mailing
@@ -44,7 +44,7 @@ def calendar_post(**changes) -> dict:
 
 
 def in_scope(admin, fn):
-    with factories.as_user(admin):
+    with as_user(admin):
         return fn()
 
 
@@ -77,7 +77,7 @@ def test_weekly_hours_are_typed_as_times_and_stored_as_the_calendar_spec(page, a
 @pytest.mark.django_db
 def test_a_calendar_stored_with_more_intervals_keeps_them_on_the_page(page, admin):
     hours = {"0": [["08:00", "10:00"], ["11:00", "13:00"], ["14:00", "16:00"]]}
-    calendar = helpers.calendar(admin, hours=hours)
+    calendar = BusinessCalendarFactory(actor=admin, hours=hours)
     body = page.get(reverse("service:calendar_update", args=[calendar.uuid])).content.decode()
     assert 'name="d0_2_start" value="14:00"' in body
 
@@ -115,7 +115,7 @@ def test_a_calendar_without_any_hours_and_a_duplicate_name_are_refused(page, adm
 
 @pytest.mark.django_db
 def test_a_stale_calendar_version_is_a_conflict(page, admin):
-    calendar = helpers.calendar(admin)
+    calendar = BusinessCalendarFactory(actor=admin)
     url = reverse("service:calendar_update", args=[calendar.uuid])
     assert page.post(url, calendar_post(name="A", version=calendar.version)).status_code == 302
     response = page.post(url, calendar_post(name="B", version=calendar.version))
@@ -126,7 +126,7 @@ def test_a_stale_calendar_version_is_a_conflict(page, admin):
 
 @pytest.mark.django_db
 def test_holidays_are_added_listed_and_removed(page, admin):
-    calendar = helpers.calendar(admin)
+    calendar = BusinessCalendarFactory(actor=admin)
     url = reverse("service:calendar_update", args=[calendar.uuid])
     response = page.post(reverse("service:holiday_add", args=[calendar.uuid]), {
         "holiday-date": "2027-05-15", "holiday-name": "San Isidro"})
@@ -153,7 +153,7 @@ def test_holidays_are_added_listed_and_removed(page, admin):
 
 @pytest.mark.django_db
 def test_importing_spanish_holidays_for_2027_adds_the_national_ones_once(page, admin):
-    calendar = helpers.calendar(admin)
+    calendar = BusinessCalendarFactory(actor=admin)
     url = reverse("service:holiday_import", args=[calendar.uuid])
     form = page.get(reverse("service:calendar_update", args=[calendar.uuid])).context[
         "import_form"]
@@ -178,7 +178,7 @@ def test_importing_spanish_holidays_for_2027_adds_the_national_ones_once(page, a
 
 @pytest.mark.django_db
 def test_holiday_names_come_in_the_readers_language(page, admin):
-    calendar = helpers.calendar(admin)
+    calendar = BusinessCalendarFactory(actor=admin)
     page.post(reverse("service:holiday_import", args=[calendar.uuid]),
               {"import-country": "ES", "import-year": "2027"}, HTTP_ACCEPT_LANGUAGE="es")
     names = dict(in_scope(admin, lambda: Holiday.objects.values_list("date", "name")))
@@ -193,7 +193,7 @@ def test_holiday_names_come_in_the_readers_language(page, admin):
 ])
 @pytest.mark.django_db
 def test_a_bad_import_names_the_field_and_adds_nothing(page, admin, post, field, words):
-    calendar = helpers.calendar(admin)
+    calendar = BusinessCalendarFactory(actor=admin)
     response = page.post(reverse("service:holiday_import", args=[calendar.uuid]), post)
     assert response.status_code == 400
     errors = response.context["import_form"].errors
@@ -220,14 +220,14 @@ def sla_post(calendar=None, **changes) -> dict:
 
 
 def targets_of(admin, policy) -> dict:
-    with factories.as_user(admin):
+    with as_user(admin):
         return {t.priority: (t.first_response_minutes, t.resolution_minutes)
                 for t in policy.targets.all()}
 
 
 @pytest.mark.django_db
 def test_a_policy_takes_targets_in_minutes_or_hours(page, admin):
-    calendar = helpers.calendar(admin)
+    calendar = BusinessCalendarFactory(actor=admin)
     response = page.post(reverse("service:sla_create"), sla_post(calendar, tier="gold"))
     assert response.status_code == 302
     policy = in_scope(admin, SlaPolicy.objects.get)
@@ -270,7 +270,7 @@ def test_bad_targets_name_the_priority_and_write_nothing(page, admin, changes, f
 
 @pytest.mark.django_db
 def test_an_edit_with_bad_targets_keeps_the_old_ones(page, admin):
-    policy = helpers.policy(admin)
+    policy = SlaPolicyFactory(actor=admin)
     before = targets_of(admin, policy)
     response = page.post(reverse("service:sla_update", args=[policy.uuid]), sla_post(
         name="Cambiada", high_first="0", version=policy.version))
@@ -281,7 +281,7 @@ def test_an_edit_with_bad_targets_keeps_the_old_ones(page, admin):
 
 @pytest.mark.django_db
 def test_a_calendar_of_another_organisation_cannot_be_chosen(page, other_admin):
-    foreign = helpers.calendar(other_admin, name="Ajeno")
+    foreign = BusinessCalendarFactory(actor=other_admin, name="Ajeno")
     response = page.post(reverse("service:sla_create"), sla_post(foreign))
     assert response.status_code == 400 and "calendar" in response.context["form"].errors
 
@@ -300,7 +300,7 @@ def queue_post(**changes) -> dict:
 @pytest.mark.django_db
 def test_an_administrator_sets_up_a_queue_with_routes_by_tier(page, admin, users, org):
     agent = make_user(org, Role.SERVICE_AGENT, "agente2@acme.test")
-    with factories.as_user(admin):
+    with as_user(admin):
         mailbox = mailing.mailbox_save(actor=admin, data={"name": "Soporte",
                                                           "address": "soporte@acme.test"})
     response = page.post(reverse("service:queue_create"), queue_post(
@@ -363,10 +363,10 @@ def test_queue_names_are_unique_and_people_of_another_organisation_are_not_offer
 
 @pytest.mark.django_db
 def test_only_administrators_may_open_the_settings_pages(client, users, admin):
-    calendar = helpers.calendar(admin)
-    policy = helpers.policy(admin, cal=calendar)
-    queue = helpers.queue(admin)
-    with factories.as_user(admin):
+    calendar = BusinessCalendarFactory(actor=admin)
+    policy = SlaPolicyFactory(actor=admin, cal=calendar)
+    queue = QueueFactory(actor=admin)
+    with as_user(admin):
         from vinculo.service import services
         holiday = services.holiday_add(actor=admin, calendar=calendar,
                                        date=dt.date(2027, 1, 1))

@@ -11,9 +11,14 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from tests import factories
 from tests.conftest import make_user
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.service.factories import (
+    BusinessCalendarFactory,
+    QueueFactory,
+    SlaPolicyFactory,
+    TicketFactory,
+)
 from vinculo.core.services import ConflictError
 from vinculo.core.tenancy import organization_scope
 from vinculo.service import services
@@ -33,16 +38,16 @@ def scan(at: dt.datetime, capture) -> services.ScanResult:
 
 @pytest.fixture
 def scene(admin):
-    cal = helpers.calendar(admin)
-    helpers.policy(admin, cal=cal)
+    cal = BusinessCalendarFactory(actor=admin)
+    SlaPolicyFactory(actor=admin, cal=cal)
     agent = make_user(admin.organization, "service_agent", "agente@acme.test")
     lead = make_user(admin.organization, "service_agent", "jefa@acme.test")
-    escalating = helpers.queue(admin, name="Soporte", escalate_to=lead)
-    silent = helpers.queue(admin, name="Sin escalado")
+    escalating = QueueFactory(actor=admin, name="Soporte", escalate_to=lead)
+    silent = QueueFactory(actor=admin, name="Sin escalado")
     with time_machine.travel(madrid(2026, 12, 7, 9, 0), tick=False):
-        watched = helpers.ticket(admin, queue=escalating, priority="high", assignee=agent)
-        orphan = helpers.ticket(admin, queue=silent, priority="high")
-        calm = helpers.ticket(admin, queue=escalating, priority="low", assignee=agent)
+        watched = TicketFactory(actor=admin, queue=escalating, priority="high", assignee=agent)
+        orphan = TicketFactory(actor=admin, queue=silent, priority="high")
+        calm = TicketFactory(actor=admin, queue=escalating, priority="low", assignee=agent)
     return {"agent": agent, "lead": lead, "watched": watched, "orphan": orphan, "calm": calm}
 
 
@@ -89,7 +94,7 @@ def test_warn_then_escalate_once(admin, scene, mail_server, django_capture_on_co
 def test_a_ticket_waiting_on_the_customer_is_not_flagged(admin, scene,
                                                          django_capture_on_commit_callbacks):
     with time_machine.travel(madrid(2026, 12, 7, 9, 10), tick=False), \
-            factories.as_user(admin):
+            as_user(admin):
         services.ticket_set_status(actor=admin, ticket=scene["watched"], status="waiting")
     result = scan(madrid(2026, 12, 7, 10, 30), django_capture_on_commit_callbacks)
     scene["watched"].refresh_from_db()
@@ -101,7 +106,7 @@ def test_a_ticket_waiting_on_the_customer_is_not_flagged(admin, scene,
 @pytest.mark.django_db
 def test_resolved_tickets_close_after_a_week(admin, scene, django_capture_on_commit_callbacks):
     with time_machine.travel(madrid(2026, 12, 7, 11, 0), tick=False), \
-            factories.as_user(admin):
+            as_user(admin):
         services.ticket_set_status(actor=admin, ticket=scene["calm"], status="resolved")
     assert scan(madrid(2026, 12, 13, 11, 0), django_capture_on_commit_callbacks).closed == 0
     assert scan(madrid(2026, 12, 14, 11, 1), django_capture_on_commit_callbacks).closed == 1
@@ -122,10 +127,10 @@ def test_the_operator_command_scans(admin, scene, capsys):
 @pytest.mark.django_db
 def test_a_failing_organisation_is_rolled_back_reported_and_the_others_still_scanned(
         admin, scene, other_admin, monkeypatch, caplog, django_capture_on_commit_callbacks):
-    helpers.policy(other_admin, cal=helpers.calendar(other_admin))
+    SlaPolicyFactory(actor=other_admin, cal=BusinessCalendarFactory(actor=other_admin))
     with time_machine.travel(madrid(2026, 12, 7, 9, 0), tick=False):
-        theirs = helpers.ticket(other_admin, queue=helpers.queue(other_admin),
-                                priority="high")
+        theirs = TicketFactory(actor=other_admin, queue=QueueFactory(actor=other_admin),
+                               priority="high")
     escalate = services._escalate
 
     def failing_for_acme(tickets, clock, result):  # type: ignore[no-untyped-def]
@@ -156,7 +161,7 @@ def test_an_edit_opened_before_an_escalation_is_refused_as_stale(
     watched = scene["watched"]
     read_version = watched.version  # the agent opens the ticket's edit page
     scan(madrid(2026, 12, 7, 10, 1), django_capture_on_commit_callbacks)
-    with factories.as_user(admin), pytest.raises(ConflictError):
+    with as_user(admin), pytest.raises(ConflictError):
         services.ticket_update(actor=admin, ticket=watched, data={"priority": "high"},
                                expected_version=read_version)
     watched.refresh_from_db()

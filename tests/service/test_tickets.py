@@ -11,9 +11,16 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from tests import factories
 from tests.conftest import make_user
-from tests.service import helpers
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory, ContactFactory
+from tests.sales.factories import OrderFactory
+from tests.service.factories import (
+    BusinessCalendarFactory,
+    QueueFactory,
+    SlaPolicyFactory,
+    TicketFactory,
+)
 from vinculo.core.services import team_get_or_create
 from vinculo.core.tenancy import organization_scope
 from vinculo.interactions import services as interactions
@@ -30,15 +37,15 @@ def madrid(*args: int) -> dt.datetime:
 @pytest.fixture
 def desk(admin):
     """Office hours in Madrid, one generic policy, one queue."""
-    cal = helpers.calendar(admin)
-    return {"calendar": cal, "policy": helpers.policy(admin, cal=cal),
-            "queue": helpers.queue(admin)}
+    cal = BusinessCalendarFactory(actor=admin)
+    return {"calendar": cal, "policy": SlaPolicyFactory(actor=admin, cal=cal),
+            "queue": QueueFactory(actor=admin)}
 
 
 @pytest.mark.django_db
 def test_numbers_follow_a_series_per_year(admin, desk):
     with time_machine.travel(madrid(2026, 12, 4, 10), tick=False):
-        first, second = helpers.ticket(admin), helpers.ticket(admin)
+        first, second = TicketFactory(actor=admin), TicketFactory(actor=admin)
     assert (first.number, second.number) == ("TK-2026-000001", "TK-2026-000002")
 
 
@@ -46,7 +53,7 @@ def test_numbers_follow_a_series_per_year(admin, desk):
 def test_due_times_count_only_working_hours(admin, desk):
     # Friday 16:30: 30 minutes of Friday, then Monday from 09:00.
     with time_machine.travel(madrid(2026, 12, 4, 16, 30), tick=False):
-        ticket = helpers.ticket(admin, priority="normal")  # 240 min / 2400 min
+        ticket = TicketFactory(actor=admin, priority="normal")  # 240 min / 2400 min
     assert ticket.sla_policy == desk["policy"]
     assert ticket.first_response_due == madrid(2026, 12, 7, 12, 30)  # 30 + 210
     assert ticket.first_response_warn == madrid(2026, 12, 7, 11, 42)  # 80 %: 30 + 162
@@ -56,8 +63,8 @@ def test_due_times_count_only_working_hours(admin, desk):
 @pytest.mark.django_db
 def test_a_holiday_moves_the_due_time_and_open_tickets_follow(admin, desk):
     with time_machine.travel(madrid(2026, 12, 4, 16, 30), tick=False):
-        ticket = helpers.ticket(admin, priority="normal")
-        with factories.as_user(admin):
+        ticket = TicketFactory(actor=admin, priority="normal")
+        with as_user(admin):
             services.holiday_add(actor=admin, calendar=desk["calendar"],
                                  date=dt.date(2026, 12, 8), name="Inmaculada Concepción")
     ticket.refresh_from_db()
@@ -68,15 +75,15 @@ def test_a_holiday_moves_the_due_time_and_open_tickets_follow(admin, desk):
 @pytest.mark.django_db
 def test_waiting_on_the_customer_stops_the_clock(admin, desk):
     with time_machine.travel(madrid(2026, 12, 7, 10, 0), tick=False):
-        ticket = helpers.ticket(admin, priority="high", requester_email="ana@cliente.es")
+        ticket = TicketFactory(actor=admin, priority="high", requester_email="ana@cliente.es")
     assert ticket.resolution_due == madrid(2026, 12, 9, 10, 0)  # 420 + 480 + 60
     with time_machine.travel(madrid(2026, 12, 7, 10, 20), tick=False), \
-            factories.as_user(admin):
+            as_user(admin):
         services.ticket_set_status(actor=admin, ticket=ticket, status="waiting")
     ticket.refresh_from_db()
     assert ticket.status == "waiting" and ticket.resolution_due is None
     with time_machine.travel(madrid(2026, 12, 9, 11, 0), tick=False), \
-            factories.as_user(admin):
+            as_user(admin):
         # the customer answers: any inbound contact about the ticket takes it back to open
         interactions.interaction_log(actor=admin, data={"channel": "phone",
                                                         "direction": "inbound"},
@@ -90,13 +97,13 @@ def test_waiting_on_the_customer_stops_the_clock(admin, desk):
 
 @pytest.mark.django_db
 def test_tier_policy_wins_over_the_generic_one(admin, desk):
-    gold = helpers.policy(admin, name="Oro", tier="gold", cal=desk["calendar"],
-                          targets={"normal": (30, 480)})
-    rich = factories.account(admin, service_tier="gold")
-    plain = factories.account(admin)
+    gold = SlaPolicyFactory(actor=admin, name="Oro", tier="gold", cal=desk["calendar"],
+                            targets={"normal": (30, 480)})
+    rich = AccountFactory(actor=admin, service_tier="gold")
+    plain = AccountFactory(actor=admin)
     with time_machine.travel(madrid(2026, 12, 7, 10, 0), tick=False):
-        gold_ticket = helpers.ticket(admin, account=rich)
-        plain_ticket = helpers.ticket(admin, account=plain)
+        gold_ticket = TicketFactory(actor=admin, account=rich)
+        plain_ticket = TicketFactory(actor=admin, account=plain)
     assert (gold_ticket.tier, gold_ticket.sla_policy) == ("gold", gold)
     assert gold_ticket.first_response_due == madrid(2026, 12, 7, 10, 30)
     assert plain_ticket.sla_policy == desk["policy"]
@@ -105,8 +112,8 @@ def test_tier_policy_wins_over_the_generic_one(admin, desk):
 @pytest.mark.django_db
 def test_a_new_priority_sets_new_targets(admin, desk):
     with time_machine.travel(madrid(2026, 12, 7, 10, 0), tick=False):
-        ticket = helpers.ticket(admin, priority="low")
-        with factories.as_user(admin):
+        ticket = TicketFactory(actor=admin, priority="low")
+        with as_user(admin):
             services.ticket_update(actor=admin, ticket=ticket, data={"priority": "urgent"},
                                    expected_version=ticket.version)
     ticket.refresh_from_db()
@@ -119,30 +126,30 @@ def test_tickets_are_routed_by_type_and_assigned_round_robin(admin, desk):
     team = team_get_or_create(organization=admin.organization, name="Reclamaciones")
     agents = [make_user(admin.organization, "service_agent", f"agente{i}@acme.test", team=team)
               for i in range(3)]
-    complaints = helpers.queue(admin, name="Reclamaciones", team=team,
-                               assignment="round_robin", default_for=["complaint"])
-    tickets = [helpers.ticket(admin, type="complaint") for _ in range(4)]
+    complaints = QueueFactory(actor=admin, name="Reclamaciones", team=team,
+                              assignment="round_robin", default_for=["complaint"])
+    tickets = [TicketFactory(actor=admin, type="complaint") for _ in range(4)]
     assert {t.queue for t in tickets} == {complaints}
     assert [t.assignee for t in tickets] == [*agents, agents[0]]
-    request = helpers.ticket(admin, type="request")
+    request = TicketFactory(actor=admin, type="request")
     assert request.queue.name == "Reclamaciones"  # first queue by name when none is the default
 
 
 @pytest.mark.django_db
 def test_by_tier_assignment_gives_gold_customers_their_agent(admin, desk):
     expert = make_user(admin.organization, "service_agent", "experta@acme.test")
-    queue = helpers.queue(admin, name="VIP", assignment="by_tier")
-    with factories.as_user(admin):
+    queue = QueueFactory(actor=admin, name="VIP", assignment="by_tier")
+    with as_user(admin):
         services.queue_save(actor=admin, queue=queue, data={}, tier_routes={"gold": expert})
-    gold = helpers.ticket(admin, queue=queue, account=factories.account(
-        admin, service_tier="gold"))
-    standard = helpers.ticket(admin, queue=queue, account=factories.account(admin))
+    gold = TicketFactory(actor=admin, queue=queue, account=AccountFactory(
+        actor=admin, service_tier="gold"))
+    standard = TicketFactory(actor=admin, queue=queue, account=AccountFactory(actor=admin))
     assert gold.assignee == expert and standard.assignee is None
 
 
 @pytest.mark.django_db
 def test_round_robin_needs_a_team(admin):
-    with pytest.raises(ValidationError) as error, factories.as_user(admin):
+    with pytest.raises(ValidationError) as error, as_user(admin):
         services.queue_save(actor=admin, data={"name": "Q", "assignment": "round_robin"})
     assert "team" in error.value.message_dict
 
@@ -155,7 +162,7 @@ def test_round_robin_needs_a_team(admin):
 ])
 def test_bad_ticket_input_names_the_field_and_writes_nothing(admin, desk, data, field):
     with pytest.raises(ValidationError) as error:
-        helpers.ticket(admin, **data)
+        TicketFactory(actor=admin, **data)
     assert field in error.value.message_dict
     with organization_scope(admin.organization):
         assert not Ticket.objects.exists()
@@ -163,26 +170,25 @@ def test_bad_ticket_input_names_the_field_and_writes_nothing(admin, desk, data, 
 
 @pytest.mark.django_db
 def test_an_order_of_another_account_is_refused(admin, desk):
-    from tests.billing import helpers as billing_helpers
 
-    order = billing_helpers.order(admin)
+    order = OrderFactory(actor=admin)
     with pytest.raises(ValidationError) as error:
-        helpers.ticket(admin, account=factories.account(admin), order=order)
+        TicketFactory(actor=admin, account=AccountFactory(actor=admin), order=order)
     assert "order" in error.value.message_dict
 
 
 @pytest.mark.django_db
 def test_replies_are_threaded_emails_and_the_first_is_the_first_response(
         admin, desk, mail_server, django_capture_on_commit_callbacks):
-    customer = factories.contact(admin, email="ana@cliente.es")
+    customer = ContactFactory(actor=admin, email="ana@cliente.es")
     with time_machine.travel(madrid(2026, 12, 7, 10, 0), tick=False):
-        ticket = helpers.ticket(admin, contact=customer, priority="high")
+        ticket = TicketFactory(actor=admin, contact=customer, priority="high")
     with time_machine.travel(madrid(2026, 12, 7, 10, 45), tick=False), \
-            factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+            as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.ticket_reply(actor=admin, ticket=ticket, body="Lo miramos ya.",
                               status_after="open")
     with time_machine.travel(madrid(2026, 12, 7, 11, 0), tick=False), \
-            factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+            as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.ticket_reply(actor=admin, ticket=ticket, body="Resuelto, ¿nos confirmas?")
     first, second = mail_server
     assert first["To"] == "ana@cliente.es" and f"[#{ticket.number}]" in first["Subject"]
@@ -200,8 +206,8 @@ def test_replies_are_threaded_emails_and_the_first_is_the_first_response(
 
 @pytest.mark.django_db
 def test_a_reply_without_an_address_is_refused(admin, desk):
-    ticket = helpers.ticket(admin)
-    with pytest.raises(ValidationError), factories.as_user(admin):
+    ticket = TicketFactory(actor=admin)
+    with pytest.raises(ValidationError), as_user(admin):
         services.ticket_reply(actor=admin, ticket=ticket, body="Hola")
     with organization_scope(admin.organization):
         from vinculo.interactions.models import Interaction
@@ -212,9 +218,9 @@ def test_a_reply_without_an_address_is_refused(admin, desk):
 @pytest.mark.django_db
 def test_resolving_sends_a_one_click_survey(admin, desk, mail_server, client,
                                             django_capture_on_commit_callbacks):
-    customer = factories.contact(admin, email="luis@cliente.es")
-    ticket = helpers.ticket(admin, contact=customer)
-    with factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+    customer = ContactFactory(actor=admin, email="luis@cliente.es")
+    ticket = TicketFactory(actor=admin, contact=customer)
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.ticket_set_status(actor=admin, ticket=ticket, status="resolved")
     (message,) = mail_server
     assert message["To"] == "luis@cliente.es"
@@ -233,7 +239,7 @@ def test_resolving_sends_a_one_click_survey(admin, desk, mail_server, client,
     assert (survey.csat, survey.nps, survey.comment) == (4, 9, "Rápidos")
     assert client.get("/survey/forged-token/?csat=5").status_code == 404
     # resolved again later: no second survey
-    with factories.as_user(admin), django_capture_on_commit_callbacks(execute=True):
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.ticket_set_status(actor=admin, ticket=ticket, status="open")
         services.ticket_set_status(actor=admin, ticket=ticket, status="resolved")
     assert len(mail_server) == 1
@@ -241,16 +247,16 @@ def test_resolving_sends_a_one_click_survey(admin, desk, mail_server, client,
 
 @pytest.mark.django_db
 def test_a_customer_message_reopens_a_resolved_ticket(admin, desk):
-    customer = factories.contact(admin)
+    customer = ContactFactory(actor=admin)
     with time_machine.travel(madrid(2026, 12, 7, 10, 0), tick=False):
-        ticket = helpers.ticket(admin, contact=customer)
+        ticket = TicketFactory(actor=admin, contact=customer)
     with time_machine.travel(madrid(2026, 12, 7, 12, 0), tick=False), \
-            factories.as_user(admin):
+            as_user(admin):
         services.ticket_set_status(actor=admin, ticket=ticket, status="resolved")
     ticket.refresh_from_db()
     assert ticket.resolution_minutes == 120 and ticket.resolution_state == "met"
     with time_machine.travel(madrid(2026, 12, 8, 9, 30), tick=False), \
-            factories.as_user(admin):
+            as_user(admin):
         interactions.interaction_log(actor=admin, data={
             "channel": "email", "direction": "inbound", "contact": customer}, related=ticket)
     ticket.refresh_from_db()
@@ -262,15 +268,15 @@ def test_a_customer_message_reopens_a_resolved_ticket(admin, desk):
 
 @pytest.mark.django_db
 def test_closing_needs_a_resolved_ticket(admin, desk):
-    ticket = helpers.ticket(admin)
-    with pytest.raises(ValidationError) as error, factories.as_user(admin):
+    ticket = TicketFactory(actor=admin)
+    with pytest.raises(ValidationError) as error, as_user(admin):
         services.ticket_set_status(actor=admin, ticket=ticket, status="closed")
     assert "status" in error.value.message_dict
 
 
 @pytest.mark.django_db
 def test_read_only_users_see_tickets_but_cannot_act(users, desk, client):
-    ticket = helpers.ticket(users["admin"])
+    ticket = TicketFactory(actor=users["admin"])
     client.force_login(users["read_only"])
     assert client.get(f"/service/tickets/{ticket.uuid}/").status_code == 200
     assert client.post(f"/service/tickets/{ticket.uuid}/note/",
@@ -280,9 +286,8 @@ def test_read_only_users_see_tickets_but_cannot_act(users, desk, client):
 
 @pytest.mark.django_db
 def test_a_ticket_opened_from_an_order_is_about_it(page, admin, desk):
-    from tests.billing import helpers as billing_helpers
 
-    order = billing_helpers.order(admin, account=factories.account(admin, name="Hnos. Gil SL"))
+    order = OrderFactory(actor=admin, account=AccountFactory(actor=admin, name="Hnos. Gil SL"))
     order_page = page.get(f"/sales/orders/{order.uuid}/").content.decode()
     assert f"/service/tickets/new/?order={order.uuid}" in order_page
     form = page.get(f"/service/tickets/new/?order={order.uuid}").content.decode()

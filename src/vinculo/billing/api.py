@@ -277,7 +277,7 @@ class ReturnSerializer(serializers.ModelSerializer):
     def get_lines(self, rma: ReturnAuthorization) -> list[dict[str, Any]]:
         return [{"order_line": str(line.order_line.uuid),
                  "description": line.order_line.description, "quantity": str(line.quantity)}
-                for line in rma.lines.select_related("order_line")]
+                for line in rma.lines.all()]  # prefetched with their order lines
 
 
 class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -293,8 +293,8 @@ class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                           "receive": "sales.change", "close": "sales.change"}
 
     def scoped_queryset(self) -> QuerySet:
-        return ReturnAuthorization.objects.select_related("account", "order").order_by(
-            "-requested_on", "-id")
+        return (ReturnAuthorization.objects.select_related("account", "order")
+                .prefetch_related("lines__order_line").order_by("-requested_on", "-id"))
 
     @extend_schema(request=ReturnInputSerializer, responses={201: ReturnSerializer})
     def create(self, request):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ never write audit rows themselves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -51,12 +52,17 @@ def _json_value(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The audited concrete fields of a row, as JSON-safe values (FKs as ids)."""
+    """The audited concrete fields of a row, as JSON-safe values (FKs as ids); a secret field
+    shows only that it is set, and a digest that changes with it."""
     data = {
         field.attname: field.value_from_object(instance)
         for field in instance._meta.concrete_fields
         if field.name not in instance.audit_exclude and field.name not in ("id", "organization")
     }
+    for name in getattr(instance, "audit_secret", ()):
+        if data.get(name):
+            digest = hashlib.sha256(str(data[name]).encode()).hexdigest()[:8]
+            data[name] = f"(secret {digest})"
     return _json_value(data)
 
 

@@ -108,19 +108,22 @@ def recording() -> Iterator[list[Occurrence]]:
 
 
 def publish(name: str, *, record: Any, actor: Any = None, data: dict[str, Any] | None = None,
-            using: str = "default") -> Occurrence:
+            using: str = "default") -> Occurrence | None:
     """Announce that ``name`` happened to ``record``; call it from the service that did it,
-    inside its transaction: after-commit subscribers wait for the commit."""
+    inside its transaction: after-commit subscribers wait for the commit. Returns the
+    occurrence, or None when nobody listens (then nothing is built)."""
     if name not in declared():
         raise ValueError(f"event {name!r} is not declared by any app")
+    now, later = _subscribers().get(name, ((), ()))
+    bucket = _recorded.get()
+    if not now and not later and bucket is None:
+        return None
     occurrence = Occurrence(
         name=name, record=record,
         organization_id=getattr(record, "organization_id", None),
         actor_id=getattr(actor, "pk", None), data=dict(data or {}))
-    bucket = _recorded.get()
     if bucket is not None:
         bucket.append(occurrence)
-    now, later = _subscribers().get(name, ((), ()))
     for subscriber in now:
         plugins.resolve(subscriber.handler)(occurrence)
     if later:

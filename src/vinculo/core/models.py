@@ -157,6 +157,8 @@ class TenantModel(models.Model):
     owner_field: str | tuple[str, ...] | None = None
     team_field: str | tuple[str, ...] | None = None
     audit_exclude: tuple[str, ...] = ("updated_at", "created_at", "version", "search_text")
+    #: Fields whose change is logged but whose value never is (secrets, even encrypted).
+    audit_secret: tuple[str, ...] = ()
 
     class Meta:
         abstract = True

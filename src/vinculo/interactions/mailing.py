@@ -452,7 +452,9 @@ def mailbox_token_rotate(*, actor: User, mailbox: Mailbox) -> str:
     """A new secret for the HTTP inbound endpoint of ``mailbox``; shown once."""
     require(actor, "interactions.manage")
     token = Mailbox.generate_token()
-    Mailbox.all_objects.filter(pk=mailbox.pk).update(inbound_token_hash=Mailbox.hash_token(token))
+    mailbox.inbound_token_hash = Mailbox.hash_token(token)
+    # a save, not a queryset update: the rotation is audited (the hash itself is not logged)
+    mailbox.save(update_fields=["inbound_token_hash", "updated_at"])
     return token
 
 

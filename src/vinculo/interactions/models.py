@@ -162,6 +162,8 @@ class Mailbox(TenantModel):
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
 
+    audit_secret = ("imap_password", "inbound_token_hash")
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("mailbox")

@@ -235,6 +235,8 @@ class ArticleViewSet(TenantViewSet):
     serializer_class = ArticleSerializer
     filterset_class = ArticleFilterSet
     permission_domain = "kb"
+    delete_service = staticmethod(services.article_delete)
+    instance_kwarg = "article"
     ordering_fields = ["title", "updated_at"]
 
     def scoped_queryset(self) -> QuerySet:

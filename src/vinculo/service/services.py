@@ -1040,6 +1040,13 @@ def article_save(*, actor: User, data: dict[str, Any], article: Article | None =
 
 
 @transaction.atomic
+def article_delete(*, actor: User, article: Article) -> None:
+    """Remove an article; the tickets it answered lose the link, not their history."""
+    require(actor, "kb.delete")
+    article.delete()
+
+
+@transaction.atomic
 def ticket_link_article(*, actor: User, ticket: Ticket, article: Article,
                         linked: bool = True) -> Ticket:
     require(actor, "service.change")

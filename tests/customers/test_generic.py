@@ -1,0 +1,83 @@
+"""The generic API and page suites for accounts, contacts, leads and imports."""
+
+from __future__ import annotations
+
+from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
+from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from vinculo.customers.models import ImportJob
+
+
+def account(admin, owner, **data):
+    return AccountFactory(actor=admin, owner=owner, team=owner.team, **data)
+
+
+def contact(admin, owner, **data):
+    return ContactFactory(actor=admin, owner=owner, team=owner.team, **data)
+
+
+def lead(admin, owner, **data):
+    return LeadFactory(actor=admin, owner=owner, team=owner.team, **data)
+
+
+def import_job(admin, owner):
+    return ImportJob.objects.create(organization=owner.organization, user=owner,
+                                    target="contact", original_name="contactos.csv")
+
+
+def duplicate(build):
+    return lambda admin, user, record: {"duplicate": str(build(admin, user).uuid)}
+
+
+class TestAccountApi(ApiSuite):
+    api = Api("account", "customers", account,
+              create=lambda admin, user: {"name": "Nueva SL", "email": "nueva@example.es"},
+              update=lambda record: {"website": "https://nueva.example.es"},
+              delete=True,
+              calls=(Call("merge", "customers.merge", payload=duplicate(account)),
+                     Call("history", "customers.view", method="get"),
+                     Call("duplicates", "customers.view", method="get")))
+
+
+class TestContactApi(ApiSuite):
+    api = Api("contact", "customers", contact,
+              create=lambda admin, user: {"first_name": "Nueva", "email": "nueva@example.es"},
+              update=lambda record: {"title": "CFO"},
+              delete=True,
+              calls=(Call("merge", "customers.merge", payload=duplicate(contact)),
+                     Call("history", "customers.view", method="get")))
+
+
+class TestLeadApi(ApiSuite):
+    api = Api("lead", "customers", lead,
+              create=lambda admin, user: {"first_name": "Ana", "company_name": "Ana SL"},
+              update=lambda record: {"title": "CEO"},
+              delete=True,
+              calls=(Call("convert", "leads.convert"),))
+
+
+class TestImportApi(ApiSuite):
+    api = Api("import", "customers", import_job, versioned=False, per_user=True,
+              permissions={"list": "customers.import", "retrieve": "customers.import"})
+
+
+class TestAccountPages(PageSuite):
+    page = Page("account", "customers", account, list="customers:account_list",
+                detail="customers:account_detail", create="customers:account_create",
+                edit="customers:account_update")
+
+
+class TestContactPages(PageSuite):
+    page = Page("contact", "customers", contact, list="customers:contact_list",
+                detail="customers:contact_detail", create="customers:contact_create",
+                edit="customers:contact_update")
+
+
+class TestLeadPages(PageSuite):
+    page = Page("lead", "customers", lead, list="customers:lead_list",
+                detail="customers:lead_detail", create="customers:lead_create",
+                edit="customers:lead_update")
+
+
+class TestImportPages(PageSuite):
+    page = Page("import", "customers", import_job, detail="customers:import_detail", per_user=True,
+                permissions={"detail": "customers.import"})
