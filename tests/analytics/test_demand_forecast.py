@@ -16,7 +16,7 @@ from tests import factories
 from tests.billing import helpers
 from tests.conftest import token_client
 from vinculo.analytics import demand
-from vinculo.analytics.forecast import METHODS, backtest_mase, croston, seasonal_naive
+from vinculo.analytics.stats.forecast import METHODS, backtest_mase, croston, seasonal_naive
 from vinculo.core.roles import Role, role_has
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.documents import services as documents

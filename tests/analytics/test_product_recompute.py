@@ -14,7 +14,7 @@ from tests import factories
 from tests.conftest import make_user, token_client
 from vinculo.analytics import services
 from vinculo.analytics.models import AnalyticsRun, CostRate, CustomerSnapshot, RunStatus
-from vinculo.analytics.summary import customer_summary
+from vinculo.analytics.stats.summary import customer_summary
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.models import Order, OrderStatus

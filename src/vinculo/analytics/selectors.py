@@ -17,7 +17,7 @@ from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from vinculo.analytics import costing, drivers, migration, rfm
+from vinculo.analytics import drivers
 from vinculo.analytics.models import (
     PROFIT_SEGMENTS,
     SEGMENT_LABELS,
@@ -26,6 +26,7 @@ from vinculo.analytics.models import (
     CustomerSnapshot,
     RunStatus,
 )
+from vinculo.analytics.stats import costing, migration, rfm
 from vinculo.customers.models import Account
 
 

@@ -26,16 +26,17 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vinculo.analytics import costing, drivers, rfm
-from vinculo.analytics.bgnbd import BGNBD
+from vinculo.analytics import drivers
 from vinculo.analytics.bulk import SnapshotColumns, upsert_snapshots
-from vinculo.analytics.clv import customer_lifetime_value
-from vinculo.analytics.gamma_gamma import GammaGamma
 from vinculo.analytics.models import (
     AnalyticsRun,
     CostRate,
     RunStatus,
 )
+from vinculo.analytics.stats import costing, rfm
+from vinculo.analytics.stats.bgnbd import BGNBD
+from vinculo.analytics.stats.clv import customer_lifetime_value
+from vinculo.analytics.stats.gamma_gamma import GammaGamma
 from vinculo.core import events
 from vinculo.core.cost_drivers import date_window
 from vinculo.core.models import Organization, User
