@@ -284,8 +284,8 @@ def test_writes_are_refused_to_roles_without_permission(users, settings,
         assert callbacks == []
         assert AnalyticsRun.objects.count() == 0
         with pytest.raises(PermissionDeniedError):
-            services.cost_rate_set(organization=viewer.organization, driver="order",
-                                   rate=Decimal(1), actor=users[Role.SALES_MANAGER])
+            services.cost_rate_update(organization=viewer.organization, driver="order",
+                                      rate=Decimal(1), actor=users[Role.SALES_MANAGER])
         assert CostRate.objects.count() == 0
 
 

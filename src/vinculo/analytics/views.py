@@ -293,8 +293,8 @@ class CostRatesView(RoleRequiredMixin, View):
         if not errors:
             try:
                 for driver, rate in values.items():
-                    services.cost_rate_set(organization=request.user.organization,
-                                           driver=driver, rate=rate, actor=request.user)
+                    services.cost_rate_update(organization=request.user.organization,
+                                              driver=driver, rate=rate, actor=request.user)
             except ValidationError as exc:
                 errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
         if errors:
