@@ -68,7 +68,7 @@ def main() -> None:
     from vinculo.core.models import AuditEntry, Organization
     from vinculo.core.services import user_create
     from vinculo.core.tenancy import organization_scope
-    from vinculo.customers import importing
+    from vinculo.customers.imports import services as importing
     from vinculo.customers.models import Contact
 
     stamp = str(time.time_ns())

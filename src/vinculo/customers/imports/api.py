@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from vinculo.core.api_base import TenantScopedMixin
-from vinculo.customers import importing
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import DuplicateMode, ImportJob
 
 
