@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.audit import audit_bulk_created
 from vinculo.core.models import Tag, User
-from vinculo.customers import services
+from vinculo.core.services import require
 from vinculo.customers.imports.mapping import TARGETS, Target, check_mapping, field_label
 from vinculo.customers.imports.rows import ChoiceLookup, Matcher, RecordCleaner, row_data
 from vinculo.customers.imports.tables import Table, open_table, split_cards
@@ -110,9 +110,9 @@ def run_import(job: ImportJob, *, actor: User, bulk_threshold: int | None = None
     if bulk_threshold is None:
         bulk_threshold = BULK_THRESHOLD
     spec = TARGETS[job.target]
-    services.require(actor, "customers.add")
+    require(actor, "customers.add")
     if job.duplicate_mode == DuplicateMode.UPDATE:
-        services.require(actor, "customers.change")
+        require(actor, "customers.change")
     with job.file.open("rb") as handle:
         data = handle.read()
     table = open_table(data, name=job.original_name, encoding=job.encoding,
@@ -225,7 +225,7 @@ def _write(spec: Target, actor: User, creates: list[_Pending],
 
 def _bulk_create(spec: Target, actor: User, creates: list[_Pending]) -> None:
     """New records in batches, with their tags and the audit rows the signals would write."""
-    services.require(actor, "customers.add")
+    require(actor, "customers.add")
     tag_names = sorted({n.strip()[:60] for p in creates for n in p.data.get("tags") or []
                         if n.strip()})
     tags: dict[str, Tag] = {}

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core.models import User
-from vinculo.customers import services
+from vinculo.core.services import require
 from vinculo.customers.imports.mapping import TARGETS, check_mapping, field_choices, suggest_mapping
 from vinculo.customers.imports.running import ImportReport, run_import
 from vinculo.customers.imports.tables import file_error, open_table
@@ -79,7 +79,7 @@ def import_job_create(*, actor: User, target: str, file: Any, mapping: dict | No
     ``require_columns=False`` (the pages) keeps a suggested mapping that lacks a required
     column: the user completes it on the next page, which checks it again.
     """
-    services.require(actor, "customers.import")
+    require(actor, "customers.import")
     if target not in TARGETS:
         raise ValidationError({"target": _("Choose accounts, contacts or leads.")})
     if duplicate_mode not in DuplicateMode.values:
@@ -133,7 +133,7 @@ def import_job_configure(*, actor: User, job: ImportJob, mapping: dict[str, str]
 
 
 def _check_startable(actor: User, job: ImportJob) -> None:
-    services.require(actor, "customers.import")
+    require(actor, "customers.import")
     if not job.dry_run or job.status == ImportStatus.RUNNING:
         raise ValidationError({"status": _("This import has already been run.")})
 
