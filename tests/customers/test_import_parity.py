@@ -70,7 +70,7 @@ def _import(org, admin, target: str, bulk_threshold: int, monkeypatch) -> tuple[
         job = importing.import_job_create(
             actor=admin, target=target,
             file=SimpleUploadedFile("f.csv", FILES[target].encode()), dry_run=False)
-        job = importing.import_job_execute(job, actor=admin)
+        job = importing.import_job_execute(job=job, actor=admin)
         assert job.errors == [] and job.created_count == FILES[target].count("\n") - 1
         return _rows(model), _audit(model)
 

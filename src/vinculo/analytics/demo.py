@@ -28,6 +28,6 @@ def generate(ctx: DemoContext) -> dict[str, int]:
                         actor=ctx.users["admin"])
     run = AnalyticsRun.all_objects.create(organization=ctx.organization, as_of=ctx.now.date(),
                                           requested_by=ctx.users["admin"])
-    run = analytics_run_execute(run)
+    run = analytics_run_execute(run=run)
     ctx.progress.update(run.customers)
     return {"customer snapshots": run.customers}

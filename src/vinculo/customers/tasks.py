@@ -18,5 +18,5 @@ def import_run(job_id: int) -> str:
     from vinculo.customers.imports.services import import_job_execute
 
     with organization_scope(job.organization_id), acting_as(job.user):
-        job = import_job_execute(job, actor=job.user)
+        job = import_job_execute(job=job, actor=job.user)
     return job.status

@@ -87,7 +87,7 @@ def analytics_run_start(
     return run
 
 
-def analytics_run_execute(run: AnalyticsRun) -> AnalyticsRun:
+def analytics_run_execute(*, run: AnalyticsRun) -> AnalyticsRun:
     """Run ``recompute`` for ``run``, saving its progress as it goes (task and command)."""
     manager = AnalyticsRun.all_objects
     manager.filter(pk=run.pk).update(

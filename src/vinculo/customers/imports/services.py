@@ -156,12 +156,12 @@ def import_job_start(*, actor: User, job: ImportJob, dry_run: bool) -> ImportJob
             job_id = job.pk
             transaction.on_commit(lambda: import_run.enqueue(job_id))
             return job
-    import_job_execute(job, actor=actor)
+    import_job_execute(job=job, actor=actor)
     job.refresh_from_db()
     return job
 
 
-def import_job_execute(job: ImportJob, *, actor: User) -> ImportJob:
+def import_job_execute(*, job: ImportJob, actor: User) -> ImportJob:
     """Run a job now and store its outcome (the task calls this; so do small imports)."""
     ImportJob.all_objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING,
                                                    processed_rows=0)
