@@ -23,14 +23,14 @@ import warnings
 import numpy as np
 
 from _common import timed
-from vinculo.analytics.bgnbd import BGNBD
-from vinculo.analytics.gamma_gamma import GammaGamma
-from vinculo.analytics.simulate import (
+from vinculo.analytics.stats.bgnbd import BGNBD
+from vinculo.analytics.stats.gamma_gamma import GammaGamma
+from vinculo.analytics.stats.simulate import (
     simulate_bgnbd,
     simulate_bgnbd_transactions,
     simulate_gamma_gamma,
 )
-from vinculo.analytics.summary import customer_summary
+from vinculo.analytics.stats.summary import customer_summary
 
 TRUE_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 TRUE_GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}

@@ -6,8 +6,8 @@
 Creates a fresh database (SQLite file in a temporary directory, or PostgreSQL database
 ``vinculo_bench_analytics`` at ``BENCH_PG``) and, in a first process, fills it: N accounts and
 about M orders drawn from the BG/NBD purchase process with Gamma-Gamma spend
-(``analytics.simulate``), customers acquired over the first of two years, the rate scale chosen
-so the expected number of orders is M. The orders are simulated with NumPy, loaded into a
+(``analytics.stats.simulate``), customers acquired over the first of two years, the rate scale
+chosen so the expected number of orders is M. The orders are simulated with NumPy, loaded into a
 staging table (binary COPY / executemany) and copied into ``sales_order`` by one
 ``INSERT … SELECT``, with the secondary indexes built once at the end (``core.demo.BulkWriter``).
 
@@ -62,7 +62,7 @@ def alpha_for_args(args: argparse.Namespace) -> float:
 
 def alpha_for(mean_orders: float) -> float:
     """alpha giving E[1 + X(T)] = ``mean_orders`` over the acquisition spread (bisection)."""
-    from vinculo.analytics.bgnbd import BGNBD
+    from vinculo.analytics.stats.bgnbd import BGNBD
 
     T = (DAYS - np.linspace(0, DAYS // 2, 366)) / 7.0
     lo, hi = 1e-3, 1e4
@@ -85,7 +85,7 @@ def generate(n: int, m: int, seed: int) -> None:
     from django.db import connection, transaction
 
     from vinculo.analytics.models import CostRate
-    from vinculo.analytics.simulate import simulate_bgnbd_transactions
+    from vinculo.analytics.stats.simulate import simulate_bgnbd_transactions
     from vinculo.core.demo import BulkWriter
     from vinculo.core.models import Organization
     from vinculo.core.tenancy import organization_scope

@@ -68,7 +68,7 @@ def main() -> None:
     from vinculo.core.models import AuditEntry, Organization
     from vinculo.core.services import user_create
     from vinculo.core.tenancy import organization_scope
-    from vinculo.customers import importing
+    from vinculo.customers.imports import services as importing
     from vinculo.customers.models import Contact
 
     stamp = str(time.time_ns())
@@ -88,7 +88,7 @@ def main() -> None:
                                           file=SimpleUploadedFile("bench.csv", data),
                                           duplicate_mode="skip", dry_run=False)
         started, cpu = time.perf_counter(), time.process_time()
-        job = importing.import_job_execute(job, actor=admin)
+        job = importing.import_job_execute(job=job, actor=admin)
         import_seconds = time.perf_counter() - started
         import_cpu = time.process_time() - cpu
         audit_rows = AuditEntry.objects.filter(action="create",

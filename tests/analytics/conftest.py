@@ -10,7 +10,7 @@ import importlib.resources
 import numpy as np
 import pytest
 
-from vinculo.analytics.summary import CustomerSummary, customer_summary
+from vinculo.analytics.stats.summary import CustomerSummary, customer_summary
 
 CALIBRATION_END = "1997-09-30"
 OBSERVATION_END = "1998-06-30"

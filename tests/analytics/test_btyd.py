@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.special import betaln, gammaln
 
-from vinculo.analytics.bgnbd import BGNBD, MBGNBD
-from vinculo.analytics.gamma_gamma import GammaGamma
-from vinculo.analytics.pareto import ParetoNBD
-from vinculo.analytics.simulate import simulate_bgnbd, simulate_gamma_gamma
+from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
+from vinculo.analytics.stats.gamma_gamma import GammaGamma
+from vinculo.analytics.stats.pareto import ParetoNBD
+from vinculo.analytics.stats.simulate import simulate_bgnbd, simulate_gamma_gamma
 
 pd = pytest.importorskip("pandas")
 lifetimes = pytest.importorskip("lifetimes")
@@ -104,7 +104,7 @@ def test_fits_stop_at_the_maximum_not_near_it(cdnow, model):
 )
 def test_bgnbd_fit_reaches_the_same_optimum_from_far_starting_values(cdnow, bg, initial,
                                                                      monkeypatch):
-    from vinculo.analytics import bgnbd
+    from vinculo.analytics.stats import bgnbd
 
     starts = []
     newton = bgnbd.fit_newton
@@ -345,7 +345,7 @@ def test_probability_alive_bounded_and_no_nan(params, x, tx_share, T, t, which):
 def test_hyp2f1_falls_back_where_scipy_gives_nan(a, b, c, z):
     from scipy import special
 
-    from vinculo.analytics._special import hyp2f1
+    from vinculo.analytics.stats._special import hyp2f1
 
     assert not np.isfinite(special.hyp2f1(a, b, c, z))  # the scipy weakness being covered
     term, total, n = 1.0, 1.0, 0

@@ -7,15 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vinculo.analytics.bgnbd import BGNBD
-from vinculo.analytics.clv import (
+from vinculo.analytics.stats.bgnbd import BGNBD
+from vinculo.analytics.stats.clv import (
     customer_lifetime_value,
     expected_purchases_by_period,
     historical_clv,
     simple_clv,
 )
-from vinculo.analytics.gamma_gamma import GammaGamma
-from vinculo.analytics.pareto import ParetoNBD
+from vinculo.analytics.stats.gamma_gamma import GammaGamma
+from vinculo.analytics.stats.pareto import ParetoNBD
 
 BG = BGNBD(0.243, 4.414, 0.793, 2.426)
 GG = GammaGamma(6.25, 3.74, 15.44)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vinculo.analytics.costing import (
+from vinculo.analytics.stats.costing import (
     cost_to_serve,
     customer_pnl,
     profitability_segments,
     whale_curve,
 )
-from vinculo.analytics.forecast import (
+from vinculo.analytics.stats.forecast import (
     backtest_mase,
     croston,
     forecast_demand,

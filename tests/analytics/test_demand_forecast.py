@@ -18,7 +18,7 @@ from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
 from tests.sales.factories import free_line
 from vinculo.analytics import demand
-from vinculo.analytics.forecast import METHODS, backtest_mase, croston, seasonal_naive
+from vinculo.analytics.stats.forecast import METHODS, backtest_mase, croston, seasonal_naive
 from vinculo.core.roles import Role, role_has
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.documents import services as documents

@@ -14,7 +14,7 @@ from tests.conftest import make_user, token_client
 from tests.customers.factories import AccountFactory
 from vinculo.analytics import services
 from vinculo.analytics.models import AnalyticsRun, CostRate, CustomerSnapshot, RunStatus
-from vinculo.analytics.summary import customer_summary
+from vinculo.analytics.stats.summary import customer_summary
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
 from vinculo.sales.models import Order, OrderStatus
@@ -284,8 +284,8 @@ def test_writes_are_refused_to_roles_without_permission(users, settings,
         assert callbacks == []
         assert AnalyticsRun.objects.count() == 0
         with pytest.raises(PermissionDeniedError):
-            services.cost_rate_set(organization=viewer.organization, driver="order",
-                                   rate=Decimal(1), actor=users[Role.SALES_MANAGER])
+            services.cost_rate_update(organization=viewer.organization, driver="order",
+                                      rate=Decimal(1), actor=users[Role.SALES_MANAGER])
         assert CostRate.objects.count() == 0
 
 

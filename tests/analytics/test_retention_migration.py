@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vinculo.analytics.migration import GONE, NEW, migration_matrix
-from vinculo.analytics.retention import cohort_retention, period_index, period_retention
+from vinculo.analytics.stats.migration import GONE, NEW, migration_matrix
+from vinculo.analytics.stats.retention import cohort_retention, period_index, period_retention
 
 IDS = [1, 1, 2, 2, 3, 1, 4]
 DATES = [

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vinculo.analytics.rfm import (
+from vinculo.analytics.stats.rfm import (
     DEFAULT_SEGMENTS,
     SEGMENT_ORDER,
     quantile_scores,

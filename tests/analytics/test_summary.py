@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vinculo.analytics.summary import customer_summary, unit_days
+from vinculo.analytics.stats.summary import customer_summary, unit_days
 
 from .conftest import CALIBRATION_END
 

@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 from vinculo.core.audit import acting_as
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
-from vinculo.customers import exporting, importing, services
+from vinculo.customers import services
+from vinculo.customers.imports import exporting
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import Contact
 
 

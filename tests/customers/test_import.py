@@ -19,7 +19,9 @@ from vinculo.core.models import AuditEntry, CustomField
 from vinculo.core.roles import Role
 from vinculo.core.services import custom_field_create
 from vinculo.core.tenancy import organization_scope
-from vinculo.customers import importing, services
+from vinculo.customers import services
+from vinculo.customers.imports import running
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import Account, Contact, ImportJob, ImportStatus, Lead
 
 
@@ -303,7 +305,7 @@ def test_leads_match_leads_by_email_then_phone(as_admin):
 @pytest.mark.parametrize("bulk_threshold", [1000, 0])
 def test_all_or_nothing_writes_nothing_and_lists_every_bad_row(as_admin, ana, bulk_threshold,
                                                                monkeypatch):
-    monkeypatch.setattr(importing, "BULK_THRESHOLD", bulk_threshold)
+    monkeypatch.setattr(running, "BULK_THRESHOLD", bulk_threshold)
     before = (Contact.objects.count(), AuditEntry.objects.count())
     content = ("Nombre,Correo,Teléfono\nZoe,zoe@x.es,\nYago,bad@,\nXia,xia@x.es,1\n"
                "Ana,ana@example.es,\n")
@@ -340,7 +342,7 @@ def test_dry_run_reports_and_writes_nothing(as_admin, ana):
 
 
 def test_bulk_created_rows_are_audited_with_the_actor(as_admin, monkeypatch):
-    monkeypatch.setattr(importing, "BULK_THRESHOLD", 0)
+    monkeypatch.setattr(running, "BULK_THRESHOLD", 0)
     job = run(as_admin, "Nombre,Correo,Etiquetas\nZoe,zoe@x.es,vip\nYago,yago@x.es,\n")
     assert job.created_count == 2
     zoe = Contact.objects.get(email="zoe@x.es")

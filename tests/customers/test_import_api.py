@@ -1,4 +1,4 @@
-"""POST /api/imports/ and GET /api/imports/{id}/ (registered by ``api_import.register``)."""
+"""POST /api/imports/ and GET /api/imports/{id}/ (``customers/imports/api.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.conftest import token_client
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
-from vinculo.customers import importing
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import Contact, ImportJob
 
 

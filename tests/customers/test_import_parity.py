@@ -11,7 +11,8 @@ from vinculo.core.models import AuditEntry, Organization
 from vinculo.core.roles import Role
 from vinculo.core.services import custom_field_create
 from vinculo.core.tenancy import organization_scope
-from vinculo.customers import importing
+from vinculo.customers.imports import running
+from vinculo.customers.imports import services as importing
 
 FILES = {
     "contact": (
@@ -61,7 +62,7 @@ def _audit(model) -> list[tuple]:
 
 
 def _import(org, admin, target: str, bulk_threshold: int, monkeypatch) -> tuple[list, list]:
-    monkeypatch.setattr(importing, "BULK_THRESHOLD", bulk_threshold)
+    monkeypatch.setattr(running, "BULK_THRESHOLD", bulk_threshold)
     model = importing.TARGETS[target].model
     with organization_scope(org), acting_as(admin):
         custom_field_create(organization=org, model=target, key="nivel", label="Nivel",
@@ -69,7 +70,7 @@ def _import(org, admin, target: str, bulk_threshold: int, monkeypatch) -> tuple[
         job = importing.import_job_create(
             actor=admin, target=target,
             file=SimpleUploadedFile("f.csv", FILES[target].encode()), dry_run=False)
-        job = importing.import_job_execute(job, actor=admin)
+        job = importing.import_job_execute(job=job, actor=admin)
         assert job.errors == [] and job.created_count == FILES[target].count("\n") - 1
         return _rows(model), _audit(model)
 

@@ -11,7 +11,8 @@ from vinculo.core.audit import acting_as
 from vinculo.core.models import AuditEntry
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
-from vinculo.customers import importing, services
+from vinculo.customers import services
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import Contact, ImportJob, ImportStatus
 
 FIELDS = ("first_name", "last_name", "email", "other_emails", "phone", "mobile", "title",

@@ -1,7 +1,7 @@
-"""Analytical CRM library: customer summaries, RFM, retention, buy-till-you-die models, CLV,
-cost to serve, segment migration and demand forecasts.
+"""Analytical CRM: the Django app around the pure statistics library.
 
-Pure NumPy/SciPy and deliberately free of Django, so that it can be tested against published
-results and benchmarked on its own. Import the submodules directly, e.g.
-``from vinculo.analytics.bgnbd import BGNBD``.
+``vinculo.analytics.stats`` is the library (NumPy/SciPy, no Django import): customer summaries,
+RFM, retention, buy-till-you-die models, CLV, cost to serve, segment migration and demand
+forecasts. Beside it, this package holds the Django side: snapshots, recompute services, the
+dashboard, the API and the management commands.
 """

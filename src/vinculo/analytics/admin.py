@@ -1,15 +1,21 @@
 """Back-office view of analytics: runs and snapshots read-only, cost rates editable."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from vinculo.analytics.models import AnalyticsRun, CostRate, CustomerSnapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -18,7 +24,7 @@ class AnalyticsRunAdmin(ReadOnlyAdmin):
     list_display = ("organization", "as_of", "status", "progress", "customers", "finished_at")
     list_filter = ("status",)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return AnalyticsRun.all_objects.select_related("organization")
 
 
@@ -29,7 +35,7 @@ class CustomerSnapshotAdmin(ReadOnlyAdmin):
     raw_id_fields = ("account",)
     show_full_result_count = False
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return CustomerSnapshot.all_objects.select_related("account")
 
 
@@ -38,5 +44,5 @@ class CostRateAdmin(admin.ModelAdmin):
     list_display = ("organization", "driver", "rate")
     list_filter = ("driver",)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return CostRate.all_objects.select_related("organization")

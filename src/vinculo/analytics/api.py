@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.analytics import demand, selectors
@@ -134,10 +136,10 @@ class AccountSnapshotViewSet(TenantScopedMixin, mixins.RetrieveModelMixin,
     lookup_value_regex = "[0-9a-f-]{36}"
     permission_domain = "analytics"
 
-    def scoped_queryset(self):  # type: ignore[no-untyped-def]
+    def scoped_queryset(self) -> QuerySet:
         return Account.objects.all().restrict(self.request.user)
 
-    def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         account = self.get_object()
         rows = selectors.account_snapshots(account)
         return Response({"account": account.uuid, "name": account.name,
@@ -154,7 +156,7 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[AS_OF], responses=SegmentsSerializer)
     @action(detail=False, methods=["get"])
-    def segments(self, request):  # type: ignore[no-untyped-def]
+    def segments(self, request: Request) -> Response:
         as_of = _date(request, "as_of", selectors.current_date())
         rows = selectors.segment_sizes(as_of) if as_of else []
         return Response(SegmentsSerializer({"as_of": as_of, "segments": rows}).data)
@@ -165,7 +167,7 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         responses=MigrationSerializer,
     )
     @action(detail=False, methods=["get"])
-    def migration(self, request):  # type: ignore[no-untyped-def]
+    def migration(self, request: Request) -> Response:
         dates = selectors.snapshot_dates()
         date_2 = _date(request, "to", dates[0] if dates else None)
         date_1 = _date(request, "from", dates[1] if len(dates) > 1 else date_2)
@@ -177,7 +179,7 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[AS_OF], responses=WhaleSerializer)
     @action(detail=False, methods=["get"], url_path="whale-curve")
-    def whale_curve(self, request):  # type: ignore[no-untyped-def]
+    def whale_curve(self, request: Request) -> Response:
         as_of = _date(request, "as_of", selectors.current_date())
         data = selectors.whale(as_of) if as_of else {"points": [], "peak": None,
                                                      "peak_share": None, "customers": 0}
@@ -193,7 +195,7 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         responses=ForecastSerializer,
     )
     @action(detail=False, methods=["get"])
-    def forecast(self, request):  # type: ignore[no-untyped-def]
+    def forecast(self, request: Request) -> Response:
         """Monthly demand per product and per top-20 customer, with each series' forecast."""
         params = demand.parameters(request.query_params)  # refused as a 400 by field
         products = demand.product_forecast(**params)
@@ -206,7 +208,7 @@ class AnalyticsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     @extend_schema(responses={200: RunSerializer,
                               404: OpenApiResponse(description="No run yet.")})
     @action(detail=False, methods=["get"], url_path="runs/latest")
-    def latest_run(self, request):  # type: ignore[no-untyped-def]
+    def latest_run(self, request: Request) -> Response:
         run = selectors.latest_run()
         if run is None:
             raise Http404

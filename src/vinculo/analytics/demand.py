@@ -21,7 +21,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vinculo.analytics.forecast import METHODS, forecast_demand
+from vinculo.analytics.stats.forecast import METHODS, forecast_demand
 
 DEFAULT_MONTHS = 24
 DEFAULT_HORIZON = 3

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from vinculo.analytics.models import AnalyticsRun
-from vinculo.analytics.services import analytics_run_execute, cost_rate_set
+from vinculo.analytics.services import analytics_run_execute, cost_rate_update
 from vinculo.core.demo import DemoContext
 
 #: What one unit of each activity costs the demo company (EUR): activity-based costing.
@@ -24,10 +24,10 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     if not ctx.shared.get("sales"):
         return {}
     for driver, rate in COST_RATES.items():
-        cost_rate_set(organization=ctx.organization, driver=driver, rate=Decimal(rate),
-                      actor=ctx.users["admin"])
+        cost_rate_update(organization=ctx.organization, driver=driver, rate=Decimal(rate),
+                        actor=ctx.users["admin"])
     run = AnalyticsRun.all_objects.create(organization=ctx.organization, as_of=ctx.now.date(),
                                           requested_by=ctx.users["admin"])
-    run = analytics_run_execute(run)
+    run = analytics_run_execute(run=run)
     ctx.progress.update(run.customers)
     return {"customer snapshots": run.customers}

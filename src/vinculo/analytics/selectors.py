@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from vinculo.analytics import costing, drivers, migration, rfm
+from vinculo.analytics import drivers
 from vinculo.analytics.models import (
     PROFIT_SEGMENTS,
     SEGMENT_LABELS,
@@ -26,6 +26,7 @@ from vinculo.analytics.models import (
     CustomerSnapshot,
     RunStatus,
 )
+from vinculo.analytics.stats import costing, migration, rfm
 from vinculo.customers.models import Account
 
 
@@ -50,11 +51,11 @@ def current_date() -> dt.date | None:
     return dates[0] if dates else None
 
 
-def snapshots(as_of: dt.date):
+def snapshots(as_of: dt.date) -> QuerySet:
     return CustomerSnapshot.objects.filter(as_of=as_of)
 
 
-def account_snapshots(account: Account, *, limit: int = 24):
+def account_snapshots(account: Account, *, limit: int = 24) -> QuerySet:
     return CustomerSnapshot.objects.filter(account=account).order_by("-as_of")[:limit]
 
 

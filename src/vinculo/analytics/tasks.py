@@ -17,5 +17,5 @@ def analytics_recompute(run_id: int) -> str:
     from vinculo.analytics.services import analytics_run_execute
 
     with organization_scope(run.organization_id):
-        run = analytics_run_execute(run)
+        run = analytics_run_execute(run=run)
     return run.status

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import uuid
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -13,7 +14,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -141,7 +148,7 @@ class DashboardView(RoleRequiredMixin, View):
 
     permission = "analytics.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         from vinculo.sales.selectors import conversion_funnel
 
         dates, as_of, since = _chosen_dates(request)
@@ -185,7 +192,7 @@ class ExportView(RoleRequiredMixin, View):
 
     permission = "analytics.view"
 
-    def get(self, request, name):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, name: str) -> HttpResponse:
         if name not in EXPORTS:
             raise Http404
         _dates, as_of, since = _chosen_dates(request)
@@ -208,7 +215,7 @@ class ForecastView(RoleRequiredMixin, View):
 
     permission = "analytics.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         tab = "customers" if request.GET.get("tab") == "customers" else "products"
         select = "account" if tab == "customers" else "product"
         kept = {k: v for k in ("as_of", "months", "horizon", "tab")
@@ -239,15 +246,15 @@ class RunView(RoleRequiredMixin, View):
 
     permission = "analytics.view"
 
-    def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST":
             self.permission = "analytics.run"
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "analytics/_run.html", {"run": selectors.latest_run()})
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         as_of = _date(request.POST.get("as_of"))
         services.analytics_run_start(organization=request.user.organization, as_of=as_of,
                                      actor=request.user)
@@ -261,7 +268,7 @@ class CostRatesView(RoleRequiredMixin, View):
 
     permission = "analytics.view"
 
-    def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST":
             self.permission = "analytics.manage"
         return super().dispatch(request, *args, **kwargs)
@@ -274,12 +281,12 @@ class CostRatesView(RoleRequiredMixin, View):
                  "error": (errors or {}).get(name, "")}
                 for name, label in drivers.labels().items()]
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "analytics/cost_rates.html", {
             "rows": self._rows(),
             "can_manage": role_has(request.user.role, "analytics.manage")})
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         errors: dict[str, str] = {}
         values: dict[str, Decimal] = {}
         for driver in drivers.names():
@@ -293,8 +300,8 @@ class CostRatesView(RoleRequiredMixin, View):
         if not errors:
             try:
                 for driver, rate in values.items():
-                    services.cost_rate_set(organization=request.user.organization,
-                                           driver=driver, rate=rate, actor=request.user)
+                    services.cost_rate_update(organization=request.user.organization,
+                                              driver=driver, rate=rate, actor=request.user)
             except ValidationError as exc:
                 errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
         if errors:
@@ -310,7 +317,7 @@ class CustomerPanelView(RecordMixin, View):
     model = Account
     permission = "analytics.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         account = self.get_object()
         return render(request, "analytics/_customer_panel.html",
                       {"panel": selectors.customer_panel(account), "account": account})
@@ -329,7 +336,7 @@ def plotly_version() -> str:
     return plotly.__version__
 
 
-def plotly_js(request):  # type: ignore[no-untyped-def]
+def plotly_js(request: HttpRequest) -> HttpResponse:
     """plotly.min.js from the installed ``plotly`` package, cached for a year (the URL
     carries the version, so an upgrade changes it)."""
     response = HttpResponse(_plotly_source(), content_type="text/javascript; charset=utf-8")

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core.api import AuditEntrySerializer
@@ -162,8 +163,6 @@ FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter, CustomFieldFilterBackend
 class CustomerViewSet(TenantViewSet):
     permission_domain = "customers"
     filter_backends = FILTER_BACKENDS
-    delete_service = staticmethod(services.record_delete)
-    instance_kwarg = "instance"
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -175,7 +174,7 @@ class CustomerViewSet(TenantViewSet):
 
     @extend_schema(responses=AuditEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
-    def history(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def history(self, request: Request, uuid: str | None = None) -> Response:
         """Who changed what on this record, newest first."""
         instance = self.get_object()
         entries = selectors.record_history(instance)
@@ -193,14 +192,14 @@ class MergeableViewSet(CustomerViewSet):
 
     @extend_schema(responses=DuplicateSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def duplicates(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def duplicates(self, request: Request, uuid: str | None = None) -> Response:
         """Records that are probably the same customer, with the reasons."""
         candidates = type(self).duplicates_selector(self.get_object())
         return Response(DuplicateSerializer(candidates, many=True).data)
 
     @extend_schema(request=MergeSerializer)
     @action(detail=True, methods=["post"])
-    def merge(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def merge(self, request: Request, uuid: str | None = None) -> Response:
         """Fold another record into this one: its relations move here, then it is removed."""
         survivor = self.get_object()
         payload = MergeSerializer(data=request.data)
@@ -219,6 +218,8 @@ class AccountViewSet(MergeableViewSet):
     serializer_class = AccountSerializer
     filterset_class = AccountFilterSet
     ordering_fields = ["name", "created_at", "updated_at", "lifecycle_stage"]
+    delete_service = staticmethod(services.account_delete)
+    instance_kwarg = "account"
     merge_service = staticmethod(services.account_merge)
     duplicates_selector = staticmethod(selectors.account_duplicates)
 
@@ -237,6 +238,8 @@ class ContactViewSet(MergeableViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
     ordering_fields = ["full_name", "last_name", "created_at", "updated_at", "email"]
+    delete_service = staticmethod(services.contact_delete)
+    instance_kwarg = "contact"
     merge_service = staticmethod(services.contact_merge)
     duplicates_selector = staticmethod(selectors.contact_duplicates)
 
@@ -256,6 +259,8 @@ class LeadViewSet(CustomerViewSet):
     serializer_class = LeadSerializer
     filterset_class = LeadFilterSet
     ordering_fields = ["created_at", "score", "full_name", "status"]
+    delete_service = staticmethod(services.lead_delete)
+    instance_kwarg = "lead"
     action_permissions = {**CustomerViewSet.action_permissions, "convert": "leads.convert"}
 
     def scoped_queryset(self) -> QuerySet:
@@ -273,7 +278,7 @@ class LeadViewSet(CustomerViewSet):
         ),
     )
     @action(detail=True, methods=["post"])
-    def convert(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def convert(self, request: Request, uuid: str | None = None) -> Response:
         """Make (or match) the account and contact for this lead, in one step."""
         lead = self.get_object()
         account, contact = services.lead_convert(actor=request.user, lead=lead)

@@ -26,7 +26,7 @@ class CustomersConfig(VinculoApp):
             ApiRoute("accounts", "vinculo.customers.api.AccountViewSet", "account"),
             ApiRoute("contacts", "vinculo.customers.api.ContactViewSet", "contact"),
             ApiRoute("leads", "vinculo.customers.api.LeadViewSet", "lead"),
-            ApiRoute("imports", "vinculo.customers.api_import.ImportJobViewSet", "import"),
+            ApiRoute("imports", "vinculo.customers.imports.api.ImportJobViewSet", "import"),
         ),
         permissions={
             "customers.view": ALL,

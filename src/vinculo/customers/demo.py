@@ -8,6 +8,7 @@ rows are written, and the tests that check them against the services' rules.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -435,7 +436,7 @@ def _by_locale(rng: np.random.Generator, locale: np.ndarray, options: tuple) -> 
     return out.tolist()
 
 
-def _chunks(n: int):  # type: ignore[no-untyped-def]
+def _chunks(n: int) -> Iterator[tuple[int, int]]:
     for start in range(0, n, CHUNK):
         yield start, min(n, start + CHUNK)
 

@@ -30,10 +30,10 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     custom_field_model = ""
 
-    def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return selectors.search(queryset, value)
 
-    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         return filter_custom_fields(queryset, self.data, self.custom_field_model)
 

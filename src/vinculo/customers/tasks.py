@@ -15,8 +15,8 @@ def import_run(job_id: int) -> str:
     job = ImportJob.all_objects.select_related("user", "user__organization").get(pk=job_id)
     if job.status != ImportStatus.PENDING or job.user is None:
         return job.status
-    from vinculo.customers.importing import import_job_execute
+    from vinculo.customers.imports.services import import_job_execute
 
     with organization_scope(job.organization_id), acting_as(job.user):
-        job = import_job_execute(job, actor=job.user)
+        job = import_job_execute(job=job, actor=job.user)
     return job.status

@@ -27,5 +27,5 @@ urlpatterns = [
     path("leads/<uuid:uuid>/delete/", views.LeadDeleteView.as_view(), name="lead_delete"),
     path("leads/<uuid:uuid>/convert/", views.LeadConvertView.as_view(), name="lead_convert"),
     path("duplicates/", views.DuplicatesView.as_view(), name="duplicates"),
-    path("", include("vinculo.customers.urls_import")),
+    path("", include("vinculo.customers.imports.urls")),
 ]

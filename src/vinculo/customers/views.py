@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -46,7 +48,7 @@ class AccountListView(RecordListView):
         Column("created_at", gettext_lazy("Created"), "created_at"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("owner")
 
 
@@ -69,7 +71,7 @@ class ContactListView(RecordListView):
         Column("created_at", gettext_lazy("Created"), "created_at"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("owner")
 
 
@@ -92,7 +94,7 @@ class LeadListView(RecordListView):
         Column("created_at", gettext_lazy("Created"), "created_at"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("owner")
 
 
@@ -103,7 +105,7 @@ class AccountDetailView(RecordMixin, View):
     model = Account
     permission_domain = "customers"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         account = self.get_object()
         return render(
             request,
@@ -116,7 +118,7 @@ class ContactDetailView(RecordMixin, View):
     model = Contact
     permission_domain = "customers"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         contact = self.get_object()
         return render(
             request,
@@ -133,7 +135,7 @@ class LeadDetailView(RecordMixin, View):
     model = Lead
     permission_domain = "customers"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         lead = self.get_object()
         return render(
             request,
@@ -217,22 +219,26 @@ class LeadUpdateView(LeadCreateView):
 
 class CustomerDeleteView(RecordDeleteView):
     permission = "customers.delete"
-    delete_service = staticmethod(services.record_delete)
-    instance_kwarg = "instance"
 
 
 class AccountDeleteView(CustomerDeleteView):
     model = Account
+    delete_service = staticmethod(services.account_delete)
+    instance_kwarg = "account"
     list_url = "customers:account_list"
 
 
 class ContactDeleteView(CustomerDeleteView):
     model = Contact
+    delete_service = staticmethod(services.contact_delete)
+    instance_kwarg = "contact"
     list_url = "customers:contact_list"
 
 
 class LeadDeleteView(CustomerDeleteView):
     model = Lead
+    delete_service = staticmethod(services.lead_delete)
+    instance_kwarg = "lead"
     list_url = "customers:lead_list"
 
 
@@ -240,7 +246,7 @@ class LeadConvertView(RecordMixin, View):
     model = Lead
     permission = "leads.convert"
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         lead = self.get_object()
         try:
             account, contact = services.lead_convert(actor=request.user, lead=lead)
@@ -263,7 +269,7 @@ class ContactConsentView(RecordMixin, View):
     model = Contact
     permission = "customers.change"
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         contact = self.get_object()
         form = forms.ConsentForm(request.POST)
         status = 200
@@ -287,7 +293,7 @@ class RecordMergeView(RecordMixin, View):
     merge_service: Any = None
     detail_url = ""
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         survivor = self.get_object()
         form = forms.MergeForm(request.POST)
         if not form.is_valid():
@@ -324,7 +330,7 @@ class ContactMergeView(RecordMergeView):
 class DuplicatesView(RecordMixin, View):
     permission = "customers.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "customers/duplicates.html",

@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from vinculo.analytics.bgnbd import BGNBD, MBGNBD
-from vinculo.analytics.clv import customer_lifetime_value
-from vinculo.analytics.gamma_gamma import GammaGamma
-from vinculo.analytics.pareto import ParetoNBD
-from vinculo.analytics.rfm import rfm_scores
-from vinculo.analytics.summary import customer_summary, unit_days
+from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
+from vinculo.analytics.stats.clv import customer_lifetime_value
+from vinculo.analytics.stats.gamma_gamma import GammaGamma
+from vinculo.analytics.stats.pareto import ParetoNBD
+from vinculo.analytics.stats.rfm import rfm_scores
+from vinculo.analytics.stats.summary import customer_summary, unit_days
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y",
                 "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")

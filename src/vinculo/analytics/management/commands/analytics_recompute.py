@@ -48,7 +48,7 @@ class Command(BaseCommand):
                     continue
                 with transaction.atomic():
                     run = AnalyticsRun.objects.create(organization=org, as_of=as_of)
-                run = services.analytics_run_execute(run)
+                run = services.analytics_run_execute(run=run)
                 self.stdout.write(f"{org}: {run.customers} customers as of {as_of} "
                                   f"({run.get_status_display()})")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vinculo.analytics.summary import to_days
+from vinculo.analytics.stats.summary import to_days
 
 FREQUENCIES = ("week", "month", "quarter", "year")
 

@@ -18,8 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
-from vinculo.analytics._mle import as_float_arrays, compress
-from vinculo.analytics.summary import to_days
+from vinculo.analytics.stats._mle import as_float_arrays, compress
+from vinculo.analytics.stats.summary import to_days
 
 
 class TransactionModel(Protocol):

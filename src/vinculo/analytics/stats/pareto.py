@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, gammaln
 
-from vinculo.analytics._mle import (
+from vinculo.analytics.stats._mle import (
     as_float_arrays,
     compress,
     distinct_eval,
@@ -28,7 +28,7 @@ from vinculo.analytics._mle import (
     newton,
     numerical_fgh,
 )
-from vinculo.analytics._special import hyp2f1
+from vinculo.analytics.stats._special import hyp2f1
 
 
 def _log_tail(y, x, r, alpha, s, beta):

@@ -13,10 +13,11 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core.api_base import TenantScopedMixin
-from vinculo.customers import importing
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import DuplicateMode, ImportJob
 
 
@@ -75,7 +76,7 @@ class ImportJobViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.Retrie
 
     @extend_schema(request={"multipart/form-data": ImportCreateSerializer},
                    responses={201: ImportJobSerializer})
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = ImportCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.customers import views_import as views
+from vinculo.customers.imports import views
 
 urlpatterns = [
     path("import/", views.ImportStartView.as_view(), name="import_start"),

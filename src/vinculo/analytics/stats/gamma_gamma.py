@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import digamma, gammaln, zeta
 
-from vinculo.analytics._mle import _codes, as_float_arrays, fit_newton, vdot
+from vinculo.analytics.stats._mle import _codes, as_float_arrays, fit_newton, vdot
 
 
 def _loglik_rows(theta, x, m):

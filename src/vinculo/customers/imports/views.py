@@ -1,4 +1,4 @@
-"""Import, export and vCard pages. Thin: forms collect, ``importing``/``exporting`` decide.
+"""Import, export and vCard pages. Thin: forms collect, ``services``/``exporting`` decide.
 
 Import flow: upload (target + file) → mapping and options → preview (a dry run) → run →
 progress (htmx polls a fragment every second) → result. A job is visible only to the user who
@@ -7,6 +7,7 @@ uploaded it, in their organisation; anyone else gets a 404.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -15,74 +16,35 @@ from django.core.exceptions import ValidationError
 from django.http import (
     FileResponse,
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.tenancy import organization_scope
 from vinculo.core.views_base import RecordMixin
-from vinculo.customers import exporting, importing, selectors, vcard, views
+from vinculo.customers import selectors, views
+from vinculo.customers.imports import exporting, vcard
+from vinculo.customers.imports import services as importing
+from vinculo.customers.imports.forms import OptionsForm, UploadForm
 from vinculo.customers.models import (
     AccountContact,
     Contact,
-    DuplicateMode,
     ImportJob,
     ImportStatus,
 )
 
-TARGET_CHOICES = [("account", gettext_lazy("Accounts")), ("contact", gettext_lazy("Contacts")),
-                  ("lead", gettext_lazy("Leads"))]
 ERRORS_ON_PAGE = 500
-
-
-# ---- forms ------------------------------------------------------------------------------------
-
-
-class UploadForm(forms.Form):
-    target = forms.ChoiceField(label=gettext_lazy("Import into"), choices=TARGET_CHOICES,
-                               widget=forms.Select(attrs={"class": "form-select"}))
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        help_text=gettext_lazy("CSV (comma or semicolon; UTF-8 or Latin-1), XLSX, or vCard "
-                               "(.vcf) for contacts. The first line holds the column names."),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control",
-                                               "accept": ".csv,.txt,.xlsx,.vcf"}))
-
-
-class OptionsForm(forms.Form):
-    duplicate_mode = forms.ChoiceField(
-        label=gettext_lazy("When a row matches an existing record"),
-        choices=DuplicateMode.choices, widget=forms.RadioSelect, initial=DuplicateMode.SKIP)
-    all_or_nothing = forms.BooleanField(
-        label=gettext_lazy("Import nothing if any row is bad"), required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-
-    def __init__(self, *args: Any, headers: list[str], choices: list[tuple[str, str]],
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.headers = headers
-        options = [("", _("— do not import —")), *choices]
-        for index, header in enumerate(headers):
-            self.fields[f"col_{index}"] = forms.ChoiceField(
-                label=header or _("(column %(n)d)") % {"n": index + 1}, choices=options,
-                required=False, widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-
-    def mapping(self) -> dict[str, str]:
-        return {header: self.cleaned_data.get(f"col_{i}") or ""
-                for i, header in enumerate(self.headers)}
-
-    def column_fields(self) -> list[Any]:
-        return [self[f"col_{i}"] for i in range(len(self.headers))]
 
 
 # ---- import pages -----------------------------------------------------------------------------
@@ -119,10 +81,10 @@ class ImportStartView(ImportMixin, View):
             form.fields["file"].help_text = _("A .vcf file with one or many cards.")
         return form
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         return self.render_form(self.get_form())
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponseBase:
         form = self.get_form(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
@@ -158,7 +120,7 @@ class ImportMappingView(ImportMixin, View):
             "vcard": not form.headers, "mapping_hint": getattr(form, "mapping_hint", [])},
                       status=status)
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         job = self.get_job()
         if not job.dry_run:
             return HttpResponseRedirect(reverse("customers:import_detail", kwargs={"uuid": uuid}))
@@ -171,7 +133,7 @@ class ImportMappingView(ImportMixin, View):
                 form.mapping_hint = exc.messages
         return self.render_form(job, form, sample)
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         job = self.get_job()
         form, sample = self.form(job, request.POST)
         if not form.is_valid():
@@ -192,7 +154,7 @@ class ImportMappingView(ImportMixin, View):
 class ImportRunView(ImportMixin, View):
     """Run for real an import that was previewed."""
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         job = self.get_job()
         try:
             importing.import_job_start(actor=request.user, job=job, dry_run=False)
@@ -216,14 +178,14 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 class ImportDetailView(ImportMixin, View):
     """Progress while the job runs; the preview or the result when it is done."""
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         return render(request, "customers/import/detail.html", _job_context(self.get_job()))
 
 
 class ImportProgressView(ImportMixin, View):
     """The progress fragment htmx polls; once the job is done it sends the browser on."""
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         job = self.get_job()
         response = render(request, "customers/import/_progress.html", {"job": job})
         if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
@@ -234,7 +196,7 @@ class ImportProgressView(ImportMixin, View):
 class ImportErrorsView(ImportMixin, View):
     """Every error of a job as CSV (the page shows the first few hundred)."""
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         job = self.get_job()
         rows = ([e.get("line") or "", e.get("field", ""), e.get("message", "")]
                 for e in job.errors)
@@ -283,7 +245,7 @@ class ExportView(RoleRequiredMixin, View):
     def filename(self, extension: str) -> str:
         return f"{self.target}s-{timezone.localdate():%Y%m%d}.{extension}"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         fmt = request.GET.get("format", "csv")
         if fmt not in ("csv", "xlsx"):
             return HttpResponseBadRequest(_("Choose format=csv or format=xlsx."))
@@ -336,7 +298,7 @@ def _with_cards(queryset: Any) -> Any:
 class ContactVCardListView(ContactExportView):
     """The filtered contact list as one .vcf file, streamed."""
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         try:
             queryset = _with_cards(self.queryset())
         except ValidationError as exc:
@@ -355,7 +317,7 @@ class ContactVCardView(RecordMixin, View):
     model = Contact
     permission = "customers.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         contact = self.get_object()
         contact = _with_cards(Contact.objects.filter(pk=contact.pk)).get()
         response = HttpResponse(vcard.contact_vcard(contact), content_type=VCARD_TYPE)
@@ -369,7 +331,7 @@ class ContactVCardImportView(ImportStartView):
 
     fixed_target = "contact"
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponseBase:
         request.POST = request.POST.copy()
         request.POST["target"] = "contact"
         return super().post(request)

@@ -20,7 +20,7 @@ from typing import Self
 import numpy as np
 from scipy.special import digamma, expit, gammaln, zeta
 
-from vinculo.analytics._mle import (
+from vinculo.analytics.stats._mle import (
     Patterns,
     as_float_arrays,
     compress,
@@ -28,7 +28,7 @@ from vinculo.analytics._mle import (
     fit_newton,
     vdot,
 )
-from vinculo.analytics._special import hyp2f1
+from vinculo.analytics.stats._special import hyp2f1
 
 
 def _trigamma(v: np.ndarray) -> np.ndarray:
