@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests import factories
 from vinculo.core.models import User
-from vinculo.interactions import services
+from vinculo.interactions.agenda import services
 from vinculo.interactions.models import Task
 
 

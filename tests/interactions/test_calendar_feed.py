@@ -16,7 +16,7 @@ from tests import factories
 from tests.conftest import make_user
 from tests.interactions.task_helpers import task
 from vinculo.core.roles import Role
-from vinculo.interactions import services
+from vinculo.interactions.agenda import services
 
 
 def make_address(client) -> str:

@@ -31,7 +31,7 @@ def test_a_fault_while_storing_rolls_that_message_back_and_keeps_it_raw(
     for number in (1, 2, 3):
         mail_user.deliver(raw(number))
     with organization_scope(admin.organization):
-        box = mailing.mailbox_save(actor=admin, data={
+        box = mailing.mailbox_create(actor=admin, data={
             "name": "Ventas", "address": "ventas@example.test", "imap_host": imap.HOST,
             "imap_port": mail_user.server.imap_port, "imap_ssl": False,
             "imap_username": mail_user.address}, password=mail_user.password)

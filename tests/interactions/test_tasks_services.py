@@ -13,7 +13,7 @@ from tests import factories
 from tests.interactions.task_helpers import local, task
 from tests.smtp import smtp_server
 from vinculo.core.roles import Role
-from vinculo.interactions import selectors, services
+from vinculo.interactions.agenda import selectors, services
 from vinculo.interactions.models import Task, TaskStatus
 from vinculo.interactions.tasks import reminders_send
 

@@ -12,20 +12,20 @@ TARGETS = {"low": (480, 4800), "normal": (240, 2400), "high": (60, 960), "urgent
 
 def calendar(user, *, name="Oficina Madrid", hours=None, tz="Europe/Madrid"):
     with factories.as_user(user):
-        return services.business_calendar_save(actor=user, data={
+        return services.business_calendar_create(actor=user, data={
             "name": name, "timezone": tz, "weekly_hours": hours or OFFICE_HOURS})
 
 
 def policy(user, *, name="Estándar", tier="", cal=None, targets=None, warn_percent=80):
     with factories.as_user(user):
-        return services.sla_policy_save(actor=user, data={
+        return services.sla_policy_create(actor=user, data={
             "name": name, "tier": tier, "calendar": cal, "warn_percent": warn_percent},
             targets=targets or TARGETS)
 
 
 def queue(user, *, name="Soporte", **data):
     with factories.as_user(user):
-        return services.queue_save(actor=user, data={"name": name, **data})
+        return services.queue_create(actor=user, data={"name": name, **data})
 
 
 def ticket(user, **data):

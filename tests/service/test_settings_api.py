@@ -162,7 +162,7 @@ def test_everyone_who_sees_tickets_reads_the_settings_only_administrators_change
     queue = helpers.queue(admin)
     with factories.as_user(admin):
         from vinculo.service import services
-        holiday = services.holiday_add(actor=admin, calendar=calendar, date=dt.date(2027, 1, 1))
+        holiday = services.holiday_create(actor=admin, calendar=calendar, date=dt.date(2027, 1, 1))
     records = {"queues": queue, "sla-policies": policy, "business-calendars": calendar,
                "holidays": holiday}
     calendar.refresh_from_db()

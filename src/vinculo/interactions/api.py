@@ -12,11 +12,11 @@ from rest_framework.response import Response
 
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
 from vinculo.core.models import User
+from vinculo.core.pickers import related_ref, resolve_related
 from vinculo.core.services import require
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.filters import InteractionFilterSet
-from vinculo.interactions.forms import related_ref, resolve_related
 from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
 
 

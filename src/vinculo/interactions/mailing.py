@@ -70,11 +70,23 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 RETRY_MINUTES = (1, 5, 15, 60)
 
+def email_template_create(*, actor: User, data: dict[str, Any]) -> EmailTemplate:
+    """A new template; its merge fields must exist and it must parse."""
+    return _email_template_save(actor=actor, data=data)
+
+
+def email_template_update(*, actor: User, template: EmailTemplate, data: dict[str, Any],
+                          expected_version: int | None) -> EmailTemplate:
+    """Change a template; refused (``ConflictError``) when it is no longer at
+    ``expected_version``."""
+    return _email_template_save(actor=actor, data=data, template=template,
+                                expected_version=expected_version)
+
+
 @transaction.atomic
-def email_template_save(*, actor: User, data: dict[str, Any],
-                        template: EmailTemplate | None = None,
-                        expected_version: int | None = None) -> EmailTemplate:
-    """Create or change a template; its merge fields must exist and it must parse."""
+def _email_template_save(*, actor: User, data: dict[str, Any],
+                         template: EmailTemplate | None = None,
+                         expected_version: int | None = None) -> EmailTemplate:
     require(actor, "interactions.manage")
     allowed = {"name", "language", "subject", "body", "active"}
     unknown = set(data) - allowed
@@ -410,14 +422,26 @@ MAILBOX_FIELDS = ("name", "address", "imap_host", "imap_port", "imap_ssl", "imap
                   "imap_folder", "processed_folder", "active")
 
 
-@transaction.atomic
-def mailbox_save(*, actor: User, data: dict[str, Any], mailbox: Mailbox | None = None,
-                 password: str | None = None,
-                 expected_version: int | None = None) -> Mailbox:
-    """Create or change a mailbox; a given ``password`` is stored encrypted (None keeps it).
+def mailbox_create(*, actor: User, data: dict[str, Any],
+                   password: str | None = None) -> Mailbox:
+    """A new mailbox; a given ``password`` is stored encrypted."""
+    return _mailbox_save(actor=actor, data=data, password=password)
 
-    A change is refused (``ConflictError``) when the row is no longer at ``expected_version``.
+
+def mailbox_update(*, actor: User, mailbox: Mailbox, data: dict[str, Any],
+                   expected_version: int | None, password: str | None = None) -> Mailbox:
+    """Change a mailbox; a given ``password`` is stored encrypted (None keeps it).
+
+    Refused (``ConflictError``) when the row is no longer at ``expected_version``.
     """
+    return _mailbox_save(actor=actor, data=data, mailbox=mailbox, password=password,
+                         expected_version=expected_version)
+
+
+@transaction.atomic
+def _mailbox_save(*, actor: User, data: dict[str, Any], mailbox: Mailbox | None = None,
+                  password: str | None = None,
+                  expected_version: int | None = None) -> Mailbox:
     require(actor, "interactions.manage")
     refuse_unknown(data, MAILBOX_FIELDS)
     mailbox = mailbox or Mailbox(organization_id=actor.organization_id)
@@ -587,26 +611,6 @@ def mailbox_for_token(token: str) -> Mailbox | None:
         return None
     return Mailbox.all_objects.filter(inbound_token_hash=Mailbox.hash_token(token),
                                       active=True).first()
-
-
-# ---- reminders ------------------------------------------------------------------------------
-
-def reminder_enqueue(task_pk: int) -> None:
-    """Tell a task's assignee that its reminder time has come."""
-    from django.urls import reverse
-
-    from vinculo.core.notifications import notify
-    from vinculo.interactions.models import Task
-
-    task = Task.all_objects.select_related("assignee").get(pk=task_pk)
-
-    def message() -> tuple[str, str]:
-        due = timezone.localtime(task.due_at)
-        return (_("Reminder: %(title)s") % {"title": task.title},
-                _("Due %(due)s.") % {"due": due.strftime("%Y-%m-%d %H:%M")}
-                + (f"\n\n{task.notes}" if task.notes else ""))
-
-    notify([task.assignee], message, url=settings.SITE_URL + reverse("interactions:my_day"))
 
 
 def poll_all(*, address: str | None = None) -> list[tuple[Mailbox, PollResult]]:

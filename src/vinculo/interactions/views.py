@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from vinculo.core.forms import apply_service_errors
+from vinculo.core.pickers import related_ref, resolve_related
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
 from vinculo.core.views_base import Column, RecordListView, RecordMixin
@@ -26,13 +27,7 @@ from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.filters import InteractionFilterSet
-from vinculo.interactions.forms import (
-    EmailForm,
-    InteractionForm,
-    WebFormSubmissionForm,
-    related_ref,
-    resolve_related,
-)
+from vinculo.interactions.forms import EmailForm, InteractionForm, WebFormSubmissionForm
 from vinculo.interactions.models import Attachment, Channel, Interaction, WebForm
 
 

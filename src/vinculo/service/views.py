@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.billing.models import Invoice
+from vinculo.core.pickers import related_ref
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
 from vinculo.core.views_base import (
@@ -27,7 +28,6 @@ from vinculo.core.views_base import (
 )
 from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions.forms import related_ref
 from vinculo.interactions.services import primary_account
 from vinculo.sales.models import Order
 from vinculo.service import selectors, services
@@ -272,10 +272,9 @@ class ArticleEditView(ServiceEditView):
     template_name = "service/article_form.html"
     detail_url = "service:article_detail"
 
-    def save(self, form: ArticleForm, instance: Article) -> Article:
-        return services.article_save(actor=self.request.user, data=form.data_for_service(),
-                                     article=instance if instance.pk else None,
-                                     expected_version=form.cleaned_data.get("version"))
+    create_service = staticmethod(services.article_create)
+    update_service = staticmethod(services.article_update)
+    instance_kwarg = "article"
 
 
 class ArticleCreateView(ArticleEditView):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from vinculo.core.pickers import related_ref
 from vinculo.core.roles import role_has
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
@@ -29,11 +30,10 @@ from vinculo.core.views_base import (
     flash_error,
 )
 from vinculo.customers import selectors as customer_selectors
-from vinculo.interactions import selectors, services
-from vinculo.interactions.filters_tasks import TaskFilterSet
-from vinculo.interactions.forms import related_ref
-from vinculo.interactions.forms_tasks import RECURRENCE_PRESETS, TaskForm
-from vinculo.interactions.ical import tasks_calendar
+from vinculo.interactions.agenda import selectors, services
+from vinculo.interactions.agenda.filters import TaskFilterSet
+from vinculo.interactions.agenda.forms import RECURRENCE_PRESETS, TaskForm
+from vinculo.interactions.agenda.ical import tasks_calendar
 from vinculo.interactions.models import CalendarFeed, Task
 from vinculo.interactions.views import context_records
 

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
 from vinculo.core.models import User
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions import services
+from vinculo.interactions.agenda import services
+from vinculo.interactions.agenda.filters import TaskFilterSet
 from vinculo.interactions.api import RelatedField
-from vinculo.interactions.filters_tasks import TaskFilterSet
 from vinculo.interactions.models import Task
 
 
