@@ -1,6 +1,7 @@
 """Business rules of interactions: log a contact, plan and complete tasks, public web forms.
 
-E-mail (send, deliver, receive, poll, templates) lives beside this in ``mailing.py``.
+E-mail (send, deliver, receive, poll, templates) lives beside this in ``mailing/``; the
+agenda (tasks, reminders, calendar feed) in ``agenda/``.
 
 Higher apps take part without this app importing them: every new interaction publishes
 ``interaction.logged`` (the service desk subscribes inside the transaction: a logged call on a

@@ -4,7 +4,6 @@ tickets that count in it."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,10 +26,6 @@ from vinculo.service.models import (
     Ticket,
 )
 from vinculo.service.services.sla import SLA_FIELDS, _sla_apply
-
-log = logging.getLogger(__name__)
-
-
 
 # ---- business calendars ---------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,10 +20,6 @@ from vinculo.service.models import (
     ArticleStatus,
     Ticket,
 )
-
-log = logging.getLogger(__name__)
-
-
 
 # ---- knowledge base -------------------------------------------------------------------------
 

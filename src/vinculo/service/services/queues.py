@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,10 +22,6 @@ from vinculo.service.models import (
     TicketType,
     TierRoute,
 )
-
-log = logging.getLogger(__name__)
-
-
 
 # ---- queues and routing --------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ changes, so that ``sla_scan`` only compares them with "now" in the database.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from functools import lru_cache
 from typing import Any
 
@@ -37,9 +36,6 @@ from vinculo.service.models import (
     SlaTarget,
     Ticket,
 )
-
-log = logging.getLogger(__name__)
-
 
 
 @lru_cache(maxsize=256)

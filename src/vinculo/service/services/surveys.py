@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +18,6 @@ from vinculo.service.models import (
     Survey,
     Ticket,
 )
-
-log = logging.getLogger(__name__)
-
-
 
 SURVEY_SALT = "vinculo.service.survey"
 

@@ -4,7 +4,6 @@ replying, notes, status changes and deletion."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from typing import Any
 
@@ -44,10 +43,6 @@ from vinculo.service.models import (
 from vinculo.service.services.queues import _next_agent, route_queue
 from vinculo.service.services.sla import SLA_FIELDS, _elapsed, _pause_end, _pause_start, _sla_apply
 from vinculo.service.services.surveys import _survey_enqueue
-
-log = logging.getLogger(__name__)
-
-
 
 TICKET_PREFIX = "TK"
 SUBJECT_TOKEN = re.compile(r"\[#(TK-\d{4}-\d{4,})\]")
