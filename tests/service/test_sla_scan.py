@@ -18,6 +18,7 @@ from vinculo.core.services import ConflictError
 from vinculo.core.tenancy import organization_scope
 from vinculo.service import services
 from vinculo.service.models import Ticket, TicketEntry
+from vinculo.service.services import ScanResult
 from vinculo.service.services import scan as scan_module
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -129,7 +130,7 @@ def test_a_failing_organisation_is_rolled_back_reported_and_the_others_still_sca
                                 priority="high")
     escalate = scan_module._escalate
 
-    def failing_for_acme(tickets, clock, result):  # type: ignore[no-untyped-def]
+    def failing_for_acme(tickets: list[Ticket], clock: str, result: ScanResult) -> None:
         if tickets[0].organization_id == admin.organization_id:
             raise RuntimeError("mail relay down")
         return escalate(tickets, clock, result)
