@@ -10,10 +10,12 @@ from dateutil import rrule
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core.models import ApiToken, TenantModel, User
+from vinculo.core.notifications import notify
 from vinculo.core.services import refuse_unknown, require, same_org, versioned_save
 from vinculo.interactions.models import (
     CalendarFeed,
@@ -271,12 +273,7 @@ def calendar_feed_revoke(*, user: User) -> None:
 # ---- reminders ------------------------------------------------------------------------------
 
 def reminder_enqueue(task_pk: int) -> None:
-    """Tell a task's assignee that its reminder time has come."""
-    from django.urls import reverse
-
-    from vinculo.core.notifications import notify
-    from vinculo.interactions.models import Task
-
+    """Tell a task's assignee that its reminder time has come (after the claim committed)."""
     task = Task.all_objects.select_related("assignee").get(pk=task_pk)
 
     def message() -> tuple[str, str]:

@@ -7,6 +7,7 @@ import re
 import secrets
 from email.message import Message
 from email.utils import getaddresses
+from typing import Any
 
 from vinculo.interactions.mail.message import _HEADERS, MAX_REFERENCES
 from vinculo.interactions.mail.text import (
@@ -28,7 +29,7 @@ def _raw_header(message: Message, name: str) -> str | None:
     return None
 
 
-def _parsed_header(message: Message, name: str, defects: list[str]):
+def _parsed_header(message: Message, name: str, defects: list[str]) -> Any:
     """policy.default's header object for `name` (addresses, dates), after 8-bit repair."""
     value = _raw_header(message, name)
     if value is None:

@@ -55,6 +55,6 @@ class ParsedMessage:
 class MessageRejected(ValueError):
     """The message cannot be used at all; `reason` says why, for the log."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
