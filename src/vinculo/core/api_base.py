@@ -117,7 +117,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         """What the services take besides ``data`` (a password, targets…): popped from
-        ``validated_data``. None by default."""
+        ``validated_data``. Nothing by default."""
         return {}
 
     def create(self, validated_data: dict[str, Any]) -> Any:
