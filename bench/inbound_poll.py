@@ -7,7 +7,7 @@ For each database (a fresh SQLite file and a fresh PostgreSQL database
 ``vinculo_bench_inbound``, created and dropped here): ``vinculo migrate``, then in a child
 process with ``DEBUG=0``: the demo (``core.demo.demo_run``) for the organisation, its users and
 ``--customers`` contacts; a private dovecot (``tests/imap.py``, Debian's dovecot on free local
-ports, stopped at the end) with two users; two mailboxes set by ``mailing.mailbox_save`` to
+ports, stopped at the end) with two users; two mailboxes set by ``mailing.mailbox_create`` to
 point at them — "Ventas" (a plain mailbox, new) and the demo's "Soporte", the mailbox of the
 demo's round-robin support queue with SLA policies on a business calendar, so a new
 conversation there opens a ticket.
@@ -248,11 +248,13 @@ def inner(args: argparse.Namespace) -> dict:
             for key, name in (("ventas", "Ventas"), ("soporte", "Soporte")):
                 user = users[key]
                 existing = Mailbox.objects.filter(address=f"{key}@{DOMAIN}").first()
-                boxes[key] = mailing.mailbox_save(actor=admin, mailbox=existing, data={
-                    "name": name, "address": f"{key}@{DOMAIN}", "imap_host": "127.0.0.1",
-                    "imap_port": server.imap_port, "imap_ssl": False,
-                    "imap_username": user.address, "imap_folder": "INBOX"},
-                    password=user.password)
+                data = {"name": name, "address": f"{key}@{DOMAIN}", "imap_host": "127.0.0.1",
+                        "imap_port": server.imap_port, "imap_ssl": False,
+                        "imap_username": user.address, "imap_folder": "INBOX"}
+                boxes[key] = mailing.mailbox_update(
+                    actor=admin, mailbox=existing, data=data, expected_version=None,
+                    password=user.password) if existing else mailing.mailbox_create(
+                    actor=admin, data=data, password=user.password)
             # The demo's desk: "Soporte" is a round-robin queue of the support team, on the
             # "Oficina Madrid" calendar with SLA policies, and its mailbox is soporte@.
             queue = Queue.objects.get(name="Soporte")

@@ -20,7 +20,7 @@ created and dropped here): ``vinculo migrate``, then in a child process with ``D
   week) and ``--closed`` closed ones from the past year, created over the last eight weeks
   (lognormal ages) with the mix of types, priorities, queues, assignees and tiers of a busy
   desk. Their SLA fields are those the service writes: the policy by ``services.policy_for``,
-  the due and warning instants and states by ``services._sla_apply`` (``business_hours``) as
+  the due and warning instants and states by ``services.sla._sla_apply`` (``business_hours``) as
   of the previous scan, which ran ``--lag-hours`` before the timed one (a desk catching up
   after a maintenance window: that is what makes a few thousand tickets newly breached);
   tickets breached by then carry their earlier escalation (level, raised priority, escalation
@@ -117,6 +117,7 @@ def build(customers: int, tickets: int, closed: int, resolved: int,
         SlaTarget,
         Ticket,
     )
+    from vinculo.service.services import sla
 
     started = time.perf_counter()
     demo = demo_run(customers=customers, progress=False)
@@ -148,9 +149,9 @@ def build(customers: int, tickets: int, closed: int, resolved: int,
         returns_chief = user_create(organization=org, email="jefe.devoluciones@bench.test",
                                     password="x-Bench-2026!", role="service_agent",
                                     first_name="Jefe", last_name="Devoluciones")
-        office = services.business_calendar_save(actor=admin, data={
+        office = services.business_calendar_create(actor=admin, data={
             "name": "Oficina Madrid", "timezone": MADRID, "weekly_hours": OFFICE})
-        extended = services.business_calendar_save(actor=admin, data={
+        extended = services.business_calendar_create(actor=admin, data={
             "name": "Horario ampliado", "timezone": MADRID, "weekly_hours": EXTENDED})
         for calendar in (office, extended):
             for year in range(now.year - 1, now.year + 2):
@@ -159,20 +160,20 @@ def build(customers: int, tickets: int, closed: int, resolved: int,
         for tier, name, calendar in (("platinum", "Platino 24×7", None),
                                      ("gold", "Oro", extended), ("silver", "Plata", office),
                                      ("", "Estándar", office)):
-            services.sla_policy_save(actor=admin, data={
+            services.sla_policy_create(actor=admin, data={
                 "name": name, "tier": tier, "calendar": calendar, "warn_percent": 80},
                 targets=TARGETS[tier])
-        support = services.queue_save(actor=admin, data={
+        support = services.queue_create(actor=admin, data={
             "name": "Soporte", "team": teams["Nivel 1"], "assignment": "round_robin",
             "default_for": ["request", "incident"], "escalate_to": chief})
-        returns = services.queue_save(actor=admin, data={
+        returns = services.queue_create(actor=admin, data={
             "name": "Devoluciones", "assignment": "by_tier", "default_for": ["return"],
             "escalate_to": returns_chief}, tier_routes={
             tier: agents["Devoluciones"][i] for i, tier in
             enumerate(("platinum", "gold", "silver", "standard"))})
-        complaints = services.queue_save(actor=admin, data={
+        complaints = services.queue_create(actor=admin, data={
             "name": "Reclamaciones", "assignment": "manual", "default_for": ["complaint"]})
-        billing = services.queue_save(actor=admin, data={
+        billing = services.queue_create(actor=admin, data={
             "name": "Facturación", "team": teams["Administración"],
             "assignment": "round_robin"})
 
@@ -265,11 +266,11 @@ def build(customers: int, tickets: int, closed: int, resolved: int,
                 if st == "closed":
                     ticket.closed_at = min(done + dt.timedelta(days=7), previous)
         ticket.sla_pauses = pauses
-        services._sla_apply(ticket, now=previous)
+        sla._sla_apply(ticket, now=previous)
         if ticket.first_response_at is not None:
-            ticket.first_response_minutes = services._elapsed(ticket, ticket.first_response_at)
+            ticket.first_response_minutes = sla._elapsed(ticket, ticket.first_response_at)
         if ticket.resolved_at is not None:
-            ticket.resolution_minutes = services._elapsed(ticket, ticket.resolved_at)
+            ticket.resolution_minutes = sla._elapsed(ticket, ticket.resolved_at)
         # earlier scans escalated each clock that breached while the ticket was open
         breaches = sum(s == SlaState.BREACHED for s in (ticket.first_response_state,
                                                          ticket.resolution_state))
@@ -350,8 +351,8 @@ def inner(args: argparse.Namespace) -> dict:
     from django.urls import reverse
 
     from vinculo.core.models import AuditEntry
-    from vinculo.service.models import Ticket, TicketEntry, TicketStatus
-    from vinculo.service.services import OPEN_STATUSES, sla_scan
+    from vinculo.service.models import OPEN_STATUSES, Ticket, TicketEntry, TicketStatus
+    from vinculo.service.services import sla_scan
 
     loaded = build(args.customers, args.tickets, args.closed, args.resolved, args.lag_hours)
     now = dt.datetime.fromisoformat(loaded["now"])

@@ -44,11 +44,11 @@ def test_every_settings_page_fits_a_phone(phone, admin):
     policy = SlaPolicyFactory(actor=admin, cal=calendar)
     queue = QueueFactory(actor=admin)
     with as_user(admin):
-        mailbox = mailing.mailbox_save(actor=admin, data={"name": "Soporte",
+        mailbox = mailing.mailbox_create(actor=admin, data={"name": "Soporte",
                                                           "address": "soporte@acme.test"})
-        template = mailing.email_template_save(actor=admin, data={
+        template = mailing.email_template_create(actor=admin, data={
             "name": "Bienvenida", "subject": "Hola {{ contact.first_name }}", "body": "Hola"})
-        form = interaction_services.web_form_save(actor=admin, data={
+        form = interaction_services.web_form_create(actor=admin, data={
             "name": "Contacto", "kind": "contact", "owner": admin})
     for url in ("/service/settings/queues/", "/service/settings/queues/new/",
                 f"/service/settings/queues/{queue.uuid}/", "/service/settings/sla/",

@@ -133,9 +133,9 @@ def _service(admin, records):
         attachment = Attachment(organization=admin.organization, message=mail,
                                 filename="secreto.pdf", content_type="application/pdf", size=3)
         attachment.file.save("secreto.pdf", ContentFile(b"PDF"), save=True)
-        article = desk.article_save(actor=admin, data={"title": "Artículo Zafiro",
+        article = desk.article_create(actor=admin, data={"title": "Artículo Zafiro",
                                                       "body": "Secreto", "status": "published"})
-        form = interactions.web_form_save(actor=admin, data={
+        form = interactions.web_form_create(actor=admin, data={
             "name": "Secreto", "kind": "contact", "owner": admin})
     return {Interaction: call, Attachment: attachment, Ticket: ticket, Article: article,
             WebForm: form}
@@ -161,20 +161,20 @@ def settings_records(admin):
     from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
 
     with as_user(admin):
-        mailbox = mailing.mailbox_save(actor=admin, data={
+        mailbox = mailing.mailbox_create(actor=admin, data={
             "name": "Zafiro", "address": "buzon@secret.es"}, password="clave-secreta")
-        template = mailing.email_template_save(actor=admin, data={
+        template = mailing.email_template_create(actor=admin, data={
             "name": "Zafiro", "subject": "Hola", "body": "Secreto"})
-        form = interaction_services.web_form_save(actor=admin, data={
+        form = interaction_services.web_form_create(actor=admin, data={
             "name": "Zafiro", "kind": "contact", "owner": admin})
-        calendar = service_services.business_calendar_save(actor=admin, data={
+        calendar = service_services.business_calendar_create(actor=admin, data={
             "name": "Zafiro", "timezone": "Europe/Madrid",
             "weekly_hours": {"0": [["09:00", "17:00"]]}})
-        holiday = service_services.holiday_add(actor=admin, calendar=calendar,
+        holiday = service_services.holiday_create(actor=admin, calendar=calendar,
                                                date=dt.date(2027, 1, 1), name="Zafiro")
-        policy = service_services.sla_policy_save(actor=admin, data={
+        policy = service_services.sla_policy_create(actor=admin, data={
             "name": "Zafiro", "calendar": calendar}, targets={"high": (60, 480)})
-        queue = service_services.queue_save(actor=admin, data={
+        queue = service_services.queue_create(actor=admin, data={
             "name": "Zafiro", "mailbox": mailbox}, tier_routes={"gold": admin})
     return {Mailbox: mailbox, EmailTemplate: template, WebForm: form,
             BusinessCalendar: calendar, Holiday: holiday, SlaPolicy: policy, Queue: queue}

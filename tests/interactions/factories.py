@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.core.factories import ServiceFactory
 from vinculo.core.models import User
 from vinculo.interactions import mailing, services
+from vinculo.interactions.agenda import services as agenda
 from vinculo.interactions.models import EmailTemplate, Interaction, Mailbox, Task, WebForm
 
 
@@ -28,7 +29,7 @@ class TaskFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, **data: Any) -> Task:
-        return services.task_create(actor=actor, data=data)
+        return agenda.task_create(actor=actor, data=data)
 
 
 class InteractionFactory(ServiceFactory):
@@ -56,7 +57,7 @@ class MailboxFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, *, password: str | None, **data: Any) -> Mailbox:
-        return mailing.mailbox_save(actor=actor, data=data, password=password)
+        return mailing.mailbox_create(actor=actor, data=data, password=password)
 
 
 class EmailTemplateFactory(ServiceFactory):
@@ -69,7 +70,7 @@ class EmailTemplateFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, **data: Any) -> EmailTemplate:
-        return mailing.email_template_save(actor=actor, data=data)
+        return mailing.email_template_create(actor=actor, data=data)
 
 
 class WebFormFactory(ServiceFactory):
@@ -82,4 +83,4 @@ class WebFormFactory(ServiceFactory):
     @classmethod
     def service(cls, actor: User, **data: Any) -> WebForm:
         data.setdefault("owner", actor)
-        return services.web_form_save(actor=actor, data=data)
+        return services.web_form_create(actor=actor, data=data)

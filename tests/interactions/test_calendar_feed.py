@@ -17,7 +17,7 @@ from tests.core.factories import as_user
 from tests.customers.factories import ContactFactory
 from tests.interactions.factories import TaskFactory
 from vinculo.core.roles import Role
-from vinculo.interactions import services
+from vinculo.interactions.agenda import services
 
 
 def make_address(client) -> str:

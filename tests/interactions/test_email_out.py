@@ -18,7 +18,7 @@ from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
 
 def template(user, **data):
     with as_user(user):
-        return mailing.email_template_save(actor=user, data={
+        return mailing.email_template_create(actor=user, data={
             "name": "Bienvenida", "language": "es",
             "subject": "Hola {{ contact.first_name }}, bienvenida a {{ organization.name }}",
             "body": "Hola {{ contact.first_name|default:'cliente' }}:\n\nSoy "

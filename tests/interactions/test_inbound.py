@@ -60,7 +60,7 @@ def message(*, sender="ana@cliente.es", to="soporte@acme.test", subject="Pedido 
 def support(admin, mail_user):
     """A queue whose mailbox is the dovecot user's INBOX (password stored encrypted)."""
     with as_user(admin):
-        mailbox = mailing.mailbox_save(actor=admin, password=mail_user.password, data={
+        mailbox = mailing.mailbox_create(actor=admin, password=mail_user.password, data={
             "name": "Soporte", "address": mail_user.address, "imap_host": "127.0.0.1",
             "imap_port": mail_user.server.imap_port, "imap_ssl": False,
             "imap_username": mail_user.address, "processed_folder": "Procesados"})
@@ -175,7 +175,8 @@ def test_a_wrong_password_is_recorded_on_the_mailbox_not_raised(admin, support, 
     mailbox, _queue = support
     mail_user.deliver(message())
     with as_user(admin):
-        mailing.mailbox_save(actor=admin, mailbox=mailbox, data={}, password="wrong")
+        mailing.mailbox_update(actor=admin, mailbox=mailbox, data={}, expected_version=None,
+                               password="wrong")
     result = poll(mailbox)
     mailbox.refresh_from_db()
     assert result.fetched == 0 and result.error and mailbox.last_error == result.error

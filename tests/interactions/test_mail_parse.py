@@ -14,15 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vinculo.interactions.mail.parse import (
-    MAX_REFERENCES,
-    MB,
-    MessageRejected,
-    ParsedMessage,
-    make_message_id,
-    parse_message,
-    reply_headers,
-)
+from vinculo.interactions.mail.headers import make_message_id, reply_headers
+from vinculo.interactions.mail.message import MAX_REFERENCES, MB, MessageRejected, ParsedMessage
+from vinculo.interactions.mail.parse import parse_message
 
 RECEIVED = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 

@@ -13,6 +13,7 @@ import pytest
 from tests import imap
 from vinculo.core.tenancy import organization_scope
 from vinculo.interactions import mailing
+from vinculo.interactions.mailing import inbound
 from vinculo.interactions.models import EmailMessage, Interaction, Mailbox, RejectedMessage, Thread
 
 dovecot, mail_user = imap.dovecot, imap.mail_user  # the harness's fixtures
@@ -31,18 +32,18 @@ def test_a_fault_while_storing_rolls_that_message_back_and_keeps_it_raw(
     for number in (1, 2, 3):
         mail_user.deliver(raw(number))
     with organization_scope(admin.organization):
-        box = mailing.mailbox_save(actor=admin, data={
+        box = mailing.mailbox_create(actor=admin, data={
             "name": "Ventas", "address": "ventas@example.test", "imap_host": imap.HOST,
             "imap_port": mail_user.server.imap_port, "imap_ssl": False,
             "imap_username": mail_user.address}, password=mail_user.password)
-    announce = mailing.interaction_announce
+    announce = inbound.interaction_announce
 
     def fail_on_the_second(interaction):  # runs after every row of the message is written
         if interaction.subject == "Pedido 2":
             raise RuntimeError("disk full")
         announce(interaction)
 
-    monkeypatch.setattr(mailing, "interaction_announce", fail_on_the_second)
+    monkeypatch.setattr(inbound, "interaction_announce", fail_on_the_second)
     with organization_scope(admin.organization):
         result = mailing.mailbox_poll(mailbox=box)
 

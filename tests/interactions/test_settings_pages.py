@@ -307,7 +307,7 @@ def test_the_service_refuses_an_inactive_owner(admin, org):
     gone.is_active = False
     gone.save()
     with as_user(admin), pytest.raises(ValidationError) as refused:
-        services.web_form_save(actor=admin, data={"name": "X", "kind": "request",
+        services.web_form_create(actor=admin, data={"name": "X", "kind": "request",
                                                   "owner": gone})
     assert refused.value.message_dict == {"owner": ["Choose an active user."]}
 
@@ -317,10 +317,10 @@ def test_the_service_refuses_an_inactive_owner(admin, org):
 
 def settings_urls(admin) -> list[tuple[str, str]]:
     with as_user(admin):
-        mailbox = mailing.mailbox_save(actor=admin, data={"name": "M", "address": "m@acme.test"})
-        template = mailing.email_template_save(actor=admin, data={
+        mailbox = mailing.mailbox_create(actor=admin, data={"name": "M", "address": "m@acme.test"})
+        template = mailing.email_template_create(actor=admin, data={
             "name": "T", "subject": "S", "body": "B"})
-        form = services.web_form_save(actor=admin, data={"name": "F", "kind": "request",
+        form = services.web_form_create(actor=admin, data={"name": "F", "kind": "request",
                                                         "owner": admin})
     return [
         ("get", reverse("interactions:mailbox_list")),

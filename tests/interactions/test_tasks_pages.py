@@ -242,6 +242,6 @@ def test_only_managers_delete_and_a_series_stays_linked(client, users, admin):
     assert client.post(f"/interactions/tasks/{second.uuid}/delete/").status_code == 302
     third.refresh_from_db()
     assert third.previous_id == first.pk
-    from vinculo.interactions.services import next_occurrence
+    from vinculo.interactions.agenda.services import next_occurrence
 
     assert next_occurrence(third) == third.due_at + dt.timedelta(days=1)

@@ -14,7 +14,7 @@ from tests.customers.factories import AccountFactory
 from tests.interactions.factories import TaskFactory, local
 from tests.smtp import smtp_server
 from vinculo.core.roles import Role
-from vinculo.interactions import selectors, services
+from vinculo.interactions.agenda import selectors, services
 from vinculo.interactions.models import Task, TaskStatus
 from vinculo.interactions.tasks import reminders_send
 

@@ -28,7 +28,7 @@ def started(seconds_ago: float = 30) -> str:
 
 def form(user, kind="contact", **data):
     with as_user(user):
-        return services.web_form_save(actor=user, data={
+        return services.web_form_create(actor=user, data={
             "name": "Contacto", "kind": kind, "owner": user, **data})
 
 

@@ -27,7 +27,7 @@ class BusinessCalendarFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, *, name: str, hours: Any, tz: str) -> BusinessCalendar:
-        return services.business_calendar_save(actor=actor, data={
+        return services.business_calendar_create(actor=actor, data={
             "name": name, "timezone": tz, "weekly_hours": hours or OFFICE_HOURS})
 
 
@@ -44,7 +44,7 @@ class SlaPolicyFactory(ServiceFactory):
     @classmethod
     def service(cls, actor: User, *, name: str, tier: str, cal: Any, targets: Any,
                 warn_percent: int) -> SlaPolicy:
-        return services.sla_policy_save(actor=actor, data={
+        return services.sla_policy_create(actor=actor, data={
             "name": name, "tier": tier, "calendar": cal, "warn_percent": warn_percent},
             targets=targets or TARGETS)
 
@@ -57,7 +57,7 @@ class QueueFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, **data: Any) -> Queue:
-        return services.queue_save(actor=actor, data=data)
+        return services.queue_create(actor=actor, data=data)
 
 
 class TicketFactory(ServiceFactory):
@@ -81,4 +81,4 @@ class ArticleFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, **data: Any) -> Article:
-        return services.article_save(actor=actor, data=data)
+        return services.article_create(actor=actor, data=data)

@@ -54,7 +54,7 @@ def policy(admin, owner):
 
 def holiday(admin, owner):
     with as_user(admin):
-        return services.holiday_add(actor=admin, calendar=calendar(admin, owner),
+        return services.holiday_create(actor=admin, calendar=calendar(admin, owner),
                                     date=dt.date(2027, 1, 1) + dt.timedelta(days=next(_n)),
                                     name="Fiesta")
 

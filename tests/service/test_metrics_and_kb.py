@@ -113,10 +113,10 @@ def test_analysts_see_metrics_but_marketing_does_not(users, history, client):
 
 @pytest.mark.django_db
 def test_knowledge_base_search_ignores_accents_and_drafts(as_admin):
-    shipping = services.article_save(actor=as_admin, data={
+    shipping = services.article_create(actor=as_admin, data={
         "title": "Plazos de envío", "body": "Los envíos urgentes llegan en 24 h.",
         "keywords": "entrega transporte", "status": "published"})
-    services.article_save(actor=as_admin, data={
+    services.article_create(actor=as_admin, data={
         "title": "Envío internacional (borrador)", "body": "…", "status": "draft"})
     assert list(selectors.article_search("ENVIO urgentes")) == [shipping]
     assert list(selectors.article_search("transporte")) == [shipping]
@@ -127,7 +127,7 @@ def test_knowledge_base_search_ignores_accents_and_drafts(as_admin):
 def test_articles_are_suggested_and_linked_from_a_ticket(page, admin):
     QueueFactory(actor=admin)
     with as_user(admin):
-        article = services.article_save(actor=admin, data={
+        article = services.article_create(actor=admin, data={
             "title": "Seguimiento de un envío", "body": "Con el número de seguimiento…",
             "status": "published"})
     ticket = TicketFactory(actor=admin, subject="¿Dónde está mi envío?")

@@ -301,7 +301,7 @@ def queue_post(**changes) -> dict:
 def test_an_administrator_sets_up_a_queue_with_routes_by_tier(page, admin, users, org):
     agent = make_user(org, Role.SERVICE_AGENT, "agente2@acme.test")
     with as_user(admin):
-        mailbox = mailing.mailbox_save(actor=admin, data={"name": "Soporte",
+        mailbox = mailing.mailbox_create(actor=admin, data={"name": "Soporte",
                                                           "address": "soporte@acme.test"})
     response = page.post(reverse("service:queue_create"), queue_post(
         team="North", assignment="by_tier", mailbox=str(mailbox.uuid),
@@ -368,7 +368,7 @@ def test_only_administrators_may_open_the_settings_pages(client, users, admin):
     queue = QueueFactory(actor=admin)
     with as_user(admin):
         from vinculo.service import services
-        holiday = services.holiday_add(actor=admin, calendar=calendar,
+        holiday = services.holiday_create(actor=admin, calendar=calendar,
                                        date=dt.date(2027, 1, 1))
     urls = [("get", reverse(f"service:{name}")) for name in (
         "queue_list", "queue_create", "sla_list", "sla_create", "calendar_list",

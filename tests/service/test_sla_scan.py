@@ -23,6 +23,8 @@ from vinculo.core.services import ConflictError
 from vinculo.core.tenancy import organization_scope
 from vinculo.service import services
 from vinculo.service.models import Ticket, TicketEntry
+from vinculo.service.services import ScanResult
+from vinculo.service.services import scan as scan_module
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -131,14 +133,14 @@ def test_a_failing_organisation_is_rolled_back_reported_and_the_others_still_sca
     with time_machine.travel(madrid(2026, 12, 7, 9, 0), tick=False):
         theirs = TicketFactory(actor=other_admin, queue=QueueFactory(actor=other_admin),
                                priority="high")
-    escalate = services._escalate
+    escalate = scan_module._escalate
 
-    def failing_for_acme(tickets, clock, result):  # type: ignore[no-untyped-def]
+    def failing_for_acme(tickets: list[Ticket], clock: str, result: ScanResult) -> None:
         if tickets[0].organization_id == admin.organization_id:
             raise RuntimeError("mail relay down")
         return escalate(tickets, clock, result)
 
-    monkeypatch.setattr(services, "_escalate", failing_for_acme)
+    monkeypatch.setattr(scan_module, "_escalate", failing_for_acme)
     result = scan(madrid(2026, 12, 7, 10, 1), django_capture_on_commit_callbacks)
 
     assert result.errors == [

@@ -65,7 +65,7 @@ def test_a_holiday_moves_the_due_time_and_open_tickets_follow(admin, desk):
     with time_machine.travel(madrid(2026, 12, 4, 16, 30), tick=False):
         ticket = TicketFactory(actor=admin, priority="normal")
         with as_user(admin):
-            services.holiday_add(actor=admin, calendar=desk["calendar"],
+            services.holiday_create(actor=admin, calendar=desk["calendar"],
                                  date=dt.date(2026, 12, 8), name="Inmaculada Concepción")
     ticket.refresh_from_db()
     assert ticket.resolution_due == madrid(2026, 12, 14, 16, 30)  # Tuesday 8 is off
@@ -140,7 +140,8 @@ def test_by_tier_assignment_gives_gold_customers_their_agent(admin, desk):
     expert = make_user(admin.organization, "service_agent", "experta@acme.test")
     queue = QueueFactory(actor=admin, name="VIP", assignment="by_tier")
     with as_user(admin):
-        services.queue_save(actor=admin, queue=queue, data={}, tier_routes={"gold": expert})
+        services.queue_update(actor=admin, queue=queue, data={}, expected_version=None,
+                              tier_routes={"gold": expert})
     gold = TicketFactory(actor=admin, queue=queue, account=AccountFactory(
         actor=admin, service_tier="gold"))
     standard = TicketFactory(actor=admin, queue=queue, account=AccountFactory(actor=admin))
@@ -150,7 +151,7 @@ def test_by_tier_assignment_gives_gold_customers_their_agent(admin, desk):
 @pytest.mark.django_db
 def test_round_robin_needs_a_team(admin):
     with pytest.raises(ValidationError) as error, as_user(admin):
-        services.queue_save(actor=admin, data={"name": "Q", "assignment": "round_robin"})
+        services.queue_create(actor=admin, data={"name": "Q", "assignment": "round_robin"})
     assert "team" in error.value.message_dict
 
 

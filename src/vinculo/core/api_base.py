@@ -115,15 +115,23 @@ class ServiceSerializer(serializers.ModelSerializer):
                 {"version": ["Send the version you read; it guards against lost updates."]})
         return attrs
 
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        """What the services take besides ``data`` (a password, targets…): popped from
+        ``validated_data``. Nothing by default."""
+        return {}
+
     def create(self, validated_data: dict[str, Any]) -> Any:
         validated_data.pop("version", None)
-        return type(self).create_service(actor=self.context["request"].user, data=validated_data)
+        extra = self.service_kwargs(validated_data)
+        return type(self).create_service(actor=self.context["request"].user, data=validated_data,
+                                         **extra)
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         version = validated_data.pop("version")
+        extra = self.service_kwargs(validated_data)
         return type(self).update_service(
             actor=self.context["request"].user, data=validated_data, expected_version=version,
-            **{self.instance_kwarg: instance})
+            **{self.instance_kwarg: instance}, **extra)
 
 
 class ScopedRelatedField(serializers.SlugRelatedField):

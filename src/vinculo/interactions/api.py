@@ -8,15 +8,21 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
+from vinculo.core.api_base import (
+    ScopedRelatedField,
+    ServiceSerializer,
+    TenantScopedMixin,
+    TenantViewSet,
+)
 from vinculo.core.models import User
+from vinculo.core.pickers import related_ref, resolve_related
 from vinculo.core.services import require
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.filters import InteractionFilterSet
-from vinculo.interactions.forms import related_ref, resolve_related
 from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
 
 
@@ -44,9 +50,7 @@ class EmailDetailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InteractionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
+class InteractionSerializer(ServiceSerializer):
     account = ScopedRelatedField(Account, required=False, allow_null=True)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     user = ScopedRelatedField(User, required=False, allow_null=True)
@@ -61,26 +65,23 @@ class InteractionSerializer(serializers.ModelSerializer):
                   "email", "created_at")
         read_only_fields = ("created_at",)
 
+    create_service = staticmethod(services.interaction_log)
+    update_service = staticmethod(services.interaction_update)
+    instance_kwarg = "interaction"
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         if self.instance is not None:
-            if "version" not in attrs:
-                raise serializers.ValidationError({"version": ["Send the version you read."]})
             for key in ("channel", "direction", "related"):
                 if key in attrs:
                     raise serializers.ValidationError({key: ["Cannot be changed."]})
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> Interaction:
-        validated_data.pop("version", None)
-        related = validated_data.pop("related", None)
-        return services.interaction_log(actor=self.context["request"].user,
-                                        data=validated_data, related=related)
-
-    def update(self, instance: Interaction, validated_data: dict[str, Any]) -> Interaction:
-        version = validated_data.pop("version")
-        return services.interaction_update(actor=self.context["request"].user,
-                                           interaction=instance, data=validated_data,
-                                           expected_version=version)
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        """What the interaction is about: set when it is logged, never changed."""
+        if self.instance is not None:
+            return {}
+        return {"related": validated_data.pop("related", None)}
 
 
 class InteractionViewSet(TenantViewSet):
@@ -93,6 +94,8 @@ class InteractionViewSet(TenantViewSet):
     filterset_class = InteractionFilterSet
     permission_domain = "interactions"
     ordering_fields = ["occurred_at", "created_at"]
+    delete_service = staticmethod(services.interaction_delete)
+    instance_kwarg = "interaction"
 
     def scoped_queryset(self) -> QuerySet:
         rows = Interaction.objects.select_related("account", "contact", "user", "email",
@@ -107,8 +110,6 @@ class InteractionViewSet(TenantViewSet):
             return for_related(record)
         return rows
 
-    def perform_destroy(self, instance: Interaction) -> None:
-        services.interaction_delete(actor=self.request.user, interaction=instance)
 
 
 class EmailSendSerializer(serializers.Serializer):
@@ -134,7 +135,7 @@ class EmailViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     permission_domain = "interactions"
 
     @extend_schema(request=EmailSendSerializer, responses={201: InteractionSerializer})
-    def create(self, request):  # type: ignore[no-untyped-def]
+    def create(self, request: Request) -> Response:
         payload = EmailSendSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -149,7 +150,7 @@ class EmailViewSet(TenantScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=False, methods=["get"], url_path="merge-fields")
-    def merge_fields(self, request):  # type: ignore[no-untyped-def]
+    def merge_fields(self, request: Request) -> Response:
         """The merge fields templates may use: ``{{ contact.first_name }}``…"""
         require(request.user, "interactions.view")
         fields = merge_fields.merge_fields()

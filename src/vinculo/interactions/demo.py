@@ -150,14 +150,14 @@ def _settings(ctx: DemoContext) -> int:
 
     admin = ctx.users["admin"]
     with organization_scope(ctx.organization), acting_as(admin):
-        mailing.mailbox_save(actor=admin, data={
+        mailing.mailbox_create(actor=admin, data={
             "name": "Soporte", "address": f"soporte@{DEFAULT_DOMAIN}"})
         for name, language, subject, body in TEMPLATES:
-            mailing.email_template_save(actor=admin, data={
+            mailing.email_template_create(actor=admin, data={
                 "name": name, "language": language, "subject": subject, "body": body})
-        services.web_form_save(actor=admin, data={
+        services.web_form_create(actor=admin, data={
             "name": "Contacto", "kind": "contact", "owner": ctx.users["manager"],
             "thank_you": "Gracias: le llamaremos en un día laborable."})
-        services.web_form_save(actor=admin, data={
+        services.web_form_create(actor=admin, data={
             "name": "Reclamaciones", "kind": "complaint", "owner": ctx.users["service"]})
     return 5

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.tenancy import scopes_disabled
@@ -30,10 +32,10 @@ with scopes_disabled():
             fields = ["q", "channel", "direction", "account", "contact", "mine", "since",
                       "until"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(subject__icontains=value)
                                    | Q(contact__full_name__icontains=value)
                                    | Q(account__name__icontains=value))
 
-        def filter_mine(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_mine(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(user=self.request.user) if value else queryset

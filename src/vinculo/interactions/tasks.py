@@ -22,6 +22,6 @@ def email_deliver(message_pk: int) -> str:
 @task()
 def reminders_send() -> int:
     """Remind assignees of the tasks whose reminder time has come."""
-    from vinculo.interactions import services
+    from vinculo.interactions.agenda import services
 
     return services.reminders_due()

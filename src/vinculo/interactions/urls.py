@@ -12,6 +12,6 @@ urlpatterns = [
     path("attachments/<uuid:uuid>/", views.AttachmentView.as_view(), name="attachment"),
     path("email/new/", views.EmailComposeView.as_view(), name="email_compose"),
     path("email/preview/", views.EmailPreviewView.as_view(), name="email_preview"),
-    path("", include("vinculo.interactions.urls_tasks")),
-    path("settings/", include("vinculo.interactions.urls_settings")),
+    path("", include("vinculo.interactions.agenda.urls")),
+    path("settings/", include("vinculo.interactions.settings.urls")),
 ]

@@ -4,11 +4,21 @@ web form and the inbound e-mail endpoint. Thin: forms in, services decide."""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -19,6 +29,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from vinculo.core.forms import apply_service_errors
+from vinculo.core.pickers import related_ref, resolve_related
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
 from vinculo.core.views_base import Column, RecordListView, RecordMixin
@@ -26,13 +37,7 @@ from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions import mailing, merge_fields, services
 from vinculo.interactions.filters import InteractionFilterSet
-from vinculo.interactions.forms import (
-    EmailForm,
-    InteractionForm,
-    WebFormSubmissionForm,
-    related_ref,
-    resolve_related,
-)
+from vinculo.interactions.forms import EmailForm, InteractionForm, WebFormSubmissionForm
 from vinculo.interactions.models import Attachment, Channel, Interaction, WebForm
 
 
@@ -52,7 +57,7 @@ class InteractionListView(RecordListView):
         Column("user", gettext_lazy("Handled by")),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("contact", "account", "user")
 
 
@@ -100,11 +105,11 @@ class InteractionLogView(RecordMixin, View):
         return render(request, template, {"form": form, **records},
                       status=status)
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         form, records = self.form(request)
         return self.render_form(request, form, records)
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         form, records = self.form(request, request.POST)
         if not form.is_valid():
             return self.render_form(request, form, records, status=400)
@@ -132,7 +137,7 @@ class TimelineFragmentView(RecordMixin, View):
 
     permission = "customers.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         from vinculo.core import timeline
 
         records = context_records(request)
@@ -147,7 +152,7 @@ class InteractionDetailView(RecordMixin, View):
     model = Interaction
     permission = "interactions.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         interaction = self.get_object()
         email = getattr(interaction, "email", None)
         thread = []
@@ -167,7 +172,7 @@ class AttachmentView(RecordMixin, View):
     model = Attachment
     permission = "interactions.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
         attachment = self.get_object()
         visible = Interaction.objects.all().restrict(request.user).filter(
             pk=attachment.message.interaction_id).exists()
@@ -185,7 +190,7 @@ class EmailComposeView(RecordMixin, View):
         return render(request, "interactions/email_form.html",
                       {"form": form, **context_records(request)}, status=status)
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         records = context_records(request)
         form = EmailForm(user=request.user, initial={
             "contact": records["contact"].uuid if records["contact"] else None,
@@ -194,7 +199,7 @@ class EmailComposeView(RecordMixin, View):
             "to": records["contact"].email if records["contact"] else ""})
         return self.render_form(request, form)
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         form = EmailForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render_form(request, form, status=400)
@@ -215,7 +220,7 @@ class EmailPreviewView(RecordMixin, View):
 
     permission = "interactions.add"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         form = EmailForm(request.GET, user=request.user)
         form.is_valid()
         data = form.cleaned_data
@@ -272,10 +277,10 @@ class PublicWebFormView(View):
             "web_form": web_form, "form": form, "done": done,
             "started": signing.dumps(time.time(), salt=FORM_SALT)}, status=status)
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         return self.page(request, self.form_obj(uuid), WebFormSubmissionForm())
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         web_form = self.form_obj(uuid)
         try:
             started = signing.loads(request.POST.get("started", ""), salt=FORM_SALT,
@@ -309,7 +314,7 @@ class InboundEmailView(View):
     """``POST /inbound/email/`` with ``Authorization: Bearer <mailbox token>`` and the raw
     message (RFC 5322) as the body: for mail servers and providers that push messages."""
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         from django.conf import settings
 
         header = request.META.get("HTTP_AUTHORIZATION", "")

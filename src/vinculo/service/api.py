@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.billing.models import Invoice
-from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
 from vinculo.core.models import User
 from vinculo.core.services import require
 from vinculo.customers.models import Account, Contact
@@ -28,9 +29,7 @@ class SurveySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
+class TicketSerializer(ServiceSerializer):
     queue = ScopedRelatedField(Queue, required=False)
     assignee = ScopedRelatedField(User, required=False, allow_null=True)
     account = ScopedRelatedField(Account, required=False, allow_null=True)
@@ -52,20 +51,9 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = tuple(f for f in fields if f not in services.TICKET_FIELDS
                                  and f != "version")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError({"version": ["Send the version you read."]})
-        return attrs
-
-    def create(self, validated_data: dict[str, Any]) -> Ticket:
-        validated_data.pop("version", None)
-        return services.ticket_create(actor=self.context["request"].user, data=validated_data,
-                                      channel="api")
-
-    def update(self, instance: Ticket, validated_data: dict[str, Any]) -> Ticket:
-        version = validated_data.pop("version")
-        return services.ticket_update(actor=self.context["request"].user, ticket=instance,
-                                      data=validated_data, expected_version=version)
+    create_service = staticmethod(partial(services.ticket_create, channel="api"))
+    update_service = staticmethod(services.ticket_update)
+    instance_kwarg = "ticket"
 
 
 class ReplySerializer(serializers.Serializer):
@@ -130,15 +118,13 @@ class TicketViewSet(TenantViewSet):
     action_permissions = {"reply": "service.change", "note": "service.change",
                           "status": "service.change", "assign": "service.change",
                           "conversation": "service.view"}
+    delete_service = staticmethod(services.ticket_delete)
+    instance_kwarg = "ticket"
 
     def scoped_queryset(self) -> QuerySet:
         return (Ticket.objects.select_related("queue", "assignee", "account", "contact",
                                               "order", "invoice", "sla_policy", "survey")
                 .order_by("-created_at", "-id"))
-
-    def perform_destroy(self, instance: Ticket) -> None:
-        require(self.request.user, "service.delete")
-        instance.delete()
 
     def _answer(self, ticket: Ticket) -> Response:
         fresh = self.scoped_queryset().get(pk=ticket.pk)
@@ -146,7 +132,7 @@ class TicketViewSet(TenantViewSet):
 
     @extend_schema(request=ReplySerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
-    def reply(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def reply(self, request: Request, uuid: str | None = None) -> Response:
         ticket = self.get_object()
         payload = ReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -155,7 +141,7 @@ class TicketViewSet(TenantViewSet):
 
     @extend_schema(request=NoteSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
-    def note(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def note(self, request: Request, uuid: str | None = None) -> Response:
         ticket = self.get_object()
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -165,7 +151,7 @@ class TicketViewSet(TenantViewSet):
 
     @extend_schema(request=StatusSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
-    def status(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def status(self, request: Request, uuid: str | None = None) -> Response:
         ticket = self.get_object()
         payload = StatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -175,7 +161,7 @@ class TicketViewSet(TenantViewSet):
 
     @extend_schema(request=AssignSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
-    def assign(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def assign(self, request: Request, uuid: str | None = None) -> Response:
         ticket = self.get_object()
         payload = AssignSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
@@ -185,7 +171,7 @@ class TicketViewSet(TenantViewSet):
 
     @extend_schema(request=None, responses=ConversationItemSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def conversation(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def conversation(self, request: Request, uuid: str | None = None) -> Response:
         ticket = self.get_object()
         return Response(ConversationItemSerializer(selectors.conversation(ticket),
                                                    many=True).data)
@@ -194,7 +180,7 @@ class TicketViewSet(TenantViewSet):
                                                 enum=list(selectors.GROUPS))],
                    responses=MetricsRowSerializer(many=True))
     @action(detail=False, methods=["get"])
-    def metrics(self, request):  # type: ignore[no-untyped-def]
+    def metrics(self, request: Request) -> Response:
         """Service metrics by queue, agent, customer tier or month."""
         require(request.user, "service.metrics")
         by = request.query_params.get("by", "queue")
@@ -203,9 +189,10 @@ class TicketViewSet(TenantViewSet):
         return Response(selectors.metrics(by=by))
 
 
-class ArticleSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
+class ArticleSerializer(ServiceSerializer):
+    create_service = staticmethod(services.article_create)
+    update_service = staticmethod(services.article_update)
+    instance_kwarg = "article"
 
     class Meta:
         model = Article
@@ -213,19 +200,6 @@ class ArticleSerializer(serializers.ModelSerializer):
                   "created_at", "updated_at")
         read_only_fields = ("created_at", "updated_at")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError({"version": ["Send the version you read."]})
-        return attrs
-
-    def create(self, validated_data: dict[str, Any]) -> Article:
-        validated_data.pop("version", None)
-        return services.article_save(actor=self.context["request"].user, data=validated_data)
-
-    def update(self, instance: Article, validated_data: dict[str, Any]) -> Article:
-        version = validated_data.pop("version")
-        return services.article_save(actor=self.context["request"].user, data=validated_data,
-                                     article=instance, expected_version=version)
 
 
 class ArticleViewSet(TenantViewSet):

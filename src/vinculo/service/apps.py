@@ -23,7 +23,7 @@ from vinculo.interactions.extensions import (
     WebFormHandler,
 )
 
-_SERVICES = "vinculo.service.services"
+_TICKETS = "vinculo.service.services.tickets"
 _TICKET = {"number": "TK-2026-000123", "priority": "low, normal, high or urgent",
            "status": "the ticket's status"}
 _SLA = {**_TICKET, "clock": "first_response or resolution"}
@@ -39,13 +39,13 @@ class ServiceConfig(VinculoApp):
         api_routes=(
             ApiRoute("tickets", "vinculo.service.api.TicketViewSet", "ticket"),
             ApiRoute("articles", "vinculo.service.api.ArticleViewSet", "article"),
-            ApiRoute("queues", "vinculo.service.api_settings.QueueViewSet", "queue"),
-            ApiRoute("sla-policies", "vinculo.service.api_settings.SlaPolicyViewSet",
+            ApiRoute("queues", "vinculo.service.settings.api.QueueViewSet", "queue"),
+            ApiRoute("sla-policies", "vinculo.service.settings.api.SlaPolicyViewSet",
                      "sla-policy"),
             ApiRoute("business-calendars",
-                     "vinculo.service.api_settings.BusinessCalendarViewSet",
+                     "vinculo.service.settings.api.BusinessCalendarViewSet",
                      "business-calendar"),
-            ApiRoute("holidays", "vinculo.service.api_settings.HolidayViewSet", "holiday"),
+            ApiRoute("holidays", "vinculo.service.settings.api.HolidayViewSet", "holiday"),
         ),
         permissions={
             "service.view": ALL,
@@ -99,18 +99,18 @@ class ServiceConfig(VinculoApp):
                    "ticket": "UUID of the ticket"}),
         ),
         subscribers=(
-            Subscriber("interaction.logged", f"{_SERVICES}.ticket_interaction_logged",
+            Subscriber("interaction.logged", f"{_TICKETS}.ticket_interaction_logged",
                        in_transaction=True),
         ),
         extensions={
-            EMAIL_ROUTERS: (f"{_SERVICES}.ticket_inbound_email",),
+            EMAIL_ROUTERS: (f"{_TICKETS}.ticket_inbound_email",),
             WEB_FORM_HANDLERS: (
-                WebFormHandler("request", f"{_SERVICES}.ticket_from_web_form"),
-                WebFormHandler("complaint", f"{_SERVICES}.ticket_from_web_form"),
+                WebFormHandler("request", f"{_TICKETS}.ticket_from_web_form"),
+                WebFormHandler("complaint", f"{_TICKETS}.ticket_from_web_form"),
             ),
             MERGE_FIELDS: (
                 MergeFields("ticket", ("number", "subject", "status"),
-                            f"{_SERVICES}.ticket_merge_values"),
+                            f"{_TICKETS}.ticket_merge_values"),
             ),
         },
     )

@@ -61,7 +61,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
 def _configure(ctx: DemoContext) -> dict:
     """Calendar, policies, team, queues — through the services, as an administrator would."""
     admin = ctx.users["admin"]
-    calendar = services.business_calendar_save(actor=admin, data={
+    calendar = services.business_calendar_create(actor=admin, data={
         "name": "Oficina Madrid", "timezone": ZONE, "weekly_hours": HOURS})
     today = ctx.now.date()
     for year in range(today.year - 3, today.year + 2):
@@ -69,19 +69,19 @@ def _configure(ctx: DemoContext) -> dict:
                                  subdivision="MD")
     policies = {}
     for tier, name in (("", "Estándar"), ("gold", "Oro"), ("platinum", "Platino")):
-        policies[tier] = services.sla_policy_save(actor=admin, data={
+        policies[tier] = services.sla_policy_create(actor=admin, data={
             "name": name, "tier": tier, "calendar": calendar}, targets=TARGETS[tier])
     team = ctx.users["service"].team
     agents = [ctx.users[key] for key in ("service", "soporte1", "soporte2")]
     mailbox = Mailbox.objects.filter(address=f"soporte@{DEFAULT_DOMAIN}").first()
     queues = {
-        "support": services.queue_save(actor=admin, data={
+        "support": services.queue_create(actor=admin, data={
             "name": "Soporte", "team": team, "assignment": "round_robin", "mailbox": mailbox,
             "default_for": ["request", "incident"], "escalate_to": ctx.users["manager"]}),
-        "complaints": services.queue_save(actor=admin, data={
+        "complaints": services.queue_create(actor=admin, data={
             "name": "Reclamaciones", "assignment": "manual", "default_for": ["complaint"],
             "escalate_to": ctx.users["manager"]}),
-        "returns": services.queue_save(actor=admin, data={
+        "returns": services.queue_create(actor=admin, data={
             "name": "Devoluciones", "team": team, "assignment": "round_robin",
             "default_for": ["return"]}),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -48,18 +50,18 @@ with scopes_disabled():
             fields = ["q", "status", "type", "priority", "tier", "queue", "account", "mine",
                       "unassigned", "sla"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value) | Q(subject__icontains=value)
                                    | Q(account__name__icontains=value)
                                    | Q(requester_email__icontains=value))
 
-        def filter_status(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_status(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             if value == OPEN:
                 return queryset.filter(status__in=[TicketStatus.NEW, TicketStatus.OPEN,
                                                    TicketStatus.WAITING])
             return queryset.filter(status=value)
 
-        def filter_mine(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_mine(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(assignee=self.request.user) if value else queryset
 
         def filter_sla(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -74,6 +76,6 @@ with scopes_disabled():
             model = Article
             fields = ["q", "status", "public"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             words = selectors.article_search(value, published_only=False)
             return queryset.filter(pk__in=words.values("pk"))

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.billing.models import Invoice
 from vinculo.core.forms import scoped_formfield
 from vinculo.core.models import User
+from vinculo.core.pickers import RecordPicker, style
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions.forms import RecordPicker, style
 from vinculo.sales.models import Order
 from vinculo.service import services
 from vinculo.service.models import Article, Queue, Ticket, TicketStatus

@@ -19,5 +19,5 @@ urlpatterns = [
     path("kb/pick/", views.ArticlePickerView.as_view(), name="article_picker"),
     path("kb/<uuid:uuid>/", views.ArticleDetailView.as_view(), name="article_detail"),
     path("kb/<uuid:uuid>/edit/", views.ArticleUpdateView.as_view(), name="article_update"),
-    path("settings/", include("vinculo.service.urls_settings")),
+    path("settings/", include("vinculo.service.settings.urls")),
 ]

@@ -62,7 +62,7 @@ class ImapError(Exception):
     """The mailbox cannot be read. `code` says why, for a translated message on the settings
     page: "unreachable", "tls", "auth", "folder" or "protocol"."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
 
@@ -111,7 +111,7 @@ class ImapSource:
         ssl_context: ssl.SSLContext | None = None,
         batch_size: int = FETCH_BATCH,
         batch_bytes: int = FETCH_BATCH_BYTES,
-    ):
+    ) -> None:
         """`ssl_context` replaces the default (system CAs, host name checked), e.g. to trust a
         company's own certificate authority."""
         self.settings = settings

@@ -46,7 +46,7 @@ def detail_url(record: Any) -> str:
 def related_interactions(context: Any, record: Any, limit: int = 20) -> dict[str, Any]:
     """The contacts about a record (an opportunity, an order, a lead…), newest first, with a
     link to log another one about it."""
-    from vinculo.interactions.forms import related_ref
+    from vinculo.core.pickers import related_ref
     from vinculo.interactions.selectors import for_related
 
     rows = list(for_related(record)[:limit])

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from vinculo.interactions import services
+from vinculo.interactions.agenda import services
 
 
 class Command(BaseCommand):

@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
 from vinculo.core.models import User
 from vinculo.interactions import mailing, selectors, services
 from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
@@ -27,26 +29,7 @@ MANAGE = "interactions.manage"
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
 
-class VersionedSerializer(serializers.ModelSerializer):
-    """``id`` is the UUID; an update must send the ``version`` it read (409 when stale)."""
-
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError({"version": ["Send the version you read."]})
-        return attrs
-
-    def save_with(self, service: Any, instance_kwarg: str, data: dict[str, Any],
-                  instance: Any = None, **extra: Any) -> Any:
-        """Call the settings ``service`` (create or update) with the validated data."""
-        version = data.pop("version", None)
-        return service(actor=self.context["request"].user, data=data,
-                       expected_version=version, **{instance_kwarg: instance}, **extra)
-
-
-class MailboxSerializer(VersionedSerializer):
+class MailboxSerializer(ServiceSerializer):
     password = serializers.CharField(
         write_only=True, required=False, allow_blank=True, trim_whitespace=False,
         style={"input_type": "password"},
@@ -54,6 +37,10 @@ class MailboxSerializer(VersionedSerializer):
                   "empty string to remove it. It is stored encrypted.")
     has_password = serializers.SerializerMethodField()
     has_inbound_token = serializers.SerializerMethodField()
+
+    create_service = staticmethod(mailing.mailbox_create)
+    update_service = staticmethod(mailing.mailbox_update)
+    instance_kwarg = "mailbox"
 
     class Meta:
         model = Mailbox
@@ -69,15 +56,8 @@ class MailboxSerializer(VersionedSerializer):
     def get_has_inbound_token(self, mailbox: Mailbox) -> bool:
         return bool(mailbox.inbound_token_hash)
 
-    def create(self, validated_data: dict[str, Any]) -> Mailbox:
-        password = validated_data.pop("password", None)
-        return self.save_with(mailing.mailbox_save, "mailbox", validated_data,
-                              password=password)
-
-    def update(self, instance: Mailbox, validated_data: dict[str, Any]) -> Mailbox:
-        password = validated_data.pop("password", None)
-        return self.save_with(mailing.mailbox_save, "mailbox", validated_data, instance,
-                              password=password)
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        return {"password": validated_data.pop("password", None)}
 
 
 class ConnectionCheckSerializer(serializers.Serializer):
@@ -100,37 +80,35 @@ class MailboxViewSet(TenantViewSet):
     action_permissions = {name: MANAGE for name in (
         "list", "retrieve", "create", "update", "partial_update", "test_connection", "token")}
 
-    def scoped_queryset(self):  # type: ignore[no-untyped-def]
+    def scoped_queryset(self) -> QuerySet:
         return Mailbox.objects.order_by("name", "id")
 
     @extend_schema(request=None, responses=ConnectionCheckSerializer)
     @action(detail=True, methods=["post"], url_path="test-connection")
-    def test_connection(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def test_connection(self, request: Request, uuid: str | None = None) -> Response:
         check = mailing.mailbox_check(actor=request.user, mailbox=self.get_object())
         return Response(ConnectionCheckSerializer(check).data)
 
     @extend_schema(request=None, responses={201: inline_serializer(
         "InboundToken", {"token": serializers.CharField(), "endpoint": serializers.URLField()})})
     @action(detail=True, methods=["post"])
-    def token(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def token(self, request: Request, uuid: str | None = None) -> Response:
         token = mailing.mailbox_token_rotate(actor=request.user, mailbox=self.get_object())
         return Response({"token": token,
                          "endpoint": settings.SITE_URL + reverse("inbound_email")}, status=201)
 
 
-class EmailTemplateSerializer(VersionedSerializer):
+class EmailTemplateSerializer(ServiceSerializer):
+    create_service = staticmethod(mailing.email_template_create)
+    update_service = staticmethod(mailing.email_template_update)
+    instance_kwarg = "template"
+
     class Meta:
         model = EmailTemplate
         fields = ("id", "version", "name", "language", "subject", "body", "active",
                   "created_at", "updated_at")
         read_only_fields = ("created_at", "updated_at")
 
-    def create(self, validated_data: dict[str, Any]) -> EmailTemplate:
-        return self.save_with(mailing.email_template_save, "template", validated_data)
-
-    def update(self, instance: EmailTemplate, validated_data: dict[str, Any]) -> EmailTemplate:
-        return self.save_with(mailing.email_template_save, "template", validated_data,
-                              instance)
 
 
 class EmailTemplateViewSet(TenantViewSet):
@@ -143,15 +121,19 @@ class EmailTemplateViewSet(TenantViewSet):
     permission_domain = "interactions"
     action_permissions = {"create": MANAGE, "update": MANAGE, "partial_update": MANAGE}
 
-    def scoped_queryset(self):  # type: ignore[no-untyped-def]
+    def scoped_queryset(self) -> QuerySet:
         return EmailTemplate.objects.order_by("name", "language", "id")
 
 
-class WebFormSerializer(VersionedSerializer):
+class WebFormSerializer(ServiceSerializer):
     owner = ScopedRelatedField(User)
     public_url = serializers.SerializerMethodField()
     embed = serializers.SerializerMethodField(
         help_text="HTML to paste into a page of the organisation's site.")
+
+    create_service = staticmethod(services.web_form_create)
+    update_service = staticmethod(services.web_form_update)
+    instance_kwarg = "form"
 
     class Meta:
         model = WebForm
@@ -165,12 +147,6 @@ class WebFormSerializer(VersionedSerializer):
     def get_embed(self, form: WebForm) -> str:
         return selectors.web_form_embed(form)
 
-    def create(self, validated_data: dict[str, Any]) -> WebForm:
-        return self.save_with(services.web_form_save, "form", validated_data)
-
-    def update(self, instance: WebForm, validated_data: dict[str, Any]) -> WebForm:
-        return self.save_with(services.web_form_save, "form", validated_data, instance)
-
 
 class WebFormViewSet(TenantViewSet):
     """Public web forms (administrators): each answers at its ``public_url``, embeddable in
@@ -183,5 +159,5 @@ class WebFormViewSet(TenantViewSet):
     action_permissions = {name: MANAGE for name in (
         "list", "retrieve", "create", "update", "partial_update")}
 
-    def scoped_queryset(self):  # type: ignore[no-untyped-def]
+    def scoped_queryset(self) -> QuerySet:
         return WebForm.objects.select_related("owner").order_by("name", "id")

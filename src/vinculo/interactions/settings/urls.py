@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.interactions import views_settings as views
+from vinculo.interactions.settings import views
 
 urlpatterns = [
     path("mailboxes/", views.MailboxListView.as_view(), name="mailbox_list"),

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import User
+from vinculo.core.pickers import RecordPicker, resolve_related, style
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions.forms import RecordPicker, resolve_related, style
 from vinculo.interactions.models import Task, TaskPriority
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"

@@ -1,8 +1,8 @@
-"""Forms of the administrator's settings pages for e-mail and web forms.
+"""Forms of the administrators' settings pages (mailboxes, queues, SLA policies…).
 
 ``SettingsForm`` collects what a settings service takes without touching the record (a
 ModelForm would write the typed values onto the instance before the service compares them
-with the stored ones); the service decides. The service desk's settings forms use it too.
+with the stored ones); the service decides.
 """
 
 from __future__ import annotations
@@ -13,14 +13,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
-from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms import apply_service_errors, scoped_formfield
 from vinculo.core.models import User
-from vinculo.interactions import services
-from vinculo.interactions.forms import style
-from vinculo.interactions.mailing import MAILBOX_FIELDS
-from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
+from vinculo.core.pickers import style
 
 
 class SettingsForm(forms.Form):
@@ -73,41 +69,3 @@ def users_field(field: forms.ModelChoiceField, user: User) -> None:
     field.queryset = User.objects.filter(organization_id=user.organization_id,
                                          is_active=True).order_by("first_name", "email")
     field.to_field_name = "uuid"
-
-
-class MailboxForm(SettingsForm):
-    """The IMAP password is write-only: never rendered back; empty keeps the stored one."""
-
-    model = Mailbox
-    field_names = MAILBOX_FIELDS
-
-    password = forms.CharField(
-        label=_("IMAP password"), required=False, strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to keep the stored password."))
-
-    def setup(self) -> None:
-        if not self.instance.imap_password:
-            self.fields["password"].help_text = _("No password is stored yet.")
-
-    def password_for_service(self) -> str | None:
-        return self.cleaned_data.get("password") or None
-
-
-class EmailTemplateForm(SettingsForm):
-    model = EmailTemplate
-    field_names = ("name", "language", "subject", "body", "active")
-
-    def setup(self) -> None:
-        self.fields["body"].widget.attrs["rows"] = 12
-        self.fields["language"].help_text = _("Empty: any language.")
-
-
-class WebFormForm(SettingsForm):
-    model = WebForm
-    field_names = services.WEB_FORM_FIELDS
-
-    def setup(self) -> None:
-        users_field(self.fields["owner"], self.user)
-        self.fields["owner"].help_text = _("Leads and tickets from this form are theirs.")
-

@@ -3,7 +3,7 @@ administrators."""
 
 from django.urls import path
 
-from vinculo.service import views_settings as views
+from vinculo.service.settings import views
 
 urlpatterns = [
     path("queues/", views.QueueListView.as_view(), name="queue_list"),

@@ -4,12 +4,14 @@ settings. Thin: forms in, services decide, selectors read."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from vinculo.core.pickers import related_ref
 from vinculo.core.roles import role_has
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
@@ -29,11 +32,10 @@ from vinculo.core.views_base import (
     flash_error,
 )
 from vinculo.customers import selectors as customer_selectors
-from vinculo.interactions import selectors, services
-from vinculo.interactions.filters_tasks import TaskFilterSet
-from vinculo.interactions.forms import related_ref
-from vinculo.interactions.forms_tasks import RECURRENCE_PRESETS, TaskForm
-from vinculo.interactions.ical import tasks_calendar
+from vinculo.interactions.agenda import selectors, services
+from vinculo.interactions.agenda.filters import TaskFilterSet
+from vinculo.interactions.agenda.forms import RECURRENCE_PRESETS, TaskForm
+from vinculo.interactions.agenda.ical import tasks_calendar
 from vinculo.interactions.models import CalendarFeed, Task
 from vinculo.interactions.views import context_records
 
@@ -59,7 +61,7 @@ class TaskListView(RecordListView):
         Column("status", gettext_lazy("Status")),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("assignee", "account", "contact")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -121,7 +123,7 @@ class TaskDetailView(RecordMixin, View):
     model = Task
     permission = "interactions.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         task = self.get_object()
         visible = Task.objects.all().restrict(request.user)
         return render(request, "interactions/tasks/task_detail.html", {
@@ -141,7 +143,7 @@ class TaskActionView(RecordMixin, View):
     permission = "interactions.change"
     step = ""
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         task = self.get_object()
         following = None
         try:
@@ -183,7 +185,7 @@ class TaskActionView(RecordMixin, View):
 class MyDayView(RecordMixin, View):
     permission = "interactions.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         day = selectors.my_day(request.user)
         return render(request, "interactions/tasks/my_day.html", {
             **day, "now": timezone.now(),
@@ -208,7 +210,7 @@ class CalendarView(RecordMixin, View):
 
     permission = "interactions.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         year, month = _month(request.GET.get("month", ""))
         everyone = request.GET.get("all") == "1"
         weeks = selectors.month_grid(year, month)
@@ -244,10 +246,10 @@ class FeedSettingsView(RecordMixin, View):
         response["Cache-Control"] = "no-store"
         return response
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return self.page(request)
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "revoke":
             services.calendar_feed_revoke(user=request.user)
             messages.success(request, _("Your calendar address no longer works."))
@@ -261,7 +263,7 @@ class CalendarFeedView(View):
 
     public = True
 
-    def get(self, request, key):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
         user = selectors.feed_user(key)
         if user is None or user.organization_id is None:
             raise Http404

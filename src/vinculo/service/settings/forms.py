@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.utils import dates
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.forms_settings import SettingsForm, users_field
 from vinculo.core.models import Team
+from vinculo.core.pickers import style
 from vinculo.customers.models import ServiceTier
-from vinculo.interactions.forms import style
-from vinculo.interactions.forms_settings import SettingsForm, users_field
 from vinculo.interactions.models import Mailbox
 from vinculo.service.models import (
     PRIORITY_ORDER,

@@ -14,11 +14,11 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
 from vinculo.core.models import Team, User
-from vinculo.interactions.api_settings import VersionedSerializer
 from vinculo.interactions.models import Mailbox
 from vinculo.service import services
 from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
@@ -44,7 +44,7 @@ class TierRoutesField(serializers.DictField):
         return {route.tier: route.agent for route in queue.tier_routes.all()}
 
 
-class QueueSerializer(VersionedSerializer):
+class QueueSerializer(ServiceSerializer):
     team = ScopedRelatedField(Team, slug_field="name", required=False, allow_null=True,
                               help_text="The team's name.")
     mailbox = ScopedRelatedField(Mailbox, required=False, allow_null=True)
@@ -62,15 +62,12 @@ class QueueSerializer(VersionedSerializer):
                   "escalate_to", "tier_routes", "created_at", "updated_at")
         read_only_fields = ("created_at", "updated_at")
 
-    def create(self, validated_data: dict[str, Any]) -> Queue:
-        routes = validated_data.pop("tier_routes", None)
-        return self.save_with(services.queue_save, "queue", validated_data,
-                              tier_routes=routes)
+    create_service = staticmethod(services.queue_create)
+    update_service = staticmethod(services.queue_update)
+    instance_kwarg = "queue"
 
-    def update(self, instance: Queue, validated_data: dict[str, Any]) -> Queue:
-        routes = validated_data.pop("tier_routes", None)
-        return self.save_with(services.queue_save, "queue", validated_data, instance,
-                              tier_routes=routes)
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        return {"tier_routes": validated_data.pop("tier_routes", None)}
 
 
 class QueueViewSet(SettingsViewSet):
@@ -101,7 +98,7 @@ class TargetsField(serializers.DictField):
         return {t.priority: t for t in policy.targets.all()}
 
 
-class SlaPolicySerializer(VersionedSerializer):
+class SlaPolicySerializer(ServiceSerializer):
     calendar = ScopedRelatedField(BusinessCalendar, required=False, allow_null=True,
                                   help_text="Empty: around the clock.")
     targets = TargetsField(
@@ -122,15 +119,12 @@ class SlaPolicySerializer(VersionedSerializer):
         return {priority: (t["first_response_minutes"], t["resolution_minutes"])
                 for priority, t in targets.items()}
 
-    def create(self, validated_data: dict[str, Any]) -> SlaPolicy:
-        targets = self._targets(validated_data)
-        return self.save_with(services.sla_policy_save, "policy", validated_data,
-                              targets=targets)
+    create_service = staticmethod(services.sla_policy_create)
+    update_service = staticmethod(services.sla_policy_update)
+    instance_kwarg = "policy"
 
-    def update(self, instance: SlaPolicy, validated_data: dict[str, Any]) -> SlaPolicy:
-        targets = self._targets(validated_data)
-        return self.save_with(services.sla_policy_save, "policy", validated_data, instance,
-                              targets=targets)
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        return {"targets": self._targets(validated_data)}
 
 
 class SlaPolicyViewSet(SettingsViewSet):
@@ -156,7 +150,7 @@ class HolidayBriefSerializer(serializers.ModelSerializer):
         fields = ("id", "date", "name")
 
 
-class BusinessCalendarSerializer(VersionedSerializer):
+class BusinessCalendarSerializer(ServiceSerializer):
     weekly_hours = serializers.JSONField(help_text=(
         'Working hours per weekday in local time, Monday = "0": '
         '{"0": [["09:00", "14:00"], ["15:00", "18:00"]], …}; a missing day is closed.'))
@@ -168,13 +162,9 @@ class BusinessCalendarSerializer(VersionedSerializer):
                   "created_at", "updated_at")
         read_only_fields = ("created_at", "updated_at")
 
-    def create(self, validated_data: dict[str, Any]) -> BusinessCalendar:
-        return self.save_with(services.business_calendar_save, "calendar", validated_data)
-
-    def update(self, instance: BusinessCalendar,
-               validated_data: dict[str, Any]) -> BusinessCalendar:
-        return self.save_with(services.business_calendar_save, "calendar", validated_data,
-                              instance)
+    create_service = staticmethod(services.business_calendar_create)
+    update_service = staticmethod(services.business_calendar_update)
+    instance_kwarg = "calendar"
 
 
 class HolidayImportSerializer(serializers.Serializer):
@@ -197,7 +187,7 @@ class BusinessCalendarViewSet(SettingsViewSet):
     @extend_schema(request=HolidayImportSerializer, responses=inline_serializer(
         "HolidaysImported", {"added": serializers.IntegerField()}))
     @action(detail=True, methods=["post"], url_path="import-holidays")
-    def import_holidays(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def import_holidays(self, request: Request, uuid: str | None = None) -> Response:
         """Add a country's (and region's) public holidays of a year; returns how many were
         new (a second import adds none)."""
         calendar = self.get_object()
@@ -218,7 +208,7 @@ class HolidaySerializer(serializers.ModelSerializer):
         validators: list = []  # a day already in the calendar: the service says so on date
 
     def create(self, validated_data: dict[str, Any]) -> Holiday:
-        return services.holiday_add(actor=self.context["request"].user, **validated_data)
+        return services.holiday_create(actor=self.context["request"].user, **validated_data)
 
 
 class HolidayViewSet(SettingsViewSet):
@@ -228,6 +218,8 @@ class HolidayViewSet(SettingsViewSet):
     queryset = Holiday.objects.none()
     serializer_class = HolidaySerializer
     http_method_names = ["get", "post", "delete", "head", "options"]
+    delete_service = staticmethod(services.holiday_delete)
+    instance_kwarg = "holiday"
 
     def scoped_queryset(self) -> QuerySet:
         rows = Holiday.objects.select_related("calendar").order_by("date", "id")
@@ -240,8 +232,6 @@ class HolidayViewSet(SettingsViewSet):
         return rows
 
     @extend_schema(parameters=[OpenApiParameter("calendar", str, description="A calendar id.")])
-    def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    def perform_destroy(self, instance: Holiday) -> None:
-        services.holiday_remove(actor=self.request.user, holiday=instance)

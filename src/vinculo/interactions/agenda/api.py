@@ -8,14 +8,15 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.core.api_base import ScopedRelatedField, TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
 from vinculo.core.models import User
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions import services
+from vinculo.interactions.agenda import services
+from vinculo.interactions.agenda.filters import TaskFilterSet
 from vinculo.interactions.api import RelatedField
-from vinculo.interactions.filters_tasks import TaskFilterSet
 from vinculo.interactions.models import Task
 
 
@@ -26,9 +27,7 @@ class VisibleRelatedField(ScopedRelatedField):
         return super().get_queryset().restrict(self.context["request"].user)
 
 
-class TaskSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
+class TaskSerializer(ServiceSerializer):
     assignee = ScopedRelatedField(User, required=False,
                                   help_text="A user of your organisation; empty: you.")
     account = VisibleRelatedField(Account, required=False, allow_null=True)
@@ -51,24 +50,21 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = ("status", "reminded_at", "completed_at", "created_at",
                             "updated_at")
 
+    create_service = staticmethod(services.task_create)
+    update_service = staticmethod(services.task_update)
+    instance_kwarg = "task"
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None:
-            if "version" not in attrs:
-                raise serializers.ValidationError({"version": ["Send the version you read."]})
-            if "related" in attrs:
-                raise serializers.ValidationError({"related": ["Cannot be changed."]})
+        attrs = super().validate(attrs)
+        if self.instance is not None and "related" in attrs:
+            raise serializers.ValidationError({"related": ["Cannot be changed."]})
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> Task:
-        validated_data.pop("version", None)
-        related = validated_data.pop("related", None)
-        return services.task_create(actor=self.context["request"].user, data=validated_data,
-                                    related=related)
-
-    def update(self, instance: Task, validated_data: dict[str, Any]) -> Task:
-        version = validated_data.pop("version")
-        return services.task_update(actor=self.context["request"].user, task=instance,
-                                    data=validated_data, expected_version=version)
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        """What the task is about: set when it is planned, never changed."""
+        if self.instance is not None:
+            return {}
+        return {"related": validated_data.pop("related", None)}
 
 
 class CompletedSerializer(serializers.Serializer):
@@ -93,17 +89,16 @@ class TaskViewSet(TenantViewSet):
     permission_domain = "interactions"
     ordering_fields = ["due_at", "created_at", "priority"]
     action_permissions = {"complete": "interactions.change", "cancel": "interactions.change"}
+    delete_service = staticmethod(services.task_delete)
+    instance_kwarg = "task"
 
     def scoped_queryset(self) -> QuerySet:
         return Task.objects.select_related("assignee", "account", "contact", "previous",
                                            "related_type").order_by("due_at", "id")
 
-    def perform_destroy(self, instance: Task) -> None:
-        services.task_delete(actor=self.request.user, task=instance)
-
     @extend_schema(request=None, responses=CompletedSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def complete(self, request: Request, uuid: str | None = None) -> Response:
         """Mark the task done; a recurring one answers with its next occurrence too."""
         task = self.get_object()
         following = services.task_complete(actor=request.user, task=task)
@@ -115,7 +110,7 @@ class TaskViewSet(TenantViewSet):
 
     @extend_schema(request=None, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def cancel(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def cancel(self, request: Request, uuid: str | None = None) -> Response:
         """Cancel the task (a recurring series stops here)."""
         task = services.task_cancel(actor=request.user, task=self.get_object())
         task.refresh_from_db()

@@ -1,66 +1,21 @@
 """The administrator's settings pages for e-mail and web forms: mailboxes (with a connection
 test and the inbound token), e-mail templates and public web forms. Thin: forms collect,
-services decide. ``SettingsListView`` and ``SettingsEditView`` serve the service desk's
-settings pages too."""
+services decide."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from django.views import View
 
-from vinculo.core.views_base import RecordMixin, ServiceEditView
+from vinculo.core.views_settings import SettingsEditView, SettingsListView
 from vinculo.interactions import mailing, merge_fields, selectors, services
-from vinculo.interactions.forms_settings import EmailTemplateForm, MailboxForm, WebFormForm
 from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
-
-
-class SettingsListView(RecordMixin, View):
-    """Every record of a small settings table, on one page."""
-
-    template_name = ""
-
-    def rows(self) -> Any:
-        return self.model.objects.all()
-
-    def get(self, request):  # type: ignore[no-untyped-def]
-        return render(request, self.template_name, {"rows": list(self.rows())})
-
-
-class SettingsEditView(ServiceEditView):
-    """Create (no uuid) or edit a settings record with one service for both; the service's
-    errors are shown where the form says (``form.show_service_errors``)."""
-
-    save_service: Any = None
-
-    def service_kwargs(self, form: Any) -> dict[str, Any]:
-        """What the service takes besides ``data`` (a password, targets, routes…)."""
-        return {}
-
-    def save(self, form: Any, instance: Any) -> Any:
-        return type(self).save_service(
-            actor=self.request.user, data=form.data_for_service(),
-            expected_version=form.cleaned_data.get("version"),
-            **{self.instance_kwarg: instance if instance.pk else None},
-            **self.service_kwargs(form))
-
-    def apply_errors(self, form: Any, exc: Any) -> None:
-        form.show_service_errors(exc)
-
-    def context(self, form: Any) -> dict[str, Any]:
-        """More for the page than the form and the record."""
-        return {}
-
-    def render_form(self, form: Any, status: int = 200, **extra: Any) -> HttpResponse:
-        return render(self.request, self.template_name, {
-            "form": form, "record": form.instance, "title": self.title,
-            **self.context(form), **extra}, status=status)
-
+from vinculo.interactions.settings.forms import EmailTemplateForm, MailboxForm, WebFormForm
 
 # ---- mailboxes ------------------------------------------------------------------------------
 
@@ -75,7 +30,8 @@ class MailboxEditView(SettingsEditView):
     model = Mailbox
     permission = "interactions.manage"
     form_class = MailboxForm
-    save_service = staticmethod(mailing.mailbox_save)
+    create_service = staticmethod(mailing.mailbox_create)
+    update_service = staticmethod(mailing.mailbox_update)
     instance_kwarg = "mailbox"
     template_name = "interactions/settings/mailbox_form.html"
     detail_url = "interactions:mailbox_update"
@@ -94,7 +50,7 @@ class MailboxTestView(MailboxEditView):
 
     http_method_names = ["post"]
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         mailbox = self.get_object()
         return self.render_form(self.form_class(instance=mailbox, user=request.user),
                                 test=mailing.mailbox_check(actor=request.user, mailbox=mailbox))
@@ -106,7 +62,7 @@ class MailboxTokenView(MailboxEditView):
 
     http_method_names = ["post"]
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         mailbox = self.get_object()
         token = mailing.mailbox_token_rotate(actor=request.user, mailbox=mailbox)
         mailbox.refresh_from_db()
@@ -127,7 +83,8 @@ class EmailTemplateEditView(SettingsEditView):
     model = EmailTemplate
     permission = "interactions.manage"
     form_class = EmailTemplateForm
-    save_service = staticmethod(mailing.email_template_save)
+    create_service = staticmethod(mailing.email_template_create)
+    update_service = staticmethod(mailing.email_template_update)
     instance_kwarg = "template"
     template_name = "interactions/settings/template_form.html"
     detail_url = "interactions:template_update"
@@ -155,7 +112,8 @@ class WebFormEditView(SettingsEditView):
     model = WebForm
     permission = "interactions.manage"
     form_class = WebFormForm
-    save_service = staticmethod(services.web_form_save)
+    create_service = staticmethod(services.web_form_create)
+    update_service = staticmethod(services.web_form_update)
     instance_kwarg = "form"
     template_name = "interactions/settings/webform_form.html"
     detail_url = "interactions:webform_update"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.interactions import views_tasks as views
+from vinculo.interactions.agenda import views
 
 urlpatterns = [
     path("tasks/", views.TaskListView.as_view(), name="task_list"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +43,7 @@ with scopes_disabled():
             fields = ["q", "assignee", "status", "priority", "due_from", "due_to", "overdue",
                       "account", "contact"]
 
-        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             user = getattr(self.request, "user", None)
             users = User.objects.filter(organization_id=user.organization_id, is_active=True) \
@@ -50,12 +53,12 @@ with scopes_disabled():
             self.form.fields["assignee"].choices = [
                 ("", "---------"), ("me", _("Me")), *[(str(u.uuid), str(u)) for u in users]]
 
-        def filter_assignee(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_assignee(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             if value == "me":
                 return queryset.filter(assignee=self.request.user)
             return queryset.filter(assignee__uuid=value) if value else queryset
 
-        def filter_overdue(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_overdue(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             if value is None:
                 return queryset
             late = {"status": TaskStatus.OPEN, "due_at__lt": timezone.now()}

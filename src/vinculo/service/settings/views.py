@@ -3,13 +3,14 @@ calendars with their holidays. Thin: forms collect, services decide."""
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from functools import cache
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,16 +19,16 @@ from django.views import View
 
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.views_base import RecordMixin
-from vinculo.interactions.views_settings import SettingsEditView, SettingsListView
+from vinculo.core.views_settings import SettingsEditView, SettingsListView
 from vinculo.service import services
-from vinculo.service.forms_settings import (
+from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
+from vinculo.service.settings.forms import (
     CalendarForm,
     HolidayForm,
     HolidayImportForm,
     QueueForm,
     SlaPolicyForm,
 )
-from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
 
 # ---- queues ---------------------------------------------------------------------------------
 
@@ -45,7 +46,8 @@ class QueueEditView(SettingsEditView):
     model = Queue
     permission = "service.manage"
     form_class = QueueForm
-    save_service = staticmethod(services.queue_save)
+    create_service = staticmethod(services.queue_create)
+    update_service = staticmethod(services.queue_update)
     instance_kwarg = "queue"
     template_name = "service/settings/queue_form.html"
     detail_url = "service:queue_update"
@@ -72,7 +74,8 @@ class SlaPolicyEditView(SettingsEditView):
     model = SlaPolicy
     permission = "service.manage"
     form_class = SlaPolicyForm
-    save_service = staticmethod(services.sla_policy_save)
+    create_service = staticmethod(services.sla_policy_create)
+    update_service = staticmethod(services.sla_policy_update)
     instance_kwarg = "policy"
     template_name = "service/settings/sla_form.html"
     detail_url = "service:sla_update"
@@ -102,7 +105,8 @@ class CalendarEditView(SettingsEditView):
     model = BusinessCalendar
     permission = "service.manage"
     form_class = CalendarForm
-    save_service = staticmethod(services.business_calendar_save)
+    create_service = staticmethod(services.business_calendar_create)
+    update_service = staticmethod(services.business_calendar_update)
     instance_kwarg = "calendar"
     template_name = "service/settings/calendar_form.html"
     detail_url = "service:calendar_update"
@@ -126,13 +130,13 @@ class HolidayAddView(CalendarEditView):
 
     http_method_names = ["post"]
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         calendar = self.get_object()
         page = self.form_class(instance=calendar, user=request.user)
         holiday = HolidayForm(request.POST)
         if holiday.is_valid():
             try:
-                services.holiday_add(actor=request.user, calendar=calendar,
+                services.holiday_create(actor=request.user, calendar=calendar,
                                      date=holiday.cleaned_data["date"],
                                      name=holiday.cleaned_data["name"])
             except ValidationError as exc:
@@ -150,7 +154,7 @@ class HolidayAddView(CalendarEditView):
 class HolidayImportView(HolidayAddView):
     """POST a country, a year and optionally a region: their public holidays are added."""
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         calendar = self.get_object()
         page = self.form_class(instance=calendar, user=request.user)
         wanted = HolidayImportForm(request.POST)
@@ -176,10 +180,10 @@ class HolidayRemoveView(RecordMixin, View):
     permission = "service.manage"
     http_method_names = ["post"]
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         holiday = self.get_object()
         calendar = holiday.calendar
-        services.holiday_remove(actor=request.user, holiday=holiday)
+        services.holiday_delete(actor=request.user, holiday=holiday)
         messages.success(request, _("Holiday removed: %(date)s") % {"date": holiday.date})
         return HttpResponseRedirect(reverse("service:calendar_update",
                                             kwargs={"uuid": calendar.uuid}) + "#holidays")
