@@ -64,7 +64,7 @@ def price_list_item(user: User, price_list=None, product=None, price: Any = "9.0
     price_list = price_list or globals()["price_list"](user)
     product = product or globals()["product"](user)
     with as_user(user):
-        return services.price_list_item_set(
+        return services.price_list_item_create(
             actor=user, price_list=price_list, product=product, price=Decimal(price)
         )
 
@@ -73,7 +73,7 @@ def exchange_rate(
     user: User, currency: str = "USD", rate: Any = "0.90", valid_on: dt.date = dt.date(2026, 1, 1)
 ):
     with as_user(user):
-        return services.exchange_rate_set(
+        return services.exchange_rate_create(
             actor=user, currency=currency, rate=Decimal(rate), valid_on=valid_on
         )
 

@@ -372,10 +372,11 @@ def _check_price(price: Any) -> Decimal:
 
 
 @transaction.atomic
-def price_list_item_set(
+def price_list_item_create(
     *, actor: User, price_list: PriceList, product: Product, price: Decimal
 ) -> PriceListItem:
-    """Put ``product`` on ``price_list`` at ``price`` (replacing its previous price there)."""
+    """Put ``product`` on ``price_list`` at ``price`` (replacing its previous price there, so
+    creating an item twice keeps one row)."""
     require(actor, "catalog.change")
     if product.organization_id != price_list.organization_id:
         raise ValidationError({"product": _("Choose a record of your organisation.")})
@@ -415,7 +416,7 @@ def price_list_item_delete(*, actor: User, item: PriceListItem) -> None:
 
 
 @transaction.atomic
-def exchange_rate_set(
+def exchange_rate_create(
     *, actor: User, currency: str, rate: Decimal, valid_on: dt.date
 ) -> ExchangeRate:
     """Record that from ``valid_on`` 1 ``currency`` = ``rate`` × the base currency (one per day;

@@ -258,7 +258,7 @@ class PriceListItemAddView(PriceListDetailView):
         form = forms.PriceListItemForm(request.POST)
         if form.is_valid():
             try:
-                services.price_list_item_set(
+                services.price_list_item_create(
                     actor=request.user,
                     price_list=price_list,
                     product=form.cleaned_data["product"],
@@ -338,7 +338,7 @@ class ExchangeRateCreateView(EditView):
     title = gettext_lazy("New exchange rate")
 
     def create(self, form: Any) -> Any:
-        return services.exchange_rate_set(actor=self.request.user, **form.data_for_service())
+        return services.exchange_rate_create(actor=self.request.user, **form.data_for_service())
 
     def success_url(self, record: Any) -> str:
         return reverse("catalog:exchange_rate_list")
