@@ -188,6 +188,13 @@ def opportunity_update(*, actor: User, opportunity: Opportunity, data: dict[str,
 
 
 @transaction.atomic
+def opportunity_delete(*, actor: User, opportunity: Opportunity) -> None:
+    """Remove an opportunity with its lines and stage history."""
+    require(actor, "sales.delete")
+    opportunity.delete()
+
+
+@transaction.atomic
 def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage,
                      lost_reason: str = "", expected_version: int | None = None) -> Opportunity:
     """Move to another stage of the same pipeline; records the time spent in the previous one.
