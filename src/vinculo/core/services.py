@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +24,8 @@ from vinculo.core.models import (
 )
 from vinculo.core.roles import Role, role_has
 
+TenantModelT = TypeVar("TenantModelT", bound=TenantModel)
+
 
 class ConflictError(Exception):
     """Someone else changed the record since the caller read it."""
@@ -41,6 +43,21 @@ def require(actor: User, permission: str) -> None:
     """Refuse unless ``actor``'s role holds ``permission``: the check every service starts with."""
     if not role_has(actor.role, permission):
         raise PermissionDeniedError(_("Your role does not allow this action."))
+
+
+def organization_of(actor: User) -> Organization:
+    """The organisation a service acts in. Every staff user has one; a user without one (the
+    platform's superuser) acts on no organisation's data and is refused."""
+    if actor.organization is None:
+        raise PermissionDeniedError(_("Your user belongs to no organisation."))
+    return actor.organization
+
+
+def org_id(actor: User) -> int:
+    """The id of :func:`organization_of` the actor, without reading the organisation."""
+    if actor.organization_id is None:
+        raise PermissionDeniedError(_("Your user belongs to no organisation."))
+    return actor.organization_id
 
 
 def same_org(organization_id: int, **records: Any) -> None:
@@ -258,8 +275,8 @@ def custom_field_create(
 
 
 def versioned_save(
-    instance: TenantModel, *, expected_version: int | None, fields: list[str]
-) -> TenantModel:
+    instance: TenantModelT, *, expected_version: int | None, fields: list[str]
+) -> TenantModelT:
     """Save ``fields`` only if the row is still at ``expected_version``; bump the version.
 
     The version check and the write are one conditional UPDATE, so two concurrent editors can
