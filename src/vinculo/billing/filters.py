@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.billing.models import (
@@ -29,7 +31,7 @@ with scopes_disabled():
             model = Invoice
             fields = ["q", "kind", "status", "account"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value)
                                    | Q(account__name__icontains=value))
 
@@ -40,7 +42,7 @@ with scopes_disabled():
             model = Payment
             fields = ["q", "method"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(invoice__number__icontains=value)
                                    | Q(reference__icontains=value))
 
@@ -52,6 +54,6 @@ with scopes_disabled():
             model = ReturnAuthorization
             fields = ["q", "status"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value)
                                    | Q(account__name__icontains=value))

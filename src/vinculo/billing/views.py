@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -49,7 +51,7 @@ class InvoiceListView(RecordListView):
         Column("due", gettext_lazy("Due date"), "due_date"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return selectors.with_balance(super().base_queryset().select_related("account"))
 
 
@@ -61,10 +63,10 @@ class InvoiceCreateView(RecordMixin, View):
     def render_form(self, form: InvoiceForm, status: int = 200) -> HttpResponse:
         return render(self.request, "billing/invoice_form.html", {"form": form}, status=status)
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return self.render_form(InvoiceForm(user=request.user, initial=request.GET.dict()))
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         form = InvoiceForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render_form(form, status=400)
@@ -88,7 +90,7 @@ class InvoiceFromOrderView(RecordMixin, View):
     model = Order
     permission = "billing.add"
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         order = self.get_object()
         try:
             invoice = services.invoice_from_order(actor=request.user, order=order,
@@ -103,7 +105,7 @@ class InvoiceDetailView(RecordMixin, View):
     model = Invoice
     permission = "billing.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         invoice = self.get_object()
         return render(request, "billing/invoice_detail.html", {
             "record": invoice, "lines": invoice.lines.all(),
@@ -123,7 +125,7 @@ class InvoiceActionView(RecordMixin, View):
     model = Invoice
     permission = "billing.change"
 
-    def post(self, request, uuid, step):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
         invoice = self.get_object()
         target = invoice
         try:
@@ -153,7 +155,7 @@ class InvoicePdfView(RecordMixin, View):
     model = Invoice
     permission = "billing.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         invoice = self.get_object()
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = (
@@ -177,14 +179,14 @@ class PaymentListView(RecordListView):
         Column("reference", gettext_lazy("Reference")),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("invoice", "invoice__account")
 
 
 class AgingView(RecordMixin, View):
     permission = "billing.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "billing/aging.html", {"report": selectors.aging(),
                                                       "buckets": selectors.AGING_BUCKETS})
 
@@ -192,7 +194,7 @@ class AgingView(RecordMixin, View):
 class ServiceLevelsView(RecordMixin, View):
     permission = "sales.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         by = request.GET.get("by", "account")
         if by not in ("account", "segment", "month"):
             by = "account"
@@ -216,7 +218,7 @@ class ReturnListView(RecordListView):
         Column("requested_on", gettext_lazy("Requested on"), "requested_on"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("account", "order")
 
 
@@ -232,10 +234,10 @@ class ReturnCreateView(RecordMixin, View):
             {"line": line, "left": line.delivered_quantity - returned.get(line.pk, 0)}
             for line in order.lines.all()]}
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         return render(request, "billing/return_form.html", self.context(self.get_object()))
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         order = self.get_object()
         try:
             lines = []
@@ -258,7 +260,7 @@ class ReturnDetailView(RecordMixin, View):
     model = ReturnAuthorization
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         rma = self.get_object()
         return render(request, "billing/return_detail.html", {
             "record": rma, "lines": rma.lines.select_related("order_line"),
@@ -271,7 +273,7 @@ class ReturnActionView(RecordMixin, View):
     STEPS = {"authorise": services.return_authorise, "reject": services.return_reject,
              "receive": services.return_receive}
 
-    def post(self, request, uuid, step):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
         rma = self.get_object()
         try:
             if step == "close":

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core import services
@@ -86,7 +87,7 @@ class ApiTokenViewSet(
 
     @extend_schema(request=None, responses={200: OpenApiResponse(
         ApiTokenSerializer, description="Revoked: the token, with its revoked_at.")})
-    def destroy(self, request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         token = services.api_token_revoke(token=self.get_object())
         return Response(self.get_serializer(token).data, status=status.HTTP_200_OK)
 

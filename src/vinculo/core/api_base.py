@@ -36,7 +36,7 @@ class TenantScopedMixin:
 
     permission_domain: str | Undeclared | None = UNDECLARED
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
             return self.queryset.model.objects.none()
         return self.scoped_queryset()

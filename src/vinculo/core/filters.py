@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.db.models import QuerySet
 from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+if TYPE_CHECKING:  # DRF imports these modules while rest_framework.views loads
+    from rest_framework.views import APIView
 
 from vinculo.core.models import AuditEntry, CustomField, CustomFieldType
 from vinculo.core.tenancy import scopes_disabled
@@ -44,7 +48,7 @@ def filter_custom_fields(queryset: QuerySet, params: Any, model_key: str) -> Que
 
 
 class CustomFieldFilterBackend(BaseFilterBackend):
-    def filter_queryset(self, request, queryset, view):  # type: ignore[override]
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
         model_key = getattr(view, "custom_field_model", None)
         if model_key is None:
             return queryset

@@ -18,6 +18,7 @@ from vinculo.core.models import (
     CustomField,
     CustomFieldType,
     Organization,
+    SavedView,
     Team,
     TenantModel,
     User,
@@ -296,6 +297,12 @@ def versioned_save(
         instance.version = model.all_objects.values_list("version", flat=True).get(pk=instance.pk)
     instance.save(update_fields=[*fields, "updated_at"])
     return instance
+
+
+def saved_view_create(*, actor: User, name: str, list_name: str, query: str = "") -> SavedView:
+    """Save the actor's own named filter of a list page (any signed-in staff user may)."""
+    return SavedView.objects.create(organization_id=org_id(actor), user=actor, name=name,
+                                    list_name=list_name, query=query)
 
 
 def sequence_next(*, organization_id: int, prefix: str, year: int, width: int = 6) -> str:

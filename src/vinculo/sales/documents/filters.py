@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.tenancy import scopes_disabled
@@ -21,7 +23,7 @@ with scopes_disabled():
             model = Quote
             fields = ["q", "status", "account"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value)
                                    | Q(account__name__icontains=value))
 
@@ -34,7 +36,7 @@ with scopes_disabled():
             model = Order
             fields = ["q", "status", "account"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value)
                                    | Q(account__name__icontains=value))
 
@@ -45,7 +47,7 @@ with scopes_disabled():
             model = Delivery
             fields = ["q", "is_replacement"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value)
                                    | Q(order__number__icontains=value)
                                    | Q(order__account__name__icontains=value))
