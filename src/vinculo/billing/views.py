@@ -20,11 +20,17 @@ from django.views import View
 from vinculo.billing import selectors, services
 from vinculo.billing.filters import InvoiceFilterSet, PaymentFilterSet, ReturnFilterSet
 from vinculo.billing.forms import InvoiceForm, PaymentForm
-from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
+from vinculo.billing.models import Invoice, InvoiceStatus, Payment, ReturnAuthorization
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.services import PermissionDeniedError
-from vinculo.core.views_base import Column, RecordListView, RecordMixin, flash_error
+from vinculo.core.views_base import (
+    Column,
+    RecordDeleteView,
+    RecordListView,
+    RecordMixin,
+    flash_error,
+)
 from vinculo.customers import selectors as customer_selectors
 from vinculo.sales.models import Order
 
@@ -120,7 +126,7 @@ class InvoiceDetailView(RecordMixin, View):
 
 
 class InvoiceActionView(RecordMixin, View):
-    """POST issue / pay / credit / delete."""
+    """POST issue / pay / credit."""
 
     model = Invoice
     permission = "billing.change"
@@ -141,14 +147,26 @@ class InvoiceActionView(RecordMixin, View):
             elif step == "credit":
                 target = services.credit_note_create(actor=request.user, invoice=invoice,
                                                      reason=request.POST.get("reason", ""))
-            elif step == "delete":
-                services.invoice_delete(actor=request.user, invoice=invoice)
-                return HttpResponseRedirect(reverse("billing:invoice_list"))
             else:
                 return HttpResponse(status=404)
         except (ValidationError, PermissionDeniedError) as exc:
             flash_error(request, exc)
         return _detail(target)
+
+
+class InvoiceDeleteView(RecordDeleteView):
+    """Delete a draft (it has no number yet); an issued invoice is refused by the service."""
+
+    model = Invoice
+    permission = "billing.change"
+    delete_service = staticmethod(services.invoice_delete)
+    instance_kwarg = "invoice"
+    list_url = "billing:invoice_list"
+
+    def redirect_url(self, record: Invoice) -> str:
+        if record.status != InvoiceStatus.DRAFT:  # refused: back to the invoice
+            return reverse("billing:invoice_detail", kwargs={"uuid": record.uuid})
+        return super().redirect_url(record)
 
 
 class InvoicePdfView(RecordMixin, View):

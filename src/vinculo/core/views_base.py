@@ -231,7 +231,7 @@ class RecordDeleteView(RecordMixin, View):
         target = self.redirect_url(record)
         try:
             type(self).delete_service(actor=request.user, **{self.instance_kwarg: record})
-        except ValidationError as exc:
+        except (ValidationError, PermissionDeniedError) as exc:
             flash_error(request, exc)
         else:
             messages.success(request, _("Deleted: %(name)s") % {"name": record})
