@@ -225,6 +225,7 @@ class CatalogViewSet(TenantViewSet):
 class CategoryViewSet(CatalogViewSet):
     """Catalogue categories: the first two digits of every product code."""
 
+    permission_domain = "catalog"
     queryset = Category.objects.none()
     serializer_class = CategorySerializer
     filterset_class = CategoryFilterSet
@@ -239,6 +240,7 @@ class CategoryViewSet(CatalogViewSet):
 class ProductLineViewSet(CatalogViewSet):
     """Product lines inside categories: the middle two digits of a product code."""
 
+    permission_domain = "catalog"
     queryset = ProductLine.objects.none()
     serializer_class = ProductLineSerializer
     filterset_class = ProductLineFilterSet
@@ -256,6 +258,7 @@ class ProductViewSet(CatalogViewSet):
     """Products and services. Filter by ``category`` / ``line`` code, ``kind``, ``active``;
     ``q`` searches a full-code prefix (``01-03``) or words of the name."""
 
+    permission_domain = "catalog"
     queryset = Product.objects.none()
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
@@ -332,6 +335,7 @@ class PriceListViewSet(CatalogViewSet):
     """Price lists per currency, for an account, a customer segment or everyone, with validity
     dates; ``items`` lists their prices (write them through ``/price-list-items/``)."""
 
+    permission_domain = "catalog"
     queryset = PriceList.objects.none()
     serializer_class = PriceListSerializer
     filterset_class = PriceListFilterSet
@@ -351,6 +355,7 @@ class PriceListItemViewSet(CatalogViewSet):
     """The price of a product on a price list; posting a product already on the list replaces
     its price."""
 
+    permission_domain = "catalog"
     queryset = PriceListItem.objects.none()
     serializer_class = PriceListItemSerializer
     filterset_class = PriceListItemFilterSet
@@ -368,6 +373,7 @@ class ExchangeRateViewSet(CatalogViewSet):
     """Dated exchange rates: 1 unit of ``currency`` = ``rate`` × the organisation's base
     currency, from ``valid_on`` until the next rate of that currency."""
 
+    permission_domain = "catalog"
     queryset = ExchangeRate.objects.none()
     serializer_class = ExchangeRateSerializer
     filterset_class = ExchangeRateFilterSet

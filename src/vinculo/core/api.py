@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core import services
-from vinculo.core.api_base import TenantScopedMixin
+from vinculo.core.api_base import ServiceDestroyMixin, TenantScopedMixin
 from vinculo.core.filters import AuditEntryFilterSet
 from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
 
@@ -108,6 +108,7 @@ class CustomFieldSerializer(serializers.ModelSerializer):
 
 class CustomFieldViewSet(
     TenantScopedMixin,
+    ServiceDestroyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -120,6 +121,8 @@ class CustomFieldViewSet(
     serializer_class = CustomFieldSerializer
     lookup_field = "uuid"
     permission_domain = "core"  # every action is named below; any other is refused
+    delete_service = staticmethod(services.custom_field_delete)
+    instance_kwarg = "field"
     action_permissions = {
         "list": "customers.view",
         "retrieve": "customers.view",

@@ -275,6 +275,14 @@ def custom_field_create(
     return field
 
 
+@transaction.atomic
+def custom_field_delete(*, actor: User, field: CustomField) -> None:
+    """Remove a field's definition; the values records hold under its key stay in their JSON
+    (adding the field again shows them again)."""
+    require(actor, "core.manage_custom_fields")
+    field.delete()
+
+
 def versioned_save(
     instance: TenantModelT, *, expected_version: int | None, fields: list[str]
 ) -> TenantModelT:
