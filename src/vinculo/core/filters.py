@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
@@ -45,6 +45,14 @@ def filter_custom_fields(queryset: QuerySet, params: Any, model_key: str) -> Que
         else:
             queryset = queryset.filter(**{lookup: raw})
     return queryset
+
+
+class DocumentSearchMixin:
+    """``q`` on a document list (quotes, orders, invoices, returns): its number or its
+    account's name."""
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(number__icontains=value) | Q(account__name__icontains=value))
 
 
 class CustomFieldFilterBackend(BaseFilterBackend):

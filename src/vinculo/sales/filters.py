@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -32,5 +30,5 @@ with scopes_disabled():
             fields = ["q", "status", "pipeline", "stage", "account", "source", "closes_after",
                       "closes_before"]
 
-        def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return queryset.filter(Q(name__icontains=value) | Q(account__name__icontains=value))
