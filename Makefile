@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export VINCULO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup setup-test system-packages lint test-sqlite test-postgres bench clean messages
+.PHONY: run test setup setup-test system-packages lint typecheck test-sqlite test-postgres bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,17 @@ run: setup
 	  $(BIN)/vinculo demo --customers 2000 && touch $(VINCULO_DATA_DIR)/.demo-loaded; }
 	$(BIN)/vinculo serve --host 127.0.0.1 --port 8000
 
+# ruff, then the import contracts of pyproject.toml [tool.importlinter] (layers, no app
+# importing another's views/forms/api, pure modules without Django).
 lint:
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
-test: setup-test lint test-sqlite test-postgres
+# mypy with the Django and DRF plugins on the files pyproject.toml [tool.mypy] lists.
+typecheck:
+	env -u DATABASE_URL $(BIN)/mypy
+
+test: setup-test lint typecheck test-sqlite test-postgres
 
 test-sqlite:
 	env -u DATABASE_URL $(BIN)/python -m pytest -q

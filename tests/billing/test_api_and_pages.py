@@ -138,3 +138,39 @@ def test_page_payment_and_overpayment_message(documents_a, page):
     page.post(f"/billing/invoices/{invoice.uuid}/pay/", {"amount": "5.00", "method": "cash"})
     assert Payment.objects.filter(invoice=invoice).count() == 2
     assert sum(p.amount for p in Payment.objects.filter(invoice=invoice)) == Decimal("15.00")
+
+
+@pytest.mark.django_db
+def test_api_deletes_a_draft_invoice_through_its_service_and_refuses_an_issued_one(
+        documents_a, api, users):
+    issued = documents_a["invoices"]
+    draft = api.post("/api/invoices/", {
+        "account": str(issued.account.uuid),
+        "lines": [{"description": "Consulting", "quantity": "1", "unit_price": "100.00"}]},
+        format="json")
+    assert draft.status_code == 201, draft.content
+    url = f"/api/invoices/{draft.json()['id']}/"
+    assert token_client(users["read_only"]).delete(url).status_code == 403
+    assert Invoice.objects.filter(uuid=draft.json()["id"]).exists()
+    assert api.delete(url).status_code == 204
+    assert not Invoice.all_objects.filter(uuid=draft.json()["id"]).exists()
+    refused = api.delete(f"/api/invoices/{issued.uuid}/")
+    assert refused.status_code == 400
+    assert Invoice.objects.filter(pk=issued.pk, status="issued").exists()
+
+
+@pytest.mark.django_db
+def test_page_deletes_a_draft_invoice_and_refuses_an_issued_one(documents_a, as_admin, page):
+    from vinculo.billing import services
+    issued = documents_a["invoices"]
+    draft = services.invoice_create(actor=as_admin, account=issued.account,
+                                    lines=[free_line()])
+    confirm = page.get(f"/billing/invoices/{draft.uuid}/delete/")
+    assert confirm.status_code == 200
+    gone = page.post(f"/billing/invoices/{draft.uuid}/delete/")
+    assert gone.status_code == 302 and gone["Location"] == "/billing/invoices/"
+    assert not Invoice.all_objects.filter(pk=draft.pk).exists()
+    kept = page.post(f"/billing/invoices/{issued.uuid}/delete/", follow=True)
+    assert kept.redirect_chain[0][0] == f"/billing/invoices/{issued.uuid}/"
+    assert "credit note" in kept.content.decode()
+    assert Invoice.objects.filter(pk=issued.pk, status="issued").exists()

@@ -96,7 +96,7 @@ class PriceListItemFactory(ServiceFactory):
     @classmethod
     def service(cls, actor: User, *, price_list: PriceList | None, product: Product | None,
                 price: Any) -> PriceListItem:
-        return services.price_list_item_set(
+        return services.price_list_item_create(
             actor=actor, price_list=price_list or PriceListFactory(actor=actor),
             product=product or ProductFactory(actor=actor), price=Decimal(str(price)))
 
@@ -111,7 +111,7 @@ class ExchangeRateFactory(ServiceFactory):
 
     @classmethod
     def service(cls, actor: User, *, currency: str, rate: Any, valid_on: dt.date) -> ExchangeRate:
-        return services.exchange_rate_set(actor=actor, currency=currency,
+        return services.exchange_rate_create(actor=actor, currency=currency,
                                           rate=Decimal(str(rate)), valid_on=valid_on)
 
 

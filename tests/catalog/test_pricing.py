@@ -255,7 +255,7 @@ class TestRates:
     def test_bad_rates_name_the_field(self, as_admin, field, kwargs):
         data = {"currency": "USD", "rate": Decimal("0.9"), "valid_on": JAN1, **kwargs}
         with pytest.raises(ValidationError) as error:
-            services.exchange_rate_set(actor=as_admin, **data)
+            services.exchange_rate_create(actor=as_admin, **data)
         assert field in error.value.message_dict
 
     def test_price_list_rules(self, as_admin, account):

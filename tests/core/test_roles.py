@@ -37,3 +37,20 @@ def test_sales_rep_edits_team_records_but_reassigns_only_own(users):
     give = api.patch(f"/api/contacts/{own.uuid}/", {"owner": str(teammate.uuid), "version": 1},
                      format="json")
     assert give.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.SALES_REP])
+def test_custom_field_is_deleted_through_its_service(role, users):
+    from vinculo.core.models import CustomField
+    from vinculo.core.services import custom_field_create
+    from vinculo.core.tenancy import organization_scope
+
+    admin = users["admin"]
+    with organization_scope(admin.organization):
+        field = custom_field_create(organization=admin.organization, model="contact",
+                                    key="tier", label="Tier", type="text")
+    response = token_client(users[role]).delete(f"/api/custom-fields/{field.uuid}/")
+    allowed = role_has(users[role].role, "core.manage_custom_fields")
+    assert response.status_code == (204 if allowed else 403)
+    assert CustomField.all_objects.filter(pk=field.pk).exists() == (response.status_code != 204)

@@ -47,7 +47,7 @@ def test_account_price_list_wins_over_list_price(as_admin):
     price_list = catalog.price_list_create(actor=as_admin, data={
         "name": "Key account", "currency": "EUR", "account": account,
         "valid_from": TODAY - dt.timedelta(days=1)})
-    catalog.price_list_item_set(actor=as_admin, price_list=price_list, product=oil,
+    catalog.price_list_item_create(actor=as_admin, price_list=price_list, product=oil,
                                 price=Decimal("39.00"))
     quote = services.quote_create(actor=as_admin, account=account,
                                   lines=[{"product": oil, "quantity": 2}])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.catalog.factories import ProductFactory
 from tests.conftest import token_client
 from tests.customers.factories import AccountFactory, LeadFactory
+from vinculo.core.services import PermissionDeniedError
 from vinculo.sales import selectors, services
 from vinculo.sales.models import Opportunity, StageChange
 
@@ -153,6 +154,27 @@ def test_other_organisation_and_read_only_cannot_move(as_admin, pipeline, other_
                                                  {"stage": won}, format="json").status_code == 403
     opp.refresh_from_db()
     assert opp.status == "open"
+
+
+@pytest.mark.django_db
+def test_api_deletes_an_opportunity_through_its_service(as_admin, api, other_admin, users):
+    opp = opportunity(as_admin, amount=Decimal("500.00"))
+    url = f"/api/opportunities/{opp.uuid}/"
+    assert token_client(other_admin).delete(url).status_code == 404
+    assert token_client(users["read_only"]).delete(url).status_code == 403
+    assert Opportunity.objects.filter(pk=opp.pk).exists()
+    assert api.delete(url).status_code == 204
+    assert not Opportunity.all_objects.filter(pk=opp.pk).exists()
+    assert not StageChange.all_objects.filter(opportunity_id=opp.pk).exists()
+
+
+@pytest.mark.django_db
+def test_opportunity_delete_needs_the_delete_permission(as_admin, users):
+    opp = opportunity(as_admin)
+    with pytest.raises(PermissionDeniedError):
+        services.opportunity_delete(actor=users["read_only"], opportunity=opp)
+    services.opportunity_delete(actor=as_admin, opportunity=opp)
+    assert not Opportunity.all_objects.filter(pk=opp.pk).exists()
 
 
 @pytest.mark.django_db

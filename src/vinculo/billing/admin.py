@@ -1,18 +1,22 @@
 """Back-office view of billing: read-only (changes go through the services)."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -22,7 +26,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "status")
     search_fields = ("number",)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Invoice.all_objects.select_related("account")
 
 
@@ -30,7 +34,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("invoice", "amount", "paid_on", "method")
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Payment.all_objects.select_related("invoice")
 
 
@@ -38,5 +42,5 @@ class PaymentAdmin(ReadOnlyAdmin):
 class ReturnAdmin(ReadOnlyAdmin):
     list_display = ("number", "status", "account", "requested_on")
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return ReturnAuthorization.all_objects.select_related("account")

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.billing import selectors, services
@@ -21,9 +22,14 @@ from vinculo.billing.models import (
     ReturnResolution,
 )
 from vinculo.billing.pdf import invoice_pdf
-from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
+from vinculo.core.api_base import (
+    ScopedRelatedField,
+    ServiceDestroyMixin,
+    ServiceSerializer,
+    TenantScopedMixin,
+)
+from vinculo.core.api_lines import DocumentSerializer, LineInputSerializer, PricedLineSerializer
 from vinculo.customers.models import Account, Contact
-from vinculo.sales.documents.api import LineInputSerializer, PricedLineSerializer, _lines
 from vinculo.sales.models import Order, OrderLine
 
 
@@ -55,7 +61,19 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return invoice.is_overdue()
 
 
-class InvoiceInputSerializer(serializers.Serializer):
+class InvoiceAnswerMixin:
+    """Answers the invoice as ``InvoiceSerializer``, read again with its balance."""
+
+    context: dict[str, Any]
+
+    def to_representation(self, instance: Invoice) -> Any:
+        fresh = selectors.invoice_with_balance(pk=instance.pk)
+        return InvoiceSerializer(fresh, context=self.context).data
+
+
+class InvoiceInputSerializer(InvoiceAnswerMixin, DocumentSerializer):
+    """A new draft invoice."""
+
     account = ScopedRelatedField(Account)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
@@ -63,13 +81,28 @@ class InvoiceInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
 
+    create_service = staticmethod(services.invoice_create)
 
-class InvoiceUpdateSerializer(serializers.Serializer):
+    class Meta:
+        model = Invoice
+        fields = ("account", "contact", "currency", "payment_terms_days", "notes", "lines")
+
+
+class InvoiceUpdateSerializer(InvoiceAnswerMixin, DocumentSerializer):
+    """A change to a draft; an issued invoice is refused."""
+
     version = serializers.IntegerField(min_value=1)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     lines = LineInputSerializer(many=True, required=False)
+
+    update_service = staticmethod(services.invoice_update)
+    instance_kwarg = "invoice"
+
+    class Meta:
+        model = Invoice
+        fields = ("version", "contact", "payment_terms_days", "notes", "lines")
 
 
 class FromOrderSerializer(serializers.Serializer):
@@ -110,57 +143,41 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                     viewsets.GenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}),
+    partial_update=extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceSerializer),
+)
+class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelMixin,
+                     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                     mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Invoices and credit notes. Drafts change (PATCH) and are deleted; ``issue`` numbers them;
     an issued invoice is corrected by ``credit``; ``pay`` records a payment."""
 
     queryset = Invoice.objects.none()
     serializer_class = InvoiceSerializer
     lookup_field = "uuid"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]  # PATCH changes
     permission_domain = "billing"
+    delete_service = staticmethod(services.invoice_delete)
+    instance_kwarg = "invoice"
     action_permissions = {"issue": "billing.change", "pay": "billing.change",
                           "credit": "billing.add", "pdf": "billing.view",
                           "from_order": "billing.add", "aging": "billing.view"}
 
     def scoped_queryset(self) -> QuerySet:
-        return selectors.with_balance(
-            Invoice.objects.select_related("account", "order", "credited_invoice")
-            .prefetch_related("lines__product")).order_by("-created_at", "-id")
+        return selectors.invoices_with_balance().order_by("-created_at", "-id")
 
     def _answer(self, invoice: Invoice, status: int = 200) -> Response:
-        fresh = self.scoped_queryset().get(pk=invoice.pk)
+        fresh = selectors.invoice_with_balance(pk=invoice.pk)
         return Response(InvoiceSerializer(fresh).data, status=status)
 
-    @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer})
-    def create(self, request):  # type: ignore[no-untyped-def]
-        payload = InvoiceInputSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        invoice = services.invoice_create(actor=request.user, lines=_lines(data.pop("lines")),
-                                          **data)
-        return self._answer(invoice, 201)
-
-    @extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceSerializer)
-    def partial_update(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        invoice = self.get_object()
-        payload = InvoiceUpdateSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        version = data.pop("version")
-        lines = data.pop("lines", None)
-        invoice = services.invoice_update(actor=request.user, invoice=invoice, data=data,
-                                          lines=_lines(lines) if lines is not None else None,
-                                          expected_version=version)
-        return self._answer(invoice)
-
-    def destroy(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        services.invoice_delete(actor=request.user, invoice=self.get_object())
-        return Response(status=204)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return {"create": InvoiceInputSerializer,
+                "partial_update": InvoiceUpdateSerializer}.get(self.action, InvoiceSerializer)
 
     @extend_schema(request=FromOrderSerializer, responses={201: InvoiceSerializer})
     @action(detail=False, methods=["post"], url_path="from-order")
-    def from_order(self, request):  # type: ignore[no-untyped-def]
+    def from_order(self, request: Request) -> Response:
         """A draft invoice for an order's delivered (or all) quantities not yet invoiced."""
         payload = FromOrderSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
@@ -169,7 +186,7 @@ class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=IssueSerializer, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
-    def issue(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def issue(self, request: Request, uuid: str | None = None) -> Response:
         invoice = self.get_object()
         payload = IssueSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -179,7 +196,7 @@ class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=PaySerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
-    def pay(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def pay(self, request: Request, uuid: str | None = None) -> Response:
         invoice = self.get_object()
         payload = PaySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -189,7 +206,7 @@ class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=CreditSerializer, responses={201: InvoiceSerializer})
     @action(detail=True, methods=["post"])
-    def credit(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def credit(self, request: Request, uuid: str | None = None) -> Response:
         """Issue a credit note for the given lines and quantities, or for the whole invoice."""
         invoice = self.get_object()
         payload = CreditSerializer(data=request.data)
@@ -209,7 +226,7 @@ class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
-    def pdf(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def pdf(self, request: Request, uuid: str | None = None) -> HttpResponse:
         invoice = self.get_object()
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{invoice.number or "draft"}.pdf"'
@@ -217,7 +234,7 @@ class InvoiceViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(parameters=[OpenApiParameter("on", str)], responses={200: dict})
     @action(detail=False, methods=["get"])
-    def aging(self, request):  # type: ignore[no-untyped-def]
+    def aging(self, request: Request) -> Response:
         """Outstanding balances per account: current, 1–30, 31–60, 61–90, over 90 days."""
         on = serializers.DateField(required=False).run_validation(
             request.query_params.get("on")) if request.query_params.get("on") else None
@@ -244,12 +261,6 @@ class PaymentViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
 class ReturnLineInputSerializer(serializers.Serializer):
     order_line = serializers.UUIDField()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-
-
-class ReturnInputSerializer(serializers.Serializer):
-    order = ScopedRelatedField(Order)
-    reason = serializers.CharField()
-    lines = ReturnLineInputSerializer(many=True)
 
 
 class CloseSerializer(serializers.Serializer):
@@ -280,8 +291,41 @@ class ReturnSerializer(serializers.ModelSerializer):
                 for line in rma.lines.all()]  # prefetched with their order lines
 
 
-class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    viewsets.GenericViewSet):
+class ReturnInputSerializer(ServiceSerializer):
+    """A return of an order's lines: answers the return (``ReturnSerializer``)."""
+
+    order = ScopedRelatedField(Order)
+    reason = serializers.CharField()
+    lines = ReturnLineInputSerializer(many=True)
+
+    create_service = staticmethod(services.return_request)
+    output_serializer = ReturnSerializer
+
+    class Meta:
+        model = ReturnAuthorization
+        fields = ("order", "reason", "lines")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The lines become (order line, quantity) pairs; a line of another order is refused."""
+        attrs = super().validate(attrs)
+        by_uuid = {line.uuid: line for line in OrderLine.objects.filter(order=attrs["order"])}
+        pairs = []
+        for index, item in enumerate(attrs["lines"]):
+            if item["order_line"] not in by_uuid:
+                raise serializers.ValidationError(
+                    {f"lines.{index}.order_line": ["Not a line of this order."]})
+            pairs.append((by_uuid[item["order_line"]], item["quantity"]))
+        return {**attrs, "lines": pairs}
+
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        return validated_data
+
+
+@extend_schema_view(
+    create=extend_schema(request=ReturnInputSerializer, responses={201: ReturnSerializer}),
+)
+class ReturnViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                    mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Returns (RMA): requested → authorised → received → closed (credit note or replacement),
     or rejected."""
 
@@ -296,21 +340,8 @@ class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return (ReturnAuthorization.objects.select_related("account", "order")
                 .prefetch_related("lines__order_line").order_by("-requested_on", "-id"))
 
-    @extend_schema(request=ReturnInputSerializer, responses={201: ReturnSerializer})
-    def create(self, request):  # type: ignore[no-untyped-def]
-        payload = ReturnInputSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        order = payload.validated_data["order"]
-        by_uuid = {line.uuid: line for line in OrderLine.objects.filter(order=order)}
-        lines = []
-        for index, item in enumerate(payload.validated_data["lines"]):
-            if item["order_line"] not in by_uuid:
-                raise serializers.ValidationError(
-                    {f"lines.{index}.order_line": ["Not a line of this order."]})
-            lines.append((by_uuid[item["order_line"]], item["quantity"]))
-        rma = services.return_request(actor=request.user, order=order, lines=lines,
-                                      reason=payload.validated_data["reason"])
-        return Response(ReturnSerializer(rma).data, status=201)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return ReturnInputSerializer if self.action == "create" else ReturnSerializer
 
     def _step(self, service: Any) -> Response:
         rma = service(actor=self.request.user, rma=self.get_object())
@@ -318,22 +349,22 @@ class ReturnViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
-    def authorise(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def authorise(self, request: Request, uuid: str | None = None) -> Response:
         return self._step(services.return_authorise)
 
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def reject(self, request: Request, uuid: str | None = None) -> Response:
         return self._step(services.return_reject)
 
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
-    def receive(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def receive(self, request: Request, uuid: str | None = None) -> Response:
         return self._step(services.return_receive)
 
     @extend_schema(request=CloseSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
-    def close(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def close(self, request: Request, uuid: str | None = None) -> Response:
         rma = self.get_object()
         payload = CloseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -365,7 +396,7 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
     @extend_schema(parameters=[OpenApiParameter("by", str,
                                                 enum=["account", "segment", "month"])],
                    responses=ServiceLevelRowSerializer(many=True))
-    def list(self, request):  # type: ignore[no-untyped-def]
+    def list(self, request: Request) -> Response:
         by = request.query_params.get("by", "account")
         if by not in ("account", "segment", "month"):
             raise serializers.ValidationError({"by": ["Choose account, segment or month."]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.billing.models import (
@@ -14,12 +14,13 @@ from vinculo.billing.models import (
     ReturnAuthorization,
     ReturnStatus,
 )
+from vinculo.core.filters import DocumentSearchMixin
 from vinculo.core.tenancy import scopes_disabled
 
 # django-filter inspects the default manager while building the class; no rows are read.
 with scopes_disabled():
 
-    class InvoiceFilterSet(django_filters.FilterSet):
+    class InvoiceFilterSet(DocumentSearchMixin, django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
         kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, label=_("Kind"))
         status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
@@ -29,10 +30,6 @@ with scopes_disabled():
             model = Invoice
             fields = ["q", "kind", "status", "account"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
-            return queryset.filter(Q(number__icontains=value)
-                                   | Q(account__name__icontains=value))
-
     class PaymentFilterSet(django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
@@ -40,18 +37,14 @@ with scopes_disabled():
             model = Payment
             fields = ["q", "method"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return queryset.filter(Q(invoice__number__icontains=value)
                                    | Q(reference__icontains=value))
 
-    class ReturnFilterSet(django_filters.FilterSet):
+    class ReturnFilterSet(DocumentSearchMixin, django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
         status = django_filters.ChoiceFilter(choices=ReturnStatus.choices, label=_("Status"))
 
         class Meta:
             model = ReturnAuthorization
             fields = ["q", "status"]
-
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
-            return queryset.filter(Q(number__icontains=value)
-                                   | Q(account__name__icontains=value))

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.billing.models import PaymentMethod
-from vinculo.sales.documents.forms import LinesForm
+from vinculo.core.forms_lines import LinesForm, StyledForm
 
 
 class InvoiceForm(LinesForm):
@@ -16,15 +16,9 @@ class InvoiceForm(LinesForm):
                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(StyledForm):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
     paid_on = forms.DateField(label=_("Paid on"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)

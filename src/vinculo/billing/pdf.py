@@ -1,4 +1,4 @@
-"""The PDF of an invoice or credit note (ReportLab, through ``sales.documents.pdf``)."""
+"""The PDF of an invoice or credit note (ReportLab, through ``core.pdf``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from vinculo.billing.models import Invoice
-from vinculo.sales.documents.pdf import render_document
+from vinculo.core.pdf import render_document
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

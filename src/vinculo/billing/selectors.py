@@ -49,6 +49,18 @@ def _sum_subquery(queryset: QuerySet, field: str, group: str) -> Coalesce:
                     output_field=MONEY)
 
 
+def invoices_with_balance() -> QuerySet:
+    """Invoices and credit notes with their balance and what their answer shows, related."""
+    return with_balance(
+        Invoice.objects.select_related("account", "order", "credited_invoice")
+        .prefetch_related("lines__product"))
+
+
+def invoice_with_balance(*, pk: int) -> Invoice:
+    """One invoice read again with its balance (after a service changed it)."""
+    return invoices_with_balance().get(pk=pk)
+
+
 def with_balance(queryset: QuerySet) -> QuerySet:
     """Annotate invoices with ``credited`` (issued credit notes, positive), ``paid`` and
     ``outstanding`` = total − credited − paid, in SQL."""

@@ -37,7 +37,13 @@ from vinculo.billing.models import (
 from vinculo.core import events
 from vinculo.core.models import User
 from vinculo.core.money import ZERO
-from vinculo.core.services import require, sequence_next, versioned_save
+from vinculo.core.services import (
+    org_id,
+    organization_of,
+    require,
+    sequence_next,
+    versioned_save,
+)
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.documents import services as documents
 from vinculo.sales.documents.services import price_lines
@@ -91,23 +97,23 @@ def _document_data(invoice: Invoice) -> dict[str, str]:
 # ---- drafts ----------------------------------------------------------------------------------
 
 
-def _draft(*, actor: User, account: Account, lines: list[dict], kind: str,
+def _draft(*, actor: User, account: Account, lines: list[dict], kind: InvoiceKind,
            contact: Contact | None = None, order: Order | None = None,
            credited_invoice: Invoice | None = None, currency: str | None = None,
            payment_terms_days: int = 30, notes: str = "") -> Invoice:
     for key, value in (("account", account), ("contact", contact), ("order", order)):
-        if value is not None and value.organization_id != actor.organization_id:
+        if value is not None and value.organization_id != org_id(actor):
             raise ValidationError({key: _("Not found.")})
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
     if not 0 <= int(payment_terms_days) <= 365:
         raise ValidationError({"payment_terms_days": _("Between 0 and 365 days.")})
-    currency = (currency or actor.organization.base_currency).upper()
+    currency = (currency or organization_of(actor).base_currency).upper()
     sign = -1 if kind == InvoiceKind.CREDIT_NOTE else 1
-    rows, totals = price_lines(model=InvoiceLine, organization_id=actor.organization_id,
+    rows, totals = price_lines(model=InvoiceLine, organization_id=org_id(actor),
                                lines=lines, account=account, currency=currency,
                                on_date=timezone.localdate(), sign=sign)
-    invoice = Invoice(organization_id=actor.organization_id, kind=kind, series=SERIES[kind],
+    invoice = Invoice(organization_id=org_id(actor), kind=kind, series=SERIES[kind],
                       account=account, contact=contact, order=order,
                       credited_invoice=credited_invoice, currency=currency,
                       payment_terms_days=payment_terms_days, notes=notes,
@@ -186,7 +192,7 @@ def invoice_update(*, actor: User, invoice: Invoice, data: dict[str, Any] | None
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
     contact = data.get("contact")
-    if contact is not None and contact.organization_id != actor.organization_id:
+    if contact is not None and contact.organization_id != org_id(actor):
         raise ValidationError({"contact": _("Not found.")})
     for key, value in data.items():
         setattr(invoice, key, value.upper() if key == "currency" else value)
@@ -226,6 +232,8 @@ def _issue_locked(invoice: Invoice, *, actor: User, issue_date: dt.date) -> Invo
     if not invoice.lines.exists():
         raise ValidationError({"lines": _("An invoice without lines cannot be issued.")})
     if invoice.is_credit_note:
+        if invoice.credited_invoice_id is None:
+            raise ValidationError(_("A credit note names the invoice it corrects."))
         original = Invoice.objects.select_for_update().get(pk=invoice.credited_invoice_id)
         if original.status == InvoiceStatus.DRAFT:
             raise ValidationError(_("Only an issued invoice can be credited."))
@@ -297,7 +305,7 @@ def invoice_issue_many(*, actor: User, invoices: Iterable[dict[str, Any]],
     specs = list(invoices)
     if not specs:
         return []
-    org_id = actor.organization_id
+    organization_id = org_id(actor)
     drafts, line_rows = [], []
     for index, spec in enumerate(specs):
         unknown = set(spec) - {"account", "lines", "contact", "currency", "payment_terms_days",
@@ -306,26 +314,26 @@ def invoice_issue_many(*, actor: User, invoices: Iterable[dict[str, Any]],
             raise ValidationError({f"{index}.{name}": _("This field cannot be set.")
                                    for name in sorted(unknown)})
         account = spec["account"]
-        if account.organization_id != org_id:
+        if account.organization_id != organization_id:
             raise ValidationError({f"{index}.account": _("Not found.")})
         if not spec.get("lines"):
             raise ValidationError({f"{index}.lines": _("Add at least one line.")})
-        currency = (spec.get("currency") or actor.organization.base_currency).upper()
-        rows, totals = price_lines(model=InvoiceLine, organization_id=org_id,
+        currency = (spec.get("currency") or organization_of(actor).base_currency).upper()
+        rows, totals = price_lines(model=InvoiceLine, organization_id=organization_id,
                                    lines=spec["lines"], account=account, currency=currency,
                                    on_date=issue_date)
         terms = int(spec.get("payment_terms_days", 30))
         if not 0 <= terms <= 365:
             raise ValidationError({f"{index}.payment_terms_days": _("Between 0 and 365 days.")})
         drafts.append(Invoice(
-            organization_id=org_id, kind=InvoiceKind.INVOICE,
+            organization_id=organization_id, kind=InvoiceKind.INVOICE,
             series=SERIES[InvoiceKind.INVOICE], account=account, contact=spec.get("contact"),
             currency=currency, payment_terms_days=terms, notes=spec.get("notes", ""),
             net_amount=totals.net, tax_amount=totals.tax, total_amount=totals.total,
             issue_date=issue_date, due_date=issue_date + dt.timedelta(days=terms),
             issued_by=actor))
         line_rows.append(rows)
-    numbers = _sequence_block(organization_id=org_id, prefix=SERIES[InvoiceKind.INVOICE],
+    numbers = _sequence_block(organization_id=organization_id, prefix=SERIES[InvoiceKind.INVOICE],
                               year=issue_date.year, count=len(drafts))
     for invoice, number in zip(drafts, numbers, strict=True):
         invoice.number = number
@@ -346,7 +354,7 @@ def invoice_issue_many(*, actor: User, invoices: Iterable[dict[str, Any]],
         changes = {k: [None, v] for k, v in snapshot(invoice).items()
                    if v not in (None, "", [], {})}
         entries.append(AuditEntry(
-            organization_id=org_id, actor_id=actor.pk, actor_label=str(actor),
+            organization_id=organization_id, actor_id=actor.pk, actor_label=str(actor),
             action=AuditAction.CREATE, object_type=invoice._meta.label_lower,
             object_id=invoice.pk, object_uuid=invoice.uuid, object_repr=str(invoice)[:200],
             changes=changes))
@@ -451,7 +459,7 @@ def return_request(*, actor: User, order: Order, reason: str,
     delivered less what other returns already hold."""
     require(actor, "sales.change")
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.organization_id != actor.organization_id:
+    if order.organization_id != org_id(actor):
         raise ValidationError({"order": _("Not found.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the goods come back.")})

@@ -1,11 +1,12 @@
-from django.urls import path
+from django.urls import URLPattern, path
+from django.views import View
 
 from vinculo.billing import views
 
 app_name = "billing"
 
 
-def _steps(prefix: str, view, name: str, steps: tuple[str, ...]) -> list:
+def _steps(prefix: str, view: type[View], name: str, steps: tuple[str, ...]) -> list[URLPattern]:
     return [path(f"{prefix}/<uuid:uuid>/{step}/", view.as_view(), {"step": step},
                  name=f"{name}_{step}") for step in steps]
 
@@ -16,7 +17,9 @@ urlpatterns = [
     path("invoices/<uuid:uuid>/", views.InvoiceDetailView.as_view(), name="invoice_detail"),
     path("invoices/<uuid:uuid>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
     *_steps("invoices", views.InvoiceActionView, "invoice",
-            ("issue", "pay", "credit", "delete")),
+            ("issue", "pay", "credit")),
+    path("invoices/<uuid:uuid>/delete/", views.InvoiceDeleteView.as_view(),
+         name="invoice_delete"),
     path("orders/<uuid:uuid>/invoice/", views.InvoiceFromOrderView.as_view(),
          name="invoice_from_order"),
     path("orders/<uuid:uuid>/return/", views.ReturnCreateView.as_view(), name="return_create"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -18,11 +20,17 @@ from django.views import View
 from vinculo.billing import selectors, services
 from vinculo.billing.filters import InvoiceFilterSet, PaymentFilterSet, ReturnFilterSet
 from vinculo.billing.forms import InvoiceForm, PaymentForm
-from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
+from vinculo.billing.models import Invoice, InvoiceStatus, Payment, ReturnAuthorization
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.services import PermissionDeniedError
-from vinculo.core.views_base import Column, RecordListView, RecordMixin, flash_error
+from vinculo.core.views_base import (
+    Column,
+    RecordDeleteView,
+    RecordListView,
+    RecordMixin,
+    flash_error,
+)
 from vinculo.customers import selectors as customer_selectors
 from vinculo.sales.models import Order
 
@@ -49,7 +57,7 @@ class InvoiceListView(RecordListView):
         Column("due", gettext_lazy("Due date"), "due_date"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return selectors.with_balance(super().base_queryset().select_related("account"))
 
 
@@ -61,10 +69,10 @@ class InvoiceCreateView(RecordMixin, View):
     def render_form(self, form: InvoiceForm, status: int = 200) -> HttpResponse:
         return render(self.request, "billing/invoice_form.html", {"form": form}, status=status)
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return self.render_form(InvoiceForm(user=request.user, initial=request.GET.dict()))
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         form = InvoiceForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render_form(form, status=400)
@@ -88,7 +96,7 @@ class InvoiceFromOrderView(RecordMixin, View):
     model = Order
     permission = "billing.add"
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         order = self.get_object()
         try:
             invoice = services.invoice_from_order(actor=request.user, order=order,
@@ -103,7 +111,7 @@ class InvoiceDetailView(RecordMixin, View):
     model = Invoice
     permission = "billing.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         invoice = self.get_object()
         return render(request, "billing/invoice_detail.html", {
             "record": invoice, "lines": invoice.lines.all(),
@@ -118,12 +126,12 @@ class InvoiceDetailView(RecordMixin, View):
 
 
 class InvoiceActionView(RecordMixin, View):
-    """POST issue / pay / credit / delete."""
+    """POST issue / pay / credit."""
 
     model = Invoice
     permission = "billing.change"
 
-    def post(self, request, uuid, step):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
         invoice = self.get_object()
         target = invoice
         try:
@@ -139,9 +147,6 @@ class InvoiceActionView(RecordMixin, View):
             elif step == "credit":
                 target = services.credit_note_create(actor=request.user, invoice=invoice,
                                                      reason=request.POST.get("reason", ""))
-            elif step == "delete":
-                services.invoice_delete(actor=request.user, invoice=invoice)
-                return HttpResponseRedirect(reverse("billing:invoice_list"))
             else:
                 return HttpResponse(status=404)
         except (ValidationError, PermissionDeniedError) as exc:
@@ -149,11 +154,26 @@ class InvoiceActionView(RecordMixin, View):
         return _detail(target)
 
 
+class InvoiceDeleteView(RecordDeleteView):
+    """Delete a draft (it has no number yet); an issued invoice is refused by the service."""
+
+    model = Invoice
+    permission = "billing.change"
+    delete_service = staticmethod(services.invoice_delete)
+    instance_kwarg = "invoice"
+    list_url = "billing:invoice_list"
+
+    def redirect_url(self, record: Invoice) -> str:
+        if record.status != InvoiceStatus.DRAFT:  # refused: back to the invoice
+            return reverse("billing:invoice_detail", kwargs={"uuid": record.uuid})
+        return super().redirect_url(record)
+
+
 class InvoicePdfView(RecordMixin, View):
     model = Invoice
     permission = "billing.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         invoice = self.get_object()
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = (
@@ -177,14 +197,14 @@ class PaymentListView(RecordListView):
         Column("reference", gettext_lazy("Reference")),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("invoice", "invoice__account")
 
 
 class AgingView(RecordMixin, View):
     permission = "billing.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "billing/aging.html", {"report": selectors.aging(),
                                                       "buckets": selectors.AGING_BUCKETS})
 
@@ -192,7 +212,7 @@ class AgingView(RecordMixin, View):
 class ServiceLevelsView(RecordMixin, View):
     permission = "sales.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         by = request.GET.get("by", "account")
         if by not in ("account", "segment", "month"):
             by = "account"
@@ -216,7 +236,7 @@ class ReturnListView(RecordListView):
         Column("requested_on", gettext_lazy("Requested on"), "requested_on"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("account", "order")
 
 
@@ -232,10 +252,10 @@ class ReturnCreateView(RecordMixin, View):
             {"line": line, "left": line.delivered_quantity - returned.get(line.pk, 0)}
             for line in order.lines.all()]}
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         return render(request, "billing/return_form.html", self.context(self.get_object()))
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         order = self.get_object()
         try:
             lines = []
@@ -258,7 +278,7 @@ class ReturnDetailView(RecordMixin, View):
     model = ReturnAuthorization
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         rma = self.get_object()
         return render(request, "billing/return_detail.html", {
             "record": rma, "lines": rma.lines.select_related("order_line"),
@@ -271,7 +291,7 @@ class ReturnActionView(RecordMixin, View):
     STEPS = {"authorise": services.return_authorise, "reject": services.return_reject,
              "receive": services.return_receive}
 
-    def post(self, request, uuid, step):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
         rma = self.get_object()
         try:
             if step == "close":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from vinculo.catalog.models import (
     Category,
@@ -20,7 +22,7 @@ class TenantAdmin(admin.ModelAdmin):
     list_filter = ("organization",)
     readonly_fields = ("uuid", "version", "created_at", "updated_at")
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.model.all_objects.select_related("organization")
 
 

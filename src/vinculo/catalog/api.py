@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.catalog import selectors, services
@@ -34,59 +35,10 @@ from vinculo.catalog.models import (
     Product,
     ProductLine,
 )
-from vinculo.core.api_base import TenantViewSet
+from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
 from vinculo.customers.models import Account
 
 COMMON_READ_ONLY = ("id", "created_at", "updated_at")
-
-
-class ScopedUUIDField(serializers.SlugRelatedField):
-    """A reference by UUID to a row of the caller's organisation (others look nonexistent)."""
-
-    def __init__(self, model: type, **kwargs: Any) -> None:
-        self.model = model
-        super().__init__(slug_field="uuid", **kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        return self.model.objects.all()
-
-
-class ServiceSerializer(serializers.ModelSerializer):
-    """Writes go through ``create_service`` / ``update_service``; updates must send ``version``."""
-
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="The version you read. Required on update; a stale one is refused with 409.",
-    )
-
-    create_service: Any = None
-    update_service: Any = None
-    instance_kwarg = ""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is not None and "version" not in attrs:
-            raise serializers.ValidationError(
-                {"version": ["Send the version you read; it guards against lost updates."]}
-            )
-        return attrs
-
-    def actor(self) -> Any:
-        return self.context["request"].user
-
-    def create(self, validated_data: dict[str, Any]) -> Any:
-        validated_data.pop("version", None)
-        return type(self).create_service(actor=self.actor(), data=validated_data)
-
-    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        version = validated_data.pop("version")
-        return type(self).update_service(
-            actor=self.actor(),
-            data=validated_data,
-            expected_version=version,
-            **{self.instance_kwarg: instance},
-        )
 
 
 class CategorySerializer(ServiceSerializer):
@@ -102,8 +54,9 @@ class CategorySerializer(ServiceSerializer):
 
 
 class ProductLineSerializer(ServiceSerializer):
-    category = ScopedUUIDField(Category)
+    category = ScopedRelatedField(Category)
     full_code = serializers.CharField(read_only=True)
+    create_service = staticmethod(services.product_line_create)
     update_service = staticmethod(services.product_line_update)
     instance_kwarg = "line"
 
@@ -121,24 +74,19 @@ class ProductLineSerializer(ServiceSerializer):
         read_only_fields = COMMON_READ_ONLY
         extra_kwargs = {"code": {"help_text": "Two digits, unique within the category."}}
 
-    def create(self, validated_data: dict[str, Any]) -> ProductLine:
-        validated_data.pop("version", None)
-        category = validated_data.pop("category")
-        return services.product_line_create(
-            actor=self.actor(), category=category, data=validated_data
-        )
-
-    def update(self, instance: ProductLine, validated_data: dict[str, Any]) -> ProductLine:
-        if "category" in validated_data and validated_data["category"] != instance.category:
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        category = validated_data.pop("category", None)
+        if self.instance is None:
+            return {"category": category, "data": validated_data}
+        if category is not None and category != self.instance.category:
             raise serializers.ValidationError(
                 {"category": ["A line cannot move to another category."]}
             )
-        validated_data.pop("category", None)
-        return super().update(instance, validated_data)
+        return {"data": validated_data}
 
 
 class ProductSerializer(ServiceSerializer):
-    line = ScopedUUIDField(ProductLine, help_text="The product line (its UUID).")
+    line = ScopedRelatedField(ProductLine, help_text="The product line (its UUID).")
     category_code = serializers.CharField(source="line.category.code", read_only=True)
     line_code = serializers.CharField(source="line.code", read_only=True)
     create_service = staticmethod(services.product_create)
@@ -165,11 +113,9 @@ class ProductSerializer(ServiceSerializer):
         }
 
 
-class PriceListItemSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
-    price_list = ScopedUUIDField(PriceList)
-    product = ScopedUUIDField(Product)
+class PriceListItemSerializer(ServiceSerializer):
+    price_list = ScopedRelatedField(PriceList)
+    product = ScopedRelatedField(Product)
     product_code = serializers.CharField(source="product.full_code", read_only=True)
 
     class Meta:
@@ -186,12 +132,13 @@ class PriceListItemSerializer(serializers.ModelSerializer):
         )
         read_only_fields = COMMON_READ_ONLY
 
+    create_service = staticmethod(services.price_list_item_create)
+    update_service = staticmethod(services.price_list_item_update)
+    instance_kwarg = "item"
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         if self.instance is not None:
-            if "version" not in attrs:
-                raise serializers.ValidationError(
-                    {"version": ["Send the version you read; it guards against lost updates."]}
-                )
             for name in ("price_list", "product"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
                     raise serializers.ValidationError(
@@ -199,21 +146,10 @@ class PriceListItemSerializer(serializers.ModelSerializer):
                     )
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> PriceListItem:
-        return services.price_list_item_set(
-            actor=self.context["request"].user,
-            price_list=validated_data["price_list"],
-            product=validated_data["product"],
-            price=validated_data["price"],
-        )
-
-    def update(self, instance: PriceListItem, validated_data: dict[str, Any]) -> PriceListItem:
-        return services.price_list_item_update(
-            actor=self.context["request"].user,
-            item=instance,
-            price=validated_data.get("price", instance.price),
-            expected_version=validated_data["version"],
-        )
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            return {"price": validated_data.get("price", self.instance.price)}
+        return {name: validated_data[name] for name in ("price_list", "product", "price")}
 
 
 class PriceListItemInlineSerializer(serializers.ModelSerializer):
@@ -228,7 +164,7 @@ class PriceListItemInlineSerializer(serializers.ModelSerializer):
 
 
 class PriceListSerializer(ServiceSerializer):
-    account = ScopedUUIDField(Account, required=False, allow_null=True)
+    account = ScopedRelatedField(Account, required=False, allow_null=True)
     items = PriceListItemInlineSerializer(many=True, read_only=True)
     scope = serializers.CharField(read_only=True, help_text="account, segment or general")
     create_service = staticmethod(services.price_list_create)
@@ -249,9 +185,10 @@ class PriceListSerializer(ServiceSerializer):
         read_only_fields = COMMON_READ_ONLY
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
+class ExchangeRateSerializer(ServiceSerializer):
+    create_service = staticmethod(services.exchange_rate_create)
+    update_service = staticmethod(services.exchange_rate_update)
+    instance_kwarg = "exchange_rate"
 
     class Meta:
         model = ExchangeRate
@@ -262,11 +199,8 @@ class ExchangeRateSerializer(serializers.ModelSerializer):
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         if self.instance is not None:
-            if "version" not in attrs:
-                raise serializers.ValidationError(
-                    {"version": ["Send the version you read; it guards against lost updates."]}
-                )
             for name in ("currency", "valid_on"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
                     raise serializers.ValidationError(
@@ -274,21 +208,10 @@ class ExchangeRateSerializer(serializers.ModelSerializer):
                     )
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> ExchangeRate:
-        return services.exchange_rate_set(
-            actor=self.context["request"].user,
-            currency=validated_data["currency"],
-            rate=validated_data["rate"],
-            valid_on=validated_data["valid_on"],
-        )
-
-    def update(self, instance: ExchangeRate, validated_data: dict[str, Any]) -> ExchangeRate:
-        return services.exchange_rate_update(
-            actor=self.context["request"].user,
-            exchange_rate=instance,
-            rate=validated_data.get("rate", instance.rate),
-            expected_version=validated_data["version"],
-        )
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            return {"rate": validated_data.get("rate", self.instance.rate)}
+        return {name: validated_data[name] for name in ("currency", "rate", "valid_on")}
 
 
 FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter]
@@ -297,16 +220,12 @@ FILTER_BACKENDS = [DjangoFilterBackend, OrderingFilter]
 class CatalogViewSet(TenantViewSet):
     permission_domain = "catalog"
     filter_backends = FILTER_BACKENDS
-    delete_service: Any = None
-    instance_kwarg = ""
-
-    def perform_destroy(self, instance: Any) -> None:
-        type(self).delete_service(actor=self.request.user, **{self.instance_kwarg: instance})
 
 
 class CategoryViewSet(CatalogViewSet):
     """Catalogue categories: the first two digits of every product code."""
 
+    permission_domain = "catalog"
     queryset = Category.objects.none()
     serializer_class = CategorySerializer
     filterset_class = CategoryFilterSet
@@ -321,6 +240,7 @@ class CategoryViewSet(CatalogViewSet):
 class ProductLineViewSet(CatalogViewSet):
     """Product lines inside categories: the middle two digits of a product code."""
 
+    permission_domain = "catalog"
     queryset = ProductLine.objects.none()
     serializer_class = ProductLineSerializer
     filterset_class = ProductLineFilterSet
@@ -338,6 +258,7 @@ class ProductViewSet(CatalogViewSet):
     """Products and services. Filter by ``category`` / ``line`` code, ``kind``, ``active``;
     ``q`` searches a full-code prefix (``01-03``) or words of the name."""
 
+    permission_domain = "catalog"
     queryset = Product.objects.none()
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
@@ -374,7 +295,7 @@ class ProductViewSet(CatalogViewSet):
         ),
     )
     @action(detail=True, methods=["get"])
-    def price(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def price(self, request: Request, uuid: str | None = None) -> Response:
         """The price this product has for an account or segment, in a currency, on a date."""
         product = self.get_object()
         params = request.query_params
@@ -414,6 +335,7 @@ class PriceListViewSet(CatalogViewSet):
     """Price lists per currency, for an account, a customer segment or everyone, with validity
     dates; ``items`` lists their prices (write them through ``/price-list-items/``)."""
 
+    permission_domain = "catalog"
     queryset = PriceList.objects.none()
     serializer_class = PriceListSerializer
     filterset_class = PriceListFilterSet
@@ -433,6 +355,7 @@ class PriceListItemViewSet(CatalogViewSet):
     """The price of a product on a price list; posting a product already on the list replaces
     its price."""
 
+    permission_domain = "catalog"
     queryset = PriceListItem.objects.none()
     serializer_class = PriceListItemSerializer
     filterset_class = PriceListItemFilterSet
@@ -450,6 +373,7 @@ class ExchangeRateViewSet(CatalogViewSet):
     """Dated exchange rates: 1 unit of ``currency`` = ``rate`` × the organisation's base
     currency, from ``valid_on`` until the next rate of that currency."""
 
+    permission_domain = "catalog"
     queryset = ExchangeRate.objects.none()
     serializer_class = ExchangeRateSerializer
     filterset_class = ExchangeRateFilterSet

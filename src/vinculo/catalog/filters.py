@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.catalog import selectors
@@ -24,7 +26,7 @@ with scopes_disabled():
     class CategoryFilterSet(django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return queryset.filter(Q(name__icontains=value) | Q(code=value))
 
         class Meta:
@@ -48,10 +50,10 @@ with scopes_disabled():
         kind = django_filters.ChoiceFilter(choices=ProductKind.choices, label=_("Kind"))
         active = django_filters.BooleanFilter(label=_("Active"))
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return selectors.product_search(queryset, value)
 
-        def filter_line(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_line(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             """``03`` (a line code, in any category) or ``01-03`` (category and line)."""
             if "-" in value:
                 category, _sep, line = value.partition("-")
@@ -67,7 +69,7 @@ with scopes_disabled():
         account = django_filters.UUIDFilter(field_name="account__uuid", label=_("Account"))
         valid_on = django_filters.DateFilter(method="filter_valid_on", label=_("Valid on"))
 
-        def filter_valid_on(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_valid_on(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
             return queryset.filter(valid_from__lte=value).exclude(valid_to__lt=value)
 
         class Meta:

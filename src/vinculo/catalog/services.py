@@ -32,7 +32,7 @@ from vinculo.catalog.models import (
     ProductLine,
 )
 from vinculo.core.models import TenantModel, User
-from vinculo.core.services import require, versioned_save
+from vinculo.core.services import org_id, organization_of, require, versioned_save
 from vinculo.customers import normalize
 
 CATEGORY_FIELDS = ("code", "name", "description")
@@ -156,7 +156,7 @@ def _check_category(category: Category) -> None:
 @transaction.atomic
 def category_create(*, actor: User, data: dict[str, Any]) -> Category:
     require(actor, "catalog.add")
-    category = Category(organization_id=actor.organization_id)
+    category = Category(organization_id=org_id(actor))
     _assign(category, data, CATEGORY_FIELDS)
     _check_category(category)
     _save(category, duplicate=_category_duplicate(category.code))
@@ -220,9 +220,9 @@ def _rewrite_full_codes(line: ProductLine, category_code: str) -> int:
 @transaction.atomic
 def product_line_create(*, actor: User, category: Category, data: dict[str, Any]) -> ProductLine:
     require(actor, "catalog.add")
-    if category.organization_id != actor.organization_id:
+    if category.organization_id != org_id(actor):
         raise ValidationError({"category": _("Choose a record of your organisation.")})
-    line = ProductLine(organization_id=actor.organization_id, category=category)
+    line = ProductLine(organization_id=org_id(actor), category=category)
     _assign(line, data, LINE_FIELDS)
     _check_line(line)
     _save(line, duplicate=_line_duplicate(category, line.code))
@@ -287,9 +287,9 @@ def _check_product(product: Product) -> None:
 def product_create(*, actor: User, data: dict[str, Any]) -> Product:
     """Create a product or service; ``data["line"]`` is its ProductLine."""
     require(actor, "catalog.add")
-    product = Product(organization_id=actor.organization_id)
+    product = Product(organization_id=org_id(actor))
     if not data.get("currency"):
-        data = {**data, "currency": actor.organization.base_currency}
+        data = {**data, "currency": organization_of(actor).base_currency}
     _assign(product, data, PRODUCT_FIELDS)
     _check_product(product)
     _save(product, duplicate=_product_duplicate(product.full_code))
@@ -335,7 +335,7 @@ def _check_price_list(price_list: PriceList) -> None:
 @transaction.atomic
 def price_list_create(*, actor: User, data: dict[str, Any]) -> PriceList:
     require(actor, "catalog.add")
-    price_list = PriceList(organization_id=actor.organization_id)
+    price_list = PriceList(organization_id=org_id(actor))
     _assign(price_list, data, PRICE_LIST_FIELDS)
     _check_price_list(price_list)
     price_list.save()
@@ -372,10 +372,11 @@ def _check_price(price: Any) -> Decimal:
 
 
 @transaction.atomic
-def price_list_item_set(
+def price_list_item_create(
     *, actor: User, price_list: PriceList, product: Product, price: Decimal
 ) -> PriceListItem:
-    """Put ``product`` on ``price_list`` at ``price`` (replacing its previous price there)."""
+    """Put ``product`` on ``price_list`` at ``price`` (replacing its previous price there, so
+    creating an item twice keeps one row)."""
     require(actor, "catalog.change")
     if product.organization_id != price_list.organization_id:
         raise ValidationError({"product": _("Choose a record of your organisation.")})
@@ -415,14 +416,14 @@ def price_list_item_delete(*, actor: User, item: PriceListItem) -> None:
 
 
 @transaction.atomic
-def exchange_rate_set(
+def exchange_rate_create(
     *, actor: User, currency: str, rate: Decimal, valid_on: dt.date
 ) -> ExchangeRate:
     """Record that from ``valid_on`` 1 ``currency`` = ``rate`` × the base currency (one per day;
     setting a day again replaces its rate)."""
     require(actor, "catalog.change")
     currency = clean_currency(currency)
-    if currency == actor.organization.base_currency:
+    if currency == organization_of(actor).base_currency:
         raise ValidationError({"currency": _("The base currency needs no rate: it is always 1.")})
     try:
         value = Decimal(str(rate))
@@ -433,7 +434,7 @@ def exchange_rate_set(
     if valid_on is None:
         raise ValidationError({"valid_on": _("This field is required.")})
     existing = ExchangeRate.all_objects.filter(
-        organization_id=actor.organization_id, currency=currency, valid_on=valid_on
+        organization_id=org_id(actor), currency=currency, valid_on=valid_on
     ).first()
     if existing is not None:
         existing.rate = value
@@ -441,7 +442,7 @@ def exchange_rate_set(
         versioned_save(existing, expected_version=None, fields=["rate"])
         return existing
     rate_row = ExchangeRate(
-        organization_id=actor.organization_id, currency=currency, rate=value, valid_on=valid_on
+        organization_id=org_id(actor), currency=currency, rate=value, valid_on=valid_on
     )
     _full_clean(rate_row)
     _save(rate_row, duplicate={"valid_on": _("This currency already has a rate on that day.")})

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -75,7 +77,7 @@ class ProductDetailView(RecordMixin, View):
     model = Product
     permission_domain = "catalog"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         product = self.get_object()
         return render(
             request,
@@ -128,7 +130,7 @@ class CategoryListView(RoleRequiredMixin, View):
 
     permission_domain = "catalog"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         categories = list(Category.objects.prefetch_related("lines").order_by("code", "id"))
         return render(
             request,
@@ -221,7 +223,7 @@ class PriceListListView(CatalogListView):
         Column("active", gettext_lazy("Active"), "active"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("account")
 
 
@@ -229,7 +231,7 @@ class PriceListDetailView(RecordMixin, View):
     model = PriceList
     permission_domain = "catalog"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         return self.render_page(self.get_object(), forms.PriceListItemForm())
 
     def render_page(self, price_list: PriceList, item_form: Any, status: int = 200) -> Any:
@@ -253,12 +255,12 @@ class PriceListItemAddView(PriceListDetailView):
     permission = "catalog.change"
     http_method_names = ["post"]
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         price_list = self.get_object()
         form = forms.PriceListItemForm(request.POST)
         if form.is_valid():
             try:
-                services.price_list_item_set(
+                services.price_list_item_create(
                     actor=request.user,
                     price_list=price_list,
                     product=form.cleaned_data["product"],
@@ -338,7 +340,7 @@ class ExchangeRateCreateView(EditView):
     title = gettext_lazy("New exchange rate")
 
     def create(self, form: Any) -> Any:
-        return services.exchange_rate_set(actor=self.request.user, **form.data_for_service())
+        return services.exchange_rate_create(actor=self.request.user, **form.data_for_service())
 
     def success_url(self, record: Any) -> str:
         return reverse("catalog:exchange_rate_list")

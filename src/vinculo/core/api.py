@@ -7,10 +7,11 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core import services
-from vinculo.core.api_base import TenantScopedMixin
+from vinculo.core.api_base import ServiceDestroyMixin, TenantScopedMixin
 from vinculo.core.filters import AuditEntryFilterSet
 from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
 
@@ -86,7 +87,7 @@ class ApiTokenViewSet(
 
     @extend_schema(request=None, responses={200: OpenApiResponse(
         ApiTokenSerializer, description="Revoked: the token, with its revoked_at.")})
-    def destroy(self, request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         token = services.api_token_revoke(token=self.get_object())
         return Response(self.get_serializer(token).data, status=status.HTTP_200_OK)
 
@@ -107,6 +108,7 @@ class CustomFieldSerializer(serializers.ModelSerializer):
 
 class CustomFieldViewSet(
     TenantScopedMixin,
+    ServiceDestroyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -119,6 +121,8 @@ class CustomFieldViewSet(
     serializer_class = CustomFieldSerializer
     lookup_field = "uuid"
     permission_domain = "core"  # every action is named below; any other is refused
+    delete_service = staticmethod(services.custom_field_delete)
+    instance_kwarg = "field"
     action_permissions = {
         "list": "customers.view",
         "retrieve": "customers.view",

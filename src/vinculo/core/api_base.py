@@ -5,9 +5,12 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
+from django.apps import apps
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.request import Request
 
 from vinculo.core.audit import acting_as
 from vinculo.core.tenancy import organization_scope
@@ -33,7 +36,7 @@ class TenantScopedMixin:
 
     permission_domain: str | Undeclared | None = UNDECLARED
 
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
             return self.queryset.model.objects.none()
         return self.scoped_queryset()
@@ -41,7 +44,7 @@ class TenantScopedMixin:
     def scoped_queryset(self) -> QuerySet:
         return self.queryset.model.objects.all()
 
-    def initial(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self._scope_stack = ExitStack()
         super().initial(request, *args, **kwargs)  # authentication + permission checks
         user = request.user
@@ -51,7 +54,7 @@ class TenantScopedMixin:
                 acting_as(user, getattr(request._request, "request_id", None))
             )
 
-    def dispatch(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # The scope opened in initial() closes whatever happens: an error DRF does not turn
         # into a response propagates past finalize_response, and must not leave the
         # organisation (and the audit actor) in scope for whatever this thread runs next.
@@ -63,7 +66,21 @@ class TenantScopedMixin:
                 stack.close()
 
 
-class TenantViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class ServiceDestroyMixin:
+    """A deletion calls ``delete_service(actor=…, <instance_kwarg>=record)``; a viewset without
+    ``delete_service`` cannot delete (405)."""
+
+    delete_service: Any = None
+    instance_kwarg = ""
+    request: Request
+
+    def perform_destroy(self, instance: Any) -> None:
+        if type(self).delete_service is None:
+            raise exceptions.MethodNotAllowed(self.request.method or "DELETE")
+        type(self).delete_service(actor=self.request.user, **{self.instance_kwarg: instance})
+
+
+class TenantViewSet(TenantScopedMixin, ServiceDestroyMixin, viewsets.ModelViewSet):
     """CRUD over a tenant model: UUID lookups, record-level restriction, audit by signals.
 
     Writes go through services: the serializer (a :class:`ServiceSerializer`) calls the
@@ -73,15 +90,8 @@ class TenantViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     lookup_field = "uuid"
     lookup_value_regex = "[0-9a-f-]{36}"
-    delete_service: Any = None
-    instance_kwarg = ""
 
-    def perform_destroy(self, instance: Any) -> None:
-        if type(self).delete_service is None:
-            raise exceptions.MethodNotAllowed(self.request.method)
-        type(self).delete_service(actor=self.request.user, **{self.instance_kwarg: instance})
-
-    def get_queryset(self) -> QuerySet:  # type: ignore[override]
+    def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
             return self.queryset.model.objects.none()
         return self.scoped_queryset().restrict(self.request.user)
@@ -94,9 +104,11 @@ class TenantViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 class ServiceSerializer(serializers.ModelSerializer):
     """A record's serializer that writes through its services, never by itself.
 
-    ``create`` calls ``create_service(actor=…, data=…)`` and ``update`` calls
-    ``update_service(actor=…, data=…, expected_version=…, <instance_kwarg>=record)``. The
-    ``version`` read is required on update; a stale one is refused by the service (409).
+    ``create`` calls ``create_service(actor=…, **service_kwargs(...))`` and ``update`` calls
+    ``update_service(actor=…, expected_version=…, <instance_kwarg>=record,
+    **service_kwargs(...))``, where ``service_kwargs`` is ``data=`` the validated fields unless
+    a serializer says more (a password, lines, targets). The ``version`` read is required on
+    update; a stale one is refused by the service (409).
     """
 
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -108,6 +120,7 @@ class ServiceSerializer(serializers.ModelSerializer):
     create_service: Any = None
     update_service: Any = None
     instance_kwarg = ""
+    output_serializer: Any = None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None and "version" not in attrs:
@@ -116,38 +129,43 @@ class ServiceSerializer(serializers.ModelSerializer):
         return attrs
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
-        """What the services take besides ``data`` (a password, targets…): popped from
-        ``validated_data``. Nothing by default."""
-        return {}
+        """What the service takes besides ``actor`` (and, on update, the record and version):
+        by default ``data=`` the validated fields."""
+        return {"data": validated_data}
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         validated_data.pop("version", None)
-        extra = self.service_kwargs(validated_data)
-        return type(self).create_service(actor=self.context["request"].user, data=validated_data,
-                                         **extra)
+        return type(self).create_service(actor=self.context["request"].user,
+                                         **self.service_kwargs(validated_data))
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         version = validated_data.pop("version")
-        extra = self.service_kwargs(validated_data)
         return type(self).update_service(
-            actor=self.context["request"].user, data=validated_data, expected_version=version,
-            **{self.instance_kwarg: instance}, **extra)
+            actor=self.context["request"].user, expected_version=version,
+            **self.service_kwargs(validated_data), **{self.instance_kwarg: instance})
+
+    def to_representation(self, instance: Any) -> Any:
+        """The answer: ``output_serializer`` when the input and output shapes differ."""
+        if self.output_serializer is not None:
+            return self.output_serializer(instance, context=self.context).data
+        return super().to_representation(instance)
 
 
 class ScopedRelatedField(serializers.SlugRelatedField):
     """A reference to a row of the caller's organisation (others look nonexistent)."""
 
-    def __init__(self, model: type, slug_field: str = "uuid", **kwargs: Any) -> None:
-        self.model = model
+    def __init__(self, model: type | str, slug_field: str = "uuid", **kwargs: Any) -> None:
+        self.model = model  # a model, or its label ("catalog.Product") above ``core``
         super().__init__(slug_field=slug_field, **kwargs)
 
     def get_queryset(self) -> QuerySet:
         from vinculo.core.models import User
 
+        model: Any = apps.get_model(self.model) if isinstance(self.model, str) else self.model
         user = self.context["request"].user
-        if self.model is User:
+        if model is User:
             return User.objects.filter(organization_id=user.organization_id)
-        return self.model.objects.all()
+        return model.objects.all()  # the tenant-scoped manager
 
 
 class SlugRelatedFieldSchema(OpenApiSerializerFieldExtension):

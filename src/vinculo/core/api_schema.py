@@ -35,6 +35,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, build_media_type_object
 from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
+from rest_framework.pagination import BasePagination
 
 ERROR_CODES = ("400", "401", "403", "404", "409")
 
@@ -107,7 +108,7 @@ class VinculoAutoSchema(AutoSchema):
             return self._is_list_view()
         return action == "list" and isinstance(self.view, ListModelMixin)
 
-    def _get_paginator(self):  # type: ignore[no-untyped-def]
+    def _get_paginator(self) -> BasePagination | None:
         return super()._get_paginator() if self._paginates() else None
 
     def get_filter_backends(self) -> list[Any]:
@@ -155,7 +156,7 @@ class VinculoAutoSchema(AutoSchema):
             return dict(serializer.fields)
         return {}
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:  # type: ignore[override]
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

@@ -6,13 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from vinculo.core.models import ApiToken
+from vinculo.core.models import ApiToken, User
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
-    def authenticate_credentials(self, key: str):  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         token = (
             ApiToken.objects.select_related("user")
             .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)

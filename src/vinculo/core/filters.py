@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+if TYPE_CHECKING:  # DRF imports these modules while rest_framework.views loads
+    from rest_framework.views import APIView
 
 from vinculo.core.models import AuditEntry, CustomField, CustomFieldType
 from vinculo.core.tenancy import scopes_disabled
@@ -43,8 +47,16 @@ def filter_custom_fields(queryset: QuerySet, params: Any, model_key: str) -> Que
     return queryset
 
 
+class DocumentSearchMixin:
+    """``q`` on a document list (quotes, orders, invoices, returns): its number or its
+    account's name."""
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(number__icontains=value) | Q(account__name__icontains=value))
+
+
 class CustomFieldFilterBackend(BaseFilterBackend):
-    def filter_queryset(self, request, queryset, view):  # type: ignore[override]
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
         model_key = getattr(view, "custom_field_model", None)
         if model_key is None:
             return queryset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from django import forms
@@ -56,17 +57,21 @@ class CustomFieldsFormMixin:
     """Adds one form field per custom-field definition; ``custom_values()`` collects them."""
 
     custom_field_model = ""
+    # Provided by the form this mixes into.
+    fields: dict[str, forms.Field]
+    initial: MutableMapping[str, Any]
+    cleaned_data: dict[str, Any]
 
     def add_custom_fields(self, initial: dict[str, Any]) -> None:
         self.custom_definitions = list(CustomField.objects.filter(model=self.custom_field_model))
         for definition in self.custom_definitions:
             name = CF_PREFIX + definition.key
-            self.fields[name] = custom_form_field(definition)  # type: ignore[attr-defined]
+            self.fields[name] = custom_form_field(definition)
             if definition.key in initial:
-                self.initial[name] = initial[definition.key]  # type: ignore[attr-defined]
+                self.initial[name] = initial[definition.key]
 
     def custom_values(self) -> dict[str, Any]:
-        data = self.cleaned_data  # type: ignore[attr-defined]
+        data = self.cleaned_data
         values = {}
         for definition in self.custom_definitions:
             value = data.get(CF_PREFIX + definition.key)

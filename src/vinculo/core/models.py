@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -65,7 +66,11 @@ class Team(models.Model):
 class VinculoUserManager(UserManager):
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra_fields):  # type: ignore[override]
+    # Django's manager takes a username first; ours takes the e-mail (USERNAME_FIELD), so the
+    # public signatures differ from the parent's on purpose.
+    def _create_user(
+        self, email: str, password: str | None, **extra_fields: Any
+    ) -> User:
         if not email:
             raise ValueError("The e-mail is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -73,12 +78,16 @@ class VinculoUserManager(UserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):  # type: ignore[override]
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email, password=None, **extra_fields):  # type: ignore[override]
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
@@ -87,7 +96,7 @@ class VinculoUserManager(UserManager):
 class User(AbstractUser):
     """A person who logs in. Staff users belong to one organisation with one role there."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # log in by e-mail: no username column
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("e-mail"), unique=True)
     organization = models.ForeignKey(

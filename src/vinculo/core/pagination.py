@@ -7,8 +7,9 @@ of "page 3 of 40,000".
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
@@ -18,6 +19,9 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+if TYPE_CHECKING:  # DRF imports these modules while rest_framework.views loads
+    from rest_framework.views import APIView
 
 MAX_PAGE_SIZE = 200
 
@@ -61,7 +65,9 @@ class FastPageNumberPagination(BasePagination):
     page_query_param = "page"
     page_size_query_param = "page_size"
 
-    def paginate_queryset(self, queryset, request: Request, view=None):  # type: ignore[override]
+    def paginate_queryset(
+        self, queryset: QuerySet | Sequence[Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
         self.request = request
         self.page = paginate(
             queryset,
@@ -78,7 +84,7 @@ class FastPageNumberPagination(BasePagination):
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, number)
 
-    def get_paginated_response(self, data) -> Response:  # type: ignore[override]
+    def get_paginated_response(self, data: Any) -> Response:
         return Response(
             OrderedDict(
                 [
@@ -105,7 +111,7 @@ class FastPageNumberPagination(BasePagination):
             },
         }
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:  # type: ignore[override]
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
             {
                 "name": self.page_query_param,

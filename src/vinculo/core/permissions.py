@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework import permissions
+from rest_framework.request import Request
+
+if TYPE_CHECKING:  # DRF imports these modules while rest_framework.views loads
+    from rest_framework.views import APIView
 
 from vinculo.core.roles import role_has
 
@@ -35,7 +40,7 @@ def required_permission(view: Any, method: str) -> str | None:
 class RolePermission(permissions.BasePermission):
     """Staff user of an organisation whose role holds the permission the view asks for."""
 
-    def has_permission(self, request, view) -> bool:  # type: ignore[override]
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not user or not user.is_authenticated or user.organization_id is None:
             return False
@@ -51,7 +56,7 @@ class RoleRequiredMixin(LoginRequiredMixin):
     permission: str | None = None
     permission_domain: str | None = None
 
-    def dispatch(self, request, *args, **kwargs):  # type: ignore[override]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if request.user.organization_id is None:

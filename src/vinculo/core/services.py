@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,11 +18,14 @@ from vinculo.core.models import (
     CustomField,
     CustomFieldType,
     Organization,
+    SavedView,
     Team,
     TenantModel,
     User,
 )
 from vinculo.core.roles import Role, role_has
+
+TenantModelT = TypeVar("TenantModelT", bound=TenantModel)
 
 
 class ConflictError(Exception):
@@ -41,6 +44,21 @@ def require(actor: User, permission: str) -> None:
     """Refuse unless ``actor``'s role holds ``permission``: the check every service starts with."""
     if not role_has(actor.role, permission):
         raise PermissionDeniedError(_("Your role does not allow this action."))
+
+
+def organization_of(actor: User) -> Organization:
+    """The organisation a service acts in. Every staff user has one; a user without one (the
+    platform's superuser) acts on no organisation's data and is refused."""
+    if actor.organization is None:
+        raise PermissionDeniedError(_("Your user belongs to no organisation."))
+    return actor.organization
+
+
+def org_id(actor: User) -> int:
+    """The id of :func:`organization_of` the actor, without reading the organisation."""
+    if actor.organization_id is None:
+        raise PermissionDeniedError(_("Your user belongs to no organisation."))
+    return actor.organization_id
 
 
 def same_org(organization_id: int, **records: Any) -> None:
@@ -257,9 +275,17 @@ def custom_field_create(
     return field
 
 
+@transaction.atomic
+def custom_field_delete(*, actor: User, field: CustomField) -> None:
+    """Remove a field's definition; the values records hold under its key stay in their JSON
+    (adding the field again shows them again)."""
+    require(actor, "core.manage_custom_fields")
+    field.delete()
+
+
 def versioned_save(
-    instance: TenantModel, *, expected_version: int | None, fields: list[str]
-) -> TenantModel:
+    instance: TenantModelT, *, expected_version: int | None, fields: list[str]
+) -> TenantModelT:
     """Save ``fields`` only if the row is still at ``expected_version``; bump the version.
 
     The version check and the write are one conditional UPDATE, so two concurrent editors can
@@ -279,6 +305,12 @@ def versioned_save(
         instance.version = model.all_objects.values_list("version", flat=True).get(pk=instance.pk)
     instance.save(update_fields=[*fields, "updated_at"])
     return instance
+
+
+def saved_view_create(*, actor: User, name: str, list_name: str, query: str = "") -> SavedView:
+    """Save the actor's own named filter of a list page (any signed-in staff user may)."""
+    return SavedView.objects.create(organization_id=org_id(actor), user=actor, name=name,
+                                    list_name=list_name, query=query)
 
 
 def sequence_next(*, organization_id: int, prefix: str, year: int, width: int = 6) -> str:

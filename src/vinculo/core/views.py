@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from django.views import View
 
 from vinculo.core import plugins, services
 from vinculo.core.forms import CustomFieldForm, SavedViewForm, apply_service_errors
-from vinculo.core.models import ApiToken, AuditEntry, CustomField, SavedView
+from vinculo.core.models import ApiToken, AuditEntry, CustomField
 from vinculo.core.pagination import paginate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
@@ -53,7 +55,7 @@ class SearchView(RoleRequiredMixin, View):
 class AuditLogView(RoleRequiredMixin, View):
     permission = "audit.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         entries = AuditEntry.objects.select_related("actor").order_by("-timestamp", "-id")
         if request.GET.get("object_type"):
             entries = entries.filter(object_type=request.GET["object_type"])
@@ -62,11 +64,11 @@ class AuditLogView(RoleRequiredMixin, View):
 
 
 class TokenListView(LoginRequiredMixin, View):
-    def get(self, request, new_key: str | None = None):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, new_key: str | None = None) -> HttpResponse:
         tokens = ApiToken.objects.filter(user=request.user)
         return render(request, "core/tokens.html", {"tokens": tokens, "new_key": new_key})
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         _token, key = services.api_token_create(
             user=request.user, name=request.POST.get("name", "")[:100]
         )
@@ -77,7 +79,7 @@ class TokenListView(LoginRequiredMixin, View):
 class TokenRevokeView(LoginRequiredMixin, View):
     model = ApiToken
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         token = ApiToken.objects.filter(user=request.user, uuid=uuid).first()
         if token is None:
             raise Http404
@@ -89,7 +91,7 @@ class TokenRevokeView(LoginRequiredMixin, View):
 class CustomFieldListView(RoleRequiredMixin, View):
     permission = "core.manage_custom_fields"
 
-    def render_page(self, form: CustomFieldForm, status: int = 200):  # type: ignore[no-untyped-def]
+    def render_page(self, form: CustomFieldForm, status: int = 200) -> HttpResponse:
         return render(
             self.request,
             "core/custom_fields.html",
@@ -97,10 +99,10 @@ class CustomFieldListView(RoleRequiredMixin, View):
             status=status,
         )
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         return self.render_page(CustomFieldForm())
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         form = CustomFieldForm(request.POST)
         if not form.is_valid():
             return self.render_page(form, status=400)
@@ -118,14 +120,12 @@ class CustomFieldListView(RoleRequiredMixin, View):
 
 
 class SavedViewCreateView(LoginRequiredMixin, View):
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest) -> HttpResponse:
         form = SavedViewForm(request.POST)
         next_url = request.POST.get("next", "/")
         if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
             next_url = "/"
         if form.is_valid():
-            SavedView.objects.create(
-                organization_id=request.user.organization_id, user=request.user, **form.cleaned_data
-            )
+            services.saved_view_create(actor=request.user, **form.cleaned_data)
             messages.success(request, _("View saved."))
         return HttpResponseRedirect(next_url)

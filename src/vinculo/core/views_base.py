@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -177,12 +178,12 @@ class ServiceEditView(RecordMixin, View):
         """More for the form's constructor than the instance and the user."""
         return {}
 
-    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         form = self.form_class(instance=self.instance(), user=request.user,
                                initial=self.initial(), **self.form_kwargs())
         return self.render_form(form)
 
-    def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         instance = self.instance()
         form = self.form_class(request.POST, instance=instance, user=request.user,
                                **self.form_kwargs())
@@ -230,7 +231,7 @@ class RecordDeleteView(RecordMixin, View):
         target = self.redirect_url(record)
         try:
             type(self).delete_service(actor=request.user, **{self.instance_kwarg: record})
-        except ValidationError as exc:
+        except (ValidationError, PermissionDeniedError) as exc:
             flash_error(request, exc)
         else:
             messages.success(request, _("Deleted: %(name)s") % {"name": record})

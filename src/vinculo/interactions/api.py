@@ -80,8 +80,8 @@ class InteractionSerializer(ServiceSerializer):
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         """What the interaction is about: set when it is logged, never changed."""
         if self.instance is not None:
-            return {}
-        return {"related": validated_data.pop("related", None)}
+            return {"data": validated_data}
+        return {"data": validated_data, "related": validated_data.pop("related", None)}
 
 
 class InteractionViewSet(TenantViewSet):

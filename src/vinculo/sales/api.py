@@ -8,10 +8,16 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.catalog.models import Product
-from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin, TenantViewSet
+from vinculo.core.api_base import (
+    ScopedRelatedField,
+    ServiceSerializer,
+    TenantScopedMixin,
+    TenantViewSet,
+)
 from vinculo.core.models import User
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales import selectors, services
@@ -27,21 +33,21 @@ class StageSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "order", "probability", "kind")
 
 
-class PipelineSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
+class PipelineSerializer(ServiceSerializer):
     stages = StageSerializer(many=True)
+
+    create_service = staticmethod(services.pipeline_create)
 
     class Meta:
         model = Pipeline
         fields = ("id", "name", "is_default", "stages")
 
-    def create(self, validated_data: dict[str, Any]) -> Pipeline:
-        user = self.context["request"].user
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         stages = [(s["name"], s["probability"], s.get("kind", "open"))
                   for s in sorted(validated_data["stages"], key=lambda s: s["order"])]
-        return services.pipeline_create(actor=user, organization=user.organization,
-                                        name=validated_data["name"], stages=stages,
-                                        is_default=validated_data.get("is_default", False))
+        return {"organization": self.context["request"].user.organization,
+                "name": validated_data["name"], "stages": stages,
+                "is_default": validated_data.get("is_default", False)}
 
 
 class PipelineViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -69,9 +75,7 @@ class OpportunityLineSerializer(serializers.ModelSerializer):
         fields = ("product", "description", "quantity", "unit_price", "discount_percent")
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    version = serializers.IntegerField(required=False, min_value=1)
+class OpportunitySerializer(ServiceSerializer):
     account = ScopedRelatedField(Account)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     owner = ScopedRelatedField(User, required=False, allow_null=True)
@@ -98,18 +102,16 @@ class OpportunitySerializer(serializers.ModelSerializer):
                                if key == "stage" else "Cannot be changed here."]})
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> Opportunity:
-        validated_data.pop("version", None)
-        return services.opportunity_create(
-            actor=self.context["request"].user, pipeline=validated_data.pop("pipeline", None),
-            stage=validated_data.pop("stage", None), lines=validated_data.pop("lines", []),
-            data=validated_data)
+    create_service = staticmethod(services.opportunity_create)
+    update_service = staticmethod(services.opportunity_update)
+    instance_kwarg = "opportunity"
 
-    def update(self, instance: Opportunity, validated_data: dict[str, Any]) -> Opportunity:
-        version = validated_data.pop("version")
-        return services.opportunity_update(actor=self.context["request"].user,
-                                           opportunity=instance, data=validated_data,
-                                           expected_version=version)
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            return {"data": validated_data}
+        return {"pipeline": validated_data.pop("pipeline", None),
+                "stage": validated_data.pop("stage", None),
+                "lines": validated_data.pop("lines", []), "data": validated_data}
 
 
 class MoveSerializer(serializers.Serializer):
@@ -154,6 +156,8 @@ class OpportunityViewSet(TenantViewSet):
     filterset_class = OpportunityFilterSet
     permission_domain = "sales"
     ordering_fields = ["created_at", "expected_close", "amount", "name"]
+    delete_service = staticmethod(services.opportunity_delete)
+    instance_kwarg = "opportunity"
     action_permissions = {"move": "sales.change", "forecast": "sales.view",
                           "funnel": "sales.view", "from_lead": "leads.convert"}
 
@@ -162,13 +166,9 @@ class OpportunityViewSet(TenantViewSet):
                                                    "stage")
                 .prefetch_related("lines").order_by("-created_at", "-id"))
 
-    def perform_destroy(self, instance: Opportunity) -> None:
-        services.require(self.request.user, "sales.delete")
-        instance.delete()
-
     @extend_schema(request=MoveSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
-    def move(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def move(self, request: Request, uuid: str | None = None) -> Response:
         """Move to another stage (won and lost stages close it; lost needs a reason)."""
         opportunity = self.get_object()
         payload = MoveSerializer(data=request.data)
@@ -184,7 +184,7 @@ class OpportunityViewSet(TenantViewSet):
 
     @extend_schema(request=FromLeadSerializer, responses=OpportunitySerializer)
     @action(detail=False, methods=["post"], url_path="from-lead")
-    def from_lead(self, request):  # type: ignore[no-untyped-def]
+    def from_lead(self, request: Request) -> Response:
         """Convert a lead into account + contact and open an opportunity, in one step."""
         payload = FromLeadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -199,7 +199,7 @@ class OpportunityViewSet(TenantViewSet):
 
     @extend_schema(responses=ForecastRowSerializer(many=True))
     @action(detail=False, methods=["get"])
-    def forecast(self, request):  # type: ignore[no-untyped-def]
+    def forecast(self, request: Request) -> Response:
         """Weighted forecast (amount × probability) by month of expected close and owner."""
         rows = selectors.weighted_forecast(user=request.user)
         return Response([{**row, "month": row["month"].strftime("%Y-%m"),
@@ -209,7 +209,7 @@ class OpportunityViewSet(TenantViewSet):
     @extend_schema(parameters=[OpenApiParameter("by", str, enum=["source", "owner"])],
                    responses=FunnelRowSerializer(many=True))
     @action(detail=False, methods=["get"])
-    def funnel(self, request):  # type: ignore[no-untyped-def]
+    def funnel(self, request: Request) -> Response:
         """Lead → opportunity → won by source or owner, with rates and days to close."""
         by = request.query_params.get("by", "source")
         if by not in ("source", "owner"):

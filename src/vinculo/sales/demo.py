@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 from django.db import connection
 
-from vinculo.analytics.simulate import simulate_bgnbd_transactions
+from vinculo.analytics.stats.simulate import simulate_bgnbd_transactions
 from vinculo.core.demo import DemoContext, random_moments
 from vinculo.core.models import DocumentSequence
 from vinculo.sales.models import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.tenancy import scopes_disabled
@@ -30,5 +30,5 @@ with scopes_disabled():
             fields = ["q", "status", "pipeline", "stage", "account", "source", "closes_after",
                       "closes_before"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return queryset.filter(Q(name__icontains=value) | Q(account__name__icontains=value))

@@ -97,7 +97,7 @@ def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]
                           won=Count("id", filter=Q(status=OpportunityStatus.WON)),
                           lost=Count("id", filter=Q(status=OpportunityStatus.LOST))))
     by_key = {row[lead_key] or "": row for row in opp_rows}
-    durations = {}
+    durations: dict[str, list[float]] = {}
     for opp in (opportunities.filter(status=OpportunityStatus.WON, closed_at__isnull=False)
                 .values(lead_key, "created_at", "closed_at")):
         durations.setdefault(opp[lead_key] or "", []).append(
@@ -124,7 +124,7 @@ def time_in_stages(opportunity: Opportunity) -> list[dict[str, Any]]:
     spent: dict[int, dict[str, Any]] = {}
     for change in changes:
         if change.from_stage is not None:
-            entry = spent.setdefault(change.from_stage_id,
+            entry = spent.setdefault(change.from_stage.pk,
                                      {"stage": change.from_stage, "seconds": 0})
             entry["seconds"] += change.seconds_in_previous
     current = spent.setdefault(opportunity.stage_id, {"stage": opportunity.stage, "seconds": 0})

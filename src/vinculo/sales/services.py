@@ -12,13 +12,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vinculo.core import events
 from vinculo.core.models import Organization, User
 from vinculo.core.money import line_amounts
-from vinculo.core.services import require, versioned_save
+from vinculo.core.services import org_id, organization_of, require, versioned_save
 from vinculo.customers import services as customer_services
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales.models import (
@@ -47,13 +48,13 @@ OPPORTUNITY_FIELDS = ("name", "account", "contact", "amount", "currency", "expec
 
 @transaction.atomic
 def pipeline_create(*, actor: User | None, organization: Organization, name: str,
-                    stages: Iterable[tuple[str, Decimal, str]] = DEFAULT_STAGES,
+                    stages: Iterable[tuple[str | Promise, Decimal, str]] = DEFAULT_STAGES,
                     is_default: bool = False) -> Pipeline:
     """A pipeline with its ordered stages; needs exactly one won and one lost stage."""
     if actor is not None:
         require(actor, "sales.change")
-    stages = [(str(n), Decimal(p), k) for n, p, k in stages]
-    kinds = [kind for _n, _p, kind in stages]
+    rows = [(str(n), Decimal(p), k) for n, p, k in stages]
+    kinds = [kind for _n, _p, kind in rows]
     if kinds.count(StageKind.WON) != 1 or kinds.count(StageKind.LOST) != 1:
         raise ValidationError({"stages": _("A pipeline needs one won stage and one lost stage.")})
     if not any(kind == StageKind.OPEN for kind in kinds):
@@ -64,7 +65,7 @@ def pipeline_create(*, actor: User | None, organization: Organization, name: str
         Pipeline.all_objects.filter(organization=organization).update(is_default=False)
     pipeline = Pipeline.all_objects.create(organization=organization, name=name,
                                            is_default=is_default)
-    for order, (stage_name, probability, kind) in enumerate(stages, start=1):
+    for order, (stage_name, probability, kind) in enumerate(rows, start=1):
         if not Decimal(0) <= probability <= Decimal(100):
             raise ValidationError({"stages": _("Probabilities go from 0 to 100.")})
         Stage.all_objects.create(organization=organization, pipeline=pipeline, name=stage_name,
@@ -83,15 +84,15 @@ def pipeline_default(*, organization: Organization) -> Pipeline:
 
 
 def _check_refs(actor: User, data: dict[str, Any], pipeline: Pipeline | None = None) -> None:
-    org_id = actor.organization_id
+    organization_id = org_id(actor)
     for key in ("account", "contact"):
         value = data.get(key)
-        if value is not None and value.organization_id != org_id:
+        if value is not None and value.organization_id != organization_id:
             raise ValidationError({key: _("Not found.")})
     owner = data.get("owner")
-    if owner is not None and owner.organization_id != org_id:
+    if owner is not None and owner.organization_id != organization_id:
         raise ValidationError({"owner": _("The owner must be a user of your organisation.")})
-    if pipeline is not None and pipeline.organization_id != org_id:
+    if pipeline is not None and pipeline.organization_id != organization_id:
         raise ValidationError({"pipeline": _("Not found.")})
 
 
@@ -105,7 +106,7 @@ def _complete_line(actor: User, line: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"lines": _("Give a catalogue product, or a description "
                                               "and a unit price.")})
         return line
-    if product.organization_id != actor.organization_id:
+    if product.organization_id != org_id(actor):
         raise ValidationError({"lines": _("Not found.")})
     line.setdefault("description", product.name)
     line.setdefault("unit_price", product.list_price)
@@ -131,29 +132,31 @@ def opportunity_create(*, actor: User, data: dict[str, Any], pipeline: Pipeline 
         raise ValidationError({"name": _("This field is required.")})
     if data.get("account") is None:
         raise ValidationError({"account": _("This field is required.")})
-    pipeline = pipeline or pipeline_default(organization=actor.organization)
+    pipeline = pipeline or pipeline_default(organization=organization_of(actor))
     _check_refs(actor, data, pipeline)
     if stage is None:
         stage = pipeline.stages.filter(kind=StageKind.OPEN).order_by("order").first()
+        if stage is None:
+            raise ValidationError({"stage": _("The pipeline has no open stage.")})
     if stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": _("The stage belongs to another pipeline.")})
     lines = [_complete_line(actor, line) for line in lines]
     if data.get("owner") is None:
         data = {k: v for k, v in data.items() if k != "owner"}  # opened by whoever opens it
-    fields = {"currency": actor.organization.base_currency, "owner": actor,
+    fields = {"currency": organization_of(actor).base_currency, "owner": actor,
               "team": actor.team, **data}
     if lines:
         fields["amount"] = _lines_total(lines)
     fields.setdefault("probability", stage.probability)
-    opportunity = Opportunity(organization_id=actor.organization_id, pipeline=pipeline,
+    opportunity = Opportunity(organization_id=org_id(actor), pipeline=pipeline,
                               stage=stage, lead=lead, **fields)
     _apply_stage_status(opportunity, stage)
     opportunity.full_clean(exclude=["organization", "lead"], validate_constraints=False)
     opportunity.save()
     for line in lines:
-        OpportunityLine.objects.create(organization_id=actor.organization_id,
+        OpportunityLine.objects.create(organization_id=org_id(actor),
                                        opportunity=opportunity, **line)
-    StageChange.objects.create(organization_id=actor.organization_id, opportunity=opportunity,
+    StageChange.objects.create(organization_id=org_id(actor), opportunity=opportunity,
                                from_stage=None, to_stage=stage, actor=actor)
     if opportunity.account.lifecycle_stage in ("prospect", "lead"):
         opportunity.account.lifecycle_stage = "opportunity"
@@ -185,6 +188,13 @@ def opportunity_update(*, actor: User, opportunity: Opportunity, data: dict[str,
         setattr(opportunity, key, value)
     opportunity.full_clean(exclude=["organization", "lead"], validate_constraints=False)
     return versioned_save(opportunity, expected_version=expected_version, fields=list(data))
+
+
+@transaction.atomic
+def opportunity_delete(*, actor: User, opportunity: Opportunity) -> None:
+    """Remove an opportunity with its lines and stage history."""
+    require(actor, "sales.delete")
+    opportunity.delete()
 
 
 @transaction.atomic

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -39,7 +41,7 @@ class BoardView(RecordMixin, View):
     model = Pipeline
     permission = "sales.view"
 
-    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         pipeline = _pipeline(request, uuid)
         context = {
             "pipeline": pipeline, "pipelines": Pipeline.objects.all(),
@@ -57,7 +59,7 @@ class OpportunityMoveView(RecordMixin, View):
     model = Opportunity
     permission = "sales.change"
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         opportunity = self.get_object()
         stage = Stage.objects.filter(uuid=request.POST.get("stage"),
                                      pipeline_id=opportunity.pipeline_id).first()
@@ -97,7 +99,7 @@ class OpportunityListView(RecordListView):
         Column("owner", gettext_lazy("Owner")),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("account", "stage", "owner")
 
 
@@ -105,7 +107,7 @@ class OpportunityDetailView(RecordMixin, View):
     model = Opportunity
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         opportunity = self.get_object()
         return render(request, "sales/opportunity_detail.html", {
             "record": opportunity,
@@ -135,11 +137,11 @@ class OpportunityEditView(RecordMixin, View):
                       {"form": form, "record": form.instance, "account": account},
                       status=status)
 
-    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         return self.render_form(OpportunityForm(instance=self.instance(), user=request.user,
                                                 initial=request.GET.dict()))
 
-    def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         instance = self.instance()
         form = OpportunityForm(request.POST, instance=instance, user=request.user)
         if not form.is_valid():
@@ -176,7 +178,7 @@ class AccountPickerView(RecordMixin, View):
 
     permission = "sales.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.get("account_search", "").strip()
         accounts = []
         if len(query) >= 2:
@@ -188,7 +190,7 @@ class AccountPickerView(RecordMixin, View):
 class ForecastView(RecordMixin, View):
     permission = "sales.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         rows = selectors.weighted_forecast(user=request.user)
         return render(request, "sales/forecast.html", {"rows": rows})
 
@@ -196,7 +198,7 @@ class ForecastView(RecordMixin, View):
 class FunnelView(RecordMixin, View):
     permission = "sales.view"
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest) -> HttpResponse:
         by = "owner" if request.GET.get("by") == "owner" else "source"
         return render(request, "sales/funnel.html", {
             "rows": selectors.conversion_funnel(user=request.user, by=by), "by": by})

@@ -63,8 +63,8 @@ class TaskSerializer(ServiceSerializer):
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         """What the task is about: set when it is planned, never changed."""
         if self.instance is not None:
-            return {}
-        return {"related": validated_data.pop("related", None)}
+            return {"data": validated_data}
+        return {"data": validated_data, "related": validated_data.pop("related", None)}
 
 
 class CompletedSerializer(serializers.Serializer):

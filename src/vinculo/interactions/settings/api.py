@@ -57,7 +57,7 @@ class MailboxSerializer(ServiceSerializer):
         return bool(mailbox.inbound_token_hash)
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
-        return {"password": validated_data.pop("password", None)}
+        return {"data": validated_data, "password": validated_data.pop("password", None)}
 
 
 class ConnectionCheckSerializer(serializers.Serializer):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.catalog.models import Product
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
+from vinculo.core.api_lines import DocumentSerializer, LineInputSerializer, PricedLineSerializer
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.documents import services
 from vinculo.sales.documents.pdf import quote_pdf
@@ -22,38 +21,9 @@ LINE_OUTPUT = ("position", "product", "description", "quantity", "unit_price",
                "discount_percent", "tax_rate", "net_amount", "tax_amount", "total_amount")
 
 
-class LineInputSerializer(serializers.Serializer):
-    product = ScopedRelatedField(Product, required=False, allow_null=True)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False,
-                                          allow_null=True)
-    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
-                                                default=0)
-    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
-                                        allow_null=True)
-
-
-class PricedLineSerializer(serializers.Serializer):
-    position = serializers.IntegerField()
-    product = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
-    description = serializers.CharField()
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
-    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
-    net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    tax_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-
 class OrderLineSerializer(PricedLineSerializer):
     id = serializers.UUIDField(source="uuid")
     delivered_quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-
-
-def _lines(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in line.items() if v is not None} for line in data]
 
 
 class QuoteSerializer(serializers.ModelSerializer):
@@ -72,7 +42,9 @@ class QuoteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QuoteInputSerializer(serializers.Serializer):
+class QuoteInputSerializer(DocumentSerializer):
+    """A new quote: answers the quote (``QuoteSerializer``)."""
+
     account = ScopedRelatedField(Account)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     opportunity = ScopedRelatedField(Opportunity, required=False, allow_null=True)
@@ -81,13 +53,31 @@ class QuoteInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
 
+    create_service = staticmethod(services.quote_create)
+    output_serializer = QuoteSerializer
 
-class QuoteUpdateSerializer(serializers.Serializer):
+    class Meta:
+        model = Quote
+        fields = ("account", "contact", "opportunity", "currency", "valid_until", "notes",
+                  "lines")
+
+
+class QuoteUpdateSerializer(DocumentSerializer):
+    """A change: a sent quote answers its new version."""
+
     version = serializers.IntegerField(min_value=1)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     lines = LineInputSerializer(many=True, required=False)
+
+    update_service = staticmethod(services.quote_update)
+    output_serializer = QuoteSerializer
+    instance_kwarg = "quote"
+
+    class Meta:
+        model = Quote
+        fields = ("version", "contact", "valid_until", "notes", "lines")
 
 
 class SendSerializer(serializers.Serializer):
@@ -112,14 +102,19 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QuoteViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                   viewsets.GenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=QuoteInputSerializer, responses={201: QuoteSerializer}),
+    partial_update=extend_schema(request=QuoteUpdateSerializer, responses=QuoteSerializer),
+)
+class QuoteViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                   mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Quotes; a change to a sent quote answers its new version. ``send`` e-mails the PDF,
     ``accept`` makes the order."""
 
     queryset = Quote.objects.none()
     serializer_class = QuoteSerializer
     lookup_field = "uuid"
+    http_method_names = ["get", "post", "patch", "head", "options"]  # no PUT: PATCH changes
     permission_domain = "sales"
     action_permissions = {"send": "sales.change", "accept": "sales.add",
                           "reject": "sales.change", "pdf": "sales.view",
@@ -129,31 +124,13 @@ class QuoteViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return (Quote.objects.select_related("account", "contact", "opportunity")
                 .prefetch_related("lines__product").order_by("-created_at", "-id"))
 
-    @extend_schema(request=QuoteInputSerializer, responses={201: QuoteSerializer})
-    def create(self, request):  # type: ignore[no-untyped-def]
-        payload = QuoteInputSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        quote = services.quote_create(actor=request.user, lines=_lines(data.pop("lines")),
-                                      **data)
-        return Response(QuoteSerializer(quote).data, status=201)
-
-    @extend_schema(request=QuoteUpdateSerializer, responses=QuoteSerializer)
-    def partial_update(self, request, uuid=None):  # type: ignore[no-untyped-def]
-        quote = self.get_object()
-        payload = QuoteUpdateSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        version = data.pop("version")
-        lines = data.pop("lines", None)
-        result = services.quote_update(actor=request.user, quote=quote, data=data,
-                                       lines=_lines(lines) if lines is not None else None,
-                                       expected_version=version)
-        return Response(QuoteSerializer(result).data)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return {"create": QuoteInputSerializer,
+                "partial_update": QuoteUpdateSerializer}.get(self.action, QuoteSerializer)
 
     @extend_schema(request=SendSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
-    def send(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def send(self, request: Request, uuid: str | None = None) -> Response:
         """Mark sent and e-mail the PDF (after the change commits)."""
         quote = self.get_object()
         payload = SendSerializer(data=request.data)
@@ -164,7 +141,7 @@ class QuoteViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(request=AcceptSerializer, responses={201: OrderSerializer})
     @action(detail=True, methods=["post"])
-    def accept(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def accept(self, request: Request, uuid: str | None = None) -> Response:
         """The customer accepted: answers the new order."""
         quote = self.get_object()
         payload = AcceptSerializer(data=request.data)
@@ -175,20 +152,22 @@ class QuoteViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(request=None, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def reject(self, request: Request, uuid: str | None = None) -> Response:
         quote = services.quote_reject(actor=request.user, quote=self.get_object())
         return Response(QuoteSerializer(quote).data)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
-    def pdf(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def pdf(self, request: Request, uuid: str | None = None) -> HttpResponse:
         quote = self.get_object()
         response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{quote.number}-v{quote.revision}.pdf"'
         return response
 
 
-class OrderInputSerializer(serializers.Serializer):
+class OrderInputSerializer(DocumentSerializer):
+    """A new order: answers the order (``OrderSerializer``)."""
+
     account = ScopedRelatedField(Account)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
@@ -196,6 +175,14 @@ class OrderInputSerializer(serializers.Serializer):
     promised_date = serializers.DateField()
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
+
+    create_service = staticmethod(services.order_create)
+    output_serializer = OrderSerializer
+
+    class Meta:
+        model = Order
+        fields = ("account", "contact", "currency", "ordered_on", "promised_date", "notes",
+                  "lines")
 
 
 class DeliveryLineInputSerializer(serializers.Serializer):
@@ -229,8 +216,11 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                   viewsets.GenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=OrderInputSerializer, responses={201: OrderSerializer}),
+)
+class OrderViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                   mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Orders; ``deliver`` records a delivery (partial or complete), ``cancel`` cancels."""
 
     queryset = Order.objects.none()
@@ -243,18 +233,12 @@ class OrderViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return (Order.objects.select_related("account", "quote").prefetch_related("lines")
                 .order_by("-ordered_on", "-id"))
 
-    @extend_schema(request=OrderInputSerializer, responses={201: OrderSerializer})
-    def create(self, request):  # type: ignore[no-untyped-def]
-        payload = OrderInputSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        order = services.order_create(actor=request.user, lines=_lines(data.pop("lines")),
-                                      **data)
-        return Response(OrderSerializer(order).data, status=201)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return OrderInputSerializer if self.action == "create" else OrderSerializer
 
     @extend_schema(request=DeliverSerializer, responses={201: DeliverySerializer})
     @action(detail=True, methods=["post"])
-    def deliver(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def deliver(self, request: Request, uuid: str | None = None) -> Response:
         order = self.get_object()
         payload = DeliverSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -274,7 +258,7 @@ class OrderViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
-    def cancel(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def cancel(self, request: Request, uuid: str | None = None) -> Response:
         order = services.order_cancel(actor=request.user, order=self.get_object())
         return Response(OrderSerializer(order).data)
 

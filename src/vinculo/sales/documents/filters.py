@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.filters import DocumentSearchMixin
 from vinculo.core.tenancy import scopes_disabled
 from vinculo.sales.models import Delivery, Order, OrderStatus, Quote, QuoteStatus
 
 # django-filter inspects the default manager while building the class; no rows are read.
 with scopes_disabled():
 
-    class QuoteFilterSet(django_filters.FilterSet):
+    class QuoteFilterSet(DocumentSearchMixin, django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
         status = django_filters.ChoiceFilter(choices=QuoteStatus.choices, label=_("Status"))
         account = django_filters.UUIDFilter(field_name="account__uuid", label=_("Account"))
@@ -21,11 +22,7 @@ with scopes_disabled():
             model = Quote
             fields = ["q", "status", "account"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
-            return queryset.filter(Q(number__icontains=value)
-                                   | Q(account__name__icontains=value))
-
-    class OrderFilterSet(django_filters.FilterSet):
+    class OrderFilterSet(DocumentSearchMixin, django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
         status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
         account = django_filters.UUIDFilter(field_name="account__uuid", label=_("Account"))
@@ -34,10 +31,6 @@ with scopes_disabled():
             model = Order
             fields = ["q", "status", "account"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
-            return queryset.filter(Q(number__icontains=value)
-                                   | Q(account__name__icontains=value))
-
     class DeliveryFilterSet(django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
@@ -45,7 +38,7 @@ with scopes_disabled():
             model = Delivery
             fields = ["q", "is_replacement"]
 
-        def filter_q(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return queryset.filter(Q(number__icontains=value)
                                    | Q(order__number__icontains=value)
                                    | Q(order__account__name__icontains=value))

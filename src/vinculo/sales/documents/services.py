@@ -26,6 +26,8 @@ from vinculo.core.models import User
 from vinculo.core.money import ZERO, document_totals, line_amounts
 from vinculo.core.services import (
     ConflictError,
+    org_id,
+    organization_of,
     require,
     same_org,
     sequence_next,
@@ -138,18 +140,18 @@ def quote_create(*, actor: User, account: Account, lines: Iterable[dict],
                  notes: str = "") -> Quote:
     """A draft quote numbered ``Q-<year>-<n>``, version 1, with priced lines and totals."""
     require(actor, "sales.add")
-    same_org(actor.organization_id, account=account, contact=contact, opportunity=opportunity)
+    same_org(org_id(actor), account=account, contact=contact, opportunity=opportunity)
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
-    currency = (currency or actor.organization.base_currency).upper()
+    currency = (currency or organization_of(actor).base_currency).upper()
     today = timezone.localdate()
-    rows, totals = price_lines(model=QuoteLine, organization_id=actor.organization_id,
+    rows, totals = price_lines(model=QuoteLine, organization_id=org_id(actor),
                                lines=lines, account=account, currency=currency, on_date=today)
-    quote = Quote(organization_id=actor.organization_id, account=account, contact=contact,
+    quote = Quote(organization_id=org_id(actor), account=account, contact=contact,
                   opportunity=opportunity, currency=currency, valid_until=valid_until,
                   notes=notes,
-                  number=sequence_next(organization_id=actor.organization_id,
+                  number=sequence_next(organization_id=org_id(actor),
                                        prefix=QUOTE_PREFIX, year=today.year))
     quote.net_amount, quote.tax_amount, quote.total_amount = totals.net, totals.tax, totals.total
     quote.save()
@@ -172,7 +174,7 @@ def quote_update(*, actor: User, quote: Quote, lines: Iterable[dict] | None = No
     unknown = set(data) - {"contact", "valid_until", "notes", "currency"}
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
-    same_org(actor.organization_id, contact=data.get("contact"))
+    same_org(org_id(actor), contact=data.get("contact"))
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT):
         raise ValidationError(
             _("A quote that is %(status)s cannot be changed.")
@@ -300,7 +302,7 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
                  notes: str = "") -> Order:
     """An order numbered ``SO-<year>-<n>`` with priced lines and a promised delivery date."""
     require(actor, "sales.add")
-    same_org(actor.organization_id, account=account, contact=contact, opportunity=opportunity)
+    same_org(org_id(actor), account=account, contact=contact, opportunity=opportunity)
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
@@ -310,14 +312,14 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
     if promised_date < ordered_on:
         raise ValidationError({"promised_date": _("The promised date is before the order "
                                                   "date.")})
-    currency = (currency or actor.organization.base_currency).upper()
-    rows, totals = price_lines(model=OrderLine, organization_id=actor.organization_id,
+    currency = (currency or organization_of(actor).base_currency).upper()
+    rows, totals = price_lines(model=OrderLine, organization_id=org_id(actor),
                                lines=lines, account=account, currency=currency,
                                on_date=ordered_on)
-    order = Order(organization_id=actor.organization_id, account=account, contact=contact,
+    order = Order(organization_id=org_id(actor), account=account, contact=contact,
                   quote=quote, opportunity=opportunity, currency=currency,
                   ordered_on=ordered_on, promised_date=promised_date, notes=notes,
-                  number=sequence_next(organization_id=actor.organization_id,
+                  number=sequence_next(organization_id=org_id(actor),
                                        prefix=ORDER_PREFIX, year=ordered_on.year))
     order.net_amount, order.tax_amount, order.total_amount = totals.net, totals.tax, totals.total
     order.save()
@@ -402,15 +404,15 @@ def delivery_create(*, actor: User, order: Order, lines: Iterable[tuple[OrderLin
     order.delivered_on = delivered_on if complete else None
     versioned_save(order, expected_version=None, fields=["status", "delivered_on"])
     if complete:
-        _announce_delivered(order, actor)
+        _announce_delivered(order, actor, delivered_on)
     return delivery
 
 
-def _announce_delivered(order: Order, actor: User) -> None:
+def _announce_delivered(order: Order, actor: User, delivered_on: dt.date) -> None:
     data = {"number": order.number, "promised_date": order.promised_date.isoformat(),
-            "delivered_on": order.delivered_on.isoformat()}
+            "delivered_on": delivered_on.isoformat()}
     events.publish("order.delivered", record=order, actor=actor, data=data)
-    late = (order.delivered_on - order.promised_date).days
+    late = (delivered_on - order.promised_date).days
     if late > 0:
         events.publish("order.delivered_late", record=order, actor=actor,
                        data={**data, "days_late": late})

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -43,7 +45,7 @@ class QuoteListView(RecordListView):
         Column("created", gettext_lazy("Date"), "created_at"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("account")
 
 
@@ -60,7 +62,7 @@ class QuoteEditView(RecordMixin, View):
     def _record(self) -> Quote | None:
         return self.get_object() if "uuid" in self.kwargs else None
 
-    def get(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         record = self._record()
         initial: dict[str, Any] = dict(request.GET.items())
         lines = None
@@ -74,7 +76,7 @@ class QuoteEditView(RecordMixin, View):
         return self.render_form(QuoteForm(user=request.user, initial=initial,
                                           initial_lines=lines), record)
 
-    def post(self, request, uuid=None):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID | None = None) -> HttpResponse:
         record = self._record()
         form = QuoteForm(request.POST, user=request.user)
         if not form.is_valid():
@@ -109,7 +111,7 @@ class QuoteDetailView(RecordMixin, View):
     model = Quote
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         quote = self.get_object()
         return render(request, "sales/documents/quote_detail.html", {
             "record": quote, "lines": quote.lines.select_related("product"),
@@ -127,7 +129,7 @@ class QuoteActionView(RecordMixin, View):
     model = Quote
     permission = "sales.change"
 
-    def post(self, request, uuid, step):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
         quote = self.get_object()
         target = reverse("sales:quote_detail", kwargs={"uuid": quote.uuid})
         try:
@@ -159,7 +161,7 @@ class QuotePdfView(RecordMixin, View):
     model = Quote
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         quote = self.get_object()
         response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
         response["Content-Disposition"] = (
@@ -184,7 +186,7 @@ class OrderListView(RecordListView):
         Column("promised", gettext_lazy("Promised"), "promised_date"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("account")
 
 
@@ -192,7 +194,7 @@ class OrderDetailView(RecordMixin, View):
     model = Order
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         order = self.get_object()
         return render(request, "sales/documents/order_detail.html", {
             "record": order, "lines": selectors.order_lines_remaining(order),
@@ -207,7 +209,7 @@ class OrderDeliverView(RecordMixin, View):
     model = Order
     permission = "sales.change"
 
-    def post(self, request, uuid):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         order = self.get_object()
         lines = []
         try:
@@ -247,7 +249,7 @@ class DeliveryListView(RecordListView):
         Column("delivered_on", gettext_lazy("Delivered on"), "delivered_on"),
     )
 
-    def base_queryset(self):  # type: ignore[no-untyped-def]
+    def base_queryset(self) -> QuerySet:
         return super().base_queryset().select_related("order", "order__account")
 
 
@@ -255,7 +257,7 @@ class DeliveryDetailView(RecordMixin, View):
     model = Delivery
     permission = "sales.view"
 
-    def get(self, request, uuid):  # type: ignore[no-untyped-def]
+    def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
         delivery = self.get_object()
         return render(request, "sales/documents/delivery_detail.html", {
             "record": delivery, "lines": delivery.lines.select_related("order_line")})

@@ -67,7 +67,8 @@ class QueueSerializer(ServiceSerializer):
     instance_kwarg = "queue"
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
-        return {"tier_routes": validated_data.pop("tier_routes", None)}
+        return {"data": validated_data,
+                "tier_routes": validated_data.pop("tier_routes", None)}
 
 
 class QueueViewSet(SettingsViewSet):
@@ -124,7 +125,7 @@ class SlaPolicySerializer(ServiceSerializer):
     instance_kwarg = "policy"
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
-        return {"targets": self._targets(validated_data)}
+        return {"data": validated_data, "targets": self._targets(validated_data)}
 
 
 class SlaPolicyViewSet(SettingsViewSet):

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vinculo.core.services import organization_create
 
@@ -9,12 +11,12 @@ from vinculo.core.services import organization_create
 class Command(BaseCommand):
     help = "Create an organisation (a tenant)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
         parser.add_argument("--country", default="ES", help="ISO 3166 code (phones, tax ids).")
         parser.add_argument("--currency", default="EUR", help="Base currency (ISO 4217).")
 
-    def handle(self, *args, name: str, country: str, currency: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, name: str, country: str, currency: str, **options: Any) -> None:
         try:
             org = organization_create(name=name, country=country, base_currency=currency)
         except ValidationError as exc:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vinculo.core.models import Organization
 from vinculo.core.roles import Role
@@ -11,7 +13,7 @@ from vinculo.core.services import team_get_or_create, user_create
 class Command(BaseCommand):
     help = "Create a user of an organisation with a role."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="Organisation name.")
         parser.add_argument("--email", required=True)
         parser.add_argument("--password", required=True)
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--last-name", default="")
         parser.add_argument("--team", default="", help="Team name (created if new).")
 
-    def handle(self, *args, **o) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **o: Any) -> None:
         org = Organization.objects.filter(name__iexact=o["org"]).first()
         if org is None:
             raise CommandError(f"No organisation named {o['org']!r}.")

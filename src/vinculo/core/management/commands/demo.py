@@ -6,8 +6,10 @@ in the audit log; every change made afterwards is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vinculo.core.demo import (
     DEFAULT_COUNTRY,
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         "English customers (--customers N contacts, about N/3 accounts and N/5 leads)."
     )
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--customers", type=int, default=2000, help="Number of contacts (default 2000)."
         )
@@ -52,7 +54,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, **o) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **o: Any) -> None:
         if o["customers"] < 0:
             raise CommandError("--customers must be 0 or more.")
         try:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 # The longest path a Unix socket can be bound at (sun_path: 108 bytes on Linux, 104 on macOS).
@@ -34,7 +35,7 @@ def control_socket_args(port: int) -> list[str]:
 class Command(BaseCommand):
     help = "Apply pending migrations and serve Vínculo (gunicorn; --dev for Django's server)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("VINCULO_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument(
@@ -44,7 +45,9 @@ class Command(BaseCommand):
             "--dev", action="store_true", help="Django's development server with auto-reload."
         )
 
-    def handle(self, *args, host: str, port: int, workers: int, dev: bool, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, dev: bool, **options: Any
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         if dev:
             call_command("runserver", f"{host}:{port}")

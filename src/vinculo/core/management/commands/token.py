@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vinculo.core.models import User
 from vinculo.core.services import api_token_create
@@ -9,11 +11,11 @@ from vinculo.core.services import api_token_create
 class Command(BaseCommand):
     help = "Print a new API token for a user (the key is the last word of the output)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", required=True)
         parser.add_argument("--name", default="command line")
 
-    def handle(self, *args, email: str, name: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, email: str, name: str, **options: Any) -> None:
         user = User.objects.filter(email=email.strip().lower()).first()
         if user is None:
             raise CommandError(f"No user with e-mail {email!r}.")
