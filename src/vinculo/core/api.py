@@ -11,27 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core import services
-from vinculo.core.api_base import ServiceDestroyMixin, TenantScopedMixin
+from vinculo.core.api_base import AuditEntrySerializer, ServiceDestroyMixin, TenantScopedMixin
 from vinculo.core.filters import AuditEntryFilterSet
 from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
-
-
-class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor_label")
-    object_id = serializers.UUIDField(source="object_uuid", read_only=True, allow_null=True)
-
-    class Meta:
-        model = AuditEntry
-        fields = (
-            "timestamp",
-            "actor",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "changes",
-            "request_id",
-        )
 
 
 class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):

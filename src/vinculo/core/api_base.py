@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 
 from vinculo.core.audit import acting_as
+from vinculo.core.models import AuditEntry
 from vinculo.core.tenancy import organization_scope
 
 
@@ -178,3 +179,23 @@ class SlugRelatedFieldSchema(OpenApiSerializerFieldExtension):
         if self.target.slug_field == "uuid":
             return {"type": "string", "format": "uuid"}
         return {"type": "string"}
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    """A change-log row: the organisation's log and each record's history use it."""
+
+    actor = serializers.CharField(source="actor_label")
+    object_id = serializers.UUIDField(source="object_uuid", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = (
+            "timestamp",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "request_id",
+        )

@@ -14,8 +14,12 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.core.api import AuditEntrySerializer
-from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
+from vinculo.core.api_base import (
+    AuditEntrySerializer,
+    ScopedRelatedField,
+    ServiceSerializer,
+    TenantViewSet,
+)
 from vinculo.core.filters import CustomFieldFilterBackend
 from vinculo.core.models import Team, User
 from vinculo.core.pagination import order_matches
