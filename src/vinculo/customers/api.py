@@ -101,23 +101,11 @@ class ContactSerializer(CustomerSerializer):
         )
         read_only_fields = COMMON_READ_ONLY
 
-    def create(self, validated_data: dict[str, Any]) -> Contact:
-        return services.contact_create(
-            actor=self.context["request"].user,
-            accounts=validated_data.pop("memberships", []),
-            consents=validated_data.pop("consents", []),
-            data={k: v for k, v in validated_data.items() if k != "version"},
-        )
-
-    def update(self, instance: Contact, validated_data: dict[str, Any]) -> Contact:
-        return services.contact_update(
-            actor=self.context["request"].user,
-            contact=instance,
-            expected_version=validated_data.pop("version"),
-            accounts=validated_data.pop("memberships", []),
-            consents=validated_data.pop("consents", []),
-            data=validated_data,
-        )
+    def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        """The accounts the contact belongs to and the consents they gave go beside the
+        fields."""
+        return {"accounts": validated_data.pop("memberships", []),
+                "consents": validated_data.pop("consents", []), "data": validated_data}
 
 
 class LeadSerializer(CustomerSerializer):
