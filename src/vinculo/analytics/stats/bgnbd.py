@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Self
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma, expit, gammaln, zeta
 
 from vinculo.analytics.stats._mle import (
@@ -78,7 +79,9 @@ class _Design:
             out.append([v[:m], v[m:2 * m], v[2 * m:3 * m], v[-3], v[-2], v[-1]])
         return out
 
-    def _z(self, r: float, alpha: float, a: float, b: float):
+    def _z(
+        self, r: float, alpha: float, a: float, b: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         bx_u = np.where(self.branch_u, b + self.xu + self.k - 1, 1.0)
         c4_u = np.where(self.branch_u, np.log(a) - np.log(bx_u), -np.inf)
         log_at, log_atx = np.log(alpha + self.Tu), np.log(alpha + self.tu)
@@ -182,10 +185,10 @@ class _BetaGeoBase:
     @classmethod
     def fit(
         cls,
-        frequency: object,
-        recency: object,
-        T: object,
-        weights: object | None = None,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
         *,
         initial: tuple[float, float, float, float] | None = None,
     ) -> Self:
@@ -204,7 +207,9 @@ class _BetaGeoBase:
         r, alpha, a, b = np.exp(theta)
         return cls(float(r), float(alpha), float(a), float(b), log_likelihood=ll)
 
-    def log_likelihood_rows(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def log_likelihood_rows(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> np.ndarray:
         """Log-likelihood of each customer's (x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         design = _Design(compress(None, x.ravel(), tx.ravel(), TT.ravel()), self._k)
@@ -218,13 +223,15 @@ class _BetaGeoBase:
         lo = np.log(a) - np.log(bx) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(has_branch, lo, -np.inf)
 
-    def probability_alive(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def probability_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> np.ndarray:
         """P(customer still alive at T | x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return expit(-self._log_odds_dead(x, tx, TT))
 
     def conditional_expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> np.ndarray:
         """E[number of purchases in (T, T + t] | x, t_x, T]: P(alive) times the expectation
         for an alive customer, which depends on x and T only (computed once per distinct
@@ -233,7 +240,9 @@ class _BetaGeoBase:
         alive = self.probability_alive(x, tx, TT)
         return alive * distinct_eval(self.expected_purchases_if_alive, t, x, TT)
 
-    def expected_purchases_if_alive(self, t: object, frequency: object, T: object) -> np.ndarray:
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> np.ndarray:
         """E[number of purchases in (T, T + t] | alive at T, x, T]."""
         t, x, TT = as_float_arrays(t, frequency, T)
         if abs(self.a - 1.0) < 1e-6:
@@ -242,7 +251,7 @@ class _BetaGeoBase:
             return 0.5 * (self._if_alive(t, x, TT, 1.0 - h) + self._if_alive(t, x, TT, 1.0 + h))
         return self._if_alive(t, x, TT, self.a)
 
-    def _if_alive(self, t, x, TT, a: float) -> np.ndarray:
+    def _if_alive(self, t: np.ndarray, x: np.ndarray, TT: np.ndarray, a: float) -> np.ndarray:
         r, alpha, b, k = self.r, self.alpha, self.b, self._k
         c = a + b + x + k - 1
         z = t / (alpha + TT + t)
@@ -250,7 +259,7 @@ class _BetaGeoBase:
         tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(c - r - x, a - 1, c, z)
         return c / (a - 1) * (1.0 - tail)
 
-    def expected_purchases(self, t: object) -> np.ndarray:
+    def expected_purchases(self, t: npt.ArrayLike) -> np.ndarray:
         """Unconditional E[X(t)]: repeat purchases by a new customer in (0, t]."""
         (t,) = as_float_arrays(t)
         zero = np.zeros_like(t)

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma, gammaln, zeta
 
 from vinculo.analytics.stats._mle import _codes, as_float_arrays, fit_newton, vdot
 
 
-def _loglik_rows(theta, x, m):
+def _loglik_rows(theta: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     p, q, g = np.exp(theta)
     px = p * x
     return (
@@ -107,9 +108,9 @@ class GammaGamma:
     @classmethod
     def fit(
         cls,
-        frequency: object,
-        monetary_value: object,
-        weights: object | None = None,
+        frequency: npt.ArrayLike,
+        monetary_value: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
         *,
         initial: tuple[float, float, float] | None = None,
     ) -> GammaGamma:
@@ -129,7 +130,9 @@ class GammaGamma:
         p, q, g = np.exp(theta)
         return cls(float(p), float(q), float(g), log_likelihood=ll)
 
-    def log_likelihood_rows(self, frequency: object, monetary_value: object) -> np.ndarray:
+    def log_likelihood_rows(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike
+    ) -> np.ndarray:
         """Log-likelihood of each customer's mean repeat spend (frequency must be > 0)."""
         x, m = as_float_arrays(frequency, monetary_value)
         return _loglik_rows(np.log([self.p, self.q, self.gamma]), x, m)
@@ -139,7 +142,9 @@ class GammaGamma:
         """E[spend per transaction] for a new customer: gamma p / (q - 1) (infinite if q <= 1)."""
         return self.gamma * self.p / (self.q - 1) if self.q > 1 else float("inf")
 
-    def conditional_expected_spend(self, frequency: object, monetary_value: object) -> np.ndarray:
+    def conditional_expected_spend(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike
+    ) -> np.ndarray:
         """E[spend per transaction | x, m_x]: (gamma + m_x x) p / (p x + q - 1).
 
         Customers with x = 0 get the population mean; requires q > 1.

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import expit, gammaln
 
 from vinculo.analytics.stats._mle import (
@@ -31,7 +32,9 @@ from vinculo.analytics.stats._mle import (
 from vinculo.analytics.stats._special import hyp2f1
 
 
-def _log_tail(y, x, r, alpha, s, beta):
+def _log_tail(
+    y: np.ndarray, x: np.ndarray, r: float, alpha: float, s: float, beta: float
+) -> np.ndarray:
     """log of the integral of (alpha+tau)^-(r+x) (beta+tau)^-(s+1) over tau in (y, inf)."""
     rsx = r + s + x
     ay, by = alpha + y, beta + y
@@ -44,7 +47,9 @@ def _log_tail(y, x, r, alpha, s, beta):
     return (1.0 - r - x) * np.log(ay) - (s + 1.0) * np.log(by) - np.log(rsx) + np.log(h)
 
 
-def _log_integral(x, tx, T, r, alpha, s, beta):
+def _log_integral(
+    x: np.ndarray, tx: np.ndarray, T: np.ndarray, r: float, alpha: float, s: float, beta: float
+) -> np.ndarray:
     """log I; -inf where t_x == T (no room to die between the last purchase and T)."""
     hi = _log_tail(tx, x, r, alpha, s, beta)
     lo = _log_tail(T, x, r, alpha, s, beta)
@@ -53,7 +58,12 @@ def _log_integral(x, tx, T, r, alpha, s, beta):
         return np.where(tx < T, hi + np.log(-np.expm1(d)), -np.inf)
 
 
-def _loglik(params, x, tx, T):
+def _loglik(
+    params: tuple[float, float, float, float] | npt.NDArray[np.float64],
+    x: np.ndarray,
+    tx: np.ndarray,
+    T: np.ndarray,
+) -> np.ndarray:
     r, alpha, s, beta = params
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -78,10 +88,10 @@ class ParetoNBD:
     @classmethod
     def fit(
         cls,
-        frequency: object,
-        recency: object,
-        T: object,
-        weights: object | None = None,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
         *,
         initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
     ) -> ParetoNBD:
@@ -107,14 +117,19 @@ class ParetoNBD:
             theta = found[0]
         p = np.exp(theta)
         ll = float(w @ _loglik(p, x, tx, TT))
-        return cls(*(float(v) for v in p), log_likelihood=ll)
+        r, alpha, s, beta = (float(v) for v in p)
+        return cls(r, alpha, s, beta, log_likelihood=ll)
 
-    def log_likelihood_rows(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def log_likelihood_rows(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> np.ndarray:
         """Log-likelihood of each customer's (x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return _loglik((self.r, self.alpha, self.s, self.beta), x, tx, TT)
 
-    def probability_alive(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def probability_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> np.ndarray:
         """P(customer still alive at T | x, t_x, T), once per distinct (x, t_x, T) (2F1)."""
         return distinct_eval(self._probability_alive, frequency, recency, T)
 
@@ -125,14 +140,16 @@ class ParetoNBD:
         return expit(log_alive - log_dead)
 
     def conditional_expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> np.ndarray:
         """E[number of purchases in (T, T + t] | x, t_x, T]: P(alive) times the expectation
         for an alive customer."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return self.probability_alive(x, tx, TT) * self.expected_purchases_if_alive(t, x, TT)
 
-    def expected_purchases_if_alive(self, t: object, frequency: object, T: object) -> np.ndarray:
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> np.ndarray:
         """E[number of purchases in (T, T + t] | alive at T, x, T]."""
         t, x, TT = as_float_arrays(t, frequency, T)
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
@@ -141,7 +158,7 @@ class ParetoNBD:
         life = (beta + TT) * _one_minus_pow_over((beta + TT) / (beta + TT + t), s - 1)
         return rate * life
 
-    def expected_purchases(self, t: object) -> np.ndarray:
+    def expected_purchases(self, t: npt.ArrayLike) -> np.ndarray:
         """Unconditional E[X(t)] for a new customer."""
         (t,) = as_float_arrays(t)
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
