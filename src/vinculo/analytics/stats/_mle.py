@@ -8,11 +8,14 @@ number of customers (which keeps the optimiser's tolerances meaningful for 100 o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
+
+#: The arrays of the models' parameters, likelihoods and predictions.
+FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 # exp(+-20) covers every plausible rate and shape parameter while keeping exp() finite.
 LOG_BOUND = 20.0

@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from vinculo.analytics.stats._mle import as_float_arrays, compress
+from vinculo.analytics.stats._mle import FloatArray, as_float_arrays, compress
 from vinculo.analytics.stats.summary import DateLike, day_number, to_days
 
 
@@ -29,11 +29,11 @@ class TransactionModel(Protocol):
 
     def probability_alive(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> np.ndarray: ...
+    ) -> FloatArray: ...
 
     def expected_purchases_if_alive(
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> np.ndarray: ...
+    ) -> FloatArray: ...
 
 
 def expected_purchases_by_period(
@@ -44,7 +44,7 @@ def expected_purchases_by_period(
     *,
     periods: int,
     period_length: float = 1.0,
-) -> np.ndarray:
+) -> FloatArray:
     """Expected purchases in each of the next ``periods`` periods, shape (customers, periods).
 
     ``period_length`` is in the model's time unit (e.g. 365.25 / 12 / 7 for months when the
@@ -61,7 +61,7 @@ def _by_period(
     T: npt.ArrayLike,
     periods: int,
     period_length: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """P(alive) per customer, and per distinct (x, T) the expected purchases in each period
     if alive (with each customer's row in it): E[Y] = P(alive) E[Y | alive], and the second
     factor does not depend on t_x, so the hypergeometric work is per (x, T), not per customer."""
@@ -86,7 +86,7 @@ def customer_lifetime_value(
     periods: int = 12,
     period_length: float = 1.0,
     discount_rate: float = 0.01,
-) -> np.ndarray:
+) -> FloatArray:
     """Net present value of expected margin over ``periods`` future periods.
 
     CLV = sum_k E[purchases in period k] x expected_spend x margin / (1 + discount_rate)^k,
@@ -105,7 +105,7 @@ def simple_clv(
     retention: npt.ArrayLike,
     discount_rate: npt.ArrayLike,
     periods: int | None = None,
-) -> np.ndarray:
+) -> FloatArray:
     """Constant margin m per period, retention r, discount d (margin at the start of a period).
 
     Infinite horizon: m (1 + d) / (1 + d - r); finite: m sum_{k<K} (r / (1 + d))^k.
@@ -125,7 +125,7 @@ def historical_clv(
     dates: npt.ArrayLike | None = None,
     as_of: DateLike | None = None,
     annual_rate: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, FloatArray]:
     """Past margin per customer, each amount compounded to ``as_of`` at ``annual_rate``.
 
     Returns ``(customers, value)``. With the default rate of 0 this is the plain sum of margin.
@@ -137,4 +137,6 @@ def historical_clv(
         ref = day_number(as_of) if as_of is not None else day.max()
         amount = amount * (1.0 + annual_rate) ** ((ref - day) / 365.25)
     customers, inverse = np.unique(ids, return_inverse=True)
-    return customers, np.bincount(inverse.ravel(), weights=amount, minlength=customers.size)
+    # NumPy's stub types bincount as integer even with float weights, where it returns float64.
+    value = np.bincount(inverse.ravel(), weights=amount, minlength=customers.size)
+    return customers, value  # type: ignore[return-value]

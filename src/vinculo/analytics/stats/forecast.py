@@ -103,9 +103,7 @@ def _shape_like(y: npt.ArrayLike, out: np.ndarray) -> np.ndarray:
     return out[0] if np.ndim(y) == 1 else out
 
 
-def _run(
-    method: str, y: np.ndarray, horizon: int, m: int, alpha: float, beta: float
-) -> np.ndarray:
+def _run(method: str, y: np.ndarray, horizon: int, m: int, alpha: float, beta: float) -> np.ndarray:
     if method == "croston":
         return croston(y, horizon, alpha)
     if method == "sba":

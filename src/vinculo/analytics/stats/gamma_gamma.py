@@ -17,10 +17,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln, zeta
 
-from vinculo.analytics.stats._mle import _codes, as_float_arrays, fit_newton, vdot
+from vinculo.analytics.stats._mle import FloatArray, _codes, as_float_arrays, fit_newton, vdot
 
 
-def _loglik_rows(theta: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+def _loglik_rows(theta: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
     p, q, g = np.exp(theta)
     px = p * x
     return (
@@ -41,7 +41,7 @@ class _Design:
     depend on x alone (a few distinct values) and the rest are constant weighted sums.
     """
 
-    def __init__(self, x: np.ndarray, m: np.ndarray, w: np.ndarray):
+    def __init__(self, x: FloatArray, m: FloatArray, w: FloatArray):
         self.xu, ix = _codes(x)
         self.wx = np.bincount(ix, weights=w, minlength=self.xu.size)
         self.wxrow, self.mx = w * x, m * x
@@ -51,7 +51,7 @@ class _Design:
         self.c_1 = vdot(w, log_m)  # sum w log m
         self._weights = np.stack([self.wxrow, w])
 
-    def fgh(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def fgh(self, theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Weighted mean negative log-likelihood, its gradient and Hessian (log-parameters)."""
         params = np.exp(theta)
         p, q, g = params  # NumPy scalars: overflow gives inf, not an exception
@@ -132,7 +132,7 @@ class GammaGamma:
 
     def log_likelihood_rows(
         self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """Log-likelihood of each customer's mean repeat spend (frequency must be > 0)."""
         x, m = as_float_arrays(frequency, monetary_value)
         return _loglik_rows(np.log([self.p, self.q, self.gamma]), x, m)
@@ -144,7 +144,7 @@ class GammaGamma:
 
     def conditional_expected_spend(
         self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """E[spend per transaction | x, m_x]: (gamma + m_x x) p / (p x + q - 1).
 
         Customers with x = 0 get the population mean; requires q > 1.

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from scipy.special import expit, gammaln
 
 from vinculo.analytics.stats._mle import (
+    FloatArray,
     as_float_arrays,
     compress,
     distinct_eval,
@@ -33,8 +34,8 @@ from vinculo.analytics.stats._special import hyp2f1
 
 
 def _log_tail(
-    y: np.ndarray, x: np.ndarray, r: float, alpha: float, s: float, beta: float
-) -> np.ndarray:
+    y: FloatArray, x: FloatArray, r: float, alpha: float, s: float, beta: float
+) -> FloatArray:
     """log of the integral of (alpha+tau)^-(r+x) (beta+tau)^-(s+1) over tau in (y, inf)."""
     rsx = r + s + x
     ay, by = alpha + y, beta + y
@@ -48,8 +49,8 @@ def _log_tail(
 
 
 def _log_integral(
-    x: np.ndarray, tx: np.ndarray, T: np.ndarray, r: float, alpha: float, s: float, beta: float
-) -> np.ndarray:
+    x: FloatArray, tx: FloatArray, T: FloatArray, r: float, alpha: float, s: float, beta: float
+) -> FloatArray:
     """log I; -inf where t_x == T (no room to die between the last purchase and T)."""
     hi = _log_tail(tx, x, r, alpha, s, beta)
     lo = _log_tail(T, x, r, alpha, s, beta)
@@ -59,11 +60,11 @@ def _log_integral(
 
 
 def _loglik(
-    params: tuple[float, float, float, float] | npt.NDArray[np.float64],
-    x: np.ndarray,
-    tx: np.ndarray,
-    T: np.ndarray,
-) -> np.ndarray:
+    params: tuple[float, float, float, float] | FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
     r, alpha, s, beta = params
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -107,7 +108,7 @@ class ParetoNBD:
         (x, tx, TT), w = patterns.columns, patterns.weights
         total = w.sum()
 
-        def objective(theta: np.ndarray) -> float:
+        def objective(theta: FloatArray) -> float:
             ll = _loglik(np.exp(theta), x, tx, TT)
             return float(-(w @ ll) / total) if np.all(np.isfinite(ll)) else 1e10
 
@@ -122,18 +123,18 @@ class ParetoNBD:
 
     def log_likelihood_rows(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """Log-likelihood of each customer's (x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return _loglik((self.r, self.alpha, self.s, self.beta), x, tx, TT)
 
     def probability_alive(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """P(customer still alive at T | x, t_x, T), once per distinct (x, t_x, T) (2F1)."""
         return distinct_eval(self._probability_alive, frequency, recency, T)
 
-    def _probability_alive(self, x: np.ndarray, tx: np.ndarray, TT: np.ndarray) -> np.ndarray:
+    def _probability_alive(self, x: FloatArray, tx: FloatArray, TT: FloatArray) -> FloatArray:
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
         log_dead = np.log(s) + _log_integral(x, tx, TT, r, alpha, s, beta)
         log_alive = -(r + x) * np.log(alpha + TT) - s * np.log(beta + TT)
@@ -141,7 +142,7 @@ class ParetoNBD:
 
     def conditional_expected_purchases(
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """E[number of purchases in (T, T + t] | x, t_x, T]: P(alive) times the expectation
         for an alive customer."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
@@ -149,7 +150,7 @@ class ParetoNBD:
 
     def expected_purchases_if_alive(
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> np.ndarray:
+    ) -> FloatArray:
         """E[number of purchases in (T, T + t] | alive at T, x, T]."""
         t, x, TT = as_float_arrays(t, frequency, T)
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
@@ -158,14 +159,14 @@ class ParetoNBD:
         life = (beta + TT) * _one_minus_pow_over((beta + TT) / (beta + TT + t), s - 1)
         return rate * life
 
-    def expected_purchases(self, t: npt.ArrayLike) -> np.ndarray:
+    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
         """Unconditional E[X(t)] for a new customer."""
         (t,) = as_float_arrays(t)
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
         return r / alpha * beta * _one_minus_pow_over(beta / (beta + t), s - 1)
 
 
-def _one_minus_pow_over(base: np.ndarray, e: float) -> np.ndarray:
+def _one_minus_pow_over(base: FloatArray, e: float) -> FloatArray:
     """(1 - base**e) / e, with its limit -log(base) at e = 0 (i.e. s = 1)."""
     log_base = np.log(base)
     if abs(e) < 1e-12:
