@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
-from vinculo.analytics.stats.summary import customer_summary, unit_days
+from vinculo.analytics.stats.summary import customer_summary, day_number, unit_days
 
 from .conftest import CALIBRATION_END
 
@@ -129,3 +131,11 @@ def test_ten_million_transactions():
     assert len(s) == buyers.size
     assert int(s.frequency.sum()) == days.size - buyers.size  # distinct days - first ones
     assert s.frequency_holdout.sum() > 0
+
+
+@pytest.mark.parametrize("value", [
+    "2024-03-01", dt.date(2024, 3, 1), dt.datetime(2024, 3, 1, 23, 59),
+    np.datetime64("2024-03-01", "D"), np.datetime64("2024-03-01T23:59:59.999", "ns"),
+])
+def test_day_number_reads_every_kind_of_date_as_its_day(value):
+    assert day_number(value) == (dt.date(2024, 3, 1) - dt.date(1970, 1, 1)).days

@@ -284,10 +284,9 @@ def customer_panel(account: Account) -> dict[str, Any] | None:
          "pct": pct(-snap.cost_to_serve), "kind": "line"},
         {"label": _("Profit"), "amount": snap.profit, "pct": pct(snap.profit), "kind": "total"},
     ]
-    history = list(CustomerSnapshot.objects.filter(account=account).order_by("-as_of")
-                   .values("as_of", "rfm_segment", "clv", "p_alive")[:6])
-    for row in history:
-        row["segment_label"] = label(row["rfm_segment"])
+    history = [{**row, "segment_label": label(row["rfm_segment"])}
+               for row in CustomerSnapshot.objects.filter(account=account).order_by("-as_of")
+               .values("as_of", "rfm_segment", "clv", "p_alive")[:6]]
     return {
         "snapshot": snap, "segment_label": label(snap.rfm_segment),
         "tier_label": label(snap.value_tier), "profit_label": label(snap.profit_segment),

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import QuerySet
+
+# The helpers filter and hand back the caller's own queryset type (a model's manager's).
+QuerySetT = TypeVar("QuerySetT", bound=QuerySet[Any])
 
 
 class Counter(Protocol):
@@ -19,13 +22,13 @@ class Counter(Protocol):
                  ) -> Iterable[tuple[int, float]]: ...
 
 
-def date_window(qs: QuerySet, field: str, start: dt.date | None, end: dt.date) -> QuerySet:
+def date_window(qs: QuerySetT, field: str, start: dt.date | None, end: dt.date) -> QuerySetT:
     """Rows whose date ``field`` is in (start, end]."""
     qs = qs.filter(**{f"{field}__lte": end})
     return qs.filter(**{f"{field}__gt": start}) if start is not None else qs
 
 
-def day_bounds(qs: QuerySet, field: str, start: dt.date | None, end: dt.date) -> QuerySet:
+def day_bounds(qs: QuerySetT, field: str, start: dt.date | None, end: dt.date) -> QuerySetT:
     """Rows whose timestamp ``field`` falls on a day in (start, end], as a range the index
     serves (not a per-row date conversion)."""
     def midnight(day: dt.date) -> dt.datetime:

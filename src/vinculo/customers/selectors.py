@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from vinculo.core import timeline
 from vinculo.core.audit import describe_changes
-from vinculo.core.models import AuditEntry, User
+from vinculo.core.models import AuditEntry, TenantModel, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import normalize
 from vinculo.customers.models import Account, Contact, Lead
@@ -180,7 +180,7 @@ def record_history_display(instance: Any, *, limit: int = 30) -> list[dict[str, 
     ]
 
 
-def visible(model: type, user: User) -> QuerySet:
+def visible(model: type[TenantModel], user: User) -> QuerySet:
     """What ``user`` may see of ``model``: their organisation (by scope), their role's rows."""
     return model.objects.all().restrict(user)
 

@@ -17,9 +17,10 @@ from vinculo.interactions.models import (
     TaskStatus,
 )
 
-CHANNEL_ICONS = {Channel.EMAIL: "✉", Channel.PHONE: "☎", Channel.CHAT: "💬", Channel.FAX: "📠",
-                 Channel.VISIT: "🤝", Channel.LETTER: "🖂", Channel.WEB_FORM: "🌐",
-                 Channel.SOCIAL: "#"}
+# Keyed by the plain string an interaction's channel holds (Channel is a str enum).
+CHANNEL_ICONS: dict[str, str] = {
+    Channel.EMAIL: "✉", Channel.PHONE: "☎", Channel.CHAT: "💬", Channel.FAX: "📠",
+    Channel.VISIT: "🤝", Channel.LETTER: "🖂", Channel.WEB_FORM: "🌐", Channel.SOCIAL: "#"}
 
 
 def for_related(record: Any) -> QuerySet:

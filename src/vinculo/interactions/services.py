@@ -20,14 +20,14 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core import events, plugins
 from vinculo.core.models import TenantModel, User
 from vinculo.core.roles import role_has
-from vinculo.core.services import refuse_unknown, require, same_org, versioned_save
+from vinculo.core.services import org_id, refuse_unknown, require, same_org, versioned_save
 from vinculo.customers.models import Account, Contact
 from vinculo.interactions.extensions import EMAIL_ROUTERS, WEB_FORM_HANDLERS
 from vinculo.interactions.models import (
@@ -35,6 +35,8 @@ from vinculo.interactions.models import (
     Direction,
     Interaction,
     Outcome,
+    Task,
+    Thread,
     WebForm,
     WebFormKind,
     WebFormSubmission,
@@ -68,7 +70,7 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_DURATION = 24 * 3600
 
 
-def related_set(instance: models.Model, related: TenantModel | None) -> None:
+def related_set(instance: Interaction | Thread | Task, related: TenantModel | None) -> None:
     """Point ``instance``'s generic relation at ``related`` (a row of the same organisation)."""
     if related is None:
         instance.related_type, instance.related_id = None, None
@@ -120,12 +122,12 @@ def interaction_log(*, actor: User, data: dict[str, Any],
     """
     require(actor, "interactions.add")
     refuse_unknown(data, INTERACTION_FIELDS)
-    org_id = actor.organization_id
-    same_org(org_id, account=data.get("account"), contact=data.get("contact"))
+    organization_id = org_id(actor)
+    same_org(organization_id, account=data.get("account"), contact=data.get("contact"))
     user = data.get("user") or actor
-    if user.organization_id != org_id:
+    if user.organization_id != organization_id:
         raise ValidationError({"user": _("Not found.")})
-    interaction = Interaction(organization_id=org_id, **{**data, "user": user})
+    interaction = Interaction(organization_id=organization_id, **{**data, "user": user})
     if interaction.account_id is None:
         interaction.account = primary_account(interaction.contact)
     related_set(interaction, related)
@@ -208,7 +210,7 @@ def _web_form_save(*, actor: User, data: dict[str, Any], form: WebForm | None = 
         raise ValidationError({"owner": _("Choose a user whose role may create leads.")})
     creating = form is None
     if form is None:
-        form = WebForm(organization_id=actor.organization_id)
+        form = WebForm(organization_id=org_id(actor))
     for key, value in data.items():
         setattr(form, key, value)
     form.full_clean(exclude=["organization"])
@@ -292,8 +294,9 @@ def web_form_submit(*, form: WebForm, data: dict[str, Any], client_address: str,
             raise ValidationError(_("This form cannot take submissions yet."))
         related = handler(form=form, data=clean, contact=contact)
     related_set(interaction, related)
-    if interaction.account_id is None and getattr(related, "account_id", None):
-        interaction.account_id = related.account_id
+    related_account_id = getattr(related, "account_id", None)  # a ticket's, a lead has none
+    if interaction.account_id is None and related_account_id:
+        interaction.account_id = related_account_id
     interaction.save()
     WebFormSubmission.all_objects.create(organization_id=form.organization_id, form=form,
                                          client_hash=visitor, data=clean,

@@ -211,5 +211,5 @@ def queue_overview() -> list[dict[str, Any]]:
                 breached=Count("id", filter=Q(first_response_state=SlaState.BREACHED)
                                | Q(resolution_state=SlaState.BREACHED)))
             .order_by("queue__name"))
-    return list(rows)
+    return [dict(row) for row in rows]
 

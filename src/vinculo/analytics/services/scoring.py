@@ -97,6 +97,7 @@ def score(
     tick(30, "rfm")
 
     p_alive = expected = spend = clv = None
+    bg: BGNBD | None = None
     if len(summary) and (x > 0).any():
         try:
             bg = BGNBD.fit(x, tx, T)

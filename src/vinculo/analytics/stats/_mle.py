@@ -8,10 +8,14 @@ number of customers (which keeps the optimiser's tolerances meaningful for 100 o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import minimize
+
+#: The arrays of the models' parameters, likelihoods and predictions.
+FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 # exp(+-20) covers every plausible rate and shape parameter while keeping exp() finite.
 LOG_BOUND = 20.0
@@ -75,7 +79,7 @@ class Patterns(NamedTuple):
     coded: list[tuple[np.ndarray, np.ndarray]]
 
 
-def compress(weights: np.ndarray | None, *columns: np.ndarray) -> Patterns:
+def compress(weights: npt.ArrayLike | None, *columns: npt.ArrayLike) -> Patterns:
     """Collapse identical rows into one weighted row (weights add up).
 
     This is what makes fitting cost grow with the number of distinct (x, t_x, T) patterns
@@ -93,7 +97,7 @@ def compress(weights: np.ndarray | None, *columns: np.ndarray) -> Patterns:
     return Patterns([d.astype(float) for d in distinct], w, inverse, coded)
 
 
-def distinct_eval(fn: Callable[..., np.ndarray], *columns: object) -> np.ndarray:
+def distinct_eval(fn: Callable[..., np.ndarray], *columns: npt.ArrayLike) -> np.ndarray:
     """``fn(*columns)`` (broadcast together), evaluated once per distinct row.
 
     Scoring a million customers calls 2F1 for each; their (x, T, t) take a few tens of
@@ -273,7 +277,7 @@ def vdot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
-def as_float_arrays(*values: object) -> list[np.ndarray]:
+def as_float_arrays(*values: npt.ArrayLike) -> list[np.ndarray]:
     """Broadcast inputs to float arrays (scalars stay 0-d so scalar calls return scalars).
 
     Inputs that already have the common shape are not copied; callers must not write to them.

@@ -10,12 +10,15 @@ terms suffice.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
+
+from vinculo.analytics.stats._mle import FloatArray
 
 _MAX_TERMS = 2_000_000
 
 
-def hyp2f1(a: object, b: object, c: object, z: object) -> np.ndarray:
+def hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
     """2F1(a, b; c; z) for real 0 <= z < 1 and c > 0, with a series fallback."""
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
     out = np.array(special.hyp2f1(a, b, c, z), dtype=float)
@@ -25,7 +28,7 @@ def hyp2f1(a: object, b: object, c: object, z: object) -> np.ndarray:
     return out
 
 
-def _series(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _series(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
     total = np.ones_like(z)
     term = np.ones_like(z)
     active = np.arange(z.size)

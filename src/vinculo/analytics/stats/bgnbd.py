@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Self
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma, expit, gammaln, zeta
 
 from vinculo.analytics.stats._mle import (
+    FloatArray,
     Patterns,
     as_float_arrays,
     compress,
@@ -31,11 +33,11 @@ from vinculo.analytics.stats._mle import (
 from vinculo.analytics.stats._special import hyp2f1
 
 
-def _trigamma(v: np.ndarray) -> np.ndarray:
+def _trigamma(v: FloatArray) -> FloatArray:
     return zeta(2.0, v)  # polygamma(1, v) without its wrapper's overhead
 
 
-def _softplus(z: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _softplus(z: FloatArray, p: FloatArray) -> FloatArray:
     """log(1 + e^z) given p = expit(z): max(z, 0) - log(max(p, 1 - p)), no overflow."""
     return np.maximum(z, 0.0) - np.log(np.maximum(p, 1.0 - p))
 
@@ -66,7 +68,7 @@ class _Design:
         self.branch_u = self.xu > 0 if k == 0 else np.ones(self.xu.size, dtype=bool)
         self._rows = np.empty((5, x.size))
 
-    def _special(self, r: float, a: float, b: float, *orders: int) -> list[list[np.ndarray]]:
+    def _special(self, r: float, a: float, b: float, *orders: int) -> list[list[FloatArray]]:
         """gammaln, digamma and trigamma (``orders`` 0, 1, 2) of r+x, b+x+k, a+b+x+k, r, b, a+b,
         each function called once on all of them."""
         xu, k = self.xu, self.k
@@ -78,7 +80,9 @@ class _Design:
             out.append([v[:m], v[m:2 * m], v[2 * m:3 * m], v[-3], v[-2], v[-1]])
         return out
 
-    def _z(self, r: float, alpha: float, a: float, b: float):
+    def _z(
+        self, r: float, alpha: float, a: float, b: float
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
         bx_u = np.where(self.branch_u, b + self.xu + self.k - 1, 1.0)
         c4_u = np.where(self.branch_u, np.log(a) - np.log(bx_u), -np.inf)
         log_at, log_atx = np.log(alpha + self.Tu), np.log(alpha + self.tu)
@@ -86,11 +90,11 @@ class _Design:
         rx = r + self.x
         return c4_u[self.ix] + rx * d_r, d_r, rx, bx_u, log_at
 
-    def _per_x(self, r: float, alpha: float, a: float, b: float) -> np.ndarray:
+    def _per_x(self, r: float, alpha: float, a: float, b: float) -> FloatArray:
         ((g_rx, g_bx, g_abx, g_r, g_b, g_ab),) = self._special(r, a, b, 0)
         return g_rx - g_r + r * np.log(alpha) + g_ab + g_bx - g_b - g_abx
 
-    def fgh(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def fgh(self, theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Weighted mean negative log-likelihood, its gradient and Hessian (log-parameters)."""
         params = np.exp(theta)
         r, alpha, a, b = params  # NumPy scalars: overflow gives inf, not an exception
@@ -148,14 +152,14 @@ class _Design:
         h_log = h * np.outer(params, params) + np.diag(params * grad)
         return -value / total, -grad * params / total, -h_log / total
 
-    def loglik_rows(self, theta: np.ndarray) -> np.ndarray:
+    def loglik_rows(self, theta: FloatArray) -> FloatArray:
         r, alpha, a, b = np.exp(theta)
         z, _, rx, _, log_at = self._z(r, alpha, a, b)
         per_x = self._per_x(r, alpha, a, b)
         return per_x[self.ix] - rx * log_at[self.iT] + np.logaddexp(0.0, z)
 
 
-def _nbd_moments(x: np.ndarray, T: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+def _nbd_moments(x: FloatArray, T: FloatArray, w: FloatArray) -> tuple[float, float]:
     """r and alpha of a Gamma-Poisson (NBD) from E[x] = r T / alpha and
     E[x (x - 1)] = r (r + 1) T^2 / alpha^2, with r kept in [0.01, 100]."""
     m1 = vdot(w, x) / vdot(w, T)
@@ -182,10 +186,10 @@ class _BetaGeoBase:
     @classmethod
     def fit(
         cls,
-        frequency: object,
-        recency: object,
-        T: object,
-        weights: object | None = None,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
         *,
         initial: tuple[float, float, float, float] | None = None,
     ) -> Self:
@@ -204,28 +208,32 @@ class _BetaGeoBase:
         r, alpha, a, b = np.exp(theta)
         return cls(float(r), float(alpha), float(a), float(b), log_likelihood=ll)
 
-    def log_likelihood_rows(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def log_likelihood_rows(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """Log-likelihood of each customer's (x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         design = _Design(compress(None, x.ravel(), tx.ravel(), TT.ravel()), self._k)
         theta = np.log([self.r, self.alpha, self.a, self.b])
         return design.loglik_rows(theta)[design.inverse].reshape(x.shape)
 
-    def _log_odds_dead(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _log_odds_dead(self, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
         r, alpha, a, b, k = self.r, self.alpha, self.a, self.b, self._k
         has_branch = (x > 0) if k == 0 else np.ones_like(x, dtype=bool)
         bx = np.where(has_branch, b + x + k - 1, 1.0)
         lo = np.log(a) - np.log(bx) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(has_branch, lo, -np.inf)
 
-    def probability_alive(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def probability_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """P(customer still alive at T | x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return expit(-self._log_odds_dead(x, tx, TT))
 
     def conditional_expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
-    ) -> np.ndarray:
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """E[number of purchases in (T, T + t] | x, t_x, T]: P(alive) times the expectation
         for an alive customer, which depends on x and T only (computed once per distinct
         (t, x, T))."""
@@ -233,7 +241,9 @@ class _BetaGeoBase:
         alive = self.probability_alive(x, tx, TT)
         return alive * distinct_eval(self.expected_purchases_if_alive, t, x, TT)
 
-    def expected_purchases_if_alive(self, t: object, frequency: object, T: object) -> np.ndarray:
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """E[number of purchases in (T, T + t] | alive at T, x, T]."""
         t, x, TT = as_float_arrays(t, frequency, T)
         if abs(self.a - 1.0) < 1e-6:
@@ -242,7 +252,7 @@ class _BetaGeoBase:
             return 0.5 * (self._if_alive(t, x, TT, 1.0 - h) + self._if_alive(t, x, TT, 1.0 + h))
         return self._if_alive(t, x, TT, self.a)
 
-    def _if_alive(self, t, x, TT, a: float) -> np.ndarray:
+    def _if_alive(self, t: FloatArray, x: FloatArray, TT: FloatArray, a: float) -> FloatArray:
         r, alpha, b, k = self.r, self.alpha, self.b, self._k
         c = a + b + x + k - 1
         z = t / (alpha + TT + t)
@@ -250,7 +260,7 @@ class _BetaGeoBase:
         tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(c - r - x, a - 1, c, z)
         return c / (a - 1) * (1.0 - tail)
 
-    def expected_purchases(self, t: object) -> np.ndarray:
+    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
         """Unconditional E[X(t)]: repeat purchases by a new customer in (0, t]."""
         (t,) = as_float_arrays(t)
         zero = np.zeros_like(t)

@@ -17,31 +17,34 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
-from vinculo.analytics.stats._mle import as_float_arrays, compress
-from vinculo.analytics.stats.summary import to_days
+from vinculo.analytics.stats._mle import FloatArray, as_float_arrays, compress
+from vinculo.analytics.stats.summary import DateLike, day_number, to_days
 
 
 class TransactionModel(Protocol):
     """A purchase model with P(alive) and the expectation for an alive customer (BGNBD,
     MBGNBD, ParetoNBD); their product is the conditional expectation."""
 
-    def probability_alive(self, frequency: object, recency: object, T: object) -> np.ndarray: ...
+    def probability_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray: ...
 
     def expected_purchases_if_alive(
-        self, t: object, frequency: object, T: object
-    ) -> np.ndarray: ...
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray: ...
 
 
 def expected_purchases_by_period(
     model: TransactionModel,
-    frequency: object,
-    recency: object,
-    T: object,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
     *,
     periods: int,
     period_length: float = 1.0,
-) -> np.ndarray:
+) -> FloatArray:
     """Expected purchases in each of the next ``periods`` periods, shape (customers, periods).
 
     ``period_length`` is in the model's time unit (e.g. 365.25 / 12 / 7 for months when the
@@ -51,7 +54,14 @@ def expected_purchases_by_period(
     return alive[:, None] * per_period[inverse]
 
 
-def _by_period(model, frequency, recency, T, periods, period_length):
+def _by_period(
+    model: TransactionModel,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    periods: int,
+    period_length: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """P(alive) per customer, and per distinct (x, T) the expected purchases in each period
     if alive (with each customer's row in it): E[Y] = P(alive) E[Y | alive], and the second
     factor does not depend on t_x, so the hypergeometric work is per (x, T), not per customer."""
@@ -67,16 +77,16 @@ def _by_period(model, frequency, recency, T, periods, period_length):
 
 def customer_lifetime_value(
     model: TransactionModel,
-    frequency: object,
-    recency: object,
-    T: object,
-    expected_spend: object,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    expected_spend: npt.ArrayLike,
     *,
-    margin: object = 1.0,
+    margin: npt.ArrayLike = 1.0,
     periods: int = 12,
     period_length: float = 1.0,
     discount_rate: float = 0.01,
-) -> np.ndarray:
+) -> FloatArray:
     """Net present value of expected margin over ``periods`` future periods.
 
     CLV = sum_k E[purchases in period k] x expected_spend x margin / (1 + discount_rate)^k,
@@ -91,8 +101,11 @@ def customer_lifetime_value(
 
 
 def simple_clv(
-    margin: object, retention: object, discount_rate: object, periods: int | None = None
-) -> np.ndarray:
+    margin: npt.ArrayLike,
+    retention: npt.ArrayLike,
+    discount_rate: npt.ArrayLike,
+    periods: int | None = None,
+) -> FloatArray:
     """Constant margin m per period, retention r, discount d (margin at the start of a period).
 
     Infinite horizon: m (1 + d) / (1 + d - r); finite: m sum_{k<K} (r / (1 + d))^k.
@@ -106,13 +119,13 @@ def simple_clv(
 
 
 def historical_clv(
-    customer_ids: object,
-    margins: object,
+    customer_ids: npt.ArrayLike,
+    margins: npt.ArrayLike,
     *,
-    dates: object | None = None,
-    as_of: object | None = None,
+    dates: npt.ArrayLike | None = None,
+    as_of: DateLike | None = None,
     annual_rate: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, FloatArray]:
     """Past margin per customer, each amount compounded to ``as_of`` at ``annual_rate``.
 
     Returns ``(customers, value)``. With the default rate of 0 this is the plain sum of margin.
@@ -121,7 +134,9 @@ def historical_clv(
     amount = np.asarray(margins, dtype=float)
     if annual_rate and dates is not None:
         day = to_days(dates)
-        ref = int(np.datetime64(as_of, "D").astype(np.int64)) if as_of is not None else day.max()
+        ref = day_number(as_of) if as_of is not None else day.max()
         amount = amount * (1.0 + annual_rate) ** ((ref - day) / 365.25)
     customers, inverse = np.unique(ids, return_inverse=True)
-    return customers, np.bincount(inverse.ravel(), weights=amount, minlength=customers.size)
+    # NumPy's stub types bincount as integer even with float weights, where it returns float64.
+    value = np.bincount(inverse.ravel(), weights=amount, minlength=customers.size)
+    return customers, value  # type: ignore[return-value]

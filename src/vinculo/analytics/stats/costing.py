@@ -14,10 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 
 def cost_to_serve(
-    counts: object, rates: Mapping[str, float] | object, drivers: Sequence[str] | None = None
+    counts: npt.ArrayLike,
+    rates: Mapping[str,
+    float] | npt.ArrayLike,
+    drivers: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Cost per customer and driver, shape (customers, drivers): counts x rate.
 
@@ -92,8 +96,9 @@ class CustomerPnL:
     def profit(self) -> np.ndarray:
         return self.gross_margin - self.cost_to_serve
 
-    def statement(self, which: object = None) -> Statement:
+    def statement(self, which: npt.ArrayLike | None = None) -> Statement:
         """Income statement of one customer (index), a boolean mask, or everyone (None)."""
+        sel: slice | list[int] | np.ndarray
         if which is None:
             sel = slice(None)
         elif isinstance(which, (int, np.integer)):
@@ -119,17 +124,17 @@ class CustomerPnL:
         lines.append(("Profit", revenue - cogs - cts, pct(revenue - cogs - cts)))
         return Statement(lines)
 
-    def by_group(self, labels: object) -> dict[str, Statement]:
+    def by_group(self, labels: npt.ArrayLike) -> dict[str, Statement]:
         """Aggregated statement per group label (e.g. per segment)."""
         lab = np.asarray(labels)
         return {str(g): self.statement(lab == g) for g in np.unique(lab)}
 
 
 def customer_pnl(
-    customers: object,
-    revenue: object,
-    cost_of_goods: object,
-    cost_to_serve_by_driver: object,
+    customers: npt.ArrayLike,
+    revenue: npt.ArrayLike,
+    cost_of_goods: npt.ArrayLike,
+    cost_to_serve_by_driver: npt.ArrayLike,
     drivers: Sequence[str] | None = None,
 ) -> CustomerPnL:
     """Assemble the per-customer P&L (see :func:`cost_to_serve` for the cost matrix, whose
@@ -162,7 +167,7 @@ class WhaleCurve:
     peak_share: float
 
 
-def whale_curve(profit: object) -> WhaleCurve:
+def whale_curve(profit: npt.ArrayLike) -> WhaleCurve:
     """The whale curve; starts at (0, 0) and ends at (1, 100 %) when total profit is positive."""
     p = np.asarray(profit, dtype=float)
     order = np.lexsort((np.arange(p.size), -p))
@@ -175,7 +180,7 @@ def whale_curve(profit: object) -> WhaleCurve:
 
 
 def profitability_segments(
-    profit: object,
+    profit: npt.ArrayLike,
     *,
     quantiles: Sequence[float] = (0.5, 0.8),
     labels: Sequence[str] = ("Low", "Medium", "High"),

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 METHODS: tuple[str, ...] = ("croston", "sba", "tsb", "seasonal_naive")
 
@@ -44,7 +45,7 @@ def _croston_state(y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]
     return z, p
 
 
-def croston(y: object, horizon: int, alpha: float = 0.1, *, sba: bool = False) -> np.ndarray:
+def croston(y: npt.ArrayLike, horizon: int, alpha: float = 0.1, *, sba: bool = False) -> np.ndarray:
     """Croston (or with ``sba`` the Syntetos-Boylan approximation) flat forecast.
 
     ``y`` is one series or a (series, periods) matrix; returns (..., horizon).
@@ -57,7 +58,7 @@ def croston(y: object, horizon: int, alpha: float = 0.1, *, sba: bool = False) -
     return _shape_like(y, np.repeat(level[:, None], horizon, axis=1))
 
 
-def tsb(y: object, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
+def tsb(y: npt.ArrayLike, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
     """Teunter-Syntetos-Babai forecast: smoothed probability x smoothed size."""
     y2 = np.atleast_2d(np.asarray(y, dtype=float))
     s = y2.shape[0]
@@ -78,7 +79,7 @@ def tsb(y: object, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> np.nd
     return _shape_like(y, np.repeat(level[:, None], horizon, axis=1))
 
 
-def seasonal_naive(y: object, horizon: int, season_length: int = 1) -> np.ndarray:
+def seasonal_naive(y: npt.ArrayLike, horizon: int, season_length: int = 1) -> np.ndarray:
     """Repeat the last ``season_length`` periods (the last value when m = 1)."""
     y2 = np.atleast_2d(np.asarray(y, dtype=float))
     m = min(season_length, y2.shape[1])
@@ -88,7 +89,7 @@ def seasonal_naive(y: object, horizon: int, season_length: int = 1) -> np.ndarra
     return _shape_like(y, last[:, np.arange(horizon) % m])
 
 
-def mase_scale(y: object, season_length: int = 1) -> np.ndarray:
+def mase_scale(y: npt.ArrayLike, season_length: int = 1) -> np.ndarray:
     """In-sample MAE of the seasonal naive forecast (NaN when it is 0 or undefined)."""
     y2 = np.atleast_2d(np.asarray(y, dtype=float))
     m = season_length
@@ -98,11 +99,11 @@ def mase_scale(y: object, season_length: int = 1) -> np.ndarray:
     return _shape_like(y, np.where(scale > 0, scale, np.nan))
 
 
-def _shape_like(y: object, out: np.ndarray) -> np.ndarray:
+def _shape_like(y: npt.ArrayLike, out: np.ndarray) -> np.ndarray:
     return out[0] if np.ndim(y) == 1 else out
 
 
-def _run(method: str, y: np.ndarray, horizon: int, m: int, alpha: float, beta: float):
+def _run(method: str, y: np.ndarray, horizon: int, m: int, alpha: float, beta: float) -> np.ndarray:
     if method == "croston":
         return croston(y, horizon, alpha)
     if method == "sba":
@@ -125,7 +126,7 @@ class ForecastResult:
 
 
 def backtest_mase(
-    y: object,
+    y: npt.ArrayLike,
     horizon: int,
     *,
     season_length: int = 1,
@@ -161,7 +162,7 @@ def backtest_mase(
 
 
 def forecast_demand(
-    y: object,
+    y: npt.ArrayLike,
     horizon: int,
     *,
     season_length: int = 1,

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import digamma, gammaln, zeta
 
-from vinculo.analytics.stats._mle import _codes, as_float_arrays, fit_newton, vdot
+from vinculo.analytics.stats._mle import FloatArray, _codes, as_float_arrays, fit_newton, vdot
 
 
-def _loglik_rows(theta, x, m):
+def _loglik_rows(theta: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
     p, q, g = np.exp(theta)
     px = p * x
     return (
@@ -40,7 +41,7 @@ class _Design:
     depend on x alone (a few distinct values) and the rest are constant weighted sums.
     """
 
-    def __init__(self, x: np.ndarray, m: np.ndarray, w: np.ndarray):
+    def __init__(self, x: FloatArray, m: FloatArray, w: FloatArray):
         self.xu, ix = _codes(x)
         self.wx = np.bincount(ix, weights=w, minlength=self.xu.size)
         self.wxrow, self.mx = w * x, m * x
@@ -50,7 +51,7 @@ class _Design:
         self.c_1 = vdot(w, log_m)  # sum w log m
         self._weights = np.stack([self.wxrow, w])
 
-    def fgh(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def fgh(self, theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Weighted mean negative log-likelihood, its gradient and Hessian (log-parameters)."""
         params = np.exp(theta)
         p, q, g = params  # NumPy scalars: overflow gives inf, not an exception
@@ -107,9 +108,9 @@ class GammaGamma:
     @classmethod
     def fit(
         cls,
-        frequency: object,
-        monetary_value: object,
-        weights: object | None = None,
+        frequency: npt.ArrayLike,
+        monetary_value: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
         *,
         initial: tuple[float, float, float] | None = None,
     ) -> GammaGamma:
@@ -129,7 +130,9 @@ class GammaGamma:
         p, q, g = np.exp(theta)
         return cls(float(p), float(q), float(g), log_likelihood=ll)
 
-    def log_likelihood_rows(self, frequency: object, monetary_value: object) -> np.ndarray:
+    def log_likelihood_rows(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike
+    ) -> FloatArray:
         """Log-likelihood of each customer's mean repeat spend (frequency must be > 0)."""
         x, m = as_float_arrays(frequency, monetary_value)
         return _loglik_rows(np.log([self.p, self.q, self.gamma]), x, m)
@@ -139,7 +142,9 @@ class GammaGamma:
         """E[spend per transaction] for a new customer: gamma p / (q - 1) (infinite if q <= 1)."""
         return self.gamma * self.p / (self.q - 1) if self.q > 1 else float("inf")
 
-    def conditional_expected_spend(self, frequency: object, monetary_value: object) -> np.ndarray:
+    def conditional_expected_spend(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike
+    ) -> FloatArray:
         """E[spend per transaction | x, m_x]: (gamma + m_x x) p / (p x + q - 1).
 
         Customers with x = 0 get the population mean; requires q > 1.

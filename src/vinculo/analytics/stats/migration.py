@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 NEW = "(new)"
 GONE = "(gone)"
@@ -33,10 +34,10 @@ class MigrationMatrix:
 
 
 def migration_matrix(
-    customers_1: object,
-    segments_1: object,
-    customers_2: object,
-    segments_2: object,
+    customers_1: npt.ArrayLike,
+    segments_1: npt.ArrayLike,
+    customers_2: npt.ArrayLike,
+    segments_2: npt.ArrayLike,
     *,
     order: Sequence[str] | None = None,
 ) -> MigrationMatrix:

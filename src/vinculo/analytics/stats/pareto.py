@@ -18,9 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import expit, gammaln
 
 from vinculo.analytics.stats._mle import (
+    FloatArray,
     as_float_arrays,
     compress,
     distinct_eval,
@@ -31,7 +33,9 @@ from vinculo.analytics.stats._mle import (
 from vinculo.analytics.stats._special import hyp2f1
 
 
-def _log_tail(y, x, r, alpha, s, beta):
+def _log_tail(
+    y: FloatArray, x: FloatArray, r: float, alpha: float, s: float, beta: float
+) -> FloatArray:
     """log of the integral of (alpha+tau)^-(r+x) (beta+tau)^-(s+1) over tau in (y, inf)."""
     rsx = r + s + x
     ay, by = alpha + y, beta + y
@@ -44,7 +48,9 @@ def _log_tail(y, x, r, alpha, s, beta):
     return (1.0 - r - x) * np.log(ay) - (s + 1.0) * np.log(by) - np.log(rsx) + np.log(h)
 
 
-def _log_integral(x, tx, T, r, alpha, s, beta):
+def _log_integral(
+    x: FloatArray, tx: FloatArray, T: FloatArray, r: float, alpha: float, s: float, beta: float
+) -> FloatArray:
     """log I; -inf where t_x == T (no room to die between the last purchase and T)."""
     hi = _log_tail(tx, x, r, alpha, s, beta)
     lo = _log_tail(T, x, r, alpha, s, beta)
@@ -53,7 +59,12 @@ def _log_integral(x, tx, T, r, alpha, s, beta):
         return np.where(tx < T, hi + np.log(-np.expm1(d)), -np.inf)
 
 
-def _loglik(params, x, tx, T):
+def _loglik(
+    params: tuple[float, float, float, float] | FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
     r, alpha, s, beta = params
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -78,10 +89,10 @@ class ParetoNBD:
     @classmethod
     def fit(
         cls,
-        frequency: object,
-        recency: object,
-        T: object,
-        weights: object | None = None,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
         *,
         initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
     ) -> ParetoNBD:
@@ -97,7 +108,7 @@ class ParetoNBD:
         (x, tx, TT), w = patterns.columns, patterns.weights
         total = w.sum()
 
-        def objective(theta: np.ndarray) -> float:
+        def objective(theta: FloatArray) -> float:
             ll = _loglik(np.exp(theta), x, tx, TT)
             return float(-(w @ ll) / total) if np.all(np.isfinite(ll)) else 1e10
 
@@ -107,32 +118,39 @@ class ParetoNBD:
             theta = found[0]
         p = np.exp(theta)
         ll = float(w @ _loglik(p, x, tx, TT))
-        return cls(*(float(v) for v in p), log_likelihood=ll)
+        r, alpha, s, beta = (float(v) for v in p)
+        return cls(r, alpha, s, beta, log_likelihood=ll)
 
-    def log_likelihood_rows(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def log_likelihood_rows(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """Log-likelihood of each customer's (x, t_x, T)."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return _loglik((self.r, self.alpha, self.s, self.beta), x, tx, TT)
 
-    def probability_alive(self, frequency: object, recency: object, T: object) -> np.ndarray:
+    def probability_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """P(customer still alive at T | x, t_x, T), once per distinct (x, t_x, T) (2F1)."""
         return distinct_eval(self._probability_alive, frequency, recency, T)
 
-    def _probability_alive(self, x: np.ndarray, tx: np.ndarray, TT: np.ndarray) -> np.ndarray:
+    def _probability_alive(self, x: FloatArray, tx: FloatArray, TT: FloatArray) -> FloatArray:
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
         log_dead = np.log(s) + _log_integral(x, tx, TT, r, alpha, s, beta)
         log_alive = -(r + x) * np.log(alpha + TT) - s * np.log(beta + TT)
         return expit(log_alive - log_dead)
 
     def conditional_expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
-    ) -> np.ndarray:
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """E[number of purchases in (T, T + t] | x, t_x, T]: P(alive) times the expectation
         for an alive customer."""
         x, tx, TT = as_float_arrays(frequency, recency, T)
         return self.probability_alive(x, tx, TT) * self.expected_purchases_if_alive(t, x, TT)
 
-    def expected_purchases_if_alive(self, t: object, frequency: object, T: object) -> np.ndarray:
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
         """E[number of purchases in (T, T + t] | alive at T, x, T]."""
         t, x, TT = as_float_arrays(t, frequency, T)
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
@@ -141,14 +159,14 @@ class ParetoNBD:
         life = (beta + TT) * _one_minus_pow_over((beta + TT) / (beta + TT + t), s - 1)
         return rate * life
 
-    def expected_purchases(self, t: object) -> np.ndarray:
+    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
         """Unconditional E[X(t)] for a new customer."""
         (t,) = as_float_arrays(t)
         r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
         return r / alpha * beta * _one_minus_pow_over(beta / (beta + t), s - 1)
 
 
-def _one_minus_pow_over(base: np.ndarray, e: float) -> np.ndarray:
+def _one_minus_pow_over(base: FloatArray, e: float) -> FloatArray:
     """(1 - base**e) / e, with its limit -log(base) at e = 0 (i.e. s = 1)."""
     log_base = np.log(base)
     if abs(e) < 1e-12:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from vinculo.analytics.stats.summary import to_days
+from vinculo.analytics.stats.summary import DateLike, day_number, to_days
 
 FREQUENCIES = ("week", "month", "quarter", "year")
 
 
-def period_index(dates: object, freq: str = "month") -> np.ndarray:
+def period_index(dates: npt.ArrayLike, freq: str = "month") -> np.ndarray:
     """Integer period number of each date (weeks start on Monday)."""
     days = to_days(dates)
     if freq == "week":
@@ -32,7 +33,7 @@ def period_index(dates: object, freq: str = "month") -> np.ndarray:
     raise ValueError(f"freq must be one of {FREQUENCIES}")
 
 
-def period_start(index: object, freq: str = "month") -> np.ndarray:
+def period_start(index: npt.ArrayLike, freq: str = "month") -> np.ndarray:
     """First day of each period number from :func:`period_index`."""
     i = np.asarray(index, dtype=np.int64)
     if freq == "week":
@@ -41,7 +42,9 @@ def period_start(index: object, freq: str = "month") -> np.ndarray:
     return months.astype("datetime64[M]").astype("datetime64[D]")
 
 
-def _active_pairs(customer_ids: object, dates: object, freq: str):
+def _active_pairs(
+    customer_ids: npt.ArrayLike, dates: npt.ArrayLike, freq: str
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Distinct (customer code, period) pairs, sorted, plus the first period overall."""
     _, code = np.unique(np.asarray(customer_ids), return_inverse=True)
     period = period_index(dates, freq)
@@ -65,7 +68,9 @@ class PeriodRetention:
     churn_rate: np.ndarray
 
 
-def period_retention(customer_ids: object, dates: object, freq: str = "month") -> PeriodRetention:
+def period_retention(
+    customer_ids: npt.ArrayLike, dates: npt.ArrayLike, freq: str = "month"
+) -> PeriodRetention:
     """Retention and churn per period; the first period's rates are NaN (no previous period)."""
     cust, per, p0, span = _active_pairs(customer_ids, dates, freq)
     active = np.bincount(per, minlength=span)
@@ -95,11 +100,11 @@ class CohortRetention:
 
 
 def cohort_retention(
-    customer_ids: object,
-    dates: object,
+    customer_ids: npt.ArrayLike,
+    dates: npt.ArrayLike,
     freq: str = "month",
     *,
-    observation_end: object | None = None,
+    observation_end: DateLike | None = None,
 ) -> CohortRetention:
     """Acquisition cohort x periods-since-acquisition retention matrix.
 
@@ -108,7 +113,7 @@ def cohort_retention(
     cust, per, p0, span = _active_pairs(customer_ids, dates, freq)
     last = span - 1
     if observation_end is not None:
-        last = int(period_index(np.datetime64(observation_end, "D"), freq)) - p0
+        last = int(period_index(day_number(observation_end), freq)) - p0
     first_rows = np.r_[True, cust[1:] != cust[:-1]] if cust.size else np.zeros(0, dtype=bool)
     cohort_of_row = per[first_rows][np.cumsum(first_rows) - 1]
     n = max(last + 1, span)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 SEGMENT_GRID: tuple[tuple[str, ...], ...] = (
     # FM = 1            2                      3                      4            5
@@ -52,7 +53,7 @@ SEGMENT_ORDER: tuple[str, ...] = (
 )
 
 
-def quantile_scores(values: object, *, bins: int = 5, reverse: bool = False) -> np.ndarray:
+def quantile_scores(values: npt.ArrayLike, *, bins: int = 5, reverse: bool = False) -> np.ndarray:
     """Scores 1..bins by rank (ties broken by input order), ``bins`` groups of n/bins +- 1.
 
     With ``reverse`` the smallest values get the highest score.
@@ -83,9 +84,9 @@ class RFMScores:
 
 
 def rfm_scores(
-    time_since_last: object,
-    frequency: object,
-    monetary: object,
+    time_since_last: npt.ArrayLike,
+    frequency: npt.ArrayLike,
+    monetary: npt.ArrayLike,
     *,
     segments: Mapping[tuple[int, int], str] | None = None,
 ) -> RFMScores:

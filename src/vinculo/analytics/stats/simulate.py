@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def simulate_bgnbd(
     alpha: float,
     a: float,
     b: float,
-    T: object,
+    T: npt.ArrayLike,
     *,
     grain: float | None = None,
     rng: np.random.Generator | None = None,
@@ -57,7 +58,7 @@ def simulate_bgnbd(
 
 
 def simulate_gamma_gamma(
-    frequency: object,
+    frequency: npt.ArrayLike,
     p: float,
     q: float,
     gamma: float,

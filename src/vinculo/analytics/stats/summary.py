@@ -11,9 +11,15 @@ so 10^7 transactions take a few seconds and memory is a few arrays of that lengt
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
+
+#: One calendar day as the functions take it: an ISO string, a date, or a datetime64.
+DateLike: TypeAlias = str | dt.date | np.datetime64
 
 UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 
@@ -31,7 +37,7 @@ def unit_days(unit: str | float) -> float:
     return days
 
 
-def to_days(dates: object) -> np.ndarray:
+def to_days(dates: npt.ArrayLike) -> np.ndarray:
     """Dates (datetime64 of any precision, ISO strings, ``date`` objects) as int64 day numbers."""
     arr = np.asarray(dates)
     if arr.dtype.kind != "M":
@@ -39,7 +45,10 @@ def to_days(dates: object) -> np.ndarray:
     return arr.astype("datetime64[D]").astype(np.int64)
 
 
-def _day(value: object) -> int:
+def day_number(value: DateLike) -> int:
+    """One date as its int64 day number (days since 1970-01-01), the day it falls on."""
+    if isinstance(value, np.datetime64):  # of any precision: truncated to its day
+        return int(value.astype("datetime64[D]").astype(np.int64))
     return int(np.datetime64(value, "D").astype(np.int64))
 
 
@@ -77,14 +86,14 @@ class CustomerSummary:
 
 
 def customer_summary(
-    customer_ids: object,
-    dates: object,
-    amounts: object,
-    margins: object | None = None,
+    customer_ids: npt.ArrayLike,
+    dates: npt.ArrayLike,
+    amounts: npt.ArrayLike,
+    margins: npt.ArrayLike | None = None,
     *,
     unit: str | float = "week",
-    calibration_end: object | None = None,
-    observation_end: object | None = None,
+    calibration_end: DateLike | None = None,
+    observation_end: DateLike | None = None,
 ) -> CustomerSummary:
     """Summarise transactions per customer for the buy-till-you-die models.
 
@@ -107,10 +116,10 @@ def customer_summary(
     u = unit_days(unit)
 
     if day.size == 0:
-        obs_end = _day(observation_end) if observation_end is not None else 0
+        obs_end = day_number(observation_end) if observation_end is not None else 0
     else:
-        obs_end = _day(observation_end) if observation_end is not None else int(day.max())
-    cal_end = _day(calibration_end) if calibration_end is not None else obs_end
+        obs_end = day_number(observation_end) if observation_end is not None else int(day.max())
+    cal_end = day_number(calibration_end) if calibration_end is not None else obs_end
     if cal_end > obs_end:
         raise ValueError("calibration_end must not be after observation_end")
     keep = day <= obs_end

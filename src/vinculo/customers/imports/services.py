@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core.models import User
-from vinculo.core.services import require
+from vinculo.core.services import org_id, require
 from vinculo.customers.imports.mapping import TARGETS, check_mapping, field_choices, suggest_mapping
 from vinculo.customers.imports.running import ImportReport, run_import
 from vinculo.customers.imports.tables import file_error, open_table
@@ -98,16 +98,16 @@ def import_job_create(*, actor: User, target: str, file: Any, mapping: dict | No
                               % {"names": ", ".join(dupes)})
         suggested = mapping is None
         if mapping is None:
-            mapping = suggest_mapping(target, table.headers, actor.organization_id)
+            mapping = suggest_mapping(target, table.headers, org_id(actor))
         try:
-            mapping = check_mapping(target, table.headers, mapping, actor.organization_id)
+            mapping = check_mapping(target, table.headers, mapping, org_id(actor))
         except ValidationError:
             if require_columns or not suggested:
                 raise
     total = table.count()
     if total == 0:
         raise file_error(_("The file has no data rows below its header."))
-    job = ImportJob(organization_id=actor.organization_id, user=actor, target=target,
+    job = ImportJob(organization_id=org_id(actor), user=actor, target=target,
                     original_name=name[:255], encoding=table.encoding,
                     delimiter=table.delimiter, mapping=mapping, duplicate_mode=duplicate_mode,
                     all_or_nothing=all_or_nothing, dry_run=dry_run, total_rows=total)
@@ -124,7 +124,7 @@ def import_job_configure(*, actor: User, job: ImportJob, mapping: dict[str, str]
         raise ValidationError({"duplicate_mode": _("Choose skip, update or create.")})
     if job.mapping or mapping:
         headers = table_preview(job)[0]
-        mapping = check_mapping(job.target, headers, mapping, actor.organization_id)
+        mapping = check_mapping(job.target, headers, mapping, org_id(actor))
     job.mapping = mapping
     job.duplicate_mode = duplicate_mode
     job.all_or_nothing = all_or_nothing

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from vinculo.core.models import Tag, TenantModel, User
+from vinculo.core.models import Tag, User
 from vinculo.core.services import (
     custom_fields_clean,
 )
@@ -18,6 +18,8 @@ from vinculo.customers import normalize
 from vinculo.customers.models import (
     Account,
     Contact,
+    Lead,
+    OwnedModel,
 )
 
 # Fields a caller may set on each model (everything else is derived or system-owned).
@@ -84,7 +86,7 @@ LEAD_FIELDS = (
 
 
 def _region(actor: User) -> str:
-    return actor.organization.country if actor.organization_id else "ES"
+    return actor.organization.country if actor.organization is not None else "ES"
 
 
 def _check_owner(actor: User, data: dict[str, Any]) -> None:
@@ -101,7 +103,7 @@ CLEAN_EXCLUDE = ("organization", "owner", "team", "tags", "accounts", "merged_in
 
 
 def record_clean(
-    instance: TenantModel,
+    instance: OwnedModel,
     data: dict[str, Any],
     *,
     allowed: Iterable[str],
@@ -151,7 +153,7 @@ def record_clean(
 
         def merge_custom(values: dict[str, Any]) -> dict[str, Any]:
             merged.update(custom_fields_clean(
-                organization_id=actor.organization_id, model=model_key, values=values,
+                organization_id=instance.organization_id, model=model_key, values=values,
                 partial=partial, definitions=custom_field_definitions))
             return {k: v for k, v in merged.items() if v is not None}
 
@@ -164,7 +166,7 @@ def record_clean(
         if value is None and isinstance(field, models.CharField | models.TextField):
             value = ""
         setattr(instance, key, value)
-    if hasattr(instance, "full_name"):
+    if isinstance(instance, Contact | Lead):  # the two with a derived name
         instance.full_name = normalize.full_name(instance.first_name, instance.last_name)
     instance.search_text = search_text_for(instance)
     try:
@@ -176,7 +178,7 @@ def record_clean(
     if errors:
         raise ValidationError(errors)
     fields = list(clean)
-    if hasattr(instance, "full_name"):
+    if isinstance(instance, Contact | Lead):
         fields.append("full_name")
     return [*dict.fromkeys([*fields, "search_text"])]
 

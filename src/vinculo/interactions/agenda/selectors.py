@@ -83,6 +83,8 @@ def feed_user(key: str) -> User | None:
 
 def feed_tasks(user: User) -> QuerySet:
     """What the feed holds: the user's open tasks, and what they did in the last 30 days."""
+    if user.organization_id is None:  # a user of no organisation has no tasks
+        return Task.all_objects.none()
     since = timezone.now() - dt.timedelta(days=30)
     return Task.all_objects.filter(
         Q(status=TaskStatus.OPEN) | Q(completed_at__gte=since),

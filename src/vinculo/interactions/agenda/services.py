@@ -4,6 +4,7 @@ rules), remind their assignees when the time comes, and the secret iCalendar fee
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from dateutil import rrule
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.models import ApiToken, TenantModel, User
 from vinculo.core.notifications import notify
-from vinculo.core.services import refuse_unknown, require, same_org, versioned_save
+from vinculo.core.services import org_id, refuse_unknown, require, same_org, versioned_save
 from vinculo.interactions.models import (
     CalendarFeed,
     Task,
@@ -33,7 +34,9 @@ TASK_FIELDS = ("title", "notes", "due_at", "remind_at", "assignee", "priority", 
 
 #: Finer rules would open a task every few seconds; calendar apps would drown in them.
 TOO_FREQUENT = ("SECONDLY", "MINUTELY")
-RECURRENCE_MAX_LENGTH = Task._meta.get_field("recurrence").max_length
+_RECURRENCE_MAX_LENGTH = Task._meta.get_field("recurrence").max_length
+assert _RECURRENCE_MAX_LENGTH is not None  # a CharField: Django requires its max_length
+RECURRENCE_MAX_LENGTH: int = _RECURRENCE_MAX_LENGTH
 
 
 def _until_utc(value: str) -> str:
@@ -123,9 +126,10 @@ def task_create(*, actor: User, data: dict[str, Any],
     """Plan something to do; the assignee defaults to the actor."""
     require(actor, "interactions.add")
     refuse_unknown(data, TASK_FIELDS)
-    same_org(actor.organization_id, account=data.get("account"), contact=data.get("contact"))
+    organization_id = org_id(actor)
+    same_org(organization_id, account=data.get("account"), contact=data.get("contact"))
     data = {**data, "recurrence": recurrence_clean(data.get("recurrence", ""))}
-    task = Task(organization_id=actor.organization_id, **data)
+    task = Task(organization_id=organization_id, **data)
     if task.assignee_id is None:
         task.assignee = actor
     if task.account_id is None:
@@ -247,7 +251,7 @@ def reminders_due(*, now: dt.datetime | None = None) -> int:
             claimed = Task.all_objects.filter(pk=task_id, reminded_at__isnull=True).update(
                 reminded_at=now)
             if claimed:
-                transaction.on_commit(lambda pk=task_id: reminder_enqueue(pk))
+                transaction.on_commit(partial(reminder_enqueue, task_id))
                 sent += 1
     return sent
 

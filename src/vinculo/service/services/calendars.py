@@ -4,6 +4,7 @@ tickets that count in it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.models import User
 from vinculo.core.services import (
+    org_id,
     refuse_unknown,
     require,
     same_org,
@@ -48,7 +50,9 @@ def _spec_message(error: bh.SpecError) -> str:
     return message() if message else str(error)
 
 
-def calendar_spec_check(*, timezone_name: str, weekly_hours: dict[str, Any]) -> None:
+def calendar_spec_check(
+    *, timezone_name: str, weekly_hours: Mapping[int | str, Sequence[Sequence[str]]]
+) -> None:
     """Refuse working hours that do not make a calendar, naming the day and interval.
 
     The message starts with where the problem is (``weekly[2][1]: …``) so that a form can
@@ -85,7 +89,7 @@ def _business_calendar_save(*, actor: User, data: dict[str, Any],
     require(actor, "service.manage")
     refuse_unknown(data, ("name", "timezone", "weekly_hours"))
     creating = calendar is None
-    calendar = calendar or BusinessCalendar(organization_id=actor.organization_id)
+    calendar = calendar or BusinessCalendar(organization_id=org_id(actor))
     for key, value in data.items():
         setattr(calendar, key, value)
     calendar_spec_check(timezone_name=calendar.timezone, weekly_hours=calendar.weekly_hours)
@@ -114,7 +118,7 @@ def _calendar_changed(calendar: BusinessCalendar) -> None:
 def holiday_create(*, actor: User, calendar: BusinessCalendar, date: dt.date,
                    name: str = "") -> Holiday:
     require(actor, "service.manage")
-    same_org(actor.organization_id, calendar=calendar)
+    same_org(org_id(actor), calendar=calendar)
     if Holiday.all_objects.filter(calendar=calendar, date=date).exists():
         raise ValidationError({"date": _("This day is already a holiday.")})
     holiday = Holiday.objects.create(organization_id=calendar.organization_id,
@@ -144,7 +148,7 @@ def holidays_import(*, actor: User, calendar: BusinessCalendar, country: str, ye
     from django.utils import translation
 
     require(actor, "service.manage")
-    same_org(actor.organization_id, calendar=calendar)
+    same_org(org_id(actor), calendar=calendar)
     country = (country or "").strip().upper()
     subdivision = (subdivision or "").strip()
     known = public_holidays.list_supported_countries()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.models import User
 from vinculo.core.services import (
+    org_id,
     refuse_unknown,
     require,
     same_org,
@@ -51,7 +52,7 @@ def _article_save(*, actor: User, data: dict[str, Any], article: Article | None 
     require(actor, "kb.change" if article else "kb.add")
     refuse_unknown(data, ARTICLE_FIELDS)
     creating = article is None
-    article = article or Article(organization_id=actor.organization_id, author=actor)
+    article = article or Article(organization_id=org_id(actor), author=actor)
     for key, value in data.items():
         setattr(article, key, value)
     if article.status not in ArticleStatus.values:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.models import User
 from vinculo.core.services import (
+    org_id,
     refuse_unknown,
     require,
     same_org,
@@ -53,16 +54,16 @@ def _queue_save(*, actor: User, data: dict[str, Any], queue: Queue | None = None
     """
     require(actor, "service.manage")
     refuse_unknown(data, QUEUE_FIELDS)
-    org_id = actor.organization_id
-    same_org(org_id, team=data.get("team"), mailbox=data.get("mailbox"))
+    organization_id = org_id(actor)
+    same_org(organization_id, team=data.get("team"), mailbox=data.get("mailbox"))
     escalate_to = data.get("escalate_to")
-    if escalate_to is not None and escalate_to.organization_id != org_id:
+    if escalate_to is not None and escalate_to.organization_id != organization_id:
         raise ValidationError({"escalate_to": _("Not found.")})
     bad = [t for t in data.get("default_for", []) if t not in TicketType.values]
     if bad:
         raise ValidationError({"default_for": _("Unknown ticket type %(t)s.") % {"t": bad[0]}})
     creating = queue is None
-    queue = queue or Queue(organization_id=org_id)
+    queue = queue or Queue(organization_id=organization_id)
     for key, value in data.items():
         setattr(queue, key, value)
     queue.full_clean(exclude=["organization"], validate_unique=False)
@@ -74,7 +75,7 @@ def _queue_save(*, actor: User, data: dict[str, Any], queue: Queue | None = None
     for tier, agent in (tier_routes or {}).items():
         if tier not in ServiceTier.values:
             errors[f"tier_routes.{tier}"] = _("Unknown tier.")
-        elif agent is not None and agent.organization_id != org_id:
+        elif agent is not None and agent.organization_id != organization_id:
             errors[f"tier_routes.{tier}"] = _("Not found.")
     if errors:
         raise ValidationError(errors)
@@ -87,7 +88,8 @@ def _queue_save(*, actor: User, data: dict[str, Any], queue: Queue | None = None
             TierRoute.all_objects.filter(queue=queue, tier=tier).delete()
         else:
             TierRoute.all_objects.update_or_create(
-                queue=queue, tier=tier, defaults={"agent": agent, "organization_id": org_id})
+                queue=queue, tier=tier,
+                defaults={"agent": agent, "organization_id": organization_id})
     return queue
 
 

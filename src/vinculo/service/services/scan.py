@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from vinculo.core import events
 from vinculo.core.audit import audit_bulk_updated
 from vinculo.core.models import User
-from vinculo.core.notifications import notify
+from vinculo.core.notifications import Message, notify
 from vinculo.core.roles import Role
 from vinculo.service.models import (
     OPEN_STATUSES,
@@ -56,7 +56,8 @@ class ScanResult:
     errors: list[str] = field(default_factory=list)
 
 
-NEXT_PRIORITY = {p: PRIORITY_ORDER[min(i + 1, len(PRIORITY_ORDER) - 1)]
+# Keyed by the plain string a ticket's priority field holds (Priority is a str enum).
+NEXT_PRIORITY: dict[str, str] = {p: PRIORITY_ORDER[min(i + 1, len(PRIORITY_ORDER) - 1)]
                  for i, p in enumerate(PRIORITY_ORDER)}
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN)  # the clock does not run while waiting
 
@@ -85,7 +86,7 @@ def sla_scan(*, now: dt.datetime | None = None, organization_id: int | None = No
 def _scan_organization(org_id: int, now: dt.datetime, result: ScanResult) -> None:
     tickets = Ticket.all_objects.filter(organization_id=org_id, status__in=RUNNING)
     frt = tickets.filter(first_response_at__isnull=True)
-    warned = defaultdict(list)  # assignee id -> tickets
+    warned: defaultdict[int | None, list[Ticket]] = defaultdict(list)  # assignee id -> tickets
     for clock, rows in (("first_response", frt), ("resolution", tickets)):
         due, warn, state = f"{clock}_due", f"{clock}_warn", f"{clock}_state"
         to_warn = rows.filter(**{state: SlaState.OK, f"{warn}__lte": now, f"{due}__gt": now})
@@ -105,9 +106,9 @@ def _scan_organization(org_id: int, now: dt.datetime, result: ScanResult) -> Non
                 events.publish("ticket.sla_breached", record=ticket,
                                data={**_ticket_data(ticket), "clock": clock})
             _escalate(breached, clock, result)
-    for assignee_id, rows in warned.items():
+    for assignee_id, warned_tickets in warned.items():
         if assignee_id is not None:
-            _warn(assignee_id, rows)
+            _warn(assignee_id, warned_tickets)
     stale = Ticket.all_objects.filter(organization_id=org_id, status=TicketStatus.RESOLVED,
                                       resolved_at__lte=now - AUTO_CLOSE_AFTER)
     result.closed += stale.update(status=TicketStatus.CLOSED, closed_at=now)
@@ -119,11 +120,13 @@ def _with_people(tickets: list[Ticket]) -> list[Ticket]:
     queues = Queue.all_objects.filter(pk__in={t.queue_id for t in tickets}).select_related(
         "escalate_to")
     by_queue = {queue.pk: queue for queue in queues}
-    users = User.objects.filter(pk__in={t.assignee_id for t in tickets} - {None})
+    users = User.objects.filter(
+        pk__in={t.assignee_id for t in tickets if t.assignee_id is not None})
     by_user = {user.pk: user for user in users}
     for ticket in tickets:
         ticket.queue = by_queue[ticket.queue_id]
-        ticket.assignee = by_user.get(ticket.assignee_id)
+        ticket.assignee = (by_user.get(ticket.assignee_id) if ticket.assignee_id is not None
+                           else None)
     return tickets
 
 
@@ -139,6 +142,17 @@ def _warn(assignee_id: int, tickets: list[Ticket]) -> None:
                  len(tickets)) % {"n": len(tickets)},
         "\n".join(f"{t.number} {t.subject}" for t in tickets[:50])),
         url=settings.SITE_URL + reverse("service:ticket_list") + "?sla=warning")
+
+
+def _breached_message(tickets: list[Ticket], clock_label: str) -> Message:
+    """The notice of ``tickets`` breaching their ``clock_label`` target, written when called
+    (in each recipient's language)."""
+    def message() -> tuple[str, str]:
+        return (ngettext("%(n)d ticket breached its %(clock)s target",
+                         "%(n)d tickets breached their %(clock)s target", len(tickets))
+                % {"n": len(tickets), "clock": clock_label},
+                "\n".join(f"{t.number} {t.subject}" for t in tickets[:50]))
+    return message
 
 
 def _escalate(tickets: list[Ticket], clock: str, result: ScanResult) -> None:
@@ -195,12 +209,8 @@ def _escalate(tickets: list[Ticket], clock: str, result: ScanResult) -> None:
     audit_bulk_updated(Ticket, audit_rows)
     users = {u.pk: u for u in User.objects.filter(pk__in=list(recipients))}
     for user_id, rows in recipients.items():
-        notify([users.get(user_id)], lambda rows=rows: (
-            ngettext("%(n)d ticket breached its %(clock)s target",
-                     "%(n)d tickets breached their %(clock)s target", len(rows))
-            % {"n": len(rows), "clock": label},
-            "\n".join(f"{t.number} {t.subject}" for t in rows[:50])),
-            url=settings.SITE_URL + reverse("service:ticket_list") + "?sla=breached")
+        notify([users.get(user_id)], _breached_message(rows, label),
+               url=settings.SITE_URL + reverse("service:ticket_list") + "?sla=breached")
     if nobody:
         admins = User.objects.filter(organization_id=org_id, role=Role.ADMIN, is_active=True)
         notify(admins, lambda: (

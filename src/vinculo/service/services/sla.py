@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.models import User
 from vinculo.core.services import (
+    org_id,
     refuse_unknown,
     require,
     same_org,
@@ -50,7 +51,7 @@ def _calendar(calendar_id: int | None, version: int) -> bh.BusinessCalendar:
 
 def calendar_of(policy: SlaPolicy | None) -> bh.BusinessCalendar:
     """The business calendar of ``policy`` (around the clock without one), cached by version."""
-    if policy is None or policy.calendar_id is None:
+    if policy is None or policy.calendar is None:
         return _calendar(None, 0)
     return _calendar(policy.calendar_id, policy.calendar.version)
 
@@ -95,9 +96,9 @@ def _sla_policy_save(*, actor: User, data: dict[str, Any],
     """
     require(actor, "service.manage")
     refuse_unknown(data, ("name", "tier", "calendar", "warn_percent", "active"))
-    same_org(actor.organization_id, calendar=data.get("calendar"))
+    same_org(org_id(actor), calendar=data.get("calendar"))
     creating = policy is None
-    policy = policy or SlaPolicy(organization_id=actor.organization_id)
+    policy = policy or SlaPolicy(organization_id=org_id(actor))
     for key, value in data.items():
         setattr(policy, key, value)
     warn = policy.warn_percent

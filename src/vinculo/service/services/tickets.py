@@ -20,6 +20,7 @@ from vinculo.core.events import Occurrence
 from vinculo.core.models import Organization, User
 from vinculo.core.notifications import notify
 from vinculo.core.services import (
+    org_id,
     refuse_unknown,
     require,
     same_org,
@@ -93,30 +94,32 @@ def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = ""
     """
     if actor is not None:
         require(actor, "service.add")
-        org_id = actor.organization_id
+        organization_id = org_id(actor)
     elif organization is not None:
-        org_id = organization.pk
+        organization_id = organization.pk
     else:
         raise ValueError("ticket_create needs an actor or an organisation")
     refuse_unknown(data, TICKET_FIELDS)
-    _check_refs(org_id, data)
+    _check_refs(organization_id, data)
     data = dict(data)
     if data.get("account") is None and data.get("contact") is not None:
         data["account"] = primary_account(data["contact"])
-    ticket = Ticket(organization_id=org_id, channel=channel[:10], **data)
+    ticket = Ticket(organization_id=organization_id, channel=channel[:10], **data)
     _clean_ticket(ticket)
     if ticket.queue_id is None:
-        ticket.queue = route_queue(org_id, ticket.type)
+        ticket.queue = route_queue(organization_id, ticket.type)
         if ticket.queue is None:
             raise ValidationError({"queue": _("Create a queue first: tickets wait in queues.")})
-    if not ticket.requester_email and ticket.contact_id:
+    if not ticket.requester_email and ticket.contact is not None:
         ticket.requester_email = ticket.contact.email
-    ticket.tier = ticket.account.service_tier if ticket.account_id else ServiceTier.STANDARD
+    ticket.tier = (ticket.account.service_tier if ticket.account is not None
+                   else ServiceTier.STANDARD)
     if ticket.assignee_id is None:
         ticket.assignee = _next_agent(ticket.queue, ticket.tier)
     now = timezone.now()
     ticket.created_at = now
-    ticket.number = sequence_next(organization_id=org_id, prefix=TICKET_PREFIX, year=now.year)
+    ticket.number = sequence_next(organization_id=organization_id, prefix=TICKET_PREFIX,
+                                  year=now.year)
     _sla_apply(ticket, reselect=True, now=now)
     ticket.save()
     if ticket.assignee_id and ticket.assignee_id != getattr(actor, "pk", None):
@@ -159,7 +162,8 @@ def ticket_update(*, actor: User, ticket: Ticket, data: dict[str, Any],
     _clean_ticket(ticket)
     fields = list(data)
     if ticket.account_id != before[1]:
-        ticket.tier = ticket.account.service_tier if ticket.account_id else ServiceTier.STANDARD
+        ticket.tier = (ticket.account.service_tier if ticket.account is not None
+                       else ServiceTier.STANDARD)
         fields.append("tier")
     if (ticket.priority, ticket.account_id) != before[:2]:
         _sla_apply(ticket, reselect=True)
@@ -289,6 +293,8 @@ def ticket_interaction_logged(event: Occurrence) -> None:
     interaction: Interaction = event.record
     if interaction.related_type_id != ContentType.objects.get_for_model(Ticket).pk:
         return
+    # The interaction's check constraint sets related_type and related_id together.
+    assert interaction.related_id is not None
     reopen = (TicketStatus.WAITING, TicketStatus.RESOLVED, TicketStatus.CLOSED)
     if interaction.direction == Direction.INBOUND:
         email = getattr(interaction, "email", None)
