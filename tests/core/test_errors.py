@@ -3,9 +3,12 @@ error, the product's own 404 and 500 pages."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.customers.factories import AccountFactory
+from vinculo.core.roles import Role
 
 HUGE = str(2**63)
 
@@ -21,3 +24,14 @@ def test_a_page_number_beyond_the_database_or_not_positive_is_a_404(api, page, a
         assert page.get(url).status_code == 404, url
     assert api.get("/api/accounts/?page=1").status_code == 200
     assert page.get("/customers/accounts/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_ordinary_403_is_logged_as_one_line(client, users, caplog):
+    client.force_login(users[Role.READ_ONLY])
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/audit/").status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1, records
+    assert records[0].exc_info is None and records[0].exc_text is None
+    assert "Forbidden" in records[0].getMessage() and "/audit/" in records[0].getMessage()
