@@ -3,12 +3,15 @@ error, the product's own 404 and 500 pages."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
+from django.test import Client
 
 from tests.customers.factories import AccountFactory
 from vinculo.core.roles import Role
+from vinculo.customers.api import AccountViewSet
 
 HUGE = str(2**63)
 
@@ -35,3 +38,36 @@ def test_an_ordinary_403_is_logged_as_one_line(client, users, caplog):
     assert len(records) == 1, records
     assert records[0].exc_info is None and records[0].exc_text is None
     assert "Forbidden" in records[0].getMessage() and "/audit/" in records[0].getMessage()
+
+
+def _json_error(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = json.loads(response.content)
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+@pytest.mark.django_db
+def test_every_api_error_in_production_is_json(api, settings, monkeypatch):
+    settings.DEBUG = False
+    _json_error(api.get("/api/no-such-endpoint/"), 404)
+    _json_error(api.get("/api/accounts/", HTTP_HOST="evil.example"), 400)
+    _json_error(api.put("/api/accounts/", {}, format="json"), 405)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(AccountViewSet, "get_queryset", broken)
+    # A 500 is in no operation's description: ask without the schema check of conftest.
+    monkeypatch.setattr(Client, "request", Client.request.__wrapped__)
+    api.raise_request_exception = False
+    body = _json_error(api.get("/api/accounts/"), 500)
+    assert "database went away" not in body["detail"]
+
+
+@pytest.mark.django_db
+def test_page_errors_in_production_stay_pages(page, settings):
+    settings.DEBUG = False
+    missing = page.get("/customers/no-such-page/")
+    assert missing.status_code == 404 and missing["Content-Type"].startswith("text/html")
