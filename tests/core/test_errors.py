@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
+from django.utils import translation
 
+import vinculo
 from tests.customers.factories import AccountFactory
+from vinculo.core.errors import server_error
 from vinculo.core.roles import Role
 from vinculo.customers.api import AccountViewSet
 
@@ -33,7 +38,8 @@ def test_a_page_number_beyond_the_database_or_not_positive_is_a_404(api, page, a
 def test_an_ordinary_403_is_logged_as_one_line(client, users, caplog):
     client.force_login(users[Role.READ_ONLY])
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        assert client.get("/audit/").status_code == 403
+        refused = client.get("/audit/")
+    assert refused.status_code == 403 and "Not allowed" in refused.content.decode()
     records = [r for r in caplog.records if r.name == "django.request"]
     assert len(records) == 1, records
     assert records[0].exc_info is None and records[0].exc_text is None
@@ -71,3 +77,36 @@ def test_page_errors_in_production_stay_pages(page, settings):
     settings.DEBUG = False
     missing = page.get("/customers/no-such-page/")
     assert missing.status_code == 404 and missing["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_the_404_page_is_the_products_own_and_translated(page, client, settings):
+    settings.DEBUG = False
+    missing = page.get("/customers/no-such-page/")
+    assert missing.status_code == 404
+    html = missing.content.decode()
+    assert 'class="navbar-brand"' in html and "vinculo/vinculo.css" in html
+    assert 'rel="icon"' in html and "vinculo/favicon.svg" in html
+    assert "Page not found" in html and 'href="/"' in html
+    client.logout()
+    spanish = client.get("/customers/no-such-page/", HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.status_code == 404 and "Página no encontrada" in spanish.content.decode()
+
+
+def test_the_500_page_renders_without_a_database(rf, settings):
+    """No ``db`` mark: any query here fails the test."""
+    settings.DEBUG = False
+    with translation.override("en"):
+        answer = server_error(rf.get("/customers/accounts/"))
+    assert answer.status_code == 500
+    html = answer.content.decode()
+    assert "vinculo/vinculo.css" in html and "vinculo/favicon.svg" in html
+    assert "Something went wrong" in html
+    with translation.override("es"):
+        assert "Algo ha ido mal" in server_error(rf.get("/")).content.decode()
+
+
+def test_base_links_the_favicon_and_it_is_served():
+    base = (Path(vinculo.__file__).parent / "templates" / "base.html").read_text()
+    assert "{% static 'vinculo/favicon.svg' %}" in base and 'rel="icon"' in base
+    assert finders.find("vinculo/favicon.svg")
