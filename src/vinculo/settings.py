@@ -172,12 +172,14 @@ USE_TZ = True
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # Compressed and under hashed names (cached for good) in every profile: core/staticfiles.py.
+    "staticfiles": {"BACKEND": "vinculo.core.staticfiles.StaticStorage"},
 }
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "vinculo.analytics.staticfiles.PlotlyFinder",  # vendor/plotly.min.js
+]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

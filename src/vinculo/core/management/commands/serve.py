@@ -74,11 +74,12 @@ class Command(BaseCommand):
         self, *args: Any, host: str, port: int, workers: int, dev: bool, **options: Any
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # In every profile: the hashed, compressed copies and the manifest whitenoise serves
+        # them from (a far-future cache); a changed file gets a new name.
+        call_command("collectstatic", interactive=False, verbosity=0)
         if dev:
             call_command("runserver", f"{host}:{port}")
             return
-        if not settings.WHITENOISE_USE_FINDERS:
-            call_command("collectstatic", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a database connection left open here
         # (migrate's) would be inherited by every worker, which would then all talk to the
         # server over one socket ("lost synchronization with server", hung requests). Each
