@@ -1,11 +1,14 @@
 # Two commands for a fresh Debian machine with Python 3.11:
-#   make run   — set up, load demo data (first time), serve at http://127.0.0.1:8000
+#   make run   — set up, load demo data (first time), serve at http://127.0.0.1:8000 (HOST, PORT)
 #   make test  — set up, run the whole suite on SQLite, then again on PostgreSQL if it answers
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export VINCULO_DATA_DIR ?= $(CURDIR)/var
+# Where `make run` serves (and the address the demo prints): HOST=0.0.0.0 PORT=9000 make run
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test setup setup-test system-packages lint typecheck test-sqlite test-postgres bench clean messages
 
@@ -30,8 +33,8 @@ system-packages:
 run: setup
 	$(BIN)/vinculo migrate --verbosity 0
 	@test -f $(VINCULO_DATA_DIR)/.demo-loaded || { \
-	  $(BIN)/vinculo demo --customers 2000 && touch $(VINCULO_DATA_DIR)/.demo-loaded; }
-	$(BIN)/vinculo serve --host 127.0.0.1 --port 8000
+	  $(BIN)/vinculo demo --customers 2000 --host $(HOST) --port $(PORT) && touch $(VINCULO_DATA_DIR)/.demo-loaded; }
+	$(BIN)/vinculo serve --host $(HOST) --port $(PORT)
 
 # ruff, then the import contracts of pyproject.toml [tool.importlinter] (layers, no app
 # importing another's views/forms/api, pure modules without Django).

@@ -172,12 +172,14 @@ USE_TZ = True
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # Compressed and under hashed names (cached for good) in every profile: core/staticfiles.py.
+    "staticfiles": {"BACKEND": "vinculo.core.staticfiles.StaticStorage"},
 }
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "vinculo.analytics.staticfiles.PlotlyFinder",  # vendor/plotly.min.js
+]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -264,6 +266,9 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_one_line": {"()": "vinculo.core.logs.ClientErrorsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A 403 or 404 is one line, without the traceback of the exception behind it.
+    "loggers": {"django.request": {"filters": ["client_errors_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -30,3 +30,9 @@ urlpatterns += [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# JSON under /api/, the product's pages elsewhere (core/errors.py).
+handler400 = "vinculo.core.errors.bad_request"
+handler403 = "vinculo.core.errors.permission_denied"
+handler404 = "vinculo.core.errors.page_not_found"
+handler500 = "vinculo.core.errors.server_error"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -353,3 +357,21 @@ def test_the_registry_runs_generators_in_order(db, monkeypatch):
     assert stop - first == 30
     assert Contact.all_objects.filter(pk__gte=first, pk__lt=stop).count() == 30
     assert any("0 later rows" in line for line in lines)
+
+
+def test_on_a_fresh_data_directory_it_migrates_and_names_the_address_serve_listens_on(
+        tmp_path):
+    """The real command on an empty SQLite data dir (no ``migrate`` first), with the port
+    ``vinculo serve`` would take from the environment."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "VINCULO_ENV", "SECRET_KEY", "ALLOWED_HOSTS",
+                        "VINCULO_HOST", "VINCULO_SITE_URL")}
+    env.update(VINCULO_DATA_DIR=str(tmp_path), PORT="8765")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("vinculo")), "demo", "--customers", "30",
+         "--no-progress"],
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.match(r"^Log in at http://127\.0\.0\.1:8765 as admin@demo\.vinculo\.test / \S+$",
+                    last), last

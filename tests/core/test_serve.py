@@ -10,6 +10,7 @@ serve beside the first shows that each has its own gunicorn control socket.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -278,3 +279,18 @@ def test_the_control_socket_is_off_where_its_path_would_be_too_long(settings, tm
     assert control_socket_args(8000) == ["--control-socket", str(tmp_path / "gunicorn-8000.ctl")]
     settings.DATA_DIR = tmp_path / ("d" * 100)
     assert control_socket_args(8000) == ["--no-control-socket"]
+
+
+def test_static_files_are_compressed_and_cached_forever_under_their_hashed_name(deployment):
+    """`vinculo serve` collected the static files (plotly.min.js among them, 4.8 MB) into the
+    manifest storage: whitenoise answers the hashed name gzipped and cacheable for good."""
+    manifest = json.loads((deployment.data_dir / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["vendor/plotly.min.js"]
+    assert hashed != "vendor/plotly.min.js"
+    status, headers, body = request(deployment.server.port, "GET", f"/static/{hashed}",
+                                    headers={"Accept-Encoding": "gzip"})
+    assert status == 200, headers
+    assert headers["Content-Encoding"] in ("gzip", "br"), headers
+    assert len(body) < 2_000_000
+    cache = headers["Cache-Control"]
+    assert "immutable" in cache and int(re.search(r"max-age=(\d+)", cache).group(1)) >= 31536000

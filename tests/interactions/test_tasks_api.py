@@ -185,3 +185,17 @@ def test_assignee_filter_still_knows_the_users_after_the_schema_was_built(api, a
     response = api.get("/api/tasks/?assignee=me")
     assert response.status_code == 200 and len(response.json()["results"]) == 1
     assert api.get(f"/api/tasks/?assignee={admin.uuid}").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_an_empty_related_is_a_400_naming_the_field(api, admin, blank):
+    contact = ContactFactory(actor=admin, first_name="Vacía")
+    task = api.post("/api/tasks/", {"title": "Algo", "due_at": "2026-12-14T10:00:00Z",
+                                    "related": blank}, format="json")
+    assert task.status_code == 400 and "related" in task.json(), task.content
+    logged = api.post("/api/interactions/", {"channel": "chat", "contact": str(contact.uuid),
+                                             "related": blank}, format="json")
+    assert logged.status_code == 400 and "related" in logged.json(), logged.content
+    with as_user(admin):
+        assert Task.objects.count() == 0

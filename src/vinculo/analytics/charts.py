@@ -1,8 +1,9 @@
 """Plotly figure builders for the analytics dashboard.
 
 Each function takes the rows a selector returned and gives an HTML fragment (a ``div`` and the
-script that draws it). ``plotly.min.js`` itself is served locally by ``views.plotly_js``; no
-CDN is involved (``include_plotlyjs=False``).
+script that draws it). ``plotly.min.js`` itself is a local static file
+(``vendor/plotly.min.js``, ``analytics/staticfiles.py``); no CDN is
+involved (``include_plotlyjs=False``).
 """
 
 from __future__ import annotations

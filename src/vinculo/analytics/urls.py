@@ -12,5 +12,4 @@ urlpatterns = [
     path("cost-rates/", views.CostRatesView.as_view(), name="cost_rates"),
     path("accounts/<uuid:uuid>/panel/", views.CustomerPanelView.as_view(),
          name="customer_panel"),
-    path("plotly.min.js", views.plotly_js, name="plotly_js"),
 ]

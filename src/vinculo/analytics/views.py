@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -156,7 +155,7 @@ class DashboardView(RoleRequiredMixin, View):
             "dates": dates, "as_of": as_of, "since": since, "run": selectors.latest_run(),
             "can_run": role_has(request.user.role, "analytics.run"),
             "can_manage": role_has(request.user.role, "analytics.manage"),
-            "query": request.GET.urlencode(), "plotly_version": plotly_version(),
+            "query": request.GET.urlencode(),
         }
         retention = selectors.retention_by_month(as_of=as_of)
         funnel = conversion_funnel(user=request.user)
@@ -222,7 +221,7 @@ class ForecastView(RoleRequiredMixin, View):
                 if (v := request.GET.get(k))}
         context: dict[str, Any] = {
             "tab": tab, "select": select, "query": request.GET.urlencode(),
-            "plotly_version": plotly_version(), "export": f"forecast_{tab}",
+            "export": f"forecast_{tab}",
             "kept": urlencode({k: v for k, v in kept.items() if k != "tab"}),
             "select_query": urlencode(kept),
         }
@@ -321,24 +320,3 @@ class CustomerPanelView(RecordMixin, View):
         account = self.get_object()
         return render(request, "analytics/_customer_panel.html",
                       {"panel": selectors.customer_panel(account), "account": account})
-
-
-@lru_cache(maxsize=1)
-def _plotly_source() -> bytes:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs().encode()
-
-
-def plotly_version() -> str:
-    import plotly
-
-    return plotly.__version__
-
-
-def plotly_js(request: HttpRequest) -> HttpResponse:
-    """plotly.min.js from the installed ``plotly`` package, cached for a year (the URL
-    carries the version, so an upgrade changes it)."""
-    response = HttpResponse(_plotly_source(), content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response

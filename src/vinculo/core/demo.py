@@ -45,7 +45,6 @@ from vinculo.core.services import organization_create, team_get_or_create, user_
 DEFAULT_ORG_NAME = "Vínculo Demo"
 DEFAULT_COUNTRY = "ES"
 DEFAULT_DOMAIN = "demo.vinculo.test"
-LOGIN_URL = "http://127.0.0.1:8000"
 # From this many customers on, the database rebuilds indexes after the load instead of updating
 # them row by row (it locks the customer tables for the duration of the load).
 DEFER_INDEXES_FROM = 50_000

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # DRF imports these modules while rest_framework.views loads
     from rest_framework.views import APIView
 
 MAX_PAGE_SIZE = 200
+# The largest row offset every database takes (PostgreSQL's OFFSET/LIMIT are bigint).
+MAX_OFFSET = 2**63 - 1 - (MAX_PAGE_SIZE + 1)
 
 
 @dataclass
@@ -47,18 +50,32 @@ class Page:
 
 
 def paginate(queryset: QuerySet, *, page: Any, size: Any, default_size: int = 25) -> Page:
-    """Slice ``queryset`` to one page; ``page`` and ``size`` may be raw query-string values."""
-    try:
-        number = max(1, int(page or 1))
-    except (TypeError, ValueError):
-        number = 1
+    """Slice ``queryset`` to one page; ``page`` and ``size`` may be raw query-string values.
+
+    A page that is not a positive integer, or so far on that no database could skip to it, is
+    a 404 (pages and API alike), like a page past the last.
+    """
     try:
         per_page = min(MAX_PAGE_SIZE, max(1, int(size or default_size)))
     except (TypeError, ValueError):
         per_page = default_size
+    number = page_number(page, per_page)
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
     return Page(items=rows[:per_page], number=number, size=per_page, has_next=len(rows) > per_page)
+
+
+def page_number(page: Any, per_page: int) -> int:
+    """The page number ``page`` (a raw query-string value; empty is the first) names, or 404."""
+    raw = str(page).strip() if page is not None else ""
+    if not raw:
+        return 1
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 20:
+        raise Http404(_("Invalid page."))
+    number = int(raw)
+    if number < 1 or (number - 1) * per_page > MAX_OFFSET:
+        raise Http404(_("Invalid page."))
+    return number
 
 
 class FastPageNumberPagination(BasePagination):

@@ -33,8 +33,16 @@ class RelatedField(serializers.CharField):
     def to_representation(self, value: Any) -> str:
         return related_ref(value) if value is not None else ""
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # CharField answers "" for a blank value without asking to_internal_value: a blank
+        # reference names no record, and none is said with null.
+        if isinstance(data, str) and not data.strip():
+            raise serializers.ValidationError(
+                "A record as app_label.model:uuid, or null for none.")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Any:
-        if data in (None, ""):
+        if data is None:
             return None
         record = resolve_related(str(data), self.context["request"].user)
         if record is None:

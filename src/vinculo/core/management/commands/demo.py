@@ -14,9 +14,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from vinculo.core.demo import (
     DEFAULT_COUNTRY,
     DEFAULT_ORG_NAME,
-    LOGIN_URL,
     DemoExistsError,
     demo_run,
+)
+from vinculo.core.management.commands.serve import (
+    address,
+    default_host,
+    default_port,
+    migrate_if_needed,
 )
 
 
@@ -53,10 +58,23 @@ class Command(BaseCommand):
             help="Password of every demo user (default: a random one, printed).",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--host",
+            default=default_host(),
+            help="Host of the login address printed: the one `vinculo serve` binds "
+            "(default: VINCULO_HOST or 127.0.0.1).",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=default_port(),
+            help="Port of the login address printed (default: PORT or 8000, as `vinculo serve`).",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         if o["customers"] < 0:
             raise CommandError("--customers must be 0 or more.")
+        migrate_if_needed()  # a fresh data directory, before `vinculo serve` ever ran
         try:
             result = demo_run(
                 name=o["org"],
@@ -89,4 +107,5 @@ class Command(BaseCommand):
             f"({rows / max(result.seconds, 1e-9):,.0f} rows/s). Demo data is created by "
             "'system' and not listed in the audit log; changes from now on are."
         )
-        out.write(f"Log in at {LOGIN_URL} as {result.admin.email} / {result.password}")
+        login_url = address(o["host"], o["port"])
+        out.write(f"Log in at {login_url} as {result.admin.email} / {result.password}")

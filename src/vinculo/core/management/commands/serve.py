@@ -14,6 +14,31 @@ from django.db import connections
 UNIX_SOCKET_PATH_MAX = 103
 
 
+def default_host() -> str:
+    """The host ``vinculo serve`` binds without ``--host`` (``VINCULO_HOST``)."""
+    return os.environ.get("VINCULO_HOST", "127.0.0.1")
+
+
+def default_port() -> int:
+    """The port ``vinculo serve`` binds without ``--port`` (``PORT``)."""
+    return int(os.environ.get("PORT", "8000"))
+
+
+def address(host: str, port: int) -> str:
+    """The URL of a server bound at ``host``:``port``."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def migrate_if_needed() -> None:
+    """Apply pending migrations (a fresh data directory has none applied)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
+
+
 def control_socket_args(port: int) -> list[str]:
     """gunicorn's options for its control socket (``gunicornc``), where it has one (≥ 25.1).
 
@@ -36,8 +61,8 @@ class Command(BaseCommand):
     help = "Apply pending migrations and serve Vínculo (gunicorn; --dev for Django's server)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("VINCULO_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=default_host())
+        parser.add_argument("--port", type=int, default=default_port())
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
         )
@@ -49,11 +74,12 @@ class Command(BaseCommand):
         self, *args: Any, host: str, port: int, workers: int, dev: bool, **options: Any
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # In every profile: the hashed, compressed copies and the manifest whitenoise serves
+        # them from (a far-future cache); a changed file gets a new name.
+        call_command("collectstatic", interactive=False, verbosity=0)
         if dev:
             call_command("runserver", f"{host}:{port}")
             return
-        if not settings.WHITENOISE_USE_FINDERS:
-            call_command("collectstatic", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a database connection left open here
         # (migrate's) would be inherited by every worker, which would then all talk to the
         # server over one socket ("lost synchronization with server", hung requests). Each
@@ -61,7 +87,7 @@ class Command(BaseCommand):
         connections.close_all()
         from gunicorn.app.wsgiapp import WSGIApplication
 
-        self.stdout.write(f"Vínculo at http://{host}:{port}/")
+        self.stdout.write(f"Vínculo at {address(host, port)}/")
         control = control_socket_args(port)
         if control == ["--no-control-socket"]:
             self.stdout.write(

@@ -1,0 +1,112 @@
+"""Error answers: a page number no database can take, one-line 403s, JSON for every /api/
+error, the product's own 404 and 500 pages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.utils import translation
+
+import vinculo
+from tests.customers.factories import AccountFactory
+from vinculo.core.errors import server_error
+from vinculo.core.roles import Role
+from vinculo.customers.api import AccountViewSet
+
+HUGE = str(2**63)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [HUGE, "9" * 40, "0", "-3", "abc", "1.5"])
+def test_a_page_number_beyond_the_database_or_not_positive_is_a_404(api, page, admin, number):
+    AccountFactory(actor=admin, name="Única SA")
+    answer = api.get(f"/api/accounts/?page={number}")
+    assert answer.status_code == 404, answer.content
+    assert answer["Content-Type"].startswith("application/json")
+    for url in (f"/customers/accounts/?page={number}", f"/audit/?page={number}"):
+        assert page.get(url).status_code == 404, url
+    assert api.get("/api/accounts/?page=1").status_code == 200
+    assert page.get("/customers/accounts/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_ordinary_403_is_logged_as_one_line(client, users, caplog):
+    client.force_login(users[Role.READ_ONLY])
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        refused = client.get("/audit/")
+    assert refused.status_code == 403 and "Not allowed" in refused.content.decode()
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1, records
+    assert records[0].exc_info is None and records[0].exc_text is None
+    assert "Forbidden" in records[0].getMessage() and "/audit/" in records[0].getMessage()
+
+
+def _json_error(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = json.loads(response.content)
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+@pytest.mark.django_db
+def test_every_api_error_in_production_is_json(api, settings, monkeypatch):
+    settings.DEBUG = False
+    _json_error(api.get("/api/no-such-endpoint/"), 404)
+    _json_error(api.get("/api/accounts/", HTTP_HOST="evil.example"), 400)
+    _json_error(api.put("/api/accounts/", {}, format="json"), 405)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(AccountViewSet, "get_queryset", broken)
+    # A 500 is in no operation's description: ask without the schema check of conftest.
+    monkeypatch.setattr(Client, "request", Client.request.__wrapped__)
+    api.raise_request_exception = False
+    body = _json_error(api.get("/api/accounts/"), 500)
+    assert "database went away" not in body["detail"]
+
+
+@pytest.mark.django_db
+def test_page_errors_in_production_stay_pages(page, settings):
+    settings.DEBUG = False
+    missing = page.get("/customers/no-such-page/")
+    assert missing.status_code == 404 and missing["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_the_404_page_is_the_products_own_and_translated(page, client, settings):
+    settings.DEBUG = False
+    missing = page.get("/customers/no-such-page/")
+    assert missing.status_code == 404
+    html = missing.content.decode()
+    assert 'class="navbar-brand"' in html and "vinculo/vinculo.css" in html
+    assert 'rel="icon"' in html and "vinculo/favicon.svg" in html
+    assert "Page not found" in html and 'href="/"' in html
+    client.logout()
+    spanish = client.get("/customers/no-such-page/", HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.status_code == 404 and "Página no encontrada" in spanish.content.decode()
+
+
+def test_the_500_page_renders_without_a_database(rf, settings):
+    """No ``db`` mark: any query here fails the test."""
+    settings.DEBUG = False
+    with translation.override("en"):
+        answer = server_error(rf.get("/customers/accounts/"))
+    assert answer.status_code == 500
+    html = answer.content.decode()
+    assert "vinculo/vinculo.css" in html and "vinculo/favicon.svg" in html
+    assert "Something went wrong" in html
+    with translation.override("es"):
+        assert "Algo ha ido mal" in server_error(rf.get("/")).content.decode()
+
+
+def test_base_links_the_favicon_and_it_is_served():
+    base = (Path(vinculo.__file__).parent / "templates" / "base.html").read_text()
+    assert "{% static 'vinculo/favicon.svg' %}" in base and 'rel="icon"' in base
+    assert finders.find("vinculo/favicon.svg")
