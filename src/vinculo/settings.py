@@ -28,7 +28,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 PRODUCTION = os.environ.get("VINCULO_ENV", "development").lower() == "production"
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for (DEBUG=1 while developing): someone trying the product sees its own
+# error pages, never Django's technical ones with the settings and URL patterns on them.
+DEBUG = env_bool("DEBUG", False)
 
 DATA_DIR = Path(os.environ.get("VINCULO_DATA_DIR", "var")).resolve()
 MEDIA_ROOT = DATA_DIR / "uploads"

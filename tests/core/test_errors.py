@@ -110,3 +110,21 @@ def test_base_links_the_favicon_and_it_is_served():
     base = (Path(vinculo.__file__).parent / "templates" / "base.html").read_text()
     assert "{% static 'vinculo/favicon.svg' %}" in base and 'rel="icon"' in base
     assert finders.find("vinculo/favicon.svg")
+
+
+def test_the_trial_profile_shows_the_products_error_pages_not_djangos_debug_pages(tmp_path):
+    """Someone trying Vínculo with nothing set (the README's `make run`) gets the product's
+    404 page; Django's technical page (settings, URL patterns) needs DEBUG=1 asked for."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "VINCULO_ENV")}
+    env.update(VINCULO_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="vinculo.settings")
+    probe = "from django.conf import settings; print(settings.DEBUG)"
+    run = [sys.executable, "-c", f"import django; django.setup(); {probe}"]
+    assert subprocess.run(run, env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+    asked = subprocess.run(run, env={**env, "DEBUG": "1"}, capture_output=True, text=True,
+                           check=True)
+    assert asked.stdout.strip() == "True"
