@@ -24,9 +24,6 @@ class Grants:
             return Grants(self._role, name)
         return role_has(self._role, f"{self._domain}.{name}")
 
-    def __bool__(self) -> bool:
-        return self._role is not None
-
 
 @dataclass(frozen=True)
 class Link:

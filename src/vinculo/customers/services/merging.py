@@ -5,7 +5,7 @@ duplicate is removed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -57,16 +57,35 @@ def _fill_blanks(survivor: Any, duplicate: Any, fields: Iterable[str]) -> None:
             setattr(survivor, name, getattr(duplicate, name))
 
 
-@transaction.atomic
-def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Contact:
-    """Fold ``duplicate`` into ``survivor``: blanks filled, relations moved, duplicate removed."""
+M = TypeVar("M", Account, Contact)
+
+
+def _locked_pair(model: type[M], actor: User, survivor: M, duplicate: M) -> tuple[M, M]:
+    """The two records of a merge, checked and locked in the merge's transaction."""
     require(actor, "customers.merge")
     if survivor.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("A record cannot be merged with itself.")})
     if survivor.organization_id != duplicate.organization_id:
         raise ValidationError({"duplicate": _("Both records must belong to your organisation.")})
-    survivor = Contact.objects.select_for_update().get(pk=survivor.pk)
-    duplicate = Contact.objects.select_for_update().get(pk=duplicate.pk)
+    return (model.objects.select_for_update().get(pk=survivor.pk),
+            model.objects.select_for_update().get(pk=duplicate.pk))
+
+
+def _finish(actor: User, survivor: Account | Contact, duplicate: Account | Contact) -> None:
+    """Save the survivor with both records' tags, remove the duplicate, say so."""
+    survivor.save()
+    set_tags(survivor, [*survivor.tags.values_list("name", flat=True),
+                        *duplicate.tags.values_list("name", flat=True)])
+    gone = str(duplicate.uuid)
+    duplicate.delete()
+    events.publish(f"{survivor._meta.model_name}.merged", record=survivor, actor=actor,
+                   data={"duplicate": gone})
+
+
+@transaction.atomic
+def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Contact:
+    """Fold ``duplicate`` into ``survivor``: blanks filled, relations moved, duplicate removed."""
+    survivor, duplicate = _locked_pair(Contact, actor, survivor, duplicate)
     for link in AccountContact.all_objects.filter(contact=duplicate):
         if AccountContact.all_objects.filter(contact=survivor, account_id=link.account_id).exists():
             link.delete()
@@ -97,29 +116,13 @@ def contact_merge(*, actor: User, survivor: Contact, duplicate: Contact) -> Cont
     survivor.custom_fields = {**duplicate.custom_fields, **survivor.custom_fields}
     survivor.full_name = normalize.full_name(survivor.first_name, survivor.last_name)
     survivor.search_text = search_text_for(survivor)
-    survivor.save()
-    set_tags(
-        survivor,
-        [
-            *survivor.tags.values_list("name", flat=True),
-            *duplicate.tags.values_list("name", flat=True),
-        ],
-    )
-    gone = str(duplicate.uuid)
-    duplicate.delete()
-    events.publish("contact.merged", record=survivor, actor=actor, data={"duplicate": gone})
+    _finish(actor, survivor, duplicate)
     return survivor
 
 
 @transaction.atomic
 def account_merge(*, actor: User, survivor: Account, duplicate: Account) -> Account:
-    require(actor, "customers.merge")
-    if survivor.pk == duplicate.pk:
-        raise ValidationError({"duplicate": _("A record cannot be merged with itself.")})
-    if survivor.organization_id != duplicate.organization_id:
-        raise ValidationError({"duplicate": _("Both records must belong to your organisation.")})
-    survivor = Account.objects.select_for_update().get(pk=survivor.pk)
-    duplicate = Account.objects.select_for_update().get(pk=duplicate.pk)
+    survivor, duplicate = _locked_pair(Account, actor, survivor, duplicate)
     for link in AccountContact.all_objects.filter(account=duplicate):
         if AccountContact.all_objects.filter(account=survivor, contact_id=link.contact_id).exists():
             link.delete()
@@ -130,15 +133,5 @@ def account_merge(*, actor: User, survivor: Account, duplicate: Account) -> Acco
     _fill_blanks(survivor, duplicate, ACCOUNT_FIELDS)
     survivor.custom_fields = {**duplicate.custom_fields, **survivor.custom_fields}
     survivor.search_text = search_text_for(survivor)
-    survivor.save()
-    set_tags(
-        survivor,
-        [
-            *survivor.tags.values_list("name", flat=True),
-            *duplicate.tags.values_list("name", flat=True),
-        ],
-    )
-    gone = str(duplicate.uuid)
-    duplicate.delete()
-    events.publish("account.merged", record=survivor, actor=actor, data={"duplicate": gone})
+    _finish(actor, survivor, duplicate)
     return survivor
