@@ -76,6 +76,9 @@ class ApiTokenViewSet(
 
 class CustomFieldSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=500
+    )
 
     class Meta:
         model = CustomField

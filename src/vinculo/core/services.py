@@ -259,6 +259,11 @@ def custom_field_create(
         raise ValidationError({"type": _("Unknown field type.")})
     if type in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE) and not choices:
         raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    if choices is not None and (
+        not isinstance(choices, list)
+        or not all(isinstance(choice, str) and choice.strip() for choice in choices)
+    ):
+        raise ValidationError({"choices": _("Choices are a list of non-empty texts.")})
     field = CustomField(
         organization=organization,
         model=model,

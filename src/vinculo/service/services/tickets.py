@@ -107,9 +107,10 @@ def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = ""
     ticket = Ticket(organization_id=organization_id, channel=channel[:10], **data)
     _clean_ticket(ticket)
     if ticket.queue_id is None:
-        ticket.queue = route_queue(organization_id, ticket.type)
-        if ticket.queue is None:
+        queue = route_queue(organization_id, ticket.type)
+        if queue is None:
             raise ValidationError({"queue": _("Create a queue first: tickets wait in queues.")})
+        ticket.queue = queue
     if not ticket.requester_email and ticket.contact is not None:
         ticket.requester_email = ticket.contact.email
     ticket.tier = (ticket.account.service_tier if ticket.account is not None
