@@ -149,9 +149,10 @@ def comment_add(*, actor: User, record: TenantModel, body: str) -> Comment:
 def _tell_mentioned(actor: User, record: TenantModel, comment: Comment,
                     mentions: list[User]) -> None:
     url = selectors.record_url(record)
-    label = selectors.record_label(record)
+    # the kind of record is named in each recipient's language (notify calls this per person)
     notify([u for u in mentions if u.pk != actor.pk], lambda: (
-        _("%(who)s mentioned you on %(record)s") % {"who": actor, "record": label},
+        _("%(who)s mentioned you on %(record)s") % {
+            "who": actor, "record": selectors.record_label(record)},
         comment.body), url=settings.SITE_URL + url if url else "")
 
 
