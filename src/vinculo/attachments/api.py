@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -33,7 +34,7 @@ RECORD_PARAM = OpenApiParameter("record", OpenApiTypes.STR, description=RECORD_H
 def _record(ref: str, user: Any) -> TenantModel:
     record = selectors.record_resolve(ref, user)
     if record is None:
-        raise ValidationError({"record": "Not found."})
+        raise ValidationError({"record": _("Not found.")})
     return record
 
 
