@@ -46,7 +46,7 @@ def record_label(record: Any) -> str:
     return f"{record._meta.verbose_name} {record}".strip()
 
 
-def _of(model: type, record: Any) -> QuerySet:
+def _of(model: Any, record: Any) -> QuerySet:
     return model.objects.filter(record_type=ContentType.objects.get_for_model(type(record)),
                                 record_id=record.pk)
 

@@ -28,8 +28,10 @@ MAX_COMMENT = 10_000
 EMAIL_MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 
 
-def _check_record(actor: User, record: TenantModel, field: str = "record") -> None:
+def _check_record(actor: User, record: TenantModel | None, field: str = "record") -> None:
     """The record may take files and comments and ``actor`` may read it."""
+    if record is None:
+        raise ValidationError({field: _("Not found.")})
     label = record._meta.label_lower
     visible = (label in RECORDS and record.organization_id == actor.organization_id
                and selectors.record_resolve(f"{label}:{record.uuid}", actor) is not None)
@@ -77,7 +79,7 @@ def file_attach(*, actor: User, record: TenantModel, upload: File, filename: str
                                    or "")[:150])
     _link(row, record, actor)
     row.file.save(row.filename, upload, save=False)
-    stored = row.file.name
+    stored = row.file.name or ""
     try:
         with transaction.atomic():
             row.save()
@@ -85,7 +87,8 @@ def file_attach(*, actor: User, record: TenantModel, upload: File, filename: str
                 "record_type": row.record_type.natural_key()[0] + "." + row.record_type.model,
                 "record": str(record.uuid), "filename": row.filename, "size": row.size})
     except BaseException:
-        row.file.storage.delete(stored)  # nothing half-written: no orphan file either
+        if stored:  # nothing half-written: no orphan file either
+            row.file.storage.delete(stored)
         raise
     return row
 
@@ -95,10 +98,11 @@ def file_delete(*, actor: User, file: RecordFile) -> None:
     deletion commits."""
     _check_record(actor, file.record)
     _may_remove(actor, file.uploaded_by_id, "attachments")
-    stored, storage = file.file.name, file.file.storage
+    stored, storage = file.file.name or "", file.file.storage
     with transaction.atomic():
         file.delete()
-        transaction.on_commit(lambda: storage.delete(stored))
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
 
 
 # ---- comments ---------------------------------------------------------------------------------
@@ -107,6 +111,8 @@ def file_delete(*, actor: User, file: RecordFile) -> None:
 def mentioned_users(actor: User, body: str) -> list[User]:
     """Active colleagues of ``actor``'s organisation that ``body`` names as ``@e-mail`` or
     ``@Full Name`` (case and accents as written on the user)."""
+    if actor.organization_id is None:
+        return []
     colleagues = list(User.objects.filter(organization_id=actor.organization_id,
                                           is_active=True))
     emails = {m.lower() for m in EMAIL_MENTION.findall(body)}
@@ -164,7 +170,6 @@ def comment_delete(*, actor: User, comment: Comment) -> None:
         comment.delete()
 
 
-
 def record_deleted(sender: type, instance: TenantModel, **kwargs: Any) -> None:
     """A record's files and comments go with it (``post_delete`` of every kind in
     ``RECORDS``); the stored bytes once the deletion commits."""
@@ -175,4 +180,9 @@ def record_deleted(sender: type, instance: TenantModel, **kwargs: Any) -> None:
     Comment.all_objects.filter(record_type=kind, record_id=instance.pk).delete()
     if stored:
         storage = RecordFile._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in stored])
+
+        def remove() -> None:
+            for name in stored:
+                storage.delete(name)
+
+        transaction.on_commit(remove)
