@@ -215,3 +215,19 @@ def test_deleting_the_record_takes_its_files(admin, settings,
     with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         customers.account_delete(actor=admin, account=account)
     assert RecordFile.all_objects.count() == 0 and stored(settings) == []
+
+
+def test_the_account_timeline_shows_files_of_its_opportunities_and_tickets(admin):
+    from vinculo.core.timeline import for_record
+
+    account, elsewhere = AccountFactory(actor=admin), AccountFactory(actor=admin)
+    opportunity = OpportunityFactory(actor=admin, account=account, name="Trato Sol")
+    QueueFactory(actor=admin)
+    ticket = TicketFactory(actor=admin, account=account, subject="Rotura")
+    attach(admin, opportunity, "propuesta.pdf")
+    attach(admin, ticket, "foto.jpg")
+    attach(admin, OpportunityFactory(actor=admin, account=elsewhere), "ajeno.pdf")
+    with as_user(admin):
+        titles = [i.title for i in for_record(account) if i.kind == "attachment"]
+    assert sorted(titles) == ["File attached: foto.jpg (ticket " + str(ticket) + ")",
+                              "File attached: propuesta.pdf (opportunity Trato Sol)"]
