@@ -231,3 +231,21 @@ def test_the_account_timeline_shows_files_of_its_opportunities_and_tickets(admin
         titles = [i.title for i in for_record(account) if i.kind == "attachment"]
     assert sorted(titles) == ["File attached: foto.jpg (ticket " + str(ticket) + ")",
                               "File attached: propuesta.pdf (opportunity Trato Sol)"]
+
+
+def test_the_panel_offers_removal_only_of_what_one_may_remove(client, users,
+                                                              django_capture_on_commit_callbacks):
+    admin, rep, mate = users[Role.ADMIN], users[Role.SALES_REP], users["sales_rep_2"]
+    account = AccountFactory(actor=admin, owner=rep, team=rep.team)
+    mine, theirs = attach(rep, account, "mio.pdf"), attach(mate, account, "suyo.pdf")
+    client.force_login(rep)
+    html = client.get(panel_url(account)).content.decode()
+    assert reverse("attachments:file_delete", kwargs={"uuid": mine.uuid}) in html
+    assert reverse("attachments:file_delete", kwargs={"uuid": theirs.uuid}) not in html
+    assert client.post(reverse("attachments:file_delete",
+                               kwargs={"uuid": theirs.uuid})).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("attachments:file_delete", kwargs={"uuid": mine.uuid}),
+                               **HTMX)
+    assert response.status_code == 200 and "mio.pdf" not in response.content.decode()
+    assert list(RecordFile.all_objects.values_list("filename", flat=True)) == ["suyo.pdf"]
