@@ -33,8 +33,9 @@ PRODUCTION = os.environ.get("VINCULO_ENV", "development").lower() == "production
 DEBUG = env_bool("DEBUG", False)
 
 DATA_DIR = Path(os.environ.get("VINCULO_DATA_DIR", "var")).resolve()
+# Uploaded and received files. Nothing serves this directory: each file is answered by a view
+# that checks the organisation and the permission (core/files.py), in every profile.
 MEDIA_ROOT = DATA_DIR / "uploads"
-MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the project's own CSS and JS, beside the apps' own
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "vinculo.interactions",
     "vinculo.service",
     "vinculo.analytics",
+    "vinculo.attachments",
 ]
 
 MIDDLEWARE = [
@@ -173,7 +175,7 @@ USE_I18N = True
 USE_TZ = True
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "vinculo.core.files.PrivateStorage"},
     # Compressed and under hashed names (cached for good) in every profile: core/staticfiles.py.
     "staticfiles": {"BACKEND": "vinculo.core.staticfiles.StaticStorage"},
 }
@@ -198,6 +200,9 @@ SITE_URL = os.environ.get("VINCULO_SITE_URL", "http://127.0.0.1:8000").rstrip("/
 MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB", "40")) * 2**20)
 MAIL_MAX_ATTACHMENT_BYTES = int(
     float(os.environ.get("VINCULO_MAIL_MAX_ATTACHMENT_MB", "25")) * 2**20)
+
+# Files attached to records (accounts, orders, tickets…): a larger one is refused.
+MAX_UPLOAD_BYTES = int(float(os.environ.get("VINCULO_MAX_UPLOAD_MB", "25")) * 2**20)
 
 TASKS = {
     "default": {

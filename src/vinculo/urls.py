@@ -2,8 +2,6 @@
 at its ``url_prefix``, then the public pages (web forms, surveys) at the root."""
 
 from django.apps import apps
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -28,8 +26,8 @@ urlpatterns += [
     for _config, contract in plugins.contracts()
     if contract.public_urls
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No URL serves MEDIA_ROOT, in any profile: stored files are answered by views that check the
+# organisation and the permission (core/files.py).
 
 # JSON under /api/, the product's pages elsewhere (core/errors.py).
 handler400 = "vinculo.core.errors.bad_request"

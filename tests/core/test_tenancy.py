@@ -102,7 +102,17 @@ def org_a_records(users):
     records.update(_service(admin, records))
     records.update(_interactions(admin, records[Contact]))
     records.update(settings_records(admin))
+    records.update(_attachments(admin, records[Account]))
     return records
+
+
+def _attachments(admin, account):
+    """A file and a comment on the secret account."""
+    from tests.attachments.factories import attach, comment
+    from vinculo.attachments.models import Comment, RecordFile
+
+    return {RecordFile: attach(admin, account, "zafiro.pdf"),
+            Comment: comment(admin, account, "Zafiro secreto")}
 
 
 def _service(admin, records):

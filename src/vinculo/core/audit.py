@@ -186,7 +186,9 @@ def _m2m_changed(
     )
     if field_name is None:
         return
-    names = sorted(str(obj) for obj in model.all_objects.filter(pk__in=pk_set or []))
+    # tags are tenant rows (``all_objects``); users (a comment's mentions) are not
+    manager = getattr(model, "all_objects", model._default_manager)
+    names = sorted(str(obj) for obj in manager.filter(pk__in=pk_set or []))
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
     _write(instance, AuditAction.UPDATE, {field_name: {verb: names}})
 

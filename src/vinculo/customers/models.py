@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.files import UnguessableName
 from vinculo.core.models import Tag, Team, TenantModel
 
 
@@ -323,7 +324,8 @@ class ImportJob(TenantModel):
         max_length=10,
         choices=[("account", _("Accounts")), ("contact", _("Contacts")), ("lead", _("Leads"))],
     )
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    # an unguessable name: the uploaded one is ``original_name`` (core/files.py)
+    file = models.FileField(_("file"), upload_to=UnguessableName("imports"), max_length=200)
     original_name = models.CharField(max_length=255, blank=True)
     encoding = models.CharField(max_length=20, blank=True)
     delimiter = models.CharField(max_length=1, blank=True)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vinculo.core.files import UnguessableName
 from vinculo.core.models import ApiToken, TenantModel
 
 
@@ -231,6 +232,7 @@ class EmailMessage(TenantModel):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
+    """Kept for the migrations that name it; new files take ``UnguessableName``."""
     return f"attachments/{instance.organization_id}/{instance.uuid.hex}"
 
 
@@ -240,7 +242,9 @@ class Attachment(TenantModel):
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=150)
     size = models.PositiveBigIntegerField(_("size"))
-    file = models.FileField(upload_to=attachment_path, blank=True)
+    # not the row's UUID (public, in the download URL): a name nobody can derive
+    file = models.FileField(upload_to=UnguessableName("attachments"), blank=True,
+                            max_length=200)
     sha256 = models.CharField(max_length=64, blank=True)
     dropped_reason = models.CharField(max_length=300, blank=True)
 

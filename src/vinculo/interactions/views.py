@@ -11,7 +11,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -28,6 +27,7 @@ from django.views import View
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
+from vinculo.core.files import serve
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.pickers import related_ref, resolve_related
 from vinculo.core.services import PermissionDeniedError
@@ -176,11 +176,10 @@ class AttachmentView(RecordMixin, View):
         attachment = self.get_object()
         visible = Interaction.objects.all().restrict(request.user).filter(
             pk=attachment.message.interaction_id).exists()
-        if not visible or not attachment.file:
+        if not visible:
             raise Http404
-        return FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
+        return serve(attachment.file, filename=attachment.filename,
+                     content_type=attachment.content_type)
 
 
 class EmailComposeView(RecordMixin, View):

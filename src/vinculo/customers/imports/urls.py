@@ -14,6 +14,7 @@ urlpatterns = [
          name="import_progress"),
     path("import/<uuid:uuid>/errors.csv", views.ImportErrorsView.as_view(),
          name="import_errors"),
+    path("import/<uuid:uuid>/file/", views.ImportFileView.as_view(), name="import_file"),
     path("accounts/export/", views.AccountExportView.as_view(), name="account_export"),
     path("contacts/export/", views.ContactExportView.as_view(), name="contact_export"),
     path("leads/export/", views.LeadExportView.as_view(), name="lead_export"),

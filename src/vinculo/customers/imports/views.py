@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from vinculo.core.files import serve
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.tenancy import organization_scope
@@ -207,6 +208,14 @@ class ImportErrorsView(ImportMixin, View):
             content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-errors-{job.uuid}.csv"'
         return response
+
+
+class ImportFileView(ImportMixin, View):
+    """The file as it was uploaded, to the user who imported it (core/files.py)."""
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponseBase:
+        job = self.get_job()
+        return serve(job.file, filename=job.original_name or "import")
 
 
 # ---- export -----------------------------------------------------------------------------------
