@@ -106,6 +106,11 @@ class Page:
     permissions: Mapping[str, str] = field(default_factory=dict)
     rows: int = 4
     per_user: bool = False  # each user reaches only the records they made
+    #: What shows a record on its list page, when not its UUID (a payment: its invoice's).
+    marker: Callable[[Any], str] | None = None
+
+    def mark(self, record: Any) -> str:
+        return self.marker(record) if self.marker else str(record.uuid)
 
     def permission(self, action: str) -> str:
         default = {"list": "view", "detail": "view", "create": "add", "edit": "change"}[action]
@@ -491,16 +496,16 @@ class PageSuite:
                     status = getattr(client, method)(spec.url(action, mine)).status_code
                     if status != 404 and not (method == "post" and status == 405):
                         problems.append(f"another organisation {method} {action}: {status}")
-        if spec.list and str(mine.uuid) in body(client.get(spec.url("list"))):
+        if spec.list and spec.mark(mine) in body(client.get(spec.url("list"))):
             problems.append("another organisation's list shows the record")
         if getattr(type(mine), "owner_field", None) is not None:
             team, foreign = spec.build(admin, mate), spec.build(admin, south)
             client.force_login(rep)
             if spec.list:
                 page = body(client.get(spec.url("list")))
-                if str(mine.uuid) not in page or str(team.uuid) not in page:
+                if spec.mark(mine) not in page or spec.mark(team) not in page:
                     problems.append("the representative's list lacks own or team records")
-                if str(foreign.uuid) in page:
+                if spec.mark(foreign) in page:
                     problems.append("the representative's list shows another team's record")
             for action in ("detail", "edit"):
                 if getattr(spec, action):
@@ -563,3 +568,57 @@ class ProbeSuite:
                     if want == 403 and audit_count() != audit_before:
                         problems.append(f"{role} {url}: refused, yet it wrote")
         assert not problems, "\n".join(problems)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A page or endpoint that reads an owner-scoped model without being its list: an
+    aggregate (aging, service levels), a report, an export. ``build(admin, owner)`` makes a
+    record that shows in it, on a customer of ``owner``; ``marker(record)`` is the text that
+    shows it there (its account's name, its number). ``url`` is a URL name or ``url(admin)``.
+    """
+
+    name: str
+    url: str | Callable[[User], str]
+    build: Builder
+    marker: Callable[[Any], str]
+    api: bool = False
+
+    def path(self, admin: User) -> str:
+        return reverse(self.url) if isinstance(self.url, str) else self.url(admin)
+
+
+class ReportSuite:
+    """Subclass with ``reports = [Report(...), ...]``: each report × the record-level rule."""
+
+    reports: list[Report]
+
+    @pytest.mark.django_db
+    def test_record_level_rule(self, users, client):
+        """A sales representative's reports, totals and exports count their own and their
+        team's customers' records, never another team's; the administrator's count all."""
+        admin = users[Role.ADMIN]
+        rep, mate, south = users[Role.SALES_REP], users["sales_rep_2"], users["sales_rep_south"]
+        problems: list[str] = []
+        for report in self.reports:
+            mine, team, foreign = (report.build(admin, owner) for owner in (rep, mate, south))
+            for user, shown, hidden in ((admin, (mine, team, foreign), ()),
+                                        (rep, (mine, team), (foreign,))):
+                if report.api:
+                    response = api_client(user).get(report.path(admin))
+                else:
+                    client.force_login(user)
+                    response = client.get(report.path(admin))
+                if response.status_code != 200:
+                    problems.append(f"{report.name} as {user.role}: {response.status_code}")
+                    continue
+                text = body(response)
+                for record in shown:
+                    if report.marker(record) not in text:
+                        problems.append(f"{report.name} as {user.role} lacks {record}")
+                for record in hidden:
+                    if report.marker(record) in text:
+                        problems.append(f"{report.name} as {user.role} shows another team's "
+                                        f"{record}")
+        assert not problems, "\n".join(problems)
+

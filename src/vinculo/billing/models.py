@@ -135,6 +135,9 @@ class Payment(TenantModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+", editable=False)
 
+    owner_field = ("invoice__account__owner",)  # the record rule of the invoice's account
+    team_field = ("invoice__account__team",)
+
     class Meta:
         ordering = ["-paid_on", "-id"]
         verbose_name = _("payment")
@@ -179,6 +182,9 @@ class ReturnAuthorization(TenantModel):
                                     related_name="+", editable=False)
     replacement_delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, null=True,
                                              blank=True, related_name="+", editable=False)
+
+    owner_field = ("account__owner",)  # the record rule of its account
+    team_field = ("account__team",)
 
     class Meta:
         ordering = ["-requested_on", "-id"]

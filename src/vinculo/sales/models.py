@@ -199,6 +199,11 @@ class PricedDocument(TenantModel):
     total_amount = models.DecimalField(_("total"), default=Decimal(0), editable=False, **MONEY)
     notes = models.TextField(_("notes"), blank=True)
 
+    # A document follows the record rule of its account: a representative sees the documents
+    # of the customers they or their team own (``TenantQuerySet.restrict``).
+    owner_field = ("account__owner",)
+    team_field = ("account__team",)
+
     class Meta:
         abstract = True
 
@@ -292,6 +297,9 @@ class Delivery(TenantModel):
     delivered_on = models.DateField(_("delivered on"), default=timezone.localdate)
     is_replacement = models.BooleanField(_("replacement for a return"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+
+    owner_field = ("order__account__owner",)  # the record rule of the order's account
+    team_field = ("order__account__team",)
 
     class Meta:
         ordering = ["-delivered_on", "-id"]
