@@ -24,13 +24,18 @@ reads owner-scoped records without being their list (aging, service levels, expo
 representative's figures count their own and their team's customers only. ``tests/generic/
 test_coverage.py`` fails when an endpoint or record page with a UUID has no declaration, when a
 model reached through an owner-scoped one has no record rule, and when a page or endpoint of the
-documents' apps is declared nowhere.
+documents' apps is declared nowhere. :class:`Deletion` declares a deletable model that other
+records point to through protected keys: deleting one is a 409 naming them (page and API, in the
+user's language), nothing removed, and deactivation offered where it has an ``active`` flag;
+``test_coverage.py`` fails when such a model has no declaration.
 """
 
 from tests.generic.suites import (
     Api,
     ApiSuite,
     Call,
+    Deletion,
+    DeletionSuite,
     Page,
     PageSuite,
     Probe,
@@ -39,5 +44,5 @@ from tests.generic.suites import (
     ReportSuite,
 )
 
-__all__ = ["Api", "ApiSuite", "Call", "Page", "PageSuite", "Probe", "ProbeSuite", "Report",
-           "ReportSuite"]
+__all__ = ["Api", "ApiSuite", "Call", "Deletion", "DeletionSuite", "Page", "PageSuite", "Probe",
+           "ProbeSuite", "Report", "ReportSuite"]

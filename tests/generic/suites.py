@@ -622,3 +622,71 @@ class ReportSuite:
                                         f"{record}")
         assert not problems, "\n".join(problems)
 
+
+@dataclass(frozen=True)
+class Deletion:
+    """A deletable model that other records point to through protected keys (``PROTECT``).
+
+    ``build(admin)`` makes the record and what points to it and answers ``(record, phrases)``:
+    how the refusal must name what points to it, in English (``"2 orders"``); ``phrases_es`` the
+    same in Spanish. ``api`` is the router basename, ``page`` the URL name of its delete page.
+    """
+
+    key: str
+    build: Callable[[User], tuple[Any, list[str]]]
+    phrases_es: tuple[str, ...] = ()
+    api: str | None = None
+    page: str | None = None
+
+
+class DeletionSuite:
+    """Subclass with ``deletions = [Deletion(...), ...]``: deleting a record that others point
+    to is a 409 naming them, on the page and in the API, nothing removed, and deactivation is
+    offered where the record has an ``active`` flag."""
+
+    deletions: list[Deletion]
+
+    @pytest.mark.django_db
+    def test_refused_while_pointed_to(self, users, client):
+        admin = users[Role.ADMIN]
+        problems: list[str] = []
+        for spec in self.deletions:
+            record, phrases = spec.build(admin)
+            model = type(record)
+            has_active = any(f.name == "active" for f in model._meta.concrete_fields)
+            before, audit_before = row_count(model), audit_count()
+            if spec.api:
+                url = reverse(f"{spec.api}-detail", kwargs={"uuid": record.uuid})
+                for language, wanted in (("en", phrases), ("es", spec.phrases_es)):
+                    response = api_client(admin).delete(url, HTTP_ACCEPT_LANGUAGE=language)
+                    answer = response.json() if response.status_code == 409 else {}
+                    if response.status_code != 409 or answer.get("code") != "in_use":
+                        problems.append(f"{spec.key} API DELETE: {response.status_code} "
+                                        f"{response.content[:200]!r}")
+                        continue
+                    missing = [p for p in wanted if p not in answer["detail"]]
+                    if missing:
+                        problems.append(f"{spec.key} API ({language}) does not say {missing}: "
+                                        f"{answer['detail']}")
+                    if answer["deactivate"] != has_active:
+                        problems.append(f"{spec.key} API: deactivate={answer['deactivate']}")
+            if spec.page:
+                client.force_login(admin)
+                url = reverse(spec.page, kwargs={"uuid": record.uuid})
+                response = client.post(url)
+                text = body(response)
+                if response.status_code != 409 or not all(p in text for p in phrases):
+                    problems.append(f"{spec.key} page POST: {response.status_code}, "
+                                    f"expected 409 naming {phrases}")
+                offered = 'name="deactivate"' in text
+                if offered != has_active:
+                    problems.append(f"{spec.key} page: deactivation offered={offered}")
+            if row_count(model) != before or audit_count() != audit_before:
+                problems.append(f"{spec.key}: a refused deletion removed or wrote something")
+            if spec.page and has_active:
+                response = client.post(url, {"deactivate": "1"})
+                record.refresh_from_db()
+                if response.status_code != 302 or record.active:
+                    problems.append(f"{spec.key} page: deactivating gave {response.status_code}, "
+                                    f"active={record.active}")
+        assert not problems, "\n".join(problems)

@@ -167,3 +167,54 @@ def test_every_read_of_documents_is_declared():
                 missing.add(name)
     assert not missing, f"declare these in tests/<app>/test_generic.py: {sorted(missing)}"
 
+
+# ---- deletions refused while other records point to the record (issue 17) -------------------
+
+#: Deletable models with protected references that no Deletion declares, and why a deletion
+#: can never meet them.
+NOT_DELETED_WHILE_POINTED_TO = {
+    "billing.Invoice": "only a draft is deleted, and nothing points to a draft (credit notes, "
+                       "payments and returns need an issued invoice)",
+}
+
+
+def test_every_deletion_refused_by_protected_keys_is_declared():
+    """Every API endpoint and page that deletes a model which other records point to through
+    a protected key is declared in a DeletionSuite (its refusal is a 409 naming them)."""
+    from django.apps import apps
+    from django.db import models
+
+    from tests.core.test_tenancy import view_model
+    from tests.generic import DeletionSuite
+
+    declared_apis: set[str] = set()
+    declared_pages: set[str] = set()
+    for app in APPS:
+        module = importlib.import_module(f"tests.{app}.test_generic")
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, DeletionSuite)
+                    and value is not DeletionSuite):
+                declared_apis.update(d.api for d in value.deletions if d.api)
+                declared_pages.update(d.page.split(":")[-1] for d in value.deletions if d.page)
+    protected = {field.related_model for model in apps.get_models()
+                 for field in model._meta.concrete_fields
+                 if field.many_to_one
+                 and field.remote_field.on_delete in (models.PROTECT, models.RESTRICT)}
+    missing = set()
+    for route, pattern in walk():
+        cls = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class",
+                                                                None)
+        if getattr(cls, "delete_service", None) is None:
+            continue
+        model = view_model(pattern)
+        if model not in protected:
+            continue
+        if model._meta.label in NOT_DELETED_WHILE_POINTED_TO:
+            continue
+        if route.startswith("api/"):
+            if pattern.name.endswith("-detail") and \
+                    pattern.name.removesuffix("-detail") not in declared_apis:
+                missing.add(pattern.name)
+        elif pattern.name not in declared_pages:
+            missing.add(pattern.name)
+    assert not missing, f"declare a Deletion for: {sorted(missing)}"

@@ -70,6 +70,7 @@ class Invoice(PricedDocument):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"],
                                     condition=~Q(number=""), name="invoice_unique_number"),
@@ -112,6 +113,7 @@ class InvoiceLine(DocumentLine):
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
 
 
 class PaymentMethod(models.TextChoices):
@@ -141,6 +143,7 @@ class Payment(TenantModel):
     class Meta:
         ordering = ["-paid_on", "-id"]
         verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
@@ -208,6 +211,7 @@ class ReturnLine(TenantModel):
     class Meta:
         ordering = ["id"]
         verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_positive"),
         ]

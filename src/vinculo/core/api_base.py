@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 
 from vinculo.core.audit import acting_as
+from vinculo.core.deletion import REFUSALS, in_use_error
 from vinculo.core.models import AuditEntry
 from vinculo.core.tenancy import organization_scope
 
@@ -75,7 +76,8 @@ class TenantScopedMixin:
 
 class ServiceDestroyMixin:
     """A deletion calls ``delete_service(actor=…, <instance_kwarg>=record)``; a viewset without
-    ``delete_service`` cannot delete (405)."""
+    ``delete_service`` cannot delete (405). While other records point to the record, the
+    answer is 409 naming them (``core.deletion.InUseError``, the ``InUse`` body)."""
 
     delete_service: Any = None
     instance_kwarg = ""
@@ -84,7 +86,11 @@ class ServiceDestroyMixin:
     def perform_destroy(self, instance: Any) -> None:
         if type(self).delete_service is None:
             raise exceptions.MethodNotAllowed(self.request.method or "DELETE")
-        type(self).delete_service(actor=self.request.user, **{self.instance_kwarg: instance})
+        try:
+            type(self).delete_service(actor=self.request.user,
+                                      **{self.instance_kwarg: instance})
+        except REFUSALS as exc:
+            raise in_use_error(instance, exc) from None
 
 
 class TenantViewSet(TenantScopedMixin, ServiceDestroyMixin, viewsets.ModelViewSet):

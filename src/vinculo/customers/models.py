@@ -122,6 +122,9 @@ class Account(OwnedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # Deactivated instead of deleted while documents point to it: out of the default lists
+    # and the pickers, its history kept.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -180,6 +183,9 @@ class Contact(OwnedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # Deactivated instead of deleted while documents point to it: out of the default lists
+    # and the pickers, its history kept.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["full_name", "id"]

@@ -129,6 +129,7 @@ class OpportunityLine(TenantModel):
     class Meta:
         ordering = ["id"]
         verbose_name = _("opportunity line")
+        verbose_name_plural = _("opportunity lines")
 
     def __str__(self) -> str:
         return self.description
@@ -152,6 +153,7 @@ class StageChange(TenantModel):
     class Meta:
         ordering = ["changed_at", "id"]
         verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
 
     def __str__(self) -> str:
         return f"{self.opportunity}: {self.from_stage} → {self.to_stage}"
@@ -237,6 +239,7 @@ class Quote(PricedDocument):
                                     name="quote_unique_number_revision")
         ]
         verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
 
     def __str__(self) -> str:
         return f"{self.number} v{self.revision}"
@@ -247,6 +250,7 @@ class QuoteLine(DocumentLine):
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
 
 
 class OrderStatus(models.TextChoices):
@@ -278,6 +282,7 @@ class Order(PricedDocument):
         indexes = [models.Index(fields=["organization", "account", "ordered_on"],
                                 name="order_account_date")]
         verbose_name = _("order")
+        verbose_name_plural = _("orders")
 
 
 class OrderLine(DocumentLine):
@@ -287,6 +292,7 @@ class OrderLine(DocumentLine):
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
 
 
 class Delivery(TenantModel):
@@ -325,6 +331,7 @@ class DeliveryLine(TenantModel):
     class Meta:
         ordering = ["id"]
         verbose_name = _("delivery line")
+        verbose_name_plural = _("delivery lines")
 
     def __str__(self) -> str:
         return f"{self.delivery}: {self.quantity}"
