@@ -138,7 +138,8 @@ def test_lines_and_categories(api, tree):
     assert response.status_code == 201 and response.json()["full_code"] == "01-09"
     lines = api.get(f"{API}/lines/", {"category": "01"}).json()["results"]
     assert [row["full_code"] for row in lines] == ["01-03", "01-04", "01-09"]
-    assert api.delete(f"{API}/lines/{tree['green'].uuid}/").status_code == 400  # has products
+    refused = api.delete(f"{API}/lines/{tree['green'].uuid}/")  # it has products
+    assert refused.status_code == 409 and refused.json()["code"] == "in_use"
     assert api.delete(f"{API}/lines/{response.json()['id']}/").status_code == 204
 
 

@@ -12,6 +12,7 @@ from tests.catalog.factories import CategoryFactory, ProductFactory, ProductLine
 from tests.core.factories import as_user
 from vinculo.catalog import services
 from vinculo.catalog.models import Category, Product, ProductLine
+from vinculo.core.deletion import InUseError
 from vinculo.core.models import AuditEntry
 from vinculo.core.services import ConflictError, PermissionDeniedError
 
@@ -221,9 +222,9 @@ def test_moving_a_product_to_another_line_recomputes_its_code(as_admin, line):
 @pytest.mark.django_db
 def test_categories_and_lines_in_use_cannot_be_deleted(as_admin, line):
     ProductFactory(actor=as_admin, line=line)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InUseError, match="1 product"):
         services.product_line_delete(actor=as_admin, line=line)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InUseError, match="1 product line"):
         services.category_delete(actor=as_admin, category=line.category)
     assert ProductLine.objects.filter(pk=line.pk).exists()
 

@@ -14,7 +14,8 @@ from tests.catalog.factories import (
     ProductFactory,
     ProductLineFactory,
 )
-from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
+from tests.sales.factories import QuoteFactory, free_line
 from vinculo.catalog.models import Category
 
 _days = itertools.count(1)
@@ -127,3 +128,31 @@ class TestPriceListPages(PageSuite):
 class TestExchangeRatePages(PageSuite):
     page = Page("exchange-rate", "catalog", exchange_rate, list="catalog:exchange_rate_list",
                 create="catalog:exchange_rate_create")
+
+
+def product_on_a_quote(admin):
+    record = product(admin, admin)
+    QuoteFactory(actor=admin, lines=[{**free_line("Aceite"), "product": record}])
+    return record, ["1 quote line"]
+
+
+def category_with_lines(admin):
+    category = CategoryFactory(actor=admin, code=free_code(admin))
+    ProductLineFactory(actor=admin, category=category, code="01")
+    ProductLineFactory(actor=admin, category=category, code="02")
+    return category, ["2 product lines"]
+
+
+def line_with_a_product(admin):
+    return product(admin, admin).line, ["1 product"]
+
+
+class TestCatalogDeletions(DeletionSuite):
+    deletions = [
+        Deletion("product", product_on_a_quote, phrases_es=("1 línea de presupuesto",),
+                 api="catalog-product", page="catalog:product_delete"),
+        Deletion("category", category_with_lines, phrases_es=("2 líneas de producto",),
+                 api="catalog-category", page="catalog:category_delete"),
+        Deletion("line", line_with_a_product, phrases_es=("1 producto",),
+                 api="catalog-line", page="catalog:line_delete"),
+    ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tests.billing.factories import InvoiceFactory
 from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
-from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
+from tests.sales.factories import OrderFactory
 from vinculo.customers.models import ImportJob
 
 
@@ -81,3 +83,17 @@ class TestLeadPages(PageSuite):
 class TestImportPages(PageSuite):
     page = Page("import", "customers", import_job, detail="customers:import_detail", per_user=True,
                 permissions={"detail": "customers.import"})
+
+
+def account_with_documents(admin):
+    """An account that two orders and an invoice point to (issue 17: deleting it was a 500)."""
+    account = AccountFactory(actor=admin)
+    OrderFactory(actor=admin, account=account)
+    OrderFactory(actor=admin, account=account)
+    InvoiceFactory(actor=admin, account=account)
+    return account, ["2 orders", "1 invoice"]
+
+
+class TestCustomerDeletions(DeletionSuite):
+    deletions = [Deletion("account", account_with_documents, phrases_es=("2 pedidos", "1 factura"),
+                          api="account", page="customers:account_delete")]

@@ -19,10 +19,30 @@ names of the list, detail, create and edit pages), and subclasses :class:`ApiSui
 :class:`Call` adds an action of an endpoint (``merge``, ``pay``…) to its role matrix, on the
 same record or on one of its own (``build``). ``per_user=True`` marks records each user reaches
 only when they made them (API tokens, imports). :class:`Probe` declares a single URL (a report,
-a settings page) and the permission it needs. ``tests/generic/test_coverage.py`` fails when an
-endpoint or record page with a UUID has no declaration.
+a settings page) and the permission it needs. :class:`Report` declares a page or endpoint that
+reads owner-scoped records without being their list (aging, service levels, exports): the
+representative's figures count their own and their team's customers only. ``tests/generic/
+test_coverage.py`` fails when an endpoint or record page with a UUID has no declaration, when a
+model reached through an owner-scoped one has no record rule, and when a page or endpoint of the
+documents' apps is declared nowhere. :class:`Deletion` declares a deletable model that other
+records point to through protected keys: deleting one is a 409 naming them (page and API, in the
+user's language), nothing removed, and deactivation offered where it has an ``active`` flag;
+``test_coverage.py`` fails when such a model has no declaration.
 """
 
-from tests.generic.suites import Api, ApiSuite, Call, Page, PageSuite, Probe, ProbeSuite
+from tests.generic.suites import (
+    Api,
+    ApiSuite,
+    Call,
+    Deletion,
+    DeletionSuite,
+    Page,
+    PageSuite,
+    Probe,
+    ProbeSuite,
+    Report,
+    ReportSuite,
+)
 
-__all__ = ["Api", "ApiSuite", "Call", "Page", "PageSuite", "Probe", "ProbeSuite"]
+__all__ = ["Api", "ApiSuite", "Call", "Deletion", "DeletionSuite", "Page", "PageSuite", "Probe",
+           "ProbeSuite", "Report", "ReportSuite"]

@@ -106,6 +106,11 @@ class Page:
     permissions: Mapping[str, str] = field(default_factory=dict)
     rows: int = 4
     per_user: bool = False  # each user reaches only the records they made
+    #: What shows a record on its list page, when not its UUID (a payment: its invoice's).
+    marker: Callable[[Any], str] | None = None
+
+    def mark(self, record: Any) -> str:
+        return self.marker(record) if self.marker else str(record.uuid)
 
     def permission(self, action: str) -> str:
         default = {"list": "view", "detail": "view", "create": "add", "edit": "change"}[action]
@@ -491,16 +496,16 @@ class PageSuite:
                     status = getattr(client, method)(spec.url(action, mine)).status_code
                     if status != 404 and not (method == "post" and status == 405):
                         problems.append(f"another organisation {method} {action}: {status}")
-        if spec.list and str(mine.uuid) in body(client.get(spec.url("list"))):
+        if spec.list and spec.mark(mine) in body(client.get(spec.url("list"))):
             problems.append("another organisation's list shows the record")
         if getattr(type(mine), "owner_field", None) is not None:
             team, foreign = spec.build(admin, mate), spec.build(admin, south)
             client.force_login(rep)
             if spec.list:
                 page = body(client.get(spec.url("list")))
-                if str(mine.uuid) not in page or str(team.uuid) not in page:
+                if spec.mark(mine) not in page or spec.mark(team) not in page:
                     problems.append("the representative's list lacks own or team records")
-                if str(foreign.uuid) in page:
+                if spec.mark(foreign) in page:
                     problems.append("the representative's list shows another team's record")
             for action in ("detail", "edit"):
                 if getattr(spec, action):
@@ -562,4 +567,126 @@ class ProbeSuite:
                                         f"expected {want}")
                     if want == 403 and audit_count() != audit_before:
                         problems.append(f"{role} {url}: refused, yet it wrote")
+        assert not problems, "\n".join(problems)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A page or endpoint that reads an owner-scoped model without being its list: an
+    aggregate (aging, service levels), a report, an export. ``build(admin, owner)`` makes a
+    record that shows in it, on a customer of ``owner``; ``marker(record)`` is the text that
+    shows it there (its account's name, its number). ``url`` is a URL name or ``url(admin)``.
+    """
+
+    name: str
+    url: str | Callable[[User], str]
+    build: Builder
+    marker: Callable[[Any], str]
+    api: bool = False
+
+    def path(self, admin: User) -> str:
+        return reverse(self.url) if isinstance(self.url, str) else self.url(admin)
+
+
+class ReportSuite:
+    """Subclass with ``reports = [Report(...), ...]``: each report × the record-level rule."""
+
+    reports: list[Report]
+
+    @pytest.mark.django_db
+    def test_record_level_rule(self, users, client):
+        """A sales representative's reports, totals and exports count their own and their
+        team's customers' records, never another team's; the administrator's count all."""
+        admin = users[Role.ADMIN]
+        rep, mate, south = users[Role.SALES_REP], users["sales_rep_2"], users["sales_rep_south"]
+        problems: list[str] = []
+        for report in self.reports:
+            mine, team, foreign = (report.build(admin, owner) for owner in (rep, mate, south))
+            for user, shown, hidden in ((admin, (mine, team, foreign), ()),
+                                        (rep, (mine, team), (foreign,))):
+                if report.api:
+                    response = api_client(user).get(report.path(admin))
+                else:
+                    client.force_login(user)
+                    response = client.get(report.path(admin))
+                if response.status_code != 200:
+                    problems.append(f"{report.name} as {user.role}: {response.status_code}")
+                    continue
+                text = body(response)
+                for record in shown:
+                    if report.marker(record) not in text:
+                        problems.append(f"{report.name} as {user.role} lacks {record}")
+                for record in hidden:
+                    if report.marker(record) in text:
+                        problems.append(f"{report.name} as {user.role} shows another team's "
+                                        f"{record}")
+        assert not problems, "\n".join(problems)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A deletable model that other records point to through protected keys (``PROTECT``).
+
+    ``build(admin)`` makes the record and what points to it and answers ``(record, phrases)``:
+    how the refusal must name what points to it, in English (``"2 orders"``); ``phrases_es`` the
+    same in Spanish. ``api`` is the router basename, ``page`` the URL name of its delete page.
+    """
+
+    key: str
+    build: Callable[[User], tuple[Any, list[str]]]
+    phrases_es: tuple[str, ...] = ()
+    api: str | None = None
+    page: str | None = None
+
+
+class DeletionSuite:
+    """Subclass with ``deletions = [Deletion(...), ...]``: deleting a record that others point
+    to is a 409 naming them, on the page and in the API, nothing removed, and deactivation is
+    offered where the record has an ``active`` flag."""
+
+    deletions: list[Deletion]
+
+    @pytest.mark.django_db
+    def test_refused_while_pointed_to(self, users, client):
+        admin = users[Role.ADMIN]
+        problems: list[str] = []
+        for spec in self.deletions:
+            record, phrases = spec.build(admin)
+            model = type(record)
+            has_active = any(f.name == "active" for f in model._meta.concrete_fields)
+            before, audit_before = row_count(model), audit_count()
+            if spec.api:
+                url = reverse(f"{spec.api}-detail", kwargs={"uuid": record.uuid})
+                for language, wanted in (("en", phrases), ("es", spec.phrases_es)):
+                    response = api_client(admin).delete(url, HTTP_ACCEPT_LANGUAGE=language)
+                    answer = response.json() if response.status_code == 409 else {}
+                    if response.status_code != 409 or answer.get("code") != "in_use":
+                        problems.append(f"{spec.key} API DELETE: {response.status_code} "
+                                        f"{response.content[:200]!r}")
+                        continue
+                    missing = [p for p in wanted if p not in answer["detail"]]
+                    if missing:
+                        problems.append(f"{spec.key} API ({language}) does not say {missing}: "
+                                        f"{answer['detail']}")
+                    if answer["deactivate"] != has_active:
+                        problems.append(f"{spec.key} API: deactivate={answer['deactivate']}")
+            if spec.page:
+                client.force_login(admin)
+                url = reverse(spec.page, kwargs={"uuid": record.uuid})
+                response = client.post(url)
+                text = body(response)
+                if response.status_code != 409 or not all(p in text for p in phrases):
+                    problems.append(f"{spec.key} page POST: {response.status_code}, "
+                                    f"expected 409 naming {phrases}")
+                offered = 'name="deactivate"' in text
+                if offered != has_active:
+                    problems.append(f"{spec.key} page: deactivation offered={offered}")
+            if row_count(model) != before or audit_count() != audit_before:
+                problems.append(f"{spec.key}: a refused deletion removed or wrote something")
+            if spec.page and has_active:
+                response = client.post(url, {"deactivate": "1"})
+                record.refresh_from_db()
+                if response.status_code != 302 or record.active:
+                    problems.append(f"{spec.key} page: deactivating gave {response.status_code}, "
+                                    f"active={record.active}")
         assert not problems, "\n".join(problems)

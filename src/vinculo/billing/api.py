@@ -242,8 +242,7 @@ class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelM
         """Outstanding balances per account: current, 1–30, 31–60, 61–90, over 90 days."""
         query = AgingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        on = query.validated_data.get("on")
-        report = selectors.aging(on=on)
+        report = selectors.aging(user=request.user, on=query.validated_data.get("on"))
         return Response({"on": report["on"], "totals": report["totals"], "rows": [
             {"account": row["account__uuid"], "account_name": row["account__name"],
              "currency": row["currency"], "invoices": row["invoices"], "total": row["total"],
@@ -405,4 +404,4 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
         by = request.query_params.get("by", "account")
         if by not in ("account", "segment", "month"):
             raise serializers.ValidationError({"by": ["Choose account, segment or month."]})
-        return Response(selectors.service_indicators(by=by))
+        return Response(selectors.service_indicators(user=request.user, by=by))

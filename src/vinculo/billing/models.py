@@ -70,6 +70,7 @@ class Invoice(PricedDocument):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"],
                                     condition=~Q(number=""), name="invoice_unique_number"),
@@ -112,6 +113,7 @@ class InvoiceLine(DocumentLine):
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
 
 
 class PaymentMethod(models.TextChoices):
@@ -135,9 +137,13 @@ class Payment(TenantModel):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+", editable=False)
 
+    owner_field = ("invoice__account__owner",)  # the record rule of the invoice's account
+    team_field = ("invoice__account__team",)
+
     class Meta:
         ordering = ["-paid_on", "-id"]
         verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
@@ -180,6 +186,9 @@ class ReturnAuthorization(TenantModel):
     replacement_delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, null=True,
                                              blank=True, related_name="+", editable=False)
 
+    owner_field = ("account__owner",)  # the record rule of its account
+    team_field = ("account__team",)
+
     class Meta:
         ordering = ["-requested_on", "-id"]
         verbose_name = _("return")
@@ -202,6 +211,7 @@ class ReturnLine(TenantModel):
     class Meta:
         ordering = ["id"]
         verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_positive"),
         ]

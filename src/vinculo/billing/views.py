@@ -205,8 +205,8 @@ class AgingView(RecordMixin, View):
     permission = "billing.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "billing/aging.html", {"report": selectors.aging(),
-                                                      "buckets": selectors.AGING_BUCKETS})
+        return render(request, "billing/aging.html", {
+            "report": selectors.aging(user=request.user), "buckets": selectors.AGING_BUCKETS})
 
 
 class ServiceLevelsView(RecordMixin, View):
@@ -217,7 +217,7 @@ class ServiceLevelsView(RecordMixin, View):
         if by not in ("account", "segment", "month"):
             by = "account"
         return render(request, "billing/service_levels.html", {
-            "rows": selectors.service_indicators(by=by), "by": by})
+            "rows": selectors.service_indicators(user=request.user, by=by), "by": by})
 
 
 class ReturnListView(RecordListView):

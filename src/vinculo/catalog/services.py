@@ -16,7 +16,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Value
-from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
@@ -31,6 +30,7 @@ from vinculo.catalog.models import (
     Product,
     ProductLine,
 )
+from vinculo.core.deletion import delete_record
 from vinculo.core.models import TenantModel, User
 from vinculo.core.services import org_id, organization_of, require, versioned_save
 from vinculo.customers import normalize
@@ -129,10 +129,10 @@ def _save(
 
 
 def _delete(instance: TenantModel, message: str) -> None:
+    """Delete; rows that still point to it refuse it naming them (``core.deletion``)."""
     try:
-        with transaction.atomic():
-            instance.delete()
-    except (ProtectedError, IntegrityError):
+        delete_record(instance)
+    except IntegrityError:
         raise ValidationError(message) from None
 
 
@@ -316,6 +316,15 @@ def product_update(
 def product_delete(*, actor: User, product: Product) -> None:
     require(actor, "catalog.delete")
     _delete(product, _("This product is in use; deactivate it instead."))
+
+
+@transaction.atomic
+def product_deactivate(*, actor: User, product: Product) -> Product:
+    """What to do with a product that document lines still point to: it leaves the pickers
+    and keeps its history (deleting it is refused)."""
+    require(actor, "catalog.delete")
+    return product_update(actor=actor, product=product, data={"active": False},
+                          expected_version=None)
 
 
 # ---- price lists -----------------------------------------------------------------------------

@@ -118,6 +118,7 @@ class DeleteView(RecordDeleteView):
 class ProductDeleteView(DeleteView):
     model = Product
     delete_service = staticmethod(services.product_delete)
+    deactivate_service = staticmethod(services.product_deactivate)
     instance_kwarg = "product"
     list_url = "catalog:product_list"
 

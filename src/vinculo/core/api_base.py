@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 
 from vinculo.core.audit import acting_as
+from vinculo.core.deletion import REFUSALS, in_use_error
 from vinculo.core.models import AuditEntry
 from vinculo.core.tenancy import organization_scope
 
@@ -38,11 +39,17 @@ class TenantScopedMixin:
     permission_domain: str | Undeclared | None = UNDECLARED
 
     def get_queryset(self) -> QuerySet:
+        """The caller's rows: the organisation (scope), then the record-level rule of the
+        model (``TenantQuerySet.restrict``), for every viewset, so that no endpoint can forget
+        it (documents follow their account's rule this way)."""
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
             return self.queryset.model.objects.none()
-        return self.scoped_queryset()
+        queryset = self.scoped_queryset()
+        restrict = getattr(queryset, "restrict", None)
+        return restrict(self.request.user) if restrict is not None else queryset
 
     def scoped_queryset(self) -> QuerySet:
+        """The rows of the caller's organisation, before the record-level rule."""
         return self.queryset.model.objects.all()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -69,7 +76,8 @@ class TenantScopedMixin:
 
 class ServiceDestroyMixin:
     """A deletion calls ``delete_service(actor=…, <instance_kwarg>=record)``; a viewset without
-    ``delete_service`` cannot delete (405)."""
+    ``delete_service`` cannot delete (405). While other records point to the record, the
+    answer is 409 naming them (``core.deletion.InUseError``, the ``InUse`` body)."""
 
     delete_service: Any = None
     instance_kwarg = ""
@@ -78,7 +86,11 @@ class ServiceDestroyMixin:
     def perform_destroy(self, instance: Any) -> None:
         if type(self).delete_service is None:
             raise exceptions.MethodNotAllowed(self.request.method or "DELETE")
-        type(self).delete_service(actor=self.request.user, **{self.instance_kwarg: instance})
+        try:
+            type(self).delete_service(actor=self.request.user,
+                                      **{self.instance_kwarg: instance})
+        except REFUSALS as exc:
+            raise in_use_error(instance, exc) from None
 
 
 class TenantViewSet(TenantScopedMixin, ServiceDestroyMixin, viewsets.ModelViewSet):
@@ -91,15 +103,6 @@ class TenantViewSet(TenantScopedMixin, ServiceDestroyMixin, viewsets.ModelViewSe
 
     lookup_field = "uuid"
     lookup_value_regex = "[0-9a-f-]{36}"
-
-    def get_queryset(self) -> QuerySet:
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no scope
-            return self.queryset.model.objects.none()
-        return self.scoped_queryset().restrict(self.request.user)
-
-    def scoped_queryset(self) -> QuerySet:
-        """The rows of the caller's organisation, before the record-level rule."""
-        return self.queryset.model.objects.all()
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -153,7 +156,8 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class ScopedRelatedField(serializers.SlugRelatedField):
-    """A reference to a row of the caller's organisation (others look nonexistent)."""
+    """A reference to a row the caller may see: their organisation's, within the record-level
+    rule of their role (others look nonexistent, as in the pages' pickers)."""
 
     def __init__(self, model: type | str, slug_field: str = "uuid", **kwargs: Any) -> None:
         self.model = model  # a model, or its label ("catalog.Product") above ``core``
@@ -166,7 +170,9 @@ class ScopedRelatedField(serializers.SlugRelatedField):
         user = self.context["request"].user
         if model is User:
             return User.objects.filter(organization_id=user.organization_id)
-        return model.objects.all()  # the tenant-scoped manager
+        queryset = model.objects.all()  # the tenant-scoped manager
+        restrict = getattr(queryset, "restrict", None)  # and the record-level rule
+        return restrict(user) if restrict is not None else queryset
 
 
 class SlugRelatedFieldSchema(OpenApiSerializerFieldExtension):

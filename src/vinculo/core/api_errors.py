@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from vinculo.core.deletion import InUseError
 from vinculo.core.services import ConflictError, PermissionDeniedError
 
 
@@ -25,6 +26,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ConflictError):
         return Response(
             {"detail": str(exc), "code": "conflict", "current_version": exc.current_version},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, InUseError):
+        return Response(
+            {"detail": exc.message, "code": exc.code, "deactivate": exc.can_deactivate,
+             "references": [{"model": label, "name": name, "count": count}
+                            for label, name, count in exc.references]},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):

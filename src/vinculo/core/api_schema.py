@@ -20,7 +20,8 @@ defaults it
   404   a record in the path that does not exist or that the       ``Error``
         caller may not see; a page past the last
   409   a write that sends the ``version`` it read, once another   ``Conflict``
-        change got there first
+        change got there first; a DELETE of a record that other    (``InUse`` on DELETE)
+        records still point to (``core/deletion.py``)
   ===== ========================================================== ======================
 
   An operation may also name an error code itself (``@extend_schema(responses={404:
@@ -72,11 +73,36 @@ CONFLICT = {
     },
     "required": ["detail", "code", "current_version"],
 }
+IN_USE = {
+    "type": "object",
+    "description": "The record was not deleted: other records still point to it (`references`, "
+    "by model). When `deactivate` is true, PATCH `active: false` instead: a deactivated record "
+    "leaves the default lists and pickers and keeps its history.",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string", "enum": ["in_use"]},
+        "deactivate": {"type": "boolean"},
+        "references": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "model": {"type": "string", "description": "app_label.model"},
+                    "name": {"type": "string", "description": "What they are, translated."},
+                    "count": {"type": "integer"},
+                },
+                "required": ["model", "name", "count"],
+            },
+        },
+    },
+    "required": ["detail", "code", "deactivate", "references"],
+}
 COMPONENTS = {
     "Error": ERROR,
     "FieldErrors": FIELD_ERRORS,
     "ValidationError": VALIDATION_ERROR,
     "Conflict": CONFLICT,
+    "InUse": IN_USE,
 }
 DESCRIPTIONS = {
     "400": "Refused: the errors by field.",
@@ -91,11 +117,11 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def error_body(code: str) -> dict[str, Any]:
+def error_body(code: str, method: str = "GET") -> dict[str, Any]:
     if code == "400":
         return {"anyOf": [_ref("ValidationError"), _ref("Error")]}
     if code == "409":
-        return _ref("Conflict")
+        return _ref("InUse") if method == "DELETE" else _ref("Conflict")
     return _ref("Error")
 
 
@@ -133,9 +159,13 @@ class VinculoAutoSchema(AutoSchema):
             and "version" in self._request_fields()
         ):
             codes.add("409")
+        if self.method == "DELETE":  # a record others still point to (core/deletion.py)
+            codes.add("409")
         return codes
 
     def _describe(self, code: str) -> str:
+        if code == "409" and self.method == "DELETE":
+            return "Not deleted: other records still point to this one (they are named)."
         if code != "404":
             return DESCRIPTIONS[code]
         reasons = []
@@ -169,7 +199,7 @@ class VinculoAutoSchema(AutoSchema):
             response = responses.setdefault(code, {"description": self._describe(code)})
             if not response.get("content"):
                 response["content"] = {
-                    "application/json": build_media_type_object(error_body(code))
+                    "application/json": build_media_type_object(error_body(code, self.method))
                 }
             response["description"] = response.get("description") or self._describe(code)
         return dict(sorted(responses.items()))

@@ -7,10 +7,12 @@ of importing them.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
@@ -58,9 +60,15 @@ class LinesForm(forms.Form):
         account_model, product_model = _model(ACCOUNT_MODEL), _model(PRODUCT_MODEL)
         account_field = self.fields["account"]
         assert isinstance(account_field, forms.ChoiceField)
+        # deactivated accounts are not offered, unless the document already has one
+        current = str(self.initial.get("account") or self.data.get("account") or "")
+        offered = account_model.objects.all().restrict(user).filter(active=True)
+        if current:
+            with suppress(ValidationError):  # not a UUID: clean_account refuses it
+                offered = offered | account_model.objects.all().restrict(user).filter(
+                    uuid=current)
         account_field.choices = [("", "—")] + [
-            (str(a.uuid), a.name) for a in
-            account_model.objects.all().restrict(user).order_by("name")[:500]]
+            (str(a.uuid), a.name) for a in offered.order_by("name")[:500]]
         products = [("", _("Free text"))] + [
             (str(p.uuid), str(p)) for p in product_model.objects.filter(active=True)[:500]]
         for n in range(LINE_ROWS):

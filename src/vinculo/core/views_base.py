@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from vinculo.core.deletion import REFUSALS, InUseError, in_use_error
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.models import SavedView
 from vinculo.core.pagination import order_matches, paginate
@@ -212,10 +213,14 @@ class ServiceEditView(RecordMixin, View):
 
 class RecordDeleteView(RecordMixin, View):
     """Confirm, then remove a record through its ``delete_service(actor=…,
-    <instance_kwarg>=record)``; a refusal (something still points at it) is shown, nothing is
-    removed."""
+    <instance_kwarg>=record)``; a refusal is shown and nothing is removed. While other records
+    point to it (``ProtectedError``), the confirmation page comes back (409) naming them, and
+    offers deactivation when the record has an ``active`` flag (``deactivate_service``)."""
 
     delete_service: Any = None
+    #: ``deactivate_service(actor=…, <instance_kwarg>=record)``: offered instead of deleting
+    #: a record others still point to.
+    deactivate_service: Any = None
     instance_kwarg = ""
     list_url = ""
     template_name = "includes/confirm_delete.html"
@@ -228,14 +233,38 @@ class RecordDeleteView(RecordMixin, View):
 
     def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         record = self.get_object()
+        if request.POST.get("deactivate") and type(self).deactivate_service is not None:
+            return self.deactivate(request, record)
         target = self.redirect_url(record)
         try:
             type(self).delete_service(actor=request.user, **{self.instance_kwarg: record})
+        except REFUSALS as exc:
+            return self.in_use(request, record, in_use_error(record, exc))
+        except InUseError as exc:
+            return self.in_use(request, record, exc)
         except (ValidationError, PermissionDeniedError) as exc:
             flash_error(request, exc)
         else:
             messages.success(request, _("Deleted: %(name)s") % {"name": record})
         return HttpResponseRedirect(target)
+
+    def in_use(self, request: HttpRequest, record: Any, exc: InUseError) -> HttpResponse:
+        """The confirmation again, with what still points to the record and, where it can
+        be, the offer to deactivate it."""
+        return render(request, self.template_name, {
+            "record": record, "in_use": exc,
+            "can_deactivate": exc.can_deactivate and type(self).deactivate_service is not None,
+        }, status=409)
+
+    def deactivate(self, request: HttpRequest, record: Any) -> HttpResponse:
+        try:
+            record = type(self).deactivate_service(actor=request.user,
+                                                   **{self.instance_kwarg: record})
+        except (ValidationError, PermissionDeniedError) as exc:
+            flash_error(request, exc)
+            return HttpResponseRedirect(self.redirect_url(record))
+        messages.success(request, _("Deactivated: %(name)s") % {"name": record})
+        return HttpResponseRedirect(self.redirect_url(record))
 
 
 def uuid_param(value: str | None) -> uuid.UUID | None:

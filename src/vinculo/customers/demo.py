@@ -557,6 +557,7 @@ ACCOUNT_COLUMNS = (
     "email", "phone", "billing_street", "billing_city", "billing_postal_code", "billing_region",
     "billing_country", "shipping_street", "shipping_city", "shipping_postal_code",
     "shipping_region", "shipping_country", "lifecycle_stage", "source", "service_tier",
+    "active",
 )
 # Service tier follows company size (no random draw, so the seeded content stays as it was).
 TIER_BY_SIZE = {"250+": "gold", "50-249": "silver"}
@@ -644,7 +645,7 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
                 team_ids[k], "{}", search, names[k], person, tax_id,
                 "" if person else industry[k], "" if person else size[k], website[k], email[k],
                 phone[k], *addr, *ship, stage[k], source[k],
-                "standard" if person else TIER_BY_SIZE.get(size[k], "standard"),
+                "standard" if person else TIER_BY_SIZE.get(size[k], "standard"), True,
             ))
         written += writer.insert(Account, ACCOUNT_COLUMNS, rows)
         ctx.progress.update(m)
@@ -671,7 +672,7 @@ CONTACT_COLUMNS = (
     "id", "organization_id", "uuid", "created_at", "updated_at", "version", "owner_id", "team_id",
     "custom_fields", "search_text", "first_name", "last_name", "full_name", "email",
     "other_emails", "phone", "mobile", "title", "preferred_language", "preferred_channel",
-    "lifecycle_stage", "source",
+    "lifecycle_stage", "source", "active",
 )
 
 
@@ -718,7 +719,7 @@ def _contacts(ctx: DemoContext, rng: np.random.Generator, id0: int, locale: np.n
         rows.append((
             id0 + k, org_id, uuids[k], created_s[k], updated_s[k], 1, owner_ids[k], team_ids[k],
             "{}", search, names.first[k], names.last[k], names.full[k], email[k], "[]",
-            phone[k], mobile[k], title[k], language[k], channel[k], stage[k], source[k],
+            phone[k], mobile[k], title[k], language[k], channel[k], stage[k], source[k], True,
         ))
     written = writer.insert(Contact, CONTACT_COLUMNS, rows)
     ctx.progress.update(m)

@@ -21,6 +21,9 @@ def _organisation_users(request: Any) -> QuerySet:
     return User.objects.filter(organization_id=request.user.organization_id, is_active=True)
 
 
+ACTIVE_CHOICES = (("true", _("Active")), ("false", _("Deactivated")), ("all", _("All")))
+
+
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(
@@ -30,8 +33,22 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     custom_field_model = ""
 
+    def __init__(self, data: Any = None, queryset: QuerySet | None = None, **kwargs: Any) -> None:
+        # Deactivated records leave the default list (pages and API alike): only an explicit
+        # ``active=false`` or ``active=all`` shows them. DRF filters a record's own URL too,
+        # where a deactivated record must still be found (to read it, to reactivate it).
+        view = getattr(kwargs.get("request"), "parser_context", None) or {}
+        listing = getattr(view.get("view"), "action", "list") == "list"
+        if (listing and queryset is not None and "active" in self.base_filters
+                and not (data or {}).get("active")):
+            queryset = queryset.filter(active=True)
+        super().__init__(data, queryset, **kwargs)
+
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return selectors.search(queryset, value)
+
+    def filter_active(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset if value == "all" else queryset.filter(active=value == "true")
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -45,12 +62,15 @@ with scopes_disabled():
         lifecycle_stage = django_filters.ChoiceFilter(
             choices=LifecycleStage.choices, label=_("Lifecycle stage")
         )
+        active = django_filters.ChoiceFilter(choices=ACTIVE_CHOICES, method="filter_active",
+                                             label=_("Status"))
         custom_field_model = "account"
 
         class Meta:
             model = Account
             fields = [
                 "q",
+                "active",
                 "lifecycle_stage",
                 "source",
                 "industry",
@@ -65,6 +85,8 @@ with scopes_disabled():
         lifecycle_stage = django_filters.ChoiceFilter(
             choices=LifecycleStage.choices, label=_("Lifecycle stage")
         )
+        active = django_filters.ChoiceFilter(choices=ACTIVE_CHOICES, method="filter_active",
+                                             label=_("Status"))
         account = django_filters.UUIDFilter(field_name="accounts__uuid", label=_("Account"))
         custom_field_model = "contact"
 
@@ -72,6 +94,7 @@ with scopes_disabled():
             model = Contact
             fields = [
                 "q",
+                "active",
                 "lifecycle_stage",
                 "source",
                 "preferred_language",

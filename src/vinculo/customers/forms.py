@@ -61,7 +61,8 @@ class AccountForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Account
-        fields = [f for f in services.ACCOUNT_FIELDS if f != "custom_fields"]
+        # ``active`` is set by deactivating (the delete page offers it), not by the form
+        fields = [f for f in services.ACCOUNT_FIELDS if f not in ("custom_fields", "active")]
 
 
 class ContactForm(RecordForm):

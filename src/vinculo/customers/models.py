@@ -123,6 +123,9 @@ class Account(OwnedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # Deactivated instead of deleted while documents point to it: out of the default lists
+    # and the pickers, its history kept.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -181,6 +184,9 @@ class Contact(OwnedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
+    # Deactivated instead of deleted while documents point to it: out of the default lists
+    # and the pickers, its history kept.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["full_name", "id"]

@@ -224,6 +224,7 @@ class CustomerDeleteView(RecordDeleteView):
 class AccountDeleteView(CustomerDeleteView):
     model = Account
     delete_service = staticmethod(services.account_delete)
+    deactivate_service = staticmethod(services.account_deactivate)
     instance_kwarg = "account"
     list_url = "customers:account_list"
 
@@ -231,6 +232,7 @@ class AccountDeleteView(CustomerDeleteView):
 class ContactDeleteView(CustomerDeleteView):
     model = Contact
     delete_service = staticmethod(services.contact_delete)
+    deactivate_service = staticmethod(services.contact_deactivate)
     instance_kwarg = "contact"
     list_url = "customers:contact_list"
 

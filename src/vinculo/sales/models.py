@@ -129,6 +129,7 @@ class OpportunityLine(TenantModel):
     class Meta:
         ordering = ["id"]
         verbose_name = _("opportunity line")
+        verbose_name_plural = _("opportunity lines")
 
     def __str__(self) -> str:
         return self.description
@@ -152,6 +153,7 @@ class StageChange(TenantModel):
     class Meta:
         ordering = ["changed_at", "id"]
         verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
 
     def __str__(self) -> str:
         return f"{self.opportunity}: {self.from_stage} → {self.to_stage}"
@@ -199,6 +201,11 @@ class PricedDocument(TenantModel):
     total_amount = models.DecimalField(_("total"), default=Decimal(0), editable=False, **MONEY)
     notes = models.TextField(_("notes"), blank=True)
 
+    # A document follows the record rule of its account: a representative sees the documents
+    # of the customers they or their team own (``TenantQuerySet.restrict``).
+    owner_field = ("account__owner",)
+    team_field = ("account__team",)
+
     class Meta:
         abstract = True
 
@@ -232,6 +239,7 @@ class Quote(PricedDocument):
                                     name="quote_unique_number_revision")
         ]
         verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
 
     def __str__(self) -> str:
         return f"{self.number} v{self.revision}"
@@ -242,6 +250,7 @@ class QuoteLine(DocumentLine):
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
 
 
 class OrderStatus(models.TextChoices):
@@ -273,6 +282,7 @@ class Order(PricedDocument):
         indexes = [models.Index(fields=["organization", "account", "ordered_on"],
                                 name="order_account_date")]
         verbose_name = _("order")
+        verbose_name_plural = _("orders")
 
 
 class OrderLine(DocumentLine):
@@ -282,6 +292,7 @@ class OrderLine(DocumentLine):
 
     class Meta(DocumentLine.Meta):
         verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
 
 
 class Delivery(TenantModel):
@@ -292,6 +303,9 @@ class Delivery(TenantModel):
     delivered_on = models.DateField(_("delivered on"), default=timezone.localdate)
     is_replacement = models.BooleanField(_("replacement for a return"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+
+    owner_field = ("order__account__owner",)  # the record rule of the order's account
+    team_field = ("order__account__team",)
 
     class Meta:
         ordering = ["-delivered_on", "-id"]
@@ -317,6 +331,7 @@ class DeliveryLine(TenantModel):
     class Meta:
         ordering = ["id"]
         verbose_name = _("delivery line")
+        verbose_name_plural = _("delivery lines")
 
     def __str__(self) -> str:
         return f"{self.delivery}: {self.quantity}"

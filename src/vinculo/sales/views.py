@@ -182,8 +182,9 @@ class AccountPickerView(RecordMixin, View):
         query = request.GET.get("account_search", "").strip()
         accounts = []
         if len(query) >= 2:
-            accounts = list(customer_selectors.search(
-                customer_selectors.visible(Account, request.user), query).order_by("name")[:10])
+            accounts = list(customer_selectors.search(  # deactivated accounts are not offered
+                customer_selectors.visible(Account, request.user).filter(active=True), query)
+                .order_by("name")[:10])
         return render(request, "sales/_account_options.html", {"accounts": accounts})
 
 

@@ -62,10 +62,11 @@ class TicketForm(RecordPicker, forms.ModelForm):
         data = super().clean()
         data["account"] = self.pick(Account, data.get("account"), "account")
         data["contact"] = self.pick(Contact, data.get("contact"), "contact")
-        data["order"] = Order.objects.filter(uuid=data["order"]).first() \
-            if data.get("order") else None
-        data["invoice"] = Invoice.objects.filter(uuid=data["invoice"]).first() \
-            if data.get("invoice") else None
+        # documents the user may see (their account's record rule), like the pickers above
+        data["order"] = Order.objects.all().restrict(self.user).filter(
+            uuid=data["order"]).first() if data.get("order") else None
+        data["invoice"] = Invoice.objects.all().restrict(self.user).filter(
+            uuid=data["invoice"]).first() if data.get("invoice") else None
         return data
 
     def data_for_service(self) -> dict[str, Any]:

@@ -95,12 +95,14 @@ class TicketEditView(ServiceEditView):
         initial: dict[str, Any] = {}
         account = None
         if uuid_param(request.GET.get("order")):
-            order = Order.objects.filter(uuid=uuid_param(request.GET["order"])).first()
+            order = Order.objects.all().restrict(request.user).filter(
+                uuid=uuid_param(request.GET["order"])).first()
             if order:
                 account = order.account
                 initial.update(order=order.uuid, type="request")
         if uuid_param(request.GET.get("invoice")):
-            invoice = Invoice.objects.filter(uuid=uuid_param(request.GET["invoice"])).first()
+            invoice = Invoice.objects.all().restrict(request.user).filter(
+                uuid=uuid_param(request.GET["invoice"])).first()
             if invoice:
                 account = invoice.account
                 initial.update(invoice=invoice.uuid)

@@ -90,8 +90,10 @@ class Target:
 
 def _importable(fields: tuple[str, ...]) -> tuple[str, ...]:
     """What a file may set: the services' fields, less owner and team (the importer owns the
-    rows) and custom fields (mapped per column), plus tags."""
-    return (*(f for f in fields if f not in ("owner", "team", "custom_fields")), "tags")
+    rows), custom fields (mapped per column) and the active flag (deactivating is not an
+    import's business), plus tags."""
+    return (*(f for f in fields if f not in ("owner", "team", "custom_fields", "active")),
+            "tags")
 
 
 TARGETS: dict[str, Target] = {

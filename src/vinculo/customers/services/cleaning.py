@@ -48,6 +48,7 @@ ACCOUNT_FIELDS = (
     "owner",
     "team",
     "custom_fields",
+    "active",
 )
 CONTACT_FIELDS = (
     "first_name",
@@ -64,6 +65,7 @@ CONTACT_FIELDS = (
     "owner",
     "team",
     "custom_fields",
+    "active",
 )
 LEAD_FIELDS = (
     "first_name",

@@ -188,6 +188,23 @@ def lead_delete(*, actor: User, lead: Lead) -> None:
 
 
 @transaction.atomic
+def account_deactivate(*, actor: User, account: Account) -> Account:
+    """What to do with an account that documents still point to: it leaves the default lists
+    and the pickers, and keeps its history (deleting it is refused)."""
+    require(actor, "customers.delete")
+    return _update(account, ACCOUNT_FIELDS, "account", actor=actor, data={"active": False},
+                   expected_version=None)
+
+
+@transaction.atomic
+def contact_deactivate(*, actor: User, contact: Contact) -> Contact:
+    """As :func:`account_deactivate`, for a contact."""
+    require(actor, "customers.delete")
+    return _update(contact, CONTACT_FIELDS, "contact", actor=actor, data={"active": False},
+                   expected_version=None)
+
+
+@transaction.atomic
 def contact_link_account(
     *, actor: User, contact: Contact, account: Account, role: str = "", is_primary: bool = False
 ) -> AccountContact:

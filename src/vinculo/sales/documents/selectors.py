@@ -15,7 +15,9 @@ RECENT = 10
 
 
 def quotes(user: User) -> QuerySet:
-    return Quote.objects.all().select_related("account").order_by("-created_at", "-id")
+    """The quotes ``user`` may see (their account's record rule)."""
+    return Quote.objects.all().restrict(user).select_related("account").order_by(
+        "-created_at", "-id")
 
 
 def quote_versions(quote: Quote) -> QuerySet:
@@ -23,11 +25,14 @@ def quote_versions(quote: Quote) -> QuerySet:
 
 
 def orders(user: User) -> QuerySet:
-    return Order.objects.all().select_related("account").order_by("-ordered_on", "-id")
+    """The orders ``user`` may see (their account's record rule)."""
+    return Order.objects.all().restrict(user).select_related("account").order_by(
+        "-ordered_on", "-id")
 
 
 def deliveries(user: User) -> QuerySet:
-    return (Delivery.objects.all().select_related("order", "order__account")
+    """The deliveries ``user`` may see (their order's account's record rule)."""
+    return (Delivery.objects.all().restrict(user).select_related("order", "order__account")
             .order_by("-delivered_on", "-id"))
 
 
