@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,27 @@ from vinculo.customers import normalize
 from vinculo.customers.models import Account, Contact, Lead
 
 NAME_SIMILARITY_THRESHOLD = 88
+
+_NUMBER = re.compile(r"\d+")
+
+
+def name_similarity(folded_a: str, folded_b: str) -> int:
+    """How alike two folded names are (0-100): the one name rule of every duplicate check
+    (import, lead conversion, the record's "possible duplicates", the API).
+
+    Names whose numbers differ are different records however alike their letters are: "Textil
+    Sol 0000000 S.L." and "Textil Sol 0000001 S.L.", "Distribuciones 2000" and "Distribuciones
+    3000" score 0, where a plain fuzzy ratio scores them above the threshold.
+    """
+    if sorted(_NUMBER.findall(folded_a)) != sorted(_NUMBER.findall(folded_b)):
+        return 0
+    return int(fuzz.token_sort_ratio(folded_a, folded_b))
+
+
+def names_alike(folded_a: str, folded_b: str) -> int | None:
+    """The similarity when it reaches the duplicate threshold, else ``None``."""
+    score = name_similarity(folded_a, folded_b)
+    return score if score >= NAME_SIMILARITY_THRESHOLD else None
 
 
 def search(queryset: QuerySet, query: str) -> QuerySet:
@@ -59,8 +81,8 @@ def account_match(
     if len(folded) >= 3:
         best = None
         for candidate in name_block(accounts, folded)[:200]:
-            score = fuzz.token_sort_ratio(folded, normalize.fold(candidate.name))
-            if score >= NAME_SIMILARITY_THRESHOLD and (best is None or score > best[0]):
+            score = names_alike(folded, normalize.fold(candidate.name))
+            if score is not None and (best is None or score > best[0]):
                 best = (score, candidate)
         if best:
             return best[1]
@@ -109,8 +131,8 @@ def contact_duplicates(contact: Contact, *, limit: int = 20) -> list[DuplicateCa
     folded = normalize.fold(contact.full_name)
     if len(folded) >= 4:
         for record in name_block(others, folded)[:500]:
-            score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.full_name)))
-            if score >= NAME_SIMILARITY_THRESHOLD:
+            score = names_alike(folded, normalize.fold(record.full_name))
+            if score is not None:
                 add(record, "name", score)
     return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
 
@@ -136,8 +158,8 @@ def account_duplicates(account: Account, *, limit: int = 20) -> list[DuplicateCa
     folded = normalize.fold(account.name)
     if len(folded) >= 4:
         for record in name_block(others, folded)[:500]:
-            score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.name)))
-            if score >= NAME_SIMILARITY_THRESHOLD:
+            score = names_alike(folded, normalize.fold(record.name))
+            if score is not None:
                 add(record, "name", score)
     return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
 

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz
 
 from vinculo.core.models import CustomField, User
 from vinculo.customers import normalize, selectors, services
@@ -177,9 +176,8 @@ class Matcher:
                 return self.by_name[folded]
             best: tuple[float, Ref] | None = None
             for candidate, ref in self.name_prefix.get(folded[:4], [])[:200]:
-                score = fuzz.token_sort_ratio(folded, candidate)
-                if score >= selectors.NAME_SIMILARITY_THRESHOLD and (
-                        best is None or score > best[0]):
+                score = selectors.names_alike(folded, candidate)
+                if score is not None and (best is None or score > best[0]):
                     best = (score, ref)
             return best[1] if best else None
         if instance.email and instance.email in self.by_email:
