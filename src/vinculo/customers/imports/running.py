@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from vinculo.core.audit import audit_bulk_created
@@ -21,7 +22,7 @@ from vinculo.core.models import Tag, User
 from vinculo.core.services import require
 from vinculo.customers.imports.mapping import TARGETS, Target, check_mapping, field_label
 from vinculo.customers.imports.rows import ChoiceLookup, Matcher, RecordCleaner, row_data
-from vinculo.customers.imports.tables import Table, open_table, split_cards
+from vinculo.customers.imports.tables import MAX_CELL_CHARS, Table, open_table, split_cards
 from vinculo.customers.models import (
     DuplicateMode,
     ImportJob,
@@ -95,6 +96,22 @@ def iter_records(table: Table, mapping: dict[str, str]
         yield line, {key: values[i] if i < len(values) else "" for i, key in positions}
 
 
+def _too_long(report: ImportReport, line: int, values: dict[str, str],
+              columns: dict[str, str], target: str) -> bool:
+    """Report every cell of the line longer than ``MAX_CELL_CHARS``, by its column."""
+    found = False
+    for key, text in values.items():
+        if len(text) > MAX_CELL_CHARS:
+            found = True
+            column = columns.get(key) or field_label(target, key)
+            report.add_error(line, _("The column “%(column)s” holds %(size)s KiB; a cell may "
+                                     "hold at most %(limit)s KiB.")
+                             % {"column": column, "size": number_format(len(text) // 1024,
+                                                                       force_grouping=True),
+                                "limit": MAX_CELL_CHARS // 1024}, key)
+    return found
+
+
 class _Rollback(Exception):
     pass
 
@@ -127,6 +144,7 @@ def run_import(job: ImportJob, *, actor: User, bulk_threshold: int | None = None
     creates: list[_Pending] = []
     updates: list[tuple[int, int, dict[str, Any]]] = []
     processed = 0
+    columns = {key: column for column, key in mapping.items() if key}
 
     for line, values in iter_records(table, mapping):
         processed += 1
@@ -134,6 +152,8 @@ def run_import(job: ImportJob, *, actor: User, bulk_threshold: int | None = None
             ImportJob.all_objects.filter(pk=job.pk).update(processed_rows=processed)
         if isinstance(values, ValidationError):
             report.add_error(line, values)
+            continue
+        if _too_long(report, line, values, columns, job.target):
             continue
         try:
             row = row_data(job.target, values, choices)
