@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from vinculo.core.models import AuditEntry
 from vinculo.core.tenancy import organization_scope
@@ -71,3 +72,58 @@ def test_a_cell_over_128_kib_on_the_upload_page_is_not_a_server_error(page, admi
     assert response.status_code == 200
     job.refresh_from_db()
     assert job.errors == [OVERSIZED_ERROR]
+
+
+# ---- duplicates named by their line ----------------------------------------------------------
+
+DUPLICATES = (
+    "Nombre;Apellidos;Correo;Teléfono\n"
+    "Ana;;ana@example.es;\n"           # 2: the existing Ana
+    "Bea;;bea@example.es;600 222 333\n"  # 3: new
+    "Carla;;carla@example.es;\n"       # 4: new
+    "Bea;Gil;;600222333\n"             # 5: line 3 again, by phone
+    "Carla;Ruiz;CARLA@example.es;\n"   # 6: line 4 again, by e-mail
+)
+
+
+@pytest.fixture
+def ana(as_admin):
+    from vinculo.customers import services
+
+    return services.contact_create(actor=as_admin, data={
+        "first_name": "Ana", "last_name": "López", "email": "ana@example.es"})
+
+
+def test_skipped_duplicates_name_the_line_or_record_they_duplicate(as_admin, ana):
+    job = run(as_admin, DUPLICATES, duplicate_mode="skip")
+    assert (job.created_count, job.skipped_count, job.errors) == (2, 3, [])
+    assert [d["text"] for d in job.duplicates] == [
+        "line 2 duplicates the existing record “Ana López”: skipped",
+        "line 5 duplicates line 3: skipped",
+        "line 6 duplicates line 4: skipped"]
+    assert job.duplicates[1] == {"line": 5, "duplicate_of_line": 3, "duplicate_of_record": None,
+                                 "skipped": True, "text": "line 5 duplicates line 3: skipped"}
+
+
+def test_merged_duplicates_are_named_too_and_the_preview_shows_them(as_admin, ana, page):
+    job = run(as_admin, DUPLICATES, duplicate_mode="update", dry_run=True)
+    assert [d["text"] for d in job.duplicates] == [
+        "line 2 duplicates the existing record “Ana López”: updated",
+        "line 5 duplicates line 3: merged into it",
+        "line 6 duplicates line 4: merged into it"]
+    assert Contact.objects.count() == 1
+    body = page.get(reverse("customers:import_detail", args=[job.uuid])).content.decode()
+    assert "line 5 duplicates line 3: merged into it" in body
+
+
+def test_the_api_and_the_spanish_page_name_the_lines(api, admin, page):
+    response = api.post("/api/imports/", {
+        "target": "contact", "file": SimpleUploadedFile("p.csv", DUPLICATES.encode())},
+        format="multipart")
+    body = response.json()
+    assert [(d["line"], d["duplicate_of_line"]) for d in body["duplicates"]] == [(5, 3), (6, 4)]
+    page.cookies["django_language"] = "es"
+    with translation.override("en"):  # the language the request activates ends with it
+        html = page.get(reverse("customers:import_detail", args=[body["id"]]),
+                        HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "línea 5 duplica la línea 3: omitida" in html
