@@ -15,7 +15,7 @@ from vinculo.core.audit import describe_changes
 from vinculo.core.models import AuditEntry, TenantModel, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import normalize
-from vinculo.customers.models import Account, Contact, Lead
+from vinculo.customers.models import Account, Consent, Contact, Lead
 
 NAME_SIMILARITY_THRESHOLD = 88
 
@@ -101,6 +101,22 @@ def contact_match(*, organization_id: int, email: str = "", phone: str = "") -> 
         if found:
             return found
     return None
+
+
+def contacts_without_consent(*, organization_id: int, channel: str,
+                             contacts: list[Contact] | None = None,
+                             addresses: list[str] | None = None) -> list[Contact]:
+    """The contacts among ``contacts`` and those whose e-mail is one of ``addresses`` who have
+    not consented to ``channel``: no consent recorded, or one withdrawn (``granted=False``)."""
+    ids = {c.pk for c in contacts or [] if c is not None}
+    folded = sorted({a.strip().lower() for a in addresses or [] if a and a.strip()})
+    query = Q(pk__in=ids)
+    if folded:
+        query |= Q(email__in=folded)
+    found = Contact.objects.filter(query, organization_id=organization_id)
+    consenting = set(Consent.objects.filter(contact__in=found, channel=channel, granted=True)
+                     .values_list("contact_id", flat=True))
+    return [c for c in found.order_by("full_name", "id") if c.pk not in consenting]
 
 
 @dataclass
