@@ -85,3 +85,10 @@ def test_an_empty_query_finds_nothing_and_strangers_are_refused(users):
     assert token_client(users[Role.ADMIN]).get("/api/search/", {"q": "  "}).json() == {
         "query": "", "groups": []}
     assert APIClient().get("/api/search/", {"q": "zafiro"}).status_code in (401, 403)
+
+
+def test_control_characters_in_the_query_are_not_a_server_error(users, records, client):
+    body = token_client(users[Role.ADMIN]).get("/api/search/", {"q": "zafiro\x00"}).json()
+    assert names(body)["accounts"] == ["Zafiro Azul SL", "Zafiro Verde SL"]
+    client.force_login(users[Role.ADMIN])
+    assert client.get("/search/", {"q": "\x00\x1b"}).status_code == 200

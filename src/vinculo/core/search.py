@@ -36,7 +36,9 @@ class SearchGroup:
 
 def global_search(user: User, query: str, limit: int = SEARCH_LIMIT) -> list[SearchGroup]:
     """The groups of the global search for ``query`` (none for an empty query)."""
-    query = (query or "").strip()
+    # Control characters are never part of a name, e-mail or phone (and PostgreSQL refuses a
+    # NUL in a query): they separate words like spaces.
+    query = " ".join("".join(ch if ch.isprintable() else " " for ch in query or "").split())
     if not query:
         return []
     return [
