@@ -12,8 +12,17 @@ from django.core.exceptions import ValidationError
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory, ContactFactory
 from vinculo.core.tenancy import organization_scope
+from vinculo.customers import services as customer_services
 from vinculo.interactions import mailing
 from vinculo.interactions.models import EmailMessage, EmailTemplate, Interaction
+
+
+def consenting(user, contact):
+    """The contact, having consented to e-mail (a message to them is not refused)."""
+    with as_user(user):
+        customer_services.consent_record(actor=user, contact=contact, channel="email",
+                                         granted=True)
+    return contact
 
 
 def template(user, **data):
@@ -29,10 +38,8 @@ def template(user, **data):
 def test_a_template_is_rendered_for_the_contact_and_sent_after_commit(
         admin, mail_server, django_capture_on_commit_callbacks):
     account = AccountFactory(actor=admin, name="Ferretería Sol")
-    person = ContactFactory(actor=admin, first_name="Inés", email="ines@sol.es")
+    person = consenting(admin, ContactFactory(actor=admin, first_name="Inés", email="ines@sol.es"))
     with as_user(admin):
-        from vinculo.customers import services as customer_services
-
         customer_services.contact_link_account(actor=admin, contact=person, account=account)
         with django_capture_on_commit_callbacks(execute=False) as pending:
             interaction = mailing.email_send(actor=admin, contact=person, subject="", body="",
@@ -69,7 +76,7 @@ def test_templates_that_would_fail_or_leak_are_refused(admin, field, text, error
 @pytest.mark.django_db
 def test_a_reply_threads_onto_the_first_message(admin, mail_server,
                                                 django_capture_on_commit_callbacks):
-    person = ContactFactory(actor=admin, email="ines@sol.es")
+    person = consenting(admin, ContactFactory(actor=admin, email="ines@sol.es"))
     with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         first = mailing.email_send(actor=admin, contact=person, subject="Oferta", body="…")
         mailing.email_send(actor=admin, contact=person, subject="Re: Oferta", body="¿Y bien?",
@@ -90,7 +97,7 @@ def test_an_unreachable_server_is_retried_then_recorded_as_failed(
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.TASKS = {"default": {"BACKEND":
                                   "django_tasks.backends.immediate.ImmediateBackend"}}
-    person = ContactFactory(actor=admin, email="ines@sol.es")
+    person = consenting(admin, ContactFactory(actor=admin, email="ines@sol.es"))
     with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         mailing.email_send(actor=admin, contact=person, subject="Hola", body="…")
     with organization_scope(admin.organization):
@@ -115,7 +122,7 @@ def test_sending_needs_an_address(admin):
 @pytest.mark.django_db
 def test_compose_page_previews_a_template_and_sends(page, admin, mail_server,
                                                     django_capture_on_commit_callbacks):
-    person = ContactFactory(actor=admin, first_name="Inés", email="ines@sol.es")
+    person = consenting(admin, ContactFactory(actor=admin, first_name="Inés", email="ines@sol.es"))
     chosen = template(admin)
     preview = page.get("/interactions/email/preview/", {
         "template": str(chosen.uuid), "contact": str(person.uuid)})

@@ -16,6 +16,7 @@ class CoreConfig(VinculoApp):
             ApiRoute("custom-fields", "vinculo.core.api.CustomFieldViewSet", "customfield"),
             ApiRoute("tags", "vinculo.core.api.TagViewSet", "tag"),
             ApiRoute("users", "vinculo.core.api.UserViewSet", "user"),
+            ApiRoute("search", "vinculo.core.api_search.SearchViewSet", "search"),
         ),
         permissions={
             "audit.view": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),

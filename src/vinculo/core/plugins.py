@@ -121,6 +121,7 @@ class SearchProvider:
     template: str
     permission: str
     order: int = 0
+    detail_url: str = ""  # URL name of a record's page (takes ``uuid``), for the API's links
 
 
 @dataclass(frozen=True)

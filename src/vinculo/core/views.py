@@ -20,6 +20,7 @@ from vinculo.core.models import ApiToken, AuditEntry, CustomField
 from vinculo.core.pagination import paginate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
+from vinculo.core.search import SEARCH_LIMIT, global_search
 
 
 class HomeView(RoleRequiredMixin, View):
@@ -38,16 +39,11 @@ class SearchView(RoleRequiredMixin, View):
     """The global search box: every app's search providers (``Contract.search``) that the
     user's role may read — accounts, contacts and leads by name, e-mail or phone, …"""
 
-    limit = 10
+    limit = SEARCH_LIMIT
 
     def get(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.get("q", "").strip()
-        results = [
-            {"key": provider.key, "label": provider.label, "template": provider.template,
-             "records": plugins.resolve(provider.search)(request.user, query, self.limit)}
-            for provider in sorted(plugins.collect("search"), key=lambda p: p.order)
-            if role_has(request.user.role, provider.permission)
-        ] if query else []
+        results = global_search(request.user, query, self.limit)
         template = "core/search_results.html" if request.htmx else "core/search.html"
         return render(request, template, {"query": query, "results": results})
 

@@ -54,11 +54,14 @@ class CustomersConfig(VinculoApp):
                            estimate="vinculo.customers.demo.estimate"),
         search=(
             SearchProvider("accounts", _("Accounts"), "vinculo.customers.selectors.search_accounts",
-                           "customers/search/account.html", "customers.view", order=10),
+                           "customers/search/account.html", "customers.view", order=10,
+                           detail_url="customers:account_detail"),
             SearchProvider("contacts", _("Contacts"), "vinculo.customers.selectors.search_contacts",
-                           "customers/search/contact.html", "customers.view", order=20),
+                           "customers/search/contact.html", "customers.view", order=20,
+                           detail_url="customers:contact_detail"),
             SearchProvider("leads", _("Leads"), "vinculo.customers.selectors.search_leads",
-                           "customers/search/lead.html", "customers.view", order=30),
+                           "customers/search/lead.html", "customers.view", order=30,
+                           detail_url="customers:lead_detail"),
         ),
         home_panels=(
             HomePanel("my_leads", "customers/home/records.html",

@@ -353,6 +353,10 @@ class ImportJob(TenantModel):
     updated_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # Rows that duplicate an earlier line or an existing record, each naming which.
+    duplicates = models.JSONField(default=list, blank=True)
+    # Accounts the company column of a contact import creates (or, in a preview, would create).
+    new_accounts = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     audited = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,30 @@ from vinculo.core.audit import describe_changes
 from vinculo.core.models import AuditEntry, TenantModel, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import normalize
-from vinculo.customers.models import Account, Contact, Lead
+from vinculo.customers.models import Account, Consent, Contact, Lead
 
 NAME_SIMILARITY_THRESHOLD = 88
+
+_NUMBER = re.compile(r"\d+")
+
+
+def name_similarity(folded_a: str, folded_b: str) -> int:
+    """How alike two folded names are (0-100): the one name rule of every duplicate check
+    (import, lead conversion, the record's "possible duplicates", the API).
+
+    Names whose numbers differ are different records however alike their letters are: "Textil
+    Sol 0000000 S.L." and "Textil Sol 0000001 S.L.", "Distribuciones 2000" and "Distribuciones
+    3000" score 0, where a plain fuzzy ratio scores them above the threshold.
+    """
+    if sorted(_NUMBER.findall(folded_a)) != sorted(_NUMBER.findall(folded_b)):
+        return 0
+    return int(fuzz.token_sort_ratio(folded_a, folded_b))
+
+
+def names_alike(folded_a: str, folded_b: str) -> int | None:
+    """The similarity when it reaches the duplicate threshold, else ``None``."""
+    score = name_similarity(folded_a, folded_b)
+    return score if score >= NAME_SIMILARITY_THRESHOLD else None
 
 
 def search(queryset: QuerySet, query: str) -> QuerySet:
@@ -59,8 +81,8 @@ def account_match(
     if len(folded) >= 3:
         best = None
         for candidate in name_block(accounts, folded)[:200]:
-            score = fuzz.token_sort_ratio(folded, normalize.fold(candidate.name))
-            if score >= NAME_SIMILARITY_THRESHOLD and (best is None or score > best[0]):
+            score = names_alike(folded, normalize.fold(candidate.name))
+            if score is not None and (best is None or score > best[0]):
                 best = (score, candidate)
         if best:
             return best[1]
@@ -79,6 +101,22 @@ def contact_match(*, organization_id: int, email: str = "", phone: str = "") -> 
         if found:
             return found
     return None
+
+
+def contacts_without_consent(*, organization_id: int, channel: str,
+                             contacts: list[Contact] | None = None,
+                             addresses: list[str] | None = None) -> list[Contact]:
+    """The contacts among ``contacts`` and those whose e-mail is one of ``addresses`` who have
+    not consented to ``channel``: no consent recorded, or one withdrawn (``granted=False``)."""
+    ids = {c.pk for c in contacts or [] if c is not None}
+    folded = sorted({a.strip().lower() for a in addresses or [] if a and a.strip()})
+    query = Q(pk__in=ids)
+    if folded:
+        query |= Q(email__in=folded)
+    found = Contact.objects.filter(query, organization_id=organization_id)
+    consenting = set(Consent.objects.filter(contact__in=found, channel=channel, granted=True)
+                     .values_list("contact_id", flat=True))
+    return [c for c in found.order_by("full_name", "id") if c.pk not in consenting]
 
 
 @dataclass
@@ -109,8 +147,8 @@ def contact_duplicates(contact: Contact, *, limit: int = 20) -> list[DuplicateCa
     folded = normalize.fold(contact.full_name)
     if len(folded) >= 4:
         for record in name_block(others, folded)[:500]:
-            score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.full_name)))
-            if score >= NAME_SIMILARITY_THRESHOLD:
+            score = names_alike(folded, normalize.fold(record.full_name))
+            if score is not None:
                 add(record, "name", score)
     return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
 
@@ -136,8 +174,8 @@ def account_duplicates(account: Account, *, limit: int = 20) -> list[DuplicateCa
     folded = normalize.fold(account.name)
     if len(folded) >= 4:
         for record in name_block(others, folded)[:500]:
-            score = int(fuzz.token_sort_ratio(folded, normalize.fold(record.name)))
-            if score >= NAME_SIMILARITY_THRESHOLD:
+            score = names_alike(folded, normalize.fold(record.name))
+            if score is not None:
                 add(record, "name", score)
     return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
 

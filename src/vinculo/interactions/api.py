@@ -54,7 +54,7 @@ class EmailDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = EmailMessage
         fields = ("message_id", "in_reply_to", "from_address", "from_name", "to", "cc",
-                  "status", "error", "sent_at", "defects", "auto_submitted")
+                  "status", "error", "sent_at", "defects", "auto_submitted", "transactional")
         read_only_fields = fields
 
 

@@ -214,6 +214,9 @@ class EmailMessage(TenantModel):
     raw_path = models.CharField(max_length=300, blank=True)
     defects = models.JSONField(default=list, blank=True)
     auto_submitted = models.BooleanField(default=False)
+    # Called for by the customer's own request (a ticket reply, a quote or invoice they asked
+    # for), so sent whatever their consent to e-mail; every other message needs that consent.
+    transactional = models.BooleanField(_("transactional"), default=False)
 
     audited = False
 

@@ -47,9 +47,12 @@ def timeline(record: Any, limit: int) -> list[Any]:
     if rows is None:
         return []
     items = []
-    for row in rows.select_related("contact", "account", "user").order_by(
+    for row in rows.select_related("contact", "account", "user", "email").order_by(
             "-occurred_at", "-id")[:limit]:
         detail = row.notes[:200]
+        email = getattr(row, "email", None) if row.channel == Channel.EMAIL else None
+        if email is not None and email.transactional:
+            detail = f"{_('Transactional')} · {detail}" if detail else _("Transactional")
         if row.user_id:
             detail = f"{row.user} · {detail}" if detail else str(row.user)
         items.append(TimelineItem(row.occurred_at, f"interaction-{row.channel}", _title(row),

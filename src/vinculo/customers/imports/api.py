@@ -29,17 +29,38 @@ class ImportErrorSerializer(serializers.Serializer):
     text = serializers.CharField(help_text='E.g. "line 7, email: Enter a valid e-mail address."')
 
 
+class ImportDuplicateSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Line of the file (header = 1), or card number.")
+    duplicate_of_line = serializers.IntegerField(
+        allow_null=True, help_text="The earlier line of the same file it duplicates.")
+    duplicate_of_record = serializers.CharField(
+        allow_null=True, help_text="Or the existing record it duplicates.")
+    skipped = serializers.BooleanField(help_text="Skipped; else merged into what it duplicates.")
+    text = serializers.CharField(help_text='E.g. "line 14 duplicates line 3: skipped".')
+
+
+class ImportNewAccountSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The first line naming the company.")
+    name = serializers.CharField()
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     progress = serializers.IntegerField(read_only=True, help_text="Percent of rows checked.")
     errors = ImportErrorSerializer(many=True, read_only=True)
+    duplicates = ImportDuplicateSerializer(many=True, read_only=True)
+    new_accounts = ImportNewAccountSerializer(
+        many=True, read_only=True,
+        help_text="Accounts the company column of a contact import created (or, in a dry run, "
+                  "would create).")
 
     class Meta:
         model = ImportJob
         fields = ("id", "target", "original_name", "encoding", "delimiter", "mapping",
                   "duplicate_mode", "all_or_nothing", "dry_run", "status", "total_rows",
                   "processed_rows", "progress", "created_count", "updated_count",
-                  "skipped_count", "errors", "created_at", "finished_at")
+                  "skipped_count", "errors", "duplicates", "new_accounts", "created_at",
+                  "finished_at")
         read_only_fields = fields
 
 

@@ -76,6 +76,14 @@ _ACCOUNT_NAME_ALIASES = ("name", "account", "account name", "company", "company 
                          "cuenta", "nombre de la empresa", "compania")
 
 
+# A contact's company: not a field of the contact but its account, found by name or tax id (or
+# created from the name), which the contact is linked to (``rows.CompanyLinker``).
+COMPANY = "company"
+_COMPANY_ALIASES = ("company", "company name", "account", "account name", "organization",
+                    "organisation", "employer", "empresa", "compania", "nombre de la empresa",
+                    "razon social", "cuenta", "organizacion")
+
+
 @dataclass(frozen=True)
 class Target:
     key: str
@@ -99,7 +107,7 @@ def _importable(fields: tuple[str, ...]) -> tuple[str, ...]:
 TARGETS: dict[str, Target] = {
     "account": Target("account", Account, _importable(services.ACCOUNT_FIELDS),
                       services.account_create, services.account_update, "account", ("name",)),
-    "contact": Target("contact", Contact, _importable(services.CONTACT_FIELDS),
+    "contact": Target("contact", Contact, (*_importable(services.CONTACT_FIELDS), COMPANY),
                       services.contact_create, services.contact_update, "contact",
                       ("first_name", "last_name", "email")),
     "lead": Target("lead", Lead, _importable(services.LEAD_FIELDS),
@@ -114,6 +122,8 @@ def field_label(target: str, key: str) -> str:
         return key[len(CF_PREFIX):]
     if key == "tags":
         return _("Tags")
+    if key == COMPANY:
+        return _("Company (account name or tax id)")
     return capfirst(str(TARGETS[target].model._meta.get_field(key).verbose_name))
 
 
@@ -142,6 +152,9 @@ def _aliases(target: str, organization_id: int | None) -> dict[str, str]:
     if target == "account":
         for alias in _ACCOUNT_NAME_ALIASES:
             add(alias, "name")
+    if COMPANY in spec.fields:
+        for alias in _COMPANY_ALIASES:
+            add(alias, COMPANY)
     for key in spec.fields:
         for alias in _COMMON_ALIASES.get(key, ()):
             add(alias, key)

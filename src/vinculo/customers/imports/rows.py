@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz
 
 from vinculo.core.models import CustomField, User
 from vinculo.customers import normalize, selectors, services
@@ -115,6 +116,17 @@ class RecordCleaner:
 Ref = tuple[str, int]  # ("existing", pk) or ("new", index of the pending record in this import)
 
 
+@dataclass
+class Pending:
+    """A record this import will create: the line it came from, its data, the cleaned instance
+    (saved once written), and for a contact the account it joins."""
+
+    line: int
+    data: dict[str, Any]
+    instance: Any
+    account: Ref | None = None
+
+
 class Matcher:
     """The organisation's records as dicts, to find the one a row duplicates in O(1).
 
@@ -177,9 +189,8 @@ class Matcher:
                 return self.by_name[folded]
             best: tuple[float, Ref] | None = None
             for candidate, ref in self.name_prefix.get(folded[:4], [])[:200]:
-                score = fuzz.token_sort_ratio(folded, candidate)
-                if score >= selectors.NAME_SIMILARITY_THRESHOLD and (
-                        best is None or score > best[0]):
+                score = selectors.names_alike(folded, candidate)
+                if score is not None and (best is None or score > best[0]):
                     best = (score, ref)
             return best[1] if best else None
         if instance.email and instance.email in self.by_email:
@@ -188,3 +199,60 @@ class Matcher:
             if phone and phone in self.by_phone:
                 return self.by_phone[phone]
         return None
+
+
+# ---- a contact's company ----------------------------------------------------------------------
+
+
+def _as_tax_id(text: str) -> str:
+    """The compact tax id ``text`` is, or "" when it reads as a name: one word, mostly digits
+    ("B-12345674", "30-71234567-1"), where a company name has letters and spaces."""
+    compact = "".join(ch for ch in text.upper() if ch.isalnum())
+    if not compact or len(text.split()) > 1:
+        return ""
+    digits = sum(ch.isdigit() for ch in compact)
+    return compact if digits * 2 >= len(compact) and len(compact) >= 5 else ""
+
+
+class CompanyLinker:
+    """The account each imported contact joins, from its company column (a name or a tax id).
+
+    An account matches by the duplicate rule of accounts (``Matcher``: tax id, then the one
+    name rule of ``selectors.names_alike``); a name that matches none becomes a new account,
+    created once however many contacts name it. A tax id that matches no account is an error:
+    it cannot name the account to create.
+    """
+
+    def __init__(self, actor: User) -> None:
+        self.matcher = Matcher("account")
+        self.cleaner = RecordCleaner("account", actor)
+        self.country = actor.organization.country if actor.organization is not None else ""
+        self.creates: list[Pending] = []
+
+    def resolve(self, line: int, text: str) -> Ref:
+        """The account of ``text``: ("existing", pk) or ("new", index in ``creates``)."""
+        text = " ".join(text.split())
+        tax_id = _as_tax_id(text)
+        if tax_id:
+            candidates = {tax_id}
+            with contextlib.suppress(ValidationError):  # not valid there: the compact form
+                candidates.add(normalize.normalize_tax_id(text, country=self.country))
+            for value in candidates:
+                found = self.matcher.by_tax_id.get(value)
+                if found:
+                    return found
+            raise ValidationError({"company": _(
+                "No account has the tax id “%(value)s”. Write the company's name to create "
+                "its account.") % {"value": text}})
+        probe = self.cleaner.spec.model(name=text, tax_id="", email="")
+        found = self.matcher.find(probe)
+        if found:
+            return found
+        try:
+            instance = self.cleaner.clean({"name": text})
+        except ValidationError as exc:
+            raise ValidationError({"company": exc.messages}) from None
+        self.creates.append(Pending(line, {"name": text}, instance))
+        ref: Ref = ("new", len(self.creates) - 1)
+        self.matcher.remember(instance, ref)
+        return ref

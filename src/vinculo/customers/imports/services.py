@@ -9,7 +9,12 @@ The pages, the API and the task call the ``import_job_*`` services here. The wor
   ``customers.services``, find duplicates (normalised e-mail, then phone for contacts and leads;
   tax id, e-mail, then a close name for accounts — the rules of ``selectors.contact_match`` and
   ``selectors.account_match``, applied to the organisation's records preloaded into dicts, which
-  also catches duplicates inside the file), then write in one transaction.
+  also catches duplicates inside the file), then write in one transaction. Each duplicate is
+  named by the line (or existing record) it duplicates (``ImportJob.duplicates``);
+* a contact file's company column (an account's name or tax id) links each contact to its
+  account, matched by the accounts' duplicate rule or created from the name
+  (``rows.CompanyLinker``); a preview lists the accounts it would create
+  (``ImportJob.new_accounts``).
 
 Writes go through the services (``contact_update``…) except new records of a large import, which
 are bulk-created after the same cleaning (``RecordCleaner``) with their audit rows written by
@@ -148,6 +153,8 @@ def import_job_start(*, actor: User, job: ImportJob, dry_run: bool) -> ImportJob
         job.status = ImportStatus.PENDING
         job.processed_rows = job.created_count = job.updated_count = job.skipped_count = 0
         job.errors = []
+        job.duplicates = []
+        job.new_accounts = []
         job.finished_at = None
         job.save()
         if job.total_rows > INLINE_LIMIT:
@@ -181,7 +188,8 @@ def import_job_execute(*, job: ImportJob, actor: User) -> ImportJob:
         status = ImportStatus.DONE
     ImportJob.all_objects.filter(pk=job.pk).update(
         status=status, created_count=report.created, updated_count=report.updated,
-        skipped_count=report.skipped, errors=report.errors, finished_at=timezone.now(),
+        skipped_count=report.skipped, errors=report.errors, duplicates=report.duplicates,
+        new_accounts=report.new_accounts, finished_at=timezone.now(),
         **({"processed_rows": report.total, "total_rows": report.total}
            if status == ImportStatus.DONE else {}),
     )

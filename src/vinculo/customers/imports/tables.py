@@ -17,6 +17,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# The most one cell may hold: the csv module's own default limit (128 KiB), checked per line by
+# the import (``running``) so that a longer cell is an error naming its line and column.
+MAX_CELL_CHARS = 128 * 1024
+
+# The csv module's limit is process-wide and, when hit, stops the reader in the middle of the
+# file (a 500 on upload). Files are capped at MAX_FILE_BYTES, so no field can be longer than
+# that: lifting the module's limit to it lets every line be read and the import check
+# MAX_CELL_CHARS itself, per line.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

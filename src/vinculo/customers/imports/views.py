@@ -38,6 +38,7 @@ from vinculo.customers import selectors, views
 from vinculo.customers.imports import exporting, vcard
 from vinculo.customers.imports import services as importing
 from vinculo.customers.imports.forms import OptionsForm, UploadForm
+from vinculo.customers.imports.running import duplicate_text
 from vinculo.customers.models import (
     AccountContact,
     Contact,
@@ -171,6 +172,11 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     return {
         "job": job, "finished": finished, "errors": job.errors[:ERRORS_ON_PAGE],
         "more_errors": max(0, len(job.errors) - ERRORS_ON_PAGE),
+        "duplicates": [duplicate_text(d, "card" if job.original_name.lower().endswith(".vcf")
+                                      else "line") for d in job.duplicates[:ERRORS_ON_PAGE]],
+        "more_duplicates": max(0, len(job.duplicates) - ERRORS_ON_PAGE),
+        "new_accounts": job.new_accounts[:ERRORS_ON_PAGE],
+        "more_new_accounts": max(0, len(job.new_accounts) - ERRORS_ON_PAGE),
         "bad_lines": len({e.get("line") for e in job.errors if e.get("line") is not None}),
         "nothing_written": job.all_or_nothing and bool(job.errors) and not job.dry_run,
     }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0004_account_service_tier'),
+        ('customers', '0005_files_import_path'),
     ]
 
     operations = [

@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 
 from vinculo.core.models import Organization, TenantModel, User
 from vinculo.core.services import require, versioned_save
+from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.models import Account, Contact
+from vinculo.customers.models import Channel as ConsentChannel
 from vinculo.interactions.mail.headers import (
     make_message_id,
     reply_headers,
@@ -138,8 +140,14 @@ def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
                cc: Iterable[str] = (), contact: Contact | None = None,
                account: Account | None = None, related: TenantModel | None = None,
                template: EmailTemplate | None = None, mailbox: Mailbox | None = None,
-               reply_to_message: EmailMessage | None = None) -> Interaction:
+               reply_to_message: EmailMessage | None = None,
+               transactional: bool = False) -> Interaction:
     """Write an outbound e-mail (an interaction, queued) and send it once this commits.
+
+    The contact's consent rules it: a message to a contact (the ``contact`` or one whose
+    address is among the recipients) who has not consented to e-mail, or withdrew it, is
+    refused — unless it is ``transactional``, a message the customer's own request calls for
+    (a ticket reply, a quote or invoice they asked for), which is marked as such.
 
     Recipients default to the contact's address. The message replies into the conversation of
     ``reply_to_message``, else of ``related`` (a ticket's thread), else starts one. With a
@@ -158,6 +166,8 @@ def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
     if not recipients:
         raise ValidationError({"to": _("Give an e-mail address: the contact has none.")})
     copies = [a for a in _addresses(cc, "cc") if a not in recipients]
+    if not transactional:
+        _check_consent(org_id, contact, recipients + copies)
     if account is None:
         account = primary_account(contact)
     organization = Organization.objects.get(pk=org_id)
@@ -196,10 +206,26 @@ def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
         message_id=make_message_id(_domain(sender)),
         in_reply_to=headers.get("In-Reply-To", ""), references=headers.get("References", ""),
         from_address=sender, from_name=actor.get_full_name() or organization.name,
-        to=recipients, cc=copies, subject=subject, body_text=body, status=EmailStatus.QUEUED)
+        to=recipients, cc=copies, subject=subject, body_text=body, status=EmailStatus.QUEUED,
+        transactional=transactional)
     interaction_announce(interaction, actor)
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return interaction
+
+
+CONSENT_CHANNEL = ConsentChannel.EMAIL
+
+
+def _check_consent(org_id: int, contact: Contact | None, addresses: list[str]) -> None:
+    """Refuse a non-transactional message to any contact who has not consented to e-mail."""
+    refused = customer_selectors.contacts_without_consent(
+        organization_id=org_id, channel=CONSENT_CHANNEL, contacts=[contact] if contact else [],
+        addresses=addresses)
+    if refused:
+        names = ", ".join(f"{c} <{c.email}>" if c.email else str(c) for c in refused)
+        raise ValidationError({"to": _(
+            "%(names)s has not consented to receive e-mail (or withdrew it): record their "
+            "consent on the contact before writing to them.") % {"names": names}})
 
 
 def _enqueue_delivery(message_pk: int, run_after: dt.datetime | None = None) -> None:

@@ -141,6 +141,9 @@ def quote_create(*, actor: User, account: Account, lines: Iterable[dict],
     """A draft quote numbered ``Q-<year>-<n>``, version 1, with priced lines and totals."""
     require(actor, "sales.add")
     same_org(org_id(actor), account=account, contact=contact, opportunity=opportunity)
+    if opportunity is not None and opportunity.account_id != account.pk:
+        raise ValidationError({"account": _("A quote for an opportunity is for the "
+                                            "opportunity's account.")})
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
@@ -303,6 +306,9 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
     """An order numbered ``SO-<year>-<n>`` with priced lines and a promised delivery date."""
     require(actor, "sales.add")
     same_org(org_id(actor), account=account, contact=contact, opportunity=opportunity)
+    if opportunity is not None and opportunity.account_id != account.pk:
+        raise ValidationError({"account": _("A quote for an opportunity is for the "
+                                            "opportunity's account.")})
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})

@@ -85,6 +85,7 @@ class QuoteEditView(RecordMixin, View):
         try:
             if record is None:
                 quote = services.quote_create(actor=request.user, account=data["account"],
+                                              opportunity=data.get("opportunity"),
                                               lines=form.lines(),
                                               valid_until=data["valid_until"],
                                               notes=data["notes"])

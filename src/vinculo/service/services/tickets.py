@@ -280,7 +280,7 @@ def ticket_reply(*, actor: User, ticket: Ticket, body: str, cc: list[str] | None
     interaction = mailing.email_send(
         actor=actor, subject=reply_subject(ticket), body=body, to=to, cc=cc or [],
         contact=ticket.contact, account=ticket.account, related=ticket,
-        mailbox=ticket.queue.mailbox)
+        mailbox=ticket.queue.mailbox, transactional=True)  # the customer's own request
     ticket.refresh_from_db()
     if ticket.status != status_after:
         ticket_set_status(actor=actor, ticket=ticket, status=status_after)
