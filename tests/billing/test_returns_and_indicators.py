@@ -113,6 +113,6 @@ def test_service_indicators_per_account_segment_and_month(as_admin):
     assert rows["Tienda SL"]["on_time_rate"] == 66.7
     assert rows["Tienda SL"]["month"].month == 3
     segments = {row["key"]: row for row in selectors.service_indicators(by="segment")}
-    assert segments["Hostelería"]["fill_rate"] == 50.0
+    assert segments["Hostelería"]["order_fill_rate"] == 50.0
     (month,) = selectors.service_indicators(by="month")
     assert (month["due"], month["perfect_rate"]) == (5, 20.0)

@@ -383,7 +383,9 @@ class ServiceLevelRowSerializer(serializers.Serializer):
     filled = serializers.IntegerField()
     perfect = serializers.IntegerField()
     on_time_rate = serializers.FloatField(allow_null=True, help_text="Percent of those due.")
-    fill_rate = serializers.FloatField(allow_null=True)
+    order_fill_rate = serializers.FloatField(
+        allow_null=True, help_text="Order fill rate: percent of those due shipped complete in a "
+                                   "single delivery.")
     perfect_rate = serializers.FloatField(allow_null=True)
 
 
@@ -400,4 +402,4 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
         by = request.query_params.get("by", "account")
         if by not in ("account", "segment", "month"):
             raise serializers.ValidationError({"by": ["Choose account, segment or month."]})
-        return Response(selectors.service_indicators(by=by))
+        return Response(selectors.service_indicators(by=by, user=request.user))
