@@ -65,7 +65,7 @@ INDICATORS = {
     "line_fill_rate": _("Line fill rate: order lines delivered in full, out of the lines of "
                         "the orders due."),
     "unit_fill_rate": _("Unit fill rate: units delivered, out of the units ordered on the "
-                        "orders due; it reaches 100 % once partial orders are completed."),
+                        "orders due; partial orders count in full once completed."),
 }
 
 
