@@ -90,7 +90,7 @@ def test_retention_leaves_out_the_month_under_way(as_admin):
 
 @pytest.mark.parametrize(("language", "web", "referral"), [
     ("es", "Sitio web", "Recomendación"), ("en", "Website", "Referral")])
-def test_conversion_groups_opportunities_by_their_real_source(as_admin, client,
+def test_conversion_groups_opportunities_by_their_real_source(as_admin, client, api,
                                                               language, web, referral):
     admin = as_admin
     sales_services.pipeline_default(organization=admin.organization)
@@ -107,6 +107,9 @@ def test_conversion_groups_opportunities_by_their_real_source(as_admin, client,
     # the converted lead's opportunity counts under its lead's source, the other under its
     # account's; none falls under an unknown source
     assert opportunities == {web: 1, referral: 1}
+    rows = {r["key"]: r for r in api.get("/api/opportunities/funnel/").json()}
+    assert (rows["web"]["opportunities"], rows["referral"]["opportunities"]) == (1, 1)
+    assert "" not in rows  # nothing under an unknown source
     layout = context["conversion_chart"]["layout"]
     assert layout["separators"] == (",." if language == "es" else ".,")
     assert layout["legend"]["y"] >= 1
