@@ -95,3 +95,14 @@ def test_buyers_are_customers_and_have_snapshots_of_two_dates(demo):
     assert snapshots.filter(clv__gt=0).exists()
     mean_order = Order.objects.aggregate(m=Sum("net_amount"))["m"] / Order.objects.count()
     assert Decimal(100) < mean_order < Decimal(1000)  # B2B-sized orders
+
+
+def test_demo_funnel_has_a_source_for_every_opportunity_and_leads_that_became_some(demo):
+    from vinculo.core.models import User
+    from vinculo.sales.selectors import conversion_funnel
+
+    admin = User.objects.get(email="admin@demo.vinculo.test")
+    rows = conversion_funnel(user=admin)
+    assert all(row["key"] for row in rows if row["opportunities"])  # none under "—"
+    assert sum(row["from_leads"] for row in rows) > 0
+    assert any((row["lead_to_opportunity"] or 0) > 0 for row in rows)
