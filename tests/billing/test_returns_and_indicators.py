@@ -114,6 +114,6 @@ def test_service_indicators_per_account_segment_and_month(as_admin):
     assert rows["Tienda SL"]["month"].month == 3
     segments = {row["key"]: row
                 for row in selectors.service_indicators(user=as_admin, by="segment")}
-    assert segments["Hostelería"]["fill_rate"] == 50.0
+    assert segments["Hostelería"]["order_fill_rate"] == 50.0
     (month,) = selectors.service_indicators(user=as_admin, by="month")
     assert (month["due"], month["perfect_rate"]) == (5, 20.0)

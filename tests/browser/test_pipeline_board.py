@@ -90,3 +90,44 @@ def test_dropping_on_lost_asks_why(wide_page: Page, admin):
     with organization_scope(admin.organization):
         opportunity = Opportunity.objects.get(name="Vino 2027")
         assert (opportunity.status, opportunity.lost_reason) == ("lost", "Precio demasiado alto")
+
+
+def test_a_card_moves_by_touch_through_its_menu(browser, live_server, admin):
+    """On a phone there is no drag and drop: each card's "Move to…" menu lists the other
+    stages; a tap moves the card, and "Lost" still asks why."""
+    from vinculo.sales import services
+
+    account = AccountFactory(actor=admin, name="Conservas del Cantábrico SL")
+    with as_user(admin):
+        services.opportunity_create(actor=admin, data={"name": "Anchoas 2027",
+                                                       "account": account})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390,
+                                                                      "height": 844},
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, admin)
+        page.goto("/sales/board/")
+        card = page.get_by_test_id("card-Anchoas 2027")
+        card.get_by_text("Move to…").tap()
+        menu = card.get_by_role("button")
+        expect(menu.first).to_be_visible()
+        assert "Qualification" not in menu.all_inner_texts()  # not the stage it is in
+        card.get_by_role("button", name="Proposal", exact=True).tap()
+        expect(page.get_by_test_id("column-Proposal").get_by_test_id(
+            "card-Anchoas 2027")).to_be_visible()
+
+        page.once("dialog", lambda dialog: dialog.accept("Sin presupuesto"))
+        card = page.get_by_test_id("card-Anchoas 2027")
+        card.get_by_text("Move to…").tap()
+        card.get_by_role("button", name="Lost", exact=True).tap()
+        expect(page.get_by_test_id("column-Lost").get_by_test_id(
+            "card-Anchoas 2027")).to_be_visible()
+    finally:
+        context.close()
+    with organization_scope(admin.organization):
+        opportunity = Opportunity.objects.get(name="Anchoas 2027")
+        assert (opportunity.status, opportunity.lost_reason) == ("lost", "Sin presupuesto")
+        assert [c.to_stage.name for c in opportunity.stage_changes.all()] == [
+            "Qualification", "Proposal", "Lost"]

@@ -99,3 +99,61 @@ def test_a_calendar_is_set_up_by_typing_times_on_a_phone(phone, admin):
     with as_user(admin):
         assert Holiday.objects.filter(date=dt.date(2027, 12, 8)).exists()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def overflowing(page: Page) -> list[str]:
+    """The elements wider than the screen that are not inside a horizontal scroller."""
+    return page.evaluate("""() => {
+      const out = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right <= window.innerWidth + 1) continue;
+        let p = el.parentElement, scrolls = false;
+        while (p) { const o = getComputedStyle(p).overflowX;
+          if (o === 'auto' || o === 'scroll' || o === 'hidden') { scrolls = true; break; }
+          p = p.parentElement; }
+        if (!scrolls) out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+      }
+      return out.slice(0, 10);
+    }""")
+
+
+def test_analytics_ticket_and_360_log_buttons_fit_a_phone(phone, admin):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.customers.factories import AccountFactory
+    from tests.sales.factories import OrderFactory
+    from tests.service.factories import TicketFactory
+
+    today = dt.date.today()
+    admin.language = "es"  # the longer labels
+    admin.save(update_fields=["language"])
+    QueueFactory(actor=admin)
+    with as_user(admin):
+        account = AccountFactory(actor=admin, name="Distribuciones Alimentarias del Sur SL")
+        for months in (1, 2, 4, 7):
+            day = today - dt.timedelta(days=30 * months)
+            OrderFactory(actor=admin, account=account, ordered_on=day, promised=day)
+        ticket = TicketFactory(actor=admin, account=account,
+                               subject="El pedido llegó incompleto y con dos cajas rotas",
+                               description="Seguimiento: https://transportes.example.com/"
+                                           "seguimiento/ES-2026-000000123456789-ABCDEFGHIJK")
+    for as_of in (today - dt.timedelta(days=40), today):
+        call_command("analytics_recompute", "--organization", admin.organization.name,
+                     "--as-of", as_of.isoformat(), stdout=StringIO())
+    for url in ("/analytics/", f"/service/tickets/{ticket.uuid}/",
+                f"/customers/accounts/{account.uuid}/"):
+        phone.goto(url)
+        expect(phone.locator("h1")).to_be_visible()
+        if url == "/analytics/":
+            expect(phone.locator(".plotly-figure .main-svg").first).to_be_attached()
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (url, width, overflowing(phone))
+    # the 360° page's log buttons all fit on screen (they wrap instead of running off it)
+    buttons = phone.locator("#log-buttons button, #log-buttons a")
+    assert buttons.count() >= 5
+    for i in range(buttons.count()):
+        box = buttons.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]

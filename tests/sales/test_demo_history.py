@@ -81,15 +81,29 @@ def test_invoices_payments_and_returns_are_consistent(demo):
     assert report["totals"]["EUR"]["total"] == outstanding
 
 
-def test_buyers_are_customers_and_have_a_first_snapshot(demo):
+def test_buyers_are_customers_and_have_snapshots_of_two_dates(demo):
     from vinculo.analytics.models import CustomerSnapshot
+    from vinculo.analytics.selectors import snapshot_dates
     from vinculo.customers.models import Account
 
     buyers = set(Order.objects.values_list("account_id", flat=True))
     assert set(Account.objects.filter(pk__in=buyers).values_list("lifecycle_stage", flat=True)) \
         == {"customer"}
-    snapshots = CustomerSnapshot.objects.filter(account_id__in=buyers)
+    dates = snapshot_dates()  # two, so the segment migration has something to compare
+    assert len(dates) == 2 and (dates[0] - dates[1]).days == 91
+    snapshots = CustomerSnapshot.objects.filter(account_id__in=buyers, as_of=dates[0])
     assert snapshots.count() == len(buyers)
     assert snapshots.filter(clv__gt=0).exists()
     mean_order = Order.objects.aggregate(m=Sum("net_amount"))["m"] / Order.objects.count()
     assert Decimal(100) < mean_order < Decimal(1000)  # B2B-sized orders
+
+
+def test_demo_funnel_has_a_source_for_every_opportunity_and_leads_that_became_some(demo):
+    from vinculo.core.models import User
+    from vinculo.sales.selectors import conversion_funnel
+
+    admin = User.objects.get(email="admin@demo.vinculo.test")
+    rows = conversion_funnel(user=admin)
+    assert all(row["key"] for row in rows if row["opportunities"])  # none under "—"
+    assert sum(row["from_leads"] for row in rows) > 0
+    assert any((row["lead_to_opportunity"] or 0) > 0 for row in rows)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -189,11 +189,15 @@ def retention_by_month(*, months: int = 24, as_of: dt.date | None = None) -> lis
     """Active customers per month, retained from the previous month, retention and churn.
 
     Aggregate SQL: distinct (account, month) pairs of non-cancelled orders, then the share of
-    last month's buyers who bought again. Only the last ``months`` months are returned.
+    last month's buyers who bought again. Only the last ``months`` complete months are
+    returned: the month of ``as_of`` counts only when ``as_of`` is its last day, since a
+    month under way would show as a fall in retention and a rise in churn.
     """
     from vinculo.sales.models import Order, OrderStatus
 
     end = as_of or dt.date.today()
+    if (end + dt.timedelta(days=1)).month == end.month:
+        end = end.replace(day=1) - dt.timedelta(days=1)  # the last complete month
     start = (end.replace(day=1) - dt.timedelta(days=31 * months)).replace(day=1)
     pairs = (Order.objects.exclude(status=OrderStatus.CANCELLED)
              .filter(ordered_on__gte=start, ordered_on__lte=end).order_by()
@@ -219,37 +223,17 @@ def retention_by_month(*, months: int = 24, as_of: dt.date | None = None) -> lis
     return out[-months:]
 
 
-def delivery_service(*, as_of: dt.date | None = None, days: int = 365) -> dict[str, Any]:
-    """On-time delivery and fill rate over the trailing window, by aggregate SQL.
+def delivery_service(*, as_of: dt.date | None = None, days: int = 365,
+                     user: Any = None) -> dict[str, Any]:
+    """On-time delivery and fill rates of the orders promised in the trailing ``days``.
 
-    On time: orders fully delivered on or before the promised date, out of orders fully
-    delivered or overdue (promised before today and not complete). Fill rate: delivered ÷
-    ordered quantity on order lines whose order was promised in the window.
+    The indicators are the sales app's (``sales.documents.selectors.delivery_indicators``),
+    the same the service-levels page shows, so both pages agree on the same orders.
     """
-    from vinculo.sales.models import Order, OrderLine, OrderStatus
+    from vinculo.sales.documents.selectors import delivery_indicators
 
     end = as_of or dt.date.today()
-    start = end - dt.timedelta(days=days)
-    orders = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(
-        promised_date__gt=start, promised_date__lte=end)
-    agg = orders.aggregate(
-        due=Count("id"),
-        on_time=Count("id", filter=Q(delivered_on__isnull=False,
-                                     delivered_on__lte=F("promised_date"))),
-        late=Count("id", filter=Q(delivered_on__gt=F("promised_date"))
-                   | Q(delivered_on__isnull=True)),
-    )
-    lines = OrderLine.objects.filter(order__in=orders.values("id")).aggregate(
-        ordered=Sum("quantity"), delivered=Sum("delivered_quantity"))
-    due = agg["due"] or 0
-    ordered = lines["ordered"] or Decimal(0)
-    return {
-        "orders_due": due, "on_time": agg["on_time"], "late": agg["late"],
-        "on_time_rate": round(100 * agg["on_time"] / due, 1) if due else None,
-        "fill_rate": round(float(100 * (lines["delivered"] or 0) / ordered), 1)
-        if ordered else None,
-        "from": start, "to": end,
-    }
+    return delivery_indicators(on=end, since=end - dt.timedelta(days=days), user=user)
 
 
 # ---------------------------------------------------------------------------- 360° panel

@@ -31,6 +31,7 @@ from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.views_base import RecordMixin
 from vinculo.customers.models import Account
+from vinculo.sales.documents.selectors import INDICATORS
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -47,9 +48,11 @@ def _chosen_dates(request: Any) -> tuple[list[dt.date], dt.date | None, dt.date 
     if as_of not in dates:
         as_of = dates[0] if dates else None
     since = _date(request.GET.get("from"))
-    if since not in dates:
+    if since not in dates or as_of is None or since >= as_of:
+        # The migration compares an earlier date with the one shown: by default the snapshot
+        # just before it (the last two dates); with a single date there is nothing to compare.
         older = [d for d in dates if as_of and d < as_of]
-        since = older[0] if older else as_of
+        since = older[0] if older else None
     return dates, as_of, since
 
 
@@ -74,14 +77,16 @@ def datasets(name: str, request: Any, as_of: dt.date | None,
         rows = conversion_funnel(user=request.user)
         return ([_("Source"), _("Leads"), _("Opportunities"), _("Won"), _("Lost"),
                  _("Win rate (%)")],
-                [[r["key"], r["leads"], r["opportunities"], r["won"], r["lost"], r["win_rate"]]
+                [[r["label"], r["leads"], r["opportunities"], r["won"], r["lost"], r["win_rate"]]
                  for r in rows])
     if name == "delivery":
-        d = selectors.delivery_service(as_of=as_of)
+        d = selectors.delivery_service(as_of=as_of, user=request.user)
         return ([_("From"), _("To"), _("Orders due"), _("On time"), _("Late or open"),
-                 _("On-time delivery (%)"), _("Fill rate (%)")],
+                 _("On-time delivery (%)"), _("Order fill rate (%)"), _("Line fill rate (%)"),
+                 _("Unit fill rate (%)")],
                 [[d["from"], d["to"], d["orders_due"], d["on_time"], d["late"],
-                  d["on_time_rate"], d["fill_rate"]]])
+                  d["on_time_rate"], d["order_fill_rate"], d["line_fill_rate"],
+                  d["unit_fill_rate"]]])
     if as_of is None:
         return [], []
     if name in ("recency", "clv"):
@@ -160,12 +165,14 @@ class DashboardView(RoleRequiredMixin, View):
         retention = selectors.retention_by_month(as_of=as_of)
         funnel = conversion_funnel(user=request.user)
         context.update({
-            "retention_chart": charts.retention(retention) if retention else "",
-            "conversion_chart": charts.conversion(funnel) if funnel else "",
-            "delivery": selectors.delivery_service(as_of=as_of),
+            "retention_chart": charts.retention(retention) if retention else None,
+            "conversion_chart": charts.conversion(funnel) if funnel else None,
+            "delivery": selectors.delivery_service(as_of=as_of, user=request.user),
+            "indicators": INDICATORS,
         })
         if as_of is not None:
-            migration = selectors.migration_between(since, as_of)
+            migration = (selectors.migration_between(since, as_of) if since is not None
+                         else None)
             segments = selectors.segment_sizes(as_of)
             whale = selectors.whale(as_of)
             context.update({
@@ -178,10 +185,11 @@ class DashboardView(RoleRequiredMixin, View):
                                                   x_title=_("Days since last purchase")),
                 "clv_chart": charts.histogram(selectors.histogram(as_of, "clv"),
                                               x_title=_("CLV")),
-                "whale": whale, "whale_chart": charts.whale(whale) if whale["points"] else "",
+                "whale": whale, "whale_chart": charts.whale(whale) if whale["points"] else None,
                 "top_clv": selectors.top_customers(as_of, by="clv"),
                 "top_profit": selectors.top_customers(as_of, by="profit"),
-                "migration": migration, "migration_chart": charts.migration(migration),
+                "migration": migration,
+                "migration_chart": charts.migration(migration) if migration else None,
             })
         return render(request, "analytics/dashboard.html", context)
 

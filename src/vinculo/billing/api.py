@@ -143,10 +143,6 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AgingQuerySerializer(serializers.Serializer):
-    on = serializers.DateField(required=False, help_text="The day the balances are aged on.")
-
-
 @extend_schema_view(
     create=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}),
     partial_update=extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceSerializer),
@@ -236,13 +232,13 @@ class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelM
         response["Content-Disposition"] = f'inline; filename="{invoice.number or "draft"}.pdf"'
         return response
 
-    @extend_schema(parameters=[AgingQuerySerializer], responses={200: dict})
+    @extend_schema(parameters=[OpenApiParameter("on", str)], responses={200: dict})
     @action(detail=False, methods=["get"])
     def aging(self, request: Request) -> Response:
         """Outstanding balances per account: current, 1–30, 31–60, 61–90, over 90 days."""
-        query = AgingQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        report = selectors.aging(user=request.user, on=query.validated_data.get("on"))
+        on = serializers.DateField(required=False).run_validation(
+            request.query_params.get("on")) if request.query_params.get("on") else None
+        report = selectors.aging(on=on)
         return Response({"on": report["on"], "totals": report["totals"], "rows": [
             {"account": row["account__uuid"], "account_name": row["account__name"],
              "currency": row["currency"], "invoices": row["invoices"], "total": row["total"],
@@ -387,7 +383,9 @@ class ServiceLevelRowSerializer(serializers.Serializer):
     filled = serializers.IntegerField()
     perfect = serializers.IntegerField()
     on_time_rate = serializers.FloatField(allow_null=True, help_text="Percent of those due.")
-    fill_rate = serializers.FloatField(allow_null=True)
+    order_fill_rate = serializers.FloatField(
+        allow_null=True, help_text="Order fill rate: percent of those due shipped complete in a "
+                                   "single delivery.")
     perfect_rate = serializers.FloatField(allow_null=True)
 
 
@@ -404,4 +402,4 @@ class ServiceLevelViewSet(TenantScopedMixin, viewsets.ViewSet):
         by = request.query_params.get("by", "account")
         if by not in ("account", "segment", "month"):
             raise serializers.ValidationError({"by": ["Choose account, segment or month."]})
-        return Response(selectors.service_indicators(user=request.user, by=by))
+        return Response(selectors.service_indicators(by=by, user=request.user))

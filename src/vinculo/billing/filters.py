@@ -48,3 +48,24 @@ with scopes_disabled():
         class Meta:
             model = ReturnAuthorization
             fields = ["q", "status"]
+
+
+class ServiceLevelFilterSet(django_filters.FilterSet):
+    """The service-levels page: how rows are grouped (read by the view, which builds the
+    grouped rows) and a search on the account or industry."""
+
+    by = django_filters.ChoiceFilter(
+        choices=[("account", _("By account")), ("segment", _("By segment (industry)")),
+                 ("month", _("By month"))], method="group_by", label=_("Group"),
+        empty_label=None)
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+
+    def group_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # the view groups the rows before filtering
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if self.data.get("by") == "segment":
+            return queryset.filter(account__industry__icontains=value)
+        if self.data.get("by") == "month":
+            return queryset
+        return queryset.filter(account__name__icontains=value)

@@ -14,6 +14,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -22,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 
 from vinculo.billing.models import (
@@ -36,7 +37,7 @@ from vinculo.billing.models import (
 from vinculo.core.models import User
 from vinculo.core.money import ZERO
 from vinculo.customers.models import Account
-from vinculo.sales.models import Delivery, Order, OrderStatus
+from vinculo.sales.documents.selectors import on_time, order_filled, orders_due, rate
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 RECENT = 10
@@ -76,39 +77,32 @@ def with_balance(queryset: QuerySet) -> QuerySet:
 
 
 def invoices(user: User) -> QuerySet:
-    """The invoices ``user`` may see (their account's record rule), with balances."""
-    return with_balance(Invoice.objects.all().restrict(user).select_related("account")).order_by(
+    return with_balance(Invoice.objects.all().select_related("account")).order_by(
         "-created_at", "-id")
 
 
-def open_invoices(*, user: User | None = None, account: Account | None = None) -> QuerySet:
-    """Issued invoices (not credit notes) with something left to pay; those ``user`` may see
-    when one is given (every figure shown to a person passes one)."""
+def open_invoices(*, account: Account | None = None) -> QuerySet:
+    """Issued invoices (not credit notes) with something left to pay."""
     queryset = Invoice.objects.filter(kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
-    if user is not None:
-        queryset = queryset.restrict(user)
     if account is not None:
         queryset = queryset.filter(account=account)
     return with_balance(queryset).filter(outstanding__gt=0)
 
 
-def overdue(*, on: dt.date | None = None, account: Account | None = None,
-            user: User | None = None) -> QuerySet:
+def overdue(*, on: dt.date | None = None, account: Account | None = None) -> QuerySet:
     """Open invoices past their due date on ``on`` (today by default): derived, never stored."""
-    return open_invoices(user=user, account=account).filter(
-        due_date__lt=on or timezone.localdate())
+    return open_invoices(account=account).filter(due_date__lt=on or timezone.localdate())
 
 
 def account_outstanding(account: Account) -> Decimal:
     return open_invoices(account=account).aggregate(s=Sum("outstanding"))["s"] or ZERO
 
 
-def aging(*, user: User, on: dt.date | None = None) -> dict[str, Any]:
+def aging(*, on: dt.date | None = None) -> dict[str, Any]:
     """Outstanding balances per account by days past due: current (not yet due), 1–30, 31–60,
-    61–90, over 90; with totals per bucket. One grouped query, over the invoices ``user`` may
-    see (a representative's totals are their customers')."""
+    61–90, over 90; with totals per bucket. One grouped query."""
     on = on or timezone.localdate()
-    queryset = open_invoices(user=user)
+    queryset = open_invoices()
 
     def bucket(condition: Q) -> Sum:
         return Sum(Case(When(condition, then=F("outstanding")), default=Value(ZERO),
@@ -138,57 +132,63 @@ def aging(*, user: User, on: dt.date | None = None) -> dict[str, Any]:
 # ---- service indicators ----------------------------------------------------------------------
 
 
-def service_indicators(*, user: User, by: str = "account", on: dt.date | None = None,
-                       since: dt.date | None = None) -> list[dict[str, Any]]:
-    """On-time delivery, order fill and perfect-order rates per ``by`` and month.
+GROUP_KEYS = {"account": ["account__name", "account__uuid"], "segment": ["account__industry"],
+              "month": []}
 
-    ``by`` is ``account``, ``segment`` (the account's industry) or ``month`` (month only). The
-    month is the month of the promised date. Definitions, over the orders *due* — promised on
-    or before ``on`` (today by default) and not cancelled:
 
-    - on time: fully delivered (``delivered_on``) on or before the promised date;
-    - filled (order fill rate, the supply-chain standard): shipped complete in a single
-      delivery, i.e. fully delivered with exactly one delivery (replacements not counted);
-    - perfect: on time and filled and without any return that was not rejected.
+def service_indicator_rows(*, user: User, by: str = "account", on: dt.date | None = None,
+                           since: dt.date | None = None) -> QuerySet:
+    """On-time delivery, order fill and perfect-order rates per ``by`` and month, as a values
+    queryset the caller sorts and pages (the rates are columns, so they sort in SQL).
 
-    Each rate is the count ÷ orders due, as a percentage with one decimal. Only the orders
-    ``user`` may see count (a representative's rates are their customers').
+    ``by`` is ``account``, ``segment`` (the account's industry) or ``month`` (month only); the
+    month is the promised date's. Over the orders due (``orders_due``: promised on or before
+    ``on``, today by default, not cancelled), with the sales app's one definition of each
+    indicator (``INDICATORS``): on time, order filled (shipped complete in a single delivery),
+    and perfect — on time, filled and without a return that was not rejected. Each rate is the
+    count ÷ orders due, as a percentage.
     """
-    if by not in ("account", "segment", "month"):
+    if by not in GROUP_KEYS:
         raise ValueError("by must be account, segment or month")
-    on = on or timezone.localdate()
-    deliveries = (Delivery.all_objects.filter(order=OuterRef("pk"), is_replacement=False)
-                  .order_by().values("order").annotate(n=Count("id")).values("n")[:1])
     returns = ReturnAuthorization.all_objects.filter(order=OuterRef("pk")).exclude(
         status=ReturnStatus.REJECTED)
-    queryset = (Order.objects.all().restrict(user).exclude(status=OrderStatus.CANCELLED)
-                .filter(promised_date__lte=on)
-                .annotate(n_deliveries=Coalesce(Subquery(deliveries), Value(0)),
-                          returned=Exists(returns), month=TruncMonth("promised_date")))
+    queryset = (orders_due(on=on or timezone.localdate(), user=user)
+                .annotate(returned=Exists(returns), month=TruncMonth("promised_date")))
     if since is not None:
         queryset = queryset.filter(promised_date__gte=since)
-    keys = {"account": ["account__uuid", "account__name"], "segment": ["account__industry"],
-            "month": []}[by]
-    on_time = Q(status=OrderStatus.DELIVERED, delivered_on__lte=F("promised_date"))
-    filled = Q(status=OrderStatus.DELIVERED, n_deliveries=1)
-    rows = (queryset.values(*keys, "month")
-            .annotate(due=Count("id"), on_time=Count("id", filter=on_time),
+    filled, timely = order_filled(), on_time()
+
+    def pct(name: str) -> ExpressionWrapper:
+        return ExpressionWrapper(Cast(F(name), FloatField()) * 100 / F("due"),
+                                 output_field=FloatField())
+
+    return (queryset.values(*GROUP_KEYS[by], "month").order_by()
+            .annotate(due=Count("id"), on_time=Count("id", filter=timely),
                       filled=Count("id", filter=filled),
-                      perfect=Count("id", filter=on_time & filled & Q(returned=False)))
-            .order_by(*keys, "month"))
-    result = []
-    for row in rows:
-        due = row["due"]
-        result.append({
-            "key": (row.get("account__name") if by == "account"
-                    else row.get("account__industry") or "—" if by == "segment" else ""),
-            "account": row.get("account__uuid"), "month": row["month"], "due": due,
-            "on_time": row["on_time"], "filled": row["filled"], "perfect": row["perfect"],
-            "on_time_rate": round(100 * row["on_time"] / due, 1) if due else None,
-            "fill_rate": round(100 * row["filled"] / due, 1) if due else None,
-            "perfect_rate": round(100 * row["perfect"] / due, 1) if due else None,
-        })
-    return result
+                      perfect=Count("id", filter=timely & filled & Q(returned=False)))
+            .annotate(on_time_rate=pct("on_time"), order_fill_rate=pct("filled"),
+                      perfect_rate=pct("perfect")))
+
+
+def service_indicator_row(row: dict[str, Any], by: str) -> dict[str, Any]:
+    """One row of ``service_indicator_rows`` as pages and the API show it (rates rounded)."""
+    return {
+        "key": (row.get("account__name") if by == "account"
+                else row.get("account__industry") or "—" if by == "segment" else ""),
+        "account": row.get("account__uuid"), "month": row["month"], "due": row["due"],
+        "on_time": row["on_time"], "filled": row["filled"], "perfect": row["perfect"],
+        "on_time_rate": rate(row["on_time"], row["due"]),
+        "order_fill_rate": rate(row["filled"], row["due"]),
+        "perfect_rate": rate(row["perfect"], row["due"]),
+    }
+
+
+def service_indicators(*, user: User, by: str = "account", on: dt.date | None = None,
+                       since: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every row of ``service_indicator_rows``, ordered by its group and month."""
+    rows = service_indicator_rows(by=by, on=on, since=since, user=user).order_by(
+        *GROUP_KEYS[by], "month")
+    return [service_indicator_row(row, by) for row in rows]
 
 
 # ---- the account's documents -----------------------------------------------------------------
@@ -209,15 +209,13 @@ def account_documents(account: Account, *, limit: int = RECENT) -> dict[str, Any
 
 
 def returns(user: User) -> QuerySet:
-    """The returns ``user`` may see (their account's record rule)."""
-    return ReturnAuthorization.objects.all().restrict(user).select_related(
-        "account", "order").order_by("-requested_on", "-id")
+    return ReturnAuthorization.objects.all().select_related("account", "order").order_by(
+        "-requested_on", "-id")
 
 
 def payments(user: User) -> QuerySet:
-    """The payments ``user`` may see (their invoice's account's record rule)."""
-    return Payment.objects.all().restrict(user).select_related(
-        "invoice", "invoice__account").order_by("-paid_on", "-id")
+    return Payment.objects.all().select_related("invoice", "invoice__account").order_by(
+        "-paid_on", "-id")
 
 
 def timeline(record: Any, limit: int) -> list[Any]:

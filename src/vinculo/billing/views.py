@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.billing import selectors, services
-from vinculo.billing.filters import InvoiceFilterSet, PaymentFilterSet, ReturnFilterSet
+from vinculo.billing.filters import (
+    InvoiceFilterSet,
+    PaymentFilterSet,
+    ReturnFilterSet,
+    ServiceLevelFilterSet,
+)
 from vinculo.billing.forms import InvoiceForm, PaymentForm
 from vinculo.billing.models import Invoice, InvoiceStatus, Payment, ReturnAuthorization
 from vinculo.billing.pdf import invoice_pdf
@@ -32,6 +37,7 @@ from vinculo.core.views_base import (
     flash_error,
 )
 from vinculo.customers import selectors as customer_selectors
+from vinculo.sales.documents.selectors import INDICATORS
 from vinculo.sales.models import Order
 
 
@@ -205,19 +211,55 @@ class AgingView(RecordMixin, View):
     permission = "billing.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "billing/aging.html", {
-            "report": selectors.aging(user=request.user), "buckets": selectors.AGING_BUCKETS})
+        return render(request, "billing/aging.html", {"report": selectors.aging(),
+                                                      "buckets": selectors.AGING_BUCKETS})
 
 
-class ServiceLevelsView(RecordMixin, View):
+class ServiceLevelsView(RecordListView):
+    """On-time delivery, order fill and perfect-order rates per account, segment or month:
+    sorted by any column, a page at a time (thousands of account-months)."""
+
     permission = "sales.view"
+    filterset_class = ServiceLevelFilterSet
+    list_name = "service_levels"
+    title = gettext_lazy("Service levels")
+    template_name = "billing/service_levels.html"
+    row_template = "billing/rows/service_level.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        by = request.GET.get("by", "account")
-        if by not in ("account", "segment", "month"):
-            by = "account"
-        return render(request, "billing/service_levels.html", {
-            "rows": selectors.service_indicators(user=request.user, by=by), "by": by})
+    @property
+    def by(self) -> str:
+        by = self.request.GET.get("by", "account")
+        return by if by in selectors.GROUP_KEYS else "account"
+
+    @property
+    def default_sort(self) -> str:  # type: ignore[override]
+        return {"account": "account__name", "segment": "account__industry"}.get(
+            self.by, "-month")
+
+    @property
+    def columns(self) -> tuple[Column, ...]:  # type: ignore[override]
+        key = {"account": [Column("key", gettext_lazy("Account"), "account__name")],
+               "segment": [Column("key", gettext_lazy("Industry"), "account__industry")],
+               "month": []}[self.by]
+        return (*key, Column("month", gettext_lazy("Month"), "month"),
+                Column("due", gettext_lazy("Orders due"), "due"),
+                Column("on_time_rate", gettext_lazy("On time (%)"), "on_time_rate"),
+                Column("order_fill_rate", gettext_lazy("Order fill rate (%)"),
+                       "order_fill_rate"),
+                Column("perfect_rate", gettext_lazy("Perfect orders (%)"), "perfect_rate"))
+
+    def base_queryset(self) -> QuerySet:
+        return selectors.service_indicator_rows(by=self.by, user=self.request.user)
+
+    def tiebreak(self, sort: str) -> list[str]:
+        return [k for k in (*selectors.GROUP_KEYS[self.by], "month") if k != sort.lstrip("-")]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        page = context["page"]
+        page.items = [selectors.service_indicator_row(row, self.by) for row in page.items]
+        context.update({"by": self.by, "indicators": INDICATORS})
+        return context
 
 
 class ReturnListView(RecordListView):

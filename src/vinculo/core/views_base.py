@@ -62,6 +62,11 @@ class RecordListView(RoleRequiredMixin, TemplateView):
             return requested
         return self.default_sort
 
+    def tiebreak(self, sort: str) -> list[str]:
+        """What orders rows that tie on ``sort``, so pages neither repeat nor skip rows (the
+        id; a list of grouped rows, which has none, names its group's keys)."""
+        return ["-id" if sort.startswith("-") else "id"]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         filterset = self.filterset_class(
@@ -78,7 +83,7 @@ class RecordListView(RoleRequiredMixin, TemplateView):
             filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         )
         sort = self.sort_key()
-        ordering = [sort, "-id" if sort.startswith("-") else "id"]
+        ordering = [sort, *self.tiebreak(sort)]
         if self.request.GET.get("q", "").strip():
             queryset = order_matches(queryset, ordering)
         else:

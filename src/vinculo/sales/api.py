@@ -137,7 +137,11 @@ class ForecastRowSerializer(serializers.Serializer):
 
 
 class FunnelRowSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="The source, or the owner's e-mail; empty for none.")
+    key = serializers.CharField(help_text="The source channel (an opportunity's own, else its "
+                                          "lead's, else its account's), or the owner's e-mail; "
+                                          "empty for none.")
+    label = serializers.CharField(help_text="The source's name in the user's language, the "
+                                            "owner's e-mail, or Unknown.")
     leads = serializers.IntegerField()
     opportunities = serializers.IntegerField()
     from_leads = serializers.IntegerField()

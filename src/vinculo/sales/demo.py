@@ -178,18 +178,23 @@ def _opportunities(ctx: DemoContext, rng: np.random.Generator, accounts: np.ndar
     amounts = np.round(rng.gamma(2.0, 2500.0, n), -1)
     rows, changes = [], []
     today = ctx.now.date()
+    from_leads = _converted_leads(ctx, n)
     for i in range(n):
         stage = stages[stage_idx[i]]
         owner = owners[i % len(owners)]
         closing = today + dt.timedelta(days=int(rng.integers(-20, 150)))
         status = {"won": "won", "lost": "lost"}.get(stage.kind, "open")
         closed = stamps[i] if status != "open" else None
+        account = int(accounts[int(rng.integers(0, accounts.size))])
+        lead, source = None, ""
+        if i in from_leads:  # opened when the lead was converted: its account and source
+            lead, account, source = from_leads[i]
         rows.append((
             id0 + i, ctx.organization.pk, uuids[i], stamps[i], stamps[i], 1,
             f"{('Pedido', 'Renewal', 'Ampliación', 'New line')[i % 4]} {i + 1}",
-            int(accounts[int(rng.integers(0, accounts.size))]), None, None, pipeline.pk,
+            account, None, lead, pipeline.pk,
             stage.pk, str(Decimal(str(amounts[i])).quantize(CENT)), "EUR",
-            str(stage.probability), closing.isoformat(), owner.pk, owner.team_id, "", status,
+            str(stage.probability), closing.isoformat(), owner.pk, owner.team_id, source, status,
             "Precio" if status == "lost" else "", stamps[i], closed))
         changes.append((change0 + i, ctx.organization.pk, writer.uuids(1)[0], stamps[i],
                         stamps[i], 1, id0 + i, None, stage.pk, stamps[i], 0, owner.pk))
@@ -203,6 +208,19 @@ def _opportunities(ctx: DemoContext, rng: np.random.Generator, accounts: np.ndar
         "opportunity_id", "from_stage_id", "to_stage_id", "changed_at", "seconds_in_previous",
         "actor_id"), changes)
     return n
+
+
+def _converted_leads(ctx: DemoContext, n: int) -> dict[int, tuple[int, int, str]]:
+    """Opportunity index → (lead, account, source) for up to a third of the opportunities,
+    one per converted lead, so the conversion funnel shows leads becoming opportunities."""
+    from vinculo.customers.models import Lead, LeadStatus
+
+    leads = list(Lead.all_objects.filter(organization=ctx.organization,
+                                         status=LeadStatus.CONVERTED,
+                                         converted_account__isnull=False)
+                 .order_by("id").values_list("id", "converted_account_id", "source"))
+    picked = np.random.default_rng(n).permutation(n)[:min(len(leads), n // 3)]
+    return {int(i): leads[k] for k, i in enumerate(picked)}
 
 
 def _stage_weights(count: int) -> list[float]:

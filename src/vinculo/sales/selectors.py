@@ -7,11 +7,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import User
-from vinculo.customers.models import Lead
+from vinculo.customers.models import Lead, SourceChannel
 from vinculo.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
 
 CARDS_PER_COLUMN = 50
@@ -83,25 +94,41 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def opportunity_source() -> Coalesce:
+    """Where an opportunity really came from: its own source channel, else its lead's, else
+    its account's (opportunities opened on an account carry no source of their own)."""
+    return Coalesce(NullIf("source", Value("")), NullIf("lead__source", Value("")),
+                    NullIf("account__source", Value("")), Value(""),
+                    output_field=CharField())
+
+
 def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]:
-    """Lead → opportunity → won by source or owner, with rates and the mean days to close."""
+    """Lead → opportunity → won by source or owner, with rates and the mean days to close.
+
+    By source, an opportunity counts under :func:`opportunity_source`; ``label`` is the
+    source's name in the user's language (or the owner's e-mail).
+    """
     if by not in ("source", "owner"):
         raise ValueError("by must be 'source' or 'owner'")
     lead_key = "source" if by == "source" else "owner__email"
     leads = {row[lead_key] or "": row["n"] for row in
              Lead.objects.all().restrict(user).values(lead_key).annotate(n=Count("id"))}
     opportunities = visible_opportunities(user)
-    opp_rows = (opportunities.values(lead_key)
+    if by == "source":
+        opportunities = opportunities.annotate(channel=opportunity_source())
+    opp_key = "channel" if by == "source" else lead_key
+    opp_rows = (opportunities.values(opp_key).order_by(opp_key)
                 .annotate(n=Count("id"),
                           from_leads=Count("id", filter=Q(lead__isnull=False)),
                           won=Count("id", filter=Q(status=OpportunityStatus.WON)),
                           lost=Count("id", filter=Q(status=OpportunityStatus.LOST))))
-    by_key = {row[lead_key] or "": row for row in opp_rows}
+    by_key = {row[opp_key] or "": row for row in opp_rows}
     durations: dict[str, list[float]] = {}
     for opp in (opportunities.filter(status=OpportunityStatus.WON, closed_at__isnull=False)
-                .values(lead_key, "created_at", "closed_at")):
-        durations.setdefault(opp[lead_key] or "", []).append(
+                .values(opp_key, "created_at", "closed_at")):
+        durations.setdefault(opp[opp_key] or "", []).append(
             (opp["closed_at"] - opp["created_at"]).total_seconds() / 86400)
+    names = dict(SourceChannel.choices) if by == "source" else {}
     result = []
     for key in sorted(set(leads) | set(by_key)):
         row = by_key.get(key, {})
@@ -109,7 +136,8 @@ def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]
         won, lost = row.get("won", 0), row.get("lost", 0)
         days = durations.get(key, [])
         result.append({
-            "key": key, "leads": n_leads, "opportunities": n_opps,
+            "key": key, "label": str(names.get(key, key)) if key else str(_("Unknown")),
+            "leads": n_leads, "opportunities": n_opps,
             "from_leads": row.get("from_leads", 0), "won": won, "lost": lost,
             "lead_to_opportunity": _rate(row.get("from_leads", 0), n_leads),
             "win_rate": _rate(won, won + lost),
