@@ -143,6 +143,10 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AgingQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text="The day the balances are aged on.")
+
+
 @extend_schema_view(
     create=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}),
     partial_update=extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceSerializer),
@@ -232,13 +236,13 @@ class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelM
         response["Content-Disposition"] = f'inline; filename="{invoice.number or "draft"}.pdf"'
         return response
 
-    @extend_schema(parameters=[OpenApiParameter("on", str)], responses={200: dict})
+    @extend_schema(parameters=[AgingQuerySerializer], responses={200: dict})
     @action(detail=False, methods=["get"])
     def aging(self, request: Request) -> Response:
         """Outstanding balances per account: current, 1–30, 31–60, 61–90, over 90 days."""
-        on = serializers.DateField(required=False).run_validation(
-            request.query_params.get("on")) if request.query_params.get("on") else None
-        report = selectors.aging(on=on)
+        query = AgingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = selectors.aging(user=request.user, on=query.validated_data.get("on"))
         return Response({"on": report["on"], "totals": report["totals"], "rows": [
             {"account": row["account__uuid"], "account_name": row["account__name"],
              "currency": row["currency"], "invoices": row["invoices"], "total": row["total"],

@@ -77,32 +77,39 @@ def with_balance(queryset: QuerySet) -> QuerySet:
 
 
 def invoices(user: User) -> QuerySet:
-    return with_balance(Invoice.objects.all().select_related("account")).order_by(
+    """The invoices ``user`` may see (their account's record rule), with balances."""
+    return with_balance(Invoice.objects.all().restrict(user).select_related("account")).order_by(
         "-created_at", "-id")
 
 
-def open_invoices(*, account: Account | None = None) -> QuerySet:
-    """Issued invoices (not credit notes) with something left to pay."""
+def open_invoices(*, user: User | None = None, account: Account | None = None) -> QuerySet:
+    """Issued invoices (not credit notes) with something left to pay; those ``user`` may see
+    when one is given (every figure shown to a person passes one)."""
     queryset = Invoice.objects.filter(kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
+    if user is not None:
+        queryset = queryset.restrict(user)
     if account is not None:
         queryset = queryset.filter(account=account)
     return with_balance(queryset).filter(outstanding__gt=0)
 
 
-def overdue(*, on: dt.date | None = None, account: Account | None = None) -> QuerySet:
+def overdue(*, on: dt.date | None = None, account: Account | None = None,
+            user: User | None = None) -> QuerySet:
     """Open invoices past their due date on ``on`` (today by default): derived, never stored."""
-    return open_invoices(account=account).filter(due_date__lt=on or timezone.localdate())
+    return open_invoices(user=user, account=account).filter(
+        due_date__lt=on or timezone.localdate())
 
 
 def account_outstanding(account: Account) -> Decimal:
     return open_invoices(account=account).aggregate(s=Sum("outstanding"))["s"] or ZERO
 
 
-def aging(*, on: dt.date | None = None) -> dict[str, Any]:
+def aging(*, user: User, on: dt.date | None = None) -> dict[str, Any]:
     """Outstanding balances per account by days past due: current (not yet due), 1–30, 31–60,
-    61–90, over 90; with totals per bucket. One grouped query."""
+    61–90, over 90; with totals per bucket. One grouped query, over the invoices ``user`` may
+    see (a representative's totals are their customers')."""
     on = on or timezone.localdate()
-    queryset = open_invoices()
+    queryset = open_invoices(user=user)
 
     def bucket(condition: Q) -> Sum:
         return Sum(Case(When(condition, then=F("outstanding")), default=Value(ZERO),
@@ -209,13 +216,15 @@ def account_documents(account: Account, *, limit: int = RECENT) -> dict[str, Any
 
 
 def returns(user: User) -> QuerySet:
-    return ReturnAuthorization.objects.all().select_related("account", "order").order_by(
-        "-requested_on", "-id")
+    """The returns ``user`` may see (their account's record rule)."""
+    return ReturnAuthorization.objects.all().restrict(user).select_related(
+        "account", "order").order_by("-requested_on", "-id")
 
 
 def payments(user: User) -> QuerySet:
-    return Payment.objects.all().select_related("invoice", "invoice__account").order_by(
-        "-paid_on", "-id")
+    """The payments ``user`` may see (their invoice's account's record rule)."""
+    return Payment.objects.all().restrict(user).select_related(
+        "invoice", "invoice__account").order_by("-paid_on", "-id")
 
 
 def timeline(record: Any, limit: int) -> list[Any]:

@@ -211,8 +211,8 @@ class AgingView(RecordMixin, View):
     permission = "billing.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "billing/aging.html", {"report": selectors.aging(),
-                                                      "buckets": selectors.AGING_BUCKETS})
+        return render(request, "billing/aging.html", {
+            "report": selectors.aging(user=request.user), "buckets": selectors.AGING_BUCKETS})
 
 
 class ServiceLevelsView(RecordListView):
