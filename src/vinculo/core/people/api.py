@@ -134,6 +134,11 @@ class TeamSerializer(ServiceSerializer):
     update_service = staticmethod(services.team_update)
     instance_kwarg = "team"
 
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        team = super().update(instance, validated_data)
+        team.__dict__.pop("active_members", None)  # read before the change: answer afresh
+        return team
+
 
 class TeamViewSet(TenantViewSet):
     """Teams: a sales representative sees the records their team owns."""
