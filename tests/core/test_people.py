@@ -302,3 +302,63 @@ def test_a_password_reset_mail_waits_out_an_smtp_outage(
     (delivered,) = inbox
     assert delivered["To"] == admin.email
     assert "/reset/" in delivered.get_payload(decode=True).decode()
+
+
+# ---- pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_pages_show_refusals_on_the_field_and_change_nothing(page, admin, users):
+    edit = f"/settings/users/{admin.uuid}/"
+    demoted = page.post(edit, {"role": Role.ANALYST, "version": admin.version})
+    assert demoted.status_code == 400
+    assert demoted.context["form"].errors["role"][0].startswith(str(admin))
+    refused = page.post(f"{edit}deactivate/", follow=True)
+    assert "last active administrator" in refused.content.decode()
+    taken = page.post("/settings/users/invite/", {"email": users[Role.ANALYST].email,
+                                                 "role": Role.SALES_REP})
+    assert taken.status_code == 400 and "email" in taken.context["form"].errors
+    team = page.post("/settings/teams/new/", {"name": "north"})
+    assert team.status_code == 400 and "name" in team.context["form"].errors
+    admin.refresh_from_db()
+    assert (admin.role, admin.is_active) == (Role.ADMIN, True)
+    assert Team.all_objects.filter(organization=admin.organization).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_administrator_edits_people_on_the_pages(page, admin, users):
+    analyst, rep = users[Role.ANALYST], users["sales_rep_south"]
+    made = page.post("/settings/teams/new/", {"name": "Centro", "lead": analyst.uuid,
+                                              "members": [rep.uuid]})
+    assert made.status_code == 302
+    team = Team.all_objects.get(organization=admin.organization, name="Centro")
+    assert set(User.objects.filter(team=team)) == {analyst, rep}
+    changed = page.post(f"/settings/users/{rep.uuid}/", {
+        "role": Role.SALES_MANAGER, "team": "", "first_name": "Rosa", "last_name": "",
+        "language": "es", "version": User.objects.get(pk=rep.pk).version})
+    assert changed.status_code == 302
+    rep.refresh_from_db()
+    assert (rep.role, rep.team, rep.first_name, rep.language) == (
+        Role.SALES_MANAGER, None, "Rosa", "es")
+    assert page.post(f"/settings/users/{rep.uuid}/deactivate/").status_code == 302
+    rep.refresh_from_db()
+    assert not rep.is_active
+    listed = page.get("/settings/users/").content.decode()
+    assert "Deactivated" in listed and "Rosa" in listed
+
+
+@pytest.mark.django_db
+def test_non_administrators_get_403_on_every_people_page(client, users):
+    target = users[Role.ANALYST]
+    for role in (Role.SALES_MANAGER, Role.SALES_REP, Role.ANALYST, Role.READ_ONLY):
+        client.force_login(users[role])
+        for url in ("/settings/users/", "/settings/users/invite/", "/settings/teams/",
+                    "/settings/teams/new/", f"/settings/users/{target.uuid}/"):
+            assert client.get(url).status_code == 403, (role, url)
+        for action in ("deactivate", "reactivate", "resend", "reset"):
+            response = client.post(f"/settings/users/{target.uuid}/{action}/")
+            assert response.status_code == 403, (role, action)
+        assert client.post("/settings/users/invite/", {"email": "z@acme.test",
+                                                       "role": "admin"}).status_code == 403
+    target.refresh_from_db()
+    assert target.is_active and not User.objects.filter(email="z@acme.test").exists()

@@ -76,7 +76,7 @@ class TeamForm(SettingsForm):
         self.fields["lead"].required = False
         members = forms.ModelMultipleChoiceField(
             User.objects.none(), required=False, label=_("Members"), to_field_name="uuid",
-            widget=forms.CheckboxSelectMultiple,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
             help_text=_("A sales representative sees the records their team owns."))
         members.queryset = users_field_queryset(self.user)
         if self.instance.pk and "members" not in self.initial:

@@ -78,7 +78,7 @@ def _check_member(organization_id: int, user: User, field: str) -> None:
 def _keep_an_administrator(user: User, *, field: str) -> None:
     """Refuse to leave the organisation without an active administrator. The administrators'
     rows are locked, so two administrators demoting each other at once cannot both pass."""
-    if user.role != Role.ADMIN or not user.is_active:
+    if user.role != Role.ADMIN or not user.is_active or user.organization_id is None:
         return
     others = list(User.objects.select_for_update().filter(
         organization_id=user.organization_id, role=Role.ADMIN, is_active=True,
@@ -108,6 +108,8 @@ def _save_user(user: User, fields: list[str], expected_version: int | None = Non
 
 
 def _new_invitation(*, actor: User, user: User) -> Invitation:
+    if user.organization_id is None:  # the platform's superuser is invited by nobody
+        raise ValidationError({"user": _("Not found.")})
     now = timezone.now()
     Invitation.objects.filter(user=user, accepted_at__isnull=True,
                               revoked_at__isnull=True).update(revoked_at=now)
@@ -317,7 +319,7 @@ def _team_save(*, actor: User, team: Team | None, data: dict[str, Any],
     if members is not None:
         for member in members:
             _check_member(organization_id, member, "members")
-    fields = [f for f in ("name", "lead") if f in data]
+    fields: list[str] = [f for f in ("name", "lead") if f in data]
     if creating:
         team.save()
     elif fields:
