@@ -34,6 +34,12 @@ def test_an_administrator_invites_and_changes_users(api, admin, users,
     assert (changed.json()["role"], changed.json()["team"]) == ("analyst", None)
     assert changed.json()["version"] == body["version"] + 1
 
+    whole = api.put(_url(invited), {"email": "api@acme.test", "role": "analyst",
+                                    "first_name": "Ana María",
+                                    "version": changed.json()["version"]}, format="json")
+    assert whole.status_code == 200, whole.content  # a PUT repeats the e-mail unchanged
+    assert whole.json()["first_name"] == "Ana María"
+
     resent = api.post(_url(invited, "resend-invitation"))
     assert resent.status_code == 200 and resent.json()["status"] == "invited"
     assert Invitation.all_objects.filter(user=invited, revoked_at__isnull=True).count() == 1

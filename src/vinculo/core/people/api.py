@@ -55,6 +55,8 @@ class UserSerializer(ServiceSerializer):
         return selectors.user_status(user)
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        if validated_data.get("email", "").lower() == instance.email:
+            validated_data.pop("email")  # a PUT repeats it; only a change is refused
         # Re-read with ``invited`` so the answer's status is right.
         user = super().update(instance, validated_data)
         return selectors.users_of(user.organization_id).get(pk=user.pk)

@@ -76,14 +76,15 @@ def _check_member(organization_id: int, user: User, field: str) -> None:
 
 
 def _keep_an_administrator(user: User, *, field: str) -> None:
-    """Refuse to leave the organisation without an active administrator. The administrators'
-    rows are locked, so two administrators demoting each other at once cannot both pass."""
+    """Refuse to leave the organisation without an active administrator."""
     if user.role != Role.ADMIN or not user.is_active or user.organization_id is None:
         return
-    others = list(User.objects.select_for_update().filter(
+    # Every active administrator's row, in one order: two administrators demoting each other
+    # at once queue on the same locks, and the second sees the first's change.
+    admins = list(User.objects.select_for_update().filter(
         organization_id=user.organization_id, role=Role.ADMIN, is_active=True,
-    ).exclude(pk=user.pk).values_list("pk", flat=True))
-    if not others:
+    ).order_by("pk").values_list("pk", flat=True))
+    if not [pk for pk in admins if pk != user.pk]:
         raise ValidationError({field: _(
             "%(user)s is the organisation's last active administrator: make someone else an "
             "administrator first.") % {"user": user}})
