@@ -119,9 +119,14 @@ def test_the_last_administrator_cannot_be_demoted_or_deactivated(admin, org):
         services.user_update(actor=admin, user=admin, data={"role": Role.ANALYST},
                              expected_version=admin.version)
     assert "last active administrator" in demoted.value.message_dict["role"][0]
+    other = make_user(org, Role.READ_ONLY, "otro@acme.test")
+    other.role = Role.ADMIN  # an actor who is not the one deactivated, as a guard check
     with as_user(admin), pytest.raises(ValidationError) as deactivated:
+        services.user_deactivate(actor=other, user=admin)
+    assert "last active administrator" in deactivated.value.message_dict["is_active"][0]
+    with as_user(admin), pytest.raises(ValidationError) as itself:
         services.user_deactivate(actor=admin, user=admin)
-    assert "is_active" in deactivated.value.message_dict
+    assert "yourself" in itself.value.message_dict["is_active"][0]
     admin.refresh_from_db()
     assert (admin.role, admin.is_active) == (Role.ADMIN, True)
 
@@ -312,7 +317,7 @@ def test_the_pages_show_refusals_on_the_field_and_change_nothing(page, admin, us
     assert demoted.status_code == 400
     assert demoted.context["form"].errors["role"][0].startswith(str(admin))
     refused = page.post(f"{edit}deactivate/", follow=True)
-    assert "last active administrator" in refused.content.decode()
+    assert "You cannot deactivate yourself." in refused.content.decode()
     taken = page.post("/settings/users/invite/", {"email": users[Role.ANALYST].email,
                                                  "role": Role.SALES_REP})
     assert taken.status_code == 400 and "email" in taken.context["form"].errors

@@ -187,6 +187,8 @@ def user_deactivate(*, actor: User, user: User) -> User:
     _check_member(org_id(actor), user, "user")
     if not user.is_active and not _pending(user):
         return user
+    if user.pk == actor.pk:  # locking oneself out is never what was meant
+        raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
     _keep_an_administrator(user, field="is_active")
     Invitation.objects.filter(user=user, accepted_at__isnull=True,
                               revoked_at__isnull=True).update(revoked_at=timezone.now())
