@@ -195,6 +195,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vínculo <no-reply@localhost>")
 # The address people reach this install at: links in e-mails (surveys, reminders) use it.
 SITE_URL = os.environ.get("VINCULO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long an invitation's one-time link works (days).
+VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
 # dropped from the stored message, with its name, size and the reason.
 MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB", "40")) * 2**20)

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.contrib.auth.hashers import identify_hasher
 
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import IMMEDIATE_TASKS, PASSWORD, make_user
 from tests.smtp import smtp_server
 from vinculo import settings as project_settings
 from vinculo.core.models import ApiToken
@@ -48,10 +48,12 @@ def test_failed_logins_are_throttled(client, admin, settings):
 
 
 @pytest.mark.django_db
-def test_password_reset_by_email_through_smtp(client, admin, settings):
-    with smtp_server() as (port, inbox):
+def test_password_reset_by_email_through_smtp(client, admin, settings,
+                                              django_capture_on_commit_callbacks):
+    with smtp_server() as (port, inbox), django_capture_on_commit_callbacks(execute=True):
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.TASKS = IMMEDIATE_TASKS  # the queued e-mail is sent at once
         response = client.post("/password-reset/", {"email": admin.email})
         assert response.status_code == 302
         client.post("/password-reset/", {"email": "nobody@nowhere.test"})

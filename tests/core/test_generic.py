@@ -10,8 +10,11 @@ from django.urls import reverse
 
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
-from tests.generic import Api, ApiSuite, Probe, ProbeSuite
+from tests.generic import Api, ApiSuite, Page, PageSuite, Probe, ProbeSuite
+from vinculo.core.people import services as people
 from vinculo.core.services import api_token_create, custom_field_create
+
+MANAGE_USERS = "core.manage_users"
 
 _n = itertools.count(1)
 
@@ -31,8 +34,39 @@ def custom_field(admin, owner):
                                    key=f"campo_{next(_n)}", label="Campo", type="text")
 
 
+def team(admin, owner):
+    with as_user(admin):
+        return people.team_create(actor=admin, data={"name": f"Equipo {next(_n)}"})
+
+
 class TestUserApi(ApiSuite):
-    api = Api("user", "customers", user)
+    """Everyone who sees customers reads users (to pick owners); administrators invite and
+    change them. Never deleted (405)."""
+
+    api = Api("user", "customers", user,
+              permissions={"create": MANAGE_USERS, "update": MANAGE_USERS},
+              create=lambda admin, user: {"email": f"nuevo{next(_n)}@acme.test",
+                                          "role": "sales_rep", "team": "North"},
+              update=lambda record: {"first_name": "Renombrada"})
+
+
+class TestTeamApi(ApiSuite):
+    api = Api("team", "customers", team,
+              permissions={"create": MANAGE_USERS, "update": MANAGE_USERS},
+              create=lambda admin, user: {"name": f"Equipo nuevo {next(_n)}"},
+              update=lambda record: {"name": f"Renombrado {next(_n)}"})
+
+
+class TestUserPages(PageSuite):
+    page = Page("user", "core", user, list="user_list",
+                edit="user_update",
+                permissions={action: MANAGE_USERS for action in ("list", "edit")})
+
+
+class TestTeamPages(PageSuite):
+    page = Page("team", "core", team, list="team_list", create="team_create",
+                edit="team_update",
+                permissions={action: MANAGE_USERS for action in ("list", "create", "edit")})
 
 
 class TestTokenApi(ApiSuite):
@@ -67,6 +101,7 @@ class TestReportsAndSettings(ProbeSuite):
         Probe("service levels API", "service-level-list", "sales.view", api=True),
         Probe("audit page", "audit_log", "audit.view"),
         Probe("custom fields page", "custom_fields", "core.manage_custom_fields"),
+        Probe("invite page", "user_invite", MANAGE_USERS),
         Probe("analytics dashboard", "analytics:dashboard", "analytics.view"),
         Probe("analytics forecast page", "analytics:forecast", "analytics.view"),
         Probe("service metrics page", "service:metrics", "service.metrics"),

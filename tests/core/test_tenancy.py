@@ -19,7 +19,7 @@ from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
 from tests.sales.factories import DeliveryFactory, OrderFactory, free_line
 from tests.service.factories import QueueFactory, TicketFactory
-from vinculo.core.models import ApiToken, CustomField, User
+from vinculo.core.models import ApiToken, CustomField, Team, User
 from vinculo.core.services import api_token_create, custom_field_create
 from vinculo.core.tenancy import ScopeError, organization_scope
 from vinculo.customers.models import Account, Contact, ImportJob, Lead
@@ -95,6 +95,7 @@ def org_a_records(users):
         ApiToken: token,
         CustomField: field,
         User: admin,
+        Team: Team.all_objects.get(organization=admin.organization, name="North"),
         ImportJob: job,
         **catalog_records(admin),
     }

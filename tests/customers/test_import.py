@@ -396,7 +396,8 @@ def test_task_runs_in_the_job_organisation_as_its_user(admin, other_admin):
     with organization_scope(admin.organization):
         contact = Contact.objects.get()
         assert contact.owner == admin
-        assert AuditEntry.objects.get(object_id=contact.pk).actor == admin
+        assert AuditEntry.objects.get(object_type="customers.contact",
+                                      object_id=contact.pk).actor == admin
     with organization_scope(other_admin.organization):
         assert Contact.objects.count() == 0
 

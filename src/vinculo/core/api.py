@@ -1,4 +1,5 @@
-"""REST API for the audit log, API tokens, custom fields, tags and the organisation's users."""
+"""REST API for the audit log, API tokens, custom fields and tags (users and teams:
+``core.people.api``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from vinculo.core import services
 from vinculo.core.api_base import AuditEntrySerializer, ServiceDestroyMixin, TenantScopedMixin
 from vinculo.core.filters import AuditEntryFilterSet
-from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag, User
+from vinculo.core.models import ApiToken, AuditEntry, CustomField, Tag
 
 
 class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
@@ -132,26 +133,3 @@ class TagViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewS
 
     def scoped_queryset(self) -> QuerySet:
         return Tag.objects.all()
-
-
-class UserSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    team = serializers.CharField(source="team.name", allow_null=True, read_only=True)
-
-    class Meta:
-        model = User
-        fields = ("id", "email", "first_name", "last_name", "role", "team", "is_active")
-
-
-class UserViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
-    """The organisation's users (to pick owners)."""
-
-    queryset = User.objects.none()
-    serializer_class = UserSerializer
-    lookup_field = "uuid"
-    permission_domain = "customers"
-
-    def scoped_queryset(self) -> QuerySet:
-        return User.objects.filter(
-            organization_id=self.request.user.organization_id
-        ).select_related("team")

@@ -15,7 +15,8 @@ class CoreConfig(VinculoApp):
             ApiRoute("tokens", "vinculo.core.api.ApiTokenViewSet", "token"),
             ApiRoute("custom-fields", "vinculo.core.api.CustomFieldViewSet", "customfield"),
             ApiRoute("tags", "vinculo.core.api.TagViewSet", "tag"),
-            ApiRoute("users", "vinculo.core.api.UserViewSet", "user"),
+            ApiRoute("users", "vinculo.core.people.api.UserViewSet", "user"),
+            ApiRoute("teams", "vinculo.core.people.api.TeamViewSet", "team"),
             ApiRoute("search", "vinculo.core.api_search.SearchViewSet", "search"),
         ),
         permissions={
@@ -27,6 +28,10 @@ class CoreConfig(VinculoApp):
             Menu("settings", _("Settings"), order=100),
         ),
         menu_items=(
+            MenuItem("settings", _("Users"), "user_list", permission="core.manage_users",
+                     order=5),
+            MenuItem("settings", _("Teams"), "team_list", permission="core.manage_users",
+                     order=6),
             MenuItem("settings", _("API tokens"), "tokens", order=10),
             MenuItem("settings", _("Custom fields"), "custom_fields",
                      permission="core.manage_custom_fields", order=30),

@@ -121,10 +121,15 @@ def audit_bulk_updated(model: type[TenantModel], rows: list[tuple[Any, dict[str,
 
 
 def _is_audited(sender: type) -> bool:
-    return issubclass(sender, TenantModel) and getattr(sender, "audited", False)
+    """Audited business rows, and the organisation's staff users (``User.audited``)."""
+    if not getattr(sender, "audited", False):
+        return False
+    return issubclass(sender, TenantModel) or sender._meta.label_lower == "core.user"
 
 
 def _write(instance: TenantModel, action: str, changes: dict[str, Any]) -> None:
+    if instance.organization_id is None:  # the platform's superuser belongs to no tenant
+        return
     ctx = _context.get()
     actor = ctx.actor if ctx else None
     actor_id = getattr(actor, "pk", None)
@@ -147,7 +152,7 @@ def _pre_save(sender: type, instance: TenantModel, raw: bool = False, **kwargs: 
         return
     instance._audit_before = None
     if instance.pk is not None:
-        old = sender.all_objects.filter(pk=instance.pk).first()
+        old = sender._base_manager.filter(pk=instance.pk).first()
         instance._audit_before = snapshot(old) if old is not None else None
 
 

@@ -45,24 +45,6 @@ class Organization(models.Model):
         return self.name
 
 
-class Team(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(_("name"), max_length=100)
-
-    objects = ScopedManager(organization="organization")
-    all_objects = models.Manager()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="team_unique_name")
-        ]
-        verbose_name = _("team")
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class VinculoUserManager(UserManager):
     use_in_migrations = True
 
@@ -103,8 +85,17 @@ class User(AbstractUser):
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="users"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READ_ONLY)
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    team = models.ForeignKey("core.Team", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="members", verbose_name=_("team"))
     language = models.CharField(_("language"), max_length=5, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # A staff user's changes (role, team, deactivation, a password set) are audited like a
+    # business record's; the password's value never is, and logging in changes nothing logged.
+    audited = True
+    audit_exclude: tuple[str, ...] = ("updated_at", "version", "last_login", "date_joined")
+    audit_secret: tuple[str, ...] = ("password",)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -172,6 +163,86 @@ class TenantModel(models.Model):
     class Meta:
         abstract = True
         base_manager_name = "all_objects"
+
+
+class Team(TenantModel):
+    """A group of users: a sales representative sees what their team owns; a lead heads it."""
+
+    name = models.CharField(_("name"), max_length=100)
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("team lead"))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="team_unique_name")
+        ]
+        verbose_name = _("team")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invitation(TenantModel):
+    """A one-time link that lets an invited user set their password and log in.
+
+    Only a hash of the link's token is stored; the link works once (``accepted_at``), until
+    ``expires_at``, and not after a newer invitation or a deactivation (``revoked_at``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    audit_secret = ("token_hash",)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def pending(self) -> bool:
+        return (self.accepted_at is None and self.revoked_at is None
+                and self.expires_at > timezone.now())
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail to a person of the organisation (password reset, invitation, notification),
+    queued and sent by a background task that retries a failed delivery (``core.mailqueue``)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="+")
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=EmailStatus.choices,
+                              default=EmailStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
 
 
 class Tag(TenantModel):

@@ -10,8 +10,17 @@ from vinculo.core.models import User
 
 
 @task()
+def outgoing_email_deliver(message_pk: int) -> str:
+    """Send one queued e-mail to a person of the organisation (retried on failure)."""
+    from vinculo.core import mailqueue
+
+    return mailqueue.email_deliver(message_pk)
+
+
+@task()
 def send_notification(user_id: int, subject: str, body: str, url: str = "") -> bool:
-    """Send one notification e-mail written by ``core.notifications.notify``."""
+    """Send one notification e-mail (kept for tasks queued before notifications went through
+    the outgoing e-mail queue; ``core.notifications.notify`` no longer enqueues it)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return False

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.core.mailqueue import MAX_ATTEMPTS, enqueue, retry_delay
+from vinculo.core.mailqueue import RETRY_MINUTES as RETRY_MINUTES  # re-exported by mailing
 from vinculo.core.models import Organization, TenantModel, User
 from vinculo.core.services import require, versioned_save
 from vinculo.customers import selectors as customer_selectors
@@ -49,9 +51,7 @@ from vinculo.interactions.services import (
 
 log = logging.getLogger(__name__)
 
-
-MAX_ATTEMPTS = 5
-RETRY_MINUTES = (1, 5, 15, 60)
+# The retry policy of every outgoing e-mail (``core.mailqueue``): MAX_ATTEMPTS, RETRY_MINUTES.
 
 
 def email_template_create(*, actor: User, data: dict[str, Any]) -> EmailTemplate:
@@ -231,10 +231,7 @@ def _check_consent(org_id: int, contact: Contact | None, addresses: list[str]) -
 def _enqueue_delivery(message_pk: int, run_after: dt.datetime | None = None) -> None:
     from vinculo.interactions.tasks import email_deliver
 
-    task = email_deliver
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    task.enqueue(message_pk)
+    enqueue(email_deliver, message_pk, run_after=run_after)
 
 
 def _build(message: EmailMessage) -> EmailMultiAlternatives:
@@ -273,8 +270,7 @@ def email_deliver(message_pk: int) -> str:
             attempts=attempts, error=f"{type(exc).__name__}: {exc}"[:2000],
             status=EmailStatus.FAILED if final else EmailStatus.QUEUED)
         if not final:
-            _enqueue_delivery(message.pk, timezone.now() + dt.timedelta(
-                minutes=RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1]))
+            _enqueue_delivery(message.pk, timezone.now() + retry_delay(attempts))
         return EmailStatus.FAILED if final else EmailStatus.QUEUED
     EmailMessage.all_objects.filter(pk=message.pk).update(
         attempts=attempts, status=EmailStatus.SENT, sent_at=timezone.now(), error="")

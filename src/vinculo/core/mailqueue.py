@@ -1,0 +1,81 @@
+"""The outgoing e-mail queue for messages to the organisation's own people.
+
+Password resets, invitations and notifications are written as an ``OutgoingEmail`` row
+(queued) and sent by a background task once the caller's transaction commits. A failed
+delivery (SMTP down, refused, time-out) is kept on the row and retried after 1, 5, 15 and 60
+minutes — the same policy as the e-mail to customers (``interactions.mailing``, which takes
+its constants from here); the fifth failure leaves the row ``failed`` with the error. Nobody
+is told "sent" while the message sits only in a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from vinculo.core.models import EmailStatus, OutgoingEmail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_MINUTES = (1, 5, 15, 60)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """How long to wait after the ``attempts``-th failure before trying again."""
+    return dt.timedelta(minutes=RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1])
+
+
+def enqueue(task: Any, *args: Any, run_after: dt.datetime | None = None) -> None:
+    """Enqueue ``task``, deferred to ``run_after`` where the task backend can defer."""
+    if run_after is not None and task.get_backend().supports_defer:
+        task = task.using(run_after=run_after)
+    task.enqueue(*args)
+
+
+def email_queue(*, to: str, subject: str, body: str, html_body: str = "",
+                organization_id: int | None = None) -> OutgoingEmail:
+    """Queue one e-mail; it is sent once the current transaction commits."""
+    from vinculo.core.tasks import outgoing_email_deliver
+
+    message = OutgoingEmail.objects.create(
+        organization_id=organization_id, to=to, subject=" ".join(subject.split())[:300],
+        body=body, html_body=html_body)
+    transaction.on_commit(lambda: enqueue(outgoing_email_deliver, message.pk))
+    return message
+
+
+def email_deliver(message_pk: int) -> str:
+    """Send a queued message (the background task); returns its new status."""
+    from vinculo.core.tasks import outgoing_email_deliver
+
+    message = OutgoingEmail.objects.filter(pk=message_pk).first()
+    if message is None or message.status != EmailStatus.QUEUED:
+        return message.status if message else "missing"
+    attempts = message.attempts + 1
+    email = EmailMultiAlternatives(subject=message.subject, body=message.body,
+                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to])
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    try:
+        email.send()
+    except Exception as exc:  # SMTP, network, DNS: every failure is kept on the row
+        log.warning("e-mail %s to %s failed (attempt %d): %s", message.pk, message.to,
+                    attempts, exc)
+        final = attempts >= MAX_ATTEMPTS
+        OutgoingEmail.objects.filter(pk=message.pk).update(
+            attempts=attempts, error=f"{type(exc).__name__}: {exc}"[:2000],
+            status=EmailStatus.FAILED if final else EmailStatus.QUEUED)
+        if not final:
+            enqueue(outgoing_email_deliver, message.pk,
+                    run_after=timezone.now() + retry_delay(attempts))
+        return EmailStatus.FAILED if final else EmailStatus.QUEUED
+    OutgoingEmail.objects.filter(pk=message.pk).update(
+        attempts=attempts, error="", status=EmailStatus.SENT, sent_at=timezone.now())
+    return EmailStatus.SENT
