@@ -116,3 +116,21 @@ def test_a_body_over_the_upload_limit_is_a_400_not_a_500(api, page, settings):
     assert "detail" in response.json()
     response = page.post(reverse("customers:lead_create"), {"last_name": "Big", "notes": TWO_MB})
     assert response.status_code in (400, 413)
+
+
+def test_a_custom_text_field_takes_the_shared_short_limit(as_admin):
+    from django.core.exceptions import ValidationError
+
+    from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH
+    from vinculo.core.services import custom_field_create, custom_fields_clean
+
+    field = custom_field_create(organization=as_admin.organization, model="lead", key="origen",
+                                label="Origen", type="text")
+    values = {"origen": "x" * SHORT_TEXT_MAX_LENGTH}
+    clean = custom_fields_clean(organization_id=field.organization_id, model="lead",
+                                values=values)
+    assert clean == values
+    with pytest.raises(ValidationError) as refused:
+        custom_fields_clean(organization_id=field.organization_id, model="lead",
+                            values={"origen": "x" * (SHORT_TEXT_MAX_LENGTH + 1)})
+    assert "custom_fields.origen" in refused.value.message_dict

@@ -190,8 +190,8 @@ def _convert(field: CustomField, raw: Any) -> Any:
     if kind == CustomFieldType.TEXT:
         text = str(raw)
         if len(text) > SHORT_TEXT_MAX_LENGTH:
-            raise ValueError(_("At most %(limit)s characters.")
-                             % {"limit": SHORT_TEXT_MAX_LENGTH})
+            raise ValueError(_("At most %(n)d characters.")
+                             % {"n": SHORT_TEXT_MAX_LENGTH})
         return text
     if kind == CustomFieldType.NUMBER:
         if isinstance(raw, bool):

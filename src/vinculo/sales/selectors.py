@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from vinculo.core.formats import format_money
 from vinculo.core.models import User
 from vinculo.customers.models import Lead
 from vinculo.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
@@ -148,7 +149,7 @@ def timeline(record: Any, limit: int) -> list[Any]:
     items = []
     for opp in opportunities.select_related("stage").order_by("-created_at")[:limit]:
         url = reverse("sales:opportunity_detail", kwargs={"uuid": opp.uuid})
-        amount = f"{opp.amount:,.2f} {opp.currency}"
+        amount = format_money(opp.amount, opp.currency)
         items.append(TimelineItem(opp.created_at, "opportunity",
                                   _("Opportunity opened: %(name)s") % {"name": opp.name},
                                   url, amount))
