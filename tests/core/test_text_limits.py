@@ -41,6 +41,43 @@ def test_every_model_text_field_has_a_shared_limit_and_its_form_field_enforces_i
             form_field.clean("x" * (field.max_length + 1))
 
 
+def _form_classes() -> list[type[forms.BaseForm]]:
+    """Every form class of the product (each app's ``forms*`` modules, imported here)."""
+    import importlib
+    import pkgutil
+
+    import vinculo
+
+    for module in pkgutil.walk_packages(vinculo.__path__, "vinculo."):
+        if module.name.rsplit(".", 1)[-1].startswith("forms"):
+            importlib.import_module(module.name)
+    found, todo = [], [forms.BaseForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("vinculo."):
+                found.append(sub)
+    return found
+
+
+def test_every_text_field_a_form_declares_is_bounded_and_enforces_it():
+    classes = _form_classes()
+    assert len(classes) > 20
+    checked, unbounded = 0, []
+    for form_class in classes:
+        for name, field in form_class.base_fields.items():
+            if type(field) is not forms.CharField:
+                continue
+            if field.max_length is None:
+                unbounded.append(f"{form_class.__module__}.{form_class.__name__}.{name}")
+                continue
+            with pytest.raises(forms.ValidationError):
+                field.clean("x" * (field.max_length + 1))
+            checked += 1
+    assert unbounded == []
+    assert checked > 40
+
+
 def _request_serializers() -> list[tuple[str, serializers.Serializer]]:
     """Every serializer drf-spectacular documents as a request body, by component name."""
     generator = spectacular_settings.DEFAULT_GENERATOR_CLASS()

@@ -2,16 +2,12 @@
 
 No text is unbounded. A model's ``TextField`` carries ``max_length`` from here, so its form field
 (``Textarea`` with ``maxlength``) and its ``ModelSerializer`` field (``maxLength`` in the OpenAPI
-schema) refuse a longer value with an error naming the field; serializer ``CharField``s that are
-not backed by a model take :func:`bounded_char` or one of these constants.
+schema) refuse a longer value with an error naming the field; form and serializer ``CharField``s
+that are not backed by a model take one of these constants.
 ``tests/core/test_text_limits.py`` walks every model and every request schema to keep it so.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from rest_framework import serializers
 
 #: One line a person types: a custom text field, a subject, a search.
 SHORT_TEXT_MAX_LENGTH = 1_000
@@ -20,16 +16,9 @@ TEXT_MAX_LENGTH = 10_000
 #: Long documents: e-mail bodies (also received ones) and knowledge-base articles.
 BODY_MAX_LENGTH = 200_000
 
-#: Every limit above; a model's ``TextField`` takes one of them.
+#: A reference to a record passed by a form (``app.model:uuid``, see ``core.pickers``).
+REFERENCE_MAX_LENGTH = 200
+
+#: Every text limit above; a model's ``TextField`` takes one of them.
 LIMITS = (SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, BODY_MAX_LENGTH)
 
-
-def bounded_char(max_length: int = TEXT_MAX_LENGTH, **kwargs: Any) -> serializers.CharField:
-    """A serializer text field that is never unbounded (``TEXT_MAX_LENGTH`` by default)."""
-    return serializers.CharField(max_length=max_length, **kwargs)
-
-
-def clip(text: str, max_length: int = TEXT_MAX_LENGTH) -> str:
-    """``text`` cut to ``max_length`` for what the system writes itself (errors, received
-    mail), where refusing would lose the whole message."""
-    return text if len(text) <= max_length else text[: max_length - 1] + "…"
