@@ -173,6 +173,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Amounts as businesses print them (Spanish "3.844,36"): see vinculo/formats/ and core/formats.py.
+FORMAT_MODULE_PATH = ["vinculo.formats"]
 
 STORAGES = {
     "default": {"BACKEND": "vinculo.core.files.PrivateStorage"},

@@ -24,7 +24,7 @@ def quote_to_cash(page: Page, account) -> str:
     page.locator("[name=line_1_unit_price]").fill("35")
     page.locator("[name=line_1_tax_rate]").fill("21")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#document-total")).to_have_text("509.85 EUR")  # 467.50 + 42.35
+    expect(page.locator("#document-total")).to_have_text("€509.85")  # 467.50 + 42.35
 
     # accepted: the order
     promised = (dt.date.today() + dt.timedelta(days=5)).isoformat()

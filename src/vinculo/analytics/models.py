@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import Organization, TenantManager, TenantModel
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -61,7 +62,7 @@ class AnalyticsRun(TenantModel):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     customers = models.PositiveIntegerField(_("customers"), default=0)
     parameters = models.JSONField(_("model parameters"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=TEXT_MAX_LENGTH)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

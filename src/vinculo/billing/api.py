@@ -29,6 +29,7 @@ from vinculo.core.api_base import (
     TenantScopedMixin,
 )
 from vinculo.core.api_lines import DocumentSerializer, LineInputSerializer, PricedLineSerializer
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.models import Order, OrderLine
 
@@ -78,7 +79,8 @@ class InvoiceInputSerializer(InvoiceAnswerMixin, DocumentSerializer):
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, default=30)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=TEXT_MAX_LENGTH,
+                                  required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
 
     create_service = staticmethod(services.invoice_create)
@@ -94,7 +96,7 @@ class InvoiceUpdateSerializer(InvoiceAnswerMixin, DocumentSerializer):
     version = serializers.IntegerField(min_value=1)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
     lines = LineInputSerializer(many=True, required=False)
 
     update_service = staticmethod(services.invoice_update)
@@ -129,7 +131,8 @@ class CreditLineSerializer(serializers.Serializer):
 
 
 class CreditSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH,
+                                   required=False, allow_blank=True, default="")
     lines = CreditLineSerializer(many=True, required=False)
 
 
@@ -299,7 +302,7 @@ class ReturnInputSerializer(ServiceSerializer):
     """A return of an order's lines: answers the return (``ReturnSerializer``)."""
 
     order = ScopedRelatedField(Order)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     lines = ReturnLineInputSerializer(many=True)
 
     create_service = staticmethod(services.return_request)

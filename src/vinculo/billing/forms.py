@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.billing.models import PaymentMethod
 from vinculo.core.forms_lines import LinesForm, StyledForm
+from vinculo.core.limits import TEXT_MAX_LENGTH
 
 
 class InvoiceForm(LinesForm):
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0,
                                             max_value=365, initial=30)
-    notes = forms.CharField(label=_("Notes"), required=False,
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=TEXT_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 2}))
 
 

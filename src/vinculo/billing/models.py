@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import TenantModel
 from vinculo.sales.models import (
     MONEY,
@@ -173,7 +174,7 @@ class ReturnAuthorization(TenantModel):
                                 on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT,
                               related_name="+")
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=TEXT_MAX_LENGTH)
     status = models.CharField(_("status"), max_length=10, choices=ReturnStatus.choices,
                               default=ReturnStatus.REQUESTED, editable=False)
     requested_on = models.DateField(_("requested on"), default=timezone.localdate)

@@ -34,6 +34,7 @@ from vinculo.billing.models import (
     ReturnAuthorization,
     ReturnStatus,
 )
+from vinculo.core.formats import format_money
 from vinculo.core.models import User
 from vinculo.core.money import ZERO
 from vinculo.customers.models import Account
@@ -244,11 +245,13 @@ def timeline(record: Any, limit: int) -> list[Any]:
         items.append(TimelineItem(
             invoice.created_at, "invoice", f"{invoice.get_kind_display()} {invoice}",
             reverse("billing:invoice_detail", kwargs={"uuid": invoice.uuid}),
-            f"{invoice.get_status_display()} · {invoice.total_amount:,.2f} {invoice.currency}"))
+            f"{invoice.get_status_display()} · "
+            f"{format_money(invoice.total_amount, invoice.currency)}"))
     for payment in docs["payments"]:
         items.append(TimelineItem(
             dt.datetime.combine(payment.paid_on, dt.time(12), tzinfo=dt.UTC), "payment",
-            _("Payment of %(amount)s") % {"amount": f"{payment.amount:,.2f}"},
+            _("Payment of %(amount)s")
+            % {"amount": format_money(payment.amount, payment.invoice.currency)},
             reverse("billing:invoice_detail", kwargs={"uuid": payment.invoice.uuid}),
             str(payment.invoice)))
     for rma in docs["returns"]:

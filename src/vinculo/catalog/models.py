@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import TenantModel
 from vinculo.customers.models import Account
 
@@ -42,7 +43,7 @@ class Category(TenantModel):
 
     code = models.CharField(_("code"), max_length=CATEGORY_CODE_WIDTH)
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["code", "id"]
@@ -64,7 +65,7 @@ class ProductLine(TenantModel):
     )
     code = models.CharField(_("code"), max_length=LINE_CODE_WIDTH)
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["category__code", "code", "id"]
@@ -104,7 +105,7 @@ class Product(TenantModel):
     currency = models.CharField(_("currency"), max_length=3)
     tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
     active = models.BooleanField(_("active"), default=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
     # Lower-cased, accent-free name: what the search box compares words with.
     search_text = models.CharField(max_length=200, blank=True, editable=False)
 

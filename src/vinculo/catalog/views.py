@@ -25,8 +25,8 @@ from vinculo.catalog.models import (
     Product,
     ProductLine,
 )
-from vinculo.core.audit import describe_changes
 from vinculo.core.forms import apply_service_errors
+from vinculo.core.history import history_rows
 from vinculo.core.models import AuditEntry
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.views_base import (
@@ -43,7 +43,7 @@ def _history(instance: Any, limit: int = 30) -> list[dict[str, Any]]:
     entries = AuditEntry.objects.filter(
         object_type=instance._meta.label_lower, object_id=instance.pk
     ).select_related("actor")[:limit]
-    return [{"entry": e, "changes": describe_changes(e, type(instance))} for e in entries]
+    return history_rows(entries, type(instance))
 
 
 class CatalogListView(RecordListView):

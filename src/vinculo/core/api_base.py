@@ -9,9 +9,11 @@ from django.apps import apps
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 
+from vinculo.core import history
 from vinculo.core.audit import acting_as
 from vinculo.core.deletion import REFUSALS, in_use_error
 from vinculo.core.models import AuditEntry
@@ -187,11 +189,33 @@ class SlugRelatedFieldSchema(OpenApiSerializerFieldExtension):
         return {"type": "string"}
 
 
+class ReadableChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's name, as in ``changes``.")
+    label = serializers.CharField(help_text="The field's label in the caller's language.")
+    before = serializers.CharField(help_text="The value before, formatted for people.")
+    after = serializers.CharField(help_text="The value after, formatted for people.")
+
+
 class AuditEntrySerializer(serializers.ModelSerializer):
-    """A change-log row: the organisation's log and each record's history use it."""
+    """A change-log row: the organisation's log and each record's history use it.
+
+    ``changes`` keeps the raw values (for machines); ``readable_changes`` says the same for
+    people, with the formatter the history pages use (``core.history``)."""
 
     actor = serializers.CharField(source="actor_label")
     object_id = serializers.UUIDField(source="object_uuid", read_only=True, allow_null=True)
+    object_label = serializers.SerializerMethodField(
+        help_text="The kind of record in the caller's language.")
+    readable_changes = serializers.SerializerMethodField()
+
+    def get_object_label(self, entry: AuditEntry) -> str:
+        return history.model_label(entry.object_type)
+
+    @extend_schema_field(ReadableChangeSerializer(many=True))
+    def get_readable_changes(self, entry: AuditEntry) -> list[dict[str, str]]:
+        references = self.context.setdefault("history_references", history.References())
+        return [vars(change) for change in history.describe_changes(entry,
+                                                                     references=references)]
 
     class Meta:
         model = AuditEntry
@@ -202,6 +226,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "object_type",
             "object_id",
             "object_repr",
+            "object_label",
             "changes",
+            "readable_changes",
             "request_id",
         )

@@ -21,11 +21,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from vinculo.core.models import AuditAction, AuditEntry, TenantModel
-
-_yes, _no = gettext_lazy("Yes"), gettext_lazy("No")
 
 
 @dataclass(frozen=True)
@@ -203,51 +200,3 @@ def connect() -> None:
     post_save.connect(_post_save, dispatch_uid="vinculo_audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="vinculo_audit_post_delete")
     m2m_changed.connect(_m2m_changed, dispatch_uid="vinculo_audit_m2m")
-
-
-@dataclass(frozen=True)
-class DisplayChange:
-    label: str
-    before: str
-    after: str
-
-
-def _display_value(field: models.Field | None, value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dict):
-        parts = [
-            f"+ {', '.join(value['added'])}" if value.get("added") else "",
-            f"− {', '.join(value['removed'])}" if value.get("removed") else "",
-        ]
-        return " ".join(p for p in parts if p)
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.ForeignKey):
-        related = field.related_model._base_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"#{value}"
-    if isinstance(value, bool):
-        return str(_yes) if value else str(_no)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def describe_changes(entry: AuditEntry, model: type[models.Model]) -> list[DisplayChange]:
-    """An entry's changes with the fields' own labels and choice names, for people to read."""
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    fields.update({f.name: f for f in model._meta.many_to_many})
-    rows = []
-    for name, change in entry.changes.items():
-        if name == "uuid":
-            continue
-        field = fields.get(name)
-        label = str(field.verbose_name) if field is not None else name
-        if isinstance(change, dict):
-            rows.append(DisplayChange(label, "", _display_value(field, change)))
-        else:
-            before, after = change
-            rows.append(
-                DisplayChange(label, _display_value(field, before), _display_value(field, after))
-            )
-    return rows

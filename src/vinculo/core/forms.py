@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
+from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import CustomField, CustomFieldType, SavedView
 
 CF_PREFIX = "cf_"
@@ -50,7 +51,7 @@ def custom_form_field(definition: CustomField) -> forms.Field:
         return forms.MultipleChoiceField(
             choices=choices, widget=forms.CheckboxSelectMultiple, **common
         )
-    return forms.CharField(max_length=1000, **common)
+    return forms.CharField(max_length=SHORT_TEXT_MAX_LENGTH, **common)
 
 
 class CustomFieldsFormMixin:
@@ -117,7 +118,7 @@ class SavedViewForm(forms.ModelForm):
 
 
 class CustomFieldForm(forms.ModelForm):
-    choices_text = forms.CharField(
+    choices_text = forms.CharField(max_length=TEXT_MAX_LENGTH,
         label=_("Choices"),
         required=False,
         help_text=_("For choice fields: one per line."),

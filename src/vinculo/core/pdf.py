@@ -11,7 +11,6 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -19,9 +18,11 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vinculo.core.formats import format_money, format_number
+
 
 def _money(value: Any) -> str:
-    return number_format(value, 2, use_l10n=True, force_grouping=True)
+    return format_number(value, 2)
 
 
 def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str]],
@@ -44,9 +45,9 @@ def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str
     by_rate: dict[Any, Any] = {}
     for line in lines:
         rows.append([Paragraph(line.description, styles["Normal"]),
-                     number_format(line.quantity.normalize()), _money(line.unit_price),
-                     number_format(line.discount_percent.normalize()),
-                     number_format(line.tax_rate.normalize()), _money(line.net_amount)])
+                     format_number(line.quantity, "-3"), _money(line.unit_price),
+                     format_number(line.discount_percent, "-2"),
+                     format_number(line.tax_rate, "-2"), _money(line.net_amount)])
         by_rate[line.tax_rate] = by_rate.get(line.tax_rate, 0) + line.tax_amount
     table = Table(rows, colWidths=[70 * mm, 18 * mm, 24 * mm, 20 * mm, 16 * mm, 26 * mm],
                   repeatRows=1)
@@ -57,11 +58,11 @@ def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     story += [table, Spacer(1, 6 * mm)]
-    totals = [[_("Net"), f"{_money(document.net_amount)} {document.currency}"]]
+    totals = [[_("Net"), format_money(document.net_amount, document.currency)]]
     for rate, tax in sorted(by_rate.items()):
-        totals.append([_("Tax %(rate)s %%") % {"rate": number_format(rate.normalize())},
-                       f"{_money(tax)} {document.currency}"])
-    totals.append([_("Total"), f"{_money(document.total_amount)} {document.currency}"])
+        totals.append([_("Tax %(rate)s %%") % {"rate": format_number(rate, "-2")},
+                       format_money(tax, document.currency)])
+    totals.append([_("Total"), format_money(document.total_amount, document.currency)])
     summary = Table(totals, colWidths=[40 * mm, 40 * mm], hAlign="RIGHT")
     summary.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"),
                                  ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH
 from vinculo.core.models import (
     ApiToken,
     CustomField,
@@ -188,8 +189,9 @@ def _convert(field: CustomField, raw: Any) -> Any:
     kind = field.type
     if kind == CustomFieldType.TEXT:
         text = str(raw)
-        if len(text) > 1000:
-            raise ValueError(_("At most 1000 characters."))
+        if len(text) > SHORT_TEXT_MAX_LENGTH:
+            raise ValueError(_("At most %(n)d characters.")
+                             % {"n": SHORT_TEXT_MAX_LENGTH})
         return text
     if kind == CustomFieldType.NUMBER:
         if isinstance(raw, bool):

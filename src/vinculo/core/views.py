@@ -16,6 +16,7 @@ from django.views import View
 
 from vinculo.core import plugins, services
 from vinculo.core.forms import CustomFieldForm, SavedViewForm, apply_service_errors
+from vinculo.core.history import history_rows
 from vinculo.core.models import ApiToken, AuditEntry, CustomField
 from vinculo.core.pagination import paginate
 from vinculo.core.permissions import RoleRequiredMixin
@@ -56,7 +57,8 @@ class AuditLogView(RoleRequiredMixin, View):
         if request.GET.get("object_type"):
             entries = entries.filter(object_type=request.GET["object_type"])
         page = paginate(entries, page=request.GET.get("page"), size=50)
-        return render(request, "core/audit_log.html", {"page": page})
+        return render(request, "core/audit_log.html",
+                      {"page": page, "rows": history_rows(page.items)})
 
 
 class TokenListView(LoginRequiredMixin, View):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.files import UnguessableName
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import Tag, Team, TenantModel
 
 
@@ -272,7 +273,7 @@ class Lead(OwnedModel):
         _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
     )
     score = models.SmallIntegerField(_("score"), default=0)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
     converted_account = models.ForeignKey(
         Account,

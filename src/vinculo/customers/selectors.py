@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from vinculo.core import timeline
-from vinculo.core.audit import describe_changes
+from vinculo.core.history import history_rows
 from vinculo.core.models import AuditEntry, TenantModel, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import normalize
@@ -211,11 +211,7 @@ def record_history(instance: Any, *, limit: int = 100) -> QuerySet:
 
 def record_history_display(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
     """The record's history as people read it: field labels and choice names, not columns."""
-    model = type(instance)
-    return [
-        {"entry": entry, "changes": describe_changes(entry, model)}
-        for entry in record_history(instance, limit=limit)
-    ]
+    return history_rows(record_history(instance, limit=limit), type(instance))
 
 
 def visible(model: type[TenantModel], user: User) -> QuerySet:

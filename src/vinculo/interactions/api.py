@@ -17,6 +17,7 @@ from vinculo.core.api_base import (
     TenantScopedMixin,
     TenantViewSet,
 )
+from vinculo.core.limits import BODY_MAX_LENGTH
 from vinculo.core.models import User
 from vinculo.core.pickers import related_ref, resolve_related
 from vinculo.core.services import require
@@ -127,7 +128,8 @@ class EmailSendSerializer(serializers.Serializer):
                                default=list)
     subject = serializers.CharField(max_length=300, required=False, allow_blank=True,
                                     default="")
-    body = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(max_length=BODY_MAX_LENGTH,
+                                 required=False, allow_blank=True, default="")
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     account = ScopedRelatedField(Account, required=False, allow_null=True)
     template = ScopedRelatedField(EmailTemplate, required=False, allow_null=True)

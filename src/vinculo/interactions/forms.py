@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import BODY_MAX_LENGTH, REFERENCE_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import User
 from vinculo.core.pickers import RecordPicker, resolve_related, style
 from vinculo.customers.models import Account, Contact
@@ -24,13 +25,14 @@ class InteractionForm(RecordPicker, forms.Form):
     duration_minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=0,
                                           max_value=24 * 60)
     subject = forms.CharField(label=_("Subject"), max_length=300, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False,
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=TEXT_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.ChoiceField(label=_("Outcome"), required=False,
                                 choices=[("", "—"), *Outcome.choices])
     contact = forms.UUIDField(required=False, widget=forms.HiddenInput)
     account = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    related = forms.CharField(required=False, widget=forms.HiddenInput)
+    related = forms.CharField(required=False, max_length=REFERENCE_MAX_LENGTH,
+                              widget=forms.HiddenInput)
     contact_choice = forms.ChoiceField(label=_("Contact"), required=False)
 
     def __init__(self, *args: Any, user: User, contacts: list[Contact] | None = None,
@@ -75,11 +77,12 @@ class EmailForm(RecordPicker, forms.Form):
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     template = forms.ChoiceField(label=_("Template"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=300, required=False)
-    body = forms.CharField(label=_("Message"), required=False,
+    body = forms.CharField(label=_("Message"), required=False, max_length=BODY_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 10}))
     contact = forms.UUIDField(required=False, widget=forms.HiddenInput)
     account = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    related = forms.CharField(required=False, widget=forms.HiddenInput)
+    related = forms.CharField(required=False, max_length=REFERENCE_MAX_LENGTH,
+                              widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,13 +115,14 @@ class WebFormSubmissionForm(forms.Form):
     """The public form, for display only: ``services.web_form_submit`` checks what is sent
     (one rule, one place) and its errors are shown on these fields."""
 
-    name = forms.CharField(label=_("Your name"), required=False)
-    email = forms.CharField(label=_("E-mail"), required=False,
+    name = forms.CharField(label=_("Your name"), required=False, max_length=200)
+    email = forms.CharField(label=_("E-mail"), required=False, max_length=254,
                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Phone"), required=False)
-    company = forms.CharField(label=_("Company"), required=False)
-    subject = forms.CharField(label=_("Subject"), required=False)
-    message = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=50)
+    company = forms.CharField(label=_("Company"), required=False, max_length=200)
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=300)
+    message = forms.CharField(label=_("Message"), required=False, max_length=TEXT_MAX_LENGTH,
+                              widget=forms.Textarea)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from vinculo.core.files import UnguessableName
+from vinculo.core.limits import BODY_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import ApiToken, TenantModel
 
 
@@ -72,7 +73,7 @@ class Interaction(RelatedMixin, TenantModel):
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True,
                                                    blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
     account = models.ForeignKey("customers.Account", verbose_name=_("account"),
                                 on_delete=models.SET_NULL, null=True, blank=True,
@@ -151,7 +152,8 @@ class Mailbox(TenantModel):
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_ssl = models.BooleanField(_("IMAP over TLS"), default=True)
     imap_username = models.CharField(_("IMAP user"), max_length=200, blank=True)
-    imap_password = models.TextField(_("IMAP password"), blank=True, editable=False)
+    imap_password = models.TextField(_("IMAP password"), blank=True, editable=False,
+                                     max_length=SHORT_TEXT_MAX_LENGTH)
     imap_folder = models.CharField(_("folder"), max_length=200, default="INBOX")
     processed_folder = models.CharField(
         _("move processed messages to"), max_length=200, blank=True,
@@ -161,7 +163,7 @@ class Mailbox(TenantModel):
     uidvalidity = models.BigIntegerField(default=0, editable=False)
     last_uid = models.BigIntegerField(default=0, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False, max_length=TEXT_MAX_LENGTH)
 
     audit_secret = ("imap_password", "inbound_token_hash")
 
@@ -199,16 +201,16 @@ class EmailMessage(TenantModel):
                                 related_name="+")
     message_id = models.CharField(max_length=255)
     in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True)
+    references = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     from_address = models.EmailField(_("from"))
     from_name = models.CharField(max_length=200, blank=True)
     to = models.JSONField(_("to"), default=list)
     cc = models.JSONField(_("cc"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
-    body_text = models.TextField(_("text"), blank=True)
-    body_html = models.TextField(blank=True)
+    body_text = models.TextField(_("text"), blank=True, max_length=BODY_MAX_LENGTH)
+    body_html = models.TextField(blank=True, max_length=BODY_MAX_LENGTH)
     status = models.CharField(_("status"), max_length=10, choices=EmailStatus.choices)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     raw_path = models.CharField(max_length=300, blank=True)
@@ -268,7 +270,7 @@ class RejectedMessage(TenantModel):
                                 related_name="rejected")
     source = models.CharField(max_length=10)  # "imap" or "http"
     uid = models.BigIntegerField(null=True, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=TEXT_MAX_LENGTH)
     raw_path = models.CharField(max_length=300)
     size = models.PositiveBigIntegerField(default=0)
 
@@ -289,7 +291,7 @@ class EmailTemplate(TenantModel):
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES,
                                 blank=True)
     subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), max_length=BODY_MAX_LENGTH)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -323,7 +325,7 @@ class Task(RelatedMixin, TenantModel):
     """
 
     title = models.CharField(_("title"), max_length=200)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
     due_at = models.DateTimeField(_("due"))
     remind_at = models.DateTimeField(_("reminder"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)

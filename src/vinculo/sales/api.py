@@ -116,14 +116,15 @@ class OpportunitySerializer(ServiceSerializer):
 
 class MoveSerializer(serializers.Serializer):
     stage = serializers.UUIDField()
-    lost_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    lost_reason = serializers.CharField(max_length=200,
+                                        required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False, min_value=1)
 
 
 class FromLeadSerializer(serializers.Serializer):
     lead = serializers.UUIDField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    name = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ForecastRowSerializer(serializers.Serializer):

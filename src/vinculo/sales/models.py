@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import Team, TenantModel
 from vinculo.customers.models import Account, Contact, Lead, SourceChannel
 
@@ -199,7 +200,7 @@ class PricedDocument(TenantModel):
     net_amount = models.DecimalField(_("net"), default=Decimal(0), editable=False, **MONEY)
     tax_amount = models.DecimalField(_("tax"), default=Decimal(0), editable=False, **MONEY)
     total_amount = models.DecimalField(_("total"), default=Decimal(0), editable=False, **MONEY)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     # A document follows the record rule of its account: a representative sees the documents
     # of the customers they or their team own (``TenantQuerySet.restrict``).
@@ -302,7 +303,7 @@ class Delivery(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="deliveries")
     delivered_on = models.DateField(_("delivered on"), default=timezone.localdate)
     is_replacement = models.BooleanField(_("replacement for a return"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     owner_field = ("order__account__owner",)  # the record rule of the order's account
     team_field = ("order__account__team",)

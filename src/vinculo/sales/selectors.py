@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.formats import format_money
 from vinculo.core.models import User
 from vinculo.customers.models import Lead, SourceChannel
 from vinculo.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
@@ -176,7 +177,7 @@ def timeline(record: Any, limit: int) -> list[Any]:
     items = []
     for opp in opportunities.select_related("stage").order_by("-created_at")[:limit]:
         url = reverse("sales:opportunity_detail", kwargs={"uuid": opp.uuid})
-        amount = f"{opp.amount:,.2f} {opp.currency}"
+        amount = format_money(opp.amount, opp.currency)
         items.append(TimelineItem(opp.created_at, "opportunity",
                                   _("Opportunity opened: %(name)s") % {"name": opp.name},
                                   url, amount))

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from vinculo.billing.models import Invoice
 from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import User
 from vinculo.core.services import require
 from vinculo.customers.models import Account, Contact
@@ -57,7 +58,7 @@ class TicketSerializer(ServiceSerializer):
 
 
 class ReplySerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     cc = serializers.ListField(child=serializers.CharField(max_length=254), required=False,
                                default=list)
     status_after = serializers.ChoiceField(
@@ -66,7 +67,7 @@ class ReplySerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class StatusSerializer(serializers.Serializer):

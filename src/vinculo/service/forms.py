@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.billing.models import Invoice
 from vinculo.core.forms import scoped_formfield
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import User
 from vinculo.core.pickers import RecordPicker, style
 from vinculo.customers.models import Account, Contact
@@ -84,8 +85,8 @@ REPLY_STATUSES = [(TicketStatus.WAITING, _("Reply and wait on the customer")),
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Reply to the customer"), widget=forms.Textarea(
-        attrs={"rows": 6}))
+    body = forms.CharField(label=_("Reply to the customer"), max_length=TEXT_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 6}))
     cc = forms.CharField(label=_("Cc"), required=False, max_length=1000)
     status_after = forms.ChoiceField(label=_("Then"), choices=REPLY_STATUSES,
                                      initial=TicketStatus.WAITING)
@@ -99,7 +100,8 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label=_("Internal note"), max_length=TEXT_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vinculo.core.limits import BODY_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import Tag, Team, TenantModel
 from vinculo.customers.models import ServiceTier
 
@@ -201,7 +202,7 @@ class Ticket(TenantModel):
     type = models.CharField(_("type"), max_length=10, choices=TicketType.choices,
                             default=TicketType.REQUEST)
     subject = models.CharField(_("subject"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
     queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.PROTECT,
                               related_name="tickets")
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices,
@@ -234,23 +235,32 @@ class Ticket(TenantModel):
                                    blank=True, related_name="+", editable=False)
     first_response_target = models.PositiveIntegerField(null=True, blank=True, editable=False)
     resolution_target = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    first_response_due = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_due = models.DateTimeField(_("first response due"),
+                                              null=True, blank=True, editable=False)
     first_response_warn = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_due = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("resolution due"),
+                                          null=True, blank=True, editable=False)
     resolution_warn = models.DateTimeField(null=True, blank=True, editable=False)
     sla_pauses = models.JSONField(default=list, blank=True, editable=False)
-    first_response_state = models.CharField(max_length=10, choices=SlaState.choices,
+    first_response_state = models.CharField(_("first response SLA"),
+                                            max_length=10, choices=SlaState.choices,
                                             default=SlaState.OK, editable=False)
-    resolution_state = models.CharField(max_length=10, choices=SlaState.choices,
+    resolution_state = models.CharField(_("resolution SLA"),
+                                        max_length=10, choices=SlaState.choices,
                                         default=SlaState.OK, editable=False)
-    escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"),
+                                                        default=0, editable=False)
 
-    first_response_at = models.DateTimeField(null=True, blank=True, editable=False)
-    first_response_minutes = models.FloatField(null=True, blank=True, editable=False)
-    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_minutes = models.FloatField(null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reopened_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    first_response_at = models.DateTimeField(_("first response at"),
+                                             null=True, blank=True, editable=False)
+    first_response_minutes = models.FloatField(_("time to first response"),
+                                               null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    resolution_minutes = models.FloatField(_("time to resolution"),
+                                           null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"),
+                                                      default=0, editable=False)
 
     owner_field = ("assignee", "account__owner")
     team_field = ("account__team",)
@@ -305,7 +315,7 @@ class TicketEntry(TenantModel):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=5, choices=EntryKind.choices)
-    body = models.TextField(_("text"))
+    body = models.TextField(_("text"), max_length=TEXT_MAX_LENGTH)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+")
 
@@ -326,7 +336,7 @@ class Survey(TenantModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     csat = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     nps = models.PositiveSmallIntegerField(_("recommendation (0–10)"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=TEXT_MAX_LENGTH)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     audited = False
@@ -354,7 +364,7 @@ class Article(TenantModel):
     """A knowledge-base article: the answer agents link from tickets (and, later, the portal)."""
 
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
+    body = models.TextField(_("text"), max_length=BODY_MAX_LENGTH)
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices,
                               default=ArticleStatus.DRAFT)
@@ -362,7 +372,7 @@ class Article(TenantModel):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+", editable=False)
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False, max_length=BODY_MAX_LENGTH)
 
     class Meta:
         ordering = ["title", "id"]

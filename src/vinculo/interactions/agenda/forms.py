@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import REFERENCE_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import User
 from vinculo.core.pickers import RecordPicker, resolve_related, style
 from vinculo.customers.models import Account, Contact
@@ -51,12 +52,13 @@ class TaskForm(RecordPicker, forms.Form):
     recurrence = forms.CharField(label=_("Repeats"), max_length=200, required=False,
                                  widget=forms.TextInput(attrs={"list": "recurrence-presets",
                                                                "autocomplete": "off"}))
-    notes = forms.CharField(label=_("Notes"), required=False,
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=TEXT_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     account = forms.UUIDField(required=False, widget=forms.HiddenInput)
     contact = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    related = forms.CharField(required=False, widget=forms.HiddenInput)
+    related = forms.CharField(required=False, max_length=REFERENCE_MAX_LENGTH,
+                              widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, instance: Task | None = None,
                  **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
+from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH
 from vinculo.core.models import User
 from vinculo.interactions import mailing, selectors, services
 from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
@@ -31,7 +32,8 @@ NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
 class MailboxSerializer(ServiceSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, trim_whitespace=False,
+        max_length=SHORT_TEXT_MAX_LENGTH, write_only=True, required=False, allow_blank=True,
+        trim_whitespace=False,
         style={"input_type": "password"},
         help_text="The IMAP password, write-only: omit it to keep the stored one, send an "
                   "empty string to remove it. It is stored encrypted.")

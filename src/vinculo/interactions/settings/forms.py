@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms_settings import SettingsForm, users_field
+from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH
 from vinculo.interactions import services
 from vinculo.interactions.mailing import MAILBOX_FIELDS
 from vinculo.interactions.models import EmailTemplate, Mailbox, WebForm
@@ -17,7 +18,7 @@ class MailboxForm(SettingsForm):
     model = Mailbox
     field_names = MAILBOX_FIELDS
 
-    password = forms.CharField(
+    password = forms.CharField(max_length=SHORT_TEXT_MAX_LENGTH,
         label=_("IMAP password"), required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to keep the stored password."))

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from vinculo.core.api_base import ScopedRelatedField, TenantScopedMixin
 from vinculo.core.api_lines import DocumentSerializer, LineInputSerializer, PricedLineSerializer
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.documents import services
 from vinculo.sales.documents.pdf import quote_pdf
@@ -50,7 +51,8 @@ class QuoteInputSerializer(DocumentSerializer):
     opportunity = ScopedRelatedField(Opportunity, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
     valid_until = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=TEXT_MAX_LENGTH,
+                                  required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
 
     create_service = staticmethod(services.quote_create)
@@ -68,7 +70,7 @@ class QuoteUpdateSerializer(DocumentSerializer):
     version = serializers.IntegerField(min_value=1)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
     lines = LineInputSerializer(many=True, required=False)
 
     update_service = staticmethod(services.quote_update)
@@ -173,7 +175,8 @@ class OrderInputSerializer(DocumentSerializer):
     currency = serializers.CharField(max_length=3, required=False)
     ordered_on = serializers.DateField(required=False)
     promised_date = serializers.DateField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=TEXT_MAX_LENGTH,
+                                  required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
 
     create_service = staticmethod(services.order_create)
@@ -192,7 +195,8 @@ class DeliveryLineInputSerializer(serializers.Serializer):
 
 class DeliverSerializer(serializers.Serializer):
     delivered_on = serializers.DateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=TEXT_MAX_LENGTH,
+                                  required=False, allow_blank=True, default="")
     lines = DeliveryLineInputSerializer(many=True)
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms_lines import LinesForm
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.sales.models import Opportunity
 from vinculo.sales.selectors import visible_opportunities
 
@@ -14,7 +15,7 @@ from vinculo.sales.selectors import visible_opportunities
 class QuoteForm(LinesForm):
     valid_until = forms.DateField(label=_("Valid until"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    notes = forms.CharField(label=_("Notes"), required=False,
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=TEXT_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 2}))
     # "New quote" on an opportunity carries it here, so the quote is linked to it.
     opportunity = forms.UUIDField(required=False, widget=forms.HiddenInput)

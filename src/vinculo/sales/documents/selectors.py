@@ -10,6 +10,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Val
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.formats import format_money
 from vinculo.core.models import User
 from vinculo.customers.models import Account
 from vinculo.sales.models import Delivery, Order, OrderLine, OrderStatus, Quote, QuoteStatus
@@ -146,13 +147,15 @@ def timeline(record: Any, limit: int) -> list[Any]:
         items.append(TimelineItem(quote.created_at, "quote",
                                   _("Quote %(number)s") % {"number": quote},
                                   reverse("sales:quote_detail", kwargs={"uuid": quote.uuid}),
-                                  f"{quote.get_status_display()} · {quote.total_amount:,.2f}"))
+                                  f"{quote.get_status_display()} · "
+                                  f"{format_money(quote.total_amount, quote.currency)}"))
     for order in docs["orders"]:
         items.append(TimelineItem(
             dt.datetime.combine(order.ordered_on, dt.time(12), tzinfo=dt.UTC), "order",
             _("Order %(number)s") % {"number": order.number},
             reverse("sales:order_detail", kwargs={"uuid": order.uuid}),
-            f"{order.get_status_display()} · {order.total_amount:,.2f} {order.currency}"))
+            f"{order.get_status_display()} · "
+            f"{format_money(order.total_amount, order.currency)}"))
     for delivery in docs["deliveries"]:
         items.append(TimelineItem(
             dt.datetime.combine(delivery.delivered_on, dt.time(16), tzinfo=dt.UTC), "delivery",

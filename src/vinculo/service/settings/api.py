@@ -49,7 +49,7 @@ class QueueSerializer(ServiceSerializer):
                               help_text="The team's name.")
     mailbox = ScopedRelatedField(Mailbox, required=False, allow_null=True)
     escalate_to = ScopedRelatedField(User, required=False, allow_null=True)
-    default_for = serializers.ListField(child=serializers.CharField(), required=False,
+    default_for = serializers.ListField(child=serializers.CharField(max_length=20), required=False,
                                         help_text="Ticket types routed here by default.")
     tier_routes = TierRoutesField(
         child=ScopedRelatedField(User, allow_null=True), required=False,
