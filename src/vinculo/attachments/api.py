@@ -24,6 +24,7 @@ from vinculo.attachments import selectors, services
 from vinculo.attachments.models import Comment, RecordFile
 from vinculo.core.api_base import ServiceDestroyMixin, TenantScopedMixin
 from vinculo.core.files import serve
+from vinculo.core.limits import REFERENCE_MAX_LENGTH
 from vinculo.core.models import TenantModel
 
 RECORD_HELP = ("The record, as `<app_label.model>:<uuid>`: customers.account, customers.contact, "
@@ -58,7 +59,7 @@ class RecordFileSerializer(_LinkSerializer):
 
 
 class FileUploadSerializer(serializers.Serializer):
-    record = serializers.CharField(help_text=RECORD_HELP)
+    record = serializers.CharField(help_text=RECORD_HELP, max_length=REFERENCE_MAX_LENGTH)
     file = serializers.FileField(help_text="At most VINCULO_MAX_UPLOAD_MB (25 MB by default).")
 
 
@@ -73,7 +74,7 @@ class CommentSerializer(_LinkSerializer):
 
 
 class CommentInputSerializer(serializers.Serializer):
-    record = serializers.CharField(help_text=RECORD_HELP)
+    record = serializers.CharField(help_text=RECORD_HELP, max_length=REFERENCE_MAX_LENGTH)
     body = serializers.CharField(
         max_length=services.MAX_COMMENT, trim_whitespace=True,
         help_text="Plain text; `@e-mail` or `@Full Name` mentions a colleague, who is told.")

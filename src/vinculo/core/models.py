@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from vinculo.core.limits import BODY_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.roles import OWNER_SCOPED_ROLES, Role
 
 
@@ -228,12 +229,12 @@ class OutgoingEmail(models.Model):
                                      blank=True, related_name="+")
     to = models.EmailField()
     subject = models.CharField(max_length=300)
-    body = models.TextField()
-    html_body = models.TextField(blank=True)
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+    html_body = models.TextField(blank=True, max_length=BODY_MAX_LENGTH)
     status = models.CharField(max_length=10, choices=EmailStatus.choices,
                               default=EmailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 

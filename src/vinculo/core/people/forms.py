@@ -6,11 +6,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.forms_settings import SettingsForm, users_field
+from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH
 from vinculo.core.models import Team, User
 from vinculo.core.people import mail
 from vinculo.core.pickers import style
@@ -94,6 +96,15 @@ def users_field_queryset(user: User) -> Any:
 
 class AcceptInvitationForm(SetPasswordForm):
     """The invitee chooses their password (Django's password validators apply)."""
+
+    # Django's fields, bounded like every text a form takes (core.limits).
+    new_password1 = forms.CharField(
+        label=_("New password"), strip=False, max_length=SHORT_TEXT_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html())
+    new_password2 = forms.CharField(
+        label=_("New password confirmation"), strip=False, max_length=SHORT_TEXT_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
