@@ -6,6 +6,7 @@ Duplicate detection, search and validation all compare these forms, so they live
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -13,6 +14,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumError
+
+from vinculo.core.countries import country_name
 
 # Country → stdnum module that validates its company/person tax id.
 TAX_ID_MODULES = {
@@ -65,21 +68,35 @@ def normalize_phone(value: str, *, region: str = "ES", field: str = "phone") -> 
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _tax_id_modules(country: str) -> list[Any]:
+    """The stdnum modules a tax id of ``country`` may satisfy: its national id (NIF, RFC,
+    SIREN…) and its VAT number (``GB 980 7806 84``, ``FR 40 303 265 045``)."""
+    modules = []
+    names = [TAX_ID_MODULES.get(country.upper()), "vat"]
+    for name in dict.fromkeys(n for n in names if n):
+        module = get_cc_module(country.lower(), name) if len(country) == 2 else None
+        if module is not None and module not in modules:
+            modules.append(module)
+    return modules
+
+
 def normalize_tax_id(value: str, *, country: str = "", field: str = "tax_id") -> str:
-    """Compact a tax id and, when the country has a validator, check it (NIF/CIF, RFC, CUIT…)."""
+    """Compact a tax id and check it against the rules of ``country`` (the record's country):
+    its national id or its VAT number. A country without a validator keeps the compact form."""
     value = (value or "").strip()
     if not value:
         return ""
-    module_name = TAX_ID_MODULES.get(country.upper())
-    if module_name is None:
+    modules = _tax_id_modules(country)
+    if not modules:
         return "".join(ch for ch in value.upper() if ch.isalnum())
-    module = get_cc_module(country.lower(), module_name)
-    try:
-        return module.validate(value)
-    except StdnumError:
-        raise ValidationError(
-            {field: _("Enter a valid tax id for %(country)s.") % {"country": country.upper()}}
-        ) from None
+    for module in modules:
+        try:
+            return str(module.validate(value))
+        except StdnumError:
+            continue
+    raise ValidationError({field: _(
+        "Not a valid tax id or VAT number for %(country)s (%(code)s)."
+    ) % {"country": country_name(country), "code": country.upper()}})
 
 
 def full_name(first: str, last: str) -> str:
