@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, Menu, MenuItem, VinculoApp
+from vinculo.core.plugins import ApiRoute, Contract, Event, Menu, MenuItem, VinculoApp
 from vinculo.core.roles import Role, only
 
 
@@ -16,22 +16,31 @@ class CoreConfig(VinculoApp):
             ApiRoute("custom-fields", "vinculo.core.api.CustomFieldViewSet", "customfield"),
             ApiRoute("tags", "vinculo.core.api.TagViewSet", "tag"),
             ApiRoute("users", "vinculo.core.api.UserViewSet", "user"),
+            ApiRoute("organization", "vinculo.core.organization.api.OrganizationViewSet",
+                     "organization"),
         ),
         permissions={
             "audit.view": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),
             "core.manage_custom_fields": only(Role.ADMIN),
             "core.manage_users": only(Role.ADMIN),
+            "core.manage_organization": only(Role.ADMIN),
         },
         menus=(
             Menu("settings", _("Settings"), order=100),
         ),
         menu_items=(
+            MenuItem("settings", _("Organisation"), "organization_settings",
+                     permission="core.manage_organization", order=5),
             MenuItem("settings", _("API tokens"), "tokens", order=10),
             MenuItem("settings", _("Custom fields"), "custom_fields",
                      permission="core.manage_custom_fields", order=30),
             MenuItem("settings", _("API documentation"), "api-docs", order=40),
             MenuItem("settings", _("Audit log"), "audit_log", permission="audit.view",
                      order=50),
+        ),
+        events=(
+            Event("organization.updated", "The organisation's settings were changed.",
+                  {"fields": "names of the settings that changed"}),
         ),
     )
 

@@ -19,11 +19,12 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from vinculo.core.models import AuditAction, AuditEntry, TenantModel
+from vinculo.core.models import AuditAction, AuditEntry, Organization, TenantModel
 
 _yes, _no = gettext_lazy("Yes"), gettext_lazy("No")
 
@@ -51,11 +52,16 @@ def _json_value(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def _stored(value: Any) -> Any:
+    """A stored file as its name (a logo), anything else as it is."""
+    return value.name if isinstance(value, FieldFile) else value
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited concrete fields of a row, as JSON-safe values (FKs as ids); a secret field
     shows only that it is set, and a digest that changes with it."""
     data = {
-        field.attname: field.value_from_object(instance)
+        field.attname: _stored(field.value_from_object(instance))
         for field in instance._meta.concrete_fields
         if field.name not in instance.audit_exclude and field.name not in ("id", "organization")
     }
@@ -121,7 +127,9 @@ def audit_bulk_updated(model: type[TenantModel], rows: list[tuple[Any, dict[str,
 
 
 def _is_audited(sender: type) -> bool:
-    return issubclass(sender, TenantModel) and getattr(sender, "audited", False)
+    # the organisation's own settings are audited like its records (in its own log)
+    return (issubclass(sender, TenantModel | Organization)
+            and getattr(sender, "audited", False))
 
 
 def _write(instance: TenantModel, action: str, changes: dict[str, Any]) -> None:
@@ -159,6 +167,8 @@ def _post_save(
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
+        if not getattr(sender, "audit_creation", True):
+            return
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
         _write(instance, AuditAction.CREATE, changes)
         return
@@ -168,7 +178,7 @@ def _post_save(
 
 
 def _post_delete(sender: type, instance: TenantModel, **kwargs: Any) -> None:
-    if not _is_audited(sender):
+    if not _is_audited(sender) or sender is Organization:  # its log goes with it
         return
     before = snapshot(instance)
     _write(instance, AuditAction.DELETE, {k: [v, None] for k, v in before.items()})

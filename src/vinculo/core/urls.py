@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from vinculo.core import views
+from vinculo.core.organization import views as organization_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -11,6 +12,10 @@ urlpatterns = [
     path(
         "settings/tokens/<uuid:uuid>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"
     ),
+    path("settings/organization/", organization_views.OrganizationSettingsView.as_view(),
+         name="organization_settings"),
+    path("settings/organization/logo/", organization_views.OrganizationLogoView.as_view(),
+         name="organization_logo"),
     path("settings/custom-fields/", views.CustomFieldListView.as_view(), name="custom_fields"),
     path("settings/saved-views/", views.SavedViewCreateView.as_view(), name="saved_view_create"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
