@@ -12,7 +12,14 @@ from django.db.models.functions import TruncMonth
 
 from vinculo.core.models import User
 from vinculo.customers.models import Lead
-from vinculo.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
+from vinculo.sales.models import (
+    LostReason,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 
 CARDS_PER_COLUMN = 50
 
@@ -158,3 +165,9 @@ def timeline(record: Any, limit: int) -> list[Any]:
             items.append(TimelineItem(opp.closed_at, "opportunity", title, url,
                                       opp.lost_reason or amount))
     return items
+
+
+def lost_reasons_offered() -> list[str]:
+    """The active reasons for losing, in the organisation's order (empty: any words)."""
+    return list(LostReason.objects.filter(is_active=True).order_by("order", "name")
+                .values_list("name", flat=True))
