@@ -81,7 +81,7 @@ def _clean(organization: Organization, data: dict[str, Any]) -> dict[str, Any]:
     for key, value in clean.items():
         if value is None:
             clean[key] = ""
-        limit = Organization._meta.get_field(key).max_length
+        limit = getattr(Organization._meta.get_field(key), "max_length", None)
         if limit and len(clean[key]) > limit:
             errors[key] = [_("At most %(n)d characters.") % {"n": limit}]
     if errors:

@@ -162,7 +162,7 @@ def record_clean(
         if (not instance.pk and hasattr(instance, "billing_country") and "country" in clean
                 and not clean.get("billing_country") and not instance.billing_country):
             clean["billing_country"] = clean["country"]  # a company bills where it is
-    if "tax_id" in clean or ("country" in clean and getattr(instance, "tax_id", "")):
+    if "tax_id" in clean or ("country" in clean and bool(getattr(instance, "tax_id", ""))):
         # the record's own country decides (a UK company's VAT number is not a Spanish NIF)
         country = clean.get("country") or getattr(instance, "country", "") or region
         if "country" not in errors:

@@ -43,7 +43,7 @@ def _named_for_lead(lead: Lead, renames: dict[str, str]) -> Iterator[None]:
         for key, messages in exc.message_dict.items():
             name = renames.get(key, key)
             try:
-                label = str(Lead._meta.get_field(name).verbose_name)
+                label = str(getattr(Lead._meta.get_field(name), "verbose_name", name))
             except FieldDoesNotExist:
                 name, label = NON_FIELD_ERRORS, str(key)
             errors.setdefault(name, []).extend(
