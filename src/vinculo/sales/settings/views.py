@@ -18,6 +18,7 @@ from django.views import View
 from vinculo.core.views_base import RecordMixin, flash_error, uuid_param
 from vinculo.core.views_settings import SettingsEditView, SettingsListView
 from vinculo.sales.models import LostReason, Pipeline, Stage
+from vinculo.sales.services import pipeline_default
 from vinculo.sales.settings import services
 from vinculo.sales.settings.forms import LostReasonForm, PipelineForm, StageForm
 
@@ -30,6 +31,8 @@ class PipelineListView(SettingsListView):
     template_name = "sales/settings/pipeline_list.html"
 
     def rows(self) -> Any:
+        # the default pipeline is made with the usual stages on first need (as the board does)
+        pipeline_default(organization=self.request.user.organization)
         return Pipeline.objects.prefetch_related("stages").order_by("-is_default", "name")
 
 
