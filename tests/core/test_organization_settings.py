@@ -225,6 +225,24 @@ def test_api_reads_and_patches_the_settings_for_administrators_only(api, org, us
 
 
 @pytest.mark.django_db
+def test_api_takes_a_logo_as_multipart_and_refuses_a_bad_one(api, org, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)}}}
+    bad = api.patch("/api/organization/", {"version": 1, "logo": SimpleUploadedFile(
+        "logo.png", b"GIF89a not really")}, format="multipart")
+    assert bad.status_code == 400 and bad.json() == {
+        "logo": ["The logo must be a PNG or JPEG image."]}
+    good = api.patch("/api/organization/", {"version": 1, "logo": SimpleUploadedFile(
+        "logo.png", image())}, format="multipart")
+    assert good.status_code == 200 and good.json()["has_logo"] is True
+    org.refresh_from_db()
+    assert org.logo.name.startswith(f"organizations/{org.uuid}/")
+    huge = api.patch("/api/organization/", {"version": 10**30}, format="json")
+    assert huge.status_code == 400 and "version" in huge.json()
+
+
+@pytest.mark.django_db
 def test_api_answers_each_organisation_its_own_settings(api, other_admin, other_org):
     other = token_client(other_admin)
     assert other.get("/api/organization/").json()["name"] == other_org.name

@@ -19,7 +19,8 @@ from vinculo.core.organization.services import ORGANIZATION_FIELDS, organization
 class OrganizationSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     version = serializers.IntegerField(
-        min_value=1, help_text="The version you read; a stale one is refused with 409.")
+        min_value=1, max_value=2**31 - 1,
+        help_text="The version you read; a stale one is refused with 409.")
     has_logo = serializers.SerializerMethodField(
         help_text="Whether a logo is set; the pages show it, the documents print it.")
     logo = serializers.FileField(
