@@ -73,8 +73,7 @@ def _parties(organization: Any, account: Any, styles: Any) -> Any:
         left.insert(0, logo)
     table = Table([[left, Paragraph("<br/>".join(buyer), styles["Normal"])]],
                   colWidths=[87 * mm, 87 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
