@@ -4,12 +4,26 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import DefaultRouter, Route
 
 from vinculo.core import plugins
 from vinculo.core.api_base import UNDECLARED
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """DRF's router, plus single resources: a viewset with ``singleton_retrieve`` /
+    ``singleton_update`` answers GET and PATCH at its prefix, with no id in the path
+    (``/api/organization/``). Other viewsets have neither, so the route skips them."""
+
+    routes = [
+        Route(url=r"^{prefix}{trailing_slash}$",
+              mapping={"get": "singleton_retrieve", "patch": "singleton_update"},
+              name="{basename}-list", detail=False, initkwargs={"suffix": "Instance"}),
+        *DefaultRouter.routes,
+    ]
+
+
+router = Router()
 for route in plugins.collect("api_routes"):
     viewset = plugins.resolve(route.viewset)
     if getattr(viewset, "permission_domain", UNDECLARED) is UNDECLARED:

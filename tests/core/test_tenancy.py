@@ -187,8 +187,12 @@ def settings_records(admin):
             "name": "Zafiro", "calendar": calendar}, targets={"high": (60, 480)})
         queue = service_services.queue_create(actor=admin, data={
             "name": "Zafiro", "mailbox": mailbox}, tier_routes={"gold": admin})
+        from vinculo.sales.models import LostReason
+        from vinculo.sales.settings import services as sales_settings
+        reason = sales_settings.lost_reason_create(actor=admin, data={"name": "Zafiro"})
     return {Mailbox: mailbox, EmailTemplate: template, WebForm: form,
-            BusinessCalendar: calendar, Holiday: holiday, SlaPolicy: policy, Queue: queue}
+            BusinessCalendar: calendar, Holiday: holiday, SlaPolicy: policy, Queue: queue,
+            LostReason: reason}
 
 
 def _documents(admin, account):

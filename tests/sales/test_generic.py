@@ -104,3 +104,38 @@ class TestOrderPages(PageSuite):
 class TestDeliveryPages(PageSuite):
     page = Page("delivery", "sales", delivery, list="sales:delivery_list",
                 detail="sales:delivery_detail")
+
+
+# ---- settings pages (administrators): pipelines, their stages, reasons for losing ------------
+
+SETTINGS_PAGES = {action: "sales.manage" for action in ("list", "create", "edit")}
+
+
+def stage(admin, owner):
+    with as_user(admin):
+        return pipeline(admin, owner).stages.order_by("order").first()
+
+
+def lost_reason(admin, owner):
+    from vinculo.sales.settings.services import lost_reason_create
+
+    with as_user(admin):
+        lost_reason.n = getattr(lost_reason, "n", 0) + 1
+        return lost_reason_create(actor=admin, data={"name": f"Motivo {lost_reason.n}"})
+
+
+class TestPipelineSettingsPages(PageSuite):
+    page = Page("pipeline-settings", "sales", pipeline, list="sales:pipeline_settings_list",
+                create="sales:pipeline_settings_create", edit="sales:pipeline_settings_update",
+                permissions=SETTINGS_PAGES)
+
+
+class TestStageSettingsPages(PageSuite):
+    page = Page("stage-settings", "sales", stage, edit="sales:stage_update",
+                permissions=SETTINGS_PAGES)
+
+
+class TestLostReasonPages(PageSuite):
+    page = Page("lost-reason", "sales", lost_reason, list="sales:lost_reason_list",
+                create="sales:lost_reason_create", edit="sales:lost_reason_update",
+                permissions=SETTINGS_PAGES)

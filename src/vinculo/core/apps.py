@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, Menu, MenuItem, VinculoApp
+from vinculo.core.plugins import ApiRoute, Contract, Event, Menu, MenuItem, VinculoApp
 from vinculo.core.roles import Role, only
 
 
@@ -18,16 +18,21 @@ class CoreConfig(VinculoApp):
             ApiRoute("users", "vinculo.core.people.api.UserViewSet", "user"),
             ApiRoute("teams", "vinculo.core.people.api.TeamViewSet", "team"),
             ApiRoute("search", "vinculo.core.api_search.SearchViewSet", "search"),
+            ApiRoute("organization", "vinculo.core.organization.api.OrganizationViewSet",
+                     "organization"),
         ),
         permissions={
             "audit.view": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),
             "core.manage_custom_fields": only(Role.ADMIN),
             "core.manage_users": only(Role.ADMIN),
+            "core.manage_organization": only(Role.ADMIN),
         },
         menus=(
             Menu("settings", _("Settings"), order=100),
         ),
         menu_items=(
+            MenuItem("settings", _("Organisation"), "organization_settings",
+                     permission="core.manage_organization", order=4),
             MenuItem("settings", _("Users"), "user_list", permission="core.manage_users",
                      order=5),
             MenuItem("settings", _("Teams"), "team_list", permission="core.manage_users",
@@ -38,6 +43,10 @@ class CoreConfig(VinculoApp):
             MenuItem("settings", _("API documentation"), "api-docs", order=40),
             MenuItem("settings", _("Audit log"), "audit_log", permission="audit.view",
                      order=50),
+        ),
+        events=(
+            Event("organization.updated", "The organisation's settings were changed.",
+                  {"fields": "names of the settings that changed"}),
         ),
     )
 

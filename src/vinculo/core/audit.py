@@ -19,10 +19,11 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
-from vinculo.core.models import AuditAction, AuditEntry, TenantModel
+from vinculo.core.models import AuditAction, AuditEntry, Organization, TenantModel
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,16 @@ def _json_value(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def _stored(value: Any) -> Any:
+    """A stored file as its name (a logo), anything else as it is."""
+    return value.name if isinstance(value, FieldFile) else value
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited concrete fields of a row, as JSON-safe values (FKs as ids); a secret field
     shows only that it is set, and a digest that changes with it."""
     data = {
-        field.attname: field.value_from_object(instance)
+        field.attname: _stored(field.value_from_object(instance))
         for field in instance._meta.concrete_fields
         if field.name not in instance.audit_exclude and field.name not in ("id", "organization")
     }
@@ -118,10 +124,12 @@ def audit_bulk_updated(model: type[TenantModel], rows: list[tuple[Any, dict[str,
 
 
 def _is_audited(sender: type) -> bool:
-    """Audited business rows, and the organisation's staff users (``User.audited``)."""
+    """Audited business rows, the organisation's own settings (in its own log) and its staff
+    users (``User.audited``)."""
     if not getattr(sender, "audited", False):
         return False
-    return issubclass(sender, TenantModel) or sender._meta.label_lower == "core.user"
+    return (issubclass(sender, TenantModel | Organization)
+            or sender._meta.label_lower == "core.user")
 
 
 def _write(instance: TenantModel, action: str, changes: dict[str, Any]) -> None:
@@ -161,6 +169,8 @@ def _post_save(
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
+        if not getattr(sender, "audit_creation", True):
+            return
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
         _write(instance, AuditAction.CREATE, changes)
         return
@@ -170,7 +180,7 @@ def _post_save(
 
 
 def _post_delete(sender: type, instance: TenantModel, **kwargs: Any) -> None:
-    if not _is_audited(sender):
+    if not _is_audited(sender) or sender is Organization:  # its log goes with it
         return
     before = snapshot(instance)
     _write(instance, AuditAction.DELETE, {k: [v, None] for k, v in before.items()})

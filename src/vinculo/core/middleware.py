@@ -1,12 +1,14 @@
-"""Puts the signed-in user's organisation in scope and names the actor for the audit log."""
+"""Puts the signed-in user's organisation in scope, names the actor for the audit log, and
+shows the pages in the organisation's time zone and (unless the user chose one) language."""
 
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from vinculo.core.audit import acting_as
 from vinculo.core.tenancy import organization_scope
@@ -23,8 +25,19 @@ class OrganizationScopeMiddleware:
         if user is None or not user.is_authenticated or org_id is None:
             # No scope: any read of tenant data raises instead of leaking rows.
             return self.get_response(request)
-        if user.language and "django_language" not in request.COOKIES:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-        with organization_scope(org_id), acting_as(user, request.request_id):
+        organization = user.organization  # joined to the user (core.authentication)
+        language = user.language or organization.language
+        if language and "django_language" not in request.COOKIES:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        with organization_scope(org_id), acting_as(user, request.request_id), \
+                timezone.override(_zone(organization.time_zone)):
             return self.get_response(request)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The organisation's time zone; the install's (``TIME_ZONE``) if it is no longer known."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

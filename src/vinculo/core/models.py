@@ -23,8 +23,26 @@ from vinculo.core.limits import BODY_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.roles import OWNER_SCOPED_ROLES, Role
 
 
+def default_time_zone() -> str:
+    """The install's ``TIME_ZONE`` until the organisation chooses its own."""
+    return settings.TIME_ZONE
+
+
+def default_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def logo_path(organization: Organization, filename: str) -> str:
+    """Stored under the organisation (served only by its settings' logo view, never /media/)."""
+    extension = ".png" if filename.lower().endswith(".png") else ".jpg"
+    return f"organizations/{organization.uuid}/logo-{uuid.uuid4().hex[:8]}{extension}"
+
+
 class Organization(models.Model):
-    """A tenant: a company using Vínculo. Every business row belongs to exactly one."""
+    """A tenant: a company using Vínculo. Every business row belongs to exactly one.
+
+    Its settings (country, currency, time zone, language, fiscal data and logo) are changed by
+    ``core.organization.organization_update`` only, audited like a business record."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -35,7 +53,35 @@ class Organization(models.Model):
         help_text=_("ISO 3166 code; default region for phone numbers and tax ids."),
     )
     base_currency = models.CharField(_("base currency"), max_length=3, default="EUR")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone,
+        help_text=_("Dates and times are shown in this zone."))
+    language = models.CharField(
+        _("default language"), max_length=5, choices=settings.LANGUAGES,
+        default=default_language,
+        help_text=_("For users who have not chosen their own language."))
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, blank=True,
+        help_text=_("As registered; printed on quotes and invoices instead of the name."))
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    logo = models.FileField(_("logo"), upload_to=logo_path, blank=True,
+                            help_text=_("PNG or JPEG, at most 1 MB; printed on documents."))
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = models.Manager()
+    all_objects = models.Manager()
+
+    # The audit log records changes to the settings (``core.audit``), not the creation.
+    audited = True
+    audit_creation = False
+    audit_exclude: tuple[str, ...] = ("updated_at", "created_at", "version")
+    audit_secret: tuple[str, ...] = ()
 
     class Meta:
         ordering = ["name"]
@@ -44,6 +90,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def organization_id(self) -> int:
+        """Its own id: events and the audit log file the organisation's changes under it."""
+        return self.pk
 
 
 class VinculoUserManager(UserManager):

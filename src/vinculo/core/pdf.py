@@ -10,14 +10,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vinculo.core.countries import country_name
 from vinculo.core.formats import format_money, format_number
 
 
@@ -25,17 +28,66 @@ def _money(value: Any) -> str:
     return format_number(value, 2)
 
 
+def _address(record: Any, prefix: str = "") -> list[str]:
+    """Street, postal code and city, region, country (by name): the lines that are filled."""
+    street, postal_code, city, region, country = (
+        getattr(record, f"{prefix}{name}", "") or ""
+        for name in ("street", "postal_code", "city", "region", "country"))
+    country = country or getattr(record, "country", "")  # an account's own, if no billing one
+    lines = [street, " ".join(p for p in (postal_code, city) if p), region,
+             country_name(country)]
+    return [line for line in lines if line]
+
+
+def _logo(organization: Any) -> Any:
+    """The organisation's logo scaled into 40 × 20 mm, or None (none set, or unreadable)."""
+    if not organization.logo:
+        return None
+    try:
+        with organization.logo.open("rb") as handle:
+            data = io.BytesIO(handle.read())
+        reader = ImageReader(data)
+        width, height = reader.getSize()
+    except (OSError, ValueError):
+        return None
+    scale = min(40 * mm / width, 20 * mm / height)
+    data.seek(0)
+    return Image(data, width=width * scale, height=height * scale, hAlign="LEFT")
+
+
+def _parties(organization: Any, account: Any, styles: Any) -> Any:
+    """Who issues (logo, legal name, address, tax id) beside who receives (the customer's
+    name, billing address and tax id): what a quote or an invoice must carry."""
+    seller = [escape(organization.legal_name or organization.name),
+              *map(escape, _address(organization))]
+    if organization.tax_id:
+        seller.append(escape(f"{_('Tax id')}: {organization.tax_id}"))
+    buyer = [f"<b>{escape(_('Customer'))}</b>", escape(account.name),
+             *map(escape, _address(account, "billing_"))]
+    if account.tax_id:
+        buyer.append(escape(f"{_('Tax id')}: {account.tax_id}"))
+    left: list[Any] = [Paragraph(f"<b>{seller[0]}</b><br/>" + "<br/>".join(seller[1:]),
+                                 styles["Normal"])]
+    logo = _logo(organization)
+    if logo is not None:
+        left.insert(0, logo)
+    table = Table([[left, Paragraph("<br/>".join(buyer), styles["Normal"])]],
+                  colWidths=[87 * mm, 87 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
 def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str]],
                     lines: Iterable[Any]) -> bytes:
-    """A one-document PDF: heading, organisation and customer, facts, lines, tax and totals."""
+    """A one-document PDF: the organisation (logo, fiscal data) and the customer (billing
+    address, tax id), heading, facts, lines, tax and totals."""
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
     pdf = SimpleDocTemplate(buffer, pagesize=A4, title=title, leftMargin=18 * mm,
                             rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm)
     story: list[Any] = [
-        Paragraph(document.organization.name, styles["Heading2"]),
-        Paragraph(title, styles["Title"]),
-        Paragraph(f"{_('Customer')}: {document.account.name}", styles["Normal"]),
+        _parties(document.organization, document.account, styles),
+        Paragraph(escape(title), styles["Title"]),
     ]
     for label, value in facts:
         story.append(Paragraph(f"{label}: {value}", styles["Normal"]))

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from vinculo.core import views
+from vinculo.core.organization import views as organization_views
 from vinculo.core.people import views as people
 from vinculo.core.people.forms import QueuedPasswordResetForm
 
@@ -13,6 +14,10 @@ urlpatterns = [
     path(
         "settings/tokens/<uuid:uuid>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"
     ),
+    path("settings/organization/", organization_views.OrganizationSettingsView.as_view(),
+         name="organization_settings"),
+    path("settings/organization/logo/", organization_views.OrganizationLogoView.as_view(),
+         name="organization_logo"),
     path("settings/custom-fields/", views.CustomFieldListView.as_view(), name="custom_fields"),
     path("settings/users/", people.UserListView.as_view(), name="user_list"),
     path("settings/users/invite/", people.UserInviteView.as_view(), name="user_invite"),

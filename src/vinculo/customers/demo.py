@@ -558,6 +558,7 @@ ACCOUNT_COLUMNS = (
     "billing_country", "shipping_street", "shipping_city", "shipping_postal_code",
     "shipping_region", "shipping_country", "lifecycle_stage", "source", "service_tier",
     "active",
+    "country",
 )
 # Service tier follows company size (no random draw, so the seeded content stays as it was).
 TIER_BY_SIZE = {"250+": "gold", "50-249": "silver"}
@@ -646,6 +647,7 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
                 "" if person else industry[k], "" if person else size[k], website[k], email[k],
                 phone[k], *addr, *ship, stage[k], source[k],
                 "standard" if person else TIER_BY_SIZE.get(size[k], "standard"), True,
+                COUNTRY[loc[k]],  # its tax id is of that country
             ))
         written += writer.insert(Account, ACCOUNT_COLUMNS, rows)
         ctx.progress.update(m)
@@ -782,7 +784,7 @@ LEAD_COLUMNS = (
     "id", "organization_id", "uuid", "created_at", "updated_at", "version", "owner_id", "team_id",
     "custom_fields", "search_text", "first_name", "last_name", "full_name", "email", "phone",
     "title", "company_name", "tax_id", "website", "source", "status", "score", "notes",
-    "converted_account_id", "converted_contact_id", "converted_at",
+    "converted_account_id", "converted_contact_id", "converted_at", "country",
 )
 
 
@@ -840,6 +842,7 @@ def _leads(ctx: DemoContext, rng: np.random.Generator, n: int, pools: dict[str, 
                 status_l[k] if conv or not converted[k] else LeadStatus.QUALIFIED.value,
                 score[k], notes[k], conv_acc[k] if conv else None,
                 conv_con[k] if conv else None, updated_s[k] if conv else None,
+                COUNTRY[locale[k]],
             ))
         written += writer.insert(Lead, LEAD_COLUMNS, rows)
         ctx.progress.update(m)

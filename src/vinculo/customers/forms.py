@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.countries import country_choices
 from vinculo.core.forms import CustomFieldsFormMixin, TagsField, scoped_formfield
 from vinculo.core.models import Team, User
 from vinculo.customers import services
@@ -34,6 +35,13 @@ class RecordForm(CustomFieldsFormMixin, forms.ModelForm):
             self.initial["version"] = instance.version
             self.initial["tags"] = ", ".join(instance.tags.values_list("name", flat=True))
         self.add_custom_fields(instance.custom_fields if instance.pk else {})
+        if "country" in self.fields:  # chosen by name; the organisation's country by default
+            self.fields["country"] = forms.ChoiceField(
+                label=_("Country"), required=False,
+                help_text=self.fields["country"].help_text,
+                choices=[("", "—"), *country_choices()],
+                initial=instance.country if instance.pk else (
+                    user.organization.country if user.organization_id else ""))
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):

@@ -91,6 +91,10 @@ class Account(OwnedModel):
     name = models.CharField(_("name"), max_length=200)
     is_person = models.BooleanField(_("private person"), default=False)
     tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True,
+        help_text=_("Where the company is registered: its tax id is checked by this country's "
+                    "rules. The organisation's country when left empty."))
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -265,6 +269,10 @@ class Lead(OwnedModel):
     title = models.CharField(_("job title"), max_length=100, blank=True)
     company_name = models.CharField(_("company"), max_length=200, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True,
+        help_text=_("Where the company is registered: its tax id is checked by this country's "
+                    "rules. The organisation's country when left empty."))
     website = models.URLField(_("website"), blank=True)
     source = models.CharField(
         _("source channel"), max_length=20, choices=SourceChannel.choices, blank=True

@@ -11,26 +11,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from stdnum import get_cc_module
-from stdnum.exceptions import ValidationError as StdnumError
 
-# Country → stdnum module that validates its company/person tax id.
-TAX_ID_MODULES = {
-    "ES": "nif",
-    "MX": "rfc",
-    "AR": "cuit",
-    "CL": "rut",
-    "CO": "nit",
-    "PE": "ruc",
-    "UY": "rut",
-    "EC": "ruc",
-    "PT": "nif",
-    "FR": "siren",
-    "DE": "stnr",
-    "IT": "codicefiscale",
-    "US": "ein",
-    "GB": "vat",
-}
+from vinculo.core.countries import TAX_ID_MODULES, normalize_tax_id
+
+__all__ = ["TAX_ID_MODULES", "normalize_tax_id"]  # kept here for the callers of normalize
 
 
 def fold(text: str) -> str:
@@ -63,23 +47,6 @@ def normalize_phone(value: str, *, region: str = "ES", field: str = "phone") -> 
     if not phonenumbers.is_valid_number(number):
         raise ValidationError({field: _("Enter a valid phone number.")})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalize_tax_id(value: str, *, country: str = "", field: str = "tax_id") -> str:
-    """Compact a tax id and, when the country has a validator, check it (NIF/CIF, RFC, CUIT…)."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    module_name = TAX_ID_MODULES.get(country.upper())
-    if module_name is None:
-        return "".join(ch for ch in value.upper() if ch.isalnum())
-    module = get_cc_module(country.lower(), module_name)
-    try:
-        return module.validate(value)
-    except StdnumError:
-        raise ValidationError(
-            {field: _("Enter a valid tax id for %(country)s.") % {"country": country.upper()}}
-        ) from None
 
 
 def full_name(first: str, last: str) -> str:

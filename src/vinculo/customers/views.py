@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from vinculo.core.forms import apply_service_errors
 from vinculo.core.views_base import (
     Column,
     RecordDeleteView,
@@ -253,8 +254,20 @@ class LeadConvertView(RecordMixin, View):
         try:
             account, contact = services.lead_convert(actor=request.user, lead=lead)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(reverse("customers:lead_detail", kwargs={"uuid": uuid}))
+            fields = set(getattr(exc, "error_dict", {})) & set(forms.LeadForm.base_fields)
+            if not fields:
+                messages.error(request, " ".join(exc.messages))
+                return HttpResponseRedirect(
+                    reverse("customers:lead_detail", kwargs={"uuid": uuid}))
+            # The lead holds what was refused: its form, with the error on that field, saves
+            # the fix; the lead is then converted again from its page.
+            form = forms.LeadForm(instance=lead, user=request.user)
+            form.cleaned_data = {}
+            apply_service_errors(form, exc)
+            return render(request, "customers/record_form.html", {
+                "form": form, "record": lead, "title": _("Fix the lead to convert it"),
+                "form_action": reverse("customers:lead_update", kwargs={"uuid": uuid})},
+                status=400)
         messages.success(
             request,
             _("Lead converted into %(account)s / %(contact)s.")

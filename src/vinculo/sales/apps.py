@@ -33,6 +33,7 @@ class SalesConfig(VinculoApp):
             "sales.add": _SELLERS,
             "sales.change": _SELLERS,
             "sales.delete": only(Role.ADMIN, Role.SALES_MANAGER),
+            "sales.manage": only(Role.ADMIN),
         },
         menus=(Menu("sales", _("Sales"), order=30),),
         menu_items=(
@@ -47,6 +48,10 @@ class SalesConfig(VinculoApp):
                      order=20),
             MenuItem("sales", _("Deliveries"), "sales:delivery_list", "sales.view", section=1,
                      order=30),
+            MenuItem("settings", _("Pipelines and stages"), "sales:pipeline_settings_list",
+                     "sales.manage", section=15, order=10, header=_("Sales settings")),
+            MenuItem("settings", _("Reasons for losing"), "sales:lost_reason_list",
+                     "sales.manage", section=15, order=20),
         ),
         timeline=("vinculo.sales.selectors.timeline",
                   "vinculo.sales.documents.selectors.timeline"),

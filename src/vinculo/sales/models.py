@@ -62,6 +62,27 @@ class Stage(TenantModel):
         return self.name
 
 
+class LostReason(TenantModel):
+    """One of the reasons an opportunity is lost, as the organisation names them (price,
+    competitor, no budget…). Once the list has active reasons, a lost opportunity gives one."""
+
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True,
+                                    help_text=_("Inactive reasons are no longer offered."))
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="lostreason_unique")
+        ]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class OpportunityStatus(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Won")

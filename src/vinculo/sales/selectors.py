@@ -24,7 +24,14 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.core.formats import format_money
 from vinculo.core.models import User
 from vinculo.customers.models import Lead, SourceChannel
-from vinculo.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
+from vinculo.sales.models import (
+    LostReason,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 
 CARDS_PER_COLUMN = 50
 
@@ -187,3 +194,9 @@ def timeline(record: Any, limit: int) -> list[Any]:
             items.append(TimelineItem(opp.closed_at, "opportunity", title, url,
                                       opp.lost_reason or amount))
     return items
+
+
+def lost_reasons_offered() -> list[str]:
+    """The active reasons for losing, in the organisation's order (empty: any words)."""
+    return list(LostReason.objects.filter(is_active=True).order_by("order", "name")
+                .values_list("name", flat=True))

@@ -23,6 +23,7 @@ from vinculo.core.services import org_id, organization_of, require, versioned_sa
 from vinculo.customers import services as customer_services
 from vinculo.customers.models import Account, Contact, Lead
 from vinculo.sales.models import (
+    LostReason,
     Opportunity,
     OpportunityLine,
     OpportunityStatus,
@@ -213,6 +214,9 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage,
         return opportunity
     if stage.kind == StageKind.LOST and not lost_reason.strip():
         raise ValidationError({"lost_reason": _("Say why the opportunity was lost.")})
+    if stage.kind == StageKind.LOST:
+        lost_reason = lost_reason_check(organization_id=opportunity.organization_id,
+                                        reason=lost_reason)
     now = timezone.now()
     StageChange.objects.create(
         organization_id=opportunity.organization_id, opportunity=opportunity,
@@ -234,6 +238,21 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage,
         events.publish(f"opportunity.{opportunity.status}", record=opportunity, actor=actor,
                        data={"amount": str(opportunity.amount)})
     return opportunity
+
+
+def lost_reason_check(*, organization_id: int, reason: str) -> str:
+    """The reason as the list names it, once the organisation keeps a list of active reasons;
+    any words otherwise. Refused on ``lost_reason`` when not in the list."""
+    reason = reason.strip()
+    names = list(LostReason.all_objects.filter(organization_id=organization_id, is_active=True)
+                 .values_list("name", flat=True))
+    if not names:
+        return reason
+    match = next((name for name in names if name.casefold() == reason.casefold()), None)
+    if match is None:
+        raise ValidationError({"lost_reason": _("Choose one of the reasons: %(names)s.")
+                               % {"names": ", ".join(names)}})
+    return match
 
 
 @transaction.atomic

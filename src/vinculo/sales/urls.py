@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/pick/", views.AccountPickerView.as_view(), name="account_picker"),
     path("forecast/", views.ForecastView.as_view(), name="forecast"),
     path("funnel/", views.FunnelView.as_view(), name="funnel"),
+    path("settings/", include("vinculo.sales.settings.urls")),
     path("", include("vinculo.sales.documents.urls")),
 ]

@@ -115,6 +115,8 @@ class OpportunityDetailView(RecordMixin, View):
             "time_in_stages": selectors.time_in_stages(opportunity),
             "lines": opportunity.lines.all(),
             "history": customer_selectors.record_history_display(opportunity),
+            "lost_reasons": selectors.lost_reasons_offered() if opportunity.status == "open"
+            else [],
         })
 
 

@@ -65,6 +65,7 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "billing_postal_code": ("postal code", "zip", "zip code", "postcode", "codigo postal", "cp"),
     "billing_region": ("region", "state", "province", "county", "provincia", "comunidad"),
     "billing_country": ("country", "pais"),
+    "country": ("country of registration", "tax country", "pais de registro", "pais fiscal"),
     "shipping_street": ("shipping address", "direccion de envio"),
     "shipping_city": ("shipping town", "ciudad de envio"),
     "shipping_postal_code": ("shipping zip", "codigo postal de envio"),
@@ -145,6 +146,8 @@ def _aliases(target: str, organization_id: int | None) -> dict[str, str]:
         table.setdefault(fold_key(alias), key)
 
     for key in spec.fields:
+        if key == "country":  # "Country" / "País" stays the billing country (which it defaults)
+            continue
         add(key, key)
         for language in ("en", "es"):
             with translation.override(language):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from vinculo.core.countries import country_codes
 from vinculo.core.models import Tag, User
 from vinculo.core.services import (
     custom_fields_clean,
@@ -26,6 +27,7 @@ from vinculo.customers.models import (
 ACCOUNT_FIELDS = (
     "name",
     "is_person",
+    "country",
     "tax_id",
     "industry",
     "size",
@@ -74,6 +76,7 @@ LEAD_FIELDS = (
     "phone",
     "title",
     "company_name",
+    "country",
     "tax_id",
     "website",
     "source",
@@ -89,6 +92,14 @@ LEAD_FIELDS = (
 
 def _region(actor: User) -> str:
     return actor.organization.country if actor.organization is not None else "ES"
+
+
+def normalize_country(value: str) -> str:
+    """An ISO 3166 code, upper-cased; anything else is refused on the ``country`` field."""
+    code = (value or "").strip().upper()
+    if code not in country_codes():
+        raise ValidationError({"country": _("Choose a country by its two-letter ISO code.")})
+    return code
 
 
 def _check_owner(actor: User, data: dict[str, Any]) -> None:
@@ -147,9 +158,18 @@ def record_clean(
         attempt("other_emails", lambda emails: [
             normalize.normalize_email(e, field="other_emails") for e in emails or []],
             clean["other_emails"])
-    if "tax_id" in clean:
-        country = clean.get("billing_country") or getattr(instance, "billing_country", "") or region
-        attempt("tax_id", normalize.normalize_tax_id, clean["tax_id"], country=country)
+    if "country" in clean or (not instance.pk and hasattr(instance, "country")):
+        fallback = clean.get("billing_country") or getattr(instance, "billing_country", "")
+        attempt("country", normalize_country, clean.get("country") or fallback or region)
+        if (not instance.pk and hasattr(instance, "billing_country") and "country" in clean
+                and not clean.get("billing_country") and not instance.billing_country):
+            clean["billing_country"] = clean["country"]  # a company bills where it is
+    if "tax_id" in clean or ("country" in clean and bool(getattr(instance, "tax_id", ""))):
+        # the record's own country decides (a UK company's VAT number is not a Spanish NIF)
+        country = clean.get("country") or getattr(instance, "country", "") or region
+        if "country" not in errors:
+            attempt("tax_id", normalize.normalize_tax_id,
+                    clean.get("tax_id", getattr(instance, "tax_id", "")), country=country)
     if "custom_fields" in clean or not partial:
         merged = dict(getattr(instance, "custom_fields", {}) or {}) if partial else {}
 
