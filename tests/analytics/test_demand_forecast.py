@@ -182,10 +182,10 @@ def test_page_shows_table_and_chart_with_local_plotly_and_csv_holds_the_data(sho
     url = reverse("analytics:forecast")
     html = page.get(url, {"as_of": AS_OF.isoformat()}).content.decode()
     assert static("vendor/plotly.min.js") in html and "cdn.plot.ly" not in html
-    assert html.count("Plotly.newPlot") == 1
+    assert html.count("data-plotly-figure") == 1
     assert shop["aceite"].full_code in html and "Vinagre de Jerez" in html
     assert "MASE &lt; 1: better than repeating last season" in html
-    title = html.split("Plotly.newPlot")[0].rsplit("<h2", 1)[1]
+    title = html.split("data-plotly-figure")[0].rsplit("<h2", 1)[1]
     assert "Harina de trigo" in title  # the biggest product by default
     assert "Azafrán Secreto" not in html
     assert reverse("analytics:dashboard") in html
@@ -202,9 +202,9 @@ def test_page_shows_table_and_chart_with_local_plotly_and_csv_holds_the_data(sho
         assert [float(v) for v in row[28:]] == pytest.approx(series.forecast, abs=0.001)
     # the chart follows the chosen product; the customers tab shows the top accounts
     sal = page.get(url, {"as_of": AS_OF.isoformat(), "product": str(shop["sal"].uuid)})
-    assert "Sal de Añana" in sal.content.decode().split("Plotly.newPlot")[0].rsplit("<h2", 1)[1]
+    assert "Sal de Añana" in sal.content.decode().split("data-plotly-figure")[0].rsplit("<h2", 1)[1]
     html = page.get(url, {"as_of": AS_OF.isoformat(), "tab": "customers"}).content.decode()
-    assert "Ultramarinos Grandes SA" in html and html.count("Plotly.newPlot") == 1
+    assert "Ultramarinos Grandes SA" in html and html.count("data-plotly-figure") == 1
     assert reverse("analytics:export", args=["forecast_customers"]) in html
     dashboard = page.get(reverse("analytics:dashboard")).content.decode()
     assert url in dashboard

@@ -1,15 +1,16 @@
 """Plotly figure builders for the analytics dashboard.
 
-Each function takes the rows a selector returned and gives an HTML fragment (a ``div`` and the
-script that draws it). ``plotly.min.js`` itself is a local static file
-(``vendor/plotly.min.js``, ``analytics/staticfiles.py``); no CDN is
-involved (``include_plotlyjs=False``).
+Each function takes the rows a selector returned and gives an HTML fragment (a ``div`` with the
+figure as JSON, drawn by ``static/vinculo/charts.js``). ``plotly.min.js`` itself is a local
+static file (``vendor/plotly.min.js``, ``analytics/staticfiles.py``); no CDN is involved.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -17,10 +18,11 @@ LAYOUT = {"margin": {"l": 50, "r": 20, "t": 30, "b": 50}, "template": "plotly_wh
 
 
 def _html(fig: Any, height: int = 320) -> str:
-    import plotly.io as pio
-
+    """A ``div`` holding the figure as JSON; ``static/vinculo/charts.js`` draws it (the
+    Content-Security-Policy allows no inline script, which ``to_html`` would write)."""
     fig.update_layout(height=height, **LAYOUT)
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=CONFIG)
+    return format_html('<div class="vinculo-chart" data-plotly-figure="{}" '
+                       'data-plotly-config="{}"></div>', fig.to_json(), json.dumps(CONFIG))
 
 
 def retention(rows: list[dict[str, Any]]) -> str:
