@@ -134,7 +134,7 @@ def test_tickets_waiting_on_an_agent_and_those_about_to_breach(client, users, ad
     Ticket.all_objects.filter(pk=hurry.pk).update(resolution_state="warning")
     client.force_login(agent)
     html = client.get("/").content.decode()
-    assert "1 about to breach" in html and "2 open" in html
+    assert "1 about to breach" in html and "2 open tickets" in html
     mine = client.get(links(html, "Tickets waiting on me")).content.decode()
     assert calm.number in mine and hurry.number in mine and "De otra persona" not in mine
     warning = client.get(links(html, "about to breach")).content.decode()
