@@ -77,6 +77,8 @@ def test_empty_panels_say_what_to_do_next(client, users):
     assert "You have no open opportunities." in html and "/sales/opportunities/new/" in html
     assert "No tickets are waiting on you." in html and 'href="/service/"' in html
     assert "appear after the first analytics run" in html
+    assert "No open leads of yours" in html and "/customers/leads/new/" in html
+    assert "/customers/import/" in html
 
 
 def test_a_representatives_opportunities_with_weighted_value_and_the_filtered_list(client,
