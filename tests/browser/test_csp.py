@@ -1,6 +1,7 @@
 """Under the Content-Security-Policy, in Chromium: the analytics charts (Plotly), a form that
 picks its account through htmx, the kanban board (board.js and an htmx filter) and the language
-switcher work, and the browser reports no violation of the policy on any of them."""
+switcher and a list filtered as one types work, and the browser reports no violation of the
+policy on any of them."""
 
 from __future__ import annotations
 
@@ -101,6 +102,14 @@ def test_pages_with_charts_htmx_and_the_board_raise_no_violation(browser, live_s
     page.get_by_label("Filter cards").fill("Rodap")
     expect(page.get_by_text("Azulejos para hotel")).to_have_count(0)
     expect(page.get_by_text("Rodapiés")).to_be_visible()
+    collect()
+
+    # a list filtered as one types (htmx trigger with a "from:" selector)
+    page.goto("/customers/accounts/")
+    expect(page.get_by_role("link", name="Cliente 0", exact=True)).to_be_visible()
+    page.locator("#filters input[name=q]").fill("Turia")
+    expect(page.get_by_role("link", name="Cliente 0", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Cerámicas del Turia SL")).to_be_visible()
     collect()
 
     # the language switcher submits itself (no onchange attribute any more)
