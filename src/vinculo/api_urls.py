@@ -3,7 +3,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter, Route
 
 from vinculo.core import plugins
@@ -32,6 +32,9 @@ for route in plugins.collect("api_routes"):
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file (?script) and the template has no
+    # inline style: the Content-Security-Policy allows neither inline.
+    path("docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="schema", template_name="core/swagger_ui.html"), name="api-docs"),
     path("", include(router.urls)),
 ]

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every answer (below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -101,6 +102,32 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "vinculo.core.middleware.OrganizationScopeMiddleware",
 ]
+
+# Content-Security-Policy (django-csp), the same in every profile: scripts and styles only from
+# our own static files — no inline <script>, style="" or on*= handler anywhere (templates
+# use classes in vinculo.css and behaviours in vinculo.js; charts are drawn by charts.js from
+# data attributes; htmx's and Plotly's injected <style> are turned off and their CSS shipped).
+# data: images are Bootstrap's own SVG icons. Framing stays with X-Frame-Options (public web
+# forms are embedded elsewhere and exempt from it).
+# The empty style="" of colour bars, and the image-rendering style of heatmaps drawn as
+# images; tests/core/test_csp.py derives both from the installed plotly.min.js.
+PLOTLY_STYLE_HASHES = ["'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+                       "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # not 'unsafe-inline': two constant style attributes Plotly sets, each by its hash
+        "style-src-attr": ["'unsafe-hashes'", *PLOTLY_STYLE_HASHES],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 ROOT_URLCONF = "vinculo.urls"
 WSGI_APPLICATION = "vinculo.wsgi.application"

@@ -8,10 +8,20 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, DemoGenerator, Event, Job, Menu, VinculoApp
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    DemoGenerator,
+    Event,
+    HomePanel,
+    Job,
+    Menu,
+    VinculoApp,
+)
 from vinculo.core.roles import Role, only
 
 _ANALYSTS = only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST)
+_FIGURES = _ANALYSTS | only(Role.READ_ONLY)
 
 
 class AnalyticsConfig(VinculoApp):
@@ -28,10 +38,18 @@ class AnalyticsConfig(VinculoApp):
         permissions={
             "analytics.view": _ANALYSTS,
             "analytics.run": _ANALYSTS,
+            # the home page's key figures and the customer lists behind them: those who
+            # follow the whole organisation's figures (read-only sees figures only)
+            "analytics.figures": _FIGURES,
             "analytics.manage": only(Role.ADMIN, Role.ANALYST),
         },
         menus=(Menu("analytics", _("Analytics"), order=70, url="analytics:dashboard",
                     permission="analytics.view"),),
+        home_panels=(
+            HomePanel("key_figures", "analytics/home/figures.html",
+                      "vinculo.analytics.home.key_figures", "analytics.figures", order=40,
+                      first_for=_FIGURES),
+        ),
         jobs=(Job("analytics_recompute", ("--all",), daily_at=dt.time(2, 15)),),
         demo=DemoGenerator("vinculo.analytics.demo.generate", order=900,
                            estimate="vinculo.analytics.demo.estimate"),

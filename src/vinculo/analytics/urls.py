@@ -1,11 +1,12 @@
 from django.urls import path
 
-from vinculo.analytics import views
+from vinculo.analytics import views, views_figures
 
 app_name = "analytics"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("customers/", views_figures.CustomerListView.as_view(), name="customers"),
     path("forecast/", views.ForecastView.as_view(), name="forecast"),
     path("export/<slug:name>.csv", views.ExportView.as_view(), name="export"),
     path("runs/latest/", views.RunView.as_view(), name="run"),

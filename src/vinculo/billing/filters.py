@@ -25,10 +25,14 @@ with scopes_disabled():
         kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, label=_("Kind"))
         status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
         account = django_filters.UUIDFilter(field_name="account__uuid", label=_("Account"))
+        issued_from = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte",
+                                                label=_("Issued from"))
+        issued_to = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte",
+                                              label=_("Issued until"))
 
         class Meta:
             model = Invoice
-            fields = ["q", "kind", "status", "account"]
+            fields = ["q", "kind", "status", "account", "issued_from", "issued_to"]
 
     class PaymentFilterSet(django_filters.FilterSet):
         q = django_filters.CharFilter(method="filter_q", label=_("Search"))

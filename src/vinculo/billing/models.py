@@ -85,6 +85,8 @@ class Invoice(PricedDocument):
         indexes = [
             models.Index(fields=["organization", "account", "status"], name="invoice_account"),
             models.Index(fields=["organization", "status", "due_date"], name="invoice_due"),
+            # revenue of a period (the home page's key figures)
+            models.Index(fields=["organization", "issue_date"], name="invoice_issue_date"),
         ]
 
     def __str__(self) -> str:

@@ -261,3 +261,13 @@ def timeline(record: Any, limit: int) -> list[Any]:
             reverse("billing:return_detail", kwargs={"uuid": rma.uuid}),
             rma.get_status_display()))
     return items
+
+
+def revenue_between(user: User, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """Net revenue invoiced from ``first`` to ``last`` (inclusive) per currency: issued
+    invoices less credit notes (negative amounts), the documents the user may see; one
+    aggregate on the (organisation, issue date) index."""
+    rows = Invoice.objects.all().restrict(user).filter(issue_date__gte=first,
+                                                       issue_date__lte=last)
+    return list(rows.order_by("currency").values("currency").annotate(
+        net=Sum("net_amount"), count=Count("id")))

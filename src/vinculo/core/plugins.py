@@ -126,13 +126,21 @@ class SearchProvider:
 
 @dataclass(frozen=True)
 class HomePanel:
-    """A panel of the home page: ``context(user)`` returns the template's context."""
+    """A panel of the home page: ``context(user)`` returns the template's context.
+
+    Shown to the roles holding ``permission``; ``first_for`` names the roles whose day starts
+    with it (a service agent's tickets, a representative's opportunities, a manager's key
+    figures), so each role finds its own work at the top without a page per role. ``wide``
+    panels (lists with several sections) take twice the width of a figure.
+    """
 
     key: str
     template: str
-    context: str  # dotted path
+    context: str  # dotted path: context(user) -> dict
     permission: str
     order: int = 0
+    first_for: frozenset[str] = frozenset()
+    wide: bool = False
 
 
 @dataclass(frozen=True)

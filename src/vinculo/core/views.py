@@ -25,14 +25,15 @@ from vinculo.core.search import SEARCH_LIMIT, global_search
 
 
 class HomeView(RoleRequiredMixin, View):
-    """The panels the apps declare (``Contract.home_panels``) that the user's role may see."""
+    """The panels the apps declare (``Contract.home_panels``) that the user's role may see,
+    those meant first for the role (``HomePanel.first_for``) at the top."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        panels = [
-            {"template": panel.template, "context": plugins.resolve(panel.context)(request.user)}
-            for panel in sorted(plugins.collect("home_panels"), key=lambda p: p.order)
-            if role_has(request.user.role, panel.permission)
-        ]
+        role = request.user.role
+        shown = sorted((p for p in plugins.collect("home_panels") if role_has(role, p.permission)),
+                       key=lambda p: (role not in p.first_for, p.order))
+        panels = [{"key": panel.key, "template": panel.template, "wide": panel.wide,
+                   "context": plugins.resolve(panel.context)(request.user)} for panel in shown]
         return render(request, "core/home.html", {"panels": panels})
 
 

@@ -15,6 +15,8 @@ from vinculo.core.roles import ALL, WRITERS, Role, only
 
 _RECORD = {"name": "the record's display name"}
 
+_HOME = "vinculo.customers.selectors.home_"
+
 
 class CustomersConfig(VinculoApp):
     name = "vinculo.customers"
@@ -63,15 +65,15 @@ class CustomersConfig(VinculoApp):
                            "customers/search/lead.html", "customers.view", order=30,
                            detail_url="customers:lead_detail"),
         ),
-        home_panels=(
+        home_panels=(  # after the day's work (tasks, opportunities, tickets, figures)
             HomePanel("my_leads", "customers/home/records.html",
-                      "vinculo.customers.selectors.home_my_leads", "customers.view", order=10),
+                      _HOME + "my_leads", "customers.change", order=50),
             HomePanel("new_accounts", "customers/home/records.html",
-                      "vinculo.customers.selectors.home_new_accounts", "customers.view", order=20),
+                      _HOME + "new_accounts", "customers.change", order=60),
             HomePanel("new_contacts", "customers/home/records.html",
-                      "vinculo.customers.selectors.home_new_contacts", "customers.view", order=30),
+                      _HOME + "new_contacts", "customers.change", order=70),
             HomePanel("new_leads", "customers/home/records.html",
-                      "vinculo.customers.selectors.home_new_leads", "customers.view", order=40),
+                      _HOME + "new_leads", "customers.change", order=80),
         ),
         events=(
             Event("account.created", "An account was created (by hand, the API or a lead's "

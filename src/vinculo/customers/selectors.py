@@ -262,23 +262,31 @@ def search_leads(user: User, query: str, limit: int) -> list[Lead]:
 # costs a scan on large tables) ----------------------------------------------------------------
 
 
-def _newest(model: type, user: User, title: Any, detail: str, **filters: Any) -> dict[str, Any]:
+def _newest(model: type, user: User, title: Any, detail: str, empty: tuple[Any, str, Any],
+            **filters: Any) -> dict[str, Any]:
+    """``empty``: what to do when there is nothing (a sentence, a URL name, its link text)."""
     rows = visible(model, user).filter(**filters).order_by("-created_at", "-id")[:5]
-    return {"title": title, "records": list(rows), "detail_url": detail}
+    return {"title": title, "records": list(rows), "detail_url": detail,
+            "empty": empty[0], "empty_url": empty[1], "empty_link": empty[2]}
 
 
 def home_my_leads(user: User) -> dict[str, Any]:
-    return _newest(Lead, user, _("My open leads"), "customers:lead_detail", owner=user,
-                   status__in=["new", "contacted"])
+    return _newest(Lead, user, _("My open leads"), "customers:lead_detail",
+                   (_("No open leads of yours: web forms and imports bring new ones."),
+                    "customers:lead_create", _("Add a lead")),
+                   owner=user, status__in=["new", "contacted"])
 
 
 def home_new_accounts(user: User) -> dict[str, Any]:
-    return _newest(Account, user, _("New accounts"), "customers:account_detail")
+    return _newest(Account, user, _("New accounts"), "customers:account_detail",
+                   (_("No accounts yet."), "customers:import_start", _("Import customers")))
 
 
 def home_new_contacts(user: User) -> dict[str, Any]:
-    return _newest(Contact, user, _("New contacts"), "customers:contact_detail")
+    return _newest(Contact, user, _("New contacts"), "customers:contact_detail",
+                   (_("No contacts yet."), "customers:contact_create", _("Add a contact")))
 
 
 def home_new_leads(user: User) -> dict[str, Any]:
-    return _newest(Lead, user, _("New leads"), "customers:lead_detail")
+    return _newest(Lead, user, _("New leads"), "customers:lead_detail",
+                   (_("No leads yet."), "customers:lead_create", _("Add a lead")))

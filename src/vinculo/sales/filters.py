@@ -24,11 +24,19 @@ with scopes_disabled():
         closes_before = django_filters.DateFilter(field_name="expected_close",
                                                   lookup_expr="lte",
                                                   label=_("Closes on or before"))
+        mine = django_filters.BooleanFilter(method="filter_mine", label=_("Mine"))
 
         class Meta:
             model = Opportunity
             fields = ["q", "status", "pipeline", "stage", "account", "source", "closes_after",
-                      "closes_before"]
+                      "closes_before", "mine"]
 
         def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
             return queryset.filter(Q(name__icontains=value) | Q(account__name__icontains=value))
+
+        def filter_mine(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+            """The signed-in user's own opportunities (the home page links here)."""
+            if value is None or self.request is None:
+                return queryset
+            mine = Q(owner=self.request.user)
+            return queryset.filter(mine) if value else queryset.exclude(mine)

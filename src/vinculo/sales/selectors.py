@@ -200,3 +200,21 @@ def lost_reasons_offered() -> list[str]:
     """The active reasons for losing, in the organisation's order (empty: any words)."""
     return list(LostReason.objects.filter(is_active=True).order_by("order", "name")
                 .values_list("name", flat=True))
+
+
+HOME_ROWS = 5
+
+
+def home_opportunities(user: User) -> dict[str, Any]:
+    """The home page's "my open opportunities" panel: how many, their amount and weighted
+    value per currency (one GROUP BY on the (organisation, owner, status) index) and the
+    next few to close."""
+    mine = Opportunity.objects.filter(owner=user, status=OpportunityStatus.OPEN)
+    weighted = ExpressionWrapper(F("amount") * F("probability") / 100,
+                                 output_field=DecimalField(max_digits=18, decimal_places=2))
+    # (names that are not fields: "amount" would shadow the column the weighting reads)
+    totals = list(mine.order_by("currency").values("currency").annotate(
+        count=Count("id"), total=Sum("amount"), weighted_total=Sum(weighted)))
+    closing = list(mine.select_related("account").order_by(
+        F("expected_close").asc(nulls_last=True), "id")[:HOME_ROWS])
+    return {"totals": totals, "count": sum(t["count"] for t in totals), "closing": closing}

@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vinculo.core.models import User
 from vinculo.customers.normalize import fold
 from vinculo.interactions import selectors as interaction_selectors
 from vinculo.service.models import (
@@ -213,3 +214,24 @@ def queue_overview() -> list[dict[str, Any]]:
             .order_by("queue__name"))
     return [dict(row) for row in rows]
 
+
+
+HOME_ROWS = 5
+
+
+def home_tickets(user: User) -> dict[str, Any]:
+    """The home page's "tickets waiting on me" panel: the user's open tickets (how many, how
+    many about to breach or breached: one aggregate on the (organisation, assignee, status)
+    index) and the most urgent few, by the nearest SLA deadline."""
+    mine = Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES)
+    counts = mine.aggregate(
+        open=Count("id"),
+        warning=Count("id", filter=Q(first_response_state=SlaState.WARNING,
+                                     first_response_at__isnull=True)
+                      | Q(resolution_state=SlaState.WARNING)),
+        breached=Count("id", filter=Q(first_response_state=SlaState.BREACHED,
+                                      first_response_at__isnull=True)
+                       | Q(resolution_state=SlaState.BREACHED)))
+    urgent = list(mine.select_related("account").order_by(
+        F("resolution_due").asc(nulls_last=True), "id")[:HOME_ROWS])
+    return {**counts, "urgent": urgent}

@@ -90,3 +90,22 @@ def feed_tasks(user: User) -> QuerySet:
         Q(status=TaskStatus.OPEN) | Q(completed_at__gte=since),
         organization_id=user.organization_id, assignee=user,
     ).select_related("account", "contact").order_by("due_at", "id")[:2000]
+
+
+def home_tasks(user: User, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The home page's "my tasks" panel: overdue (due before now, as the task list's
+    ``overdue`` filter says) and still due today; a few of each, read on the (organisation,
+    assignee, status, due) index with a LIMIT, never a count of everyone's tasks."""
+    now = timezone.localtime(now or timezone.now())
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    mine = Task.objects.filter(assignee=user, status=TaskStatus.OPEN).select_related(
+        "account", "contact")
+    overdue = list(mine.filter(due_at__lt=now).order_by("due_at", "id")[:HOME_ROWS + 1])
+    today = list(mine.filter(due_at__gte=now, due_at__lt=end)
+                 .order_by("due_at", "id")[:HOME_ROWS + 1])
+    return {"overdue": overdue[:HOME_ROWS], "overdue_more": len(overdue) > HOME_ROWS,
+            "today": today[:HOME_ROWS], "today_more": len(today) > HOME_ROWS,
+            "day": now.date()}
+
+
+HOME_ROWS = 5
