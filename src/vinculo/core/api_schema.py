@@ -30,6 +30,7 @@ defaults it
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
@@ -193,9 +194,10 @@ class VinculoAutoSchema(AutoSchema):
         declared = {code for code in responses if code in ERROR_CODES}
         for code in sorted(self._error_codes() | declared):
             for name, schema in COMPONENTS.items():
-                self.registry.register_on_missing(
-                    ResolvedComponent(name, ResolvedComponent.SCHEMA, schema=schema, object=name)
-                )
+                # a copy: drf-spectacular's enum hook rewrites a schema's inline enums into
+                # references in place, which would leave the next generation without them
+                self.registry.register_on_missing(ResolvedComponent(
+                    name, ResolvedComponent.SCHEMA, schema=copy.deepcopy(schema), object=name))
             response = responses.setdefault(code, {"description": self._describe(code)})
             if not response.get("content"):
                 response["content"] = {
