@@ -40,6 +40,7 @@ class Stored:
     row: models.Model
     field: str
     url: str
+    content: bytes = CONTENT
 
 
 def _record_file(admin) -> Stored:
@@ -75,9 +76,24 @@ def _email_attachment(admin) -> Stored:
     return Stored(row, "file", reverse("interactions:attachment", kwargs={"uuid": row.uuid}))
 
 
+def _logo(admin) -> Stored:
+    from vinculo.core.models import Organization
+    from vinculo.core.organization.services import organization_update
+
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
+           b"\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01"
+           b"\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+    with as_user(admin):
+        organization_update(actor=admin, data={}, expected_version=None,
+                            logo=ContentFile(png, name="logo.png"))
+    organization = Organization.objects.get(pk=admin.organization_id)
+    return Stored(organization, "logo", reverse("organization_logo"), png)
+
+
 #: ``app_label.model.field`` → a builder of one stored file, as the organisation's admin.
 SERVED: dict[str, Callable] = {
     "attachments.recordfile.file": _record_file,
+    "core.organization.logo": _logo,
     "customers.importjob.file": _import_file,
     "interactions.attachment.file": _email_attachment,
 }
@@ -137,7 +153,7 @@ def test_only_the_organisation_fetches_a_stored_file(key, media, users, other_ad
     # its owner downloads it, as a download that never runs as a page
     client.force_login(admin)
     response = client.get(stored.url)
-    assert response.status_code == 200 and body(response) == CONTENT
+    assert response.status_code == 200 and body(response) == stored.content
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     # another organisation: a 404, as if it did not exist

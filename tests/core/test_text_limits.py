@@ -107,6 +107,7 @@ def _char_fields(serializer: serializers.Serializer, prefix: str = ""):
             yield f"{prefix}{name}", field
 
 
+@pytest.mark.django_db  # a unique field's validator asks the database (the organisation's name)
 def test_every_request_serializer_text_field_is_bounded_and_enforces_it():
     checked, unbounded = 0, []
     schema = openapi.description().schema

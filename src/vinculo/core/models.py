@@ -33,9 +33,9 @@ def default_language() -> str:
 
 
 def logo_path(organization: Organization, filename: str) -> str:
-    """Stored under the organisation (served only by its settings' logo view, never /media/)."""
-    extension = ".png" if filename.lower().endswith(".png") else ".jpg"
-    return f"organizations/{organization.uuid}/logo-{uuid.uuid4().hex[:8]}{extension}"
+    """``logos/<organisation id>/<random hex>``, as every stored file (``core.files``): served
+    only by the settings' logo view, never from the storage directory, never guessable."""
+    return f"logos/{organization.pk}/{uuid.uuid4().hex}"
 
 
 class Organization(models.Model):

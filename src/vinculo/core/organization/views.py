@@ -3,16 +3,15 @@ only ever reads the caller's own organisation: no /media/ URL)."""
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from vinculo.core.files import serve
 from vinculo.core.models import Organization
 from vinculo.core.organization.forms import OrganizationForm
 from vinculo.core.organization.services import organization_update
@@ -61,11 +60,9 @@ class OrganizationLogoView(RoleRequiredMixin, View):
         if not organization.logo:
             raise Http404
         try:
-            handle = organization.logo.open("rb")
+            with organization.logo.open("rb") as handle:
+                png = handle.read(4) == b"\x89PNG"
         except FileNotFoundError:
             raise Http404 from None
-        content_type = mimetypes.guess_type(organization.logo.name)[0] or "image/png"
-        response = FileResponse(handle, content_type=content_type)
-        response["Cache-Control"] = "private, max-age=300"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return serve(organization.logo, filename="logo.png" if png else "logo.jpg",
+                     content_type="image/png" if png else "image/jpeg")
