@@ -83,6 +83,7 @@ NOT_DECLARED_READS = {
     "ticket-metrics": "service.metrics is not a representative's permission",
     "email-merge-fields": "the merge fields' names, no records",
     "email-list": "POST only (send): its contact and account are ScopedRelatedFields",
+    "sales:stage_create": "a settings form under its pipeline (sales.manage): no customer rows",
 }
 
 

@@ -12,6 +12,7 @@ from tests.conftest import make_user
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
 from tests.interactions.factories import TaskFactory, local
+from vinculo.core.models import Organization
 from vinculo.core.roles import Role
 from vinculo.customers import services as customer_services
 from vinculo.interactions.models import Task, TaskStatus
@@ -154,7 +155,8 @@ def test_my_day_completes_in_one_click_and_shows_the_next_occurrence(page, admin
 
 @pytest.mark.django_db
 def test_calendar_month_grid_puts_tasks_on_their_local_day(page, admin, settings):
-    settings.TIME_ZONE = "Europe/Madrid"
+    settings.TIME_ZONE = "Europe/Madrid"  # local() below; pages use the organisation's zone
+    Organization.objects.filter(pk=admin.organization_id).update(time_zone="Europe/Madrid")
     # 30 Nov in UTC
     TaskFactory(actor=admin, title="Cierre de mes", due_at=local(2026, 12, 1, 0, 30))
     TaskFactory(actor=admin, title="Nochevieja", due_at=local(2026, 12, 31, 23, 30))
