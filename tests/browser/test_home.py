@@ -26,6 +26,8 @@ TEXT = {
 
 
 def open_home(browser: Browser, live_server, user, *, width: int, language: str):
+    user.language = language  # signed in, the user's language (else the organisation's) rules
+    user.save(update_fields=["language"])
     context = browser.new_context(base_url=live_server.url, viewport={"width": width,
                                                                       "height": 900},
                                   locale="es-ES" if language == "es" else "en-GB")

@@ -81,6 +81,8 @@ def test_the_people_pages_fit_a_phone(browser, live_server, admin, users):
         invited = services.user_invite(actor=admin, data={
             "email": "una-direccion-muy-larga-de-verdad@subdominio.acme.test",
             "role": Role.ANALYST})
+    admin.language = "es"  # signed in, the user's language (else the organisation's) rules
+    admin.save(update_fields=["language"])
     context = browser.new_context(base_url=live_server.url, locale="es-ES", viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)

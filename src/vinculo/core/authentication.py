@@ -37,3 +37,8 @@ class UserBackend(ModelBackend):
         user = (User._default_manager.select_related("organization")
                 .filter(pk=user_id).first())
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+#: The backend a session names when the product signs someone in itself (accepting an
+#: invitation): one of settings.AUTHENTICATION_BACKENDS, or Django drops the session.
+BACKEND = f"{UserBackend.__module__}.{UserBackend.__qualname__}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from vinculo.core.authentication import BACKEND
 from vinculo.core.models import Team, User
 from vinculo.core.people import selectors, services
 from vinculo.core.people.forms import AcceptInvitationForm, InviteForm, TeamForm, UserEditForm
@@ -202,7 +203,7 @@ class InvitationAcceptView(View):
                 for message in errors.get("password", exc.messages):
                     form.add_error("new_password2", message)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=BACKEND)
                 messages.success(request, _("Welcome to %(organization)s.")
                                  % {"organization": user.organization})
                 return HttpResponseRedirect(reverse("home"))
