@@ -66,6 +66,9 @@ class TestInvoiceApi(ApiSuite):
                      # several rows about invoices, so their number is not asserted here
                      Call("credit", "billing.add", build=issued_invoice, ok=201,
                           payload=lambda a, u, r: {"reason": "Error de precio"}),
+                     # e-mailed with its PDF: sent_at on the invoice is its one audit row
+                     Call("send", "billing.change", build=issued_invoice, audit_rows=1,
+                          payload=lambda a, u, r: {"to": ["compras@cliente.es"]}),
                      Call("pdf", "billing.view", method="get"),
                      Call("aging", "billing.view", method="get", detail=False)))
 

@@ -34,6 +34,9 @@ def test_call_ticket_reply_resolve_survey(browser_page: Page, admin, mail_server
     with as_user(admin):
         customer_services.contact_link_account(actor=admin, contact=person, account=account,
                                                is_primary=True)
+        # she agreed to e-mail: the satisfaction survey needs it (a ticket reply does not)
+        customer_services.consent_record(actor=admin, contact=person, channel="email",
+                                         granted=True)
     page = browser_page
     page.goto("/login/")
     page.get_by_label("E-mail").fill(admin.email)

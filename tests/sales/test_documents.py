@@ -13,7 +13,6 @@ from tests.catalog.factories import ProductFactory
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
 from tests.sales.factories import DeliveryFactory, OrderFactory, free_line
-from tests.smtp import smtp_server
 from vinculo.catalog import services as catalog
 from vinculo.sales.documents import selectors, services
 from vinculo.sales.models import Order, Quote
@@ -70,22 +69,19 @@ def test_line_errors_name_the_line(as_admin):
 
 @pytest.mark.django_db
 def test_editing_a_sent_quote_makes_a_new_version(as_admin, django_capture_on_commit_callbacks,
-                                                  settings):
+                                                  mail_server):
     account = AccountFactory(actor=as_admin, email="compras@cliente.es")
     quote = services.quote_create(actor=as_admin, account=account,
                                   lines=[free_line("A", "1", "100.00")])
     draft_edit = services.quote_update(actor=as_admin, quote=quote,
                                        lines=[free_line("A", "2", "100.00")])
     assert draft_edit.pk == quote.pk and draft_edit.total_amount == Decimal("242.00")
-    with smtp_server() as (port, inbox):  # a real SMTP server receives it
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        with django_capture_on_commit_callbacks(execute=True):
-            services.quote_send(actor=as_admin, quote=quote)
+    with django_capture_on_commit_callbacks(execute=True):  # a real SMTP server receives it
+        services.quote_send(actor=as_admin, quote=quote)
     quote.refresh_from_db()
     assert quote.status == "sent" and quote.sent_at is not None
-    assert len(inbox) == 1
-    message = inbox[0]
+    assert len(mail_server) == 1
+    message = mail_server[0]
     assert message["To"] == "compras@cliente.es" and quote.number in message["Subject"]
     pdfs = [part.get_payload(decode=True) for part in message.walk()
             if part.get_content_type() == "application/pdf"]

@@ -23,6 +23,7 @@ from tests.service.factories import (
 )
 from vinculo.core.services import team_get_or_create
 from vinculo.core.tenancy import organization_scope
+from vinculo.customers import services as customer_services
 from vinculo.interactions import services as interactions
 from vinculo.service import services
 from vinculo.service.models import Survey, Ticket
@@ -220,6 +221,9 @@ def test_a_reply_without_an_address_is_refused(admin, desk):
 def test_resolving_sends_a_one_click_survey(admin, desk, mail_server, client,
                                             django_capture_on_commit_callbacks):
     customer = ContactFactory(actor=admin, email="luis@cliente.es")
+    with as_user(admin):  # a survey is not a message he asked for: it needs his consent
+        customer_services.consent_record(actor=admin, contact=customer, channel="email",
+                                         granted=True)
     ticket = TicketFactory(actor=admin, contact=customer)
     with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.ticket_set_status(actor=admin, ticket=ticket, status="resolved")

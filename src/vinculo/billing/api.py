@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.billing import selectors, services
+from vinculo.billing import selectors, services, services_email
 from vinculo.billing.models import (
     Invoice,
     InvoiceLine,
@@ -54,8 +54,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = ("id", "version", "kind", "number", "status", "account", "order",
                   "credited_invoice", "currency", "issue_date", "payment_terms_days",
-                  "due_date", "paid_on", "notes", "net_amount", "tax_amount", "total_amount",
-                  "credited", "paid", "outstanding", "overdue", "lines")
+                  "due_date", "paid_on", "sent_at", "notes", "net_amount", "tax_amount",
+                  "total_amount", "credited", "paid", "outstanding", "overdue", "lines")
         read_only_fields = fields
 
     def get_overdue(self, invoice: Invoice) -> bool:
@@ -150,6 +150,12 @@ class AgingQuerySerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text="The day the balances are aged on.")
 
 
+class InvoiceSendSerializer(serializers.Serializer):
+    to = serializers.ListField(
+        child=serializers.EmailField(max_length=254), required=False, max_length=20,
+        help_text="Recipients; by default the invoice's contact, else its account's e-mail.")
+
+
 @extend_schema_view(
     create=extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer}),
     partial_update=extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceSerializer),
@@ -158,7 +164,8 @@ class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelM
                      mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Invoices and credit notes. Drafts change (PATCH) and are deleted; ``issue`` numbers them;
-    an issued invoice is corrected by ``credit``; ``pay`` records a payment."""
+    an issued invoice is corrected by ``credit``; ``pay`` records a payment; ``send`` e-mails
+    an issued one with its PDF."""
 
     queryset = Invoice.objects.none()
     serializer_class = InvoiceSerializer
@@ -168,6 +175,7 @@ class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelM
     delete_service = staticmethod(services.invoice_delete)
     instance_kwarg = "invoice"
     action_permissions = {"issue": "billing.change", "pay": "billing.change",
+                          "send": "billing.change",
                           "credit": "billing.add", "pdf": "billing.view",
                           "from_order": "billing.add", "aging": "billing.view"}
 
@@ -230,6 +238,18 @@ class InvoiceViewSet(TenantScopedMixin, ServiceDestroyMixin, mixins.CreateModelM
         note = services.credit_note_create(actor=request.user, invoice=invoice, lines=pairs,
                                            reason=payload.validated_data["reason"])
         return self._answer(note, 201)
+
+    @extend_schema(request=InvoiceSendSerializer, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, uuid: str | None = None) -> Response:
+        """E-mail the issued invoice (or credit note) with its PDF: queued, retried, marked
+        transactional and on the customer's timeline."""
+        invoice = self.get_object()
+        payload = InvoiceSendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invoice = services_email.invoice_send(actor=request.user, invoice=invoice,
+                                              to=payload.validated_data.get("to"))
+        return self._answer(invoice)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

@@ -58,6 +58,9 @@ class BillingConfig(VinculoApp):
         ),
         events=(
             Event("invoice.issued", "An invoice was issued (numbered, final).", _DOCUMENT),
+            Event("invoice.sent", "An issued invoice or credit note was e-mailed to the "
+                  "customer with its PDF.", {**_DOCUMENT, "kind": "invoice or credit_note",
+                                             "to": "the addresses it was sent to"}),
             Event("invoice.paid", "An invoice's payments reached its total.", _DOCUMENT),
             Event("credit_note.issued", "A credit note corrected an issued invoice.",
                   {**_DOCUMENT, "invoice": "UUID of the invoice it corrects"}),

@@ -17,6 +17,12 @@ class InvoiceForm(LinesForm):
                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class InvoiceSendForm(StyledForm):
+    to = forms.EmailField(label=_("Send to"), max_length=254, required=False,
+                          help_text=_("Empty: the invoice's contact, else its account's "
+                                      "e-mail."))
+
+
 class PaymentForm(StyledForm):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
     paid_on = forms.DateField(label=_("Paid on"), required=False,

@@ -67,6 +67,8 @@ class Invoice(PricedDocument):
     paid_on = models.DateField(_("paid on"), null=True, blank=True, editable=False)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                   blank=True, related_name="+", editable=False)
+    # When it was last e-mailed to the customer (``services_email.invoice_send``).
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,7 +17,7 @@ urlpatterns = [
     path("invoices/<uuid:uuid>/", views.InvoiceDetailView.as_view(), name="invoice_detail"),
     path("invoices/<uuid:uuid>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
     *_steps("invoices", views.InvoiceActionView, "invoice",
-            ("issue", "pay", "credit")),
+            ("issue", "pay", "credit", "send")),
     path("invoices/<uuid:uuid>/delete/", views.InvoiceDeleteView.as_view(),
          name="invoice_delete"),
     path("orders/<uuid:uuid>/invoice/", views.InvoiceFromOrderView.as_view(),

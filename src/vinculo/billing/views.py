@@ -17,14 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from vinculo.billing import selectors, services
+from vinculo.billing import selectors, services, services_email
 from vinculo.billing.filters import (
     InvoiceFilterSet,
     PaymentFilterSet,
     ReturnFilterSet,
     ServiceLevelFilterSet,
 )
-from vinculo.billing.forms import InvoiceForm, PaymentForm
+from vinculo.billing.forms import InvoiceForm, InvoiceSendForm, PaymentForm
 from vinculo.billing.models import Invoice, InvoiceStatus, Payment, ReturnAuthorization
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.forms import apply_service_errors
@@ -125,6 +125,7 @@ class InvoiceDetailView(RecordMixin, View):
             "overdue": invoice.is_overdue(),
             "payments": invoice.payments.all(),
             "credit_notes": invoice.credit_notes.all(),
+            "send_form": InvoiceSendForm(),
             "payment_form": PaymentForm(initial={
                 "amount": services.invoice_balance(invoice)["outstanding"]}),
             "history": customer_selectors.record_history_display(invoice),
@@ -132,7 +133,7 @@ class InvoiceDetailView(RecordMixin, View):
 
 
 class InvoiceActionView(RecordMixin, View):
-    """POST issue / pay / credit."""
+    """POST issue / pay / credit / send."""
 
     model = Invoice
     permission = "billing.change"
@@ -150,6 +151,15 @@ class InvoiceActionView(RecordMixin, View):
                 services.payment_record(actor=request.user, invoice=invoice,
                                         **form.cleaned_data)
                 messages.success(request, _("Payment recorded."))
+            elif step == "send":
+                form = InvoiceSendForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(form.errors["to"])
+                to = form.cleaned_data["to"]
+                services_email.invoice_send(actor=request.user, invoice=invoice,
+                                            to=[to] if to else None)
+                messages.success(request, _("The e-mail is queued; it leaves as soon as the "
+                                            "mail server takes it."))
             elif step == "credit":
                 target = services.credit_note_create(actor=request.user, invoice=invoice,
                                                      reason=request.POST.get("reason", ""))

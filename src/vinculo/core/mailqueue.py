@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,19 @@ from django.utils import timezone
 from vinculo.core.models import EmailStatus, OutgoingEmail
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocumentEmail:
+    """What a document's app says to send with it (a quote, an invoice): the app that owns the
+    document words the message and draws the PDF; ``interactions``, a layer above, sends it on
+    the customer's queue (retried, on the timeline) when the document's ``*.sent`` event is
+    published — the lower app cannot import the mailer."""
+
+    subject: str
+    body: str
+    filename: str
+    pdf: bytes
 
 MAX_ATTEMPTS = 5
 RETRY_MINUTES = (1, 5, 15, 60)

@@ -12,6 +12,7 @@ from vinculo.core.plugins import (
     Job,
     Menu,
     MenuItem,
+    Subscriber,
     VinculoApp,
 )
 from vinculo.core.roles import ALL, WRITERS, Role, only
@@ -99,6 +100,12 @@ class InteractionsConfig(VinculoApp):
                   {"kind": "contact, request or complaint",
                    "interaction": "UUID of the interaction it logged",
                    "related": "UUID of what it created (a lead, a ticket), or null"}),
+        ),
+        subscribers=(
+            Subscriber("quote.sent", "vinculo.interactions.documents.quote_sent",
+                       in_transaction=True),
+            Subscriber("invoice.sent", "vinculo.interactions.documents.invoice_sent",
+                       in_transaction=True),
         ),
         extensions={
             MERGE_FIELDS: (

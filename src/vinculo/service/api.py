@@ -26,7 +26,7 @@ from vinculo.service.models import Article, Queue, Survey, Ticket, TicketStatus
 class SurveySerializer(serializers.ModelSerializer):
     class Meta:
         model = Survey
-        fields = ("sent_at", "csat", "nps", "comment", "answered_at")
+        fields = ("sent_at", "not_sent_reason", "csat", "nps", "comment", "answered_at")
         read_only_fields = fields
 
 

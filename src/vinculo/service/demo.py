@@ -216,9 +216,10 @@ def _tickets(ctx: DemoContext, rng: np.random.Generator, desk: dict,
     survey_id = writer.next_id(Survey)
     survey_uuids = writer.uuids(len(surveys))
     counts["surveys"] = writer.insert(Survey, (
-        *base, "ticket_id", "sent_at", "csat", "nps", "comment", "answered_at"),
-        [(survey_id + j, org_id, survey_uuids[j], sent, sent, 1, ticket, sent, score, promoter,
-          "", sent) for j, (ticket, sent, score, promoter) in enumerate(surveys)])
+        *base, "ticket_id", "sent_at", "not_sent_reason", "csat", "nps", "comment",
+        "answered_at"),
+        [(survey_id + j, org_id, survey_uuids[j], sent, sent, 1, ticket, sent, "", score,
+          promoter, "", sent) for j, (ticket, sent, score, promoter) in enumerate(surveys)])
     for year, last in numbers.items():
         DocumentSequence.objects.update_or_create(organization_id=org_id, key=f"TK-{year}",
                                                   defaults={"last_number": last})

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vinculo.core.limits import BODY_MAX_LENGTH, TEXT_MAX_LENGTH
+from vinculo.core.limits import BODY_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import Tag, Team, TenantModel
 from vinculo.customers.models import ServiceTier
 
@@ -334,6 +334,9 @@ class Survey(TenantModel):
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Why no survey went out (the requester has not consented to e-mail, or withdrew it).
+    not_sent_reason = models.CharField(_("not sent because"), max_length=SHORT_TEXT_MAX_LENGTH,
+                                       blank=True, editable=False)
     csat = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     nps = models.PositiveSmallIntegerField(_("recommendation (0–10)"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True, max_length=TEXT_MAX_LENGTH)

@@ -26,11 +26,13 @@ from vinculo.interactions.mailing.mailboxes import (
 from vinculo.interactions.mailing.outbound import (
     MAX_ATTEMPTS,
     RETRY_MINUTES,
+    OutgoingFile,
     default_mailbox,
     email_deliver,
     email_send,
     email_template_create,
     email_template_update,
+    email_write,
 )
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "RETRY_MINUTES",
     "ConnectionCheck",
+    "OutgoingFile",
     "PollResult",
     "Received",
     "default_mailbox",
@@ -48,6 +51,7 @@ __all__ = [
     "email_send",
     "email_template_create",
     "email_template_update",
+    "email_write",
     "imap_settings",
     "mailbox_check",
     "mailbox_create",

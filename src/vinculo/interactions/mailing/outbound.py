@@ -8,13 +8,16 @@ message ends ``sent`` or ``failed`` with the error.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
@@ -34,6 +37,7 @@ from vinculo.interactions.mail.headers import (
 )
 from vinculo.interactions.merge_fields import render_merge, template_check
 from vinculo.interactions.models import (
+    Attachment,
     Channel,
     Direction,
     EmailMessage,
@@ -135,6 +139,15 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file sent with an outbound message (a quote's or an invoice's PDF)."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/pdf"
+
+
 @transaction.atomic
 def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
                cc: Iterable[str] = (), contact: Contact | None = None,
@@ -155,7 +168,25 @@ def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
     record, and ``subject``/``body`` are ignored.
     """
     require(actor, "interactions.add")
-    org_id = actor.organization_id
+    return email_write(
+        organization_id=actor.organization_id, actor=actor, subject=subject, body=body, to=to,
+        cc=cc, contact=contact, account=account, related=related, template=template,
+        mailbox=mailbox, reply_to_message=reply_to_message, transactional=transactional)
+
+
+@transaction.atomic
+def email_write(*, organization_id: int, actor: User | None, subject: str, body: str,
+                html_body: str = "", to: Iterable[str] = (), cc: Iterable[str] = (),
+                contact: Contact | None = None, account: Account | None = None,
+                related: TenantModel | None = None, template: EmailTemplate | None = None,
+                mailbox: Mailbox | None = None, reply_to_message: EmailMessage | None = None,
+                transactional: bool = False,
+                files: Iterable[OutgoingFile] = ()) -> Interaction:
+    """``email_send`` for a caller that checked its own permission: a quote or an invoice sent
+    by whoever may change it (``sales.change``, ``billing.change``), a satisfaction survey sent
+    by the system (``actor`` None: then no agent's first response). Same consent rule, same
+    queue and retries, and the message is on the customer's timeline like any other."""
+    org_id = organization_id
     for name, record in (("contact", contact), ("account", account), ("template", template),
                          ("mailbox", mailbox), ("related", related)):
         if record is not None and record.organization_id != org_id:
@@ -201,13 +232,21 @@ def email_send(*, actor: User, subject: str, body: str, to: Iterable[str] = (),
         thread=thread, occurred_at=timezone.now())
     related_set(interaction, related if related is not None else thread.related)
     interaction.save()
+    from_name = (actor.get_full_name() if actor is not None else "") or organization.name
     message = EmailMessage.objects.create(
         organization_id=org_id, interaction=interaction, thread=thread, mailbox=mailbox,
         message_id=make_message_id(_domain(sender)),
         in_reply_to=headers.get("In-Reply-To", ""), references=headers.get("References", ""),
-        from_address=sender, from_name=actor.get_full_name() or organization.name,
-        to=recipients, cc=copies, subject=subject, body_text=body, status=EmailStatus.QUEUED,
+        from_address=sender, from_name=from_name[:200], to=recipients, cc=copies,
+        subject=subject, body_text=body, body_html=html_body, status=EmailStatus.QUEUED,
         transactional=transactional)
+    for item in files:
+        attachment = Attachment(organization_id=org_id, message=message,
+                                filename=item.filename[:255],
+                                content_type=item.content_type[:150], size=len(item.content),
+                                sha256=hashlib.sha256(item.content).hexdigest())
+        attachment.file.save(item.filename, ContentFile(item.content), save=False)
+        attachment.save()
     interaction_announce(interaction, actor)
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return interaction
@@ -245,6 +284,8 @@ def _build(message: EmailMessage) -> EmailMultiAlternatives:
         subject=message.subject, body=message.body_text,
         from_email=formataddr((message.from_name, message.from_address)),
         to=message.to, cc=message.cc, reply_to=reply_to, headers=headers)
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments.exclude(file=""):
         with attachment.file.open("rb") as handle:
             email.attach(attachment.filename, handle.read(), attachment.content_type)

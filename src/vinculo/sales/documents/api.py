@@ -133,7 +133,8 @@ class QuoteViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.ListModelM
     @extend_schema(request=SendSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request: Request, uuid: str | None = None) -> Response:
-        """Mark sent and e-mail the PDF (after the change commits)."""
+        """Mark sent and queue the e-mail with the PDF: retried when the mail server is down,
+        marked transactional and on the customer's timeline."""
         quote = self.get_object()
         payload = SendSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

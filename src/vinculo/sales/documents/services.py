@@ -12,9 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from django.utils.translation import gettext as _
 from vinculo.catalog.models import Product
 from vinculo.catalog.selectors import price_for
 from vinculo.core import events
+from vinculo.core.mailqueue import DocumentEmail
 from vinculo.core.models import User
 from vinculo.core.money import ZERO, document_totals, line_amounts
 from vinculo.core.services import (
@@ -214,29 +213,26 @@ def quote_update(*, actor: User, quote: Quote, lines: Iterable[dict] | None = No
                           fields=[*data, "currency", "net_amount", "tax_amount", "total_amount"])
 
 
-def _send_quote_email(quote_id: int, recipients: list[str], language: str) -> None:
-    from django.utils import translation
-
-    from vinculo.core.tenancy import organization_scope
+def quote_email(quote: Quote) -> DocumentEmail:
+    """The e-mail a quote is sent with, in the active language (``interactions`` sends it
+    when ``quote.sent`` is published: queued, retried, on the customer's timeline)."""
     from vinculo.sales.documents.pdf import quote_pdf
 
-    quote = Quote.all_objects.select_related("account", "organization").get(pk=quote_id)
-    with organization_scope(quote.organization_id), translation.override(language):
-        message = EmailMessage(
-            subject=_("Quote %(number)s from %(company)s")
-            % {"number": str(quote), "company": quote.organization.name},
-            body=_("Please find attached our quote %(number)s.") % {"number": str(quote)},
-            from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
-        message.attach(f"{quote.number}-v{quote.revision}.pdf", quote_pdf(quote),
-                       "application/pdf")
-    message.send()
+    return DocumentEmail(
+        subject=_("Quote %(number)s from %(company)s")
+        % {"number": str(quote), "company": quote.organization.name},
+        body=_("Please find attached our quote %(number)s.") % {"number": str(quote)},
+        filename=f"{quote.number}-v{quote.revision}.pdf", pdf=quote_pdf(quote))
 
 
 @transaction.atomic
 def quote_send(*, actor: User, quote: Quote, to: list[str] | None = None) -> Quote:
-    """Mark the quote sent (``sent_at``) and e-mail it with its PDF once the change commits.
+    """Mark the quote sent (``sent_at``) and e-mail it with its PDF.
 
-    Recipients default to the quote's contact, then the account's e-mail.
+    Recipients default to the quote's contact, then the account's e-mail. The e-mail is
+    written by the ``quote.sent`` subscriber of ``interactions`` in this transaction: queued
+    and retried when SMTP fails, marked transactional (the customer asked for the quote) and
+    on the customer's timeline; a bad address refuses the whole send.
     """
     require(actor, "sales.change")
     quote = Quote.objects.select_for_update(of=("self",)).select_related(
@@ -253,9 +249,8 @@ def quote_send(*, actor: User, quote: Quote, to: list[str] | None = None) -> Quo
     quote.status = QuoteStatus.SENT
     quote.sent_at = timezone.now()
     versioned_save(quote, expected_version=None, fields=["status", "sent_at"])
-    language = actor.language or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: _send_quote_email(quote.pk, recipients, language))
-    events.publish("quote.sent", record=quote, actor=actor, data={"number": quote.number})
+    events.publish("quote.sent", record=quote, actor=actor,
+                   data={"number": quote.number, "to": recipients})
     return quote
 
 

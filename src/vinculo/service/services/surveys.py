@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core import events
+from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH
 from vinculo.service.models import (
     Survey,
     Ticket,
@@ -44,10 +45,17 @@ def _survey_enqueue(ticket_pk: int) -> None:
 
 
 def survey_send(ticket_pk: int) -> Survey | None:
-    """E-mail the requester a one-click CSAT question (and an optional NPS one), once."""
-    from django.core.mail import EmailMultiAlternatives
+    """E-mail the requester a one-click CSAT question (and an optional NPS one), once.
+
+    It goes through the customer's e-mail queue (retried when SMTP fails, on the ticket and the
+    customer's timeline). A survey is not a message the customer asked for, so it needs their
+    consent: a contact who has not consented to e-mail, or withdrew it, gets none, and the
+    survey keeps the reason (``not_sent_reason``, shown on the ticket).
+    """
     from django.template.loader import render_to_string
     from django.utils import translation
+
+    from vinculo.interactions.mailing import email_write
 
     ticket = Ticket.all_objects.select_related("contact", "queue__mailbox", "organization").get(
         pk=ticket_pk)
@@ -55,24 +63,29 @@ def survey_send(ticket_pk: int) -> Survey | None:
     if not address:
         return None
     with transaction.atomic():
-        survey, created = Survey.all_objects.get_or_create(
+        survey, created = Survey.all_objects.select_for_update().get_or_create(
             ticket=ticket, defaults={"organization_id": ticket.organization_id})
-        if not created and survey.sent_at is not None:
+        if not created and (survey.sent_at is not None or survey.not_sent_reason):
             return survey  # one survey per ticket, even when it is resolved again
+        base = settings.SITE_URL + reverse("survey", kwargs={"token": survey_token(survey)})
+        language = (ticket.contact.preferred_language if ticket.contact else "") or \
+            settings.LANGUAGE_CODE
+        with translation.override(language):
+            context = {"ticket": ticket, "base": base, "scores": range(1, 6),
+                       "organization": ticket.organization}
+            subject = _("How did we do? %(number)s") % {"number": ticket.number}
+            text = render_to_string("service/email/survey.txt", context)
+            html = render_to_string("service/email/survey.html", context)
+        try:
+            email_write(organization_id=ticket.organization_id, actor=None, subject=subject,
+                        body=text, html_body=html, to=[address], contact=ticket.contact,
+                        related=ticket, mailbox=ticket.queue.mailbox)
+        except ValidationError as exc:  # no consent (or an address that is not one)
+            reason = " ".join(exc.messages)[:SHORT_TEXT_MAX_LENGTH]
+            Survey.all_objects.filter(pk=survey.pk).update(not_sent_reason=reason)
+            survey.not_sent_reason = reason
+            return survey
         Survey.all_objects.filter(pk=survey.pk).update(sent_at=timezone.now())
-    base = settings.SITE_URL + reverse("survey", kwargs={"token": survey_token(survey)})
-    language = (ticket.contact.preferred_language if ticket.contact else "") or \
-        settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {"ticket": ticket, "base": base, "scores": range(1, 6),
-                   "organization": ticket.organization}
-        subject = _("How did we do? %(number)s") % {"number": ticket.number}
-        text = render_to_string("service/email/survey.txt", context)
-        html = render_to_string("service/email/survey.html", context)
-    sender = ticket.queue.mailbox.address if ticket.queue.mailbox else settings.DEFAULT_FROM_EMAIL
-    message = EmailMultiAlternatives(subject, text, sender, [address])
-    message.attach_alternative(html, "text/html")
-    message.send()
     return survey
 
 
