@@ -88,3 +88,17 @@ def test_the_api_keeps_raw_changes_and_adds_readable_ones(api, ticket):
     assert not ISO_TIMESTAMP.search(readable["resolved_at"]["after"])
     assert "sla_pauses" not in readable
     assert entry is not None
+
+
+@pytest.mark.django_db
+def test_a_users_history_shows_a_password_as_set_and_no_django_flags(page, admin):
+    """The audit log of a user: the password only as set (never its digest), and none of
+    Django's staff or superuser flags, which the product never sets."""
+    from vinculo.core.people import services as people
+
+    with organization_scope(admin.organization):
+        people.user_invite(actor=admin, data={"email": "nuevo@acme.test", "role": "sales_rep"})
+    html = page.get("/audit/").content.decode()
+    assert "(secret" not in html
+    assert "Superuser status" not in html and "Staff status" not in html
+    assert "Role: Sales representative" in html

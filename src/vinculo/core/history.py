@@ -77,6 +77,8 @@ def display_value(field: models.Field | None, value: Any,
     """One stored value as people read it in the active language."""
     if value is None or value == "" or value == [] or value == {}:
         return ""
+    if isinstance(value, str) and value.startswith("(secret "):
+        return gettext("set")  # a secret (a password) shows only that it is set, never a digest
     if isinstance(field, models.ManyToManyField) and isinstance(value, dict):
         parts = [f"+ {', '.join(value['added'])}" if value.get("added") else "",
                  f"− {', '.join(value['removed'])}" if value.get("removed") else "",

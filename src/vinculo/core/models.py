@@ -146,7 +146,9 @@ class User(AbstractUser):
     # A staff user's changes (role, team, deactivation, a password set) are audited like a
     # business record's; the password's value never is, and logging in changes nothing logged.
     audited = True
-    audit_exclude: tuple[str, ...] = ("updated_at", "version", "last_login", "date_joined")
+    # (staff and superuser flags are Django's, never set through the product: noise in a history)
+    audit_exclude: tuple[str, ...] = ("updated_at", "version", "last_login", "date_joined",
+                                      "is_staff", "is_superuser")
     audit_secret: tuple[str, ...] = ("password",)
 
     USERNAME_FIELD = "email"
