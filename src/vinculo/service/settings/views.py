@@ -17,17 +17,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
+from vinculo.core.deletion import REFUSALS, in_use_error
 from vinculo.core.forms import apply_service_errors
-from vinculo.core.views_base import RecordMixin
+from vinculo.core.views_base import RecordMixin, flash_error
 from vinculo.core.views_settings import SettingsEditView, SettingsListView
 from vinculo.service import services
-from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
+from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy, TicketCategory
 from vinculo.service.settings.forms import (
     CalendarForm,
     HolidayForm,
     HolidayImportForm,
     QueueForm,
     SlaPolicyForm,
+    TicketTypeForm,
 )
 
 # ---- queues ---------------------------------------------------------------------------------
@@ -187,3 +189,52 @@ class HolidayRemoveView(RecordMixin, View):
         messages.success(request, _("Holiday removed: %(date)s") % {"date": holiday.date})
         return HttpResponseRedirect(reverse("service:calendar_update",
                                             kwargs={"uuid": calendar.uuid}) + "#holidays")
+
+
+# ---- ticket types ---------------------------------------------------------------------------
+
+
+class TicketTypeListView(SettingsListView):
+    model = TicketCategory
+    permission = "service.manage"
+    template_name = "service/settings/ticket_type_list.html"
+
+    def rows(self) -> Any:
+        return TicketCategory.objects.select_related("queue").order_by("order", "name")
+
+
+class TicketTypeEditView(SettingsEditView):
+    model = TicketCategory
+    permission = "service.manage"
+    form_class = TicketTypeForm
+    create_service = staticmethod(services.ticket_type_create)
+    update_service = staticmethod(services.ticket_type_update)
+    instance_kwarg = "ticket_type"
+    template_name = "service/settings/ticket_type_form.html"
+    title = gettext_lazy("Ticket type")
+
+    def success_url(self, record: Any) -> str:
+        return reverse("service:ticket_type_list")
+
+    def context(self, form: Any) -> dict[str, Any]:
+        return {"back": reverse("service:ticket_type_list")}
+
+
+class TicketTypeDeleteView(RecordMixin, View):
+    """Remove a type no ticket has; for one that tickets have, say so and offer deactivation
+    (a message on the list, never an error page)."""
+
+    model = TicketCategory
+    permission = "service.manage"
+
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        record = self.get_object()
+        try:
+            services.ticket_type_delete(actor=request.user, ticket_type=record)
+        except REFUSALS as exc:
+            messages.error(request, in_use_error(record, exc).message)
+        except ValidationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Deleted: %(name)s") % {"name": record})
+        return HttpResponseRedirect(reverse("service:ticket_type_list"))
