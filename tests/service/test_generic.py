@@ -8,7 +8,7 @@ import itertools
 
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
-from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
 from tests.service.factories import (
     ArticleFactory,
     BusinessCalendarFactory,
@@ -151,3 +151,16 @@ class TestTicketTypePages(PageSuite):
     page = Page("ticket-type", "service", ticket_type, list="service:ticket_type_list",
                 create="service:ticket_type_create", edit="service:ticket_type_update",
                 permissions=SETTINGS_PAGES)
+
+
+def ticket_type_with_tickets(admin):
+    used = ticket_type(admin, admin)
+    QueueFactory(actor=admin, name=f"Cola {next(_n)}")
+    TicketFactory(actor=admin, ticket_type=used)
+    TicketFactory(actor=admin, ticket_type=used)
+    return used, ["2 tickets"]
+
+
+class TestServiceDeletions(DeletionSuite):
+    deletions = [Deletion("ticket-type", ticket_type_with_tickets, phrases_es=("2 tickets",),
+                          api="ticket-type", page="service:ticket_type_delete")]

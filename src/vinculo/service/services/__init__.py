@@ -49,6 +49,7 @@ from vinculo.service.services.surveys import (
 from vinculo.service.services.ticket_types import (
     TICKET_TYPE_FIELDS,
     ticket_type_create,
+    ticket_type_deactivate,
     ticket_type_delete,
     ticket_type_update,
     ticket_types_ensure,
@@ -122,6 +123,7 @@ __all__ = [
     "ticket_reply",
     "ticket_set_status",
     "ticket_type_create",
+    "ticket_type_deactivate",
     "ticket_type_delete",
     "ticket_type_update",
     "ticket_types_ensure",

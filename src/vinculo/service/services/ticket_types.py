@@ -127,3 +127,10 @@ def ticket_type_delete(*, actor: User, ticket_type: TicketCategory) -> None:
     if ticket_type.active:
         _keep_one_active(ticket_type.organization_id, ticket_type)
     ticket_type.delete()
+
+
+@transaction.atomic
+def ticket_type_deactivate(*, actor: User, ticket_type: TicketCategory) -> TicketCategory:
+    """No longer offer a type (what the page proposes when tickets have it)."""
+    return ticket_type_update(actor=actor, ticket_type=ticket_type, data={"active": False},
+                              expected_version=None)

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from vinculo.core.deletion import REFUSALS, in_use_error
 from vinculo.core.forms import apply_service_errors
-from vinculo.core.views_base import RecordMixin, flash_error
+from vinculo.core.views_base import RecordDeleteView, RecordMixin
 from vinculo.core.views_settings import SettingsEditView, SettingsListView
 from vinculo.service import services
 from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy, TicketCategory
@@ -220,21 +219,13 @@ class TicketTypeEditView(SettingsEditView):
         return {"back": reverse("service:ticket_type_list")}
 
 
-class TicketTypeDeleteView(RecordMixin, View):
-    """Remove a type no ticket has; for one that tickets have, say so and offer deactivation
-    (a message on the list, never an error page)."""
+class TicketTypeDeleteView(RecordDeleteView):
+    """Remove a type no ticket has; for one that tickets have, the confirmation comes back
+    (409) saying how many, and offers deactivation instead (never an error page)."""
 
     model = TicketCategory
     permission = "service.manage"
-
-    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
-        record = self.get_object()
-        try:
-            services.ticket_type_delete(actor=request.user, ticket_type=record)
-        except REFUSALS as exc:
-            messages.error(request, in_use_error(record, exc).message)
-        except ValidationError as exc:
-            flash_error(request, exc)
-        else:
-            messages.success(request, _("Deleted: %(name)s") % {"name": record})
-        return HttpResponseRedirect(reverse("service:ticket_type_list"))
+    delete_service = staticmethod(services.ticket_type_delete)
+    deactivate_service = staticmethod(services.ticket_type_deactivate)
+    instance_kwarg = "ticket_type"
+    list_url = "service:ticket_type_list"
