@@ -32,7 +32,7 @@ with scopes_disabled():
         status = django_filters.ChoiceFilter(
             choices=[(OPEN, _("Any open")), *TicketStatus.choices], method="filter_status",
             label=_("Status"))
-        type = django_filters.ChoiceFilter(choices=TicketType.choices, label=_("Kind"))
+        type = django_filters.ChoiceFilter(choices=TicketType.choices, label=_("Counts as"))
         ticket_type = django_filters.ModelChoiceFilter(
             queryset=lambda request: TicketCategory.objects.order_by("order", "name"),
             to_field_name="uuid", label=_("Type"))

@@ -231,7 +231,7 @@ class Ticket(TenantModel):
     number = models.CharField(_("number"), max_length=30, editable=False)
     # ``type`` is the built-in kind (what analytics count); ``ticket_type`` the organisation's
     # own type, which sets the kind.
-    type = models.CharField(_("kind"), max_length=10, choices=TicketType.choices,
+    type = models.CharField(_("counts as"), max_length=10, choices=TicketType.choices,
                             default=TicketType.REQUEST)
     ticket_type = models.ForeignKey(TicketCategory, verbose_name=_("type"),
                                     on_delete=models.PROTECT, null=True, blank=True,

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ticket',
             name='type',
-            field=models.CharField(choices=[('request', 'Request'), ('incident', 'Incident'), ('complaint', 'Complaint'), ('return', 'Return request')], default='request', max_length=10, verbose_name='kind'),
+            field=models.CharField(choices=[('request', 'Request'), ('incident', 'Incident'), ('complaint', 'Complaint'), ('return', 'Return request')], default='request', max_length=10, verbose_name='counts as'),
         ),
         migrations.CreateModel(
             name='TicketCategory',
