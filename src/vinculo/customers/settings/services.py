@@ -14,7 +14,7 @@ from vinculo.core.services import org_id, refuse_unknown, require, versioned_sav
 from vinculo.customers.models import Industry
 
 INDUSTRY_FIELDS = ("name", "order", "active")
-NAME_MAX_LENGTH = Industry._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = Industry._meta.get_field("name").max_length or 100
 
 
 def _values(organization_id: int, data: dict[str, Any],

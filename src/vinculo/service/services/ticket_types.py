@@ -20,7 +20,7 @@ from vinculo.core.services import org_id, refuse_unknown, require, same_org, ver
 from vinculo.service.models import Queue, TicketCategory, TicketType
 
 TICKET_TYPE_FIELDS = ("name", "kind", "queue", "order", "active")
-NAME_MAX_LENGTH = TicketCategory._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = TicketCategory._meta.get_field("name").max_length or 100
 
 
 def ticket_types_ensure(organization: Organization) -> None:

@@ -49,8 +49,10 @@ class QueueSerializer(ServiceSerializer):
                               help_text="The team's name.")
     mailbox = ScopedRelatedField(Mailbox, required=False, allow_null=True)
     escalate_to = ScopedRelatedField(User, required=False, allow_null=True)
-    default_for = serializers.ListField(child=serializers.CharField(max_length=20), required=False,
-                                        help_text="Ticket types routed here by default.")
+    default_for = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False,
+        help_text="Ticket kinds (request, incident, complaint, return) routed here by default; "
+                  "a ticket type with its own queue goes there.")
     tier_routes = TierRoutesField(
         child=ScopedRelatedField(User, allow_null=True), required=False,
         help_text="By-tier assignment: customer tier → the agent's id (null removes the "
