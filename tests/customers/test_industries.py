@@ -115,6 +115,6 @@ def test_the_list_starts_with_what_accounts_already_have():
     Account = old.get_model("customers", "Account")
     for n, name in enumerate(["Textil", "textil ", "Textil", "Hostelería", ""]):
         Account.objects.create(organization_id=org.pk, name=f"Cuenta {n}", industry=name)
-    new = _migrate([("customers", "0010_choicelists_industries")])
+    new = _migrate([("customers", "0011_choicelists_industries_seed")])
     seeded = new.get_model("customers", "Industry").objects.filter(organization_id=org.pk)
     assert sorted(seeded.values_list("name", flat=True)) == ["Hostelería", "Textil"]

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("service", "0002_texts_bounded")]
-AFTER = [("service", "0003_choicelists_ticket_types")]
+AFTER = [("service", "0004_choicelists_ticket_types_defaults")]
 
 
 def migrate(targets):

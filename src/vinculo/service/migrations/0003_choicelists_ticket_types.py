@@ -5,33 +5,6 @@ import django.db.models.manager
 import django.utils.timezone
 import uuid
 from django.db import migrations, models
-from django.utils import translation
-
-#: The four types every organisation starts with, one per built-in kind (as in
-#: ``service.services.ticket_types.DEFAULT_TYPES``, copied: a migration keeps its own).
-DEFAULT_TYPES = (("request", "Request"), ("incident", "Incident"),
-                 ("complaint", "Complaint"), ("return", "Return request"))
-
-
-def add_default_types(apps, schema_editor):
-    """Each organisation gets the four types in its language; its tickets take the one of
-    their kind (one UPDATE per organisation and kind)."""
-    Organization = apps.get_model("core", "Organization")
-    TicketCategory = apps.get_model("service", "TicketCategory")
-    Ticket = apps.get_model("service", "Ticket")
-    for org in Organization.objects.all().iterator():
-        with translation.override(org.language or "en"):
-            for order, (kind, label) in enumerate(DEFAULT_TYPES):
-                category, _ = TicketCategory.objects.get_or_create(
-                    organization_id=org.pk, kind=kind,
-                    defaults={"name": translation.gettext(label), "order": order * 10})
-                Ticket.objects.filter(organization_id=org.pk, type=kind,
-                                      ticket_type__isnull=True).update(ticket_type=category)
-
-
-def remove_default_types(apps, schema_editor):
-    apps.get_model("service", "Ticket").objects.update(ticket_type=None)
-    apps.get_model("service", "TicketCategory").objects.all().delete()
 
 
 class Migration(migrations.Migration):
@@ -81,5 +54,4 @@ class Migration(migrations.Migration):
             model_name='ticketcategory',
             constraint=models.UniqueConstraint(fields=('organization', 'name'), name='ticketcategory_unique_name'),
         ),
-        migrations.RunPython(add_default_types, remove_default_types),
     ]
