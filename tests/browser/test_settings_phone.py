@@ -15,7 +15,7 @@ from tests.core.factories import as_user
 from tests.service.factories import BusinessCalendarFactory, QueueFactory, SlaPolicyFactory
 from vinculo.interactions import mailing
 from vinculo.interactions import services as interaction_services
-from vinculo.service.models import BusinessCalendar, Holiday
+from vinculo.service.models import BusinessCalendar, Holiday, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,9 @@ def test_every_settings_page_fits_a_phone(phone, admin):
                 "/interactions/settings/templates/", "/interactions/settings/templates/new/",
                 f"/interactions/settings/templates/{template.uuid}/",
                 "/interactions/settings/forms/", "/interactions/settings/forms/new/",
-                f"/interactions/settings/forms/{form.uuid}/"):
+                f"/interactions/settings/forms/{form.uuid}/",
+                "/service/settings/ticket-types/", "/service/settings/ticket-types/new/",
+                "/customers/settings/industries/", "/customers/settings/industries/new/"):
         fits(phone, url)
 
 
@@ -157,3 +159,24 @@ def test_analytics_ticket_and_360_log_buttons_fit_a_phone(phone, admin):
     for i in range(buttons.count()):
         box = buttons.nth(i).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_a_ticket_type_is_added_in_settings_and_chosen_on_a_new_ticket(phone, admin):
+    QueueFactory(actor=admin, name="Soporte")
+    warranty_queue = QueueFactory(actor=admin, name="Garantías")
+    phone.goto("/service/settings/ticket-types/new/")
+    phone.get_by_label("Name", exact=True).fill("Avería en garantía")
+    phone.get_by_label("Counts as").select_option("incident")
+    phone.get_by_label("Queue").select_option(label="Garantías")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_role("link", name="Avería en garantía")).to_be_visible()
+    phone.goto("/service/tickets/new/")
+    phone.get_by_label("Type", exact=True).select_option(label="Avería en garantía")
+    phone.get_by_label("Subject").fill("No enciende")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_role("definition").filter(has_text="Avería en garantía")).to_be_visible()
+    with as_user(admin):
+        ticket = Ticket.objects.get()
+    assert (ticket.type, ticket.queue, ticket.ticket_type.name) == (
+        "incident", warranty_queue, "Avería en garantía")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

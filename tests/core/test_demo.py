@@ -375,3 +375,14 @@ def test_on_a_fresh_data_directory_it_migrates_and_names_the_address_serve_liste
     last = done.stdout.strip().splitlines()[-1]
     assert re.match(r"^Log in at http://127\.0\.0\.1:8765 as admin@demo\.vinculo\.test / \S+$",
                     last), last
+
+
+def test_demo_tickets_have_the_organisations_type_of_their_kind(demo_org):
+    from django.db.models import F
+
+    from vinculo.service.models import Ticket
+
+    tickets = Ticket.all_objects.filter(organization=demo_org)
+    assert tickets.exists()
+    assert not tickets.filter(ticket_type__isnull=True).exists()
+    assert not tickets.exclude(ticket_type__kind=F("type")).exists()

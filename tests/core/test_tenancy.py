@@ -190,9 +190,15 @@ def settings_records(admin):
         from vinculo.sales.models import LostReason
         from vinculo.sales.settings import services as sales_settings
         reason = sales_settings.lost_reason_create(actor=admin, data={"name": "Zafiro"})
+        from vinculo.customers.models import Industry
+        from vinculo.customers.settings import services as customer_settings
+        from vinculo.service.models import TicketCategory
+        industry = customer_settings.industry_create(actor=admin, data={"name": "Zafiro"})
+        ticket_type = service_services.ticket_type_create(actor=admin, data={
+            "name": "Zafiro", "kind": "request"})
     return {Mailbox: mailbox, EmailTemplate: template, WebForm: form,
             BusinessCalendar: calendar, Holiday: holiday, SlaPolicy: policy, Queue: queue,
-            LostReason: reason}
+            LostReason: reason, Industry: industry, TicketCategory: ticket_type}
 
 
 def _documents(admin, account):

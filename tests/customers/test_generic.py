@@ -1,12 +1,19 @@
-"""The generic API and page suites for accounts, contacts, leads and imports."""
+"""The generic API and page suites for accounts, contacts, leads, imports and industries."""
 
 from __future__ import annotations
 
+import itertools
+
 from tests.billing.factories import InvoiceFactory
+from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
 from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
 from tests.sales.factories import OrderFactory
 from vinculo.customers.models import ImportJob
+from vinculo.customers.settings import services as customer_settings
+
+MANAGE = "customers.manage"
+_n = itertools.count(1)
 
 
 def account(admin, owner, **data):
@@ -24,6 +31,12 @@ def lead(admin, owner, **data):
 def import_job(admin, owner):
     return ImportJob.objects.create(organization=owner.organization, user=owner,
                                     target="contact", original_name="contactos.csv")
+
+
+def industry(admin, owner):
+    with as_user(admin):
+        return customer_settings.industry_create(actor=admin,
+                                                 data={"name": f"Textil {next(_n)}"})
 
 
 def duplicate(build):
@@ -60,6 +73,20 @@ class TestLeadApi(ApiSuite):
 class TestImportApi(ApiSuite):
     api = Api("import", "customers", import_job, versioned=False, per_user=True,
               permissions={"list": "customers.import", "retrieve": "customers.import"})
+
+
+class TestIndustryApi(ApiSuite):
+    api = Api("industry", "customers", industry,
+              permissions={action: MANAGE for action in ("create", "update", "delete")},
+              create=lambda admin, user: {"name": "Hostelería"},
+              update=lambda record: {"name": f"{record.name} y turismo", "order": 3},
+              delete=True)
+
+
+class TestIndustryPages(PageSuite):
+    page = Page("industry", "customers", industry, list="customers:industry_list",
+                create="customers:industry_create", edit="customers:industry_update",
+                permissions={action: MANAGE for action in ("list", "create", "edit")})
 
 
 class TestAccountPages(PageSuite):

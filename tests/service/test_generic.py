@@ -1,5 +1,5 @@
 """The generic API and page suites for tickets, articles and the service-desk settings
-(queues, SLA policies, business calendars, holidays)."""
+(queues, SLA policies, business calendars, holidays, ticket types)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import itertools
 
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
-from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
 from tests.service.factories import (
     ArticleFactory,
     BusinessCalendarFactory,
@@ -50,6 +50,12 @@ def calendar(admin, owner):
 
 def policy(admin, owner):
     return SlaPolicyFactory(actor=admin, name=f"Política {next(_n)}")
+
+
+def ticket_type(admin, owner):
+    with as_user(admin):
+        return services.ticket_type_create(actor=admin, data={
+            "name": f"Garantía {next(_n)}", "kind": "complaint"})
 
 
 def holiday(admin, owner):
@@ -97,6 +103,13 @@ class TestBusinessCalendarApi(ApiSuite):
                           payload=lambda a, u, r: {"country": "ES", "year": 2027}),))
 
 
+class TestTicketTypeApi(ApiSuite):
+    api = Api("ticket-type", "service", ticket_type, permissions=SETTINGS,
+              create=lambda admin, user: {"name": "Avería en garantía", "kind": "incident"},
+              update=lambda record: {"name": f"{record.name} bis", "order": 5},
+              delete=True)
+
+
 class TestHolidayApi(ApiSuite):
     api = Api("holiday", "service", holiday, permissions=SETTINGS, versioned=False,
               create=lambda admin, user: {"calendar": str(calendar(admin, user).uuid),
@@ -132,3 +145,22 @@ class TestBusinessCalendarPages(PageSuite):
     page = Page("business-calendar", "service", calendar, list="service:calendar_list",
                 create="service:calendar_create", edit="service:calendar_update",
                 permissions=SETTINGS_PAGES)
+
+
+class TestTicketTypePages(PageSuite):
+    page = Page("ticket-type", "service", ticket_type, list="service:ticket_type_list",
+                create="service:ticket_type_create", edit="service:ticket_type_update",
+                permissions=SETTINGS_PAGES)
+
+
+def ticket_type_with_tickets(admin):
+    used = ticket_type(admin, admin)
+    QueueFactory(actor=admin, name=f"Cola {next(_n)}")
+    TicketFactory(actor=admin, ticket_type=used)
+    TicketFactory(actor=admin, ticket_type=used)
+    return used, ["2 tickets"]
+
+
+class TestServiceDeletions(DeletionSuite):
+    deletions = [Deletion("ticket-type", ticket_type_with_tickets, phrases_es=("2 tickets",),
+                          api="ticket-type", page="service:ticket_type_delete")]

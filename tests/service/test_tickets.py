@@ -297,8 +297,9 @@ def test_a_ticket_opened_from_an_order_is_about_it(page, admin, desk):
     assert f"/service/tickets/new/?order={order.uuid}" in order_page
     form = page.get(f"/service/tickets/new/?order={order.uuid}").content.decode()
     assert "Hnos. Gil SL" in form and str(order.uuid) in form
+    incident = services.type_for_kind(admin.organization_id, "incident")
     created = page.post(f"/service/tickets/new/?order={order.uuid}", {
-        "type": "incident", "subject": "Faltan dos cajas", "priority": "normal",
+        "ticket_type": str(incident.uuid), "subject": "Faltan dos cajas", "priority": "normal",
         "account": str(order.account.uuid), "order": str(order.uuid)})
     assert created.status_code == 302
     with organization_scope(admin.organization):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
@@ -135,3 +137,23 @@ class CustomFieldForm(forms.ModelForm):
     def choices(self) -> list[str]:
         text = self.cleaned_data.get("choices_text") or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class DatalistInput(forms.TextInput):
+    """A text input that suggests ``options`` (a ``<datalist>``) and still takes any words:
+    for choice lists whose values are kept as text (an account's industry)."""
+
+    def __init__(self, options: Callable[[], list[str]] | list[str] | None = None, *,
+                 list_id: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({**(attrs or {}), "list": list_id, "autocomplete": "off"})
+        # a callable is read only when the input is drawn (the API, which filters with the
+        # same filterset, never reads the list)
+        self.options = options or []
+        self.list_id = list_id
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> SafeString:
+        values = self.options() if callable(self.options) else self.options
+        options = format_html_join("", '<option value="{}">', ((o,) for o in values))
+        return format_html('{}<datalist id="{}">{}</datalist>',
+                           super().render(name, value, attrs, renderer), self.list_id, options)

@@ -29,6 +29,7 @@ class CustomersConfig(VinculoApp):
             ApiRoute("contacts", "vinculo.customers.api.ContactViewSet", "contact"),
             ApiRoute("leads", "vinculo.customers.api.LeadViewSet", "lead"),
             ApiRoute("imports", "vinculo.customers.imports.api.ImportJobViewSet", "import"),
+            ApiRoute("industries", "vinculo.customers.settings.api.IndustryViewSet", "industry"),
         ),
         permissions={
             "customers.view": ALL,
@@ -39,6 +40,8 @@ class CustomersConfig(VinculoApp):
             "customers.import": only(Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING),
             "customers.export": only(Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST),
             "leads.convert": only(Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP),
+            # the choice lists of customers (industries)
+            "customers.manage": only(Role.ADMIN),
         },
         menus=(Menu("customers", _("Customers"), order=10),),
         menu_items=(
@@ -51,6 +54,8 @@ class CustomersConfig(VinculoApp):
                      section=1, order=10),
             MenuItem("customers", _("Import"), "customers:import_start", "customers.import",
                      section=1, order=20),
+            MenuItem("settings", _("Industries"), "customers:industry_list", "customers.manage",
+                     section=12, order=10, header=_("Customer settings")),
         ),
         demo=DemoGenerator("vinculo.customers.demo.generate", order=100,
                            estimate="vinculo.customers.demo.estimate"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import django_filters
@@ -9,10 +10,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.filters import filter_custom_fields
+from vinculo.core.forms import DatalistInput
 from vinculo.core.models import User
 from vinculo.core.tenancy import scopes_disabled
 from vinculo.customers import selectors
 from vinculo.customers.models import Account, Contact, Lead, LeadStatus, LifecycleStage
+from vinculo.customers.settings.services import industry_names
 
 
 def _organisation_users(request: Any) -> QuerySet:
@@ -64,7 +67,19 @@ with scopes_disabled():
         )
         active = django_filters.ChoiceFilter(choices=ACTIVE_CHOICES, method="filter_active",
                                              label=_("Status"))
+        # any words (accounts keep their industry as text), whatever their case; the page
+        # suggests the organisation's list
+        industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact",
+                                             label=_("Industry"))
         custom_field_model = "account"
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            user = getattr(self.request, "user", None)
+            if user is not None and user.is_authenticated and user.organization_id:
+                self.filters["industry"].extra["widget"] = DatalistInput(
+                    partial(industry_names, user.organization_id),
+                    list_id="industry-filter-options")
 
         class Meta:
             model = Account

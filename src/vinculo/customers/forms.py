@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.countries import country_choices
-from vinculo.core.forms import CustomFieldsFormMixin, TagsField, scoped_formfield
+from vinculo.core.forms import CustomFieldsFormMixin, DatalistInput, TagsField, scoped_formfield
 from vinculo.core.models import Team, User
 from vinculo.customers import services
 from vinculo.customers.models import Account, Channel, Contact, Lead
+from vinculo.customers.settings.services import industry_names
 
 
 class RecordForm(CustomFieldsFormMixin, forms.ModelForm):
@@ -71,6 +73,14 @@ class AccountForm(RecordForm):
         model = Account
         # ``active`` is set by deactivating (the delete page offers it), not by the form
         fields = [f for f in services.ACCOUNT_FIELDS if f not in ("custom_fields", "active")]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        # the organisation's industries are suggested; other words (typed before) still count
+        industry = self.fields["industry"]
+        industry.widget = DatalistInput(partial(industry_names, user.organization_id),
+                                        list_id="industry-options",
+                                        attrs=industry.widget.attrs)
 
 
 class ContactForm(RecordForm):

@@ -85,6 +85,27 @@ class OwnedModel(TenantModel):
         abstract = True
 
 
+class Industry(TenantModel):
+    """One of the industries the organisation sorts its accounts by, as it names them. The
+    account keeps the words (``Account.industry`` is text, so values typed before the list
+    existed keep working); the list is what the account form and the list filter offer."""
+
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True,
+                                 help_text=_("Inactive industries are no longer offered."))
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+        constraints = [models.UniqueConstraint(fields=["organization", "name"],
+                                               name="industry_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Account(OwnedModel):
     """A customer organisation, or a person who buys as themselves (``is_person``)."""
 

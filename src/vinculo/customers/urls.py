@@ -28,4 +28,5 @@ urlpatterns = [
     path("leads/<uuid:uuid>/convert/", views.LeadConvertView.as_view(), name="lead_convert"),
     path("duplicates/", views.DuplicatesView.as_view(), name="duplicates"),
     path("", include("vinculo.customers.imports.urls")),
+    path("settings/", include("vinculo.customers.settings.urls")),
 ]

@@ -20,7 +20,15 @@ from vinculo.customers.models import Account, Contact
 from vinculo.sales.models import Order
 from vinculo.service import selectors, services
 from vinculo.service.filters import ArticleFilterSet, TicketFilterSet
-from vinculo.service.models import Article, Queue, Survey, Ticket, TicketStatus
+from vinculo.service.models import (
+    Article,
+    Queue,
+    Survey,
+    Ticket,
+    TicketCategory,
+    TicketStatus,
+    TicketType,
+)
 
 
 class SurveySerializer(serializers.ModelSerializer):
@@ -31,6 +39,14 @@ class SurveySerializer(serializers.ModelSerializer):
 
 
 class TicketSerializer(ServiceSerializer):
+    type = serializers.ChoiceField(
+        choices=TicketType.choices, required=False,
+        help_text="The built-in kind the ticket counts as (analytics, returns). Set by "
+                  "``ticket_type``; given alone, the ticket takes the organisation's first "
+                  "active type of that kind.")
+    ticket_type = ScopedRelatedField(
+        TicketCategory, required=False, allow_null=True,
+        help_text="The organisation's ticket type (``/api/ticket-types/``); it sets ``type``.")
     queue = ScopedRelatedField(Queue, required=False)
     assignee = ScopedRelatedField(User, required=False, allow_null=True)
     account = ScopedRelatedField(Account, required=False, allow_null=True)
@@ -42,9 +58,9 @@ class TicketSerializer(ServiceSerializer):
 
     class Meta:
         model = Ticket
-        fields = ("id", "version", "number", "type", "subject", "description", "queue",
-                  "priority", "status", "assignee", "account", "contact", "requester_email",
-                  "order", "invoice", "channel", "tier", "sla_policy",
+        fields = ("id", "version", "number", "type", "ticket_type", "subject", "description",
+                  "queue", "priority", "status", "assignee", "account", "contact",
+                  "requester_email", "order", "invoice", "channel", "tier", "sla_policy",
                   "first_response_due", "first_response_at", "first_response_state",
                   "first_response_minutes", "resolution_due", "resolved_at",
                   "resolution_state", "resolution_minutes", "escalation_level",
@@ -123,8 +139,9 @@ class TicketViewSet(TenantViewSet):
     instance_kwarg = "ticket"
 
     def scoped_queryset(self) -> QuerySet:
-        return (Ticket.objects.select_related("queue", "assignee", "account", "contact",
-                                              "order", "invoice", "sla_policy", "survey")
+        return (Ticket.objects.select_related("queue", "ticket_type", "assignee", "account",
+                                              "contact", "order", "invoice", "sla_policy",
+                                              "survey")
                 .order_by("-created_at", "-id"))
 
     def _answer(self, ticket: Ticket) -> Response:

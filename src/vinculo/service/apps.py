@@ -46,6 +46,8 @@ class ServiceConfig(VinculoApp):
             ApiRoute("business-calendars",
                      "vinculo.service.settings.api.BusinessCalendarViewSet",
                      "business-calendar"),
+            ApiRoute("ticket-types", "vinculo.service.settings.api.TicketTypeViewSet",
+                     "ticket-type"),
             ApiRoute("holidays", "vinculo.service.settings.api.HolidayViewSet", "holiday"),
         ),
         permissions={
@@ -78,6 +80,8 @@ class ServiceConfig(VinculoApp):
                      section=20, order=20),
             MenuItem("settings", _("Business calendars"), "service:calendar_list",
                      "service.manage", section=20, order=30),
+            MenuItem("settings", _("Ticket types"), "service:ticket_type_list",
+                     "service.manage", section=20, order=40),
         ),
         home_panels=(
             HomePanel("my_tickets", "service/home/tickets.html",
@@ -120,3 +124,13 @@ class ServiceConfig(VinculoApp):
             ),
         },
     )
+
+    def ready(self) -> None:
+        # every new organisation starts with the default ticket types
+        from django.db.models.signals import post_save
+
+        from vinculo.core.models import Organization
+        from vinculo.service.services.ticket_types import organization_saved
+
+        post_save.connect(organization_saved, sender=Organization,
+                          dispatch_uid="service_ticket_types_for_new_organization")

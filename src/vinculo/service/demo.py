@@ -220,6 +220,11 @@ def _tickets(ctx: DemoContext, rng: np.random.Generator, desk: dict,
         "answered_at"),
         [(survey_id + j, org_id, survey_uuids[j], sent, sent, 1, ticket, sent, "", score,
           promoter, "", sent) for j, (ticket, sent, score, promoter) in enumerate(surveys)])
+    # the bulk insert names only the kind; each ticket takes the organisation's type of it
+    services.ticket_types_ensure(ctx.organization)
+    for kind in {row[7] for row in ticket_rows}:
+        Ticket.all_objects.filter(organization_id=org_id, type=kind).update(
+            ticket_type=services.type_for_kind(org_id, kind))
     for year, last in numbers.items():
         DocumentSequence.objects.update_or_create(organization_id=org_id, key=f"TK-{year}",
                                                   defaults={"last_number": last})

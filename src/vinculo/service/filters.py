@@ -17,6 +17,7 @@ from vinculo.service.models import (
     Priority,
     SlaState,
     Ticket,
+    TicketCategory,
     TicketStatus,
     TicketType,
 )
@@ -31,7 +32,10 @@ with scopes_disabled():
         status = django_filters.ChoiceFilter(
             choices=[(OPEN, _("Any open")), *TicketStatus.choices], method="filter_status",
             label=_("Status"))
-        type = django_filters.ChoiceFilter(choices=TicketType.choices, label=_("Type"))
+        type = django_filters.ChoiceFilter(choices=TicketType.choices, label=_("Counts as"))
+        ticket_type = django_filters.ModelChoiceFilter(
+            queryset=lambda request: TicketCategory.objects.order_by("order", "name"),
+            to_field_name="uuid", label=_("Type"))
         priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
         tier = django_filters.ChoiceFilter(choices=ServiceTier.choices,
                                            label=_("Customer tier"))
@@ -47,8 +51,8 @@ with scopes_disabled():
 
         class Meta:
             model = Ticket
-            fields = ["q", "status", "type", "priority", "tier", "queue", "account", "mine",
-                      "unassigned", "sla"]
+            fields = ["q", "status", "ticket_type", "type", "priority", "tier", "queue",
+                      "account", "mine", "unassigned", "sla"]
 
         def filter_q(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
             return queryset.filter(Q(number__icontains=value) | Q(subject__icontains=value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.billing.models import Invoice
@@ -15,7 +16,7 @@ from vinculo.core.pickers import RecordPicker, style
 from vinculo.customers.models import Account, Contact
 from vinculo.sales.models import Order
 from vinculo.service import services
-from vinculo.service.models import Article, Queue, Ticket, TicketStatus
+from vinculo.service.models import Article, Queue, Ticket, TicketCategory, TicketStatus
 
 
 class TicketForm(RecordPicker, forms.ModelForm):
@@ -30,7 +31,7 @@ class TicketForm(RecordPicker, forms.ModelForm):
 
     class Meta:
         model = Ticket
-        fields = ["type", "subject", "description", "queue", "priority", "assignee",
+        fields = ["ticket_type", "subject", "description", "queue", "priority", "assignee",
                   "requester_email"]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
         formfield_callback = scoped_formfield
@@ -39,6 +40,14 @@ class TicketForm(RecordPicker, forms.ModelForm):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # the organisation's active types, and the ticket's own even if since deactivated
+        current_type = self.instance.ticket_type_id if self.instance.pk else None
+        ticket_type = self.fields["ticket_type"]
+        ticket_type.queryset = TicketCategory.objects.filter(
+            Q(active=True) | Q(pk=current_type)).order_by("order", "name")
+        ticket_type.to_field_name = "uuid"
+        ticket_type.required = True
+        ticket_type.empty_label = None
         self.fields["queue"].queryset = Queue.objects.all()
         self.fields["queue"].required = False
         self.fields["queue"].help_text = _("Empty: the queue for this type of ticket.")
@@ -71,7 +80,9 @@ class TicketForm(RecordPicker, forms.ModelForm):
         return data
 
     def data_for_service(self) -> dict[str, Any]:
-        data = {key: self.cleaned_data.get(key) for key in services.TICKET_FIELDS}
+        # the kind (``type``) follows the chosen type
+        data = {key: self.cleaned_data.get(key) for key in services.TICKET_FIELDS
+                if key != "type"}
         data["requester_email"] = data["requester_email"] or ""
         data["description"] = data["description"] or ""
         if self.instance.pk is None:

@@ -177,6 +177,36 @@ class Queue(TenantModel):
         return [str(TicketType(t).label) for t in self.default_for if t in TicketType.values]
 
 
+class TicketCategory(TenantModel):
+    """One of the organisation's ticket types, in its own words ("Warranty claim"), counting
+    as one of the built-in kinds (request, incident, complaint, return) so that analytics and
+    returns keep their meaning. Every organisation starts with one type per kind
+    (``services.ticket_types.ticket_types_ensure``)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("counts as"), max_length=10, choices=TicketType.choices,
+                            default=TicketType.REQUEST,
+                            help_text=_("What analytics count it as: request, incident, "
+                                        "complaint or return."))
+    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+",
+                              help_text=_("Tickets of this type wait here when no queue is "
+                                          "chosen. Empty: the queue for its kind."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True,
+                                 help_text=_("Inactive types are no longer offered."))
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
+        constraints = [models.UniqueConstraint(fields=["organization", "name"],
+                                               name="ticketcategory_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TierRoute(TenantModel):
     """By-tier assignment: the agent who takes a queue's tickets of one customer tier."""
 
@@ -199,8 +229,13 @@ class Ticket(TenantModel):
     """A customer's request, incident, complaint or return request, with its SLA clock."""
 
     number = models.CharField(_("number"), max_length=30, editable=False)
-    type = models.CharField(_("type"), max_length=10, choices=TicketType.choices,
+    # ``type`` is the built-in kind (what analytics count); ``ticket_type`` the organisation's
+    # own type, which sets the kind.
+    type = models.CharField(_("counts as"), max_length=10, choices=TicketType.choices,
                             default=TicketType.REQUEST)
+    ticket_type = models.ForeignKey(TicketCategory, verbose_name=_("type"),
+                                    on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="tickets")
     subject = models.CharField(_("subject"), max_length=300)
     description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
     queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.PROTECT,

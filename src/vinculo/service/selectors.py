@@ -64,12 +64,12 @@ def timeline(record: Any, limit: int) -> list[Any]:
     if tickets is None:
         return []
     items = []
-    for ticket in tickets.order_by("-created_at", "-id")[:limit]:
+    for ticket in tickets.select_related("ticket_type").order_by("-created_at", "-id")[:limit]:
         url = reverse("service:ticket_detail", kwargs={"uuid": ticket.uuid})
         items.append(TimelineItem(ticket.created_at, "ticket",
                                   _("Ticket %(number)s opened: %(subject)s") % {
                                       "number": ticket.number, "subject": ticket.subject},
-                                  url, ticket.get_type_display()))
+                                  url, str(ticket.ticket_type or ticket.get_type_display())))
         if ticket.resolved_at:
             items.append(TimelineItem(ticket.resolved_at, "ticket",
                                       _("Ticket %(number)s resolved") % {

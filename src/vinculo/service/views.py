@@ -35,7 +35,14 @@ from vinculo.sales.models import Order
 from vinculo.service import selectors, services
 from vinculo.service.filters import ArticleFilterSet, TicketFilterSet
 from vinculo.service.forms import ArticleForm, NoteForm, ReplyForm, TicketForm
-from vinculo.service.models import OPEN_STATUSES, Article, ArticleStatus, Ticket, TicketStatus
+from vinculo.service.models import (
+    OPEN_STATUSES,
+    Article,
+    ArticleStatus,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
 
 
 def _detail(ticket: Ticket) -> HttpResponseRedirect:
@@ -118,6 +125,11 @@ class TicketEditView(ServiceEditView):
         if account is not None:
             initial["account"] = account.uuid
         initial.update({k: v for k, v in request.GET.items() if k in ("type", "subject")})
+        # a kind asked for (``?type=return``, an order's "request") preselects its first type
+        category = services.type_for_kind(request.user.organization_id,
+                                          initial.pop("type", TicketType.REQUEST))
+        if category is not None:
+            initial["ticket_type"] = category.uuid
         return account, initial
 
     def initial(self) -> dict[str, Any]:

@@ -46,6 +46,15 @@ from vinculo.service.services.surveys import (
     survey_send,
     survey_token,
 )
+from vinculo.service.services.ticket_types import (
+    TICKET_TYPE_FIELDS,
+    ticket_type_create,
+    ticket_type_deactivate,
+    ticket_type_delete,
+    ticket_type_update,
+    ticket_types_ensure,
+    type_for_kind,
+)
 from vinculo.service.services.tickets import (
     AUTO_CLOSE_AFTER,
     SUBJECT_TOKEN,
@@ -77,6 +86,7 @@ __all__ = [
     "SURVEY_SALT",
     "TICKET_FIELDS",
     "TICKET_PREFIX",
+    "TICKET_TYPE_FIELDS",
     "ScanResult",
     "article_create",
     "article_delete",
@@ -112,6 +122,12 @@ __all__ = [
     "ticket_note",
     "ticket_reply",
     "ticket_set_status",
+    "ticket_type_create",
+    "ticket_type_deactivate",
+    "ticket_type_delete",
+    "ticket_type_update",
+    "ticket_types_ensure",
     "ticket_update",
     "ticket_url",
+    "type_for_kind",
 ]

@@ -20,6 +20,7 @@ from vinculo.customers.models import ServiceTier
 from vinculo.service.models import (
     AssignmentRule,
     Queue,
+    TicketCategory,
     TicketType,
     TierRoute,
 )
@@ -93,8 +94,12 @@ def _queue_save(*, actor: User, data: dict[str, Any], queue: Queue | None = None
     return queue
 
 
-def route_queue(organization_id: int, ticket_type: str) -> Queue | None:
-    """The queue a ticket of ``ticket_type`` goes to when none is named."""
+def route_queue(organization_id: int, ticket_type: str,
+                category: TicketCategory | None = None) -> Queue | None:
+    """The queue a ticket goes to when none is named: its type's queue, else the first queue
+    taking its kind (``ticket_type``) by default, else the first queue."""
+    if category is not None and category.queue_id is not None:
+        return category.queue
     queues = list(Queue.all_objects.filter(organization_id=organization_id).order_by("name", "id"))
     for queue in queues:
         if ticket_type in (queue.default_for or []):

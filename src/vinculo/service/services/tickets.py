@@ -44,6 +44,7 @@ from vinculo.service.models import (
 from vinculo.service.services.queues import _next_agent, route_queue
 from vinculo.service.services.sla import SLA_FIELDS, _elapsed, _pause_end, _pause_start, _sla_apply
 from vinculo.service.services.surveys import _survey_enqueue
+from vinculo.service.services.ticket_types import type_for_kind
 
 TICKET_PREFIX = "TK"
 SUBJECT_TOKEN = re.compile(r"\[#(TK-\d{4}-\d{4,})\]")
@@ -53,8 +54,8 @@ AUTO_CLOSE_AFTER = dt.timedelta(days=7)
 
 # ---- tickets --------------------------------------------------------------------------------
 
-TICKET_FIELDS = ("type", "subject", "description", "queue", "priority", "assignee", "account",
-                 "contact", "requester_email", "order", "invoice")
+TICKET_FIELDS = ("type", "ticket_type", "subject", "description", "queue", "priority",
+                 "assignee", "account", "contact", "requester_email", "order", "invoice")
 
 
 def _check_refs(organization_id: int, data: dict[str, Any]) -> None:
@@ -70,6 +71,35 @@ def _check_refs(organization_id: int, data: dict[str, Any]) -> None:
         record = data.get(name)
         if record is not None and account is not None and record.account_id != account.pk:
             raise ValidationError({name: _("It belongs to another account.")})
+
+
+def _resolve_type(organization_id: int, data: dict[str, Any],
+                  ticket: Ticket | None = None) -> dict[str, Any]:
+    """The organisation's type sets the kind (``type``); a kind alone (the API before types,
+    the e-mail and web-form intake) takes the organisation's first active type of that kind."""
+    data = dict(data)
+    if "ticket_type" in data:
+        category = data["ticket_type"]
+        if category is None:
+            if ticket is not None:
+                raise ValidationError({"ticket_type": _("Choose a type.")})
+            del data["ticket_type"]
+        else:
+            same_org(organization_id, ticket_type=category)
+            if not category.active and (ticket is None
+                                        or category.pk != ticket.ticket_type_id):
+                raise ValidationError({"ticket_type": _("This type is no longer offered.")})
+            if data.get("type") not in (None, category.kind):
+                raise ValidationError({"type": _(
+                    "The kind comes from the type: “%(type)s” counts as %(kind)s.") % {
+                    "type": category, "kind": category.get_kind_display()}})
+            data["type"] = category.kind
+    if "ticket_type" not in data and (ticket is None or data.get("type", ticket.type)
+                                      != ticket.type):
+        kind = data.get("type") or TicketType.REQUEST
+        if kind in TicketType.values:
+            data["ticket_type"] = type_for_kind(organization_id, kind)
+    return data
 
 
 def _clean_ticket(ticket: Ticket) -> None:
@@ -101,13 +131,13 @@ def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = ""
         raise ValueError("ticket_create needs an actor or an organisation")
     refuse_unknown(data, TICKET_FIELDS)
     _check_refs(organization_id, data)
-    data = dict(data)
+    data = _resolve_type(organization_id, data)
     if data.get("account") is None and data.get("contact") is not None:
         data["account"] = primary_account(data["contact"])
     ticket = Ticket(organization_id=organization_id, channel=channel[:10], **data)
     _clean_ticket(ticket)
     if ticket.queue_id is None:
-        queue = route_queue(organization_id, ticket.type)
+        queue = route_queue(organization_id, ticket.type, ticket.ticket_type)
         if queue is None:
             raise ValidationError({"queue": _("Create a queue first: tickets wait in queues.")})
         ticket.queue = queue
@@ -157,6 +187,7 @@ def ticket_update(*, actor: User, ticket: Ticket, data: dict[str, Any],
     refuse_unknown(data, TICKET_FIELDS)
     _check_refs(ticket.organization_id, {"account": ticket.account, **data})
     ticket = _locked(ticket)
+    data = _resolve_type(ticket.organization_id, data, ticket)
     before = (ticket.priority, ticket.account_id, ticket.assignee_id)
     for key, value in data.items():
         setattr(ticket, key, value)

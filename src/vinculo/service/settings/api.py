@@ -21,7 +21,7 @@ from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantV
 from vinculo.core.models import Team, User
 from vinculo.interactions.models import Mailbox
 from vinculo.service import services
-from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
+from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy, TicketCategory
 
 MANAGE = "service.manage"
 WRITES = {name: MANAGE for name in ("create", "update", "partial_update", "destroy",
@@ -49,8 +49,10 @@ class QueueSerializer(ServiceSerializer):
                               help_text="The team's name.")
     mailbox = ScopedRelatedField(Mailbox, required=False, allow_null=True)
     escalate_to = ScopedRelatedField(User, required=False, allow_null=True)
-    default_for = serializers.ListField(child=serializers.CharField(max_length=20), required=False,
-                                        help_text="Ticket types routed here by default.")
+    default_for = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False,
+        help_text="Ticket kinds (request, incident, complaint, return) routed here by default; "
+                  "a ticket type with its own queue goes there.")
     tier_routes = TierRoutesField(
         child=ScopedRelatedField(User, allow_null=True), required=False,
         help_text="By-tier assignment: customer tier → the agent's id (null removes the "
@@ -82,6 +84,39 @@ class QueueViewSet(SettingsViewSet):
     def scoped_queryset(self) -> QuerySet:
         return Queue.objects.select_related("team", "mailbox", "escalate_to").prefetch_related(
             "tier_routes__agent").order_by("name", "id")
+
+
+# ---- ticket types ---------------------------------------------------------------------------
+
+
+class TicketTypeSerializer(ServiceSerializer):
+    queue = ScopedRelatedField(Queue, required=False, allow_null=True,
+                               help_text="Tickets of this type wait here when none is given; "
+                                         "null: the queue taking its kind by default.")
+
+    class Meta:
+        model = TicketCategory
+        fields = ("id", "version", "name", "kind", "queue", "order", "active",
+                  "created_at", "updated_at")
+        read_only_fields = ("created_at", "updated_at")
+
+    create_service = staticmethod(services.ticket_type_create)
+    update_service = staticmethod(services.ticket_type_update)
+    instance_kwarg = "ticket_type"
+
+
+class TicketTypeViewSet(SettingsViewSet):
+    """The organisation's ticket types, each counting as a built-in kind (request, incident,
+    complaint, return). A type that tickets have cannot be deleted (409): deactivate it."""
+
+    queryset = TicketCategory.objects.none()
+    serializer_class = TicketTypeSerializer
+    http_method_names = [*SettingsViewSet.http_method_names, "delete"]
+    delete_service = staticmethod(services.ticket_type_delete)
+    instance_kwarg = "ticket_type"
+
+    def scoped_queryset(self) -> QuerySet:
+        return TicketCategory.objects.select_related("queue").order_by("order", "name", "id")
 
 
 # ---- SLA policies ---------------------------------------------------------------------------

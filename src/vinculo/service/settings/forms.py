@@ -25,9 +25,10 @@ from vinculo.service.models import (
     Priority,
     Queue,
     SlaPolicy,
+    TicketCategory,
     TicketType,
 )
-from vinculo.service.services import QUEUE_FIELDS
+from vinculo.service.services import QUEUE_FIELDS, TICKET_TYPE_FIELDS
 
 #: Intervals a weekday offers on the page (more when a stored calendar has more).
 SLOTS_PER_DAY = 2
@@ -248,3 +249,18 @@ class QueueForm(SettingsForm):
     def tier_routes_for_service(self) -> dict[str, Any]:
         """The agent of each tier (None: no route for that tier)."""
         return {tier: self.cleaned_data.get(f"route_{tier}") for tier in ServiceTier.values}
+
+
+# ---- ticket types ---------------------------------------------------------------------------
+
+
+class TicketTypeForm(SettingsForm):
+    """A ticket type: its name, the kind it counts as, the queue its tickets go to."""
+
+    model = TicketCategory
+    field_names = TICKET_TYPE_FIELDS
+
+    def setup(self) -> None:
+        queue = self.fields["queue"]
+        queue.queryset = Queue.objects.order_by("name")
+        queue.to_field_name = "uuid"

@@ -1,4 +1,5 @@
-"""Settings pages of the service desk (queues, SLA policies, business calendars), for
+"""Settings pages of the service desk (queues, SLA policies, business calendars,
+ticket types), for
 administrators."""
 
 from django.urls import path
@@ -18,6 +19,12 @@ urlpatterns = [
     path("calendars/<uuid:uuid>/holidays/", views.HolidayAddView.as_view(), name="holiday_add"),
     path("calendars/<uuid:uuid>/holidays/import/", views.HolidayImportView.as_view(),
          name="holiday_import"),
+    path("ticket-types/", views.TicketTypeListView.as_view(), name="ticket_type_list"),
+    path("ticket-types/new/", views.TicketTypeEditView.as_view(), name="ticket_type_create"),
+    path("ticket-types/<uuid:uuid>/", views.TicketTypeEditView.as_view(),
+         name="ticket_type_update"),
+    path("ticket-types/<uuid:uuid>/delete/", views.TicketTypeDeleteView.as_view(),
+         name="ticket_type_delete"),
     path("holidays/<uuid:uuid>/remove/", views.HolidayRemoveView.as_view(),
          name="holiday_remove"),
 ]

@@ -18,16 +18,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from vinculo.core.forms import apply_service_errors
-from vinculo.core.views_base import RecordMixin
+from vinculo.core.views_base import RecordDeleteView, RecordMixin
 from vinculo.core.views_settings import SettingsEditView, SettingsListView
 from vinculo.service import services
-from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy
+from vinculo.service.models import BusinessCalendar, Holiday, Queue, SlaPolicy, TicketCategory
 from vinculo.service.settings.forms import (
     CalendarForm,
     HolidayForm,
     HolidayImportForm,
     QueueForm,
     SlaPolicyForm,
+    TicketTypeForm,
 )
 
 # ---- queues ---------------------------------------------------------------------------------
@@ -187,3 +188,44 @@ class HolidayRemoveView(RecordMixin, View):
         messages.success(request, _("Holiday removed: %(date)s") % {"date": holiday.date})
         return HttpResponseRedirect(reverse("service:calendar_update",
                                             kwargs={"uuid": calendar.uuid}) + "#holidays")
+
+
+# ---- ticket types ---------------------------------------------------------------------------
+
+
+class TicketTypeListView(SettingsListView):
+    model = TicketCategory
+    permission = "service.manage"
+    template_name = "service/settings/ticket_type_list.html"
+
+    def rows(self) -> Any:
+        return TicketCategory.objects.select_related("queue").order_by("order", "name")
+
+
+class TicketTypeEditView(SettingsEditView):
+    model = TicketCategory
+    permission = "service.manage"
+    form_class = TicketTypeForm
+    create_service = staticmethod(services.ticket_type_create)
+    update_service = staticmethod(services.ticket_type_update)
+    instance_kwarg = "ticket_type"
+    template_name = "service/settings/ticket_type_form.html"
+    title = gettext_lazy("Ticket type")
+
+    def success_url(self, record: Any) -> str:
+        return reverse("service:ticket_type_list")
+
+    def context(self, form: Any) -> dict[str, Any]:
+        return {"back": reverse("service:ticket_type_list")}
+
+
+class TicketTypeDeleteView(RecordDeleteView):
+    """Remove a type no ticket has; for one that tickets have, the confirmation comes back
+    (409) saying how many, and offers deactivation instead (never an error page)."""
+
+    model = TicketCategory
+    permission = "service.manage"
+    delete_service = staticmethod(services.ticket_type_delete)
+    deactivate_service = staticmethod(services.ticket_type_deactivate)
+    instance_kwarg = "ticket_type"
+    list_url = "service:ticket_type_list"

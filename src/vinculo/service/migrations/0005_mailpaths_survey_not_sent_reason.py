@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('service', '0002_texts_bounded'),
+        ('service', '0004_choicelists_ticket_types_defaults'),
     ]
 
     operations = [
