@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_pipeline_board import log_in
+from tests.catalog.factories import ProductLineFactory
 from tests.core.factories import as_user
 from tests.service.factories import BusinessCalendarFactory, QueueFactory, SlaPolicyFactory
 from vinculo.interactions import mailing
@@ -61,6 +62,14 @@ def test_every_settings_page_fits_a_phone(phone, admin):
                 f"/interactions/settings/templates/{template.uuid}/",
                 "/interactions/settings/forms/", "/interactions/settings/forms/new/",
                 f"/interactions/settings/forms/{form.uuid}/"):
+        fits(phone, url)
+
+
+def test_custom_fields_and_catalogue_categories_fit_a_phone(phone, admin):
+    """Found on a walk of the demo: the custom-fields table and a category's line rows (code,
+    name, Products, Edit, Delete on one line) were wider than the phone."""
+    ProductLineFactory(actor=admin, name="Conservas artesanas del Cantábrico en aceite")
+    for url in ("/settings/custom-fields/", "/catalog/categories/"):
         fits(phone, url)
 
 
