@@ -92,8 +92,8 @@ def test_a_representatives_opportunities_with_weighted_value_and_the_filtered_li
                        probability=Decimal("90"))
     client.force_login(rep)
     html = client.get("/").content.decode()
-    assert 'data-testid="weighted-EUR">400.00 EUR' in html  # 1000 × 25 % + 300 × 50 %
-    assert "1,300.00 EUR" in html and "Ajeno" not in html
+    assert 'data-testid="weighted-EUR">€400.00' in html  # 1000 × 25 % + 300 × 50 %
+    assert "€1,300.00" in html and "Ajeno" not in html
     listed = client.get(links(html, "My open opportunities")).content.decode()
     assert "Caldera nueva" in listed and "Revisión anual" in listed
     # the manager sees everyone's on the plain list, only their own through the link
