@@ -65,12 +65,17 @@ def test_every_settings_page_fits_a_phone(phone, admin):
         fits(phone, url)
 
 
-def test_custom_fields_and_catalogue_categories_fit_a_phone(phone, admin):
+def test_custom_fields_categories_and_users_fit_a_phone(phone, admin):
     """Found on a walk of the demo: the custom-fields table and a category's line rows (code,
-    name, Products, Edit, Delete on one line) were wider than the phone."""
+    name, Products, Edit, Delete on one line) were wider than the phone, and the users' table
+    broke each e-mail address into a column of letters."""
     ProductLineFactory(actor=admin, name="Conservas artesanas del Cantábrico en aceite")
-    for url in ("/settings/custom-fields/", "/catalog/categories/"):
+    for url in ("/settings/custom-fields/", "/catalog/categories/", "/settings/users/"):
         fits(phone, url)
+    # the users' e-mail sits under the name on a phone, not one letter per line in a column
+    email = phone.get_by_text(admin.email, exact=True).first
+    expect(email).to_be_visible()
+    assert email.bounding_box()["height"] < 50
 
 
 def test_a_calendar_is_set_up_by_typing_times_on_a_phone(phone, admin):
