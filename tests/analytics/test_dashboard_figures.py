@@ -162,8 +162,11 @@ def test_the_whale_note_gives_both_shares_with_one_decimal(scored, client):  # n
     same sentence now read alike, in the user's locale."""
     import re
 
+    from django.utils import translation
+
     admin, _accounts = scored
-    html = dashboard(client, admin, "es").content.decode()
+    with translation.override(None):  # the Spanish request's language stays in this test
+        html = dashboard(client, admin, "es").content.decode()
     shares = re.search(r"el (\S+) % superior genera el (\S+) % del beneficio", html)
     assert shares, "no whale note"
     assert all(re.fullmatch(r"-?[\d.]+,\d", share) for share in shares.groups()), shares.groups()
