@@ -88,3 +88,16 @@ def test_the_api_keeps_raw_changes_and_adds_readable_ones(api, ticket):
     assert not ISO_TIMESTAMP.search(readable["resolved_at"]["after"])
     assert "sla_pauses" not in readable
     assert entry is not None
+
+
+@pytest.mark.django_db
+def test_changes_made_by_no_user_read_as_system_in_the_users_language(page, admin):
+    """The audit log's "Who" said "system" on Spanish pages (the label stored for the API)."""
+    with organization_scope(admin.organization):
+        AuditEntry.objects.create(organization=admin.organization, actor=None,
+                                  actor_label="system", action="create",
+                                  object_type="customers.account", object_id=1,
+                                  object_repr="Probe")
+    page.cookies["django_language"] = "es"
+    table = _section(page.get(reverse("audit_log")).content.decode(), "<tbody>", "</tbody>")
+    assert "<td>sistema</td>" in table and "<td>system</td>" not in table
