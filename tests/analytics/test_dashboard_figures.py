@@ -141,3 +141,32 @@ def test_both_pages_show_one_order_fill_rate(as_admin, client):
     assert "orders shipped complete in a single delivery" in levels
     assert "<td class=\"text-end\">50.0</td>" in levels
     assert Decimal(delivery["orders_due"]) == 2
+
+
+def test_the_conversion_chart_counts_won_deals_in_the_plural():
+    """Next to "Clientes potenciales" and "Oportunidades" the won series read "Ganada" (a
+    stage's kind, singular): as a count of deals it is "Ganadas"."""
+    from django.utils import translation
+
+    from vinculo.analytics import charts
+
+    rows = [{"key": "web", "label": "Sitio web", "leads": 3, "opportunities": 2, "won": 1}]
+    with translation.override("es"):
+        names = [series["name"] for series in charts.conversion(rows)["data"]]
+        assert names == ["Clientes potenciales", "Oportunidades", "Ganadas"]
+        assert translation.gettext("Won") == "Ganada"  # the stage kind keeps its word
+
+
+def test_the_whale_note_gives_both_shares_with_one_decimal(scored, client):  # noqa: F811
+    """The note said "el 52,0 % superior genera el 105,36 % del beneficio": two shares of the
+    same sentence now read alike, in the user's locale."""
+    import re
+
+    from django.utils import translation
+
+    admin, _accounts = scored
+    with translation.override(None):  # the Spanish request's language stays in this test
+        html = dashboard(client, admin, "es").content.decode()
+    shares = re.search(r"el (\S+) % superior genera el (\S+) % del beneficio", html)
+    assert shares, "no whale note"
+    assert all(re.fullmatch(r"-?[\d.]+,\d", share) for share in shares.groups()), shares.groups()

@@ -31,6 +31,9 @@ def open_home(browser: Browser, live_server, user, *, width: int, language: str)
     context = browser.new_context(base_url=live_server.url, viewport={"width": width,
                                                                       "height": 900},
                                   locale="es-ES" if language == "es" else "en-GB")
+    # The organisation's language now wins over the browser's: choose it as the selector does.
+    context.add_cookies([{"name": "django_language", "value": language,
+                          "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto("/login/")
@@ -58,7 +61,7 @@ def test_a_sales_representative_starts_with_their_opportunities(browser, live_se
     panels = page.locator("[data-testid^=panel-]")
     expect(panels.first).to_have_attribute("data-testid", "panel-my_opportunities")
     expect(page.get_by_text(TEXT[language]["weighted"])).to_be_visible()
-    weighted = "500,00 EUR" if language == "es" else "500.00 EUR"
+    weighted = "500,00\u00a0€" if language == "es" else "€500.00"
     expect(page.get_by_test_id("weighted-EUR")).to_have_text(weighted)
     expect(page.get_by_text("Trato del sur")).to_have_count(0)
     no_overflow(page, width)

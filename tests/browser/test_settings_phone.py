@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_pipeline_board import log_in
+from tests.catalog.factories import ProductLineFactory
 from tests.core.factories import as_user
 from tests.service.factories import BusinessCalendarFactory, QueueFactory, SlaPolicyFactory
 from vinculo.interactions import mailing
@@ -64,6 +65,19 @@ def test_every_settings_page_fits_a_phone(phone, admin):
                 "/service/settings/ticket-types/", "/service/settings/ticket-types/new/",
                 "/customers/settings/industries/", "/customers/settings/industries/new/"):
         fits(phone, url)
+
+
+def test_custom_fields_categories_and_users_fit_a_phone(phone, admin):
+    """Found on a walk of the demo: the custom-fields table and a category's line rows (code,
+    name, Products, Edit, Delete on one line) were wider than the phone, and the users' table
+    broke each e-mail address into a column of letters."""
+    ProductLineFactory(actor=admin, name="Conservas artesanas del Cantábrico en aceite")
+    for url in ("/settings/custom-fields/", "/catalog/categories/", "/settings/users/"):
+        fits(phone, url)
+    # the users' e-mail sits under the name on a phone, not one letter per line in a column
+    email = phone.get_by_text(admin.email, exact=True).first
+    expect(email).to_be_visible()
+    assert email.bounding_box()["height"] < 50
 
 
 def test_a_calendar_is_set_up_by_typing_times_on_a_phone(phone, admin):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
 
@@ -128,3 +129,23 @@ def test_the_trial_profile_shows_the_products_error_pages_not_djangos_debug_page
     asked = subprocess.run(run, env={**env, "DEBUG": "1"}, capture_output=True, text=True,
                            check=True)
     assert asked.stdout.strip() == "True"
+
+
+def test_a_service_error_without_a_form_field_shows_no_internal_key():
+    """A quote saved without lines said "lines: Add at least one line.": the service's key is
+    not a word for people; a model field's own label is."""
+    from django import forms as django_forms
+
+    from vinculo.core.forms import CustomFieldForm, apply_service_errors
+
+    plain = django_forms.Form(data={})
+    plain.is_valid()
+    apply_service_errors(plain, ValidationError({"lines": "Add at least one line."}))
+    assert plain.non_field_errors() == ["Add at least one line."]
+
+    with translation.override("es"):
+        model_form = CustomFieldForm(data={})
+        model_form.is_valid()
+        model_form.errors.clear()
+        apply_service_errors(model_form, ValidationError({"choices": "No vale."}))
+        assert model_form.non_field_errors() == ["Opciones: No vale."]

@@ -99,3 +99,19 @@ def test_time_in_a_stage_is_days_and_hours(page, as_admin, lang, expected):
     html = _get(page, lang, reverse("sales:opportunity_detail", kwargs={"uuid": opportunity.uuid}))
     assert expected in html
     assert "626266" not in html and "626.266" not in html
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_pdf_lines_headings_fit_their_columns(language):
+    """A quote's PDF in Spanish printed "Precio unitarioDescuento (%)Impuesto (%)Base
+    imponible" over each other: each heading now wraps, and no word is wider than its column
+    (less ReportLab's 6 pt padding either side)."""
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    from vinculo.core.pdf import LINE_COLUMNS, line_headings
+
+    with translation.override(language):
+        headings = line_headings(getSampleStyleSheet())
+    assert len(headings) == len(LINE_COLUMNS)
+    for heading, width in zip(headings, LINE_COLUMNS, strict=True):
+        assert heading.minWidth() <= width - 12, heading.text

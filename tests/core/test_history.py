@@ -102,3 +102,16 @@ def test_a_users_history_shows_a_password_as_set_and_no_django_flags(page, admin
     assert "(secret" not in html
     assert "Superuser status" not in html and "Staff status" not in html
     assert "Role: Sales representative" in html
+
+
+@pytest.mark.django_db
+def test_changes_made_by_no_user_read_as_system_in_the_users_language(page, admin):
+    """The audit log's "Who" said "system" on Spanish pages (the label stored for the API)."""
+    with organization_scope(admin.organization):
+        AuditEntry.objects.create(organization=admin.organization, actor=None,
+                                  actor_label="system", action="create",
+                                  object_type="customers.account", object_id=1,
+                                  object_repr="Probe")
+    page.cookies["django_language"] = "es"
+    table = _section(page.get(reverse("audit_log")).content.decode(), "<tbody>", "</tbody>")
+    assert "<td>sistema</td>" in table and "<td>system</td>" not in table

@@ -92,8 +92,8 @@ def test_a_representatives_opportunities_with_weighted_value_and_the_filtered_li
                        probability=Decimal("90"))
     client.force_login(rep)
     html = client.get("/").content.decode()
-    assert 'data-testid="weighted-EUR">400.00 EUR' in html  # 1000 × 25 % + 300 × 50 %
-    assert "1,300.00 EUR" in html and "Ajeno" not in html
+    assert 'data-testid="weighted-EUR">€400.00' in html  # 1000 × 25 % + 300 × 50 %
+    assert "€1,300.00" in html and "Ajeno" not in html
     listed = client.get(links(html, "My open opportunities")).content.decode()
     assert "Caldera nueva" in listed and "Revisión anual" in listed
     # the manager sees everyone's on the plain list, only their own through the link
@@ -169,10 +169,10 @@ def test_key_figures_from_invoices_and_the_snapshot_link_to_filtered_lists(clien
 
     client.force_login(users[Role.READ_ONLY])
     html = client.get("/").content.decode()
-    assert 'data-testid="figure-revenue"' in html and "125.00 EUR" in html
+    assert 'data-testid="figure-revenue"' in html and "€125.00" in html
     assert re.search(r'data-testid="figure-active"><a [^>]*>2<', html)
     assert re.search(r'data-testid="figure-at-risk"><a [^>]*>1<', html)
-    invoices = client.get(links(html, "125.00 EUR")).content.decode()
+    invoices = client.get(links(html, "€125.00")).content.decode()
     assert this_month.number in invoices and last_month.number not in invoices
     at_risk = client.get(re.search(r'figure-at-risk"><a [^>]*href="([^"]+)"', html)
                          .group(1).replace("&amp;", "&")).content.decode()

@@ -348,3 +348,15 @@ def test_set_language_view_sets_the_cookie(client, settings):
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
     assert "Iniciar sesión" in client.get(login).text
+
+
+def test_a_position_is_not_a_sales_order_in_spanish():
+    """Stages and lost reasons have an "order" (their place in the list) that Spanish pages,
+    forms and the audit log called "Pedido" (a sales order)."""
+    from vinculo.sales.models import LostReason, Stage
+
+    with translation.override("es"):
+        assert str(Stage._meta.get_field("order").verbose_name) == "orden"
+        assert str(LostReason._meta.get_field("order").verbose_name) == "orden"
+        assert translation.pgettext("position in a list", "Order") == "Orden"
+        assert translation.gettext("Order") == "Pedido"  # a sales order keeps its word

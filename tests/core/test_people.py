@@ -365,3 +365,13 @@ def test_non_administrators_get_403_on_every_people_page(client, users):
                                                        "role": "admin"}).status_code == 403
     target.refresh_from_db()
     assert target.is_active and not User.objects.filter(email="z@acme.test").exists()
+
+
+@pytest.mark.django_db
+def test_the_invitation_form_starts_on_the_least_privileged_role(page):
+    """It opened on "Administrator" (the first role of the list): one click on "Send" away
+    from inviting an administrator by accident."""
+    html = page.get("/settings/users/invite/").content.decode()
+    selected = re.search(r'<select name="role"[^>]*>.*?<option value="([^"]+)" selected',
+                         html, re.S)
+    assert selected and selected.group(1) == Role.READ_ONLY

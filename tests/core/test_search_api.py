@@ -92,3 +92,12 @@ def test_control_characters_in_the_query_are_not_a_server_error(users, records, 
     assert names(body)["accounts"] == ["Zafiro Azul SL", "Zafiro Verde SL"]
     client.force_login(users[Role.ADMIN])
     assert client.get("/search/", {"q": "\x00\x1b"}).status_code == 200
+
+
+def test_a_search_that_finds_nothing_says_what_to_try(users, records, client):
+    """Three "Nothing found." and no way forward: the page now says what the box searches."""
+    client.force_login(users[Role.ADMIN])
+    empty = client.get("/search/", {"q": "qqzzxx"}).content.decode()
+    assert 'data-testid="search-hint"' in empty and "Try part of a name" in empty
+    found = client.get("/search/", {"q": "zafiro"}).content.decode()
+    assert 'data-testid="search-hint"' not in found

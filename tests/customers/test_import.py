@@ -563,3 +563,10 @@ def test_other_org_user_cannot_be_used(other_org):
     with organization_scope(other_org), acting_as(intruder), pytest.raises(Exception) as caught:
         importing.import_job_create(actor=intruder, target="contact", file=upload("Nombre\nA\n"))
     assert "does not allow" in str(caught.value)
+
+
+def test_the_result_page_names_the_field_of_an_error_as_the_mapping_does(as_admin, page):
+    """The errors table said "email" (the model's key) where the mapping step said "E-mail"."""
+    job = run(as_admin, "Nombre;Correo\nBea;not-an-email\n")
+    html = page.get(reverse("customers:import_detail", kwargs={"uuid": job.uuid})).content
+    assert re.search(rb"<td>2</td><td>E-mail</td><td>Enter a valid e-mail address.</td>", html)

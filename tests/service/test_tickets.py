@@ -316,3 +316,13 @@ def test_a_malformed_id_in_a_link_prefills_nothing_instead_of_failing(page):
         assert answer.status_code == 200, query
         assert answer.context["form"].initial.get("account") is None
     assert page.get("/service/kb/pick/?q=envío&ticket=bad").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_reply_form_names_its_cc_and_then_fields(page, admin, desk):
+    """The reply's Cc box and its "then" choice had no label: an empty box under the text."""
+    ticket = TicketFactory(actor=admin, subject="Factura duplicada")
+    html = page.get(f"/service/tickets/{ticket.uuid}/").content.decode()
+    assert re.search(r'<label[^>]*for="id_cc"[^>]*>Cc</label>', html)
+    assert re.search(r'<label[^>]*for="id_status_after"[^>]*>Then</label>', html)
+    assert 'placeholder="Other addresses, separated by commas"' in html

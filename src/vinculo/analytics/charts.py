@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import formats
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 Figure = dict[str, Any]
@@ -93,7 +93,8 @@ def conversion(rows: list[dict[str, Any]]) -> Figure:
         {"type": "bar", "x": keys, "y": [r["leads"] for r in rows], "name": _("Leads")},
         {"type": "bar", "x": keys, "y": [r["opportunities"] for r in rows],
          "name": _("Opportunities")},
-        {"type": "bar", "x": keys, "y": [r["won"] for r in rows], "name": _("Won")},
+        {"type": "bar", "x": keys, "y": [r["won"] for r in rows],
+         "name": pgettext("opportunities", "Won")},
     ], {"barmode": "group", "xaxis": {"type": "category"}}, legend=True)
 
 

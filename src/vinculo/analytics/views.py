@@ -23,6 +23,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from vinculo.analytics import charts, demand, drivers, selectors, services
@@ -75,7 +76,8 @@ def datasets(name: str, request: Any, as_of: dt.date | None,
         from vinculo.sales.selectors import conversion_funnel
 
         rows = conversion_funnel(user=request.user)
-        return ([_("Source"), _("Leads"), _("Opportunities"), _("Won"), _("Lost"),
+        return ([_("Source"), _("Leads"), _("Opportunities"),
+                 pgettext("opportunities", "Won"), pgettext("opportunities", "Lost"),
                  _("Win rate (%)")],
                 [[r["label"], r["leads"], r["opportunities"], r["won"], r["lost"], r["win_rate"]]
                  for r in rows])

@@ -6,15 +6,17 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
 from vinculo.core.limits import SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH
 from vinculo.core.models import CustomField, CustomFieldType, SavedView
+from vinculo.core.pickers import style
 
 CF_PREFIX = "cf_"
 
@@ -97,7 +99,22 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
             if name in form.fields:
                 form.add_error(name, error)
             else:
-                form.add_error(None, f"{field}: {' '.join(error.messages)}")
+                label = _field_label(form, field)
+                message = " ".join(error.messages)
+                form.add_error(None, f"{label}: {message}" if label else message)
+
+
+def _field_label(form: forms.Form, name: str) -> str:
+    """The label people know a field by, or "" when it has none: a page never shows the
+    service's key (``lines``, ``customers.account``) to the user."""
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    if model is not None:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return ""
+        return capfirst(str(getattr(field, "verbose_name", "")))
+    return ""
 
 
 class TagsField(forms.CharField):
@@ -130,6 +147,10 @@ class CustomFieldForm(forms.ModelForm):
     class Meta:
         model = CustomField
         fields = ["model", "key", "label", "type", "required"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)  # the settings page's other forms carry Bootstrap's classes too
 
     def cleaned_data_for_service(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("model", "key", "label", "type", "required")}

@@ -437,6 +437,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
+    @property
+    def actor_display(self) -> str:
+        """Who did it, for a page: changes made by no user ("system", stored so for the API)
+        read in the user's language."""
+        if self.actor_id is None and self.actor_label == "system":
+            return str(_("system"))
+        return self.actor_label
+
 
 class DocumentSequence(models.Model):
     """The last number used in a numbering series (``F-2026``): numbers without gaps.

@@ -14,8 +14,9 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -77,6 +78,20 @@ def _parties(organization: Any, account: Any, styles: Any) -> Any:
     return table
 
 
+LINE_COLUMNS = [64 * mm, 18 * mm, 24 * mm, 22 * mm, 20 * mm, 26 * mm]
+
+
+def line_headings(styles: Any) -> list[Paragraph]:
+    """The lines table's headings as paragraphs, so a long one ("Descuento (%)", "Base
+    imponible") wraps inside its column instead of running over its neighbour's."""
+    left = ParagraphStyle("line-heading", parent=styles["Normal"], fontName="Helvetica-Bold",
+                          fontSize=9, leading=11)
+    right = ParagraphStyle("line-heading-number", parent=left, alignment=TA_RIGHT)
+    names = [_("Description"), _("Quantity"), _("Unit price"), _("Discount (%)"), _("Tax (%)"),
+             _("Net")]
+    return [Paragraph(escape(name), left if i == 0 else right) for i, name in enumerate(names)]
+
+
 def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str]],
                     lines: Iterable[Any]) -> bytes:
     """A one-document PDF: the organisation (logo, fiscal data) and the customer (billing
@@ -92,8 +107,7 @@ def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str
     for label, value in facts:
         story.append(Paragraph(f"{label}: {value}", styles["Normal"]))
     story.append(Spacer(1, 6 * mm))
-    rows = [[_("Description"), _("Quantity"), _("Unit price"), _("Discount (%)"),
-             _("Tax (%)"), _("Net")]]
+    rows: list[list[Any]] = [line_headings(styles)]
     by_rate: dict[Any, Any] = {}
     for line in lines:
         rows.append([Paragraph(line.description, styles["Normal"]),
@@ -101,10 +115,8 @@ def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str
                      format_number(line.discount_percent, "-2"),
                      format_number(line.tax_rate, "-2"), _money(line.net_amount)])
         by_rate[line.tax_rate] = by_rate.get(line.tax_rate, 0) + line.tax_amount
-    table = Table(rows, colWidths=[70 * mm, 18 * mm, 24 * mm, 20 * mm, 16 * mm, 26 * mm],
-                  repeatRows=1)
+    table = Table(rows, colWidths=LINE_COLUMNS, repeatRows=1)
     table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
         ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

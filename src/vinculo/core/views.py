@@ -47,7 +47,8 @@ class SearchView(RoleRequiredMixin, View):
         query = request.GET.get("q", "").strip()
         results = global_search(request.user, query, self.limit)
         template = "core/search_results.html" if request.htmx else "core/search.html"
-        return render(request, template, {"query": query, "results": results})
+        found = any(group.records for group in results)
+        return render(request, template, {"query": query, "results": results, "found": found})
 
 
 class AuditLogView(RoleRequiredMixin, View):

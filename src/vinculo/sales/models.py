@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import Team, TenantModel
@@ -46,7 +47,7 @@ class Stage(TenantModel):
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=100)
-    order = models.PositiveSmallIntegerField(_("order"))
+    order = models.PositiveSmallIntegerField(pgettext_lazy("position in a list", "order"))
     probability = models.DecimalField(_("win probability (%)"), **PERCENT)
     kind = models.CharField(_("kind"), max_length=5, choices=StageKind.choices,
                             default=StageKind.OPEN)
@@ -67,7 +68,8 @@ class LostReason(TenantModel):
     competitor, no budget…). Once the list has active reasons, a lost opportunity gives one."""
 
     name = models.CharField(_("name"), max_length=200)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("position in a list", "order"),
+                                             default=0)
     is_active = models.BooleanField(_("active"), default=True,
                                     help_text=_("Inactive reasons are no longer offered."))
 

@@ -98,7 +98,8 @@ REPLY_STATUSES = [(TicketStatus.WAITING, _("Reply and wait on the customer")),
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Reply to the customer"), max_length=TEXT_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 6}))
-    cc = forms.CharField(label=_("Cc"), required=False, max_length=1000)
+    cc = forms.CharField(label=_("Cc"), required=False, max_length=1000, widget=forms.TextInput(
+        attrs={"placeholder": _("Other addresses, separated by commas")}))
     status_after = forms.ChoiceField(label=_("Then"), choices=REPLY_STATUSES,
                                      initial=TicketStatus.WAITING)
 

@@ -59,6 +59,12 @@ class InviteForm(UserFormBase):
                              help_text=_("The invitation with a one-time link goes here."))
     field_order = ["email", "first_name", "last_name", "role"]
 
+    def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
+        super().__init__(data, user=user, **kwargs)
+        # The least a new user may do until the administrator picks a role: the form opened
+        # on "Administrator", the first role of the list.
+        self.fields["role"].initial = Role.READ_ONLY
+
     def data_for_service(self) -> dict[str, Any]:
         return {"email": self.cleaned_data["email"], **super().data_for_service()}
 

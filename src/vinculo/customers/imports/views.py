@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import (
     FileResponse,
     Http404,
@@ -38,6 +38,7 @@ from vinculo.customers import selectors, views
 from vinculo.customers.imports import exporting, vcard
 from vinculo.customers.imports import services as importing
 from vinculo.customers.imports.forms import OptionsForm, UploadForm
+from vinculo.customers.imports.mapping import field_label
 from vinculo.customers.imports.running import duplicate_text
 from vinculo.customers.models import (
     AccountContact,
@@ -167,10 +168,22 @@ class ImportRunView(ImportMixin, View):
         return HttpResponseRedirect(reverse("customers:import_detail", kwargs={"uuid": uuid}))
 
 
+def _error_field(target: str, key: str | None) -> str:
+    """An error's field as the mapping step names it ("E-mail"), never the model's key."""
+    if not key:
+        return ""
+    try:
+        return field_label(target, key)
+    except (KeyError, FieldDoesNotExist):
+        return key
+
+
 def _job_context(job: ImportJob) -> dict[str, Any]:
     finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
     return {
-        "job": job, "finished": finished, "errors": job.errors[:ERRORS_ON_PAGE],
+        "job": job, "finished": finished,
+        "errors": [{**e, "field": _error_field(job.target, e.get("field"))}
+                   for e in job.errors[:ERRORS_ON_PAGE]],
         "more_errors": max(0, len(job.errors) - ERRORS_ON_PAGE),
         "duplicates": [duplicate_text(d, "card" if job.original_name.lower().endswith(".vcf")
                                       else "line") for d in job.duplicates[:ERRORS_ON_PAGE]],
