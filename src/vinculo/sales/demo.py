@@ -21,6 +21,7 @@ from django.db import connection
 from vinculo.analytics.stats.simulate import simulate_bgnbd_transactions
 from vinculo.core.demo import DemoContext, random_moments
 from vinculo.core.models import DocumentSequence
+from vinculo.customers.models import Account
 from vinculo.sales.models import (
     Delivery,
     DeliveryLine,
@@ -179,6 +180,11 @@ def _opportunities(ctx: DemoContext, rng: np.random.Generator, accounts: np.ndar
     rows, changes = [], []
     today = ctx.now.date()
     from_leads = _converted_leads(ctx, n)
+    # An opportunity belongs to whoever looks after its account (or that account's team), so
+    # its owner can open the account and quote it: record rules follow the account.
+    keepers = {pk: (owner_id, team_id) for pk, owner_id, team_id in Account.all_objects.filter(
+        organization=ctx.organization, owner__isnull=False).values_list("pk", "owner_id",
+                                                                        "team_id")}
     for i in range(n):
         stage = stages[stage_idx[i]]
         owner = owners[i % len(owners)]
@@ -189,15 +195,16 @@ def _opportunities(ctx: DemoContext, rng: np.random.Generator, accounts: np.ndar
         lead, source = None, ""
         if i in from_leads:  # opened when the lead was converted: its account and source
             lead, account, source = from_leads[i]
+        owner_id, team_id = keepers.get(account, (owner.pk, owner.team_id))
         rows.append((
             id0 + i, ctx.organization.pk, uuids[i], stamps[i], stamps[i], 1,
             f"{('Pedido', 'Renewal', 'Ampliación', 'New line')[i % 4]} {i + 1}",
             account, None, lead, pipeline.pk,
             stage.pk, str(Decimal(str(amounts[i])).quantize(CENT)), "EUR",
-            str(stage.probability), closing.isoformat(), owner.pk, owner.team_id, source, status,
+            str(stage.probability), closing.isoformat(), owner_id, team_id, source, status,
             "Precio" if status == "lost" else "", stamps[i], closed))
         changes.append((change0 + i, ctx.organization.pk, writer.uuids(1)[0], stamps[i],
-                        stamps[i], 1, id0 + i, None, stage.pk, stamps[i], 0, owner.pk))
+                        stamps[i], 1, id0 + i, None, stage.pk, stamps[i], 0, owner_id))
     writer.insert(Opportunity, (
         "id", "organization_id", "uuid", "created_at", "updated_at", "version", "name",
         "account_id", "contact_id", "lead_id", "pipeline_id", "stage_id", "amount", "currency",
