@@ -192,6 +192,9 @@ def test_tax_ids_validate_and_are_in_canonical_form(demo_org):
     assert seen[("ES", False)] and seen[("ES", True)] and seen[("GB", False)]
     for lead in Lead.all_objects.filter(organization=demo_org).exclude(tax_id=""):
         assert any(check(lead.tax_id) for check in validators.values()), lead.tax_id
+    # the company itself: Spanish hours and the fiscal data its quotes and invoices print
+    assert demo_org.time_zone == "Europe/Madrid" and demo_org.city == "Madrid"
+    assert nif.is_valid(demo_org.tax_id) and demo_org.legal_name.endswith("S.L.")
 
 
 def test_rows_are_what_the_services_would_write(demo_org):

@@ -298,10 +298,20 @@ def demo_domain(name: str) -> str:
     return f"{slugify(name) or 'org'}.{DEFAULT_DOMAIN}"
 
 
+DEMO_SPANISH_COMPANY = {"time_zone": "Europe/Madrid", "tax_id": "B12345674",
+                        "street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid",
+                        "region": "Madrid"}
+
+
 def demo_organization_create(
     *, name: str, country: str, password: str
 ) -> tuple[Organization, dict[str, User]]:
     org = organization_create(name=name, country=country)
+    # a Spanish demo company keeps Spanish hours and prints its fiscal data on its documents
+    if country == "ES":
+        Organization.objects.filter(pk=org.pk).update(**DEMO_SPANISH_COMPANY,
+                                                      legal_name=f"{name} S.L.")
+        org.refresh_from_db()
     domain = demo_domain(name)
     teams: dict[str, Team] = {}
     users: dict[str, User] = {}
