@@ -115,3 +115,23 @@ def test_changes_made_by_no_user_read_as_system_in_the_users_language(page, admi
     page.cookies["django_language"] = "es"
     table = _section(page.get(reverse("audit_log")).content.decode(), "<tbody>", "</tbody>")
     assert "<td>sistema</td>" in table and "<td>system</td>" not in table
+
+
+@pytest.mark.django_db
+def test_values_labelled_by_their_app_read_as_people_say_them(page, admin):
+    """A cost driver is named by the label its app declares and a queue's ticket kinds by
+    theirs (the walk found "handling_minute" and "request, incident" in the Spanish log)."""
+    from decimal import Decimal
+
+    from vinculo.analytics.services.costs import cost_rate_update
+
+    with organization_scope(admin.organization):
+        cost_rate_update(actor=admin, organization=admin.organization, driver="order",
+                         rate=Decimal("1.50"))
+        QueueFactory(actor=admin, name="Reclamaciones", default_for=["complaint", "return"])
+    page.cookies["django_language"] = "es"
+    admin.language = "es"
+    admin.save(update_fields=["language"])
+    table = _section(page.get(reverse("audit_log")).content.decode(), "<tbody>", "</tbody>")
+    assert "Reclamación, Solicitud de devolución" in table
+    assert "complaint" not in table and "Inductor: order" not in table

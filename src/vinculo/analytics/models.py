@@ -8,6 +8,8 @@ segments can be counted between any two dates.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +42,13 @@ class CostRate(TenantModel):
         from vinculo.analytics import drivers
 
         return f"{drivers.labels().get(self.driver, self.driver)}: {self.rate}"
+
+    @classmethod
+    def history_display(cls, name: str, value: Any) -> str | None:
+        """The driver by the label its app declares, in the reader's language."""
+        from vinculo.analytics import drivers
+
+        return str(drivers.labels().get(value, value)) if name == "driver" else None
 
 
 class RunStatus(models.TextChoices):

@@ -72,11 +72,21 @@ def _clip(text: str) -> str:
     return text if len(text) <= VALUE_MAX_CHARACTERS else text[: VALUE_MAX_CHARACTERS - 1] + "…"
 
 
+def _model_display(field: models.Field | None, value: Any) -> str | None:
+    """A model says how people read a value whose labels are not the field's choices (a
+    cost driver an app declares, a list of ticket kinds): ``history_display(name, value)``."""
+    hook = getattr(getattr(field, "model", None), "history_display", None)
+    return hook(field.name, value) if hook is not None and field is not None else None
+
+
 def display_value(field: models.Field | None, value: Any,
                   references: References | None = None) -> str:
     """One stored value as people read it in the active language."""
     if value is None or value == "" or value == [] or value == {}:
         return ""
+    shown = _model_display(field, value)
+    if shown is not None:
+        return shown
     if isinstance(value, str) and value.startswith("(secret "):
         return gettext("set")  # a secret (a password) shows only that it is set, never a digest
     if isinstance(field, models.ManyToManyField) and isinstance(value, dict):

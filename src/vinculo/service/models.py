@@ -8,6 +8,8 @@ flags tickets about to breach is a comparison with "now" inside the database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -171,6 +173,14 @@ class Queue(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def history_display(cls, name: str, value: Any) -> str | None:
+        """The ticket kinds a queue takes, by their labels."""
+        if name == "default_for" and isinstance(value, list):
+            return ", ".join(str(TicketType(t).label) if t in TicketType.values else str(t)
+                             for t in value)
+        return None
 
     @property
     def default_for_labels(self) -> list[str]:
