@@ -6,6 +6,7 @@ source, and one definition of the delivery indicators on both pages that show th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -56,8 +57,17 @@ def test_figures_speak_the_users_language(scored, client, language,  # noqa: F81
     assert context["retention_chart"]["layout"]["xaxis"]["type"] == "category"
     assert champions in context["segments_chart"]["data"][0]["x"]
     assert champions in context["migration_chart"]["data"][0]["y"]
+    # axes that count customers show whole numbers, grouped like the language groups them
+    for name, axis in (("retention_chart", "yaxis2"), ("segments_chart", "yaxis"),
+                       ("clv_chart", "yaxis")):
+        layout = context[name]["layout"][axis]
+        assert (layout["tickformat"], layout["separatethousands"]) == (",d", True), name
+    assert context["segments_chart"]["layout"]["yaxis2"]["separatethousands"] is True
     # each figure is a JSON block drawn by a static script: no inline script on the page
     html = response.content.decode()
+    # the cards of money (total CLV, revenue, profit) carry the organisation's currency
+    cards = re.findall(r'<div class="h4 mb-0">([^<]*)</div>', html)
+    assert [("€" in card) for card in cards[:5]] == [False, False, True, True, True], cards
     assert html.count('class="plotly-figure"') == len(FIGURES)
     assert "Plotly.newPlot" not in html and static("vinculo/figures.js") in html
 

@@ -57,6 +57,11 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any], *, height: int =
     return {"data": data, "layout": full, "config": CONFIG}
 
 
+#: An axis that counts (customers): whole numbers, thousands grouped with the language's mark
+#: (Plotly groups only from five digits unless told).
+COUNT_AXIS = {"tickformat": ",d", "separatethousands": True}
+
+
 def retention(rows: list[dict[str, Any]]) -> Figure:
     months = [month_label(r["month"]) for r in rows]
     return _figure([
@@ -68,7 +73,7 @@ def retention(rows: list[dict[str, Any]]) -> Figure:
          "name": _("Churn (%)"), "mode": "lines+markers"},
     ], {"xaxis": {"type": "category"},
         "yaxis": {"title": {"text": "%"}, "range": [0, 100]},
-        "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False,
+        "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, **COUNT_AXIS,
                    "title": {"text": _("Customers")}, "rangemode": "tozero"}}, legend=True)
 
 
@@ -79,8 +84,8 @@ def histogram(rows: list[dict[str, Any]], *, x_title: str) -> Figure:
         "y": [r["customers"] for r in rows], "width": [r["to"] - r["from"] for r in rows],
         "hovertext": [f"{fmt(r['from'])} – {fmt(r['to'])}" for r in rows],
         "name": _("Customers"),
-    }], {"xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": _("Customers")}},
-         "bargap": 0.05})
+    }], {"xaxis": {"title": {"text": x_title}},
+         "yaxis": {"title": {"text": _("Customers")}, **COUNT_AXIS}, "bargap": 0.05})
 
 
 def _number(value: float) -> str:
@@ -117,9 +122,9 @@ def segments(rows: list[dict[str, Any]]) -> Figure:
         {"type": "scatter", "x": labels, "y": [round(float(r["clv"]), 2) for r in rows],
          "name": _("Total CLV"), "yaxis": "y2", "mode": "markers", "marker": {"size": 12}},
     ], {"xaxis": {"type": "category", "automargin": True},
-        "yaxis": {"title": {"text": _("Customers")}},
+        "yaxis": {"title": {"text": _("Customers")}, **COUNT_AXIS},
         "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False,
-                   "title": {"text": _("CLV")}}}, legend=True)
+                   "separatethousands": True, "title": {"text": _("CLV")}}}, legend=True)
 
 
 def migration(m: Any) -> Figure:
