@@ -62,6 +62,8 @@ def test_each_role_sees_its_own_work_first(client, users):
     assert "my_tickets" not in order[Role.SALES_REP]
     assert order[Role.SERVICE_AGENT][0] == "my_tickets"
     assert "my_opportunities" not in order[Role.SERVICE_AGENT]
+    assert "my_leads" not in order[Role.SERVICE_AGENT]  # leads are the sellers' work
+    assert "my_leads" in order[Role.SALES_REP]
     assert order[Role.SALES_MANAGER][0] == "key_figures"
     assert order[Role.ADMIN][:1] == ["key_figures"]
     assert {"my_tasks", "my_opportunities", "my_tickets"} <= set(order[Role.ADMIN])

@@ -71,8 +71,9 @@ class CustomersConfig(VinculoApp):
                            detail_url="customers:lead_detail"),
         ),
         home_panels=(  # after the day's work (tasks, opportunities, tickets, figures)
+            # leads are worked by those who turn them into opportunities, not by the desk
             HomePanel("my_leads", "customers/home/records.html",
-                      _HOME + "my_leads", "customers.change", order=50),
+                      _HOME + "my_leads", "sales.add", order=50),
             HomePanel("new_accounts", "customers/home/records.html",
                       _HOME + "new_accounts", "customers.change", order=60),
             HomePanel("new_contacts", "customers/home/records.html",
