@@ -418,6 +418,8 @@ def test_pages_upload_mapping_preview_run_result(page, admin):
     response = page.get(response["Location"])
     html = response.content.decode()
     assert '<option value="first_name" selected>First name</option>' in html
+    # each column's first values, the empty ones left out (no dangling separator)
+    assert ">Ana · Bea</td>" in html and ">Núñez</td>" in html
     assert "Columna rara" in html and "cp1252" in html
     # Map the odd column to the job title, and preview.
     response = page.post(reverse("customers:import_mapping", kwargs={"uuid": job.uuid}), {

@@ -118,8 +118,13 @@ class ImportMappingView(ImportMixin, View):
 
     def render_form(self, job: ImportJob, form: OptionsForm, sample: list[list[str]],
                     status: int = 200) -> HttpResponse:
+        columns = form.column_fields()
+        # each column's first non-empty values, beside its field
+        examples = [[row[i] for row in sample if i < len(row) and row[i].strip()]
+                    for i in range(len(columns))]
         return render(self.request, self.template_name, {
-            "job": job, "form": form, "sample": sample, "columns": form.column_fields(),
+            "job": job, "form": form, "sample": sample,
+            "columns": list(zip(columns, examples, strict=True)),
             "vcard": not form.headers, "mapping_hint": getattr(form, "mapping_hint", [])},
                       status=status)
 
