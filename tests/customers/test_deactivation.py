@@ -86,3 +86,33 @@ def test_a_contact_nothing_points_to_is_still_deleted(as_admin, page):
 
     assert response.status_code == 302
     assert not type(contact).objects.filter(pk=contact.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["account", "contact"])
+def test_a_deactivated_record_is_brought_back_from_its_page(kind, as_admin, page, users):
+    from django.test import Client
+
+    from vinculo.core.roles import Role
+
+    if kind == "account":
+        record = AccountFactory(actor=as_admin, name="Textil Sur SL")
+        services.account_deactivate(actor=as_admin, account=record)
+    else:
+        record = ContactFactory(actor=as_admin, first_name="Marta", last_name="Sur")
+        services.contact_deactivate(actor=as_admin, contact=record)
+    detail = reverse(f"customers:{kind}_detail", args=[record.uuid])
+    html = page.get(detail).content.decode()
+    assert 'id="reactivate"' in html
+    url = reverse(f"customers:{kind}_reactivate", args=[record.uuid])
+    # a role that may not delete may not bring back either
+    rep = Client()
+    rep.force_login(users[Role.SALES_REP])
+    assert rep.post(url).status_code == 403
+    record.refresh_from_db()
+    assert record.active is False
+    response = page.post(url)
+    assert response.status_code == 302 and response["Location"] == detail
+    record.refresh_from_db()
+    assert record.active is True
+    assert 'id="reactivate"' not in page.get(detail).content.decode()

@@ -10,12 +10,16 @@ urlpatterns = [
     path("accounts/<uuid:uuid>/", views.AccountDetailView.as_view(), name="account_detail"),
     path("accounts/<uuid:uuid>/edit/", views.AccountUpdateView.as_view(), name="account_update"),
     path("accounts/<uuid:uuid>/delete/", views.AccountDeleteView.as_view(), name="account_delete"),
+    path("accounts/<uuid:uuid>/reactivate/", views.AccountReactivateView.as_view(),
+         name="account_reactivate"),
     path("accounts/<uuid:uuid>/merge/", views.AccountMergeView.as_view(), name="account_merge"),
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/new/", views.ContactCreateView.as_view(), name="contact_create"),
     path("contacts/<uuid:uuid>/", views.ContactDetailView.as_view(), name="contact_detail"),
     path("contacts/<uuid:uuid>/edit/", views.ContactUpdateView.as_view(), name="contact_update"),
     path("contacts/<uuid:uuid>/delete/", views.ContactDeleteView.as_view(), name="contact_delete"),
+    path("contacts/<uuid:uuid>/reactivate/", views.ContactReactivateView.as_view(),
+         name="contact_reactivate"),
     path(
         "contacts/<uuid:uuid>/consent/", views.ContactConsentView.as_view(), name="contact_consent"
     ),

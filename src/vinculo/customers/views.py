@@ -16,12 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.core.forms import apply_service_errors
+from vinculo.core.services import PermissionDeniedError
 from vinculo.core.views_base import (
     Column,
     RecordDeleteView,
     RecordListView,
     RecordMixin,
     ServiceEditView,
+    flash_error,
 )
 from vinculo.customers import forms, selectors, services
 from vinculo.customers.filters import AccountFilterSet, ContactFilterSet, LeadFilterSet
@@ -228,6 +230,39 @@ class AccountDeleteView(CustomerDeleteView):
     deactivate_service = staticmethod(services.account_deactivate)
     instance_kwarg = "account"
     list_url = "customers:account_list"
+
+
+class CustomerReactivateView(RecordMixin, View):
+    """Bring a deactivated account or contact back (the button on its page)."""
+
+    permission = "customers.delete"
+    service: Any = None
+    instance_kwarg = ""
+    detail_url = ""
+
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        record = self.get_object()
+        try:
+            type(self).service(actor=request.user, **{self.instance_kwarg: record})
+        except (ValidationError, PermissionDeniedError) as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Reactivated: %(name)s") % {"name": record})
+        return HttpResponseRedirect(reverse(self.detail_url, args=[record.uuid]))
+
+
+class AccountReactivateView(CustomerReactivateView):
+    model = Account
+    service = staticmethod(services.account_reactivate)
+    instance_kwarg = "account"
+    detail_url = "customers:account_detail"
+
+
+class ContactReactivateView(CustomerReactivateView):
+    model = Contact
+    service = staticmethod(services.contact_reactivate)
+    instance_kwarg = "contact"
+    detail_url = "customers:contact_detail"
 
 
 class ContactDeleteView(CustomerDeleteView):

@@ -205,6 +205,22 @@ def contact_deactivate(*, actor: User, contact: Contact) -> Contact:
 
 
 @transaction.atomic
+def account_reactivate(*, actor: User, account: Account) -> Account:
+    """Bring a deactivated account back to the lists and pickers."""
+    require(actor, "customers.delete")
+    return _update(account, ACCOUNT_FIELDS, "account", actor=actor, data={"active": True},
+                   expected_version=None)
+
+
+@transaction.atomic
+def contact_reactivate(*, actor: User, contact: Contact) -> Contact:
+    """As :func:`account_reactivate`, for a contact."""
+    require(actor, "customers.delete")
+    return _update(contact, CONTACT_FIELDS, "contact", actor=actor, data={"active": True},
+                   expected_version=None)
+
+
+@transaction.atomic
 def contact_link_account(
     *, actor: User, contact: Contact, account: Account, role: str = "", is_primary: bool = False
 ) -> AccountContact:
