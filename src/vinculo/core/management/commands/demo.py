@@ -104,8 +104,9 @@ class Command(BaseCommand):
         out.write(f"Data: {details}")
         out.write(
             f"{rows:,} rows in {result.seconds:.1f} s "
-            f"({rows / max(result.seconds, 1e-9):,.0f} rows/s). Demo data is created by "
-            "'system' and not listed in the audit log; changes from now on are."
+            f"({rows / max(result.seconds, 1e-9):,.0f} rows/s). The records are bulk-loaded "
+            "by 'system' and not listed in the audit log (only the settings made through "
+            "the services are); every change from now on is."
         )
         login_url = address(o["host"], o["port"])
         out.write(f"Log in at {login_url} as {result.admin.email} / {result.password}")
