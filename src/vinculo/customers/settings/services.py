@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vinculo.core.list_entries import entry_name, entry_order, refuse_taken_name
 from vinculo.core.models import User
 from vinculo.core.services import org_id, refuse_unknown, require, versioned_save
 from vinculo.customers.models import Industry
@@ -21,24 +21,11 @@ def _values(organization_id: int, data: dict[str, Any],
             industry: Industry | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "name" in data:
-        name = " ".join(str(data.get("name") or "").split())
-        if not name:
-            raise ValidationError({"name": _("This field cannot be blank.")})
-        if len(name) > NAME_MAX_LENGTH:
-            raise ValidationError({"name": _("At most %(n)d characters.")
-                                   % {"n": NAME_MAX_LENGTH}})
-        others = Industry.all_objects.filter(organization_id=organization_id,
-                                             name__iexact=name)
-        if industry is not None:
-            others = others.exclude(pk=industry.pk)
-        if others.exists():
-            raise ValidationError({"name": _("This industry is already in the list.")})
-        values["name"] = name
+        values["name"] = entry_name(data.get("name"), NAME_MAX_LENGTH, collapse=True)
+        refuse_taken_name(Industry.all_objects.filter(organization_id=organization_id),
+                          values["name"], industry, _("This industry is already in the list."))
     if "order" in data:
-        try:
-            values["order"] = max(0, min(32767, int(data["order"] or 0)))
-        except (TypeError, ValueError):
-            raise ValidationError({"order": _("Enter a whole number.")}) from None
+        values["order"] = entry_order(data["order"])
     if "active" in data:
         values["active"] = bool(data["active"])
     return values

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vinculo.core.list_entries import entry_name, entry_order, refuse_taken_name
 from vinculo.core.models import User
 from vinculo.core.services import org_id, organization_of, refuse_unknown, require, versioned_save
 from vinculo.sales.models import LostReason, Opportunity, Pipeline, Stage, StageChange, StageKind
@@ -24,12 +25,7 @@ LOST_REASON_FIELDS = ("name", "order", "is_active")
 
 
 def _name(data: dict[str, Any], limit: int) -> str:
-    name = str(data.get("name") or "").strip()
-    if not name:
-        raise ValidationError({"name": _("This field cannot be blank.")})
-    if len(name) > limit:
-        raise ValidationError({"name": _("At most %(n)d characters.") % {"n": limit}})
-    return name
+    return entry_name(data.get("name"), limit)
 
 
 # ---- pipelines ---------------------------------------------------------------------------------
@@ -208,16 +204,10 @@ def _lost_reason_values(data: dict[str, Any], reason: LostReason | None) -> dict
     values: dict[str, Any] = {}
     if "name" in data:
         values["name"] = _name(data, 200)
-        others = LostReason.objects.filter(name__iexact=values["name"])
-        if reason is not None:
-            others = others.exclude(pk=reason.pk)
-        if others.exists():
-            raise ValidationError({"name": _("This reason is already in the list.")})
+        refuse_taken_name(LostReason.objects.all(), values["name"], reason,
+                          _("This reason is already in the list."))
     if "order" in data:
-        try:
-            values["order"] = max(0, min(32767, int(data["order"] or 0)))
-        except (TypeError, ValueError):
-            raise ValidationError({"order": _("Enter a whole number.")}) from None
+        values["order"] = entry_order(data["order"])
     if "is_active" in data:
         values["is_active"] = bool(data["is_active"])
     return values

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from vinculo.core.list_entries import entry_name, entry_order, refuse_taken_name
 from vinculo.core.models import Organization, User
 from vinculo.core.services import org_id, refuse_unknown, require, same_org, versioned_save
 from vinculo.service.models import Queue, TicketCategory, TicketType
@@ -53,19 +54,9 @@ def _values(organization_id: int, data: dict[str, Any],
             ticket_type: TicketCategory | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "name" in data:
-        name = str(data.get("name") or "").strip()
-        if not name:
-            raise ValidationError({"name": _("This field cannot be blank.")})
-        if len(name) > NAME_MAX_LENGTH:
-            raise ValidationError({"name": _("At most %(n)d characters.")
-                                   % {"n": NAME_MAX_LENGTH}})
-        others = TicketCategory.all_objects.filter(organization_id=organization_id,
-                                                   name__iexact=name)
-        if ticket_type is not None:
-            others = others.exclude(pk=ticket_type.pk)
-        if others.exists():
-            raise ValidationError({"name": _("This type is already in the list.")})
-        values["name"] = name
+        values["name"] = entry_name(data.get("name"), NAME_MAX_LENGTH)
+        refuse_taken_name(TicketCategory.all_objects.filter(organization_id=organization_id),
+                          values["name"], ticket_type, _("This type is already in the list."))
     if "kind" in data:
         if data["kind"] not in TicketType.values:
             raise ValidationError({"kind": _("Choose request, incident, complaint or return.")})
@@ -77,10 +68,7 @@ def _values(organization_id: int, data: dict[str, Any],
         same_org(organization_id, queue=queue)
         values["queue"] = queue
     if "order" in data:
-        try:
-            values["order"] = max(0, min(32767, int(data["order"] or 0)))
-        except (TypeError, ValueError):
-            raise ValidationError({"order": _("Enter a whole number.")}) from None
+        values["order"] = entry_order(data["order"])
     if "active" in data:
         values["active"] = bool(data["active"])
     return values
