@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "vinculo.interactions",
     "vinculo.service",
     "vinculo.analytics",
+    "vinculo.segments",
+    "vinculo.marketing",
     "vinculo.attachments",
 ]
 

@@ -1,0 +1,35 @@
+"""Segments: saved rules (or hand-picked lists) over accounts and contacts, the analytics
+included, whose members are materialised with the dates they entered and left.
+
+Campaigns, service packages, loyalty and reports act on segments; they sit above this app.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.plugins import Contract, Event, Menu, VinculoApp
+from vinculo.core.roles import Role, only
+
+# Who works with segments: marketing builds them, managers and analysts read and build them.
+_BUILDERS = only(Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER, Role.ANALYST)
+
+
+class SegmentsConfig(VinculoApp):
+    name = "vinculo.segments"
+    label = "segments"
+    verbose_name = _("Segments")
+    contract = Contract(
+        permissions={
+            "segments.view": _BUILDERS | only(Role.READ_ONLY),
+            "segments.add": _BUILDERS,
+            "segments.change": _BUILDERS,
+            "segments.delete": _BUILDERS,
+            "segments.export": _BUILDERS,
+        },
+        # The marketing menu: segments and the campaigns that act on them sit under it.
+        menus=(Menu("marketing", _("Marketing"), order=65),),
+        events=(
+            Event("segment.refreshed", "A segment's members were recomputed.",
+                  {"segment": "the segment's UUID", "entered": "how many entered",
+                   "left": "how many left", "members": "members now"}),
+        ),
+    )
