@@ -134,7 +134,7 @@ def test_intervals_are_positive_and_contain_the_estimate(cdnow_file):
     for name, value in u.estimates.items():
         assert 0 < wide[name][0] < narrow[name][0] < value < narrow[name][1] < wide[name][1]
     data = u.as_dict(0.9)
-    assert data["level"] == 0.9 and data["identified"] is True
+    assert data["interval_level"] == 0.9 and data["identified"] is True
     assert set(data["intervals"]) == {"r", "alpha", "a", "b"}
 
 

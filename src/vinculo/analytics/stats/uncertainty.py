@@ -106,10 +106,10 @@ class ParameterUncertainty:
         return {n: (float(a), float(b)) for n, a, b in zip(self.names, lo, hi, strict=True)}
 
     def as_dict(self, level: float = DEFAULT_LEVEL) -> dict[str, Any]:
-        """JSON-ready: ``{"level", "identified", "standard_errors", "intervals"}`` (None for
-        an infinite bound, which JSON cannot write)."""
+        """JSON-ready: ``{"standard_errors", "intervals", "interval_level", "identified"}``
+        (None for an infinite bound, which JSON cannot write)."""
         return {
-            "level": level,
+            "interval_level": level,
             "identified": self.identified,
             "standard_errors": {n: _finite(v) for n, v in self.standard_errors.items()},
             "intervals": {n: [_finite(a), _finite(b)] for n, (a, b) in
