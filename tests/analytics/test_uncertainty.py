@@ -24,6 +24,7 @@ from vinculo.analytics.stats.pareto import ParetoNBD
 from vinculo.analytics.stats.simulate import simulate_bgnbd, simulate_gamma_gamma
 from vinculo.analytics.stats.uncertainty import (
     clv_interval,
+    customer_intervals,
     expected_purchases_interval,
     expected_spend_interval,
     parameter_uncertainty,
@@ -302,3 +303,33 @@ def test_expected_spend_interval_narrows_with_more_purchases():
     spend = expected_spend_interval(gg, parameter_uncertainty(gg, x, m), [1, 20], [30.0, 30.0])
     rel = (spend.upper - spend.lower) / spend.estimate
     assert rel[1] < rel[0] and np.all(spend.lower < spend.estimate)
+
+
+def test_customer_intervals_agree_with_the_separate_functions_and_the_plain_predictions():
+    """The one-pass function used by the command and the product (distinct histories, one
+    evaluation per moved model) gives the same numbers as the separate functions, and its
+    estimates are the library's plain predictions."""
+    rng = np.random.default_rng(4)
+    T = np.round(rng.uniform(20, 52, 3000) * 7) / 7
+    x, tx, T = simulate_bgnbd(3000, *BG_TRUTH.values(), T, grain=1 / 7, rng=rng)
+    m = simulate_gamma_gamma(x, *GG_TRUTH.values(), rng=rng)
+    bg, gg = BGNBD.fit(x, tx, T), GammaGamma.fit(x, m)
+    ub, ug = parameter_uncertainty(bg, x, tx, T), parameter_uncertainty(gg, x, m)
+    spend = {"spend_model": gg, "spend_uncertainty": ug, "monetary_value": m}
+    together = customer_intervals(bg, ub, x, tx, T, horizon=40.0, margin=0.3, level=0.8,
+                                  **spend, **CLV_OPTIONS)
+    apart = {
+        "p_alive": probability_alive_interval(bg, ub, x, tx, T, level=0.8),
+        "expected_purchases": expected_purchases_interval(bg, ub, 40.0, x, tx, T, level=0.8),
+        "clv": clv_interval(bg, ub, x, tx, T, level=0.8, margin=0.3, **spend, **CLV_OPTIONS),
+    }
+    for name, interval in apart.items():
+        for a, b in zip(together[name], interval, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(together["p_alive"].estimate, bg.probability_alive(x, tx, T))
+    np.testing.assert_allclose(together["expected_purchases"].estimate,
+                               bg.conditional_expected_purchases(40.0, x, tx, T))
+    np.testing.assert_allclose(
+        together["clv"].estimate,
+        customer_lifetime_value(bg, x, tx, T, gg.conditional_expected_spend(x, m), margin=0.3,
+                                **CLV_OPTIONS))

@@ -21,10 +21,8 @@ from vinculo.analytics.stats.gamma_gamma import GammaGamma
 from vinculo.analytics.stats.uncertainty import (
     DEFAULT_LEVEL,
     Interval,
-    clv_interval,
-    expected_purchases_interval,
+    customer_intervals,
     parameter_uncertainty,
-    probability_alive_interval,
 )
 
 #: Defaults stored with every run's parameters.
@@ -122,17 +120,9 @@ def score(
                 raise ValueError("degenerate fit: parameters diverge; too little history")
             bg_unc = parameter_uncertainty(bg, x, tx, T)
             params["bgnbd"].update(bg_unc.as_dict(interval_level))
-            intervals["p_alive"] = probability_alive_interval(bg, bg_unc, x, tx, T,
-                                                              level=interval_level)
-            horizon = horizon_months * 365.25 / 12 / UNIT_DAYS
-            intervals["expected_purchases"] = expected_purchases_interval(
-                bg, bg_unc, horizon, x, tx, T, level=interval_level)
-            p_alive = intervals["p_alive"].estimate
-            expected = intervals["expected_purchases"].estimate
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
             params["bgnbd"] = {**params.get("bgnbd", {}), "error": str(exc)}
-            bg = p_alive = expected = None
-            intervals = {}
+            bg = None
         tick(45, "bgnbd")
         try:
             gg = GammaGamma.fit(x, monetary)
@@ -153,12 +143,21 @@ def score(
             revenue = float(summary.revenue.sum())
             margin = 1.0 if revenue <= 0 else min(max(1 - float(cogs.sum()) / revenue, 0.0), 1.0)
             params["margin_rate"] = margin
-            intervals["clv"] = clv_interval(
-                bg, bg_unc, x, tx, T, **spend_args, level=interval_level, margin=margin,
-                periods=horizon_months, period_length=365.25 / 12 / UNIT_DAYS,
-                discount_rate=monthly_discount_rate,
-            )
-            clv = intervals["clv"].estimate
+            month = 365.25 / 12 / UNIT_DAYS
+            try:
+                # P(alive), expected purchases over the horizon and CLV with their intervals,
+                # in one pass over the distinct histories (``stats.uncertainty``).
+                intervals = customer_intervals(
+                    bg, bg_unc, x, tx, T, horizon=horizon_months * month, **spend_args,
+                    level=interval_level, margin=margin, periods=horizon_months,
+                    period_length=month, discount_rate=monthly_discount_rate,
+                )
+            except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+                params["bgnbd"]["error"] = str(exc)
+            else:
+                p_alive = intervals["p_alive"].estimate
+                expected = intervals["expected_purchases"].estimate
+                clv = intervals["clv"].estimate
     else:
         params["bgnbd"] = {"error": "no repeat purchases yet"}
     tick(60, "clv")

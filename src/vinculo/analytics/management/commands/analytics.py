@@ -36,10 +36,8 @@ from vinculo.analytics.stats.rfm import rfm_scores
 from vinculo.analytics.stats.summary import customer_summary, unit_days
 from vinculo.analytics.stats.uncertainty import (
     DEFAULT_LEVEL,
-    clv_interval,
-    expected_purchases_interval,
+    customer_intervals,
     parameter_uncertainty,
-    probability_alive_interval,
 )
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y",
@@ -277,8 +275,6 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
         "calibration_end": str(cal_end),
         "observation_end": str(obs_end),
     }
-    p_alive = probability_alive_interval(bg, unc["bg_nbd"], x, tx, T, level=level)
-    expected = expected_purchases_interval(bg, unc["bg_nbd"], horizon, x, tx, T, level=level)
     spend = (gg.conditional_expected_spend(x, s.monetary_value) if gg.q > 1
              else np.where(x > 0, s.monetary_value, np.nan))
     month = 365.25 / 12 / unit_days(unit)
@@ -288,17 +284,18 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     spend_args: dict[str, Any] = (
         {"spend_model": gg, "spend_uncertainty": unc["gamma_gamma"],
          "monetary_value": s.monetary_value} if gg.q > 1 else {"expected_spend": spend})
-    clv = clv_interval(bg, unc["bg_nbd"], x, tx, T, **spend_args, level=level, margin=margin,
-                       periods=periods, period_length=month, discount_rate=monthly_rate)
+    intervals = customer_intervals(bg, unc["bg_nbd"], x, tx, T, horizon=horizon, **spend_args,
+                                   level=level, margin=margin, periods=periods,
+                                   period_length=month, discount_rate=monthly_rate)
     # RFM: time since last purchase, repeat purchases, mean spend per purchase day.
     cal = day <= cal_end
     pos = np.searchsorted(s.customer, ids[cal])
     total = np.bincount(pos, weights=amount[cal], minlength=len(s))
     scores = rfm_scores(s.time_since_last, x, total / (x + 1))
-    return {"models": models, "summary": s, "p_alive": p_alive.estimate,
-            "expected": expected.estimate, "spend": spend, "clv": clv.estimate, "rfm": scores,
-            "horizon": horizon, "intervals": {"p_alive": p_alive, "expected": expected,
-                                              "clv": clv}}
+    return {"models": models, "summary": s, "p_alive": intervals["p_alive"].estimate,
+            "expected": intervals["expected_purchases"].estimate, "spend": spend,
+            "clv": intervals["clv"].estimate, "rfm": scores, "horizon": horizon,
+            "intervals": intervals}
 
 
 def write_customers(path: Path, r: dict[str, Any]) -> None:
@@ -316,7 +313,7 @@ def write_customers(path: Path, r: dict[str, Any]) -> None:
                     "frequency_holdout"])
         hold = s.frequency_holdout if s.frequency_holdout is not None else [""] * len(s)
         bounds = [getattr(r["intervals"][k], side).tolist()
-                  for k in ("p_alive", "expected", "clv") for side in ("lower", "upper")]
+                  for k in ("p_alive", "expected_purchases", "clv") for side in ("lower", "upper")]
         for row in zip(s.customer.tolist(), s.frequency.tolist(), s.recency.tolist(),
                        s.T.tolist(), s.monetary_value.tolist(), r["p_alive"].tolist(),
                        r["expected"].tolist(), r["spend"].tolist(), r["clv"].tolist(),
