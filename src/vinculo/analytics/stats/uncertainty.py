@@ -17,11 +17,12 @@ customers), so ``var g = J Sigma J'``, computed on a scale where g is closer to 
 for P(alive), log for the positive amounts) and mapped back. We chose it over a parametric
 bootstrap (draw theta ~ N(theta-hat, Sigma), predict, take quantiles) because it costs k + 1
 evaluations instead of several hundred (a million customers: seconds, not minutes), gives the
-same interval every run, and agrees with the bootstrap within its Monte Carlo error whenever
-the parameters are known well enough for the normal approximation to hold (checked in
-``tests/analytics/test_uncertainty.py``). CLV is a product of the purchase model's
-expectation and Gamma-Gamma's spend, whose likelihoods are separate (spend is assumed
-independent of purchasing), so on the log scale their variances add.
+same interval every run, and agrees with the bootstrap whenever the parameters are known well
+enough for the normal approximation (the premise of both) to hold: on CDNOW the CLV bounds are
+within 3 % of the percentiles of 2,000 bootstrap draws (``tests/analytics/test_uncertainty.py``).
+CLV is a product of the purchase model's expectation and Gamma-Gamma's spend, whose
+likelihoods are separate (spend is assumed independent of purchasing), so on the log scale
+their variances add.
 
 These intervals describe the uncertainty of the *estimated expectation* (what the model would
 predict if its parameters were known exactly), not the spread of what one customer will
@@ -36,8 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, logit
-from scipy.stats import norm
+from scipy.special import expit, logit, ndtri
 
 from vinculo.analytics.stats._mle import FloatArray, as_float_arrays, compress, numerical_fgh
 
@@ -447,7 +447,7 @@ def _map(result: Any, fn: Callable[[FloatArray], FloatArray]) -> Any:
 def _z(level: float) -> float:
     if not 0 < level < 1:
         raise ValueError(f"the interval level must be between 0 and 1 (got {level})")
-    return float(norm.ppf(0.5 + level / 2))
+    return float(ndtri(0.5 + level / 2))  # the normal quantile, without importing scipy.stats
 
 
 def _finite(v: float) -> float | None:
