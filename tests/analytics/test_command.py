@@ -164,3 +164,45 @@ def test_runs_without_a_database(cdnow_csv, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert round(json.loads(proc.stdout)["bg_nbd"]["alpha"], 3) == 4.414
+
+
+def test_standard_errors_and_customer_intervals(cdnow_csv, tmp_path):
+    """JSON: every parameter has a standard error and an interval at --interval-level; --out:
+    lower and upper columns around P(alive), expected purchases and CLV, narrower at 50 %."""
+    widths = {}
+    for level in ("90", "50"):
+        out_csv = tmp_path / f"customers_{level}.csv"
+        result = json.loads(run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30",
+                                "--json", "--out", str(out_csv), "--interval-level", level))
+        for key in ("bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma"):
+            model = result[key]
+            assert model["interval_level"] == int(level) / 100 and model["identified"]
+            names = set(model["standard_errors"])
+            assert names == set(model["intervals"]) and len(names) in (3, 4)
+            for name in names:
+                lo, hi = model["intervals"][name]
+                assert model["standard_errors"][name] > 0 and lo < model[name] < hi
+        rows = list(csv.DictReader(out_csv.open()))
+        for col in ("p_alive", "expected_purchases", "clv"):
+            est = [float(r[col]) for r in rows]
+            lo = [float(r[f"{col}_lower"]) for r in rows]
+            hi = [float(r[f"{col}_upper"]) for r in rows]
+            assert all(a <= e <= b for a, e, b in zip(lo, est, hi, strict=True)), col
+        first = next(r for r in rows if r["customer"] == "1")
+        assert float(first["clv_lower"]) < float(first["clv"]) < float(first["clv_upper"])
+        widths[level] = float(first["clv_upper"]) - float(first["clv_lower"])
+    # CDNOW's BG/NBD: se(r) = 0.0126 (lifetimes reports the same).
+    assert result["bg_nbd"]["standard_errors"]["r"] == pytest.approx(0.01256, abs=1e-4)
+    assert widths["50"] < 0.6 * widths["90"]  # z 0.674 against 1.645
+
+
+def test_human_table_shows_standard_errors_and_intervals(cdnow_csv):
+    text = run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30")
+    assert "std. error" in text and "90 % interval" in text
+    assert "0.0126" in text  # se(r) of BG/NBD on CDNOW
+
+
+@pytest.mark.parametrize("level", ["0", "100", "150", "-5"])
+def test_interval_level_out_of_range_is_refused(cdnow_csv, level):
+    with pytest.raises(CommandError, match="--interval-level"):
+        run(str(cdnow_csv), *ARGS, "--interval-level", level)

@@ -125,6 +125,41 @@ def test_customer_panel_reads_like_an_income_statement(scored, page):
     assert "No analytics snapshot for this account yet." in html
 
 
+@pytest.mark.parametrize(("lang", "clv", "alive"), [
+    ("es", "CLV</dt><dd class=\"col-sm-6\">3.844,12\u00a0€ <span class=\"text-body-secondary\">"
+           "(2.910–4.800)</span>", "0,73 <span class=\"text-body-secondary\">(0,70–0,75)"),
+    ("en", "CLV</dt><dd class=\"col-sm-6\">€3,844.12 <span class=\"text-body-secondary\">"
+           "(2,910–4,800)</span>", "0.73 <span class=\"text-body-secondary\">(0.70–0.75)"),
+])
+def test_customer_panel_shows_the_intervals_in_the_users_locale(scored, page, lang, clv, alive):
+    """The recompute stored bounds; here known ones are set so the exact text can be read:
+    a wide CLV interval in whole units, P(alive) with two decimals, in the reader's locale."""
+    admin, accounts = scored
+    with organization_scope(admin.organization):
+        snap = CustomerSnapshot.objects.filter(account=accounts[0]).order_by("-as_of").first()
+        assert snap.clv_lower <= snap.clv <= snap.clv_upper  # written by the recompute
+        CustomerSnapshot.objects.filter(pk=snap.pk).update(
+            clv=Decimal("3844.12"), clv_lower=Decimal("2910.40"), clv_upper=Decimal("4800.20"),
+            p_alive=0.7266, p_alive_lower=0.6991, p_alive_upper=0.7525)
+    page.cookies["django_language"] = lang
+    html = page.get(reverse("analytics:customer_panel", args=[accounts[0].uuid])).content.decode()
+    html = html.replace("&nbsp;", "\u00a0")
+    assert clv in html and alive in html
+    note = {"es": "intervalo del 90 %", "en": "the 90 % interval"}[lang]
+    assert note in html
+
+
+def test_customer_panel_without_intervals_shows_the_estimates_alone(scored, page):
+    """Snapshots written before the intervals existed (null bounds) read as before."""
+    admin, accounts = scored
+    with organization_scope(admin.organization):
+        CustomerSnapshot.objects.filter(account=accounts[0]).update(
+            clv_lower=None, clv_upper=None, p_alive_lower=None, p_alive_upper=None,
+            expected_purchases_lower=None, expected_purchases_upper=None)
+    html = page.get(reverse("analytics:customer_panel", args=[accounts[0].uuid])).content.decode()
+    assert "CLV" in html and "–" not in html and "interval" not in html
+
+
 def test_dates_outside_the_snapshots_fall_back_to_the_latest(scored, page):
     response = page.get(reverse("analytics:dashboard"), {"as_of": "1999-01-01", "from": "x"})
     assert response.status_code == 200

@@ -169,6 +169,43 @@ def test_recompute_task_end_to_end_to_the_api(shop, settings, django_capture_on_
     assert latest["status"] == "done" and latest["id"] == str(run.uuid)
 
 
+def test_recompute_stores_interval_bounds_and_the_api_returns_them(shop, settings,
+                                                                    django_capture_on_commit_callbacks):
+    """Every scored snapshot holds lower <= estimate <= upper for P(alive), expected purchases
+    and CLV, the run records the parameters' standard errors, and the API returns the bounds."""
+    settings.TASKS = IMMEDIATE
+    admin, _accounts, _rows = shop
+    with organization_scope(admin.organization):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = services.analytics_run_start(organization=admin.organization, as_of=AS_OF_2,
+                                               actor=admin)
+        run.refresh_from_db()
+        assert run.status == RunStatus.DONE, run.error
+        bg = run.parameters["bgnbd"]
+        assert bg["interval_level"] == 0.9 and bg["identified"] is True
+        assert set(bg["standard_errors"]) == {"r", "alpha", "a", "b"}
+        assert all(v > 0 for v in bg["standard_errors"].values())
+        assert set(run.parameters["gamma_gamma"]["standard_errors"]) == {"p", "q", "gamma"}
+        snaps = list(CustomerSnapshot.objects.filter(as_of=AS_OF_2))
+        assert snaps
+        for s in snaps:
+            for name in ("p_alive", "expected_purchases", "clv"):
+                lower, value, upper = (getattr(s, name + k) for k in ("_lower", "", "_upper"))
+                assert lower is not None and upper is not None, name
+                assert lower <= value <= upper, (name, lower, value, upper)
+            assert 0 <= s.p_alive_lower <= s.p_alive_upper <= 1
+        # A customer with repeat purchases has a genuine interval around its CLV.
+        repeat = next(s for s in snaps if s.frequency > 0 and s.clv > 0)
+        assert repeat.clv_lower < repeat.clv < repeat.clv_upper
+
+    body = token_client(admin).get(f"/api/analytics/accounts/{repeat.account.uuid}/").json()
+    latest = body["snapshots"][0]
+    assert Decimal(latest["clv_lower"]) == repeat.clv_lower
+    assert Decimal(latest["clv_upper"]) == repeat.clv_upper
+    assert latest["p_alive_lower"] == pytest.approx(repeat.p_alive_lower)
+    assert latest["expected_purchases_upper"] == pytest.approx(repeat.expected_purchases_upper)
+
+
 def test_rerun_same_day_upserts_and_older_snapshots_are_kept(shop):
     admin, accounts, rows = shop
     org = admin.organization

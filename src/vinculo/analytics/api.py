@@ -31,8 +31,10 @@ class SnapshotSerializer(serializers.ModelSerializer):
         fields = (
             "as_of", "first_purchase", "last_purchase", "recency_days", "frequency", "monetary",
             "T", "r_score", "f_score", "m_score", "rfm_segment", "p_alive",
-            "expected_purchases", "expected_spend", "clv", "revenue", "cost_of_goods",
-            "cost_to_serve", "cost_breakdown", "profit", "profit_segment", "value_tier",
+            "expected_purchases", "expected_spend", "clv", "p_alive_lower", "p_alive_upper",
+            "expected_purchases_lower", "expected_purchases_upper", "clv_lower", "clv_upper",
+            "revenue", "cost_of_goods", "cost_to_serve", "cost_breakdown", "profit",
+            "profit_segment", "value_tier",
         )
 
 

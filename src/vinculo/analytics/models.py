@@ -101,7 +101,8 @@ class CustomerSnapshot(models.Model):
     ``as_of``, ``T`` the days from the first purchase to ``as_of``, ``monetary`` the mean
     repeat purchase day. Scores: RFM quintiles and segment; BG/NBD P(alive) and expected
     purchases over the horizon; Gamma-Gamma expected spend per purchase; CLV as a net present
-    value. P&L over the trailing window: revenue − cost of goods − cost to serve = profit.
+    value; the bounds of the intervals of P(alive), expected purchases and CLV. P&L over the
+    trailing window: revenue − cost of goods − cost to serve = profit.
     """
 
     # Derived rows, rewritten a million at a time: the database does not check these keys
@@ -131,6 +132,17 @@ class CustomerSnapshot(models.Model):
     expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
     expected_spend = models.DecimalField(_("expected spend per purchase"), null=True, **MONEY)
     clv = models.DecimalField(_("CLV"), null=True, **MONEY)
+    # Bounds of the 90 % intervals of the three predictions above (``stats.uncertainty``:
+    # the BG/NBD and Gamma-Gamma parameters' estimation uncertainty, by the delta method);
+    # null where the prediction is, or where the data do not identify the model.
+    p_alive_lower = models.FloatField(_("P(alive), lower bound"), null=True, blank=True)
+    p_alive_upper = models.FloatField(_("P(alive), upper bound"), null=True, blank=True)
+    expected_purchases_lower = models.FloatField(
+        _("expected purchases, lower bound"), null=True, blank=True)
+    expected_purchases_upper = models.FloatField(
+        _("expected purchases, upper bound"), null=True, blank=True)
+    clv_lower = models.DecimalField(_("CLV, lower bound"), null=True, **MONEY)
+    clv_upper = models.DecimalField(_("CLV, upper bound"), null=True, **MONEY)
     revenue = models.DecimalField(_("revenue"), **MONEY)
     cost_of_goods = models.DecimalField(_("cost of goods"), **MONEY)
     cost_to_serve = models.DecimalField(_("cost to serve"), **MONEY)

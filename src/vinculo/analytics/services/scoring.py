@@ -17,14 +17,20 @@ from vinculo.analytics.services._common import Progress
 from vinculo.analytics.services.summary import UNIT_DAYS, SqlSummary
 from vinculo.analytics.stats import costing, rfm
 from vinculo.analytics.stats.bgnbd import BGNBD
-from vinculo.analytics.stats.clv import customer_lifetime_value
 from vinculo.analytics.stats.gamma_gamma import GammaGamma
+from vinculo.analytics.stats.uncertainty import (
+    DEFAULT_LEVEL,
+    Interval,
+    customer_intervals,
+    parameter_uncertainty,
+)
 
 #: Defaults stored with every run's parameters.
 DEFAULTS: dict[str, Any] = {
     "horizon_months": 12,  # CLV and expected purchases look one year ahead
     "monthly_discount_rate": 0.01,  # ≈ 12.7 % a year
     "pnl_window_days": 365,  # the customer P&L covers the trailing year
+    "interval_level": DEFAULT_LEVEL,  # P(alive), expected purchases, CLV: 90 % intervals
 }
 #: A BG/NBD parameter above this means the fit did not identify the model.
 DEGENERATE = 1e5
@@ -50,6 +56,8 @@ class Scores:
     profit_segment: np.ndarray
     value_tier: np.ndarray
     parameters: dict[str, Any]
+    #: Intervals of p_alive, expected_purchases and clv (``stats.uncertainty``), where scored.
+    intervals: dict[str, Interval] | None = None
 
 
 def value_tiers(clv: np.ndarray | None, profit: np.ndarray) -> np.ndarray:
@@ -76,6 +84,7 @@ def score(
     rates: dict[str, float],
     horizon_months: int = DEFAULTS["horizon_months"],
     monthly_discount_rate: float = DEFAULTS["monthly_discount_rate"],
+    interval_level: float = DEFAULTS["interval_level"],
     progress: Progress | None = None,
 ) -> Scores:
     """Fit the models and score every customer (pure NumPy/SciPy on the SQL summary)."""
@@ -84,6 +93,7 @@ def score(
         "unit": "week",
         "horizon_months": horizon_months,
         "monthly_discount_rate": monthly_discount_rate,
+        "interval_level": interval_level,
         "rates": rates,
     }
     s = summary.for_model(as_of)
@@ -98,6 +108,7 @@ def score(
 
     p_alive = expected = spend = clv = None
     bg: BGNBD | None = None
+    intervals: dict[str, Interval] = {}
     if len(summary) and (x > 0).any():
         try:
             bg = BGNBD.fit(x, tx, T)
@@ -107,12 +118,11 @@ def score(
                 # drop-out (too few or too regular customers). Predictions from such a fit are
                 # meaningless and its 2F1 series is very slow, so none are stored.
                 raise ValueError("degenerate fit: parameters diverge; too little history")
-            p_alive = bg.probability_alive(x, tx, T)
-            horizon = horizon_months * 365.25 / 12 / UNIT_DAYS
-            expected = bg.conditional_expected_purchases(horizon, x, tx, T)
+            bg_unc = parameter_uncertainty(bg, x, tx, T)
+            params["bgnbd"].update(bg_unc.as_dict(interval_level))
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
             params["bgnbd"] = {**params.get("bgnbd", {}), "error": str(exc)}
-            bg = p_alive = expected = None
+            bg = None
         tick(45, "bgnbd")
         try:
             gg = GammaGamma.fit(x, monetary)
@@ -120,18 +130,34 @@ def score(
             if gg.q <= 1:
                 raise ValueError("q <= 1: the population mean spend is infinite")
             spend = gg.conditional_expected_spend(x, monetary)
+            gg_unc = parameter_uncertainty(gg, x, monetary)
+            params["gamma_gamma"].update(gg_unc.as_dict(interval_level))
+            spend_args: dict[str, Any] = {"spend_model": gg, "spend_uncertainty": gg_unc,
+                                          "monetary_value": monetary}
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
             params.setdefault("gamma_gamma", {})["error"] = str(exc)
             spend = mean_day  # fall back on each customer's own mean spend per purchase day
+            spend_args = {"expected_spend": spend}  # observed: no model uncertainty to add
         tick(55, "gamma_gamma")
         if bg is not None:
             revenue = float(summary.revenue.sum())
             margin = 1.0 if revenue <= 0 else min(max(1 - float(cogs.sum()) / revenue, 0.0), 1.0)
             params["margin_rate"] = margin
-            clv = customer_lifetime_value(
-                bg, x, tx, T, spend, margin=margin, periods=horizon_months,
-                period_length=365.25 / 12 / UNIT_DAYS, discount_rate=monthly_discount_rate,
-            )
+            month = 365.25 / 12 / UNIT_DAYS
+            try:
+                # P(alive), expected purchases over the horizon and CLV with their intervals,
+                # in one pass over the distinct histories (``stats.uncertainty``).
+                intervals = customer_intervals(
+                    bg, bg_unc, x, tx, T, horizon=horizon_months * month, **spend_args,
+                    level=interval_level, margin=margin, periods=horizon_months,
+                    period_length=month, discount_rate=monthly_discount_rate,
+                )
+            except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+                params["bgnbd"]["error"] = str(exc)
+            else:
+                p_alive = intervals["p_alive"].estimate
+                expected = intervals["expected_purchases"].estimate
+                clv = intervals["clv"].estimate
     else:
         params["bgnbd"] = {"error": "no repeat purchases yet"}
     tick(60, "clv")
@@ -147,5 +173,5 @@ def score(
         expected_purchases=expected, expected_spend=spend, clv=clv, cost_of_goods=cogs,
         cost_by_driver=cost, profit=profit,
         profit_segment=costing.profitability_segments(profit),
-        value_tier=value_tiers(clv, profit), parameters=params,
+        value_tier=value_tiers(clv, profit), parameters=params, intervals=intervals or None,
     )

@@ -18,6 +18,12 @@ def snapshot_columns(as_of: dt.date, scores: Scores) -> SnapshotColumns:
     n = len(s)
     none = np.full(n, np.nan)
     end = (as_of - dt.date(1970, 1, 1)).days
+    intervals = scores.intervals or {}
+
+    def bound(name: str, side: str) -> np.ndarray:
+        """An interval's bound, none where the prediction has no interval (NaN)."""
+        return getattr(intervals[name], side) if name in intervals else none
+
     return SnapshotColumns(
         account=s.account,
         days={"first_purchase": s.first_day, "last_purchase": s.last_day},
@@ -29,11 +35,16 @@ def snapshot_columns(as_of: dt.date, scores: Scores) -> SnapshotColumns:
         money={"monetary": s.for_model(as_of)["monetary"],
                "expected_spend": none if scores.expected_spend is None else scores.expected_spend,
                "clv": none if scores.clv is None else scores.clv,
+               "clv_lower": bound("clv", "lower"), "clv_upper": bound("clv", "upper"),
                "revenue": s.revenue, "cost_of_goods": scores.cost_of_goods,
                "cost_to_serve": scores.cost_by_driver.sum(axis=1), "profit": scores.profit},
         floats={"p_alive": none if scores.p_alive is None else scores.p_alive,
                 "expected_purchases": (none if scores.expected_purchases is None
-                                       else scores.expected_purchases)},
+                                       else scores.expected_purchases),
+                "p_alive_lower": bound("p_alive", "lower"),
+                "p_alive_upper": bound("p_alive", "upper"),
+                "expected_purchases_lower": bound("expected_purchases", "lower"),
+                "expected_purchases_upper": bound("expected_purchases", "upper")},
         drivers=drivers.names(),
         breakdown=scores.cost_by_driver,
     )

@@ -6,10 +6,12 @@ a time), ``YYYYMMDD``, ``DD/MM/YYYY`` (or ``MM/DD/YYYY`` when that is the only r
 every date), ``DD.MM.YYYY``, ``DD-MM-YYYY``; amounts with a decimal point or a decimal comma.
 Bad input stops with an error naming the column or the line.
 
-Prints the fitted parameters of BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (``--json``: one
-object keyed by model, parameters named as in the papers) and, with ``--out``, writes one row
-per customer: frequency, recency, T, monetary value, P(alive), expected purchases and spend
-over the horizon, CLV, RFM scores and segment.
+Prints the fitted parameters of BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma with their
+standard errors and intervals (``--json``: one object keyed by model, parameters named as in
+the papers) and, with ``--out``, writes one row per customer: frequency, recency, T, monetary
+value, P(alive), expected purchases and spend over the horizon, CLV (P(alive), expected
+purchases and CLV with the bounds of their intervals, ``--interval-level`` %, default 90),
+RFM scores and segment.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
-from vinculo.analytics.stats.clv import customer_lifetime_value
 from vinculo.analytics.stats.gamma_gamma import GammaGamma
 from vinculo.analytics.stats.pareto import ParetoNBD
 from vinculo.analytics.stats.rfm import rfm_scores
 from vinculo.analytics.stats.summary import customer_summary, unit_days
+from vinculo.analytics.stats.uncertainty import (
+    DEFAULT_LEVEL,
+    customer_intervals,
+    parameter_uncertainty,
+)
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y",
                 "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")
@@ -199,6 +205,9 @@ class Command(BaseCommand):
                             help="annual discount rate for CLV (default 0.10)")
         parser.add_argument("--margin", type=float, default=1.0,
                             help="margin rate applied to spend for CLV (default 1 = revenue)")
+        parser.add_argument("--interval-level", type=float, default=100 * DEFAULT_LEVEL,
+                            help="level of the intervals in %% (default 90): parameters, and "
+                                 "P(alive), expected purchases and CLV in --out")
         parser.add_argument("--json", action="store_true", help="print the parameters as JSON")
         parser.add_argument("--out", type=Path, help="write per-customer results to this CSV")
 
@@ -207,11 +216,15 @@ class Command(BaseCommand):
             raise CommandError("--discount-rate must be greater than -1")
         if opts["horizon"] is not None and opts["horizon"] <= 0:
             raise CommandError("--horizon must be positive")
+        if not 1 <= opts["interval_level"] < 100:
+            raise CommandError("--interval-level must be a percentage from 1 to below 100 "
+                               "(e.g. 90)")
         ids, day, amount = read_transactions(opts["file"], opts["customer_col"],
                                              opts["date_col"], opts["amount_col"])
         result = analyse(ids, day, amount, unit=opts["time_unit"],
                          calibration_end=opts["calibration_end"], horizon=opts["horizon"],
-                         discount_rate=opts["discount_rate"], margin=opts["margin"])
+                         discount_rate=opts["discount_rate"], margin=opts["margin"],
+                         level=opts["interval_level"] / 100)
         if opts["out"]:
             write_customers(opts["out"], result)
         if opts["json"]:
@@ -224,7 +237,7 @@ class Command(BaseCommand):
 
 def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
             calibration_end: dt.date | None, horizon: float | None, discount_rate: float,
-            margin: float) -> dict[str, Any]:
+            margin: float, level: float = DEFAULT_LEVEL) -> dict[str, Any]:
     last = day.max()
     cal_end = np.datetime64(calibration_end, "D") if calibration_end else last
     if cal_end < day.min():
@@ -243,35 +256,46 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     pnbd = ParetoNBD.fit(x, tx, T)
     gg = GammaGamma.fit(x, s.monetary_value)
     n_cal = int((day <= cal_end).sum())
+    unc = {"bg_nbd": parameter_uncertainty(bg, x, tx, T),
+           "mbg_nbd": parameter_uncertainty(mbg, x, tx, T),
+           "pareto_nbd": parameter_uncertainty(pnbd, x, tx, T),
+           "gamma_gamma": parameter_uncertainty(gg, x, s.monetary_value)}
     models = {
-        "bg_nbd": {**bg.params, "log_likelihood": bg.log_likelihood, "customers": len(s)},
-        "mbg_nbd": {**mbg.params, "log_likelihood": mbg.log_likelihood, "customers": len(s)},
-        "pareto_nbd": {**pnbd.params, "log_likelihood": pnbd.log_likelihood,
-                       "customers": len(s)},
-        "gamma_gamma": {**gg.params, "log_likelihood": gg.log_likelihood,
-                        "customers": int((x > 0).sum())},
+        "bg_nbd": {**bg.params, **unc["bg_nbd"].as_dict(level),
+                   "log_likelihood": bg.log_likelihood, "customers": len(s)},
+        "mbg_nbd": {**mbg.params, **unc["mbg_nbd"].as_dict(level),
+                    "log_likelihood": mbg.log_likelihood, "customers": len(s)},
+        "pareto_nbd": {**pnbd.params, **unc["pareto_nbd"].as_dict(level),
+                       "log_likelihood": pnbd.log_likelihood, "customers": len(s)},
+        "gamma_gamma": {**gg.params, **unc["gamma_gamma"].as_dict(level),
+                        "log_likelihood": gg.log_likelihood, "customers": int((x > 0).sum())},
         "customers": len(s),
         "transactions": n_cal,
         "time_unit": unit,
         "calibration_end": str(cal_end),
         "observation_end": str(obs_end),
     }
-    p_alive = bg.probability_alive(x, tx, T)
-    expected = bg.conditional_expected_purchases(horizon, x, tx, T)
     spend = (gg.conditional_expected_spend(x, s.monetary_value) if gg.q > 1
              else np.where(x > 0, s.monetary_value, np.nan))
     month = 365.25 / 12 / unit_days(unit)
     periods = max(1, round(horizon / month))
     monthly_rate = (1 + discount_rate) ** (1 / 12) - 1
-    clv = customer_lifetime_value(bg, x, tx, T, spend, margin=margin, periods=periods,
-                                  period_length=month, discount_rate=monthly_rate)
+    # Gamma-Gamma's own uncertainty counts where its spend is used (q > 1).
+    spend_args: dict[str, Any] = (
+        {"spend_model": gg, "spend_uncertainty": unc["gamma_gamma"],
+         "monetary_value": s.monetary_value} if gg.q > 1 else {"expected_spend": spend})
+    intervals = customer_intervals(bg, unc["bg_nbd"], x, tx, T, horizon=horizon, **spend_args,
+                                   level=level, margin=margin, periods=periods,
+                                   period_length=month, discount_rate=monthly_rate)
     # RFM: time since last purchase, repeat purchases, mean spend per purchase day.
     cal = day <= cal_end
     pos = np.searchsorted(s.customer, ids[cal])
     total = np.bincount(pos, weights=amount[cal], minlength=len(s))
     scores = rfm_scores(s.time_since_last, x, total / (x + 1))
-    return {"models": models, "summary": s, "p_alive": p_alive, "expected": expected,
-            "spend": spend, "clv": clv, "rfm": scores, "horizon": horizon}
+    return {"models": models, "summary": s, "p_alive": intervals["p_alive"].estimate,
+            "expected": intervals["expected_purchases"].estimate, "spend": spend,
+            "clv": intervals["clv"].estimate, "rfm": scores, "horizon": horizon,
+            "intervals": intervals}
 
 
 def write_customers(path: Path, r: dict[str, Any]) -> None:
@@ -283,16 +307,20 @@ def write_customers(path: Path, r: dict[str, Any]) -> None:
     with handle:
         w = csv.writer(handle)
         w.writerow(["customer", "frequency", "recency", "T", "monetary_value", "p_alive",
-                    "expected_purchases", "expected_spend", "clv", "r_score", "f_score",
-                    "m_score", "rfm_segment", "frequency_holdout"])
+                    "expected_purchases", "expected_spend", "clv", "p_alive_lower",
+                    "p_alive_upper", "expected_purchases_lower", "expected_purchases_upper",
+                    "clv_lower", "clv_upper", "r_score", "f_score", "m_score", "rfm_segment",
+                    "frequency_holdout"])
         hold = s.frequency_holdout if s.frequency_holdout is not None else [""] * len(s)
+        bounds = [getattr(r["intervals"][k], side).tolist()
+                  for k in ("p_alive", "expected_purchases", "clv") for side in ("lower", "upper")]
         for row in zip(s.customer.tolist(), s.frequency.tolist(), s.recency.tolist(),
                        s.T.tolist(), s.monetary_value.tolist(), r["p_alive"].tolist(),
                        r["expected"].tolist(), r["spend"].tolist(), r["clv"].tolist(),
-                       scores.recency.tolist(), scores.frequency.tolist(),
+                       *bounds, scores.recency.tolist(), scores.frequency.tolist(),
                        scores.monetary.tolist(), scores.segment.tolist(), list(hold),
                        strict=True):
-            w.writerow([row[0], row[1], *(f"{v:.6g}" for v in row[2:9]), *row[9:]])
+            w.writerow([row[0], row[1], *(f"{v:.6g}" for v in row[2:15]), *row[15:]])
 
 
 def format_table(models: dict[str, Any]) -> str:
@@ -305,14 +333,24 @@ def format_table(models: dict[str, Any]) -> str:
     for key, title in titles.items():
         m = models[key]
         out.append(title)
+        level = f"{100 * m['interval_level']:g} % interval"
+        out.append(f"  {'':<15}{'estimate':>14}{'std. error':>14}  {level}")
         for name, value in m.items():
-            if name in ("log_likelihood", "customers"):
+            if name not in m["standard_errors"]:
                 continue
-            out.append(f"  {name:<15}{value:>14.4f}")
+            se, (lo, hi) = m["standard_errors"][name], m["intervals"][name]
+            out.append(f"  {name:<15}{value:>14.4f}{_number(se):>14}  "
+                       f"{_number(lo)} - {_number(hi)}")
+        if not m["identified"]:
+            out.append("  (the data do not identify every parameter: no standard errors)")
         out.append(f"  {'log-likelihood':<15}{m['log_likelihood']:>14.2f}")
         out.append(f"  {'customers':<15}{m['customers']:>14,}")
         out.append("")
     return "\n".join(out)
+
+
+def _number(v: float | None) -> str:
+    return "inf" if v is None else f"{v:.4f}"
 
 
 if __name__ == "__main__":  # pragma: no cover
