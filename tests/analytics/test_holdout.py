@@ -60,6 +60,8 @@ def test_best_model_is_the_smallest_error_and_says_why(comparison):
 
 def test_a_model_that_cannot_be_fitted_is_reported_not_fatal(cdnow):
     class Broken:
+        params = {"r": 1.0}
+
         def conditional_expected_purchases(self, *args):
             raise ValueError("degenerate")
 

@@ -31,6 +31,9 @@ MODELS: dict[str, tuple[str, Callable[..., Any]]] = {
 #: Calibration repeat purchases grouped as 0, 1, … MAX_BUCKET - 1, MAX_BUCKET+ (the papers'
 #: 0..7+ chart).
 MAX_BUCKET = 7
+#: A fitted parameter above this means the calibration data did not identify the model (no
+#: heterogeneity or no drop-out visible); its predictions are meaningless and slow to compute.
+DEGENERATE = 1e5
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,9 @@ def compare_holdout(
             raise ValueError(f"unknown model {key!r}; use one of {sorted(MODELS)}")
         try:
             model = (fitted or {}).get(key) or MODELS[key][1](x, tx, TT)
+            if max(model.params.values(), default=0.0) > DEGENERATE:
+                raise ValueError("the fit is degenerate (a parameter runs off to infinity): "
+                                 "the calibration period is too short or too regular")
             with np.errstate(all="ignore"):
                 pred = np.asarray(model.conditional_expected_purchases(duration, x, tx, TT),
                                   dtype=float)
