@@ -18,8 +18,10 @@ MODULES = ["vinculo.analytics.stats"] + [
 def test_every_library_module_is_listed() -> None:
     assert {"vinculo.analytics.stats.bgnbd", "vinculo.analytics.stats.summary",
             "vinculo.analytics.stats.forecast", "vinculo.analytics.stats._mle",
-            "vinculo.analytics.stats.uncertainty"} <= set(MODULES)
-    assert len(MODULES) == 15
+            "vinculo.analytics.stats.uncertainty",
+            "vinculo.analytics.stats.bgbb", "vinculo.analytics.stats.sbg",
+            "vinculo.analytics.stats.covariates", "vinculo.analytics.stats.holdout"} <= set(MODULES)
+    assert len(MODULES) == 19
 
 
 @pytest.mark.parametrize("module", MODULES)

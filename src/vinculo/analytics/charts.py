@@ -150,3 +150,19 @@ def demand_forecast(months: list[Any], history: list[float], future: list[Any],
          "mode": "lines+markers", "line": {"dash": "dash"}},
     ], {"xaxis": {"type": "category"},
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"}}, legend=True)
+
+
+def holdout(result: dict[str, Any], names: dict[str, str]) -> Figure:
+    """Actual versus predicted holdout purchases per customer, by calibration repeat
+    purchases (0..7+): the validation chart of the buy-till-you-die papers."""
+    buckets = result["buckets"]
+    data = [{"type": "bar", "x": buckets, "y": [round(v, 3) for v in result["actual"]],
+             "name": _("Actual"), "opacity": 0.5}]
+    for key, values in result["predicted"].items():
+        data.append({"type": "scatter", "x": buckets, "y": [round(v, 3) for v in values],
+                     "name": names.get(key, key), "mode": "lines+markers"})
+    return _figure(data, {
+        "xaxis": {"type": "category",
+                  "title": {"text": _("Repeat purchases before the holdout")}},
+        "yaxis": {"title": {"text": _("Purchases per customer in the holdout")},
+                  "rangemode": "tozero"}}, legend=True)

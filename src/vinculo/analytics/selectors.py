@@ -40,6 +40,12 @@ def latest_run() -> AnalyticsRun | None:
     return AnalyticsRun.objects.order_by("-created_at", "-id").first()
 
 
+def latest_done_run() -> AnalyticsRun | None:
+    """The newest finished run: its parameters say which model scored the snapshots."""
+    return (AnalyticsRun.objects.filter(status=RunStatus.DONE)
+            .order_by("-created_at", "-id").first())
+
+
 def snapshot_dates() -> list[dt.date]:
     """Dates of finished runs that have snapshots, newest first."""
     done = set(AnalyticsRun.objects.filter(status=RunStatus.DONE).values_list("as_of", flat=True))

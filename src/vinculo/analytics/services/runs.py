@@ -15,6 +15,7 @@ from vinculo.analytics.services._common import Progress, require_role
 from vinculo.analytics.services.costs import cost_rates, driver_counts
 from vinculo.analytics.services.scoring import DEFAULTS, score
 from vinculo.analytics.services.summary import cost_of_goods, customer_summary_sql
+from vinculo.analytics.services.validation import choose_model
 from vinculo.analytics.services.writing import write_snapshots
 from vinculo.core import events
 from vinculo.core.models import Organization, User
@@ -45,12 +46,17 @@ def recompute(
     counts = driver_counts(organization_id=org_id, account_ids=summary.account,
                            start=window_start, end=as_of, known={"order": summary.orders})
     tick(25, "costs")
+    first_day = (dt.date(1970, 1, 1) + dt.timedelta(days=int(summary.first_day.min()))
+                 if len(summary) else None)
+    chosen = choose_model(organization_id=org_id, as_of=as_of, first_day=first_day)
+    tick(28, "validation")
     scores = score(
         summary, as_of=as_of, cogs=cogs, counts=counts, rates=cost_rates(organization),
         horizon_months=horizon_months, monthly_discount_rate=monthly_discount_rate,
-        progress=tick,
+        progress=tick, model=chosen["name"],
     )
     scores.parameters["pnl_window_days"] = pnl_window_days
+    scores.parameters["model"] = chosen
     tick(70, "write")
     written = write_snapshots(organization_id=org_id, as_of=as_of, scores=scores, progress=tick)
     return {"customers": written, "parameters": _json_safe(scores.parameters)}

@@ -16,7 +16,7 @@ from vinculo.analytics import drivers
 from vinculo.analytics.services._common import Progress
 from vinculo.analytics.services.summary import UNIT_DAYS, SqlSummary
 from vinculo.analytics.stats import costing, rfm
-from vinculo.analytics.stats.bgnbd import BGNBD
+from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
 from vinculo.analytics.stats.gamma_gamma import GammaGamma
 from vinculo.analytics.stats.uncertainty import (
     DEFAULT_LEVEL,
@@ -86,8 +86,16 @@ def score(
     monthly_discount_rate: float = DEFAULTS["monthly_discount_rate"],
     interval_level: float = DEFAULTS["interval_level"],
     progress: Progress | None = None,
+    model: str = "bg_nbd",
 ) -> Scores:
-    """Fit the models and score every customer (pure NumPy/SciPy on the SQL summary)."""
+    """Fit the models and score every customer (pure NumPy/SciPy on the SQL summary).
+
+    ``model`` is the purchase model: ``"bg_nbd"`` (its fit stored as ``bgnbd``) or
+    ``"mbg_nbd"`` (stored as ``mbgnbd``); see ``services.validation.choose_model``.
+    """
+    fitters: dict[str, tuple[type[BGNBD] | type[MBGNBD], str]] = {
+        "bg_nbd": (BGNBD, "bgnbd"), "mbg_nbd": (MBGNBD, "mbgnbd")}
+    fitter, key = fitters[model]
     tick = progress or (lambda pct, step: None)
     params: dict[str, Any] = {
         "unit": "week",
@@ -107,21 +115,21 @@ def score(
     tick(30, "rfm")
 
     p_alive = expected = spend = clv = None
-    bg: BGNBD | None = None
+    bg: BGNBD | MBGNBD | None = None
     intervals: dict[str, Interval] = {}
     if len(summary) and (x > 0).any():
         try:
-            bg = BGNBD.fit(x, tx, T)
-            params["bgnbd"] = {**bg.params, "log_likelihood": bg.log_likelihood}
+            bg = fitter.fit(x, tx, T)
+            params[key] = {**bg.params, "log_likelihood": bg.log_likelihood}
             if max(bg.params.values()) > DEGENERATE:
                 # Parameters running off to infinity: the data show no heterogeneity or no
                 # drop-out (too few or too regular customers). Predictions from such a fit are
                 # meaningless and its 2F1 series is very slow, so none are stored.
                 raise ValueError("degenerate fit: parameters diverge; too little history")
             bg_unc = parameter_uncertainty(bg, x, tx, T)
-            params["bgnbd"].update(bg_unc.as_dict(interval_level))
+            params[key].update(bg_unc.as_dict(interval_level))
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
-            params["bgnbd"] = {**params.get("bgnbd", {}), "error": str(exc)}
+            params[key] = {**params.get(key, {}), "error": str(exc)}
             bg = None
         tick(45, "bgnbd")
         try:
@@ -159,7 +167,7 @@ def score(
                 expected = intervals["expected_purchases"].estimate
                 clv = intervals["clv"].estimate
     else:
-        params["bgnbd"] = {"error": "no repeat purchases yet"}
+        params[key] = {"error": "no repeat purchases yet"}
     tick(60, "clv")
 
     names = drivers.names()

@@ -26,9 +26,9 @@ class SimulatedTransactions:
 def simulate_bgnbd(
     n: int,
     r: float,
-    alpha: float,
-    a: float,
-    b: float,
+    alpha: npt.ArrayLike,
+    a: npt.ArrayLike,
+    b: npt.ArrayLike,
     T: npt.ArrayLike,
     *,
     grain: float | None = None,
@@ -39,13 +39,15 @@ def simulate_bgnbd(
     lambda ~ Gamma(r, rate alpha), p ~ Beta(a, b); the customer survives Geometric(p) repeat
     purchases (drops out right after the k-th); x = min(Poisson(lambda T), that number), and
     t_x is the x-th order statistic of the Poisson arrivals, T * Beta(x, n_arrivals - x + 1).
+    ``alpha``, ``a`` and ``b`` may be one value per customer (see
+    :func:`simulate_bgnbd_covariates`).
     With ``grain`` (e.g. 1/7 for days when the unit is weeks) t_x is rounded to that grid,
     as recorded data would be; pass T on the same grid.
     """
     rng = np.random.default_rng(rng)
     T = np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
-    lam = rng.gamma(r, 1.0 / alpha, n)
-    p = rng.beta(a, b, n)
+    lam = rng.gamma(r, 1.0 / np.asarray(alpha, dtype=float), n)
+    p = rng.beta(np.asarray(a, dtype=float), np.asarray(b, dtype=float), n)
     lifetime_purchases = rng.geometric(np.clip(p, 1e-300, 1.0))
     arrivals = rng.poisson(lam * T)
     x = np.minimum(arrivals, lifetime_purchases)
@@ -55,6 +57,36 @@ def simulate_bgnbd(
     if grain:
         recency = np.minimum(np.round(recency / grain) * grain, T)
     return x.astype(np.int64), recency, T
+
+
+def simulate_bgnbd_covariates(
+    z: npt.ArrayLike,
+    r: float,
+    alpha0: float,
+    a0: float,
+    b0: float,
+    T: npt.ArrayLike,
+    *,
+    purchase_effects: npt.ArrayLike | None = None,
+    a_effects: npt.ArrayLike | None = None,
+    b_effects: npt.ArrayLike | None = None,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(frequency, recency, T) of customers with covariates ``z`` (n × k), drawn from the
+    BG/NBD with covariates of :mod:`vinculo.analytics.stats.covariates`:
+    α_i = α0 exp(−γ_pᵀ z_i), a_i = a0 exp(γ_aᵀ z_i), b_i = b0 exp(γ_bᵀ z_i)."""
+    zz = np.asarray(z, dtype=float)
+    zz = zz[:, None] if zz.ndim == 1 else zz
+    k = zz.shape[1]
+
+    def linear(effects: npt.ArrayLike | None) -> np.ndarray:
+        return np.zeros(zz.shape[0]) if effects is None else zz @ np.resize(
+            np.asarray(effects, dtype=float), k)
+
+    alpha = alpha0 * np.exp(-linear(purchase_effects))
+    a = a0 * np.exp(linear(a_effects))
+    b = b0 * np.exp(linear(b_effects))
+    return simulate_bgnbd(zz.shape[0], r, alpha, a, b, T, rng=rng)
 
 
 def simulate_gamma_gamma(
