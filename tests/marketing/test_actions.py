@@ -271,3 +271,13 @@ def test_api_list_accept_dismiss(admin, users, scene):
     falling = Suggestion.all_objects.get(rule="p_alive_falling")  # another team's account
     assert api.post(f"/api/suggestions/{falling.uuid}/accept/", {},
                     format="json").status_code == 404
+
+
+def test_the_scheduler_lists_the_daily_refresh():
+    """The job is declared in the contract, so ``vinculo scheduler`` (or cron) runs the
+    command tested above every day."""
+    from io import StringIO
+
+    listed = StringIO()
+    call_command("scheduler", "--list", stdout=listed)
+    assert "suggestions_refresh --all: daily at 04:00" in listed.getvalue()

@@ -168,3 +168,15 @@ def test_call_list_page_and_outcome_form(admin, users, client):
                        {"outcome": "reached"}).status_code == 404
     client.force_login(users[Role.SERVICE_AGENT])
     assert client.get(url).status_code == 403
+
+
+def test_my_call_lists(admin, users, client):
+    rep = users[Role.SALES_REP]
+    camp, line, _row = _line(admin, users)
+    client.force_login(rep)
+    page = client.get(reverse("marketing:my_call_lists")).content.decode()
+    assert "Renovación" in page and reverse("marketing:call_list",
+                                             kwargs={"uuid": camp.uuid}) in page
+    with as_user(rep):
+        calls.call_outcome_log(actor=rep, call=line, outcome="reached")
+    assert "Renovación" not in client.get(reverse("marketing:my_call_lists")).content.decode()

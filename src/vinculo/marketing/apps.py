@@ -46,6 +46,8 @@ class MarketingConfig(VinculoApp):
                      "suggestion"),
         ),
         menu_items=(
+            MenuItem("marketing", _("My call lists"), "marketing:my_call_lists",
+                     "marketing.calls", section=20, order=5),
             MenuItem("marketing", _("My suggested actions"), "marketing:suggestion_list",
                      "suggestions.view", section=20, order=10),
             MenuItem("marketing", _("Suggested actions: hit rates"),

@@ -130,7 +130,7 @@ def call_outcome_log(*, actor: User, call: CallAssignment, outcome: str,
     notes = (notes or "").strip()
     if len(notes) > TEXT_MAX_LENGTH:
         raise ValidationError({"notes": _("At most %(n)d characters.") % {"n": TEXT_MAX_LENGTH}})
-    call = CallAssignment.objects.select_for_update().select_related(
+    call = CallAssignment.objects.select_for_update(of=("self",)).select_related(
         "campaign", "task", "contact", "account").get(pk=call.pk)
     if call.outcome:
         raise ValidationError({"outcome": _("The outcome of this call was already logged.")})

@@ -16,6 +16,7 @@ urlpatterns = [
          name="call_list"),
     path("campaigns/<uuid:uuid>/web-form/", views_channels.CampaignWebFormView.as_view(),
          name="campaign_web_form"),
+    path("calls/", views_channels.MyCallListsView.as_view(), name="my_call_lists"),
     path("calls/<uuid:uuid>/outcome/", views_channels.CallOutcomeView.as_view(),
          name="call_outcome"),
     # nextaction: the next-best action

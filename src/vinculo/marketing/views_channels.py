@@ -120,6 +120,19 @@ class CallListView(RecordMixin, View):
             "visit": campaign.channel == CampaignChannel.VISIT})
 
 
+class MyCallListsView(RoleRequiredMixin, View):
+    """The campaigns with calls or visits waiting for me, and how many."""
+
+    permission = "marketing.calls"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        rows = (CallAssignment.objects.restrict(request.user)
+                .filter(assignee=request.user, outcome="")
+                .values("campaign__uuid", "campaign__name", "campaign__channel")
+                .annotate(open=Count("id")).order_by("campaign__name", "campaign__uuid")[:200])
+        return render(request, "marketing/my_call_lists.html", {"rows": rows})
+
+
 class CallOutcomeView(RecordMixin, View):
     """Log a line's outcome; back to the call list, with the error when refused."""
 

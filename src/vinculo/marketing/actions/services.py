@@ -79,7 +79,8 @@ def snapshot_recomputed(occurrence: Any) -> None:
 
 
 def _lock_open(suggestion: Suggestion) -> Suggestion:
-    row = Suggestion.objects.select_for_update().select_related("account").get(pk=suggestion.pk)
+    row = Suggestion.objects.select_for_update(of=("self",)).select_related("account").get(
+        pk=suggestion.pk)
     if row.status != SuggestionStatus.OPEN:
         raise ValidationError(_("This suggestion was already %(status)s.") % {
             "status": row.get_status_display().lower()})
@@ -133,7 +134,8 @@ def suggestion_accept(*, actor: User, suggestion: Suggestion, campaign: Campaign
         if contact is not None and not AccountContact.objects.filter(
                 account=account, contact=contact).exists():
             raise ValidationError({"contact": _("Choose a contact of the account.")})
-        owner = account.owner if account.owner_id and account.owner.is_active else actor
+        owner = account.owner if account.owner is not None and account.owner.is_active \
+            else actor
         text = rules.reason(suggestion.rule, suggestion.action, suggestion.facts,
                             today=timezone.localdate())
         title = (_("Visit %(account)s") if suggestion.action == "visit"
