@@ -19,12 +19,13 @@ measured as for any channel.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +44,8 @@ from vinculo.marketing.models import (
     RecipientStatus,
     SubmissionMatch,
 )
+
+logger = logging.getLogger(__name__)
 
 #: A campaign in these states takes no more submissions by its dates.
 CLOSED = (CampaignStatus.DRAFT, CampaignStatus.FINISHED, CampaignStatus.CANCELLED)
@@ -102,8 +105,19 @@ def _by_dates(form: WebForm) -> Campaign | None:
 
 
 def submission_attribute(occurrence: Any) -> CampaignSubmission | None:
-    """``web_form.submitted`` subscriber (inside the submitting transaction): attribute the
-    submission to its campaign (see the module), or to none."""
+    """``web_form.submitted`` subscriber (inside the submitting transaction, so the row
+    commits with the submission): attribute it to its campaign (see the module), or to none.
+    A database error here is logged and rolled back to a savepoint: the visitor's lead or
+    ticket is never lost for want of its attribution."""
+    try:
+        with transaction.atomic():
+            return _attribute(occurrence)
+    except DatabaseError:
+        logger.exception("web-form submission not attributed to a campaign")
+        return None
+
+
+def _attribute(occurrence: Any) -> CampaignSubmission | None:
     form = occurrence.record
     interaction = Interaction.all_objects.filter(
         organization_id=form.organization_id, uuid=occurrence.data.get("interaction")).first()
