@@ -87,7 +87,8 @@ def deliver(campaign: Campaign) -> int:
         Q(account__isnull=True) | Q(account__owner__isnull=True)
         | ~Q(assignee_id=F("account__owner_id"))).count()
     turn = cycle(queue[taken % len(queue):] + queue[:taken % len(queue)])
-    variants = {v.pk: v for v in CampaignVariant.objects.filter(campaign=campaign)}
+    variants: dict[int | None, CampaignVariant] = {
+        v.pk: v for v in CampaignVariant.objects.filter(campaign=campaign)}
     fallback = min(variants.values(), key=lambda v: v.name) if variants else None
     visit = campaign.channel == CampaignChannel.VISIT
     recipients = (CampaignRecipient.objects.filter(

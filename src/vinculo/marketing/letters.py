@@ -49,7 +49,8 @@ def _postal(account: object | None) -> list[str]:
 def deliver(campaign: Campaign) -> CampaignLetters:
     """Print the pending recipients' letters into one PDF; mark them sent or skipped."""
     campaign = Campaign.objects.select_related("organization", "owner").get(pk=campaign.pk)
-    variants = {v.pk: v for v in CampaignVariant.objects.filter(campaign=campaign)}
+    variants: dict[int | None, CampaignVariant] = {
+        v.pk: v for v in CampaignVariant.objects.filter(campaign=campaign)}
     fallback = min(variants.values(), key=lambda v: v.name) if variants else None
     recipients = list(CampaignRecipient.objects.filter(
         campaign=campaign, status__in=(RecipientStatus.PENDING, RecipientStatus.SENT),
@@ -91,9 +92,9 @@ def deliver(campaign: Campaign) -> CampaignLetters:
     row = CampaignLetters.objects.filter(campaign=campaign).first()
     if row is None:
         row = CampaignLetters(organization_id=campaign.organization_id, campaign=campaign)
-    elif row.file:
-        old = row.file.name
-        transaction.on_commit(lambda: row.file.storage.delete(old))
+    elif row.file and row.file.name:
+        old, storage = row.file.name, row.file.storage
+        transaction.on_commit(lambda: storage.delete(old))
     row.pages = len(letters)
     row.skipped = CampaignRecipient.objects.filter(campaign=campaign,
                                                    status=RecipientStatus.SKIPPED).count()
