@@ -46,7 +46,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
         return rules.reason(row.rule, row.action, row.facts, today=timezone.localdate())
 
 
-class AcceptSerializer(serializers.Serializer):
+class SuggestionAcceptSerializer(serializers.Serializer):
     campaign = ScopedRelatedField(Campaign, required=False, allow_null=True,
                                   help_text="Enrol the customer in this campaign (one not yet "
                                             "finished) instead of making a task.")
@@ -54,7 +54,7 @@ class AcceptSerializer(serializers.Serializer):
                                  help_text="A contact of the account; default: its primary.")
 
 
-class DismissSerializer(serializers.Serializer):
+class SuggestionDismissSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=SHORT_TEXT_MAX_LENGTH,
                                    help_text="Why it is dismissed (required).")
 
@@ -92,23 +92,23 @@ class SuggestionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         return Response(SuggestionSerializer(suggestion,
                                              context=self.get_serializer_context()).data)
 
-    @extend_schema(request=AcceptSerializer, responses=SuggestionSerializer)
+    @extend_schema(request=SuggestionAcceptSerializer, responses=SuggestionSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, uuid: str | None = None) -> Response:
         """Accept: a task for the account's owner, or enrolment in ``campaign``."""
         suggestion = self.get_object()
-        data = AcceptSerializer(data=request.data, context=self.get_serializer_context())
+        data = SuggestionAcceptSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         kwargs: dict[str, Any] = dict(data.validated_data)
         return self._answer(services.suggestion_accept(actor=request.user,
                                                        suggestion=suggestion, **kwargs))
 
-    @extend_schema(request=DismissSerializer, responses=SuggestionSerializer)
+    @extend_schema(request=SuggestionDismissSerializer, responses=SuggestionSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, uuid: str | None = None) -> Response:
         """Dismiss, saying why."""
         suggestion = self.get_object()
-        data = DismissSerializer(data=request.data)
+        data = SuggestionDismissSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(services.suggestion_dismiss(
             actor=request.user, suggestion=suggestion, reason=data.validated_data["reason"]))
