@@ -90,12 +90,28 @@ def _logo(admin) -> Stored:
     return Stored(organization, "logo", reverse("organization_logo"), png)
 
 
+def _campaign_letters(admin) -> Stored:
+    from tests.marketing.factories_channels import campaign, customer, recipient
+    from vinculo.marketing import letters
+
+    camp = campaign(admin, channel="letter", body="Hola")
+    account, contact = customer(admin, consents=("post",))
+    recipient(camp, contact, account)
+    with as_user(admin):
+        row = letters.deliver(camp)
+    with row.file.open("rb") as handle:
+        content = handle.read()
+    return Stored(row, "file", reverse("marketing:campaign_letters", kwargs={"uuid": camp.uuid}),
+                  content)
+
+
 #: ``app_label.model.field`` → a builder of one stored file, as the organisation's admin.
 SERVED: dict[str, Callable] = {
     "attachments.recordfile.file": _record_file,
     "core.organization.logo": _logo,
     "customers.importjob.file": _import_file,
     "interactions.attachment.file": _email_attachment,
+    "marketing.campaignletters.file": _campaign_letters,
 }
 
 

@@ -104,7 +104,24 @@ def org_a_records(users):
     records.update(_interactions(admin, records[Contact]))
     records.update(settings_records(admin))
     records.update(_attachments(admin, records[Account]))
+    records.update(_marketing_nextaction(admin, records[Account]))
     return records
+
+
+def _marketing_nextaction(admin, account):
+    """A phone campaign with a call line, and a suggested action (marketing, nextaction)."""
+    from tests.marketing.factories_channels import campaign, customer, recipient
+    from tests.marketing.test_generic import suggestion
+    from vinculo.marketing import calls
+    from vinculo.marketing.models import CallAssignment, Campaign, Suggestion
+
+    camp = campaign(admin, channel="phone", name="Campaña Zafiro")
+    secret, contact = customer(admin, name="Zafiro Llamada SL")
+    recipient(camp, contact, secret)
+    with as_user(admin):
+        calls.deliver(camp)
+        line = CallAssignment.objects.get(campaign=camp)
+    return {Campaign: camp, CallAssignment: line, Suggestion: suggestion(admin, admin)}
 
 
 def _attachments(admin, account):

@@ -99,7 +99,8 @@ class InteractionsConfig(VinculoApp):
             Event("web_form.submitted", "A public web form was submitted.",
                   {"kind": "contact, request or complaint",
                    "interaction": "UUID of the interaction it logged",
-                   "related": "UUID of what it created (a lead, a ticket), or null"}),
+                   "related": "UUID of what it created (a lead, a ticket), or null",
+                   "reference": "the form address's ?campaign= value, or ''"}),
         ),
         subscribers=(
             Subscriber("quote.sent", "vinculo.interactions.documents.quote_sent",

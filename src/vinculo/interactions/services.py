@@ -253,12 +253,15 @@ def _submission_clean(data: dict[str, Any]) -> dict[str, str]:
 
 @transaction.atomic
 def web_form_submit(*, form: WebForm, data: dict[str, Any], client_address: str,
-                    honeypot: str = "", elapsed_seconds: float | None = None) -> Interaction:
+                    honeypot: str = "", elapsed_seconds: float | None = None,
+                    reference: str = "") -> Interaction:
     """Take a visitor's submission: a lead (contact form) or a ticket, and an interaction.
 
     Refused without writing anything: a filled honeypot or a form sent back in under two
     seconds (``SpamError``), more than ``form.max_per_hour`` from the same visitor
-    (``RateLimitedError``), bad fields (``ValidationError`` naming them).
+    (``RateLimitedError``), bad fields (``ValidationError`` naming them). ``reference`` is
+    what the form's address carried (``?campaign=…``), passed on in ``web_form.submitted``
+    for whoever attributes submissions (marketing's web-form campaigns).
     """
     from vinculo.customers import selectors as customer_selectors
     from vinculo.customers import services as customer_services
@@ -304,5 +307,6 @@ def web_form_submit(*, form: WebForm, data: dict[str, Any], client_address: str,
     interaction_announce(interaction)
     events.publish("web_form.submitted", record=form, data={
         "kind": form.kind, "interaction": str(interaction.uuid),
-        "related": str(related.uuid) if related is not None else None})
+        "related": str(related.uuid) if related is not None else None,
+        "reference": (reference or "")[:100]})
     return interaction

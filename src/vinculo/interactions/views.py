@@ -294,7 +294,7 @@ class PublicWebFormView(View):
                 services.web_form_submit(
                     form=web_form, data=request.POST.dict(), client_address=client_address(
                         request), honeypot=request.POST.get("website", ""),
-                    elapsed_seconds=elapsed)
+                    elapsed_seconds=elapsed, reference=request.GET.get("campaign", ""))
             except services.SpamError:
                 # Robots are thanked like people, so that they learn nothing; nothing is kept.
                 return self.page(request, web_form, WebFormSubmissionForm(), done=True)

@@ -57,6 +57,9 @@ class Campaign(TenantModel):
         help_text=_("Share of the segment held out and never contacted, to measure the lift."))
     attribution_days = models.PositiveSmallIntegerField(
         _("attribution window (days)"), default=30)
+    # A web-form campaign's public form (marketing/webforms.py): its submissions are attributed.
+    web_form = models.ForeignKey("interactions.WebForm", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name=_("web form"))
     started_at = models.DateTimeField(_("started"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
 
@@ -170,3 +173,14 @@ class Suppression(TenantModel):
 
     def __str__(self) -> str:
         return self.email
+
+
+# The non-e-mail channels and the next-best action keep their tables in their own modules.
+from vinculo.marketing.actions.models import Suggestion  # noqa: E402, F401
+from vinculo.marketing.models_channels import (  # noqa: E402, F401
+    CallAssignment,
+    CallOutcome,
+    CampaignLetters,
+    CampaignSubmission,
+    SubmissionMatch,
+)

@@ -1,0 +1,30 @@
+"""Pages of marketing (included at /marketing/)."""
+
+from django.urls import path
+
+from vinculo.marketing import views_channels
+from vinculo.marketing.actions import views as actions
+
+app_name = "marketing"
+
+urlpatterns = [
+    # nextaction: the non-e-mail channels
+    path("campaigns/channel/", views_channels.ChannelPanelView.as_view(), name="channel_panel"),
+    path("campaigns/<uuid:uuid>/letters/", views_channels.CampaignLettersView.as_view(),
+         name="campaign_letters"),
+    path("campaigns/<uuid:uuid>/calls/", views_channels.CallListView.as_view(),
+         name="call_list"),
+    path("campaigns/<uuid:uuid>/web-form/", views_channels.CampaignWebFormView.as_view(),
+         name="campaign_web_form"),
+    path("calls/", views_channels.MyCallListsView.as_view(), name="my_call_lists"),
+    path("calls/<uuid:uuid>/outcome/", views_channels.CallOutcomeView.as_view(),
+         name="call_outcome"),
+    # nextaction: the next-best action
+    path("actions/", actions.SuggestionListView.as_view(), name="suggestion_list"),
+    path("actions/rules/", actions.SuggestionRulesView.as_view(), name="suggestion_rules"),
+    path("actions/panel/", actions.SuggestionPanelView.as_view(), name="suggestion_panel"),
+    path("actions/<uuid:uuid>/accept/", actions.SuggestionAcceptView.as_view(),
+         name="suggestion_accept"),
+    path("actions/<uuid:uuid>/dismiss/", actions.SuggestionDismissView.as_view(),
+         name="suggestion_dismiss"),
+]
