@@ -17,12 +17,14 @@ from tests.catalog.factories import catalog_records
 from tests.conftest import token_client
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory, ContactFactory, LeadFactory
+from tests.marketing.factories_results import campaign_make
 from tests.sales.factories import DeliveryFactory, OrderFactory, free_line
 from tests.service.factories import QueueFactory, TicketFactory
 from vinculo.core.models import ApiToken, CustomField, Team, User
 from vinculo.core.services import api_token_create, custom_field_create
 from vinculo.core.tenancy import ScopeError, organization_scope
 from vinculo.customers.models import Account, Contact, ImportJob, Lead
+from vinculo.marketing.models import Campaign
 
 UUID_KWARG = re.compile(r"<uuid:uuid>|\(\?P<uuid>[^)]*\)")
 SKIP_PREFIXES = ("admin/", "i18n/", "jsi18n/")
@@ -104,6 +106,7 @@ def org_a_records(users):
     records.update(_interactions(admin, records[Contact]))
     records.update(settings_records(admin))
     records.update(_attachments(admin, records[Account]))
+    records[Campaign] = campaign_make(admin, name="Campaña secreta")  # marketing results
     return records
 
 

@@ -1,0 +1,248 @@
+"""Reads of a campaign's results: the funnel, the lift over the control group, the return on
+margin, the A/B winner — each one aggregate over ``attribution.outcomes``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from vinculo.core.models import User
+from vinculo.marketing.models import Campaign, CampaignRecipient, RecipientStatus
+from vinculo.marketing.results import attribution, costs, stats
+from vinculo.marketing.results.attribution import CONVERTED, LAST_TOUCH
+
+#: The metrics an A/B winner can be chosen by; the first is the default.
+METRICS = {
+    "conversion_rate": _("Conversion rate"),
+    "click_rate": _("Click rate"),
+    "open_rate": _("Open rate"),
+    "revenue_per_recipient": _("Revenue per recipient"),
+}
+#: metric -> the funnel step it is the rate of.
+METRIC_STEP = {"conversion_rate": "converted", "click_rate": "clicked", "open_rate": "opened"}
+
+
+def visible_campaigns(user: User) -> QuerySet:
+    return Campaign.objects.all().restrict(user)
+
+
+def _funnel_counts(rows: QuerySet) -> dict[str, int]:
+    sent = Q(status=RecipientStatus.SENT)
+    return rows.aggregate(
+        sent=Count("id", filter=sent),
+        delivered=Count("id", filter=sent & Q(bounced_at__isnull=True)),
+        bounced=Count("id", filter=sent & Q(bounced_at__isnull=False)),
+        opened=Count("id", filter=sent & Q(opened_at__isnull=False)),
+        clicked=Count("id", filter=sent & Q(clicked_at__isnull=False)),
+        replied=Count("id", filter=sent & Q(replied_at__isnull=False)),
+        unsubscribed=Count("id", filter=sent & Q(unsubscribed_at__isnull=False)),
+    )
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    count: int
+    rate: float | None  # share of the sent, in %
+
+
+@dataclass
+class Group:
+    """The figures of one variant (or the whole campaign)."""
+
+    name: str
+    steps: list[Step]
+    converted: int
+    orders: int
+    revenue: Decimal
+    margin: Decimal
+
+    def count(self, key: str) -> int:
+        return next((s.count for s in self.steps if s.key == key), 0)
+
+    def rate(self, key: str) -> float | None:
+        sent = self.count("sent")
+        if key == "revenue_per_recipient":
+            return float(self.revenue) / sent if sent else None
+        return 100 * self.count(key) / sent if sent else None
+
+
+#: The funnel's steps; the labels name how many recipients reached each.
+STEPS = (("sent", pgettext_lazy("campaign funnel", "Sent")),
+         ("delivered", pgettext_lazy("campaign funnel", "Delivered")),
+         ("opened", pgettext_lazy("campaign funnel", "Opened")),
+         ("clicked", pgettext_lazy("campaign funnel", "Clicked")),
+         ("converted", pgettext_lazy("campaign funnel", "Converted")))
+
+
+def _group(name: str, rows: QuerySet, attributed: QuerySet) -> Group:
+    counts = _funnel_counts(rows)
+    money = attributed.filter(status=RecipientStatus.SENT).aggregate(
+        n_converted=Count("id", filter=CONVERTED), n_orders=Sum("orders"),
+        revenue_sum=Sum("revenue"), cogs_sum=Sum("cogs"))
+    counts["converted"] = money["n_converted"] or 0
+    sent = counts["sent"]
+    steps = [Step(key, str(label), counts[key],
+                  round(100 * counts[key] / sent, 1) if sent else None)
+             for key, label in STEPS]
+    revenue = _money(money["revenue_sum"])
+    return Group(name, steps, counts["converted"], money["n_orders"] or 0, revenue,
+                 revenue - _money(money["cogs_sum"]))
+
+
+@dataclass
+class Lift:
+    """Treated (sent to) versus the control group, per member of each."""
+
+    treated: int
+    control: int
+    treated_converted: int
+    control_converted: int
+    conversion: stats.Interval  # difference of conversion rates (fractions)
+    revenue: stats.Interval  # difference of revenue per member
+    margin: stats.Interval  # difference of margin per member
+    treated_revenue: float
+    control_revenue: float
+
+    @property
+    def incremental_margin(self) -> Decimal:
+        """The margin the campaign added: the difference per member × the treated."""
+        if math.isnan(self.margin.estimate):
+            return Decimal("0.00")
+        return _money(self.margin.estimate * self.treated)
+
+    @property
+    def measurable(self) -> bool:
+        return self.control > 0 and self.treated > 0
+
+
+def lift(campaign: Campaign) -> Lift:
+    """Conversion and revenue per member, sent to versus held out, with 95 % intervals
+    (Newcombe's for the rates, Welch's for revenue and margin per member)."""
+    rows = (attribution.outcomes(campaign, model=None, by_click=False)
+            .filter(status__in=(RecipientStatus.SENT, RecipientStatus.CONTROL))
+            .annotate(margin=F("revenue") - F("cogs")))
+    figures = {row["status"]: row for row in rows.values("status").order_by("status").annotate(
+        n=Count("id"), converted=Count("id", filter=CONVERTED),
+        revenue_sum=Sum("revenue"), revenue2=Sum(F("revenue") * F("revenue")),
+        margin_sum=Sum("margin"), margin2=Sum(F("margin") * F("margin")))}
+    one = figures.get(RecipientStatus.SENT, {})
+    zero = figures.get(RecipientStatus.CONTROL, {})
+
+    def moments(row: dict[str, Any], total: str, squares: str) -> stats.Moments:
+        return stats.Moments(row.get("n", 0), float(row.get(total) or 0),
+                             float(row.get(squares) or 0))
+
+    n1, n0 = one.get("n", 0), zero.get("n", 0)
+    k1, k0 = one.get("converted", 0), zero.get("converted", 0)
+    revenue1 = moments(one, "revenue_sum", "revenue2")
+    revenue0 = moments(zero, "revenue_sum", "revenue2")
+    return Lift(
+        treated=n1, control=n0, treated_converted=k1, control_converted=k0,
+        conversion=stats.newcombe(k1, n1, k0, n0),
+        revenue=stats.welch(revenue1, revenue0),
+        margin=stats.welch(moments(one, "margin_sum", "margin2"),
+                           moments(zero, "margin_sum", "margin2")),
+        treated_revenue=revenue1.mean, control_revenue=revenue0.mean)
+
+
+@dataclass
+class Roi:
+    incremental_margin: Decimal
+    fixed_cost: Decimal
+    messages_cost: Decimal
+    serve_cost: Decimal
+    ratio: float | None  # None when nothing was spent
+
+    @property
+    def cost(self) -> Decimal:
+        return self.fixed_cost + self.messages_cost + self.serve_cost
+
+
+def roi(campaign: Campaign, lifted: Lift, group: Group) -> Roi:
+    """(incremental margin − cost) / cost; the cost is the fixed cost, the messages, and the
+    cost to serve of what the campaign generated (``costs.serve_cost``)."""
+    messages = _money(campaign.cost_per_message * group.count("sent"))
+    serve = costs.serve_cost(campaign)
+    total = _money(campaign.fixed_cost) + messages + serve
+    margin = lifted.incremental_margin
+    ratio = float((margin - total) / total) if total > 0 else None
+    return Roi(margin, _money(campaign.fixed_cost), messages, serve, ratio)
+
+
+@dataclass
+class Winner:
+    metric: str
+    label: str
+    variant: str | None  # None: no variant is better with 95 % confidence (or one variant)
+    leader: str | None
+    p_value: float | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ab_winner(campaign: Campaign, groups: list[Group], metric: str) -> Winner:
+    """The variant that leads ``metric``, and whether it beats the runner-up: a two-proportion
+    z-test for a rate, Welch's t-test for revenue per recipient (95 %)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+    key = METRIC_STEP.get(metric, metric)
+    ranked = sorted((g for g in groups if g.count("sent")), key=lambda g: g.rate(key) or 0,
+                    reverse=True)
+    label = str(METRICS[metric])
+    if len(ranked) < 2:
+        return Winner(metric, label, None, ranked[0].name if ranked else None, None)
+    first, second = ranked[0], ranked[1]
+    if metric == "revenue_per_recipient":
+        p = stats.welch_p(*(_revenue_moments(campaign, g.name) for g in (first, second)))
+    else:
+        p = stats.proportions_p(first.count(key), first.count("sent"),
+                                second.count(key), second.count("sent"))
+    winner = first.name if not math.isnan(p) and p < 1 - stats.CONFIDENCE else None
+    return Winner(metric, label, winner, first.name, p)
+
+
+def _revenue_moments(campaign: Campaign, variant: str) -> stats.Moments:
+    rows = attribution.outcomes(campaign, model=LAST_TOUCH).filter(
+        status=RecipientStatus.SENT, variant__name=variant)
+    figures = rows.aggregate(n=Count("id"), total=Sum("revenue"),
+                             squares=Sum(F("revenue") * F("revenue")))  # names differ
+    return stats.Moments(figures["n"], float(figures["total"] or 0),
+                         float(figures["squares"] or 0))
+
+
+@dataclass
+class Results:
+    campaign: Campaign
+    model: str
+    total: Group
+    variants: list[Group]
+    lift: Lift
+    roi: Roi
+    winner: Winner
+
+
+def results(campaign: Campaign, *, model: str = LAST_TOUCH,
+            metric: str = "conversion_rate") -> Results:
+    """Everything the results page and the CSV show."""
+    recipients = CampaignRecipient.objects.filter(campaign=campaign)
+    attributed = attribution.outcomes(campaign, model=model)
+    total = _group(str(campaign), recipients, attributed)
+    variants = [
+        _group(variant.name, recipients.filter(variant=variant),
+               attributed.filter(variant=variant))
+        for variant in campaign.variants.order_by("name")
+    ]
+    lifted = lift(campaign)
+    return Results(campaign, model, total, variants, lifted, roi(campaign, lifted, total),
+                   ab_winner(campaign, variants, metric))
