@@ -177,3 +177,24 @@ def test_the_contacts_timeline_shows_what_happened_with_the_campaign(admin):
                       "Campaign link clicked: Verano", "Campaign opened: Verano",
                       "Campaign sent: Verano"]
     assert control == []  # a held-out member was never contacted
+
+
+def test_by_channel_compares_the_started_campaigns_and_the_nightly_command_fills_it(
+        admin, page, campaign):
+    from django.core.management import call_command
+
+    phone = campaign_make(admin, name="Llamadas", channel="phone")
+    ana = ContactFactory(actor=admin, email="ana@sur.es", first_name="Ana")
+    recipient_make(phone, ana)
+    out = io.StringIO()
+    call_command("campaign_conversions", stdout=out)
+    assert f"{campaign.uuid}: " in out.getvalue()
+    with as_user(admin):
+        from vinculo.marketing.results import selectors
+
+        rows = {row["channel"]: row for row in selectors.by_channel(admin)}
+    assert rows["phone"]["sent"] == 1 and rows["phone"]["campaigns"] == 1
+    assert rows["email"]["sent"] == 60
+    assert rows["email"]["converted"] == CampaignRecipient.objects.filter(
+        campaign=campaign, converted_at__isnull=False).count() > 0
+    assert "Phone call" in page.get(url(campaign)).content.decode()

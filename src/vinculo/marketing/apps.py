@@ -1,9 +1,11 @@
 """Marketing: campaigns on every channel to a segment, tracked responses, the lift over a
 control group and the return on margin, and the next-best action for key customers."""
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import Contract, Event, Subscriber, VinculoApp
+from vinculo.core.plugins import Contract, Event, Job, Subscriber, VinculoApp
 from vinculo.core.roles import Role, only
 
 _MARKETERS = only(Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER)
@@ -28,6 +30,7 @@ _RESULTS_EXTENSIONS = {
     "interactions.inbound_filters": (f"{_RESULTS}.services.inbound_report",),
 }
 _RESULTS_TIMELINE = (f"{_RESULTS}.timeline.timeline",)
+_RESULTS_JOBS = (Job("campaign_conversions", daily_at=dt.time(2, 45)),)
 # ---- end of results -----------------------------------------------------------------------
 
 
@@ -41,6 +44,7 @@ class MarketingConfig(VinculoApp):
         subscribers=_RESULTS_SUBSCRIBERS,
         extensions=_RESULTS_EXTENSIONS,
         timeline=_RESULTS_TIMELINE,
+        jobs=_RESULTS_JOBS,
         permissions={
             "marketing.view": _MARKETERS | only(Role.ANALYST, Role.READ_ONLY),
             "marketing.add": _MARKETERS,

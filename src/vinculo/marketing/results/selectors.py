@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from vinculo.core.models import User
-from vinculo.marketing.models import Campaign, CampaignRecipient, RecipientStatus
+from vinculo.marketing.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignRecipient,
+    RecipientStatus,
+)
 from vinculo.marketing.results import attribution, costs, stats
 from vinculo.marketing.results.attribution import CONVERTED, LAST_TOUCH
 
@@ -246,3 +251,25 @@ def results(campaign: Campaign, *, model: str = LAST_TOUCH,
     lifted = lift(campaign)
     return Results(campaign, model, total, variants, lifted, roi(campaign, lifted, total),
                    ab_winner(campaign, variants, metric))
+
+
+def by_channel(user: User) -> list[dict[str, Any]]:
+    """The started campaigns the user may see, per channel: how many, messages sent, opened,
+    clicked and converted (the stored ``converted_at``, kept by ``campaign_conversions``), so
+    a campaign's page compares its channel with the others in one GROUP BY."""
+    campaigns = visible_campaigns(user).filter(started_at__isnull=False)
+    sent = CampaignRecipient.objects.filter(campaign__in=campaigns,
+                                            status=RecipientStatus.SENT)
+    rows = (sent.values("campaign__channel").order_by("campaign__channel").annotate(
+        campaigns=Count("campaign", distinct=True), sent=Count("id"),
+        opened=Count("id", filter=Q(opened_at__isnull=False)),
+        clicked=Count("id", filter=Q(clicked_at__isnull=False)),
+        converted=Count("id", filter=Q(converted_at__isnull=False))))
+    labels = dict(CampaignChannel.choices)
+    return [{
+        "channel": row["campaign__channel"], "label": str(labels.get(row["campaign__channel"],
+                                                                      row["campaign__channel"])),
+        "campaigns": row["campaigns"], "sent": row["sent"], "opened": row["opened"],
+        "clicked": row["clicked"], "converted": row["converted"],
+        "conversion_rate": round(100 * row["converted"] / row["sent"], 1) if row["sent"] else None,
+    } for row in rows]

@@ -70,6 +70,7 @@ class CampaignResultsView(RecordMixin, View):
                         if result.winner.p_value is not None
                         and not math.isnan(result.winner.p_value) else "—"),
             "query": request.GET.urlencode(),
+            "channels": selectors.by_channel(request.user),
         }
         return render(request, "marketing/results/campaign_results.html", context,
                       status=400 if errors else 200)
