@@ -212,3 +212,45 @@ def test_a_campaign_without_a_control_group_has_no_measurable_lift(admin):
     assert lifted.incremental_margin == Decimal("0.00")
     assert RecipientStatus.CONTROL not in set(
         CampaignRecipient.objects.values_list("status", flat=True))
+
+
+# ---- the A/B winner ------------------------------------------------------------------------
+
+
+def _ab(admin, *, a_clicks: int, b_clicks: int, size: int = 200):
+    campaign = campaign_make(admin, variants=("A", "B"), started=days_ago(3))
+    audience(admin, campaign, treated=2 * size, control=0, treated_rate=0.5, control_rate=0,
+             treated_spend=40)
+    rows = list(CampaignRecipient.objects.filter(campaign=campaign).order_by("id"))
+    with as_user(admin):
+        a, b = campaign.variants.order_by("name")
+    for i, row in enumerate(rows):
+        first = i < size
+        row.variant = a if first else b
+        index = i if first else i - size
+        row.clicked_at = row.sent_at if index < (a_clicks if first else b_clicks) else None
+    CampaignRecipient.objects.bulk_update(rows, ["variant", "clicked_at"])
+    return campaign
+
+
+def test_the_ab_winner_by_click_rate_needs_a_significant_difference(admin):
+    clear = _ab(admin, a_clicks=30, b_clicks=60)
+    with as_user(admin):
+        result = selectors.results(clear, metric="click_rate")
+    assert (result.winner.variant, result.winner.leader) == ("B", "B")
+    assert result.winner.p_value < 0.001
+    close = _ab(admin, a_clicks=50, b_clicks=52)
+    with as_user(admin):
+        result = selectors.results(close, metric="click_rate")
+    assert result.winner.variant is None and result.winner.leader == "B"
+    assert result.winner.p_value > 0.5
+
+
+def test_the_ab_winner_by_revenue_per_recipient_uses_welchs_test(admin):
+    campaign = _ab(admin, a_clicks=0, b_clicks=0)
+    with as_user(admin):
+        result = selectors.results(campaign, metric="revenue_per_recipient")
+        rates = {group.name: group.rate("revenue_per_recipient") for group in result.variants}
+    assert result.winner.leader == max(rates, key=lambda name: rates[name] or 0)
+    assert 0 < result.winner.p_value <= 1
+    assert result.winner.label == "Revenue per recipient"
