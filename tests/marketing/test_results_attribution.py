@@ -210,6 +210,10 @@ def test_a_campaign_without_a_control_group_has_no_measurable_lift(admin):
     lifted = selectors.lift(campaign)
     assert not lifted.measurable
     assert lifted.incremental_margin == Decimal("0.00")
+    campaign.fixed_cost = Decimal("100")
+    with as_user(admin):
+        result = selectors.results(campaign)
+    assert result.roi.cost == Decimal("100.00") and result.roi.ratio is None
     assert RecipientStatus.CONTROL not in set(
         CampaignRecipient.objects.values_list("status", flat=True))
 

@@ -168,7 +168,7 @@ class Roi:
     fixed_cost: Decimal
     messages_cost: Decimal
     serve_cost: Decimal
-    ratio: float | None  # None when nothing was spent
+    ratio: float | None  # None when nothing was spent or there is no control group
 
     @property
     def cost(self) -> Decimal:
@@ -182,7 +182,9 @@ def roi(campaign: Campaign, lifted: Lift, group: Group) -> Roi:
     serve = costs.serve_cost(campaign)
     total = _money(campaign.fixed_cost) + messages + serve
     margin = lifted.incremental_margin
-    ratio = float((margin - total) / total) if total > 0 else None
+    # Without a control group there is no incremental margin to speak of: no ratio, rather
+    # than a −100 % that would blame the campaign for what cannot be measured.
+    ratio = float((margin - total) / total) if total > 0 and lifted.measurable else None
     return Roi(margin, _money(campaign.fixed_cost), messages, serve, ratio)
 
 
