@@ -23,6 +23,7 @@ from vinculo.core.models import ApiToken, CustomField, Team, User
 from vinculo.core.services import api_token_create, custom_field_create
 from vinculo.core.tenancy import ScopeError, organization_scope
 from vinculo.customers.models import Account, Contact, ImportJob, Lead
+from vinculo.marketing.models import Campaign
 
 UUID_KWARG = re.compile(r"<uuid:uuid>|\(\?P<uuid>[^)]*\)")
 SKIP_PREFIXES = ("admin/", "i18n/", "jsi18n/")
@@ -113,7 +114,7 @@ def _marketing_nextaction(admin, account):
     from tests.marketing.factories_channels import campaign, customer, recipient
     from tests.marketing.test_generic import suggestion
     from vinculo.marketing import calls
-    from vinculo.marketing.models import CallAssignment, Campaign, Suggestion
+    from vinculo.marketing.models import CallAssignment, Suggestion
 
     camp = campaign(admin, channel="phone", name="Campaña Zafiro")
     secret, contact = customer(admin, name="Zafiro Llamada SL")

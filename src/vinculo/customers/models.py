@@ -321,6 +321,12 @@ class Lead(OwnedModel):
         editable=False,
     )
     converted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What brought the lead in, when a higher app knows it (a marketing campaign, by its
+    # attribution): a generic reference, so customers imports nothing of that app. The
+    # conversion funnel groups by it (``sales.selectors.conversion_funnel(by="origin")``).
+    origin_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+", editable=False)
+    origin_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -328,6 +334,8 @@ class Lead(OwnedModel):
         verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"], name="lead_org_created"),
+            # campaign attribution finds a contact's leads by e-mail (marketing.results)
+            models.Index(fields=["organization", "email"], name="lead_org_email"),
             models.Index(fields=["organization", "search_text"], name="lead_org_search"),
             models.Index(fields=["organization", "status"], name="lead_org_status"),
         ]

@@ -4,6 +4,9 @@
 - ``EMAIL_ROUTERS``: ``router(organization, mailbox, parsed, contact, account)`` may return the
   record a new inbound e-mail (one that threads onto nothing) belongs to — the service desk
   routes ``[#TK-…]`` subjects to their ticket and a queue's mailbox to a new ticket.
+- ``INBOUND_FILTERS``: ``filter(organization, mailbox, parsed, raw)`` may take an inbound
+  message that is not the customer's e-mail (a bounce report about a campaign message) and
+  return a note saying what it did; the message is then not stored on a thread.
 - ``WEB_FORM_HANDLERS``: what a public web form of a kind creates (request and complaint forms
   open tickets).
 - ``MERGE_FIELDS``: ``{{ name.field }}`` offered in e-mail templates.
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EMAIL_ROUTERS = "interactions.email_routers"
+INBOUND_FILTERS = "interactions.inbound_filters"
 WEB_FORM_HANDLERS = "interactions.web_form_handlers"
 MERGE_FIELDS = "interactions.merge_fields"
 

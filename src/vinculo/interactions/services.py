@@ -29,7 +29,7 @@ from vinculo.core.models import TenantModel, User
 from vinculo.core.roles import role_has
 from vinculo.core.services import org_id, refuse_unknown, require, same_org, versioned_save
 from vinculo.customers.models import Account, Contact
-from vinculo.interactions.extensions import EMAIL_ROUTERS, WEB_FORM_HANDLERS
+from vinculo.interactions.extensions import EMAIL_ROUTERS, INBOUND_FILTERS, WEB_FORM_HANDLERS
 from vinculo.interactions.models import (
     Channel,
     Direction,
@@ -53,6 +53,10 @@ def web_form_handler(kind: str) -> Callable[..., Any] | None:
 
 def email_routers() -> list[Callable[..., Any]]:
     return [plugins.resolve(path) for path in plugins.contributions(EMAIL_ROUTERS)]
+
+
+def inbound_filters() -> list[Callable[..., Any]]:
+    return [plugins.resolve(path) for path in plugins.contributions(INBOUND_FILTERS)]
 
 
 def interaction_announce(interaction: Interaction, actor: Any = None) -> None:

@@ -22,12 +22,64 @@ _MARKETERS = only(Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER)
 # nextaction: who works call and visit lists, and who acts on suggested actions.
 _CALLERS = _MARKETERS | only(Role.SALES_REP)
 
+# ---- results (branch "results"): bounces, replies, attribution, the results page ----------
+_RESULTS = "vinculo.marketing.results"
+_RESULTS_EVENTS = (
+    Event("campaign_recipient.bounced", "A campaign message bounced (a DSN came back).",
+          {"recipient": "the recipient's token", "kind": "hard or soft",
+           "status": "the DSN's status code"}),
+    Event("campaign_recipient.complained", "A recipient reported a campaign message as "
+          "spam (an ARF feedback report came back).",
+          {"recipient": "the recipient's token", "kind": "empty", "status": "empty"}),
+)
+_RESULTS_SUBSCRIBERS = (
+    Subscriber("email.received", f"{_RESULTS}.services.reply_record", in_transaction=True),
+    Subscriber("lead.created", f"{_RESULTS}.services.origin_record", in_transaction=True),
+    Subscriber("opportunity.created", f"{_RESULTS}.services.origin_record",
+               in_transaction=True),
+)
+_RESULTS_EXTENSIONS = {
+    "interactions.inbound_filters": (f"{_RESULTS}.services.inbound_report",),
+}
+_RESULTS_TIMELINE = (f"{_RESULTS}.timeline.timeline",)
+_RESULTS_JOBS = (Job("campaign_conversions", daily_at=dt.time(2, 45)),)
+# ---- end of results -----------------------------------------------------------------------
+
+
+# ---- nextaction: the non-e-mail channels and the next-best action ------------------------
+_NEXTACTION_EVENTS = (
+    Event("suggestion.accepted", "A suggested action was accepted.",
+          {"rule": "the rule that suggested it", "account": "the account's UUID",
+           "task": "UUID of the task made, or null",
+           "campaign": "UUID of the campaign enrolled in, or null"}),
+    Event("suggestion.dismissed", "A suggested action was dismissed.",
+          {"rule": "the rule that suggested it", "reason": "why, in words"}),
+)
+_NEXTACTION_SUBSCRIBERS = (
+    Subscriber("snapshot.recomputed", "vinculo.marketing.actions.services.snapshot_recomputed"),
+    Subscriber("web_form.submitted", "vinculo.marketing.webforms.submission_attribute",
+               in_transaction=True),
+)
+_NEXTACTION_PANELS = (
+    RecordPanel("suggestions", "marketing:suggestion_panel", "suggestions.view",
+                ("customers.account",), order=5),
+    RecordPanel("campaign_channel", "marketing:channel_panel", "marketing.view",
+                ("marketing.campaign",), order=5),
+)
+_NEXTACTION_JOBS = (Job("suggestions_refresh", ("--all",), daily_at=dt.time(4, 0)),)
+# ---- end of nextaction --------------------------------------------------------------------
+
 
 class MarketingConfig(VinculoApp):
     name = "vinculo.marketing"
     label = "marketing"
     verbose_name = _("Marketing")
     contract = Contract(
+        url_prefix="marketing/",
+        api_routes=(
+            ApiRoute("suggestions", "vinculo.marketing.actions.api.SuggestionViewSet",
+                     "suggestion"),
+        ),
         permissions={
             "marketing.view": _MARKETERS | only(Role.ANALYST, Role.READ_ONLY),
             "marketing.add": _MARKETERS,
@@ -39,12 +91,6 @@ class MarketingConfig(VinculoApp):
             "suggestions.view": ALL,
             "suggestions.change": _CALLERS,
         },
-        # nextaction: the non-e-mail channels and the next-best action
-        url_prefix="marketing/",
-        api_routes=(
-            ApiRoute("suggestions", "vinculo.marketing.actions.api.SuggestionViewSet",
-                     "suggestion"),
-        ),
         menu_items=(
             MenuItem("marketing", _("My call lists"), "marketing:my_call_lists",
                      "marketing.calls", section=20, order=5),
@@ -58,25 +104,9 @@ class MarketingConfig(VinculoApp):
                       "vinculo.marketing.actions.selectors.home_suggestions",
                       "suggestions.change", order=15),
         ),
-        jobs=(Job("suggestions_refresh", ("--all",), daily_at=dt.time(4, 0)),),
-        events=(
-            Event("suggestion.accepted", "A suggested action was accepted.",
-                  {"rule": "the rule that suggested it", "account": "the account's UUID",
-                   "task": "UUID of the task made, or null",
-                   "campaign": "UUID of the campaign enrolled in, or null"}),
-            Event("suggestion.dismissed", "A suggested action was dismissed.",
-                  {"rule": "the rule that suggested it", "reason": "why, in words"}),
-        ),
-        subscribers=(
-            Subscriber("snapshot.recomputed",
-                       "vinculo.marketing.actions.services.snapshot_recomputed"),
-            Subscriber("web_form.submitted", "vinculo.marketing.webforms.submission_attribute",
-                       in_transaction=True),
-        ),
-        extensions={EXTENSION_POINT: (
-            RecordPanel("suggestions", "marketing:suggestion_panel", "suggestions.view",
-                        ("customers.account",), order=5),
-            RecordPanel("campaign_channel", "marketing:channel_panel", "marketing.view",
-                        ("marketing.campaign",), order=5),
-        )},
+        events=_RESULTS_EVENTS + _NEXTACTION_EVENTS,
+        subscribers=_RESULTS_SUBSCRIBERS + _NEXTACTION_SUBSCRIBERS,
+        extensions={**_RESULTS_EXTENSIONS, EXTENSION_POINT: _NEXTACTION_PANELS},
+        timeline=_RESULTS_TIMELINE,
+        jobs=_RESULTS_JOBS + _NEXTACTION_JOBS,
     )

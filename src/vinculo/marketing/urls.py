@@ -1,6 +1,7 @@
-"""Pages of marketing (included at /marketing/)."""
+"""Pages of marketing (included at /marketing/); the results pages come from
+``marketing/results/urls.py``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from vinculo.marketing import views_channels
 from vinculo.marketing.actions import views as actions
@@ -27,4 +28,6 @@ urlpatterns = [
          name="suggestion_accept"),
     path("actions/<uuid:uuid>/dismiss/", actions.SuggestionDismissView.as_view(),
          name="suggestion_dismiss"),
+    # results: the campaign results pages
+    path("", include("vinculo.marketing.results.urls")),
 ]

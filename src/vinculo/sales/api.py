@@ -211,12 +211,13 @@ class OpportunityViewSet(TenantViewSet):
                           "amount": str(row["amount"]), "weighted": str(row["weighted"])}
                          for row in rows])
 
-    @extend_schema(parameters=[OpenApiParameter("by", str, enum=["source", "owner"])],
+    @extend_schema(parameters=[OpenApiParameter("by", str, enum=["source", "owner", "origin"])],
                    responses=FunnelRowSerializer(many=True))
     @action(detail=False, methods=["get"])
     def funnel(self, request: Request) -> Response:
-        """Lead → opportunity → won by source or owner, with rates and days to close."""
+        """Lead → opportunity → won by source, owner or origin (the campaign that brought them
+        in), with rates and days to close."""
         by = request.query_params.get("by", "source")
-        if by not in ("source", "owner"):
-            raise serializers.ValidationError({"by": ["Choose source or owner."]})
+        if by not in ("source", "owner", "origin"):
+            raise serializers.ValidationError({"by": ["Choose source, owner or origin."]})
         return Response(selectors.conversion_funnel(user=request.user, by=by))

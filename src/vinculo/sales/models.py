@@ -120,6 +120,10 @@ class Opportunity(TenantModel):
     lost_reason = models.CharField(_("reason lost"), max_length=200, blank=True)
     stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    # What brought it in, set by a higher app (a marketing campaign): see ``Lead.origin_type``.
+    origin_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+", editable=False)
+    origin_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     owner_field = "owner"
     team_field = "team"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DecimalField,
@@ -17,8 +18,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.formats import format_money
@@ -110,18 +112,52 @@ def opportunity_source() -> Coalesce:
                     output_field=CharField())
 
 
+def origin_key() -> Case:
+    """``"<content type id>:<id>"`` of what brought a lead or opportunity in (a campaign, set
+    by the app that attributed it), "" when nothing did."""
+    return Case(When(origin_id__isnull=False, then=Concat(
+        Cast("origin_type_id", CharField()), Value(":"), Cast("origin_id", CharField()),
+        output_field=CharField())), default=Value(""), output_field=CharField())
+
+
+def origin_labels(keys: set[str]) -> dict[str, str]:
+    """key -> the origin's name (``str()`` of the record), read once per kind of origin, so
+    sales names a campaign without importing the app it belongs to."""
+    from django.contrib.contenttypes.models import ContentType
+
+    wanted: dict[int, set[int]] = {}
+    for key in filter(None, keys):
+        kind, _sep, pk = key.partition(":")
+        wanted.setdefault(int(kind), set()).add(int(pk))
+    labels = {}
+    for type_id, pks in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        for record in model._base_manager.filter(pk__in=pks):
+            labels[f"{type_id}:{record.pk}"] = str(record)
+    return labels
+
+
 def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]:
-    """Lead → opportunity → won by source or owner, with rates and the mean days to close.
+    """Lead → opportunity → won by source, owner or origin, with rates and the mean days to
+    close.
 
     By source, an opportunity counts under :func:`opportunity_source`; ``label`` is the
-    source's name in the user's language (or the owner's e-mail).
+    source's name in the user's language (or the owner's e-mail). By origin, leads and
+    opportunities count under the record that brought them in (a marketing campaign sets it,
+    see ``origin_type`` on the models).
     """
-    if by not in ("source", "owner"):
-        raise ValueError("by must be 'source' or 'owner'")
-    lead_key = "source" if by == "source" else "owner__email"
-    leads = {row[lead_key] or "": row["n"] for row in
-             Lead.objects.all().restrict(user).values(lead_key).annotate(n=Count("id"))}
+    if by not in ("source", "owner", "origin"):
+        raise ValueError("by must be 'source', 'owner' or 'origin'")
+    lead_key = {"source": "source", "owner": "owner__email", "origin": "origin"}[by]
+    lead_rows = Lead.objects.all().restrict(user)
     opportunities = visible_opportunities(user)
+    if by == "origin":
+        lead_rows = lead_rows.annotate(origin=origin_key())
+        opportunities = opportunities.annotate(origin=origin_key())
+    leads = {row[lead_key] or "": row["n"] for row in
+             lead_rows.values(lead_key).order_by(lead_key).annotate(n=Count("id"))}
     if by == "source":
         opportunities = opportunities.annotate(channel=opportunity_source())
     opp_key = "channel" if by == "source" else lead_key
@@ -136,7 +172,10 @@ def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]
                 .values(opp_key, "created_at", "closed_at")):
         durations.setdefault(opp[opp_key] or "", []).append(
             (opp["closed_at"] - opp["created_at"]).total_seconds() / 86400)
-    names = dict(SourceChannel.choices) if by == "source" else {}
+    names: dict[str, Any] = dict(SourceChannel.choices) if by == "source" else {}
+    if by == "origin":
+        names = {"": _("No campaign or origin recorded"),
+                 **origin_labels(set(leads) | set(by_key))}
     result = []
     for key in sorted(set(leads) | set(by_key)):
         row = by_key.get(key, {})
@@ -144,7 +183,7 @@ def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]
         won, lost = row.get("won", 0), row.get("lost", 0)
         days = durations.get(key, [])
         result.append({
-            "key": key, "label": str(names.get(key, key)) if key else str(_("Unknown")),
+            "key": key, "label": str(names[key]) if key in names else (key or str(_("Unknown"))),
             "leads": n_leads, "opportunities": n_opps,
             "from_leads": row.get("from_leads", 0), "won": won, "lost": lost,
             "lead_to_opportunity": _rate(row.get("from_leads", 0), n_leads),

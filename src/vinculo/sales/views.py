@@ -202,6 +202,6 @@ class FunnelView(RecordMixin, View):
     permission = "sales.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        by = "owner" if request.GET.get("by") == "owner" else "source"
+        by = request.GET.get("by") if request.GET.get("by") in ("owner", "origin") else "source"
         return render(request, "sales/funnel.html", {
             "rows": selectors.conversion_funnel(user=request.user, by=by), "by": by})

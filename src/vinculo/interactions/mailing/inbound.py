@@ -39,6 +39,7 @@ from vinculo.interactions.models import (
 )
 from vinculo.interactions.services import (
     email_routers,
+    inbound_filters,
     interaction_announce,
     primary_account,
     related_set,
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 class Received:
     """What became of one inbound message."""
 
-    outcome: str  # "stored", "duplicate" or "rejected"
+    outcome: str  # "stored", "duplicate", "rejected" or "handled" (by an inbound filter)
     message: EmailMessage | None = None
     rejected: RejectedMessage | None = None
     notes: list[str] = field(default_factory=list)
@@ -114,6 +115,10 @@ def _receive(organization: Organization, raw: bytes, mailbox: Mailbox | None, so
     except MessageRejected as exc:
         return _reject(organization_id=org_id, mailbox=mailbox, raw=raw, reason=exc.reason,
                        source=source, uid=uid)
+    for inbound_filter in inbound_filters():  # a bounce report is not the customer's e-mail
+        note = inbound_filter(organization=organization, mailbox=mailbox, parsed=parsed, raw=raw)
+        if note:
+            return Received("handled", notes=[note])
     same_id = EmailMessage.all_objects.filter(organization_id=org_id,
                                               message_id=parsed.message_id)
     # A narrow query for every message; the row itself only for a duplicate.

@@ -150,6 +150,7 @@ class PollResult:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    handled: int = 0  # taken by an inbound filter (a campaign's bounce report)
     error: str = ""
 
 
@@ -214,8 +215,8 @@ def _receive_one(organization: Organization, mailbox: Mailbox, uid: int, raw: by
             Mailbox.all_objects.filter(pk=mailbox.pk).update(last_uid=uid)
         return "rejected"
     mailbox.last_uid = uid
-    return {"stored": "stored", "duplicate": "duplicates", "rejected": "rejected"}[
-        received.outcome]
+    return {"stored": "stored", "duplicate": "duplicates", "rejected": "rejected",
+            "handled": "handled"}[received.outcome]
 
 
 def mailbox_for_token(token: str) -> Mailbox | None:

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         failed = []
         for mailbox, result in mailing.poll_all(address=opts.get("mailbox")):
             line = (f"{mailbox.address}: fetched {result.fetched}, stored {result.stored}, "
-                    f"duplicates {result.duplicates}, rejected {result.rejected}")
+                    f"duplicates {result.duplicates}, rejected {result.rejected}, "
+                    f"reports {result.handled}")
             if result.error:
                 failed.append(f"{mailbox.address}: {result.error}")
                 line += f", error: {result.error}"
