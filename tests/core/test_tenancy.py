@@ -104,7 +104,21 @@ def org_a_records(users):
     records.update(_interactions(admin, records[Contact]))
     records.update(settings_records(admin))
     records.update(_attachments(admin, records[Account]))
+    records.update(_marketing(admin))
     return records
+
+
+def _marketing(admin):
+    """A campaign and its variant (secret names, so the lists show whether they leak)."""
+    from vinculo.marketing import services as marketing_services
+    from vinculo.marketing.models import Campaign, CampaignVariant
+
+    with as_user(admin):
+        campaign = marketing_services.campaign_create(actor=admin, data={"name": "Zafiro"})
+        variant = marketing_services.campaign_variant_create(
+            actor=admin, campaign=campaign, data={"name": "B", "subject": "Zafiro",
+                                                  "share": 50})
+    return {Campaign: campaign, CampaignVariant: variant}
 
 
 def _attachments(admin, account):
