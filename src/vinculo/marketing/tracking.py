@@ -33,25 +33,50 @@ def valid(kind: str, token: str, sig: str, url: str = "") -> bool:
     return hmac.compare_digest(signature(kind, token, url), sig or "")
 
 
+_PLACEHOLDER = "0" * 32
+
+
+def _prefixes() -> dict[str, str]:
+    """The paths of the three links with the token and signature left out (reversed once)."""
+    out = {}
+    for kind, name in (("open", "marketing_open"), ("click", "marketing_click"),
+                       ("unsubscribe", "marketing_unsubscribe")):
+        path = reverse(name, kwargs={"token": _PLACEHOLDER, "sig": "1" * 32})
+        out[kind] = path.replace(_PLACEHOLDER + "/" + "1" * 32 + "/", "{token}/{sig}/")
+    return out
+
+
 class Links:
-    """The absolute tracking URLs of one recipient (the site's address from ``SITE_URL``)."""
+    """The absolute tracking URLs of one recipient (the site's address from ``SITE_URL``).
+
+    A sender makes thousands a second: the paths are reversed once per process, and each
+    click URL is signed once per message."""
+
+    _paths: dict[str, str] | None = None
 
     def __init__(self, token: str, base: str | None = None) -> None:
         self.token = token
         self.base = (base or settings.SITE_URL).rstrip("/")
+        if Links._paths is None:
+            Links._paths = _prefixes()
+        self.clicks: dict[str, str] = {}
+
+    def _url(self, kind: str, url: str = "") -> str:
+        assert Links._paths is not None
+        return self.base + Links._paths[kind].format(
+            token=self.token, sig=signature(kind, self.token, url))
 
     def pixel(self) -> str:
-        return self.base + reverse("marketing_open", kwargs={
-            "token": self.token, "sig": signature("open", self.token)})
+        return self._url("open")
 
     def unsubscribe(self) -> str:
-        return self.base + reverse("marketing_unsubscribe", kwargs={
-            "token": self.token, "sig": signature("unsubscribe", self.token)})
+        return self._url("unsubscribe")
 
     def click(self, url: str) -> str:
-        return self.base + reverse("marketing_click", kwargs={
-            "token": self.token, "sig": signature("click", self.token, url)}) \
-            + "?u=" + quote(url, safe="")
+        found = self.clicks.get(url)
+        if found is None:
+            found = self.clicks[url] = self._url("click", url) + "?u=" + quote(url, safe="")
+        return found
 
 
 def _split_url(found: str) -> tuple[str, str]:
