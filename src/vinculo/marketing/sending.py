@@ -329,9 +329,11 @@ def _send_all(run: Run) -> str:
     throttle = Throttle(campaign.messages_per_minute, run)
     size = max(int(settings.MARKETING_SEND_BATCH), 1)
     sent = 0
+    language = composer.organization.language or settings.LANGUAGE_CODE
     while batch := _batch(campaign.pk, size):
         run.renew(force=True)
-        gone = _still_reachable(campaign, batch)
+        with translation.override(language):  # the reasons, in the organisation's language
+            gone = _still_reachable(campaign, batch)
         if gone:
             for recipient in batch:
                 if recipient.pk in gone:
