@@ -226,6 +226,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vínculo <no-reply@localhost>")
 # The address people reach this install at: links in e-mails (surveys, reminders) use it.
 SITE_URL = os.environ.get("VINCULO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Campaign e-mail (marketing.sending): messages per batch (one SMTP connection each), and how
+# long a sender may stay silent before another worker takes its campaign over.
+MARKETING_SEND_BATCH = int(os.environ.get("VINCULO_CAMPAIGN_BATCH", "500"))
+MARKETING_SEND_LEASE_SECONDS = float(os.environ.get("VINCULO_CAMPAIGN_LEASE_SECONDS", "120"))
 # How long an invitation's one-time link works (days).
 VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is

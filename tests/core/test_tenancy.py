@@ -105,14 +105,28 @@ def org_a_records(users):
     records.update(_interactions(admin, records[Contact]))
     records.update(settings_records(admin))
     records.update(_attachments(admin, records[Account]))
+    records.update(_marketing(admin))
     records.update(_marketing_nextaction(admin, records[Account]))
     return records
+
+
+def _marketing(admin):
+    """A campaign and its variant (secret names, so the lists show whether they leak)."""
+    from vinculo.marketing import services as marketing_services
+    from vinculo.marketing.models import Campaign, CampaignVariant
+
+    with as_user(admin):
+        campaign = marketing_services.campaign_create(actor=admin, data={"name": "Zafiro"})
+        variant = marketing_services.campaign_variant_create(
+            actor=admin, campaign=campaign, data={"name": "B", "subject": "Zafiro",
+                                                  "share": 50})
+    return {Campaign: campaign, CampaignVariant: variant}
 
 
 def _marketing_nextaction(admin, account):
     """A phone campaign with a call line, and a suggested action (marketing, nextaction)."""
     from tests.marketing.factories_channels import campaign, customer, recipient
-    from tests.marketing.test_generic import suggestion
+    from tests.marketing.test_generic_suggestions import suggestion
     from vinculo.marketing import calls
     from vinculo.marketing.models import CallAssignment, Suggestion
 

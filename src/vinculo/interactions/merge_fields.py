@@ -8,7 +8,7 @@ allowed, and an unknown merge field is refused when the template is saved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -98,11 +98,23 @@ def template_check(text: str, *, field_name: str) -> None:
                 "available": ", ".join(f"{k}.{f}" for k, fs in known.items() for f in fs)}})
 
 
-def render_merge(text: str, objects: dict[str, Any]) -> str:
-    """``text`` with its merge fields filled from ``objects`` (contact, account, user…)."""
+def merge_values(objects: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The merge fields' values for ``objects`` (contact, account, user…)."""
     context = {}
     for source in _sources():
         values = plugins.resolve(source.build)(objects)
         if values is not None:
             context[source.name] = values
-    return _ENGINE.from_string(text).render(Context(context, autoescape=False))
+    return context
+
+
+def merge_template(text: str) -> Callable[[dict[str, dict[str, str]]], str]:
+    """``text`` parsed once by the restricted engine, for a sender that fills it for many
+    recipients: call the result with :func:`merge_values`."""
+    template = _ENGINE.from_string(text)
+    return lambda values: template.render(Context(values, autoescape=False))
+
+
+def render_merge(text: str, objects: dict[str, Any]) -> str:
+    """``text`` with its merge fields filled from ``objects`` (contact, account, user…)."""
+    return merge_template(text)(merge_values(objects))

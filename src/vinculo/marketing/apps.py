@@ -22,6 +22,21 @@ _MARKETERS = only(Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER)
 # nextaction: who works call and visit lists, and who acts on suggested actions.
 _CALLERS = _MARKETERS | only(Role.SALES_REP)
 
+# ---- campaigns: sending and its resume job -------------------------------------------------
+_CAMPAIGN_EVENTS = (
+    Event("campaign.started", "A campaign's recipients were built and its channel "
+          "started delivering.",
+          {"campaign": "the campaign's UUID", "recipients": "members reached by the "
+           "segment", "control": "held out", "pending": "to contact",
+           "skipped": "not contactable (consent, address, suppression)"}),
+    Event("campaign.sent", "Every message of a campaign was handed to the channel.",
+          {"campaign": "the campaign's UUID", "sent": "messages sent",
+           "failed": "messages refused"}),
+    Event("campaign.finished", "A campaign was closed.",
+          {"campaign": "the campaign's UUID"}),
+)
+_CAMPAIGN_JOBS = (Job("campaign_send_resume", every=dt.timedelta(minutes=1)),)
+
 # ---- results (branch "results"): bounces, replies, attribution, the results page ----------
 _RESULTS = "vinculo.marketing.results"
 _RESULTS_EVENTS = (
@@ -76,7 +91,12 @@ class MarketingConfig(VinculoApp):
     verbose_name = _("Marketing")
     contract = Contract(
         url_prefix="marketing/",
+        # The links inside campaign e-mails: open pixel, click redirect, unsubscribe.
+        public_urls="vinculo.marketing.urls_public",
         api_routes=(
+            ApiRoute("campaigns", "vinculo.marketing.api.CampaignViewSet", "campaign"),
+            ApiRoute("campaign-variants", "vinculo.marketing.api.CampaignVariantViewSet",
+                     "campaign-variant"),
             ApiRoute("suggestions", "vinculo.marketing.actions.api.SuggestionViewSet",
                      "suggestion"),
         ),
@@ -92,6 +112,8 @@ class MarketingConfig(VinculoApp):
             "suggestions.change": _CALLERS,
         },
         menu_items=(
+            MenuItem("marketing", _("Campaigns"), "marketing:campaign_list", "marketing.view",
+                     order=20),
             MenuItem("marketing", _("My call lists"), "marketing:my_call_lists",
                      "marketing.calls", section=20, order=5),
             MenuItem("marketing", _("My suggested actions"), "marketing:suggestion_list",
@@ -104,9 +126,9 @@ class MarketingConfig(VinculoApp):
                       "vinculo.marketing.actions.selectors.home_suggestions",
                       "suggestions.change", order=15),
         ),
-        events=_RESULTS_EVENTS + _NEXTACTION_EVENTS,
+        events=_CAMPAIGN_EVENTS + _RESULTS_EVENTS + _NEXTACTION_EVENTS,
         subscribers=_RESULTS_SUBSCRIBERS + _NEXTACTION_SUBSCRIBERS,
         extensions={**_RESULTS_EXTENSIONS, EXTENSION_POINT: _NEXTACTION_PANELS},
         timeline=_RESULTS_TIMELINE,
-        jobs=_RESULTS_JOBS + _NEXTACTION_JOBS,
+        jobs=_CAMPAIGN_JOBS + _RESULTS_JOBS + _NEXTACTION_JOBS,
     )

@@ -60,6 +60,14 @@ class Campaign(TenantModel):
     # A web-form campaign's public form (marketing/webforms.py): its submissions are attributed.
     web_form = models.ForeignKey("interactions.WebForm", on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+", verbose_name=_("web form"))
+    messages_per_minute = models.PositiveIntegerField(
+        _("messages per minute"), default=0,
+        help_text=_("The most e-mails sent per minute, for the company's mail server; 0: no "
+                    "limit."))
+    # The one sender of a campaign's e-mail at a time (``marketing.sending``): who holds it
+    # and when it last said it was alive; a stale lease is taken over by the resume job.
+    send_lease = models.CharField(max_length=64, blank=True, editable=False)
+    send_heartbeat = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(_("started"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
 
@@ -96,6 +104,7 @@ class CampaignVariant(TenantModel):
 class RecipientStatus(models.TextChoices):
     CONTROL = "control", _("Control group")
     PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Not sent")
     FAILED = "failed", _("Failed")

@@ -242,14 +242,17 @@ def contact_link_account(
 @transaction.atomic
 def consent_record(
     *,
-    actor: User,
+    actor: User | None,
     contact: Contact,
     channel: str,
     granted: bool,
     source: str = "",
     recorded_at: Any = None,
 ) -> Consent:
-    require(actor, "customers.change")
+    """Record a contact's consent on a channel. ``actor=None`` is the contact's own request
+    through a public page (a campaign e-mail's unsubscribe link): no staff permission."""
+    if actor is not None:
+        require(actor, "customers.change")
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     consent, _created = Consent.all_objects.update_or_create(

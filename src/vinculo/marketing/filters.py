@@ -1,0 +1,28 @@
+"""Filtersets of campaigns: the same filters on the list page and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.tenancy import scopes_disabled
+from vinculo.marketing.models import Campaign, CampaignVariant
+
+# django-filter inspects the default manager while building the classes; no rows are read.
+with scopes_disabled():
+
+    class CampaignFilterSet(django_filters.FilterSet):
+        q = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
+                                      label=_("Search"))
+        segment = django_filters.UUIDFilter(field_name="segment__uuid", label=_("Segment"))
+
+        class Meta:
+            model = Campaign
+            fields = ["q", "status", "channel", "segment"]
+
+    class CampaignVariantFilterSet(django_filters.FilterSet):
+        campaign = django_filters.UUIDFilter(field_name="campaign__uuid", label=_("Campaign"))
+
+        class Meta:
+            model = CampaignVariant
+            fields = ["campaign"]

@@ -1,0 +1,108 @@
+"""The public links of a campaign e-mail: pixel, click redirect, unsubscribe (RFC 8058).
+
+No sign-in; a forged, altered or unknown link is a 404 and records nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.core.factories import as_user
+from tests.marketing.factories import contacts, ready_campaign
+from vinculo.customers.models import Consent
+from vinculo.marketing import services, tracking
+from vinculo.marketing.identifiers import new_token
+from vinculo.marketing.models import CampaignRecipient, Suppression
+
+pytestmark = pytest.mark.django_db
+URL = "https://tienda.example.es/o?a=1"
+
+
+@pytest.fixture
+def recipient(admin):
+    campaign = ready_campaign(admin, contacts(admin, 1), control_share=0, name="Rebajas")
+    with as_user(admin):
+        services.campaign_start(campaign=campaign, actor=admin)
+    return CampaignRecipient.objects.get(campaign=campaign)
+
+
+def _path(url: str) -> str:
+    return url.split("://", 1)[1].split("/", 1)[1].join(("/", ""))
+
+
+def _fields(recipient):
+    fresh = CampaignRecipient.objects.get(pk=recipient.pk)
+    return fresh.opened_at, fresh.clicked_at, fresh.unsubscribed_at
+
+
+def test_pixel_sets_opened_once_and_is_not_cached(recipient):
+    links = tracking.Links(recipient.token)
+    client = Client()
+    response = client.get(_path(links.pixel()))
+    assert response.status_code == 200 and response["Content-Type"] == "image/gif"
+    assert response.content.startswith(b"GIF89a")
+    assert "no-store" in response["Cache-Control"]
+    first = _fields(recipient)[0]
+    assert first is not None
+    client.get(_path(links.pixel()))
+    assert _fields(recipient)[0] == first
+
+
+def test_click_records_and_redirects_only_to_the_signed_url(recipient):
+    links = tracking.Links(recipient.token)
+    response = Client().get(_path(links.click(URL)))
+    assert response.status_code == 302 and response["Location"] == URL
+    opened, clicked, _unsub = _fields(recipient)
+    assert clicked is not None and opened is not None
+
+
+@pytest.mark.parametrize("tamper", ["url", "sig", "token", "unknown", "scheme"])
+def test_forged_links_are_404_and_record_nothing(recipient, tamper):
+    links = tracking.Links(recipient.token)
+    click = _path(links.click(URL))
+    path = {
+        "url": click.replace("tienda.example.es", "evil.example.com"),
+        "sig": click.replace(tracking.signature("click", recipient.token, URL), "0" * 32),
+        "token": click.replace(recipient.token, new_token()),
+        "unknown": _path(tracking.Links(new_token()).click(URL)),  # well signed, no recipient
+        "scheme": _path(links.click("javascript:alert(1)")),
+    }[tamper]
+    client = Client()
+    assert client.get(path).status_code == 404
+    forged_pixel = _path(links.pixel()).replace(recipient.token, new_token())
+    assert client.get(forged_pixel).status_code == 404
+    forged_unsub = _path(links.unsubscribe())[:-5] + "0000/"
+    assert client.post(forged_unsub, {"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert _fields(recipient) == (None, None, None)
+    assert not Suppression.all_objects.exists()
+
+
+def test_unsubscribe_page_asks_and_one_click_post_withdraws_consent(recipient):
+    links = tracking.Links(recipient.token)
+    client = Client(enforce_csrf_checks=True)  # a mail client's POST carries no CSRF token
+    page = client.get(_path(links.unsubscribe()))
+    assert page.status_code == 200 and recipient.email in page.content.decode()
+    assert _fields(recipient)[2] is None  # looking is not unsubscribing (link scanners)
+    response = client.post(_path(links.unsubscribe()), "List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert _fields(recipient)[2] is not None
+    consent = Consent.all_objects.get(contact_id=recipient.contact_id, channel="email")
+    assert consent.granted is False and consent.source == "campaign Rebajas"
+    assert consent.recorded_at is not None
+    suppression = Suppression.all_objects.get(email=recipient.email)
+    assert suppression.reason == "unsubscribed" and suppression.campaign_id == \
+        recipient.campaign_id
+    # twice is harmless
+    assert client.post(_path(links.unsubscribe())).status_code == 200
+    assert Suppression.all_objects.count() == 1
+
+
+def test_an_unsubscribed_contact_is_skipped_by_the_next_campaign(admin, recipient):
+    Client().post(_path(tracking.Links(recipient.token).unsubscribe()))
+    contact = recipient.contact
+    others = contacts(admin, 1, prefix="otro")
+    campaign = ready_campaign(admin, [contact, *others], control_share=0, segment_name="Dos")
+    with as_user(admin):
+        result = services.campaign_start(campaign=campaign, actor=admin)
+    assert (result.pending, result.skipped) == (1, 1)
