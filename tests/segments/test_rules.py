@@ -100,7 +100,7 @@ def test_or_groups_nest(admin, w):
                                                                                   "Gamma"}
 
 
-def test_tags_owner_and_custom_fields(admin, w):
+def test_tags_owner_and_custom_fields(admin, users, w):
     assert pick(admin, "accounts", {"field": "account.tags", "op": "in",
                                     "value": ["vip"]}) == {"Acme"}
     assert pick(admin, "accounts", {"field": "account.tags", "op": "empty"}) == {"Beta",
@@ -109,12 +109,13 @@ def test_tags_owner_and_custom_fields(admin, w):
                                     "value": 50}) == {"Acme"}
     assert pick(admin, "contacts", {"field": "contact.custom.language_level", "op": "eq",
                                     "value": "B2"}) == {"Ana Alba"}
-    w.beta.owner = admin
+    marketing = users["marketing"]
+    w.beta.owner = marketing
     w.beta.save(update_fields=["owner"])
     assert pick(admin, "accounts", {"field": "account.owner", "op": "eq",
-                                    "value": str(admin.uuid)}) == {"Beta"}
-    assert pick(admin, "accounts", {"field": "account.owner", "op": "empty"}) == {"Acme",
-                                                                                 "Gamma"}
+                                    "value": str(marketing.uuid)}) == {"Beta"}
+    assert pick(admin, "accounts", {"field": "account.owner", "op": "ne",
+                                    "value": str(marketing.uuid)}) == {"Acme", "Gamma"}
 
 
 def test_membership_of_another_segment_and_circular_references(admin, w):

@@ -54,5 +54,5 @@ class SegmentsConfig(VinculoApp):
                                 "vinculo.segments.services.on_snapshot_recomputed"),),
         # The fields a rule may name: segments' own, and whatever later apps add
         # (segments/rules/registry.py).
-        extensions={"segments.fields": ("vinculo.segments.rules.fields.fields",)},
+        extensions={"segments.fields": ("vinculo.segments.rules.builtin.fields",)},
     )

@@ -16,7 +16,7 @@ from vinculo.core.models import User
 from vinculo.customers.models import Account, Contact
 from vinculo.segments import rules
 from vinculo.segments.models import Segment, SegmentMember, Subject
-from vinculo.segments.rules.fields import latest_snapshot_date
+from vinculo.segments.rules.builtin import latest_snapshot_date
 from vinculo.segments.rules.registry import Context
 
 SAMPLE_SIZE = 10

@@ -10,7 +10,7 @@ contact segment (and back) with one ``EXISTS`` over the account memberships.
 Apps add fields through the extension point ``segments.fields``: a contract's
 ``extensions={"segments.fields": ("vinculo.loyalty.segment_fields.fields",)}`` names a
 callable ``fields(organization_id) -> Iterable[FieldDef]``. Segments itself contributes its
-built-in fields that way (``segments/rules/fields.py``), so loyalty and service packages,
+built-in fields that way (``segments/rules/builtin.py``), so loyalty and service packages,
 when they exist, add theirs without an edit here. An app below segments in the layer order
 cannot import :class:`FieldDef`; it may return plain dictionaries with the same keys.
 """
