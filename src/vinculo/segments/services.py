@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -254,7 +254,10 @@ def _materialise(segment: Segment, now: Any) -> tuple[int, int, int]:
                        organization_id=segment.organization_id)
     matched = rules.matching(rule, subject=segment.subject,
                              organization_id=segment.organization_id)
-    select_sql, select_params = matched.order_by().values_list("pk").query.sql_with_params()
+    try:
+        select_sql, select_params = matched.order_by().values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # the rule can select nobody (no analytics yet): all leave
+        select_sql, select_params = "", ()
     member_table = SegmentMember._meta.db_table
     column = _member_column(segment)
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -264,7 +267,8 @@ def _materialise(segment: Segment, now: Any) -> tuple[int, int, int]:
         if connection.vendor == "postgresql":
             # the rule's NOT IN / OR subqueries hash in memory instead of re-scanning per row
             _execute("SET LOCAL work_mem = '256MB'")
-        members = _execute(f"INSERT INTO {MATCH_TABLE} (id) {select_sql}", select_params)
+        members = (_execute(f"INSERT INTO {MATCH_TABLE} (id) {select_sql}", select_params)
+                   if select_sql else 0)
         if connection.vendor == "postgresql":
             _execute(f"ANALYZE {MATCH_TABLE}")
         left = _execute(
