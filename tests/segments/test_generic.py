@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
 from tests.segments.factories import make_segment
 
 _n = itertools.count(1)
@@ -41,3 +41,18 @@ class TestSegmentPages(PageSuite):
     page = Page("segment", "segments", segment, list="segments:segment_list",
                 detail="segments:segment_detail", create="segments:segment_create",
                 edit="segments:segment_update")
+
+
+def segment_with_campaigns(admin):
+    """A segment two campaigns are sent to: it is not deleted while they point to it."""
+    from vinculo.marketing.models import Campaign
+
+    record = segment(admin, admin)
+    for name in ("Primavera", "Otoño"):
+        Campaign.all_objects.create(organization=admin.organization, name=name, segment=record)
+    return record, ["2 campaigns"]
+
+
+class TestSegmentDeletions(DeletionSuite):
+    deletions = [Deletion("segment", segment_with_campaigns, phrases_es=("2 campañas",),
+                          api="segment", page="segments:segment_delete")]

@@ -126,3 +126,14 @@ def test_a_segment_another_rule_names_is_not_deleted(page, admin, w):
     answer = page.post(reverse("segments:segment_delete", args=[base.uuid]), follow=True)
     assert "Derivado" in answer.content.decode()
     assert Segment.all_objects.filter(pk=base.pk).exists()
+
+
+def test_the_builder_speaks_spanish(page, admin, w):
+    admin.language = "es"
+    admin.save(update_fields=["language"])
+    answer = page.post(reverse("segments:segment_create"),
+                       rows(("analytics.clv", "gte", "mucho"), save="1"),
+                       HTTP_ACCEPT_LANGUAGE="es")
+    body = answer.content.decode()
+    assert "Añadir condición" in body and "es como mínimo" in body
+    assert "Introduce un número" in body or "Indique un número" in body or "número" in body

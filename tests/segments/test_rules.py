@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.core.factories import as_user
 from tests.segments.factories import make_segment, world
@@ -130,7 +131,7 @@ def test_membership_of_another_segment_and_circular_references(admin, w):
                                     "value": [str(vip.uuid)]}) == {"Beta", "Gamma"}
     outer = make_segment(admin, name="Outer", subject="contacts", rule={"conditions": [
         {"field": "segment", "op": "in", "value": [str(vip.uuid)]}]})
-    with as_user(admin), pytest.raises(ValidationError) as error:
+    with as_user(admin), translation.override("en"), pytest.raises(ValidationError) as error:
         services.segment_update(actor=admin, segment=vip, expected_version=vip.version,
                                 rule={"conditions": [
                                     {"field": "account.name", "op": "eq", "value": "x"},
@@ -169,14 +170,14 @@ def test_membership_of_another_segment_and_circular_references(admin, w):
      "rule.conditions[0].value[0]", "UUID"),
 ])
 def test_a_bad_rule_names_the_part_at_fault(admin, w, rule, path, words):
-    with as_user(admin), pytest.raises(ValidationError) as error:
+    with as_user(admin), translation.override("en"), pytest.raises(ValidationError) as error:
         services.segment_create(actor=admin, name="Mal", rule=rule)
     assert path in error.value.message_dict, error.value.message_dict
     assert words.lower() in " ".join(error.value.message_dict[path]).lower()
 
 
 def test_the_registry_lists_every_field_with_its_operators(admin, w):
-    with as_user(admin):
+    with as_user(admin), translation.override("en"):
         described = {f["name"]: f for f in rules.describe(admin.organization_id)}
     assert described["analytics.clv"]["type"] == "number"
     assert "gte" in described["analytics.clv"]["operators"]
