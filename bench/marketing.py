@@ -79,6 +79,8 @@ def _score_every_account(org_id: int) -> tuple[object, int]:
     as_of = (AnalyticsRun.all_objects.filter(organization_id=org_id, status=RunStatus.DONE)
              .order_by("-as_of").values_list("as_of", flat=True).first())
     day = connection.ops.adapt_datefield_value(as_of)
+    # a text literal in a SELECT list is text on PostgreSQL: the JSON column needs its cast
+    empty_json = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
     with connection.cursor() as c:
         c.execute(
             "INSERT INTO analytics_customersnapshot (organization_id, account_id, as_of,"
@@ -86,10 +88,10 @@ def _score_every_account(org_id: int) -> tuple[object, int]:
             " f_score, m_score, rfm_segment, p_alive, expected_purchases, expected_spend, clv,"
             " revenue, cost_of_goods, cost_to_serve, cost_breakdown, profit, profit_segment,"
             " value_tier)"
-            " SELECT a.organization_id, a.id, %s, %s, %s, (a.id * 7) % 400, a.id % 9, 100,"
-            " 400, 1 + a.id % 5, 1 + (a.id / 5) % 5, 1 + (a.id / 25) % 5, 'Loyal',"
-            " (a.id % 100) / 100.0, 1.5, 100, (a.id * 37) % 2000, (a.id * 13) % 3000, 0, 10,"
-            " '{}', (a.id * 13) % 3000 - 500, 'Medium', 'Iron'"
+            " SELECT a.organization_id, a.id, %s, %s, %s, (a.id * 7) %% 400, a.id %% 9, 100,"
+            " 400, 1 + a.id %% 5, 1 + (a.id / 5) %% 5, 1 + (a.id / 25) %% 5, 'Loyal',"
+            " (a.id %% 100) / 100.0, 1.5, 100, (a.id * 37) %% 2000, (a.id * 13) %% 3000, 0, 10,"
+            f" {empty_json}, (a.id * 13) %% 3000 - 500, 'Medium', 'Iron'"
             " FROM customers_account a WHERE a.organization_id = %s AND NOT EXISTS ("
             "SELECT 1 FROM analytics_customersnapshot s WHERE s.organization_id = %s"
             " AND s.account_id = a.id AND s.as_of = %s)",
@@ -234,7 +236,11 @@ def main() -> None:
             if db.owned:
                 _load(db, args.customers)
             done = subprocess.run([sys.executable, __file__, "--phase", "segments"],
-                                  env=db.env, check=True, text=True, capture_output=True)
+                                  env=db.env, text=True, capture_output=True)
+            if done.returncode:
+                say(done.stderr[-4000:])
+                args.keep = True  # keep the loaded database to measure again with --reuse
+                raise SystemExit(f"{db.vendor}: the segment measurement failed")
             import json
 
             line = next(x for x in done.stdout.splitlines() if x.startswith("FIGURES "))
