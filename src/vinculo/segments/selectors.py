@@ -105,14 +105,14 @@ def value_summary(segment: Segment) -> dict[str, Any]:
     current = SegmentMember.all_objects.filter(segment_id=segment.pk, left_at=None)
     count = current.count()
     if segment.subject == Subject.ACCOUNTS:
-        accounts = current.values("account_id")
+        in_segment = Q(account_id__in=current.values("account_id"))
     else:
-        accounts = Account.all_objects.filter(
-            memberships__contact_id__in=current.values("contact_id")).values("pk")
+        in_segment = Q(account_id__in=Account.all_objects.filter(
+            memberships__contact_id__in=current.values("contact_id")).values("pk"))
     totals: dict[str, Any] = {"clv": None, "revenue": None, "profit": None, "accounts": 0}
     if as_of is not None:
         totals = CustomerSnapshot.all_objects.filter(
-            organization_id=segment.organization_id, as_of=as_of, account_id__in=accounts,
+            in_segment, organization_id=segment.organization_id, as_of=as_of,
         ).aggregate(clv=Sum("clv"), revenue=Sum("revenue"), profit=Sum("profit"),
                     accounts=Count("id"))
     return {"members": count, "as_of": as_of, **totals}
