@@ -105,9 +105,18 @@ def org_a_records(users):
     records.update(_interactions(admin, records[Contact]))
     records.update(settings_records(admin))
     records.update(_attachments(admin, records[Account]))
+    records.update(_segments(admin))
     records.update(_marketing(admin))
     records.update(_marketing_nextaction(admin, records[Account]))
     return records
+
+
+def _segments(admin):
+    """A segment (its name is a secret the other organisation's lists must not show)."""
+    from tests.segments.factories import make_segment
+    from vinculo.segments.models import Segment
+
+    return {Segment: make_segment(admin, name="Segmento Zafiro", kind="static")}
 
 
 def _marketing(admin):

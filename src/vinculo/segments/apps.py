@@ -4,9 +4,20 @@ included, whose members are materialised with the dates they entered and left.
 Campaigns, service packages, loyalty and reports act on segments; they sit above this app.
 """
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import Contract, Event, Menu, VinculoApp
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    Event,
+    Job,
+    Menu,
+    MenuItem,
+    Subscriber,
+    VinculoApp,
+)
 from vinculo.core.roles import Role, only
 
 # Who works with segments: marketing builds them, managers and analysts read and build them.
@@ -18,6 +29,8 @@ class SegmentsConfig(VinculoApp):
     label = "segments"
     verbose_name = _("Segments")
     contract = Contract(
+        url_prefix="segments/",
+        api_routes=(ApiRoute("segments", "vinculo.segments.api.SegmentViewSet", "segment"),),
         permissions={
             "segments.view": _BUILDERS | only(Role.READ_ONLY),
             "segments.add": _BUILDERS,
@@ -27,9 +40,19 @@ class SegmentsConfig(VinculoApp):
         },
         # The marketing menu: segments and the campaigns that act on them sit under it.
         menus=(Menu("marketing", _("Marketing"), order=65),),
+        menu_items=(MenuItem("marketing", _("Segments"), "segments:segment_list",
+                             "segments.view", order=10),),
+        # After the nightly analytics recompute (the subscriber), and as a fallback on its own
+        # when no recompute ran (a failed run, analytics switched off).
+        jobs=(Job("segments_refresh", ("--all",), daily_at=dt.time(4, 30)),),
         events=(
             Event("segment.refreshed", "A segment's members were recomputed.",
                   {"segment": "the segment's UUID", "entered": "how many entered",
                    "left": "how many left", "members": "members now"}),
         ),
+        subscribers=(Subscriber("snapshot.recomputed",
+                                "vinculo.segments.services.on_snapshot_recomputed"),),
+        # The fields a rule may name: segments' own, and whatever later apps add
+        # (segments/rules/registry.py).
+        extensions={"segments.fields": ("vinculo.segments.rules.builtin.fields",)},
     )
