@@ -14,6 +14,7 @@ over the horizon, CLV, RFM scores and segment.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
@@ -30,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
 from vinculo.analytics.stats.clv import customer_lifetime_value
 from vinculo.analytics.stats.gamma_gamma import GammaGamma
+from vinculo.analytics.stats.limits import NotIdentified
 from vinculo.analytics.stats.pareto import ParetoNBD
 from vinculo.analytics.stats.rfm import rfm_scores
 from vinculo.analytics.stats.summary import customer_summary, unit_days
@@ -38,6 +40,21 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m
                 "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")
 DEFAULT_HORIZON = {"day": 365, "week": 52, "month": 12}
 MAX_ERRORS = 10
+MODELS = ("bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma")
+DEFAULT_MODELS = ("bg_nbd", "gamma_gamma")
+
+
+def parse_models(value: str) -> tuple[str, ...]:
+    names = [v.strip().lower().replace("/", "_").replace("-", "_") for v in value.split(",")]
+    if names == ["all"]:
+        return MODELS
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {', '.join(unknown) or value!r}; choose from {', '.join(MODELS)} "
+            "or 'all'")
+    # BG/NBD and Gamma-Gamma give the per-customer predictions, so they are always fitted.
+    return tuple(m for m in MODELS if m in names or m in DEFAULT_MODELS)
 
 
 class InputError(CommandError):
@@ -199,6 +216,11 @@ class Command(BaseCommand):
                             help="annual discount rate for CLV (default 0.10)")
         parser.add_argument("--margin", type=float, default=1.0,
                             help="margin rate applied to spend for CLV (default 1 = revenue)")
+        parser.add_argument("--models", type=parse_models, default=DEFAULT_MODELS,
+                            help="models to fit, comma separated, from "
+                                 f"{', '.join(MODELS)} or 'all' (default: "
+                                 f"{','.join(DEFAULT_MODELS)}, the two the per-customer "
+                                 "output uses)")
         parser.add_argument("--json", action="store_true", help="print the parameters as JSON")
         parser.add_argument("--out", type=Path, help="write per-customer results to this CSV")
 
@@ -211,7 +233,8 @@ class Command(BaseCommand):
                                              opts["date_col"], opts["amount_col"])
         result = analyse(ids, day, amount, unit=opts["time_unit"],
                          calibration_end=opts["calibration_end"], horizon=opts["horizon"],
-                         discount_rate=opts["discount_rate"], margin=opts["margin"])
+                         discount_rate=opts["discount_rate"], margin=opts["margin"],
+                         models=opts["models"])
         if opts["out"]:
             write_customers(opts["out"], result)
         if opts["json"]:
@@ -224,7 +247,7 @@ class Command(BaseCommand):
 
 def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
             calibration_end: dt.date | None, horizon: float | None, discount_rate: float,
-            margin: float) -> dict[str, Any]:
+            margin: float, models: tuple[str, ...] = DEFAULT_MODELS) -> dict[str, Any]:
     last = day.max()
     cal_end = np.datetime64(calibration_end, "D") if calibration_end else last
     if cal_end < day.min():
@@ -239,17 +262,23 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
                          "need repeat purchases")
     horizon = horizon or DEFAULT_HORIZON[unit]
     bg = BGNBD.fit(x, tx, T)
-    mbg = MBGNBD.fit(x, tx, T)
-    pnbd = ParetoNBD.fit(x, tx, T)
-    gg = GammaGamma.fit(x, s.monetary_value)
     n_cal = int((day <= cal_end).sum())
-    models = {
-        "bg_nbd": {**bg.params, "log_likelihood": bg.log_likelihood, "customers": len(s)},
-        "mbg_nbd": {**mbg.params, "log_likelihood": mbg.log_likelihood, "customers": len(s)},
-        "pareto_nbd": {**pnbd.params, "log_likelihood": pnbd.log_likelihood,
-                       "customers": len(s)},
-        "gamma_gamma": {**gg.params, "log_likelihood": gg.log_likelihood,
-                        "customers": int((x > 0).sum())},
+    fitted: dict[str, Any] = {
+        "bg_nbd": {**bg.params, "log_likelihood": bg.log_likelihood, "customers": len(s)}}
+    for key, model in (("mbg_nbd", MBGNBD), ("pareto_nbd", ParetoNBD)):
+        if key in models:
+            try:
+                fit = model.fit(x, tx, T)
+            except NotIdentified as exc:
+                fitted[key] = {"not_identified": str(exc), "reported_instead": "bg_nbd"}
+            else:
+                fitted[key] = {**fit.params, "log_likelihood": fit.log_likelihood,
+                               "customers": len(s)}
+    gg, spend_note = fit_spend(x, s.monetary_value)
+    fitted["gamma_gamma"] = ({**gg.params, "log_likelihood": gg.log_likelihood, **spend_note}
+                             if gg is not None else spend_note)
+    models_out = {
+        **{key: fitted[key] for key in MODELS if key in fitted},
         "customers": len(s),
         "transactions": n_cal,
         "time_unit": unit,
@@ -258,7 +287,7 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     }
     p_alive = bg.probability_alive(x, tx, T)
     expected = bg.conditional_expected_purchases(horizon, x, tx, T)
-    spend = (gg.conditional_expected_spend(x, s.monetary_value) if gg.q > 1
+    spend = (gg.conditional_expected_spend(x, s.monetary_value) if gg is not None and gg.q > 1
              else np.where(x > 0, s.monetary_value, np.nan))
     month = 365.25 / 12 / unit_days(unit)
     periods = max(1, round(horizon / month))
@@ -270,8 +299,33 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     pos = np.searchsorted(s.customer, ids[cal])
     total = np.bincount(pos, weights=amount[cal], minlength=len(s))
     scores = rfm_scores(s.time_since_last, x, total / (x + 1))
-    return {"models": models, "summary": s, "p_alive": p_alive, "expected": expected,
+    return {"models": models_out, "summary": s, "p_alive": p_alive, "expected": expected,
             "spend": spend, "clv": clv, "rfm": scores, "horizon": horizon}
+
+
+def fit_spend(x: np.ndarray, m: np.ndarray) -> tuple[GammaGamma | None, dict[str, Any]]:
+    """Gamma-Gamma on the repeat buyers whose repeat days have a positive mean net amount.
+
+    Returns are already netted per day (a day netting to 0 or less is no purchase), so the
+    customers left out are those whose repeat purchase days are worth nothing (zero-amount
+    orders). Says how many were left out and why; when nobody is left, says so instead of
+    fitting.
+    """
+    repeat = x > 0
+    keep = repeat & (m > 0)
+    note: dict[str, Any] = {"customers": int(keep.sum())}
+    left_out = int((repeat & ~keep).sum())
+    if left_out:
+        note["left_out"] = left_out
+        note["left_out_reason"] = ("repeat buyers whose repeat purchase days net to 0 or less "
+                                   "carry no spend information")
+    try:
+        return GammaGamma.fit(x, m), note
+    except ValueError:
+        return None, {**note, "not_fitted": (
+            "Gamma-Gamma needs repeat buyers with a positive net repeat spend; there are none "
+            "(every repeat purchase day nets to 0 or less): expected spend and CLV are left "
+            "empty")}
 
 
 def write_customers(path: Path, r: dict[str, Any]) -> None:
@@ -302,16 +356,29 @@ def format_table(models: dict[str, Any]) -> str:
               "mbg_nbd": "MBG/NBD (Batislam, Denizel & Filiztekin 2007)",
               "pareto_nbd": "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)",
               "gamma_gamma": "Gamma-Gamma (Fader, Hardie & Lee 2005)"}
+    skip = {"log_likelihood", "customers", "left_out", "left_out_reason", "not_fitted",
+            "not_identified", "reported_instead"}
     for key, title in titles.items():
+        if key not in models:
+            continue
         m = models[key]
         out.append(title)
+        if "not_identified" in m:
+            out += [f"  {m['not_identified']}", "  BG/NBD above is reported instead.", ""]
+            continue
+        if "not_fitted" in m:
+            out += [f"  {m['not_fitted']}", ""]
+            continue
         for name, value in m.items():
-            if name in ("log_likelihood", "customers"):
-                continue
-            out.append(f"  {name:<15}{value:>14.4f}")
+            if name not in skip:
+                out.append(f"  {name:<15}{value:>14.4f}")
         out.append(f"  {'log-likelihood':<15}{m['log_likelihood']:>14.2f}")
         out.append(f"  {'customers':<15}{m['customers']:>14,}")
+        if m.get("left_out"):
+            out.append(f"  {'left out':<15}{m['left_out']:>14,}  ({m['left_out_reason']})")
         out.append("")
+    fitted = ", ".join(k for k in titles if k in models)
+    out.append(f"Models fitted: {fitted} (--models all fits all four).")
     return "\n".join(out)
 
 
