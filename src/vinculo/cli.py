@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-
 # Commands that read and write only the files they are given: no data directory is created.
 NO_DATA_COMMANDS = {"analytics"}
 
