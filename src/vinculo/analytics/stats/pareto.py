@@ -274,24 +274,29 @@ class ParetoNBD:
             with np.errstate(all="ignore"):
                 tails = _log_tail(py, px, r, alpha, s, beta)
                 alive = -(r + px) * np.log(alpha + py) - s * np.log(beta + py)
-                a, h, lo = alive[inv_T], tails[inv_tx], tails[inv_T]
-                top = np.maximum(a, h)
-                a -= top
-                h -= top
-                lo -= top
-                np.exp(a, out=a)
-                np.exp(h, out=h)
-                np.exp(lo, out=lo)
-                h -= lo
-                h *= s
-                a += h
-                np.log(a, out=a)
-                a += top
+                # Per row: A + log(1 - s e^(L-A) + s e^(H-A)), with A and the first two
+                # terms per (x, T) pair, so one exp and one log per row.
+                q = 1.0 - s * np.exp(tails - alive)
+                d = tails[inv_tx]
+                a = alive[inv_T]
+                d -= a
+                if d.max() > 700.0:  # a tail that dwarfs the alive term: keep the max
+                    h = tails[inv_tx]
+                    top = np.maximum(a, h)
+                    a = top + np.log(np.exp(a - top) * q[inv_T] + s * np.exp(h - top))
+                else:
+                    np.exp(d, out=d)
+                    d *= s
+                    d += q[inv_T]
+                    np.log(d, out=d)
+                    a += d
                 ll = (float(w @ a) + float(w_per_x @ (gammaln(r + x_values) - gammaln(r)))
                       + total * (r * np.log(alpha) + s * np.log(beta)))
             return -ll / total if np.isfinite(ll) else 1e10
 
-        nbd = _nbd_fit(x, Ts, w, gx)
+        w_pair = np.bincount(inv_T, weights=w, minlength=px.size)
+        on_t = w_pair > 0
+        nbd = _nbd_fit(px[on_t], py[on_t], w_pair[on_t], gammaln_table(px[on_t]))
         if _dropout_score(x, txs, Ts, w, *nbd) <= 0:
             raise NotIdentified(
                 "no drop-out is visible in this data: Pareto/NBD's s and beta are not "
