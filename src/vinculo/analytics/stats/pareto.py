@@ -256,7 +256,6 @@ class ParetoNBD:
         px, py = pairs.columns
         n = x.size
         inv_tx, inv_T = pairs.inverse[:n], pairs.inverse[n:]
-        gx = gammaln_table(x)
         x_values, x_code = _codes(x)
         w_per_x = np.bincount(x_code, weights=w, minlength=x_values.size)
 
