@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import time
 import warnings
 
 import numpy as np
@@ -192,10 +193,18 @@ def synthetic(n: int, lifetimes_max: int, seed: int, repeat: int, repeat_theirs:
 
     # Pareto/NBD: lifetimes on the same weighted patterns (on a million rows it takes minutes;
     # given the patterns it is as fast as it gets), ours on the million customers.
-    t_ours, pn, t_lt, pn_lt = race(
-        ParetoNBD.fit, lifetimes_pareto, x, tx, T, repeat=repeat_pareto, repeat_theirs=1,
-        their_args=(rows[:, 0], rows[:, 1], rows[:, 2], counts),
-    )
+    # Timed in CPU seconds as well: on a shared machine the wall time of a fit measures the
+    # queue for the cores more than the fit.
+    cpu_ours, wall_ours = [], []
+    for _ in range(repeat_pareto):
+        c0 = time.process_time()
+        t, pn = timed(ParetoNBD.fit, x, tx, T)
+        cpu_ours.append(time.process_time() - c0)
+        wall_ours.append(t)
+    c0 = time.process_time()
+    t_lt, pn_lt = timed(lifetimes_pareto, rows[:, 0], rows[:, 1], rows[:, 2], counts)
+    cpu_lt = time.process_time() - c0
+    t_ours, c_ours = float(np.median(wall_ours)), float(np.median(cpu_ours))
     pn_ll = float(pn.log_likelihood_rows(x, tx, T).sum())
     pn_lt_ll = float(pn_lt.log_likelihood_rows(x, tx, T).sum())
     row("Pareto/NBD", "", "ours", "lifetimes")
@@ -203,8 +212,10 @@ def synthetic(n: int, lifetimes_max: int, seed: int, repeat: int, repeat_theirs:
         row(name, "", fmt(getattr(pn, name)), fmt(getattr(pn_lt, name)))
     row("log-likelihood (all customers)", "", f"{pn_ll:.1f}", f"{pn_lt_ll:.1f}")
     row("fit time (s, median)", "", f"{t_ours:.3f}", f"{t_lt:.2f}")
-    verdict(f"Pareto/NBD on {n:,} (lifetimes on {rows.shape[0]:,} weighted patterns)",
-            t_lt / t_ours, pn_ll - pn_lt_ll)
+    row("fit CPU time (s, median)", "", f"{c_ours:.3f}", f"{cpu_lt:.2f}")
+    print(f"  wall-time ratio {t_lt / t_ours:.1f}x")
+    verdict(f"Pareto/NBD on {n:,} (lifetimes on {rows.shape[0]:,} weighted patterns, CPU)",
+            cpu_lt / c_ours, pn_ll - pn_lt_ll)
 
     rep = x > 0
     k = min(int(rep.sum()), lifetimes_max)
