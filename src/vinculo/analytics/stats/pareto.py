@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,12 +40,12 @@ from vinculo.analytics.stats.limits import NotIdentified, check_box
 # homogeneous rates; alpha, beta up to 1e6 mean T's), finite so that a likelihood that keeps
 # rising towards "nobody drops out" stops at an edge, which is then reported as such.
 BOX = {"r": (1e-4, 1e4), "alpha": (1e-6, 1e6), "s": (1e-4, 1e4), "beta": (1e-6, 1e6)}
-# Iterations of L-BFGS-B (each a few evaluations) and of Newton's polish (29 evaluations
-# each), and the evaluations of the likelihood in all (half of them for L-BFGS-B).
-MAX_ITER, MAX_EVAL, MAX_NEWTON = 200, 1200, 20
+# Iterations of L-BFGS-B (each a few evaluations) and of Newton's polish (15 evaluations
+# each), and the evaluations of the likelihood in all; past that the best point seen is taken.
+MAX_ITER, MAX_EVAL, MAX_NEWTON = 200, 300, 10
 # Newton's method straight from the no-drop-out fit converges in a few steps on real data;
 # only if it does not within this many is L-BFGS-B used to come near first.
-NEWTON_FIRST = 8
+NEWTON_FIRST = 6
 # L-BFGS-B only needs to come near: Newton's method finishes (see fit).
 FTOL = 1e-10
 
@@ -175,6 +176,27 @@ def _central_fgh(
     return fgh
 
 
+def _fit_in_box(
+    objective: Callable[[FloatArray], float], start: FloatArray, lows: FloatArray,
+    highs: FloatArray,
+) -> FloatArray:
+    """Newton from the start; if it does not converge, L-BFGS-B in the box, then Newton."""
+    theta = _newton_in_box(objective, start, lows, highs, NEWTON_FIRST)
+    if theta is not None:
+        return theta
+    with np.errstate(all="ignore"):
+        res = minimize(objective, start, method="L-BFGS-B",
+                       bounds=list(zip(lows, highs, strict=True)),
+                       options={"maxiter": MAX_ITER, "maxfun": MAX_EVAL // 2,
+                                "ftol": FTOL, "gtol": 1e-9, "maxcor": 20})
+    theta = np.clip(res.x, lows, highs)
+    if np.all(theta > lows + 1e-3) and np.all(theta < highs - 1e-3):
+        polished = _newton_in_box(objective, theta, lows, highs, MAX_NEWTON)
+        if polished is not None and objective(polished) <= objective(theta):
+            theta = polished
+    return theta
+
+
 def _newton_in_box(
     objective: Callable[[FloatArray], float],
     start: FloatArray,
@@ -184,11 +206,8 @@ def _newton_in_box(
 ) -> FloatArray | None:
     """Newton's method on finite-difference derivatives (29 evaluations a step), or None if
     it does not converge within ``max_steps`` steps, inside the box, or the budget."""
-    try:
-        found = newton(_central_fgh(objective), start, max_iter=max_steps,
-                       max_eval=2 * max_steps, xtol=1e-5)
-    except _OutOfEvaluations:
-        return None
+    found = newton(_central_fgh(objective), start, max_iter=max_steps,
+                   max_eval=2 * max_steps, xtol=1e-5)
     if found is None or not (np.all(found[0] > lows) and np.all(found[0] < highs)):
         return None
     return found[0]
@@ -260,6 +279,7 @@ class ParetoNBD:
         w_per_x = np.bincount(x_code, weights=w, minlength=x_values.size)
 
         evaluations = [0]
+        best: list[Any] = [np.inf, None]
 
         def objective(theta: FloatArray) -> float:
             """Mean negative log-likelihood. Per row only the combination
@@ -291,7 +311,10 @@ class ParetoNBD:
                     a += d
                 ll = (float(w @ a) + float(w_per_x @ (gammaln(r + x_values) - gammaln(r)))
                       + total * (r * np.log(alpha) + s * np.log(beta)))
-            return -ll / total if np.isfinite(ll) else 1e10
+            value = -ll / total if np.isfinite(ll) else 1e10
+            if value < best[0]:
+                best[:] = [value, theta.copy()]
+            return value
 
         w_pair = np.bincount(inv_T, weights=w, minlength=px.size)
         on_t = w_pair > 0
@@ -310,18 +333,10 @@ class ParetoNBD:
             r0, a0, s0, b0 = initial
             start = np.log([r0, a0 / scale, s0, b0 / scale])
         start = np.clip(start, lows + 1, highs - 1)
-        theta = _newton_in_box(objective, start, lows, highs, NEWTON_FIRST)
-        if theta is None:  # far from the optimum: L-BFGS-B first, then Newton again
-            with np.errstate(all="ignore"):
-                res = minimize(objective, start, method="L-BFGS-B",
-                               bounds=list(zip(lows, highs, strict=True)),
-                               options={"maxiter": MAX_ITER, "maxfun": MAX_EVAL // 2,
-                                        "ftol": FTOL, "gtol": 1e-9, "maxcor": 20})
-            theta = np.clip(res.x, lows, highs)
-            if np.all(theta > lows + 1e-3) and np.all(theta < highs - 1e-3):
-                polished = _newton_in_box(objective, theta, lows, highs, MAX_NEWTON)
-                if polished is not None and objective(polished) <= objective(theta):
-                    theta = polished
+        try:
+            theta = _fit_in_box(objective, start, lows, highs)
+        except _OutOfEvaluations:  # the budget is spent: the best point evaluated
+            theta = best[1] if best[1] is not None else start
         p = np.exp(theta) * np.array([1.0, scale, 1.0, scale])
         ll = float(w @ _loglik(p, x, tx, TT))
         r, alpha, s, beta = (float(v) for v in p)
