@@ -151,8 +151,11 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Commands that touch no data (the analyst's ``vinculo analytics FILE.csv``, see cli.py) leave
+# the current folder alone: the data directory is only created for the product itself.
+if not env_bool("VINCULO_NO_DATA_DIR", False):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'vinculo.sqlite3'}",

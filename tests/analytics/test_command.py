@@ -44,7 +44,8 @@ def run(*args: str) -> str:
 def test_cdnow_json_matches_the_published_fits(cdnow_csv, tmp_path):
     out_csv = tmp_path / "customers.csv"
     result = json.loads(run(str(cdnow_csv), *ARGS, "--time-unit", "week",
-                            "--calibration-end", "1997-09-30", "--json", "--out", str(out_csv)))
+                            "--calibration-end", "1997-09-30", "--json", "--out", str(out_csv),
+                            "--models", "all"))
     bg = result["bg_nbd"]
     # Fader, Hardie & Lee (2005): r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4
     assert (round(bg["r"], 3), round(bg["alpha"], 3), round(bg["a"], 3), round(bg["b"], 3)) == (
@@ -73,10 +74,66 @@ def test_cdnow_json_matches_the_published_fits(cdnow_csv, tmp_path):
 
 
 def test_human_table_prints_every_model(cdnow_csv):
-    text = run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30")
+    text = run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30", "--models", "all")
     for title in ("BG/NBD", "MBG/NBD", "Pareto/NBD", "Gamma-Gamma"):
         assert title in text
     assert "0.2426" in text and "4.4136" in text
+
+
+def test_only_the_models_it_reports_are_fitted(cdnow_csv):
+    """By default the two models behind the per-customer output; --models names the rest."""
+    result = json.loads(run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30", "--json"))
+    assert {k for k in result if k.endswith(("_nbd", "_gamma"))} == {"bg_nbd", "gamma_gamma"}
+    text = run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30",
+               "--models", "pareto_nbd")
+    assert "Pareto/NBD" in text and "MBG/NBD" not in text
+    assert "Models fitted: bg_nbd, pareto_nbd, gamma_gamma" in text
+    with pytest.raises(CommandError, match="unknown model 'cox'"):
+        run(str(cdnow_csv), *ARGS, "--models", "cox")
+
+
+def test_no_visible_dropout_reports_bg_nbd_instead_of_pareto(tmp_path):
+    """Everybody still buying at the end: Pareto/NBD says it cannot identify s and beta."""
+    path = tmp_path / "loyal.csv"
+    lines = ["customer,date,amount"]
+    for c in range(40):
+        for month in range(1 + c % 3, 13, 1 + c % 2):
+            lines.append(f"{c},2024-{month:02d}-{1 + c % 27:02d},{10 + c}")
+    path.write_text("\n".join(lines) + "\n")
+    result = json.loads(run(str(path), *ARGS, "--models", "all", "--json"))
+    assert "no drop-out is visible" in result["pareto_nbd"]["not_identified"]
+    assert result["pareto_nbd"]["reported_instead"] == "bg_nbd"
+    text = run(str(path), *ARGS, "--models", "all")
+    assert "BG/NBD above is reported instead" in text
+
+
+def test_returns_are_netted_per_day_and_left_out_of_spend(tmp_path):
+    """A return on a purchase day nets it; a day netting to <= 0 is no purchase; Gamma-Gamma
+    says who it left out and why."""
+    path = tmp_path / "returns.csv"
+    rows = ["customer,date,amount"]
+    for c in range(30):
+        rows += [f"{c},2024-01-0{1 + c % 5},20", f"{c},2024-03-1{c % 7},{30 + c}",
+                 f"{c},2024-05-20,{15 + c % 4}"]
+    rows += ["a,2024-01-02,50", "a,2024-02-02,40", "a,2024-02-02,-40",  # refunded: x = 0
+             "b,2024-01-02,50", "b,2024-02-03,-10",                     # a bare return
+             "z,2024-01-02,50", "z,2024-02-02,0"]                       # a free order: x = 1
+    path.write_text("\n".join(rows) + "\n")
+    out_csv = tmp_path / "out.csv"
+    result = json.loads(run(str(path), *ARGS, "--json", "--out", str(out_csv)))
+    freq = {r["customer"]: int(r["frequency"]) for r in csv.DictReader(out_csv.open())}
+    assert freq["a"] == 0 and freq["b"] == 0 and freq["z"] == 1 and freq["0"] == 2
+    gg = result["gamma_gamma"]
+    assert gg["customers"] == 30 and gg["left_out"] == 1
+    assert "net to 0 or less" in gg["left_out_reason"]
+
+
+def test_every_repeat_amount_negative_is_a_clear_message(tmp_path):
+    path = tmp_path / "refunds.csv"
+    path.write_text("customer,date,amount\n1,2024-01-01,10\n1,2024-02-01,-5\n"
+                    "2,2024-01-03,10\n2,2024-03-01,-7\n")
+    with pytest.raises(CommandError, match="no customer bought twice"):
+        run(str(path), *ARGS)
 
 
 def test_latin1_semicolon_european_formats(tmp_path, cdnow_transactions):
@@ -173,7 +230,8 @@ def test_standard_errors_and_customer_intervals(cdnow_csv, tmp_path):
     for level in ("90", "50"):
         out_csv = tmp_path / f"customers_{level}.csv"
         result = json.loads(run(str(cdnow_csv), *ARGS, "--calibration-end", "1997-09-30",
-                                "--json", "--out", str(out_csv), "--interval-level", level))
+                                "--json", "--out", str(out_csv), "--interval-level", level,
+                                "--models", "all"))
         for key in ("bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma"):
             model = result[key]
             assert model["interval_level"] == int(level) / 100 and model["identified"]
@@ -206,3 +264,22 @@ def test_human_table_shows_standard_errors_and_intervals(cdnow_csv):
 def test_interval_level_out_of_range_is_refused(cdnow_csv, level):
     with pytest.raises(CommandError, match="--interval-level"):
         run(str(cdnow_csv), *ARGS, "--interval-level", level)
+
+
+def test_writes_nothing_into_the_current_folder(cdnow_csv, tmp_path):
+    """The analyst command creates no ./var (no data directory, no static root)."""
+    src = Path(__file__).resolve().parents[2] / "src"
+    cwd = tmp_path / "here"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("VINCULO_DATA_DIR", "DATABASE_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="vinculo.settings",
+               PYTHONPATH=os.pathsep.join([str(src), *sys.path]))
+    out_csv = tmp_path / "customers.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "vinculo.cli", "analytics", str(cdnow_csv), *ARGS,
+         "--calibration-end", "1997-09-30", "--out", str(out_csv)],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out_csv.exists()
+    assert list(cwd.iterdir()) == []

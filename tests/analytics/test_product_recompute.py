@@ -346,3 +346,45 @@ def test_first_day_total_is_that_days_sum_whatever_the_amounts(admin):
     assert sql.days.tolist() == [3] and sql.orders.tolist() == [3]
     assert sql.revenue.tolist() == [1001.75]
     assert sql.for_model(AS_OF_2)["monetary"].tolist() == [(1257.0 - 255.25) / 2]
+
+
+def test_credit_notes_are_netted_on_the_day_of_the_order_they_credit(admin):
+    """Returns reach the summary as credit notes (an RMA resolved by credit issues one): a
+    fully credited order's day is no purchase, a partial credit lowers the day's amount, and
+    credit notes still in draft or issued after the date do not count."""
+    from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus
+
+    account = AccountFactory(actor=admin, name="Devoluciones SL")
+    org = admin.organization
+    days = [dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)]
+    with organization_scope(org):
+        orders = [Order.objects.create(organization=org, account=account, number=f"C-{k}",
+                                       ordered_on=day, promised_date=day,
+                                       net_amount=Decimal("100.00"),
+                                       total_amount=Decimal("121.00"),
+                                       status=OrderStatus.DELIVERED)
+                  for k, day in enumerate(days)]
+
+        def credit(k, order, amount, *, issued_on, status=InvoiceStatus.ISSUED):
+            invoice = Invoice.objects.create(
+                organization=org, account=account, order=order, kind=InvoiceKind.INVOICE,
+                number=f"F-{k}", status=InvoiceStatus.ISSUED, issue_date=order.ordered_on,
+                net_amount=order.net_amount, total_amount=order.total_amount)
+            return Invoice.objects.create(
+                organization=org, account=account, order=order, credited_invoice=invoice,
+                kind=InvoiceKind.CREDIT_NOTE, number=f"R-{k}" if status != "draft" else "",
+                status=status, issue_date=issued_on if status != "draft" else None,
+                net_amount=Decimal(amount), total_amount=Decimal(amount))
+
+        credit(1, orders[1], "-100.00", issued_on=dt.date(2024, 4, 20))  # fully returned
+        credit(2, orders[2], "-40.00", issued_on=dt.date(2024, 5, 3))    # partly returned
+        credit(3, orders[3], "-100.00", issued_on=dt.date(2025, 1, 5))   # after the date
+        credit(4, orders[0], "-100.00", issued_on=None, status=InvoiceStatus.DRAFT)
+        sql = services.customer_summary_sql(organization_id=org.pk, as_of=AS_OF_2)
+    assert sql.days.tolist() == [3]  # 1 March, 1 May (60 net), 1 June
+    assert sql.total.tolist() == [260.0]
+    assert sql.first_amount.tolist() == [100.0]
+    assert sql.orders.tolist() == [3]
+    model = sql.for_model(AS_OF_2)
+    assert model["frequency"].tolist() == [2]
+    assert model["monetary"].tolist() == [80.0]  # (60 + 100) / 2

@@ -139,3 +139,19 @@ def test_ten_million_transactions():
 ])
 def test_day_number_reads_every_kind_of_date_as_its_day(value):
     assert day_number(value) == (dt.date(2024, 3, 1) - dt.date(1970, 1, 1)).days
+
+
+def test_returns_are_netted_per_customer_and_day():
+    """A day netting to 0 or less with a return is no purchase; a partial return lowers the
+    day's amount; a free order (0, no return) still counts."""
+    from vinculo.analytics.stats.summary import customer_summary
+
+    ids = np.array([1, 1, 1, 1, 2, 2, 2, 3, 3])
+    dates = np.array(["2024-01-01", "2024-02-01", "2024-02-01", "2024-03-01",
+                      "2024-01-01", "2024-02-01", "2024-02-01",
+                      "2024-01-01", "2024-02-01"], dtype="datetime64[D]")
+    amounts = np.array([10.0, 30.0, -10.0, -5.0, 10.0, 20.0, -20.0, 10.0, 0.0])
+    s = customer_summary(ids, dates, amounts, unit="day", observation_end="2024-03-31")
+    assert s.frequency.tolist() == [1, 0, 1]
+    assert s.monetary_value.tolist() == [20.0, 0.0, 0.0]
+    assert s.last_purchase.astype(str).tolist() == ["2024-02-01", "2024-01-01", "2024-02-01"]

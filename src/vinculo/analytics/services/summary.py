@@ -85,13 +85,21 @@ _PACK, _HALF = 2**46, 2**45
 def summary_sql() -> str:
     """The aggregate query: per (account, day) totals, then per account.
 
+    Amounts are netted per account and order day: an issued credit note (a return through an
+    RMA resolved by credit, or any credit of an order's invoice) counts, negative, on the day
+    of the order it credits, as of its issue date. A day whose net is 0 or less because of
+    such credits or negative orders is not a purchase; a free order (0, nothing negative)
+    still is. Orders are counted for the "order" cost driver, credit notes are not.
+
     On SQLite the orders are read in table order (``NOT INDEXED``) and sorted: walking the
     (organisation, account, date) index fetches each order's row at random, five to ten
     times slower for a whole organisation's history.
     """
+    from vinculo.billing.models import Invoice
     from vinculo.sales.models import Order
 
     table = connection.ops.quote_name(Order._meta.db_table)
+    invoices = connection.ops.quote_name(Invoice._meta.db_table)
     scan = f"{table} NOT INDEXED" if connection.vendor == "sqlite" else table
     return f"""
         SELECT account_id, MIN(day) AS first_day, MAX(day) AS last_day, COUNT(*) AS days,
@@ -102,11 +110,20 @@ def summary_sql() -> str:
                     AS DOUBLE PRECISION) AS revenue,
                CAST(SUM(CASE WHEN day > %s THEN n ELSE 0 END) AS BIGINT) AS orders
         FROM (
-            SELECT account_id, {_day_number("ordered_on")} AS day, SUM(net_amount) AS amount,
-                   CAST(ROUND(SUM(net_amount) * 100) AS BIGINT) AS cents, COUNT(*) AS n
-            FROM {scan}
-            WHERE organization_id = %s AND status <> %s AND ordered_on <= %s
+            SELECT account_id, {_day_number("ordered_on")} AS day, SUM(amount) AS amount,
+                   CAST(ROUND(SUM(amount) * 100) AS BIGINT) AS cents, SUM(n) AS n
+            FROM (
+                SELECT account_id, ordered_on, net_amount AS amount, 1 AS n
+                FROM {scan}
+                WHERE organization_id = %s AND status <> %s AND ordered_on <= %s
+                UNION ALL
+                SELECT note.account_id, o.ordered_on, note.net_amount, 0
+                FROM {invoices} note JOIN {table} o ON o.id = note.order_id
+                WHERE note.organization_id = %s AND note.kind = %s AND note.status <> %s
+                      AND note.issue_date <= %s AND o.status <> %s AND o.ordered_on <= %s
+            ) amounts
             GROUP BY account_id, ordered_on
+            HAVING SUM(amount) > 0 OR MIN(amount) >= 0
         ) per_day
         GROUP BY account_id
         ORDER BY account_id
@@ -117,10 +134,14 @@ def customer_summary_sql(
     *, organization_id: int, as_of: dt.date, window_start: dt.date | None = None
 ) -> SqlSummary:
     """Run :func:`summary_sql` and read the result in chunks into NumPy arrays."""
+    from vinculo.billing.models import InvoiceKind, InvoiceStatus
     from vinculo.sales.models import OrderStatus
 
     start = (window_start - dt.date(1970, 1, 1)).days if window_start else -(2**31)
-    params = [start, start, organization_id, OrderStatus.CANCELLED, _date_param(as_of)]
+    day = _date_param(as_of)
+    params = [start, start, organization_id, OrderStatus.CANCELLED, day,
+              organization_id, InvoiceKind.CREDIT_NOTE, InvoiceStatus.DRAFT, day,
+              OrderStatus.CANCELLED, day]
     chunks: list[np.ndarray] = []
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":

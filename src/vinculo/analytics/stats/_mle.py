@@ -19,6 +19,8 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 # exp(+-20) covers every plausible rate and shape parameter while keeping exp() finite.
 LOG_BOUND = 20.0
+# Iterations of the quasi-Newton fallbacks: every fit ends after a bounded amount of work.
+MAX_QUASI_NEWTON = 200
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +130,8 @@ def maximise(
     x0 = np.asarray(x0, dtype=float)
     if jac:
         with np.errstate(all="ignore"):
-            res = minimize(neg_mean_ll, x0, jac=True, method="BFGS", options={"gtol": 1e-9})
+            res = minimize(neg_mean_ll, x0, jac=True, method="BFGS",
+                           options={"gtol": 1e-9, "maxiter": MAX_QUASI_NEWTON})
         value = res.fun if np.isfinite(res.fun) else np.inf
         if (
             np.all(np.abs(res.x) < LOG_BOUND)
@@ -142,7 +145,8 @@ def maximise(
         jac=jac,
         method="L-BFGS-B",
         bounds=[(-LOG_BOUND, LOG_BOUND)] * len(x0),
-        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+        options={"maxiter": MAX_QUASI_NEWTON, "maxfun": 4 * MAX_QUASI_NEWTON, "ftol": 1e-15,
+                 "gtol": 1e-10, "maxcor": 20},
     )
     if not np.all(np.isfinite(res.x)):
         raise RuntimeError(f"maximum likelihood fit failed: {res.message}")
@@ -155,6 +159,7 @@ def newton(
     *,
     xtol: float = 1e-7,
     max_iter: int = 100,
+    max_eval: int = 400,
 ) -> tuple[np.ndarray, float] | None:
     """Damped Newton's method on a smooth objective: ``(optimum, value)`` or ``None``.
 
@@ -166,8 +171,33 @@ def newton(
     Where the Hessian is not positive definite (far from the optimum) its negative curvature
     is reversed; steps are capped in length and halved until the value falls. The value
     returned is the one at the last point evaluated, within rounding of the optimum's.
+    At most ``max_eval`` calls of ``fgh`` (a fit that does not converge gives up, ``None``).
     """
     x = np.asarray(x0, dtype=float).copy()
+    calls = [0]
+
+    def counted(x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        calls[0] += 1
+        if calls[0] > max_eval:
+            raise _Exhausted
+        return fgh(x)
+
+    try:
+        return _newton(counted, x, xtol, max_iter)
+    except _Exhausted:
+        return None
+
+
+class _Exhausted(Exception):
+    pass
+
+
+def _newton(
+    fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
+    x: np.ndarray,
+    xtol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, float] | None:
     with np.errstate(all="ignore"):
         f, g, h = fgh(x)
         for _ in range(max_iter):

@@ -199,6 +199,9 @@ class _BetaGeoBase:
         out) with a = 1, b = 3, from which Newton's method needs a handful of steps.
         """
         patterns = compress(weights, frequency, recency, T)
+        if not patterns.weights[patterns.columns[0] > 0].sum() > 0:
+            raise ValueError(f"{cls.__name__} needs customers with a repeat purchase (x > 0): "
+                             "without one the purchase rate is not identified")
         design = _Design(patterns, cls._k)
         if initial is None:
             x, _, TT = patterns.columns

@@ -148,6 +148,14 @@ def customer_summary(
     inv = inv.ravel()
     daily_amount = np.bincount(inv, weights=amount, minlength=ukey.size)
     daily_margin = None if margin is None else np.bincount(inv, weights=margin, minlength=ukey.size)
+    # Returns are netted per customer and day: a day whose amounts include a return and net
+    # to 0 or less (and any day netting below 0) is not a purchase. Zero-amount days without a
+    # return (free orders, CDNOW's $0 rows) still are.
+    returned = np.bincount(inv, weights=(amount < 0).astype(float), minlength=ukey.size) > 0
+    purchase = ~((daily_amount < 0) | (returned & (daily_amount <= 0)))
+    if not purchase.all():
+        ukey, daily_amount = ukey[purchase], daily_amount[purchase]
+        daily_margin = None if daily_margin is None else daily_margin[purchase]
     cust, dday = np.divmod(ukey, span)
     dday += d0
 

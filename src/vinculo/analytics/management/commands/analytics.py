@@ -21,13 +21,14 @@ error and correlation; ``vinculo.analytics.stats.holdout``).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
-import io
 import json
 import math
 import re
 import sys
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from django.core.management.base import BaseCommand, CommandError
 from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
 from vinculo.analytics.stats.gamma_gamma import GammaGamma
 from vinculo.analytics.stats.holdout import compare_holdout, format_comparison
+from vinculo.analytics.stats.limits import NotIdentified
 from vinculo.analytics.stats.pareto import ParetoNBD
 from vinculo.analytics.stats.rfm import rfm_scores
 from vinculo.analytics.stats.summary import customer_summary, unit_days
@@ -50,22 +52,25 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m
                 "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")
 DEFAULT_HORIZON = {"day": 365, "week": 52, "month": 12}
 MAX_ERRORS = 10
+MODELS = ("bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma")
+DEFAULT_MODELS = ("bg_nbd", "gamma_gamma")
+
+
+def parse_models(value: str) -> tuple[str, ...]:
+    names = [v.strip().lower().replace("/", "_").replace("-", "_") for v in value.split(",")]
+    if names == ["all"]:
+        return MODELS
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {', '.join(unknown) or value!r}; choose from {', '.join(MODELS)} "
+            "or 'all'")
+    # BG/NBD and Gamma-Gamma give the per-customer predictions, so they are always fitted.
+    return tuple(m for m in MODELS if m in names or m in DEFAULT_MODELS)
 
 
 class InputError(CommandError):
     pass
-
-
-def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (with or without BOM), else Latin-1."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -134,14 +139,34 @@ def _fits(value: str, fmt: str) -> bool:
 
 
 def read_transactions(path: Path, customer_col: str, date_col: str,
-                      amount_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    text = read_text(path)
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InputError(f"{path} is empty") from None
+                      amount_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(customer codes, days, amounts, customer labels) of the file's rows.
+
+    Read as a stream (UTF-8, else Latin-1 from the start again), never held whole: ids and
+    dates are coded on the fly (a dict per column; only the distinct values are kept as text)
+    and amounts go into a float array, so a million customers' log costs tens of MiB, not the
+    Python strings of every cell. Customers come back as integer codes in the order of their
+    labels (``labels[code]`` is the id in the file), dates as datetime64[D].
+    """
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            with path.open(encoding=encoding, newline="") as handle:
+                return _read_rows(handle, path, customer_col, date_col, amount_col)
+        except UnicodeDecodeError:
+            continue
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    raise InputError(f"cannot read {path}: neither UTF-8 nor Latin-1")  # pragma: no cover
+
+
+def _read_rows(handle: Any, path: Path, customer_col: str, date_col: str,
+               amount_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    first = handle.readline()
+    if not first.strip():
+        raise InputError(f"{path} is empty")
+    delimiter = sniff_delimiter(first)
+    header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    reader = csv.reader(handle, delimiter=delimiter)
     lowered = [h.lower() for h in header]
     index = {}
     for option, name in (("--customer-col", customer_col), ("--date-col", date_col),
@@ -153,13 +178,15 @@ def read_transactions(path: Path, customer_col: str, date_col: str,
     ci, di, ai = index["--customer-col"], index["--date-col"], index["--amount-col"]
     width = max(ci, di, ai) + 1
     decimal_comma = delimiter == ";"
-    ids: list[str] = []
-    dates: list[str] = []
-    amounts: list[float] = []
-    lines: list[int] = []
+    id_index: dict[str, int] = {}
+    date_index: dict[str, int] = {}
+    date_lines: list[int] = []
+    id_codes = array("q")
+    date_codes = array("q")
+    amounts = array("d")
     errors: list[str] = []
     for row in reader:
-        line = reader.line_num
+        line = reader.line_num + 1  # the header was read before the reader started
         if not row or not any(cell.strip() for cell in row):
             continue
         if len(row) < width:
@@ -172,22 +199,39 @@ def read_transactions(path: Path, customer_col: str, date_col: str,
                 errors.append(f"line {line}: column {header[di]!r} (date) is empty")
             else:
                 try:
-                    amounts.append(parse_amount(amount, decimal_comma))
+                    value = float(amount)
                 except ValueError:
+                    try:
+                        value = parse_amount(amount, decimal_comma)
+                    except ValueError:
+                        value = None
+                if value is None or not math.isfinite(value):
                     errors.append(f"line {line}: {amount!r} in column {header[ai]!r} "
                                   "is not a number")
                 else:
-                    ids.append(customer)
-                    dates.append(date)
-                    lines.append(line)
+                    amounts.append(value)
+                    code = id_index.get(customer)
+                    if code is None:
+                        code = id_index[customer] = len(id_index)
+                    id_codes.append(code)
+                    code = date_index.get(date)
+                    if code is None:
+                        code = date_index[date] = len(date_index)
+                        date_lines.append(line)
+                    date_codes.append(code)
         if len(errors) >= MAX_ERRORS:
             break
     if errors:
         raise InputError("bad input, nothing computed:\n  " + "\n  ".join(errors))
-    if not ids:
+    if not amounts:
         raise InputError(f"{path} has a header but no transactions")
-    day = parse_dates(dates, lines, header[di])
-    return np.array(ids), day, np.array(amounts)
+    days = parse_dates(list(date_index), date_lines, header[di])
+    day = days[np.frombuffer(date_codes, dtype=np.int64)]
+    labels = np.array(list(id_index))
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank[np.frombuffer(id_codes, dtype=np.int64)], day, np.frombuffer(amounts), labels[order]
 
 
 class Command(BaseCommand):
@@ -218,6 +262,11 @@ class Command(BaseCommand):
         parser.add_argument("--interval-level", type=float, default=100 * DEFAULT_LEVEL,
                             help="level of the intervals in %% (default 90): parameters, and "
                                  "P(alive), expected purchases and CLV in --out")
+        parser.add_argument("--models", type=parse_models, default=DEFAULT_MODELS,
+                            help="models to fit, comma separated, from "
+                                 f"{', '.join(MODELS)} or 'all' (default: "
+                                 f"{','.join(DEFAULT_MODELS)}, the two the per-customer "
+                                 "output uses)")
         parser.add_argument("--json", action="store_true", help="print the parameters as JSON")
         parser.add_argument("--out", type=Path, help="write per-customer results to this CSV")
 
@@ -234,15 +283,15 @@ class Command(BaseCommand):
             if opts["calibration_end"] is not None:
                 raise CommandError("give either --holdout-from or --calibration-end, not both")
             opts["calibration_end"] = holdout_from - dt.timedelta(days=1)
-        ids, day, amount = read_transactions(opts["file"], opts["customer_col"],
-                                             opts["date_col"], opts["amount_col"])
+        ids, day, amount, labels = read_transactions(opts["file"], opts["customer_col"],
+                                                     opts["date_col"], opts["amount_col"])
         result = analyse(ids, day, amount, unit=opts["time_unit"],
                          calibration_end=opts["calibration_end"], horizon=opts["horizon"],
                          discount_rate=opts["discount_rate"], margin=opts["margin"],
-                         level=opts["interval_level"] / 100,
+                         level=opts["interval_level"] / 100, models=opts["models"],
                          holdout=holdout_from is not None)
         if opts["out"]:
-            write_customers(opts["out"], result)
+            write_customers(opts["out"], result, labels)
         if opts["json"]:
             self.stdout.write(json.dumps(result["models"], indent=2))
         else:
@@ -256,7 +305,7 @@ class Command(BaseCommand):
 def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
             calibration_end: dt.date | None, horizon: float | None, discount_rate: float,
             margin: float, level: float = DEFAULT_LEVEL,
-            holdout: bool = False) -> dict[str, Any]:
+            models: tuple[str, ...] = DEFAULT_MODELS, holdout: bool = False) -> dict[str, Any]:
     last = day.max()
     cal_end = np.datetime64(calibration_end, "D") if calibration_end else last
     if cal_end < day.min():
@@ -274,23 +323,34 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
                          "need repeat purchases")
     horizon = horizon or DEFAULT_HORIZON[unit]
     bg = BGNBD.fit(x, tx, T)
-    mbg = MBGNBD.fit(x, tx, T)
-    pnbd = ParetoNBD.fit(x, tx, T)
-    gg = GammaGamma.fit(x, s.monetary_value)
     n_cal = int((day <= cal_end).sum())
-    unc = {"bg_nbd": parameter_uncertainty(bg, x, tx, T),
-           "mbg_nbd": parameter_uncertainty(mbg, x, tx, T),
-           "pareto_nbd": parameter_uncertainty(pnbd, x, tx, T),
-           "gamma_gamma": parameter_uncertainty(gg, x, s.monetary_value)}
-    models = {
+    if holdout:
+        models = MODELS  # the holdout comparison sets every model against the others
+    unc = {"bg_nbd": parameter_uncertainty(bg, x, tx, T)}
+    done: dict[str, Any] = {"bg_nbd": bg}
+    fitted: dict[str, Any] = {
         "bg_nbd": {**bg.params, **unc["bg_nbd"].as_dict(level),
-                   "log_likelihood": bg.log_likelihood, "customers": len(s)},
-        "mbg_nbd": {**mbg.params, **unc["mbg_nbd"].as_dict(level),
-                    "log_likelihood": mbg.log_likelihood, "customers": len(s)},
-        "pareto_nbd": {**pnbd.params, **unc["pareto_nbd"].as_dict(level),
-                       "log_likelihood": pnbd.log_likelihood, "customers": len(s)},
-        "gamma_gamma": {**gg.params, **unc["gamma_gamma"].as_dict(level),
-                        "log_likelihood": gg.log_likelihood, "customers": int((x > 0).sum())},
+                   "log_likelihood": bg.log_likelihood, "customers": len(s)}}
+    for key, model in (("mbg_nbd", MBGNBD), ("pareto_nbd", ParetoNBD)):
+        if key in models:
+            try:
+                fit = model.fit(x, tx, T)
+            except NotIdentified as exc:
+                fitted[key] = {"not_identified": str(exc), "reported_instead": "bg_nbd"}
+            else:
+                done[key] = fit
+                fitted[key] = {**fit.params,
+                               **parameter_uncertainty(fit, x, tx, T).as_dict(level),
+                               "log_likelihood": fit.log_likelihood, "customers": len(s)}
+    gg, spend_note = fit_spend(x, s.monetary_value)
+    if gg is not None:
+        unc["gamma_gamma"] = parameter_uncertainty(gg, x, s.monetary_value)
+        fitted["gamma_gamma"] = {**gg.params, **unc["gamma_gamma"].as_dict(level),
+                                 "log_likelihood": gg.log_likelihood, **spend_note}
+    else:
+        fitted["gamma_gamma"] = spend_note
+    models_out = {
+        **{key: fitted[key] for key in MODELS if key in fitted},
         "customers": len(s),
         "transactions": n_cal,
         "time_unit": unit,
@@ -301,9 +361,9 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     if holdout:
         assert s.frequency_holdout is not None and s.duration_holdout is not None
         comparison = compare_holdout(x, tx, T, s.frequency_holdout, s.duration_holdout,
-                                     fitted={"bg_nbd": bg, "mbg_nbd": mbg, "pareto_nbd": pnbd})
-        models["holdout"] = comparison.as_dict()
-    spend = (gg.conditional_expected_spend(x, s.monetary_value) if gg.q > 1
+                                     fitted=done)
+        models_out["holdout"] = comparison.as_dict()
+    spend = (gg.conditional_expected_spend(x, s.monetary_value) if gg is not None and gg.q > 1
              else np.where(x > 0, s.monetary_value, np.nan))
     month = 365.25 / 12 / unit_days(unit)
     periods = max(1, round(horizon / month))
@@ -311,7 +371,8 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     # Gamma-Gamma's own uncertainty counts where its spend is used (q > 1).
     spend_args: dict[str, Any] = (
         {"spend_model": gg, "spend_uncertainty": unc["gamma_gamma"],
-         "monetary_value": s.monetary_value} if gg.q > 1 else {"expected_spend": spend})
+         "monetary_value": s.monetary_value} if gg is not None and gg.q > 1
+        else {"expected_spend": spend})
     intervals = customer_intervals(bg, unc["bg_nbd"], x, tx, T, horizon=horizon, **spend_args,
                                    level=level, margin=margin, periods=periods,
                                    period_length=month, discount_rate=monthly_rate)
@@ -320,7 +381,7 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     pos = np.searchsorted(s.customer, ids[cal])
     total = np.bincount(pos, weights=amount[cal], minlength=len(s))
     scores = rfm_scores(s.time_since_last, x, total / (x + 1))
-    result = {"models": models, "summary": s, "p_alive": intervals["p_alive"].estimate,
+    result = {"models": models_out, "summary": s, "p_alive": intervals["p_alive"].estimate,
               "expected": intervals["expected_purchases"].estimate, "spend": spend,
               "clv": intervals["clv"].estimate, "rfm": scores, "horizon": horizon,
               "intervals": intervals}
@@ -329,12 +390,46 @@ def analyse(ids: np.ndarray, day: np.ndarray, amount: np.ndarray, *, unit: str,
     return result
 
 
-def write_customers(path: Path, r: dict[str, Any]) -> None:
+def fit_spend(x: np.ndarray, m: np.ndarray) -> tuple[GammaGamma | None, dict[str, Any]]:
+    """Gamma-Gamma on the repeat buyers whose repeat days have a positive mean net amount.
+
+    Returns are already netted per day (a day netting to 0 or less is no purchase), so the
+    customers left out are those whose repeat purchase days are worth nothing (zero-amount
+    orders). Says how many were left out and why; when nobody is left, says so instead of
+    fitting.
+    """
+    repeat = x > 0
+    keep = repeat & (m > 0)
+    note: dict[str, Any] = {"customers": int(keep.sum())}
+    left_out = int((repeat & ~keep).sum())
+    if left_out:
+        note["left_out"] = left_out
+        note["left_out_reason"] = ("repeat buyers whose repeat purchase days net to 0 or less "
+                                   "carry no spend information")
+    try:
+        return GammaGamma.fit(x, m), note
+    except ValueError:
+        return None, {**note, "not_fitted": (
+            "Gamma-Gamma needs repeat buyers with a positive net repeat spend; there are none "
+            "(every repeat purchase day nets to 0 or less): expected spend and CLV are left "
+            "empty")}
+
+
+def write_customers(path: Path, r: dict[str, Any], labels: np.ndarray | None = None) -> None:
+    """One row per customer, written in chunks of columns formatted at once (``map`` over a
+    column instead of an f-string per cell: a million customers in about a second)."""
     s, scores = r["summary"], r["rfm"]
     try:
         handle = path.open("w", newline="", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    customer = labels[s.customer] if labels is not None else s.customer
+    numbers = [s.recency, s.T, s.monetary_value, r["p_alive"], r["expected"], r["spend"],
+               r["clv"], *(getattr(r["intervals"][k], side)
+                           for k in ("p_alive", "expected_purchases", "clv")
+                           for side in ("lower", "upper"))]
+    whole = [s.frequency, scores.recency, scores.frequency, scores.monetary]
+    six = "{:.6g}".format
     with handle:
         w = csv.writer(handle)
         w.writerow(["customer", "frequency", "recency", "T", "monetary_value", "p_alive",
@@ -342,16 +437,15 @@ def write_customers(path: Path, r: dict[str, Any]) -> None:
                     "p_alive_upper", "expected_purchases_lower", "expected_purchases_upper",
                     "clv_lower", "clv_upper", "r_score", "f_score", "m_score", "rfm_segment",
                     "frequency_holdout"])
-        hold = s.frequency_holdout if s.frequency_holdout is not None else [""] * len(s)
-        bounds = [getattr(r["intervals"][k], side).tolist()
-                  for k in ("p_alive", "expected_purchases", "clv") for side in ("lower", "upper")]
-        for row in zip(s.customer.tolist(), s.frequency.tolist(), s.recency.tolist(),
-                       s.T.tolist(), s.monetary_value.tolist(), r["p_alive"].tolist(),
-                       r["expected"].tolist(), r["spend"].tolist(), r["clv"].tolist(),
-                       *bounds, scores.recency.tolist(), scores.frequency.tolist(),
-                       scores.monetary.tolist(), scores.segment.tolist(), list(hold),
-                       strict=True):
-            w.writerow([row[0], row[1], *(f"{v:.6g}" for v in row[2:15]), *row[15:]])
+        for start in range(0, len(s), 100_000):
+            sl = slice(start, start + 100_000)
+            n = len(customer[sl])
+            freq, r_s, f_s, m_s = (c[sl].tolist() for c in whole)
+            floats = [list(map(six, c[sl].tolist())) for c in numbers]
+            hold = (s.frequency_holdout[sl].tolist() if s.frequency_holdout is not None
+                    else [""] * n)
+            w.writerows(zip(customer[sl].tolist(), freq, *floats, r_s, f_s, m_s,
+                            scores.segment[sl].tolist(), hold, strict=True))
 
 
 def format_table(models: dict[str, Any]) -> str:
@@ -362,8 +456,16 @@ def format_table(models: dict[str, Any]) -> str:
               "pareto_nbd": "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)",
               "gamma_gamma": "Gamma-Gamma (Fader, Hardie & Lee 2005)"}
     for key, title in titles.items():
+        if key not in models:
+            continue
         m = models[key]
         out.append(title)
+        if "not_identified" in m:
+            out += [f"  {m['not_identified']}", "  BG/NBD above is reported instead.", ""]
+            continue
+        if "not_fitted" in m:
+            out += [f"  {m['not_fitted']}", ""]
+            continue
         level = f"{100 * m['interval_level']:g} % interval"
         out.append(f"  {'':<15}{'estimate':>14}{'std. error':>14}  {level}")
         for name, value in m.items():
@@ -376,7 +478,11 @@ def format_table(models: dict[str, Any]) -> str:
             out.append("  (the data do not identify every parameter: no standard errors)")
         out.append(f"  {'log-likelihood':<15}{m['log_likelihood']:>14.2f}")
         out.append(f"  {'customers':<15}{m['customers']:>14,}")
+        if m.get("left_out"):
+            out.append(f"  {'left out':<15}{m['left_out']:>14,}  ({m['left_out_reason']})")
         out.append("")
+    fitted = ", ".join(k for k in titles if k in models)
+    out.append(f"Models fitted: {fitted} (--models all fits all four).")
     return "\n".join(out)
 
 
