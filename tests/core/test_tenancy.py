@@ -135,7 +135,7 @@ def _marketing(admin):
 def _marketing_nextaction(admin, account):
     """A phone campaign with a call line, and a suggested action (marketing, nextaction)."""
     from tests.marketing.factories_channels import campaign, customer, recipient
-    from tests.marketing.test_generic_suggestions import suggestion
+    from tests.marketing.test_generic import suggestion
     from vinculo.marketing import calls
     from vinculo.marketing.models import CallAssignment, Suggestion
 

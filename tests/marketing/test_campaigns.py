@@ -130,7 +130,11 @@ def test_start_refuses_unwritten_message_and_shares_not_100(admin):
             services.campaign_start(campaign=campaign, actor=admin)
 
 
-def test_channel_without_its_module_is_refused_clearly(admin):
+def test_channel_without_its_module_is_refused_clearly(admin, monkeypatch):
+    """A channel whose delivery module is not installed is refused before anything is built."""
+    from vinculo.marketing import channels
+
+    monkeypatch.setitem(channels.DELIVERY, "letter", "vinculo.marketing.no_such_module.deliver")
     campaign = ready_campaign(admin, contacts(admin, 2), channel="letter")
     with as_user(admin), pytest.raises(ValidationError) as exc:
         services.campaign_start(campaign=campaign, actor=admin)
