@@ -81,7 +81,7 @@ def fresh_database(data_dir: Path, template: dict[str, str] | None = None,
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def vinculo(*args: str, env: dict[str, str], timeout: float = 300) -> str:
+def vinculo(*args: str, env: dict[str, str], timeout: float = 900) -> str:
     """Run `vinculo <args>` to completion; its standard output (a failure quotes stderr)."""
     done = subprocess.run([str(VINCULO), *args], env=env, capture_output=True, text=True,
                           timeout=timeout)

@@ -237,11 +237,22 @@ MAIL_MAX_ATTACHMENT_BYTES = int(
 # Files attached to records (accounts, orders, tickets…): a larger one is refused.
 MAX_UPLOAD_BYTES = int(float(os.environ.get("VINCULO_MAX_UPLOAD_MB", "25")) * 2**20)
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# Background tasks (django-tasks), on one of two backends chosen by VINCULO_TASKS:
+# "db" (default): the database is the queue, `vinculo worker` runs django-tasks-db's worker;
+# "rq": Redis at REDIS_URL is the queue (django-tasks-rq on RQ), `vinculo worker` runs an RQ
+# worker with its scheduler (deferred retries). The code enqueues the same way on both.
+TASK_BACKENDS = {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+VINCULO_TASKS = os.environ.get("VINCULO_TASKS", "db").strip().lower()
+if VINCULO_TASKS not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"VINCULO_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {VINCULO_TASKS!r}.")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[VINCULO_TASKS]}}
+# django-rq's queues (read only when VINCULO_TASKS=rq): one queue, "default", as the tasks use;
+# a recomputation of a large organisation may take long, so jobs get an hour, not RQ's 3 min.
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+if VINCULO_TASKS == "rq":
+    INSTALLED_APPS.append("django_rq")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
