@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Variables of the suite's own process that a deployed command must not inherit.
 _NOT_INHERITED = ("SECRET_KEY", "VINCULO_ENV", "ALLOWED_HOSTS", "DATABASE_URL",
                   "DJANGO_ALLOW_ASYNC_UNSAFE", "WEB_CONCURRENCY", "PORT",
-                  "DJANGO_SETTINGS_MODULE", "VINCULO_TASKS", "REDIS_URL", "VINCULO_CACHE_URL")
+                  "DJANGO_SETTINGS_MODULE", "VINCULO_TASKS", "REDIS_URL", "VINCULO_CACHE_URL",
+                  "VINCULO_CACHE_PREFIX", "AXES_FAILURE_LIMIT")
 
 
 def free_port() -> int:

@@ -196,6 +196,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 
+# The cache. Sessions, login lock-outs (django-axes' attempts) and web-form rate limits are rows
+# in the database, so every app host sharing it enforces the same ones. VINCULO_CACHE_URL (a
+# redis:// URL; Django's own Redis backend) gives the hosts one shared cache: sessions are then
+# read from it (written to both), sparing the database a query per page. Without it, each
+# process keeps its own cache in memory and sessions are read from the database.
+VINCULO_CACHE_URL = os.environ.get("VINCULO_CACHE_URL", "")
+if VINCULO_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": VINCULO_CACHE_URL,
+            # several installs (or test runs) may share one Redis
+            "KEY_PREFIX": os.environ.get("VINCULO_CACHE_PREFIX", "vinculo"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
