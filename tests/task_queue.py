@@ -92,6 +92,18 @@ class RedisQueue(TaskQueue):
 
 
 @pytest.fixture
+def queued_mail_server(settings, task_queue) -> Any:
+    """A real SMTP server (aiosmtpd) that Django sends to; unlike ``mail_server``, the e-mail
+    tasks wait on the backend under test until ``task_queue.run()``."""
+    from tests.smtp import smtp_server
+
+    with smtp_server() as (port, inbox):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        yield inbox
+
+
+@pytest.fixture
 def task_queue(settings, request) -> Any:
     """The backend ``VINCULO_TEST_TASKS`` names, set up empty for this test."""
     if KIND not in BACKENDS:
