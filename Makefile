@@ -1,16 +1,18 @@
 # Two commands for a fresh Debian machine with Python 3.11:
 #   make run   — set up, load demo data (first time), serve at http://127.0.0.1:8000 (HOST, PORT)
-#   make test  — set up, run the whole suite on SQLite, then again on PostgreSQL if it answers
+#   make test  — set up, run the whole suite on SQLite, the task tests again on RQ if Redis
+#                answers, then the whole suite on PostgreSQL if it answers
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS ?= redis://127.0.0.1:6379
 export VINCULO_DATA_DIR ?= $(CURDIR)/var
 # Where `make run` serves (and the address the demo prints): HOST=0.0.0.0 PORT=9000 make run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-test system-packages lint typecheck test-sqlite test-postgres bench clean messages
+.PHONY: run test setup setup-test system-packages lint typecheck test-sqlite test-rq test-postgres bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +48,18 @@ lint:
 typecheck:
 	env -u DATABASE_URL $(BIN)/mypy
 
-test: setup-test lint typecheck test-sqlite test-postgres
+test: setup-test lint typecheck test-sqlite test-rq test-postgres
 
 test-sqlite:
 	env -u DATABASE_URL $(BIN)/python -m pytest -q
+
+# The tests that use the task backend (marked `tasks`: they take the task_queue fixture) ran on
+# the database backend above; here they run again on RQ, on a Redis database of this run's own
+# (tests/redis_db.py), with the RQ worker.
+test-rq:
+	@if $(BIN)/python -c "import redis; redis.Redis.from_url('$(REDIS)/0', socket_connect_timeout=3).ping()" 2>/dev/null; then \
+	  echo "== task tests on RQ =="; env -u DATABASE_URL VINCULO_TEST_TASKS=rq TEST_REDIS_URL=$(REDIS) $(BIN)/python -m pytest -q -m tasks; \
+	else echo "Redis at $(REDIS) does not answer: task tests ran on the database backend only"; fi
 
 # The schema fuzzer (schemathesis) runs once, on SQLite: what it probes is the API's handling
 # of input, which does not change with the database; the findings it pinned run on both.

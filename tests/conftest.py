@@ -19,6 +19,17 @@ from vinculo.core.tenancy import organization_scope
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
+# Fixtures of their own modules: this run's Redis database, the task backend under test.
+pytest_plugins = ["tests.redis_db", "tests.task_queue"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test using the task backend (``task_queue``) is a ``tasks`` test: `make test` runs
+    those once more on RQ (``VINCULO_TEST_TASKS=rq pytest -m tasks``)."""
+    for item in items:
+        if "task_queue" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.tasks)
+
 # Property tests check results, not speed: no per-example deadline that a busy CI machine
 # could miss.
 hypothesis_settings.register_profile("vinculo", deadline=None)

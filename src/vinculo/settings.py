@@ -199,6 +199,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 
+# The cache. Sessions, login lock-outs (django-axes' attempts) and web-form rate limits are rows
+# in the database, so every app host sharing it enforces the same ones. VINCULO_CACHE_URL (a
+# redis:// URL; Django's own Redis backend) gives the hosts one shared cache: sessions are then
+# read from it (written to both), sparing the database a query per page. Without it, each
+# process keeps its own cache in memory and sessions are read from the database.
+VINCULO_CACHE_URL = os.environ.get("VINCULO_CACHE_URL", "")
+if VINCULO_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": VINCULO_CACHE_URL,
+            # several installs (or test runs) may share one Redis
+            "KEY_PREFIX": os.environ.get("VINCULO_CACHE_PREFIX", "vinculo"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -245,11 +262,22 @@ MAIL_MAX_ATTACHMENT_BYTES = int(
 # Files attached to records (accounts, orders, tickets…): a larger one is refused.
 MAX_UPLOAD_BYTES = int(float(os.environ.get("VINCULO_MAX_UPLOAD_MB", "25")) * 2**20)
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# Background tasks (django-tasks), on one of two backends chosen by VINCULO_TASKS:
+# "db" (default): the database is the queue, `vinculo worker` runs django-tasks-db's worker;
+# "rq": Redis at REDIS_URL is the queue (django-tasks-rq on RQ), `vinculo worker` runs an RQ
+# worker with its scheduler (deferred retries). The code enqueues the same way on both.
+TASK_BACKENDS = {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+VINCULO_TASKS = os.environ.get("VINCULO_TASKS", "db").strip().lower()
+if VINCULO_TASKS not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"VINCULO_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {VINCULO_TASKS!r}.")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[VINCULO_TASKS]}}
+# django-rq's queues (read only when VINCULO_TASKS=rq): one queue, "default", as the tasks use;
+# a recomputation of a large organisation may take long, so jobs get an hour, not RQ's 3 min.
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+if VINCULO_TASKS == "rq":
+    INSTALLED_APPS.append("django_rq")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -125,17 +125,17 @@ def test_sql_summary_equals_the_library_summary(admin, seed):
     assert windowed.orders.tolist() == [in_window.count(a) for a in sql.account.tolist()]
 
 
-def test_recompute_task_end_to_end_to_the_api(shop, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = IMMEDIATE
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
+def test_recompute_task_end_to_end_to_the_api(shop, task_queue):
     admin, accounts, rows = shop
     with organization_scope(admin.organization):
         CostRate.objects.create(organization=admin.organization, driver="order", rate=Decimal(5))
         CostRate.objects.create(organization=admin.organization, driver="delivery",
                                 rate=Decimal("2.5"))
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            run = services.analytics_run_start(organization=admin.organization, as_of=AS_OF_2,
-                                               actor=admin)
-        assert len(callbacks) == 1
+        run = services.analytics_run_start(organization=admin.organization, as_of=AS_OF_2,
+                                           actor=admin)
+        assert run.status == RunStatus.PENDING  # queued for a worker
+        task_queue.run()
         run.refresh_from_db()
         assert run.status == RunStatus.DONE, run.error
         assert run.progress == 100

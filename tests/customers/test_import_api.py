@@ -68,14 +68,16 @@ def test_bad_requests_name_the_field(api, data, field, message):
     assert ImportJob.all_objects.count() == 0
 
 
-def test_large_import_is_queued_and_polled(api, admin, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
+def test_large_import_is_queued_and_polled(api, admin, task_queue):
     rows = "\n".join(f"P{i},p{i}@x.es" for i in range(importing.INLINE_LIMIT + 5))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/imports/", {"target": "contact",
-                                              "file": csv_file("Nombre,Correo\n" + rows)},
-                            format="multipart")
+    response = api.post("/api/imports/", {"target": "contact",
+                                          "file": csv_file("Nombre,Correo\n" + rows)},
+                        format="multipart")
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
+    assert api.get(f"/api/imports/{response.json()['id']}/").json()["status"] == "pending"
+    task_queue.run()
     body = api.get(f"/api/imports/{response.json()['id']}/").json()
     assert (body["status"], body["created_count"], body["progress"]) == (
         "done", importing.INLINE_LIMIT + 5, 100)

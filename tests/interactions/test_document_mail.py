@@ -10,9 +10,7 @@ from email.header import decode_header, make_header
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from tests.billing.factories import InvoiceFactory
 from tests.conftest import token_client
@@ -47,13 +45,9 @@ def _pdfs(message) -> list[bytes]:
             if part.get_content_type() == "application/pdf"]
 
 
-def _worker() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
-
-
 @pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
 def test_a_quote_waits_out_an_smtp_outage_and_is_on_the_timeline_as_transactional(
-        admin, settings):
+        admin, settings, task_queue):
     with socket.socket() as probe:  # a port where nothing listens yet
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -68,20 +62,20 @@ def test_a_quote_waits_out_an_smtp_outage_and_is_on_the_timeline_as_transactiona
                                        lines=[free_line("Tornillos", "10", "2.00")])
         documents.quote_send(actor=admin, quote=quote)
 
-    _worker()
+    task_queue.run()
     with organization_scope(admin.organization):
         message = EmailMessage.objects.get()
         quote.refresh_from_db()
     assert quote.status == "sent"  # sent by us; the message waits for the server
     assert (message.status, message.attempts, message.transactional) == ("queued", 1, True)
     assert "Connection refused" in message.error or "ConnectionRefused" in message.error
-    retry = DBTaskResult.objects.filter(status="READY").get()
-    assert retry.run_after - timezone.now() <= dt.timedelta(minutes=RETRY_MINUTES[0])
+    (retry,) = task_queue.waiting()
+    assert retry - timezone.now() <= dt.timedelta(minutes=RETRY_MINUTES[0])
 
     with smtp_server() as (up_port, inbox):
         settings.EMAIL_PORT = up_port
-        DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
-        _worker()
+        task_queue.make_due()
+        task_queue.run()
     with organization_scope(admin.organization):
         message.refresh_from_db()
         items = timeline.for_record(account)

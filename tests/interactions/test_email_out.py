@@ -8,6 +8,7 @@ from email.header import decode_header, make_header
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory, ContactFactory
@@ -87,23 +88,28 @@ def test_a_reply_threads_onto_the_first_message(admin, mail_server,
         assert Interaction.objects.values("thread").distinct().count() == 1
 
 
-@pytest.mark.django_db
-def test_an_unreachable_server_is_retried_then_recorded_as_failed(
-        admin, settings, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
+def test_an_unreachable_server_is_retried_then_recorded_as_failed(admin, settings, task_queue):
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.TASKS = {"default": {"BACKEND":
-                                  "django_tasks.backends.immediate.ImmediateBackend"}}
     person = consenting(admin, ContactFactory(actor=admin, email="ines@sol.es"))
-    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
+    with as_user(admin):
         mailing.email_send(actor=admin, contact=person, subject="Hola", body="…")
+    waits = []
+    for _attempt in range(mailing.MAX_ATTEMPTS):
+        task_queue.run()
+        waits += [round((when - timezone.now()).total_seconds() / 60)
+                  for when in task_queue.waiting()]
+        task_queue.make_due()
+    assert waits == list(mailing.RETRY_MINUTES)  # each retry deferred by the back-off
     with organization_scope(admin.organization):
         stored = EmailMessage.objects.get()
     assert (stored.status, stored.attempts) == ("failed", mailing.MAX_ATTEMPTS)
     assert "Connection refused" in stored.error or "ConnectionRefused" in stored.error
+    assert task_queue.waiting() == []
 
 
 @pytest.mark.django_db

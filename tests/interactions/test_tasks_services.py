@@ -126,10 +126,9 @@ def test_read_only_cannot_plan_tasks(users):
         TaskFactory(actor=users[Role.READ_ONLY])
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
 def test_reminders_go_out_once_through_smtp_and_never_again(
-        users, other_admin, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = IMMEDIATE
+        users, other_admin, settings, django_capture_on_commit_callbacks, task_queue):
     rep = users[Role.SALES_REP]
     now = timezone.now()
     due = TaskFactory(actor=rep, title="Enviar la oferta", due_at=now + dt.timedelta(hours=1),
@@ -145,9 +144,10 @@ def test_reminders_go_out_once_through_smtp_and_never_again(
     with smtp_server() as (port, inbox):
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        with django_capture_on_commit_callbacks(execute=True):
-            result = reminders_send.enqueue()
-        assert result.return_value == 2
+        result = reminders_send.enqueue()  # the task, then the e-mails it queues
+        task_queue.run()
+        result.refresh()
+        assert (result.status, result.return_value) == ("SUCCESSFUL", 2)
         with django_capture_on_commit_callbacks(execute=True):
             assert services.reminders_due() == 0  # run again: nothing is sent twice
         # Editing the task without moving its reminder does not ring it again either.

@@ -53,12 +53,21 @@ def scene(admin):
     return {"agent": agent, "lead": lead, "watched": watched, "orphan": orphan, "calm": calm}
 
 
-@pytest.mark.django_db
-def test_warn_then_escalate_once(admin, scene, mail_server, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
+def test_warn_then_escalate_once(task_queue, queued_mail_server, admin, scene,
+                                 django_capture_on_commit_callbacks):
+    """The scan's e-mails go through the task backend under test (`make test` runs this on the
+    database backend and on RQ), which is set up before the scene (its notices queue there)."""
     watched, orphan = scene["watched"], scene["orphan"]
+    mail_server = queued_mail_server
+    task_queue.run()  # the set-up's notices: two tickets assigned to the agent
+    assert [m["To"] for m in mail_server] == ["agente@acme.test"] * 2
+    mail_server.clear()
     # high: first response in 60 business minutes, warned at 80 % (09:48)
     assert scan(madrid(2026, 12, 7, 9, 40), django_capture_on_commit_callbacks).warned == 0
     warned = scan(madrid(2026, 12, 7, 9, 50), django_capture_on_commit_callbacks)
+    assert mail_server == []  # queued, for the worker
+    task_queue.run()
     assert (warned.warned, warned.breached) == (2, 0)
     watched.refresh_from_db()
     assert watched.first_response_state == "warning"
@@ -66,6 +75,7 @@ def test_warn_then_escalate_once(admin, scene, mail_server, django_capture_on_co
     assert "about to breach" in mail_server[0]["Subject"]
 
     breached = scan(madrid(2026, 12, 7, 10, 1), django_capture_on_commit_callbacks)
+    task_queue.run()
     assert (breached.breached, breached.escalated, breached.unhandled) == (2, 1, 1)
     watched.refresh_from_db()
     orphan.refresh_from_db()
@@ -86,6 +96,7 @@ def test_warn_then_escalate_once(admin, scene, mail_server, django_capture_on_co
         assert audit.changes["priority"] == ["high", "urgent"]
 
     again = scan(madrid(2026, 12, 7, 10, 5), django_capture_on_commit_callbacks)
+    task_queue.run()
     assert (again.warned, again.breached, again.escalated) == (0, 0, 0)
     assert len(mail_server) == 4
     scene["calm"].refresh_from_db()

@@ -464,3 +464,22 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_number}"
+
+
+class ScheduledJob(models.Model):
+    """The last slot of a periodic job that some host claimed (``core.schedule``): the lock that
+    makes each job run once per slot per installation, however many hosts run
+    ``vinculo scheduler``. One row per job; claiming is one conditional UPDATE."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slot = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.slot}"

@@ -64,7 +64,7 @@ class MenuItem:
 @dataclass(frozen=True)
 class Job:
     """A periodic job: a management command run every ``every`` or daily at ``daily_at``
-    (local time) by ``vinculo scheduler`` or cron."""
+    (local time) by ``vinculo scheduler`` (once per slot: ``core.schedule``) or cron."""
 
     command: str
     args: tuple[str, ...] = ()
@@ -78,15 +78,6 @@ class Job:
     @property
     def name(self) -> str:
         return " ".join((self.command, *self.args))
-
-    def due(self, last: dt.datetime | None, now: dt.datetime) -> bool:
-        """Whether the job should run at ``now`` (local, aware) after its ``last`` run."""
-        if self.every is not None:
-            return last is None or now - last >= self.every
-        assert self.daily_at is not None
-        today = now.replace(hour=self.daily_at.hour, minute=self.daily_at.minute, second=0,
-                            microsecond=0)
-        return now >= today and (last is None or last < today)
 
 
 @dataclass(frozen=True)

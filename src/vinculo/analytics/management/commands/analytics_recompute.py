@@ -1,6 +1,6 @@
 """``vinculo analytics_recompute``: the nightly recomputation of every customer's snapshot.
 
-Cron, once a night (runs in the cron process; add ``--enqueue`` to hand it to ``db_worker``)::
+Cron, once a night (runs in the cron process; add ``--enqueue`` to hand it to ``vinculo worker``)::
 
     15 2 * * *  cd /srv/vinculo && .venv/bin/vinculo analytics_recompute --all
 """

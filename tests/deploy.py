@@ -1,0 +1,99 @@
+"""Helpers for the tests that start the real `vinculo` commands (serve, scheduler, worker,
+backup) as separate processes, as deployed: a fresh database of their own, free ports, the
+venv's `vinculo` entry point.
+
+The database follows the suite's: PostgreSQL when ``DATABASE_URL`` points at it (a throwaway
+database, dropped at the end), else SQLite in the temporary data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+VINCULO = Path(sys.executable).with_name("vinculo")  # the venv's entry point
+HOST = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+# Variables of the suite's own process that a deployed command must not inherit.
+_NOT_INHERITED = ("SECRET_KEY", "VINCULO_ENV", "ALLOWED_HOSTS", "DATABASE_URL",
+                  "DJANGO_ALLOW_ASYNC_UNSAFE", "WEB_CONCURRENCY", "PORT",
+                  "DJANGO_SETTINGS_MODULE", "VINCULO_TASKS", "REDIS_URL", "VINCULO_CACHE_URL",
+                  "VINCULO_CACHE_PREFIX", "AXES_FAILURE_LIMIT")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def suite_database_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
+def base_env(data_dir: Path) -> dict[str, str]:
+    """The suite's environment less what a deployed command must not inherit."""
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    env["VINCULO_DATA_DIR"] = str(data_dir)
+    return env
+
+
+@contextlib.contextmanager
+def fresh_database(data_dir: Path, template: dict[str, str] | None = None,
+                   ) -> Iterator[dict[str, str]]:
+    """The environment of `vinculo` processes sharing one fresh database: empty, or a copy of
+    the ``template`` environment's (migrated once per session: migrating takes the better
+    part of a minute)."""
+    env = base_env(data_dir)
+    url = suite_database_url()
+    if url is None:  # SQLite: vinculo.sqlite3 under the data dir
+        if template is not None:
+            source = Path(template["VINCULO_DATA_DIR"])
+            for path in source.glob("vinculo.sqlite3*"):
+                shutil.copy2(path, data_dir / path.name)
+        yield env
+        return
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = f"vinculo_deploy_{secrets.token_hex(4)}"
+    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    copy = ""
+    if template is not None:
+        copy = f' TEMPLATE "{urllib.parse.urlsplit(template["DATABASE_URL"]).path[1:]}"'
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
+    env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    try:
+        yield env
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def vinculo(*args: str, env: dict[str, str], timeout: float = 900) -> str:
+    """Run `vinculo <args>` to completion; its standard output (a failure quotes stderr)."""
+    done = subprocess.run([str(VINCULO), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, f"vinculo {' '.join(args)}: {done.stdout[-2000:]}{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A database migrated once for the session's deployed tests, to copy from
+    (``fresh_database(data_dir, migrated)``)."""
+    with fresh_database(tmp_path_factory.mktemp("migrated")) as env:
+        vinculo("migrate", "--verbosity", "0", env=env)
+        yield env
