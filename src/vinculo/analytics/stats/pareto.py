@@ -318,7 +318,7 @@ class ParetoNBD:
 
         w_pair = np.bincount(inv_T, weights=w, minlength=px.size)
         on_t = w_pair > 0
-        nbd = _nbd_fit(px[on_t], py[on_t], w_pair[on_t], gammaln_table(px[on_t]))
+        nbd = _nbd_fit(px[on_t], py[on_t], w_pair[on_t].astype(float), gammaln_table(px[on_t]))
         if _dropout_score(x, txs, Ts, w, *nbd) <= 0:
             raise NotIdentified(
                 "no drop-out is visible in this data: Pareto/NBD's s and beta are not "
