@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -196,8 +196,10 @@ class ReplicaReadMixin:
             return parent(request, *args, **kwargs)
         with replica() as alias:
             response = parent(request, *args, **kwargs)
-        if isinstance(response, StreamingHttpResponse) and alias == REPLICA:
-            response.streaming_content = _streamed(alias, response.streaming_content)
+        if (isinstance(response, StreamingHttpResponse) and alias == REPLICA
+                and not response.is_async):
+            response.streaming_content = _streamed(
+                alias, cast(Iterator[bytes], response.streaming_content))
         return response
 
 
