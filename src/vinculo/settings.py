@@ -178,7 +178,13 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}  # a dead host must not hang pages
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["vinculo.core.db.ReplicaRouter"]
-VINCULO_REPLICA_MAX_LAG = float(os.environ.get("VINCULO_REPLICA_MAX_LAG", "30"))
+try:
+    VINCULO_REPLICA_MAX_LAG = float(os.environ.get("VINCULO_REPLICA_MAX_LAG", "30"))
+except ValueError:
+    VINCULO_REPLICA_MAX_LAG = 0.0
+if not VINCULO_REPLICA_MAX_LAG > 0:  # NaN too
+    raise ImproperlyConfigured("VINCULO_REPLICA_MAX_LAG must be a number of seconds above 0, "
+                               f"not {os.environ['VINCULO_REPLICA_MAX_LAG']!r}.")
 MIDDLEWARE.append("vinculo.core.db.ReplicaPinMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
