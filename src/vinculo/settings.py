@@ -170,6 +170,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A PostgreSQL streaming replica for the heavy reads (analytics, forecast, exports) and only
+# those, with a fallback to the primary when it is down or more than VINCULO_REPLICA_MAX_LAG
+# seconds behind: core/db.py, docs/architecture.md "Read replicas".
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}  # a dead host must not hang pages
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["vinculo.core.db.ReplicaRouter"]
+try:
+    VINCULO_REPLICA_MAX_LAG = float(os.environ.get("VINCULO_REPLICA_MAX_LAG", "30"))
+except ValueError:
+    VINCULO_REPLICA_MAX_LAG = 0.0
+if not VINCULO_REPLICA_MAX_LAG > 0:  # NaN too
+    raise ImproperlyConfigured("VINCULO_REPLICA_MAX_LAG must be a number of seconds above 0, "
+                               f"not {os.environ['VINCULO_REPLICA_MAX_LAG']!r}.")
+MIDDLEWARE.append("vinculo.core.db.ReplicaPinMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

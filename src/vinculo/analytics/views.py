@@ -28,6 +28,7 @@ from django.views import View
 
 from vinculo.analytics import charts, demand, drivers, selectors, services
 from vinculo.analytics.models import CostRate
+from vinculo.core.db import ReplicaReadMixin
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.views_base import RecordMixin
@@ -149,7 +150,7 @@ def _errors(exc: ValidationError) -> str:
     return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
 
 
-class DashboardView(RoleRequiredMixin, View):
+class DashboardView(ReplicaReadMixin, RoleRequiredMixin, View):
     """Every figure of the analytical CRM, read from the snapshots of one date."""
 
     permission = "analytics.view"
@@ -196,7 +197,7 @@ class DashboardView(RoleRequiredMixin, View):
         return render(request, "analytics/dashboard.html", context)
 
 
-class ExportView(RoleRequiredMixin, View):
+class ExportView(ReplicaReadMixin, RoleRequiredMixin, View):
     """The data of one dashboard figure as CSV."""
 
     permission = "analytics.view"
@@ -219,7 +220,7 @@ class ExportView(RoleRequiredMixin, View):
         return response
 
 
-class ForecastView(RoleRequiredMixin, View):
+class ForecastView(ReplicaReadMixin, RoleRequiredMixin, View):
     """Demand forecast per product (or per top customer): table, chart of one series, CSV."""
 
     permission = "analytics.view"

@@ -9,12 +9,13 @@ from django.views import View
 
 from vinculo.analytics import home
 from vinculo.analytics.selectors import VALUE_TIERS, label
+from vinculo.core.db import ReplicaReadMixin
 from vinculo.core.pagination import paginate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.customers.models import Account
 
 
-class CustomerListView(RoleRequiredMixin, View):
+class CustomerListView(ReplicaReadMixin, RoleRequiredMixin, View):
     permission = "analytics.figures"
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -19,6 +19,7 @@ from django.views import View
 
 from vinculo.analytics import charts, selectors
 from vinculo.analytics.services.validation import ValidationError, holdout_validation
+from vinculo.core.db import ReplicaReadMixin
 from vinculo.core.permissions import RoleRequiredMixin
 
 MODEL_NAMES = {"bg_nbd": "BG/NBD", "mbg_nbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
@@ -41,7 +42,7 @@ def rows(result: dict[str, Any]) -> dict[str, Any]:
             "weeks": result["duration"], "best_name": MODEL_NAMES.get(result["best"] or "")}
 
 
-class ValidationView(RoleRequiredMixin, View):
+class ValidationView(ReplicaReadMixin, RoleRequiredMixin, View):
     permission = "analytics.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:

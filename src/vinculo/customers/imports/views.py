@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from vinculo.core.db import ReplicaReadMixin
 from vinculo.core.files import serve
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.permissions import RoleRequiredMixin
@@ -251,7 +252,7 @@ def _scoped(organization_id: int, rows: Iterable[str]) -> Iterator[str]:
         yield from rows
 
 
-class ExportView(RoleRequiredMixin, View):
+class ExportView(ReplicaReadMixin, RoleRequiredMixin, View):
     """The list as the list page shows it (same filters, same sort, same visibility)."""
 
     permission = "customers.export"
