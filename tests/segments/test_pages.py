@@ -137,3 +137,11 @@ def test_the_builder_speaks_spanish(page, admin, w):
     body = answer.content.decode()
     assert "Añadir condición" in body and "es como mínimo" in body
     assert "Introduce un número" in body or "Indique un número" in body or "número" in body
+
+
+def test_a_new_builder_counts_everyone_until_a_field_is_chosen(page, w):
+    """The empty first row is no error: the page opens with the count of every customer."""
+    body = page.get(reverse("segments:segment_create")).content.decode()
+    preview = body.split('id="builder-preview"')[1].split("</aside>")[0]
+    assert "Unknown field" not in body
+    assert '<p class="display-6 mb-1">4</p>' in preview  # Ana, Ben, Cid and Lola

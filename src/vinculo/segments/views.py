@@ -157,6 +157,8 @@ class SegmentBuilderView(RecordMixin, View):
                 json_mode: bool, subject: str) -> dict[str, Any]:
         """The live count and sample, or the rule's errors (put under their rows)."""
         data = form.data if form.is_bound else form.initial
+        if not json_mode:  # a row whose field is not chosen yet is no error while editing
+            rows = [row for row in rows if row.field]
         try:
             rule = (rule_from_json(data.get("rule_json", "") or "") if json_mode
                     else rule_from_rows(data.get("match") or "all", rows))
