@@ -64,10 +64,14 @@ def test_sessions_lock_outs_and_rate_limits_hold_across_two_app_hosts(
         vinculo("createuser", "--org", "Two Hosts", "--email", EMAIL, "--password", PASSWORD,
                 "--role", "admin", env=env)
         form = vinculo("shell", "-c", FORM.format(email=EMAIL), env=env).split()[-1]
-        hosts = [Server(env, workers=1, log=tmp_path / f"serve-{i}.log") for i in (1, 2)]
+        # One after the other: the two "hosts" share this test's data directory (the SQLite
+        # file lives there), and each `vinculo serve` collects the static files into it at
+        # start; real hosts each have their own data directory and share the database.
+        hosts = []
         try:
-            for host in hosts:
-                host.wait_until_ready()
+            for i in (1, 2):
+                hosts.append(Server(env, workers=1, log=tmp_path / f"serve-{i}.log"))
+                hosts[-1].wait_until_ready()
             one, two = (host.port for host in hosts)
 
             # A session made on one host is valid on the other, read from the shared cache.
