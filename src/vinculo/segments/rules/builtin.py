@@ -377,8 +377,10 @@ def _segment_field(organization_id: int) -> FieldDef:
         return [(str(u), n) for u, n in Segment.all_objects.filter(
             organization_id=organization_id).order_by("name").values_list("uuid", "name")]
 
-    def build(op: str, value: Any, ctx: Context) -> Q:  # built by the compiler
-        raise NotImplementedError
+    def build(op: str, value: Any, ctx: Context) -> Q:
+        # Membership needs the referenced segment's own rule (and the cycle check), which only
+        # the compiler holds: it compiles "segment" conditions itself and never calls this.
+        raise RuntimeError("segment conditions are compiled by segments.rules.compiler")
 
     return FieldDef(name="segment", label=_("member of segment"), group=_("Segments"),
                     type="segment", base="any", build=build, choices=segments)
