@@ -139,3 +139,26 @@ def test_pareto_tail_is_fast_and_right_where_the_series_was_slow():
         ref, _ = integrate.quad(f, y[i], np.inf, limit=500, epsabs=0, epsrel=1e-12)
         lead = -(r + x[i]) * np.log(alpha + y[i]) - (s + 1) * np.log(beta + y[i])
         assert ours[i] == pytest.approx(lead + np.log(ref), abs=1e-8)
+
+
+def test_expectation_at_a_fits_edge_is_finite_and_fast():
+    """r run off to 1.2e7 (the analyst command's netted-returns example, through the delta
+    method's steps): Euler's form of the expectation needed ~1.2e7 series terms (24 s, then
+    NaN); the untransformed form answers at once."""
+    model = BGNBD(r=1.2e7, alpha=3.0e7, a=2.3e-5, b=0.3)
+    t, x, T = np.array([1.0, 39, 52]), np.array([0.0, 2, 5]), np.full(3, 30.0)
+    start = time.process_time()
+    expected = model.expected_purchases_if_alive(t, x, T)
+    assert time.process_time() - start < 0.1
+    never_dropping_out = (model.r + x) / (model.alpha + T) * t
+    assert np.all(expected <= never_dropping_out)
+    assert np.all(expected > 0.99 * never_dropping_out)
+
+
+@pytest.mark.parametrize("model", [BGNBD, MBGNBD], ids=lambda m: m.__name__)
+def test_the_two_forms_of_the_expectation_agree_where_one_takes_over(model):
+    """Just below r ~ 1e4 Euler's form is used, just above the untransformed one; with the
+    purchase rate r/alpha held, the expectation barely moves between them."""
+    values = [float(model(r=r, alpha=r / 0.4, a=0.8, b=2.5)
+                    .expected_purchases_if_alive(39.0, 3.0, 30.0)) for r in (9_990.0, 10_010.0)]
+    assert values[0] == pytest.approx(values[1], rel=1e-5)

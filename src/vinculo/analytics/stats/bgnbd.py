@@ -257,11 +257,23 @@ class _BetaGeoBase:
 
     def _if_alive(self, t: FloatArray, x: FloatArray, TT: FloatArray, a: float) -> FloatArray:
         r, alpha, b, k = self.r, self.alpha, self.b, self._k
+        shape = np.broadcast_shapes(t.shape, x.shape, TT.shape)
+        t, x, TT = (np.array(v, dtype=float, ndmin=1) for v in np.broadcast_arrays(t, x, TT))
         c = a + b + x + k - 1
         z = t / (alpha + TT + t)
-        # (1-z)^(r+x) 2F1(r+x, b+x+k; c; z) after Euler's transformation.
-        tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(c - r - x, a - 1, c, z)
-        return c / (a - 1) * (1.0 - tail)
+        # (1-z)^(r+x) 2F1(r+x, b+x+k; c; z), after Euler's transformation: bounded terms for
+        # heavy buyers and long horizons.
+        log1mz = np.log1p(-z)
+        # Euler's form has a huge negative first parameter c - r - x when r runs off (r ~ 1e7
+        # at a fit's edge, or in the delta method's steps): its series only turns after |r|
+        # terms. The untransformed form converges at once there (z is then tiny).
+        direct = (c - r - x) < -1e4
+        tail = np.empty_like(z)
+        e = ~direct
+        tail[e] = np.exp((a - 1) * log1mz[e]) * hyp2f1(c[e] - r - x[e], a - 1, c[e], z[e])
+        tail[direct] = (np.exp((r + x[direct]) * log1mz[direct])
+                        * hyp2f1(r + x[direct], b + x[direct] + k, c[direct], z[direct]))
+        return (c / (a - 1) * (1.0 - tail)).reshape(shape)
 
     def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
         """Unconditional E[X(t)]: repeat purchases by a new customer in (0, t]."""
