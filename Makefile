@@ -11,6 +11,11 @@ export VINCULO_DATA_DIR ?= $(CURDIR)/var
 # Where `make run` serves (and the address the demo prints): HOST=0.0.0.0 PORT=9000 make run
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist): each worker has its own test database, ports
+# and Redis database; a module's tests stay on one worker so its module fixtures (a replica
+# cluster, a demo load, a server) start once. JOBS=1 runs it in one process.
+JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope
 
 .PHONY: run test setup setup-test system-packages lint typecheck test-sqlite test-rq test-postgres bench clean messages
 
@@ -51,23 +56,25 @@ typecheck:
 test: setup-test lint typecheck test-sqlite test-rq test-postgres
 
 test-sqlite:
-	env -u DATABASE_URL $(BIN)/python -m pytest -q
+	env -u DATABASE_URL $(PYTEST)
 
 # The tests that use the task backend (marked `tasks`: they take the task_queue fixture) ran on
 # the database backend above; here they run again on RQ, on a Redis database of this run's own
 # (tests/redis_db.py), with the RQ worker.
 test-rq:
 	@if $(BIN)/python -c "import redis; redis.Redis.from_url('$(REDIS)/0', socket_connect_timeout=3).ping()" 2>/dev/null; then \
-	  echo "== task tests on RQ =="; env -u DATABASE_URL VINCULO_TEST_TASKS=rq TEST_REDIS_URL=$(REDIS) $(BIN)/python -m pytest -q -m tasks; \
+	  echo "== task tests on RQ =="; env -u DATABASE_URL VINCULO_TEST_TASKS=rq TEST_REDIS_URL=$(REDIS) $(PYTEST) -m tasks; \
 	else echo "Redis at $(REDIS) does not answer: task tests ran on the database backend only"; fi
 
 # The schema fuzzer (schemathesis) runs once, on SQLite: what it probes is the API's handling
 # of input, which does not change with the database; the findings it pinned run on both.
 FUZZ := tests/fuzz/test_api_schema.py
 
+# Only the tests that reach a database run again here (tests/conftest.py): the rest ran on
+# SQLite and no database changes their outcome (VINCULO_TEST_ALL=1 runs them too).
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q --ignore=$(FUZZ); \
+	  echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(PYTEST) --ignore=$(FUZZ); \
 	else echo "PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
 
 messages:

@@ -19,25 +19,48 @@ from vinculo.core.tenancy import organization_scope
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
-# Fixtures of their own modules: this run's Redis database, the task backend under test.
-pytest_plugins = ["tests.redis_db", "tests.task_queue"]
+# Fixtures of their own modules: this run's Redis database, the task backend under test, the
+# run's migrated template that every test database is copied from.
+pytest_plugins = ["tests.redis_db", "tests.task_queue", "tests.databases"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+# What gives a test a database: pytest-django's fixtures, a live server, or a fresh database of
+# its own for the commands it starts (tests/deploy.py, tests/core/test_serve.py).
+DATABASE_FIXTURES = frozenset({
+    "db", "transactional_db", "django_db_setup", "django_db_reset_sequences",
+    "django_db_serialized_rollback", "live_server", "migrated", "database_env",
+})
+
+
+def uses_database(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("django_db")
+                or DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test using the task backend (``task_queue``) is a ``tasks`` test: `make test` runs
-    those once more on RQ (``VINCULO_TEST_TASKS=rq pytest -m tasks``)."""
+    those once more on RQ (``VINCULO_TEST_TASKS=rq pytest -m tasks``).
+
+    On PostgreSQL only the tests that reach a database run: the others (the statistics, the
+    business-hours calendar, mail parsing, the templates' policy…) ran on the SQLite pass and
+    no database can change their outcome. pytest-django refuses a database query to a test
+    without a database fixture, so a test cannot use one without being counted here."""
     for item in items:
         if "task_queue" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.tasks)
+    if ON_POSTGRESQL and not os.environ.get("VINCULO_TEST_ALL"):
+        keep = [item for item in items if uses_database(item)]
+        if len(keep) < len(items):
+            config.hook.pytest_deselected(items=[i for i in items if not uses_database(i)])
+            items[:] = keep
 
 
 # The read-replica test copies the schema of the suite's PostgreSQL test database into a private
 # primary and streams it to a replica (migrating an empty cluster from scratch takes minutes):
 # on the SQLite pass there is neither a PostgreSQL schema to copy nor a router decision to test,
 # so make test's PostgreSQL pass is where it runs.
-collect_ignore = ([] if os.environ.get("DATABASE_URL", "").startswith(("postgres://",
-                                                                      "postgresql://"))
-                  else ["core/test_replica.py"])
+collect_ignore = [] if ON_POSTGRESQL else ["core/test_replica.py"]
 
 # Property tests check results, not speed: no per-example deadline that a busy CI machine
 # could miss.

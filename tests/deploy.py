@@ -19,8 +19,6 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 VINCULO = Path(sys.executable).with_name("vinculo")  # the venv's entry point
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parent.parent
@@ -53,8 +51,9 @@ def base_env(data_dir: Path) -> dict[str, str]:
 def fresh_database(data_dir: Path, template: dict[str, str] | None = None,
                    ) -> Iterator[dict[str, str]]:
     """The environment of `vinculo` processes sharing one fresh database: empty, or a copy of
-    the ``template`` environment's (migrated once per session: migrating takes the better
-    part of a minute)."""
+    the run's migrated template (the ``migrated`` fixture of tests/databases.py)."""
+    from tests.databases import copy_template, drop_database
+
     env = base_env(data_dir)
     url = suite_database_url()
     if url is None:  # SQLite: vinculo.sqlite3 under the data dir
@@ -64,22 +63,21 @@ def fresh_database(data_dir: Path, template: dict[str, str] | None = None,
                 shutil.copy2(path, data_dir / path.name)
         yield env
         return
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
     name = f"vinculo_deploy_{secrets.token_hex(4)}"
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    copy = ""
     if template is not None:
-        copy = f' TEMPLATE "{urllib.parse.urlsplit(template["DATABASE_URL"]).path[1:]}"'
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{copy}')
-    env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+        env["DATABASE_URL"] = copy_template(name)
+    else:
+        import psycopg
+
+        parts = urllib.parse.urlsplit(url)
+        with psycopg.connect(urllib.parse.urlunsplit(parts._replace(path="/postgres")),
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
     try:
         yield env
     finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(env["DATABASE_URL"])
 
 
 def vinculo(*args: str, env: dict[str, str], timeout: float = 900) -> str:
@@ -88,12 +86,3 @@ def vinculo(*args: str, env: dict[str, str], timeout: float = 900) -> str:
                           timeout=timeout)
     assert done.returncode == 0, f"vinculo {' '.join(args)}: {done.stdout[-2000:]}{done.stderr}"
     return done.stdout
-
-
-@pytest.fixture(scope="session")
-def migrated(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """A database migrated once for the session's deployed tests, to copy from
-    (``fresh_database(data_dir, migrated)``)."""
-    with fresh_database(tmp_path_factory.mktemp("migrated")) as env:
-        vinculo("migrate", "--verbosity", "0", env=env)
-        yield env

@@ -16,9 +16,7 @@ from pathlib import Path
 import redis
 
 from tests.core.test_serve import EMAIL, PASSWORD, Server, _cookies, log_in, request
-from tests.deploy import fresh_database, migrated, vinculo
-
-__all__ = ["migrated"]  # the fixture
+from tests.deploy import fresh_database, vinculo
 
 FAILURES = 3
 FORM = """

@@ -15,9 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.deploy import REPO, VINCULO, fresh_database, migrated, vinculo
-
-__all__ = ["migrated"]  # the fixture
+from tests.deploy import REPO, VINCULO, fresh_database, vinculo
 
 RUN_SECONDS = 9
 CLAIM = re.compile(r"^(?P<job>.+): slot (?P<slot>\S+) on (?P<host>\S+)$", re.M)

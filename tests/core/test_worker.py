@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy import VINCULO, fresh_database, migrated, vinculo
+from tests.deploy import VINCULO, fresh_database, vinculo
 from tests.task_queue import KIND
-
-__all__ = ["migrated"]  # the fixture
 
 pytestmark = pytest.mark.tasks
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from tests.core.test_serve import VINCULO, database_env  # noqa: F401  (a fixture)
+from tests.deploy import VINCULO, fresh_database
 
 RECIPIENTS = 60
 BATCH = 10
@@ -119,7 +119,12 @@ def _wait(predicate, timeout: float, what: str, log: Path) -> None:
 
 
 def test_killed_worker_restarted_sends_each_remaining_message_exactly_once(
-        database_env, tmp_path):  # noqa: F811
+        migrated, tmp_path):
+    with fresh_database(tmp_path, migrated) as database_env:
+        _killed_and_restarted(database_env, tmp_path)
+
+
+def _killed_and_restarted(database_env: dict[str, str], tmp_path: Path) -> None:
     inbox = KillingInbox()
     port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -130,7 +135,6 @@ def test_killed_worker_restarted_sends_each_remaining_message_exactly_once(
     log = tmp_path / "worker.log"
     worker = None
     try:
-        _vinculo(env, "migrate", "--no-input")
         assert "ready" in _vinculo(env, "shell", "-c", SETUP)
         worker = inbox.worker = _worker(env, log)
         _wait(lambda: inbox.killed, 120, "the worker was not killed mid-send", log)
