@@ -59,8 +59,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # The read-replica test copies the schema of the suite's PostgreSQL test database into a private
 # primary and streams it to a replica (migrating an empty cluster from scratch takes minutes):
 # on the SQLite pass there is neither a PostgreSQL schema to copy nor a router decision to test,
-# so make test's PostgreSQL pass is where it runs.
-collect_ignore = [] if ON_POSTGRESQL else ["core/test_replica.py"]
+# so make test's PostgreSQL pass is where it runs. So does the Citus plan's, which reads and
+# rewrites the PostgreSQL catalog.
+collect_ignore = ([] if ON_POSTGRESQL
+                  else ["core/test_replica.py", "core/test_citus_plan.py"])
 
 # Property tests check results, not speed: no per-example deadline that a busy CI machine
 # could miss.

@@ -6,6 +6,7 @@ production profile, which refuses to start without ``SECRET_KEY`` and ``ALLOWED_
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -33,8 +34,9 @@ PRODUCTION = os.environ.get("VINCULO_ENV", "development").lower() == "production
 DEBUG = env_bool("DEBUG", False)
 
 DATA_DIR = Path(os.environ.get("VINCULO_DATA_DIR", "var")).resolve()
-# Uploaded and received files. Nothing serves this directory: each file is answered by a view
-# that checks the organisation and the permission (core/files.py), in every profile.
+# Uploaded and received files, unless VINCULO_FILE_STORAGE chooses another store (STORAGES,
+# below). Nothing serves them: each file is answered by a view that checks the organisation
+# and the permission (core/files.py), in every profile.
 MEDIA_ROOT = DATA_DIR / "uploads"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_URL = "/static/"
@@ -244,8 +246,27 @@ USE_TZ = True
 # Amounts as businesses print them (Spanish "3.844,36"): see vinculo/formats/ and core/formats.py.
 FORMAT_MODULE_PATH = ["vinculo.formats"]
 
+# Where uploaded and generated files live (attachments, imports, e-mail, letters, logos):
+# VINCULO_FILE_STORAGE names a Django storage class — MEDIA_ROOT on this machine by default,
+# or a shared store such as django-storages' "storages.backends.s3.S3Storage" — and
+# VINCULO_FILE_STORAGE_OPTIONS (a JSON object) its options. core.files.PrivateStorage wraps it
+# so that no backend ever hands out a URL that skips the permission checks.
+FILE_STORAGE_BACKEND = os.environ.get("VINCULO_FILE_STORAGE", "").strip() or (
+    "django.core.files.storage.FileSystemStorage")
+try:
+    FILE_STORAGE_OPTIONS = json.loads(os.environ.get("VINCULO_FILE_STORAGE_OPTIONS") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"VINCULO_FILE_STORAGE_OPTIONS must be a JSON object: {exc}.") from exc
+if not isinstance(FILE_STORAGE_OPTIONS, dict):
+    raise ImproperlyConfigured("VINCULO_FILE_STORAGE_OPTIONS must be a JSON object, such as "
+                               '{"bucket_name": "vinculo"}.')
+if "backend" in FILE_STORAGE_OPTIONS:
+    raise ImproperlyConfigured("VINCULO_FILE_STORAGE_OPTIONS may not set 'backend': name the "
+                               "storage class in VINCULO_FILE_STORAGE.")
 STORAGES = {
-    "default": {"BACKEND": "vinculo.core.files.PrivateStorage"},
+    "default": {"BACKEND": "vinculo.core.files.PrivateStorage",
+                "OPTIONS": {"backend": FILE_STORAGE_BACKEND, **FILE_STORAGE_OPTIONS}},
     # Compressed and under hashed names (cached for good) in every profile: core/staticfiles.py.
     "staticfiles": {"BACKEND": "vinculo.core.staticfiles.StaticStorage"},
 }

@@ -51,7 +51,10 @@ class CoreConfig(VinculoApp):
     )
 
     def ready(self) -> None:
-        from vinculo.core import audit, roles
+        from django.core import checks
+
+        from vinculo.core import audit, files, roles
 
         roles.load()
         audit.connect()
+        checks.register(files.check_file_storage)
