@@ -17,7 +17,9 @@ the shared cache and sessions (``VINCULO_CACHE_URL``) and the task queue (``VINC
 one worker host (``vinculo worker``); two app hosts, each ``vinculo serve --workers W`` with its
 own data directory, on the same ``DATABASE_URL``, ``DATABASE_REPLICA_URL`` and Redis; and
 haproxy in front, first with one host behind it, then with both (same haproxy, same ports, same
-client: the ratio is the second host's doing).
+client: the ratio is the second host's doing). A third layout is the reference for reading that
+ratio: one host with as many gunicorn workers as the two together (``--workers`` × 2), so
+what the second host buys beyond more worker processes shows.
 
 For each layout wrk replays the mix for ``--warmup`` seconds (not counted), then for
 ``--duration`` seconds, from ``--connections`` keep-alive connections that each send a request
@@ -351,9 +353,10 @@ def measure(layout: str, hosts: list[Process], ports: list[int], args: argparse.
             data: Path, root: Path, groups: dict[str, list[int]]) -> dict:
     """haproxy in front of the hosts on ``ports``; wrk's warm-up, then the measured run."""
     lb_port = free_port()
-    config = root / f"haproxy-{len(ports)}.cfg"
+    slug = re.sub(r"\W+", "-", layout)
+    config = root / f"haproxy-{slug}.cfg"
     config.write_text(haproxy_config(lb_port, ports))
-    haproxy = Process(f"haproxy-{len(ports)}", ["haproxy", "-db", "-f", str(config)],
+    haproxy = Process(f"haproxy-{slug}", ["haproxy", "-db", "-f", str(config)],
                       os.environ.copy(), root)
     groups = groups | {"haproxy": [haproxy.popen.pid]}
     base = f"http://{HOST}:{lb_port}"
@@ -366,7 +369,7 @@ def measure(layout: str, hosts: list[Process], ports: list[int], args: argparse.
         before = [served(h) for h in hosts]
         cpu_before, load_before = cpu_by_tree(groups), os.getloadavg()[0]
         say(f"{layout}: measuring {args.duration:.0f} s")
-        rows, wrk_cpu = run_wrk(base, data, root / f"rows-{len(ports)}.txt", args.duration,
+        rows, wrk_cpu = run_wrk(base, data, root / f"rows-{slug}.txt", args.duration,
                                 args.connections, f"m{run}")
         cpu_after, load_after = cpu_by_tree(groups), os.getloadavg()[0]
         result = summarise(rows)
@@ -435,27 +438,30 @@ def data_file(base: str, seed: dict, root: Path) -> Path:
 
 
 def report(results: dict[str, dict], args: argparse.Namespace, checks: list[str]) -> int:
-    one, two = results["1 host"], results["2 hosts"]
-    headers = ("kind", "1 host req/s", "p50 ms", "p95 ms", "errors", "2 hosts req/s",
-               "p50 ms", "p95 ms", "errors", "ratio req/s", "ratio p95")
+    one, two, *others = results
+    headers = ["kind"]
+    for layout in results:
+        headers += [f"{layout} req/s", "p95 ms", "errors"]
+        if layout == two:
+            headers += ["ratio req/s", "ratio p95"]
     rows = []
-    names = [name for name, _w, _s in KINDS] + ["all"]
-    for name in names:
+    errors = 0
+    for name in [name for name, _w, _s in KINDS] + ["all"]:
         cells: list[object] = [name]
-        rates, p95s = [], []
-        for result in (one, two):
+        rates, p95s = {}, {}
+        for layout, result in results.items():
             if name == "all":
                 ms = [m for k in result["kinds"].values() for m in k["ms"]]
-                errors = sum(k["errors"] for k in result["kinds"].values()) + \
+                failed = sum(k["errors"] for k in result["kinds"].values()) + \
                     result["socket_errors"]
+                errors += failed
             else:
-                ms, errors = result["kinds"][name]["ms"], result["kinds"][name]["errors"]
-            rate = len(ms) / result["seconds"]
-            rates.append(rate)
-            p95s.append(percentile(ms, 95))
-            cells += [f"{rate:.1f}", f"{percentile(ms, 50):.0f}", f"{p95s[-1]:.0f}", errors]
-        cells += [f"{rates[1] / rates[0]:.2f}" if rates[0] else "-",
-                  f"{p95s[1] / p95s[0]:.2f}" if p95s[0] else "-"]
+                ms, failed = result["kinds"][name]["ms"], result["kinds"][name]["errors"]
+            rates[layout], p95s[layout] = len(ms) / result["seconds"], percentile(ms, 95)
+            cells += [f"{rates[layout]:.1f}", f"{p95s[layout]:.0f}", failed]
+            if layout == two:
+                cells += [f"{rates[two] / rates[one]:.2f}" if rates[one] else "-",
+                          f"{p95s[two] / p95s[one]:.2f}" if p95s[one] else "-"]
         rows.append(cells)
     print()
     print(table(headers, rows))
@@ -477,13 +483,17 @@ def report(results: dict[str, dict], args: argparse.Namespace, checks: list[str]
                   f"{result['timeouts']}")
     for line in checks:
         print(line)
-    errors = sum(int(row[4]) + int(row[8]) for row in rows[:-1]) + \
-        one["socket_errors"] + two["socket_errors"]
     verdict = "PASS" if errors == 0 else "FAIL"
-    print(f"\n{verdict}: {errors} errors in both layouts (target 0)")
-    print(f"ratio 2 hosts ÷ 1 host, all kinds: {rows[-1][9]}× requests/s, {rows[-1][10]}× p95 "
-          f"({args.connections} connections, {args.workers} gunicorn workers per host, "
-          f"{os.cpu_count()} cores shared by everything)\n")
+    print(f"\n{verdict}: {errors} errors in the {len(results)} layouts (target 0)")
+    total = {layout: sum(len(k["ms"]) for k in r["kinds"].values()) / r["seconds"]
+             for layout, r in results.items()}
+    print(f"ratio {two} ÷ {one}, all kinds: {total[two] / total[one]:.2f}× requests/s, "
+          f"{rows[-1][8]}× p95 ({args.connections} connections, {os.cpu_count()} cores shared "
+          "by everything)")
+    for other in others:
+        print(f"ratio {two} ÷ {other} (as many gunicorn workers on one host): "
+              f"{total[two] / total[other]:.2f}× requests/s")
+    print()
     print(markdown(headers, rows))
     print()
     print(markdown(cpu_headers, cpu_rows))
@@ -515,11 +525,12 @@ def main() -> int:
         processes.append(Process("worker", [VINCULO, "worker"], env | {
             "VINCULO_DATA_DIR": str(root / "worker")}, root))
         hosts, ports = [], []
-        for i in (1, 2):
+        # hosts 1 and 2 as deployed; host 3 (the reference) has the workers of both
+        for i, workers in ((1, args.workers), (2, args.workers), (3, 2 * args.workers)):
             ports.append(free_port())
-            say(f"app host {i}: vinculo serve --workers {args.workers} on port {ports[-1]}")
+            say(f"app host {i}: vinculo serve --workers {workers} on port {ports[-1]}")
             host = Process(f"host{i}", [VINCULO, "serve", "--host", HOST, "--port",
-                                        str(ports[-1]), "--workers", str(args.workers)],
+                                        str(ports[-1]), "--workers", str(workers)],
                            env | {"VINCULO_DATA_DIR": str(root / f"host{i}")}, root)
             processes.append(host)
             hosts.append(host)
@@ -532,8 +543,10 @@ def main() -> int:
         replica_before = cluster.sql(cluster.replica_port, REPLICA_SCANS)[0][0]
         groups = {"app hosts": [h.popen.pid for h in hosts], "PostgreSQL": cluster.postmasters(),
                   "worker + Redis": [processes[0].popen.pid, redis.process.pid]}
-        results = {"1 host": measure("1 host", hosts, ports[:1], args, data, root, groups),
-                   "2 hosts": measure("2 hosts", hosts, ports, args, data, root, groups)}
+        layouts = {"1 host": ports[:1], "2 hosts": ports[:2],
+                   f"1 host ×{2 * args.workers}": ports[2:]}
+        results = {layout: measure(layout, hosts, behind, args, data, root, groups)
+                   for layout, behind in layouts.items()}
         replica_after = cluster.sql(cluster.replica_port, REPLICA_SCANS)[0][0]
         time.sleep(3)  # the worker's last e-mails
         mail = dict(cluster.sql(cluster.primary_port, "SELECT status, count(*) FROM "
