@@ -46,7 +46,10 @@ p95; which host answered how many requests; that the replica answered queries an
 sent the ticket notifications. PASS/FAIL: no errors (target 0); the exit status is non-zero on
 errors. wrk's own CPU time is printed too: on this 2-core machine the load generator, the load
 balancer, PostgreSQL, Redis and the worker all share the cores with the app hosts, so the second
-host adds processes, not cores — the ratio says what that is worth here.
+host adds processes, not cores — the ratio says what that is worth here. On a machine busy with
+other work it also wins scheduler share: with sched_autogroup the kernel shares the CPU between
+sessions, and each host here is a session of its own; the app CPU per request and the ×2-worker
+reference layout tell that apart from capacity.
 """
 
 from __future__ import annotations
