@@ -40,16 +40,17 @@ free to use the replica), and an API token.
 | api_read | 24 % | ``GET /api/contacts/?page=N`` or ``GET /api/accounts/<uuid>/`` |
 | report | 4 % | ``GET /analytics/`` — a heavy page, read on the replica |
 
-Printed per kind and layout: requests/s, p50 and p95 (ms), errors (any status other than the
+Printed per kind and layout: requests/s, p95 (ms), errors (any status other than the
 expected one, or a request without an answer); the ratio 2 hosts ÷ 1 host of requests/s and of
 p95; which host answered how many requests; that the replica answered queries and the worker
 sent the ticket notifications. PASS/FAIL: no errors (target 0); the exit status is non-zero on
-errors. wrk's own CPU time is printed too: on this 2-core machine the load generator, the load
+errors. The CPU time of each part (app hosts, PostgreSQL, worker + Redis, haproxy, and wrk
+itself) is printed too: on this 2-core machine the load generator, the load
 balancer, PostgreSQL, Redis and the worker all share the cores with the app hosts, so the second
 host adds processes, not cores — the ratio says what that is worth here. On a machine busy with
 other work it also wins scheduler share: with sched_autogroup the kernel shares the CPU between
-sessions, and each host here is a session of its own; the app CPU per request and the ×2-worker
-reference layout tell that apart from capacity.
+sessions, and each host here is a session of its own; the app CPU per request and the reference
+layout (one host, the workers of both) tell that apart from capacity.
 """
 
 from __future__ import annotations
