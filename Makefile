@@ -17,7 +17,7 @@ PORT ?= 8000
 JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope
 
-.PHONY: run test setup setup-test system-packages lint typecheck test-sqlite test-rq test-postgres bench clean messages
+.PHONY: run test setup setup-test system-packages bench-packages lint typecheck test-sqlite test-rq test-postgres bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ system-packages:
 	  && test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap && test -x /usr/lib/dovecot/lmtp || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium gettext dovecot-imapd dovecot-lmtpd >/dev/null; }
+
+# What bench/scale.py needs beyond the test packages: Debian's load balancer, load generator
+# and a Redis server of its own (the benches are not part of `make test`).
+bench-packages: setup-test
+	@command -v haproxy >/dev/null && command -v wrk >/dev/null && command -v redis-server >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    haproxy wrk redis-server >/dev/null; }
 
 run: setup
 	$(BIN)/vinculo migrate --verbosity 0
