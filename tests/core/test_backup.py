@@ -24,6 +24,9 @@ import pytest
 from tests.deploy import VINCULO, fresh_database, migrated, suite_database_url, vinculo
 
 __all__ = ["migrated"]  # the fixture
+# The tests share one backed-up source installation (a module fixture): under pytest-xdist's
+# --dist loadgroup they stay on one worker instead of each worker building its own.
+pytestmark = pytest.mark.xdist_group("backup")
 
 VENDOR = "postgresql" if suite_database_url() else "sqlite"
 OTHER = {"postgresql": "sqlite", "sqlite": "postgresql"}[VENDOR]
