@@ -12,9 +12,11 @@ import gzip
 import hashlib
 import io
 import json
+import shutil
 import sqlite3
 import subprocess
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,33 @@ with organization_scope(admin.organization), acting_as(admin):
 POPULATED = ["core_organization", "core_user", "customers_account", "customers_contact",
              "sales_order", "billing_invoice", "billing_payment", "service_ticket",
              "interactions_interaction", "attachments_recordfile", "django_migrations"]
+
+
+# Attaches files to a ticket, one transaction each, until told to stop: the app at work.
+WRITER = """
+import os
+from django.core.files.base import ContentFile
+from vinculo.attachments.services import file_attach
+from vinculo.core.audit import acting_as
+from vinculo.core.models import User
+from vinculo.core.tenancy import organization_scope
+from vinculo.service.models import Ticket
+admin = User.objects.get(email="admin@demo.vinculo.test")
+with organization_scope(admin.organization), acting_as(admin):
+    ticket = Ticket.objects.order_by("pk").first()
+    i = 0
+    while not os.path.exists(os.environ["STOP_FILE"]) and i < 3000:
+        file_attach(actor=admin, record=ticket,
+                    upload=ContentFile(os.urandom(2000 + i), name=f"w{i}.bin"))
+        i += 1
+"""
+# Every file row of the installation: its name and whether its stored bytes are all there.
+CHECK_FILES = """
+from vinculo.attachments.models import RecordFile
+for row in RecordFile.all_objects.order_by("pk"):
+    stored = row.file.storage.exists(row.file.name) and row.file.storage.size(row.file.name)
+    print(row.file.name, stored == row.size)
+"""
 
 
 @dataclass
@@ -236,3 +265,40 @@ def test_an_archive_of_the_other_database_system_is_refused(source, tmp_path, mi
         assert (f"Esta copia contiene una base de datos {NAMES[OTHER]} y esta instalación usa "
                 f"{NAMES[VENDOR]}") in error, error
         assert tables(env) == before and not stored(env)
+
+
+def test_a_backup_made_while_files_are_being_added_is_consistent(source, tmp_path):
+    """Every file row of the archived database has its bytes in the archive, while another
+    process keeps attaching files (a row per file, committed after its file is stored)."""
+    (tmp_path / "clone").mkdir()
+    with fresh_database(tmp_path / "clone", source.env) as env:
+        shutil.copytree(Path(source.env["VINCULO_DATA_DIR"]) / "uploads",
+                        Path(env["VINCULO_DATA_DIR"]) / "uploads")
+        uploads = Path(env["VINCULO_DATA_DIR"]) / "uploads"
+        stop = tmp_path / "stop"
+        writer = subprocess.Popen([str(VINCULO), "shell", "-c", WRITER],
+                                  env={**env, "STOP_FILE": str(stop)},
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 300
+            while sum(1 for p in uploads.rglob("*") if p.is_file()) < 10:
+                assert writer.poll() is None, writer.stdout.read()
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            before = sum(1 for p in uploads.rglob("*") if p.is_file())
+            archive = tmp_path / "busy.tar.gz"
+            vinculo("backup", str(archive), env=env)
+            during = sum(1 for p in uploads.rglob("*") if p.is_file()) - before
+        finally:
+            stop.touch()
+            output = writer.communicate(timeout=120)[0]
+        assert writer.returncode == 0, output
+        assert during > 0, "the writer added nothing while the backup ran"
+
+    with tarfile.open(archive) as tar:
+        assert json.load(tar.extractfile("manifest.json"))["missing"] == []
+    (tmp_path / "target").mkdir()
+    with fresh_database(tmp_path / "target") as env:
+        vinculo("restore", str(archive), env=env)
+        rows = vinculo("shell", "--verbosity", "0", "-c", CHECK_FILES, env=env).splitlines()
+    assert len(rows) > 10 and all(row.endswith(" True") for row in rows), rows
