@@ -22,6 +22,7 @@ transaction on PostgreSQL) and removes the files the archive does not hold.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -251,12 +252,16 @@ def _migrations(cursor: Any, tables: set[str]) -> list[str]:
 
 
 def _add_stored_file(tar: tarfile.TarFile, name: str, staging: Path,
-                     created: float) -> dict[str, Any]:
+                     created: float) -> dict[str, Any] | None:
     """Copy one stored file into the archive, hashing the very bytes written (a file that
-    changes while it is read is archived as read)."""
+    changes while it is read is archived as read); None for one deleted since it was listed
+    (if a row of the snapshot names it, it is ``missing``)."""
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=str(staging)) as spool:
-        with default_storage.open(name, "rb") as source:
-            size, sha = _copy_hashing(source, spool)
+        try:
+            with default_storage.open(name, "rb") as source:
+                size, sha = _copy_hashing(source, spool)
+        except FileNotFoundError:
+            return None
         spool.seek(0)
         info = tarfile.TarInfo(FILES + name)
         info.size, info.mtime, info.mode = size, int(created), 0o600
@@ -285,8 +290,8 @@ def backup_create(*, path: Path) -> Backup:
             member = DATABASE_MEMBER[vendor]
             with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
                 tar.add(db_file, arcname=member)
-                files = [_add_stored_file(tar, name, staging, created.timestamp())
-                         for name in stored_files()]
+                files = [entry for name in stored_files() if (
+                    entry := _add_stored_file(tar, name, staging, created.timestamp()))]
                 names = {entry["name"] for entry in files}
                 manifest: dict[str, Any] = {
                     "format": FORMAT,
@@ -304,10 +309,7 @@ def backup_create(*, path: Path) -> Backup:
                 data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime, info.mode = len(data), int(created.timestamp()), 0o600
-                with tempfile.SpooledTemporaryFile() as buffer:
-                    buffer.write(data)
-                    buffer.seek(0)
-                    tar.addfile(info, buffer)
+                tar.addfile(info, io.BytesIO(data))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
