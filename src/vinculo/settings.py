@@ -299,6 +299,10 @@ MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB",
 MAIL_MAX_ATTACHMENT_BYTES = int(
     float(os.environ.get("VINCULO_MAIL_MAX_ATTACHMENT_MB", "25")) * 2**20)
 
+# The folder of PostgreSQL's client programs (pg_dump, pg_restore, psql) for `vinculo backup`
+# and `vinculo restore`, where they are neither in /usr/lib/postgresql/<version>/bin nor on PATH.
+VINCULO_PG_BIN = os.environ.get("VINCULO_PG_BIN", "")
+
 # Files attached to records (accounts, orders, tickets…): a larger one is refused.
 MAX_UPLOAD_BYTES = int(float(os.environ.get("VINCULO_MAX_UPLOAD_MB", "25")) * 2**20)
 
