@@ -194,3 +194,22 @@ def test_derl_uses_the_period_discount_rate(tmp_path):
     assert result["period_discount_rate"] == pytest.approx(1.1 ** (1 / 12) - 1)
     assert 28 <= result["period_days"] <= 31
     assert np.isfinite(result["sbg"]["gamma"])
+
+
+def test_bad_amount_names_the_line(tmp_path):
+    rows = [r + ",10" for r in GOOD] + ["d,2020-01-01,2021-01-01,ten"]
+    out = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match="line 7: 'ten' in column 'amount' is not a number"):
+        run(str(write(tmp_path / "c.csv", rows)), *ARGS, "--amount-col", "amount",
+            "--out", str(out))
+    assert not out.exists()
+
+
+def test_reproduces_fader_hardie_high_end(tmp_path):
+    high_end = [1000, 869, 743, 653, 593, 551, 517, 491]
+    result = json.loads(run(str(write(tmp_path / "high.csv", cohort_rows(high_end, 2000, "h"))),
+                            *ARGS, "--json"))
+    sbg = result["sbg"]
+    # Fader & Hardie (2007): gamma 0.668, delta 3.806, LL -1611.16
+    assert (round(sbg["gamma"], 3), round(sbg["delta"], 3)) == (0.668, 3.806)
+    assert sbg["log_likelihood"] == pytest.approx(-1611.16, abs=0.005)
