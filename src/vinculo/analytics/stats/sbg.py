@@ -101,6 +101,13 @@ class ShiftedBetaGeometric:
         g, d = np.exp(theta)
         return cls(float(g), float(d), log_likelihood=-value * total)
 
+    def log_likelihood_rows(self, periods: npt.ArrayLike, churned: npt.ArrayLike) -> FloatArray:
+        """Each row's log-likelihood (the columns of :meth:`fit`): what
+        ``uncertainty.parameter_uncertainty`` differentiates for the standard errors."""
+        t, c = as_float_arrays(periods, churned)
+        g, d = self.gamma, self.delta
+        return np.where(c.astype(bool), betaln(g + 1, d + t - 1), betaln(g, d + t)) - betaln(g, d)
+
     # --- predictions ---------------------------------------------------------------------
 
     def churn_probability(self, t: npt.ArrayLike) -> FloatArray:

@@ -17,6 +17,15 @@ RFM scores and segment.
 their predictions of each customer's purchases from DATE to the end of the file are compared
 with what happened (by calibration repeat purchases 0..7+, with each model's mean absolute
 error and correlation; ``vinculo.analytics.stats.holdout``).
+
+``--covariates segment,channel`` also fits BG/NBD with those customer columns as
+time-invariant covariates and shows each level's effect on the purchase rate and the drop-out
+against the most frequent level (``analytics.analyst_covariates``). ``--contracts`` reads a
+different file, one row per customer and contract period paid (``--start-col``,
+``--end-col``), and fits the shifted-beta-geometric retention model instead: retention curve,
+γ and δ, each active customer's discounted expected residual lifetime and CLV
+(``analytics.analyst_contracts``). The CSV helpers shared by the modes are in
+``analytics.analyst_csv``.
 """
 
 from __future__ import annotations
@@ -26,7 +35,6 @@ import csv
 import datetime as dt
 import json
 import math
-import re
 import sys
 from array import array
 from pathlib import Path
@@ -35,6 +43,25 @@ from typing import Any
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
+from vinculo.analytics.analyst_contracts import (
+    analyse_contracts,
+    format_contracts,
+    read_contracts,
+    write_contracts,
+)
+from vinculo.analytics.analyst_covariates import (
+    covariate_effects,
+    format_covariates,
+    parse_covariates,
+    read_covariates,
+)
+from vinculo.analytics.analyst_csv import (
+    MAX_ERRORS,
+    InputError,
+    parse_amount,
+    parse_dates,
+    sniff_delimiter,
+)
 from vinculo.analytics.stats.bgnbd import BGNBD, MBGNBD
 from vinculo.analytics.stats.gamma_gamma import GammaGamma
 from vinculo.analytics.stats.holdout import compare_holdout, format_comparison
@@ -48,10 +75,7 @@ from vinculo.analytics.stats.uncertainty import (
     parameter_uncertainty,
 )
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y",
-                "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")
 DEFAULT_HORIZON = {"day": 365, "week": 52, "month": 12}
-MAX_ERRORS = 10
 MODELS = ("bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma")
 DEFAULT_MODELS = ("bg_nbd", "gamma_gamma")
 
@@ -67,75 +91,6 @@ def parse_models(value: str) -> tuple[str, ...]:
             "or 'all'")
     # BG/NBD and Gamma-Gamma give the per-customer predictions, so they are always fitted.
     return tuple(m for m in MODELS if m in names or m in DEFAULT_MODELS)
-
-
-class InputError(CommandError):
-    pass
-
-
-def sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def parse_amount(value: str, decimal_comma: bool) -> float:
-    """``1234.5``, ``1,234.50``, ``1.234,50``, ``1234,5``, ``€ 12``, ``(12.00)``."""
-    s = value.strip()
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    negative = s.startswith("(") and s.endswith(")")
-    s = re.sub(r"[^\d,.\-+eE]", "", s.strip("()"))
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):
-            s = s.replace(".", "").replace(",", ".")
-        else:
-            s = s.replace(",", "")
-    elif "," in s:
-        s = s.replace(",", ".") if (decimal_comma or s.count(",") == 1) else s.replace(",", "")
-    number = float(s)  # ValueError propagates to the caller, who names the line
-    if not math.isfinite(number):
-        raise ValueError(value)
-    return -number if negative else number
-
-
-def _date_part(value: str) -> str:
-    v = value.strip()
-    if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", v):
-        return v[:10]
-    return v.split(" ", 1)[0]
-
-
-def parse_dates(values: list[str], lines: list[int], column: str) -> np.ndarray:
-    """Dates in one format for the whole column, chosen as the first that fits every value."""
-    unique = sorted(set(values))
-    parts = {u: _date_part(u) for u in unique}
-    for fmt in DATE_FORMATS:
-        parsed: dict[str, np.datetime64] = {}
-        try:
-            for u, part in parts.items():
-                parsed[u] = np.datetime64(dt.datetime.strptime(part, fmt).date(), "D")
-        except ValueError:
-            continue
-        return np.array([parsed[v] for v in values], dtype="datetime64[D]")
-    # No single format fits: name the first line whose date fits none.
-    for value, line in zip(values, lines, strict=True):
-        if not any(_fits(parts[value], f) for f in DATE_FORMATS):
-            raise InputError(f"line {line}: {value!r} in column {column!r} is not a date "
-                             "(use YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY or DD.MM.YYYY)")
-    raise InputError(f"column {column!r} mixes date formats (e.g. DD/MM/YYYY and YYYY-MM-DD); "
-                     "use one format for the whole file")
-
-
-def _fits(value: str, fmt: str) -> bool:
-    try:
-        dt.datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
 
 
 def read_transactions(path: Path, customer_col: str, date_col: str,
@@ -235,16 +190,33 @@ def _read_rows(handle: Any, path: Path, customer_col: str, date_col: str,
 
 
 class Command(BaseCommand):
-    help = ("Fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on a transactions CSV and score "
-            "every customer (no database needed).")
+    help = ("Fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (and BG/NBD with covariates) on a "
+            "transactions CSV and score every customer, or sBG on a contracts CSV "
+            "(--contracts); no database needed.")
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", type=Path, help="transactions CSV: one row per purchase")
         parser.add_argument("--customer-col", required=True, help="column of the customer id")
-        parser.add_argument("--date-col", required=True, help="column of the purchase date")
-        parser.add_argument("--amount-col", required=True, help="column of the amount")
+        parser.add_argument("--date-col", help="column of the purchase date (transactions)")
+        parser.add_argument("--amount-col", help="column of the amount (transactions; with "
+                                                 "--contracts optional: each period's amount)")
+        parser.add_argument("--covariates", type=parse_covariates,
+                            help="columns describing the customer (segment, channel, ...), "
+                                 "comma separated: fit BG/NBD with their effects")
+        parser.add_argument("--contracts", action="store_true",
+                            help="the file holds contract periods (one row per customer and "
+                                 "period paid, --start-col and --end-col): fit sBG retention "
+                                 "and contract CLV")
+        parser.add_argument("--start-col", help="column of a contract period's start")
+        parser.add_argument("--end-col", help="column of a contract period's end")
+        parser.add_argument("--as-of", type=dt.date.fromisoformat,
+                            help="contracts: the date the status is read at (default: the "
+                                 "latest period start in the file)")
+        parser.add_argument("--margin-per-period", type=float,
+                            help="contracts: margin each period paid brings (default: the "
+                                 "latest period's --amount-col times --margin, else --margin)")
         parser.add_argument("--calibration-end", type=dt.date.fromisoformat,
                             help="last day of the fitting period, YYYY-MM-DD (default: last "
                                  "date in the file); later purchases form the holdout")
@@ -278,11 +250,22 @@ class Command(BaseCommand):
         if not 1 <= opts["interval_level"] < 100:
             raise CommandError("--interval-level must be a percentage from 1 to below 100 "
                                "(e.g. 90)")
+        if opts["contracts"]:
+            self.handle_contracts(opts)
+            return
+        for option in ("start_col", "end_col", "as_of", "margin_per_period"):
+            if opts[option] is not None:
+                raise CommandError(f"--{option.replace('_', '-')} applies only with --contracts")
+        for option in ("date_col", "amount_col"):
+            if not opts[option]:
+                raise CommandError(f"--{option.replace('_', '-')} is required (or --contracts)")
         holdout_from = opts["holdout_from"]
         if holdout_from is not None:
             if opts["calibration_end"] is not None:
                 raise CommandError("give either --holdout-from or --calibration-end, not both")
             opts["calibration_end"] = holdout_from - dt.timedelta(days=1)
+        covariates = (read_covariates(opts["file"], opts["customer_col"], opts["covariates"])
+                      if opts["covariates"] else None)
         ids, day, amount, labels = read_transactions(opts["file"], opts["customer_col"],
                                                      opts["date_col"], opts["amount_col"])
         result = analyse(ids, day, amount, unit=opts["time_unit"],
@@ -290,14 +273,50 @@ class Command(BaseCommand):
                          discount_rate=opts["discount_rate"], margin=opts["margin"],
                          level=opts["interval_level"] / 100, models=opts["models"],
                          holdout=holdout_from is not None)
+        if covariates is not None:
+            result["models"]["covariates"] = covariate_effects(
+                result["summary"], labels, covariates, level=opts["interval_level"] / 100,
+                plain_log_likelihood=result["models"]["bg_nbd"]["log_likelihood"])
         if opts["out"]:
             write_customers(opts["out"], result, labels)
         if opts["json"]:
             self.stdout.write(json.dumps(result["models"], indent=2))
         else:
             self.stdout.write(format_table(result["models"]))
+            if covariates is not None:
+                self.stdout.write(format_covariates(result["models"]["covariates"]))
             if "holdout" in result:
                 self.stdout.write(format_comparison(result["holdout"], opts["time_unit"]))
+            if opts["out"]:
+                self.stdout.write(f"\nPer-customer results: {opts['out']}")
+
+    def handle_contracts(self, opts: dict[str, Any]) -> None:
+        """``--contracts``: sBG on contract periods (``analytics.analyst_contracts``)."""
+        for option in ("date_col", "covariates", "calibration_end", "holdout_from", "horizon"):
+            if opts[option] is not None:
+                raise CommandError(f"--{option.replace('_', '-')} does not apply to "
+                                   "--contracts")
+        if opts["models"] != DEFAULT_MODELS:
+            raise CommandError("--models does not apply to --contracts (it fits sBG)")
+        for option in ("start_col", "end_col"):
+            if not opts[option]:
+                raise CommandError(f"--{option.replace('_', '-')} is required with --contracts")
+        if opts["discount_rate"] <= 0:
+            raise CommandError("--discount-rate must be positive with --contracts (the "
+                               "expected residual lifetime is a sum without end)")
+        contracts = read_contracts(
+            opts["file"], customer_col=opts["customer_col"], start_col=opts["start_col"],
+            end_col=opts["end_col"], amount_col=opts["amount_col"], margin=opts["margin"],
+            margin_per_period=opts["margin_per_period"],
+            as_of=np.datetime64(opts["as_of"], "D") if opts["as_of"] else None)
+        result = analyse_contracts(contracts, discount_rate=opts["discount_rate"],
+                                   level=opts["interval_level"] / 100)
+        if opts["out"]:
+            write_contracts(opts["out"], result)
+        if opts["json"]:
+            self.stdout.write(json.dumps(result["models"], indent=2))
+        else:
+            self.stdout.write(format_contracts(result["models"]))
             if opts["out"]:
                 self.stdout.write(f"\nPer-customer results: {opts['out']}")
 
