@@ -7,7 +7,7 @@ uncorrelated subquery the database runs once (a hashed semi-join on PostgreSQL, 
 materialised list on SQLite) — never to a loop over customers in Python. Aggregates
 ("orders in the last 365 days ≥ 2") are ``GROUP BY … HAVING`` subqueries; a customer without
 rows counts as 0 (or as having no date), so "fewer than 2 orders" includes those who never
-ordered.
+ordered. A count that only asks whether rows exist (≥ 1, = 0) is a plain ``IN`` / ``NOT IN``.
 """
 
 from __future__ import annotations
