@@ -245,6 +245,9 @@ class AccountContact(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "contact"], name="accountcontact_unique")
         ]
+        # the other way round: a contact's accounts from the index alone (segments carry an
+        # account condition to the contacts, and a contact condition to the accounts, both ways)
+        indexes = [models.Index(fields=["contact", "account"], name="accountcontact_by_contact")]
         verbose_name = _("account membership")
 
     def __str__(self) -> str:
@@ -265,6 +268,10 @@ class Consent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["contact", "channel"], name="consent_unique_channel")
         ]
+        # who may be reached on a channel, from the index alone: every marketing segment and
+        # campaign asks it of the whole customer base
+        indexes = [models.Index(fields=["organization", "channel", "contact"],
+                                condition=models.Q(granted=True), name="consent_granted")]
         verbose_name = _("consent")
 
     def __str__(self) -> str:

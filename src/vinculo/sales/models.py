@@ -308,7 +308,12 @@ class Order(PricedDocument):
             models.UniqueConstraint(fields=["organization", "number"], name="order_unique_number")
         ]
         indexes = [models.Index(fields=["organization", "account", "ordered_on"],
-                                name="order_account_date")]
+                                name="order_account_date"),
+                   # the orders that count, by date, with their account: segments' activity
+                   # conditions ("an order in the last 365 days") read only this index
+                   models.Index(fields=["organization", "ordered_on"], include=["account"],
+                                condition=~models.Q(status=OrderStatus.CANCELLED),
+                                name="order_kept_by_date")]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
 

@@ -7,12 +7,13 @@ uncorrelated subquery the database runs once (a hashed semi-join on PostgreSQL, 
 materialised list on SQLite) — never to a loop over customers in Python. Aggregates
 ("orders in the last 365 days ≥ 2") are ``GROUP BY … HAVING`` subqueries; a customer without
 rows counts as 0 (or as having no date), so "fewer than 2 orders" includes those who never
-ordered.
+ordered. A count that only asks whether rows exist (≥ 1, = 0) is a plain ``IN`` / ``NOT IN``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -102,15 +103,42 @@ def _value_holds(op: str, value: Any, candidate: Any) -> bool:
     return _COMPARE[op](candidate, value) if op in _COMPARE else False
 
 
+def _count_decided(op: str, value: Any) -> bool | None:
+    """Whether a condition on a count of rows holds for every count from 1 up (True), for
+    none of them (False), or depends on the count (None). Decided, it needs no count at all:
+    "at least 1" is "has a row", "0" and "fewer than 1" are "has no row"."""
+    if op in ("gte", "gt"):
+        return True if (value <= 1 if op == "gte" else value < 1) else None
+    if op in ("lt", "lte"):
+        return False if (value <= 1 if op == "lt" else value < 1) else None
+    if op in ("eq", "ne"):
+        if value >= 1 and value == math.floor(value):
+            return None  # some count equals it
+        return op == "ne"  # no count equals it: "ne" holds for every count, "eq" for none
+    if op == "between":
+        return False if max(1, math.ceil(value[0])) > math.floor(value[1]) else None
+    return None
+
+
 def aggregate_q(rows: QuerySet, key: str, aggregate: Any, op: str, value: Any, ctx: Context,
                 *, zero: Any = None) -> Q:
     """A condition on an aggregate of ``rows`` per customer (``key`` the customer's column):
     ``pk IN (SELECT key … GROUP BY key HAVING agg op value)``. Customers without rows have the
-    value ``zero`` (0 for counts and sums; no value for a latest date)."""
+    value ``zero`` (0 for counts and sums; no value for a latest date). A count condition that
+    only asks whether rows exist ("orders ≥ 1", "orders = 0") is ``pk IN (SELECT key …)`` or
+    its negation, without the ``GROUP BY``: the database stops at each customer's first row
+    (a semi-join) instead of counting all of them."""
     rows = rows.filter(**{f"{key}__isnull": False})
     having_rows = Q(pk__in=rows.values(key))
     if op in ("empty", "not_empty"):
         return ~having_rows if op == "empty" else having_rows
+    decided = _count_decided(op, value) if isinstance(aggregate, Count) else None
+    if decided is not None:
+        without_rows = zero is not None and _value_holds(op, value, zero)
+        if decided and not without_rows:
+            return having_rows
+        if not decided:
+            return ~having_rows if without_rows else NOTHING
     grouped = rows.order_by().values(key).annotate(_v=aggregate)
     q = Q(pk__in=grouped.filter(lookup_q("_v", op, value, ctx)).values(key))
     if zero is not None and op in (*_COMPARE, "between") and _value_holds(op, value, zero):

@@ -247,12 +247,32 @@ def _carry(q: Q, base: str, subject: str, ctx: Context) -> Q:
     if (base == "account") == (subject == "accounts"):
         return q
     links = AccountContact.all_objects.filter(organization_id=ctx.organization_id)
+    rows = _plain_subquery(q)
+    if rows is not None:
+        # already the organisation's ids of the base: the memberships of those records are
+        # the organisation's too, so they need no filter of their own, and the database reads
+        # them from the (account, contact) or (contact, account) index alone (and the
+        # subject's own organisation filter in ``matching`` holds whatever a subquery returns)
+        column = "account_id" if base == "account" else "contact_id"
+        other = "contact_id" if base == "account" else "account_id"
+        return Q(pk__in=AccountContact.all_objects.filter(**{f"{column}__in": rows})
+                 .values(other))
     if base == "account":
         matched = Account.all_objects.filter(organization_id=ctx.organization_id).filter(q)
         return Q(pk__in=links.filter(account_id__in=matched.values("pk")).values("contact_id"))
     matched_contacts = Contact.all_objects.filter(organization_id=ctx.organization_id).filter(q)
     return Q(pk__in=links.filter(contact_id__in=matched_contacts.values("pk"))
              .values("account_id"))
+
+
+def _plain_subquery(q: Q) -> QuerySet | None:
+    """The subquery of a bare ``pk IN (subquery)`` condition, or None for anything else.
+    Every such subquery a field builds reads the organisation's rows only, so carried across
+    the memberships it needs no pass through the accounts (or contacts) table."""
+    if q.negated or len(q.children) != 1 or not isinstance(q.children[0], tuple):
+        return None
+    lookup, rows = q.children[0]
+    return rows if lookup == "pk__in" and isinstance(rows, QuerySet) else None
 
 
 def _membership(condition: dict[str, Any], subject: str, ctx: Context) -> Q:
