@@ -14,9 +14,9 @@ What the demo cannot do through a service is the passing of time: the e-mail cam
 started today by the service and then moved 60 days into the past, and its messages' sending,
 opening and clicking — which in production the background sender and the tracking links stamp
 with *now* — are written as past instants by one ``UPDATE`` run over the recipients
-(``_write``). The responses are drawn with fixed rates per variant (variant B's subject does better) and the
-conversions with a higher rate for those who were sent the message than for the control
-group, so the results page shows a positive lift and a return on the campaign's cost.
+(``_write``). The responses are drawn with fixed rates per variant (variant B's subject does
+better) and the conversions with a higher rate for those who were sent the message than for
+the control group, so the results page shows a positive lift and a return on the campaign's cost.
 """
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ def _clv_threshold(organization_id: int) -> Decimal | None:
     count = rows.count()
     if not count:
         return None
-    value = rows.order_by("-clv").values_list("clv", flat=True)[max(count // 5 - 1, 0)]
+    value = Decimal(rows.order_by("-clv").values_list("clv", flat=True)[max(count // 5 - 1, 0)]
+                    or 0)
     step = Decimal(10) ** max(len(str(int(value))) - 1, 1)
-    return max((Decimal(value) / step).quantize(Decimal(1), ROUND_HALF_UP) * step, step)
+    return max((value / step).quantize(Decimal(1), ROUND_HALF_UP) * step, step)
 
 
 def _definitions(clv: Decimal | None) -> list[dict]:
