@@ -157,6 +157,11 @@ def _responses(campaign: Campaign, sent_at: dt.datetime,
         "pk", "status", "variant_id", "account_id"))
     converting: list[int] = []
     changes: list[CampaignRecipient] = []
+    # An order is the account's: one placed by an account that also has a held-out contact
+    # counts for both arms. The demo's responses come from accounts wholly in the sent group,
+    # so the drawn difference between the arms shows on the page.
+    held_out = {account for _pk, status, _v, account in rows
+                if status == RecipientStatus.CONTROL}
     for pk, status, variant_id, account_id in rows:
         if status == RecipientStatus.CONTROL:
             if account_id and rng.random() < CONVERT["control"]:
@@ -180,7 +185,8 @@ def _responses(campaign: Campaign, sent_at: dt.datetime,
             if row.opened_at and rng.random() < UNSUBSCRIBE_RATE / open_rate:
                 row.unsubscribed_at = row.opened_at + dt.timedelta(minutes=1)
         rate = CONVERT["clicked"] if row.clicked_at else CONVERT["sent"]
-        if account_id and not row.bounced_at and rng.random() < rate:
+        if account_id and account_id not in held_out and not row.bounced_at \
+                and rng.random() < rate:
             converting.append(account_id)
         changes.append(row)
     _write(changes)
