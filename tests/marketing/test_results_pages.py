@@ -65,6 +65,9 @@ def test_the_results_page_shows_funnel_lift_roi_and_variants_in_spanish(client, 
     assert [trace["name"] for trace in funnel["data"]] == ["A", "B"]
     assert funnel["layout"]["separators"] == ",."
     assert 'data-figure="figure-lift"' in page
+    # the attribution choices too, in the user's language (they were read once, at import)
+    assert '<option value="last" selected>Último contacto</option>' in page
+    assert '<option value="first">Primer contacto</option>' in page
 
 
 def test_the_page_in_english_and_the_first_touch_model(page, campaign):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -22,6 +22,7 @@ from vinculo.core.forms import apply_service_errors
 from vinculo.core.models import SavedView
 from vinculo.core.pagination import order_matches, paginate
 from vinculo.core.permissions import RoleRequiredMixin
+from vinculo.core.roles import role_has
 from vinculo.core.services import ConflictError, PermissionDeniedError
 
 
@@ -51,6 +52,10 @@ class RecordListView(RoleRequiredMixin, TemplateView):
     create_url = ""
     row_template = ""
     export_url = ""
+    # Who sees the "New" and export buttons (the shared template was written for the customer
+    # lists; another app's list names its own permissions).
+    add_permission = "customers.add"
+    export_permission = "customers.export"
 
     def base_queryset(self) -> QuerySet:
         return self.model.objects.all().restrict(self.request.user)
@@ -105,6 +110,8 @@ class RecordListView(RoleRequiredMixin, TemplateView):
                 "create_url": self.create_url,
                 "row_template": self.row_template,
                 "export_url": self.export_url,
+                "can_add": role_has(self.request.user.role, self.add_permission),
+                "can_export": role_has(self.request.user.role, self.export_permission),
                 "saved_views": SavedView.objects.filter(
                     user=self.request.user, list_name=self.list_name
                 ),
@@ -140,6 +147,7 @@ class ServiceEditView(RecordMixin, View):
     instance_kwarg = ""
     template_name = ""
     detail_url = ""
+    list_url = ""  # where Cancel goes from a new record's form (home when not set)
     title: Any = ""
 
     def instance(self) -> Any:
@@ -164,6 +172,17 @@ class ServiceEditView(RecordMixin, View):
     def success_url(self, record: Any) -> str:
         return reverse(self.detail_url, kwargs={"uuid": record.uuid})
 
+    def cancel_url(self, instance: Any) -> str:
+        """Where the form's Cancel goes: the record's page, or the list for a new record. A
+        real address: ``javascript:history.back()`` is a script the Content-Security-Policy
+        (script-src 'self') refuses to run, so such a Cancel did nothing."""
+        try:
+            if instance.pk:
+                return self.success_url(instance)
+            return reverse(self.list_url) if self.list_url else reverse("home")
+        except NoReverseMatch:  # a view whose success is not a page of the record
+            return reverse("home")
+
     def apply_errors(self, form: Any, exc: ValidationError) -> None:
         """Show the service's refusal on the form (on the field it names)."""
         apply_service_errors(form, exc)
@@ -172,7 +191,8 @@ class ServiceEditView(RecordMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"form": form, "record": form.instance, "title": self.title},
+            {"form": form, "record": form.instance, "title": self.title,
+             "cancel_url": self.cancel_url(form.instance)},
             status=status,
         )
 

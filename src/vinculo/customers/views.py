@@ -168,6 +168,7 @@ class AccountCreateView(RecordEditView):
     create_service = staticmethod(services.account_create)
     permission = "customers.add"
     detail_url = "customers:account_detail"
+    list_url = "customers:account_list"
     title = gettext_lazy("New account")
 
 
@@ -184,6 +185,7 @@ class ContactCreateView(RecordEditView):
     create_service = staticmethod(services.contact_create)
     permission = "customers.add"
     detail_url = "customers:contact_detail"
+    list_url = "customers:contact_list"
     title = gettext_lazy("New contact")
 
     def create_extras(self, form: Any) -> dict[str, Any]:
@@ -210,6 +212,7 @@ class LeadCreateView(RecordEditView):
     create_service = staticmethod(services.lead_create)
     permission = "customers.add"
     detail_url = "customers:lead_detail"
+    list_url = "customers:lead_list"
     title = gettext_lazy("New lead")
 
 
@@ -301,7 +304,8 @@ class LeadConvertView(RecordMixin, View):
             apply_service_errors(form, exc)
             return render(request, "customers/record_form.html", {
                 "form": form, "record": lead, "title": _("Fix the lead to convert it"),
-                "form_action": reverse("customers:lead_update", kwargs={"uuid": uuid})},
+                "form_action": reverse("customers:lead_update", kwargs={"uuid": uuid}),
+                "cancel_url": reverse("customers:lead_detail", kwargs={"uuid": uuid})},
                 status=400)
         messages.success(
             request,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.core.plugins import (
     ApiRoute,
     Contract,
+    DemoGenerator,
     Event,
     HomePanel,
     Job,
@@ -131,4 +132,7 @@ class MarketingConfig(VinculoApp):
         extensions={**_RESULTS_EXTENSIONS, EXTENSION_POINT: _NEXTACTION_PANELS},
         timeline=_RESULTS_TIMELINE,
         jobs=_CAMPAIGN_JOBS + _RESULTS_JOBS + _NEXTACTION_JOBS,
+        # After segments (950): its campaigns go to the demo segments.
+        demo=DemoGenerator("vinculo.marketing.demo.generate", order=960,
+                           estimate="vinculo.marketing.demo.estimate"),
     )

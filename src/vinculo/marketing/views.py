@@ -49,6 +49,7 @@ class CampaignListView(RecordListView):
     list_name = "campaigns"
     title = gettext_lazy("Campaigns")
     create_url = reverse_lazy("marketing:campaign_create")
+    add_permission = "marketing.add"
     row_template = "marketing/rows/campaign.html"
     default_sort = "-created_at"
     columns = (
@@ -139,6 +140,7 @@ class CampaignCreateView(ServiceEditView):
     create_service = staticmethod(services.campaign_create)
     permission = "marketing.add"
     detail_url = "marketing:campaign_detail"
+    list_url = "marketing:campaign_list"
     template_name = "marketing/record_form.html"
     title = gettext_lazy("New campaign")
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.core.plugins import (
     ApiRoute,
     Contract,
+    DemoGenerator,
     Event,
     Job,
     Menu,
@@ -44,6 +45,9 @@ class SegmentsConfig(VinculoApp):
                              "segments.view", order=10),),
         # After the nightly analytics recompute (the subscriber), and as a fallback on its own
         # when no recompute ran (a failed run, analytics switched off).
+        # After analytics (900): the rules read the latest snapshot.
+        demo=DemoGenerator("vinculo.segments.demo.generate", order=950,
+                           estimate="vinculo.segments.demo.estimate"),
         jobs=(Job("segments_refresh", ("--all",), daily_at=dt.time(4, 30)),),
         events=(
             Event("segment.refreshed", "A segment's members were recomputed.",

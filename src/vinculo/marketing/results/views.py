@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from vinculo.core.formats import format_number
@@ -23,7 +23,9 @@ from vinculo.marketing.models import Campaign
 from vinculo.marketing.results import charts, selectors, services
 from vinculo.marketing.results.attribution import FIRST_TOUCH, LAST_TOUCH
 
-MODELS = {LAST_TOUCH: _("Last touch"), FIRST_TOUCH: _("First touch")}
+# Lazy: read at each request in the user's language (a plain gettext here ran once, at import,
+# in the default language, so the Spanish page offered "Last touch").
+MODELS = {LAST_TOUCH: gettext_lazy("Last touch"), FIRST_TOUCH: gettext_lazy("First touch")}
 
 
 def _choices(request: HttpRequest) -> tuple[str, str, dict[str, str]]:

@@ -1,0 +1,111 @@
+"""``vinculo demo`` fills marketing: segments with members, a finished e-mail campaign whose
+results page shows a lift and an ROI, a call list being worked, a draft, suggested actions."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from vinculo.core.models import Organization, User
+from vinculo.core.roles import Role
+from vinculo.core.tenancy import organization_scope
+from vinculo.marketing.actions.models import Suggestion, SuggestionStatus
+from vinculo.marketing.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientStatus,
+)
+from vinculo.marketing.models_channels import CallAssignment
+from vinculo.marketing.results import selectors as results
+from vinculo.segments.models import Segment, SegmentKind, SegmentMember
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMERS = 600
+NAMES = ("At risk, high value", "Lapsed 90 days", "Champions", "Newsletter subscribers",
+         "Key accounts: call this quarter")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One demo for the module (it takes seconds); the tests only read it."""
+    with django_db_blocker.unblock():
+        call_command("demo", "--customers", str(CUSTOMERS), "--seed", "3", "--no-progress",
+                     "--org", "Marketing demo", "--password", "demo-pass-123",
+                     stdout=io.StringIO())
+        organization = Organization.objects.get(name="Marketing demo")
+        yield organization
+        from vinculo.core.demo import demo_reset
+
+        demo_reset(organization)
+
+
+def test_every_segment_has_members_and_the_static_list_is_materialised(demo):
+    with organization_scope(demo):
+        segments = {s.name: s for s in Segment.objects.all()}
+        # named in the organisation's language
+        with translation.override(demo.language):
+            assert set(segments) == {str(_(name)) for name in NAMES}
+        for segment in segments.values():
+            current = SegmentMember.objects.filter(segment=segment, left_at=None).count()
+            assert current > 0, segment.name
+            assert segment.member_count == current, segment.name
+        assert sum(s.kind == SegmentKind.STATIC for s in segments.values()) == 1
+
+
+def test_the_email_campaign_finished_with_a_control_group_and_responses(demo):
+    with organization_scope(demo):
+        campaign = Campaign.objects.get(channel=CampaignChannel.EMAIL)
+        assert campaign.status == CampaignStatus.FINISHED
+        rows = CampaignRecipient.objects.filter(campaign=campaign)
+        sent = rows.filter(status=RecipientStatus.SENT)
+        assert rows.filter(status=RecipientStatus.CONTROL).count() > 0
+        opened = sent.filter(opened_at__isnull=False).count()
+        clicked = sent.filter(clicked_at__isnull=False).count()
+        assert sent.count() > opened > clicked > 0
+        assert sent.filter(converted_at__isnull=False).count() > 0
+        assert not sent.filter(sent_at__lt=campaign.started_at).exists()
+
+
+def test_the_results_page_shows_the_lift_and_the_roi(demo, client):
+    admin = User.objects.get(organization=demo, role=Role.ADMIN)
+    with organization_scope(demo):
+        campaign = Campaign.objects.get(channel=CampaignChannel.EMAIL)
+        result = results.results(campaign)
+    assert result.roi.ratio is not None and result.roi.ratio > 0  # it paid for itself
+    client.force_login(admin)
+    response = client.get(reverse("marketing:campaign_results", kwargs={"uuid": campaign.uuid}),
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-figure="figure-lift"' in page  # a control group: the lift is measurable
+    assert "No ROI" not in page
+    roi = response.context["roi_pct"]
+    assert roi and any(ch.isdigit() for ch in str(roi))
+    lift = response.context["result"].lift
+    assert lift.measurable and lift.treated > 0 and lift.control > 0
+    assert lift.conversion.estimate > 0  # the sent group converted more than the control
+
+
+def test_a_call_list_is_being_worked_and_a_draft_waits(demo):
+    with organization_scope(demo):
+        calls = Campaign.objects.get(channel=CampaignChannel.PHONE)
+        assert calls.status == CampaignStatus.SENDING
+        lines = CallAssignment.objects.filter(campaign=calls)
+        assert lines.count() >= 2
+        assert lines.exclude(outcome="").count() >= 1
+        assert Campaign.objects.filter(status=CampaignStatus.DRAFT).count() == 1
+
+
+def test_key_accounts_have_suggested_actions(demo):
+    with organization_scope(demo):
+        open_ = Suggestion.objects.filter(status=SuggestionStatus.OPEN)
+        assert open_.count() > 0
+        assert open_.filter(account__owner__isnull=False).exists()
