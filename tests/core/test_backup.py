@@ -23,12 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy import VINCULO, fresh_database, migrated, suite_database_url, vinculo
+from tests.deploy import VINCULO, fresh_database, suite_database_url, vinculo
 
-__all__ = ["migrated"]  # the fixture
-# The tests share one backed-up source installation (a module fixture): under pytest-xdist's
-# --dist loadgroup they stay on one worker instead of each worker building its own.
-pytestmark = pytest.mark.xdist_group("backup")
+# The tests share one backed-up source installation (a module fixture): `make test` keeps a
+# module's tests on one worker (--dist loadscope), so it is built once.
 
 VENDOR = "postgresql" if suite_database_url() else "sqlite"
 OTHER = {"postgresql": "sqlite", "sqlite": "postgresql"}[VENDOR]
