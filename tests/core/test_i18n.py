@@ -360,3 +360,17 @@ def test_a_position_is_not_a_sales_order_in_spanish():
         assert str(LostReason._meta.get_field("order").verbose_name) == "orden"
         assert translation.pgettext("position in a list", "Order") == "Orden"
         assert translation.gettext("Order") == "Pedido"  # a sales order keeps its word
+
+
+@pytest.mark.django_db
+def test_a_users_language_ends_with_the_response(client, admin, settings):
+    """A Spanish user's page is Spanish, and the thread that served it speaks the default again
+    afterwards: a threaded server's next request, or anything written after the response (a
+    reason stored on a record), must not inherit it."""
+    settings.LANGUAGE_CODE = "en"
+    admin.language = "es"
+    admin.save()
+    client.force_login(admin)
+    with translation.override("en"):
+        assert "Cerrar sesión" in client.get(reverse("home")).text
+        assert translation.get_language() == "en"

@@ -27,11 +27,14 @@ class OrganizationScopeMiddleware:
             return self.get_response(request)
         organization = user.organization  # joined to the user (core.authentication)
         language = user.language or organization.language
-        if language and "django_language" not in request.COOKIES:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        if not language or "django_language" in request.COOKIES:
+            language = translation.get_language()  # LocaleMiddleware's choice stands
+        request.LANGUAGE_CODE = language
+        # override, not activate: the thread (a gthread worker's, a test's) gets its language
+        # back after the response, so nothing written later speaks this user's language.
         with organization_scope(org_id), acting_as(user, request.request_id), \
-                timezone.override(_zone(organization.time_zone)):
+                timezone.override(_zone(organization.time_zone)), \
+                translation.override(language):
             return self.get_response(request)
 
 

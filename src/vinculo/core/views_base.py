@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -24,6 +26,7 @@ from vinculo.core.pagination import order_matches, paginate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.services import ConflictError, PermissionDeniedError
+from vinculo.core.tenancy import organization_scope
 
 
 def flash_error(request: Any, exc: Exception) -> None:
@@ -299,3 +302,16 @@ def uuid_param(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value) if value else None
     except (ValueError, TypeError):
         return None
+
+
+def streamed_in_request_context(organization_id: int, rows: Iterable[str]) -> Iterator[str]:
+    """A streamed body produced in the request's organisation scope and language: both end
+    with the middleware, before the server consumes the stream (the organisation's rows and
+    their choice labels are read then). Called in the view: the language is taken now."""
+    language = translation.get_language()
+
+    def stream() -> Iterator[str]:
+        with organization_scope(organization_id), translation.override(language):
+            yield from rows
+
+    return stream()

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from vinculo.billing.services import invoice_from_order, invoice_issue
 from vinculo.catalog.models import Product
 from vinculo.core.audit import acting_as
 from vinculo.core.demo import DemoContext
@@ -227,9 +228,13 @@ def _conversion_orders(ctx: DemoContext, accounts: list[int], sent_day: dt.date,
                              promised_date=ordered_on + dt.timedelta(days=5),
                              lines=[{"product": product, "quantity": Decimal(units)}],
                              notes=_("Win-back offer"))
+        delivered_on = ordered_on + dt.timedelta(days=4)
         delivery_create(actor=actor, order=order,
                         lines=[(line, line.quantity) for line in order.lines.all()],
-                        delivered_on=ordered_on + dt.timedelta(days=4))
+                        delivered_on=delivered_on)
+        # invoiced on delivery, like every delivered order of the sales history
+        invoice_issue(actor=actor, invoice=invoice_from_order(actor=actor, order=order),
+                      issue_date=delivered_on)
         made += 1
     return made
 

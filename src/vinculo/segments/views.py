@@ -25,8 +25,12 @@ from django.views import View
 
 from vinculo.core.pagination import paginate
 from vinculo.core.services import ConflictError, PermissionDeniedError
-from vinculo.core.tenancy import organization_scope
-from vinculo.core.views_base import RecordDeleteView, RecordMixin, flash_error
+from vinculo.core.views_base import (
+    RecordDeleteView,
+    RecordMixin,
+    flash_error,
+    streamed_in_request_context,
+)
 from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.imports import exporting
 from vinculo.customers.models import Account, Contact
@@ -367,20 +371,14 @@ class SegmentExportView(RecordMixin, View):
         name = f"segment-{timezone.localdate():%Y%m%d}.{fmt}"
         if fmt == "csv":
             response = StreamingHttpResponse(
-                _scoped(request.user.organization_id, exporting.csv_lines(headers,
-                                                                          exporter.rows())),
+                streamed_in_request_context(request.user.organization_id,
+                                            exporting.csv_lines(headers, exporter.rows())),
                 content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         handle = exporting.xlsx_file(headers, exporter.rows(), title=segment.name)
         return FileResponse(handle, as_attachment=True, filename=name, content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-
-
-def _scoped(organization_id: int, rows: Any) -> Any:
-    """Stream inside the organisation's scope: the middleware's scope ends before streaming."""
-    with organization_scope(organization_id):
-        yield from rows
 
 
 class SegmentDeleteView(RecordDeleteView):

@@ -8,7 +8,6 @@ uploaded it, in their organisation; anyone else gets a 404.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -33,8 +32,7 @@ from vinculo.core.db import ReplicaReadMixin
 from vinculo.core.files import serve
 from vinculo.core.forms import apply_service_errors
 from vinculo.core.permissions import RoleRequiredMixin
-from vinculo.core.tenancy import organization_scope
-from vinculo.core.views_base import RecordMixin
+from vinculo.core.views_base import RecordMixin, streamed_in_request_context
 from vinculo.customers import selectors, views
 from vinculo.customers.imports import exporting, vcard
 from vinculo.customers.imports import services as importing
@@ -246,12 +244,6 @@ class ImportFileView(ImportMixin, View):
 # ---- export -----------------------------------------------------------------------------------
 
 
-def _scoped(organization_id: int, rows: Iterable[str]) -> Iterator[str]:
-    """Stream inside the organisation's scope: the middleware's scope ends before streaming."""
-    with organization_scope(organization_id):
-        yield from rows
-
-
 class ExportView(ReplicaReadMixin, RoleRequiredMixin, View):
     """The list as the list page shows it (same filters, same sort, same visibility)."""
 
@@ -291,7 +283,7 @@ class ExportView(ReplicaReadMixin, RoleRequiredMixin, View):
         headers = exporter.headers()
         if fmt == "csv":
             response = StreamingHttpResponse(
-                _scoped(request.user.organization_id,
+                streamed_in_request_context(request.user.organization_id,
                         exporting.csv_lines(headers, exporter.rows())),
                 content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{self.filename("csv")}"'
@@ -338,7 +330,7 @@ class ContactVCardListView(ContactExportView):
         except ValidationError as exc:
             return HttpResponseBadRequest(" ".join(exc.messages))
         response = StreamingHttpResponse(
-            _scoped(request.user.organization_id,
+            streamed_in_request_context(request.user.organization_id,
                     vcard.contacts_vcf(queryset.iterator(chunk_size=exporting.CHUNK_SIZE))),
             content_type=VCARD_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{self.filename("vcf")}"'
