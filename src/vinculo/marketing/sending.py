@@ -281,8 +281,16 @@ class Run:
 
 
 def _batch(campaign_pk: int, size: int) -> list[CampaignRecipient]:
-    return list(CampaignRecipient.objects.filter(campaign_id=campaign_pk, status__in=_OPEN)
-                .select_related("contact", "account").order_by("id")[:size])
+    """The ``size`` lowest open recipients. One query per open status, each a range of the
+    (campaign, status, id) index read in order and cut at ``size``: with ``status IN (…)``
+    both databases read (and joined) every open recipient to sort them, once per batch —
+    quadratic in the campaign's size (100,000 messages sent at a third of the rate of
+    3,000)."""
+    found: list[CampaignRecipient] = []
+    for status in _OPEN:
+        found += CampaignRecipient.objects.filter(campaign_id=campaign_pk, status=status) \
+            .select_related("contact", "account").order_by("id")[:size]
+    return sorted(found, key=lambda recipient: recipient.pk)[:size]
 
 
 def _still_reachable(campaign: Campaign, batch: list[CampaignRecipient]) -> dict[int, str]:
