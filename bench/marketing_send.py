@@ -11,13 +11,14 @@ counts what it accepts and checks the headers of a sample; a second process (Dja
             consent and suppressions, in bulk
   send      ``marketing.sending.campaign_send`` — the task body the worker runs: lease,
             batches over one SMTP connection each, consent re-read per batch, merge fields,
-            tracking links, List-Unsubscribe headers, the two marks per message
+            tracking links, List-Unsubscribe headers, the two marks per message (one
+            commit: a message's ``sent`` goes with the next one's ``sending``)
   reference the same messages rendered beforehand (same composer, untimed) and sent with bare
             ``smtplib`` over one connection per batch of the same size, no database
 
-and prints messages/s of both and their ratio. Then ``vinculo serve`` (2 workers) answers the
-open pixel and the click redirect of sampled recipients, hit by 8 concurrent clients with
-keep-alive connections; p50/p95 per endpoint.
+and prints messages/s of both and their ratio. Then ``vinculo serve`` (2 workers, its default
+threads) answers the open pixel and the click redirect of sampled recipients, hit by 8
+concurrent clients with keep-alive connections; p50/p95 per endpoint.
 
     .venv/bin/python bench/marketing_send.py [--messages 100000] [--database sqlite|postgresql]
 """

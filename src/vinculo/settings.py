@@ -171,7 +171,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist like PostgreSQL's (CONN_MAX_AGE): opening a WAL database costs far
+    # more than a short request (the -wal and -shm files; the last connection to close
+    # checkpoints and deletes the WAL), so a connection per request was most of the time of
+    # the small public requests (the open pixel, the click redirect: bench/marketing_send.py).
 # A PostgreSQL streaming replica for the heavy reads (analytics, forecast, exports) and only
 # those, with a fallback to the primary when it is down or more than VINCULO_REPLICA_MAX_LAG
 # seconds behind: core/db.py, docs/architecture.md "Read replicas".

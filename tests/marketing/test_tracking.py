@@ -48,6 +48,35 @@ def test_pixel_sets_opened_once_and_is_not_cached(recipient):
     assert _fields(recipient)[0] == first
 
 
+def test_a_response_is_one_indexed_read_and_the_first_one_a_single_update(
+        recipient, django_assert_num_queries):
+    links = tracking.Links(recipient.token)
+    client = Client()
+    with django_assert_num_queries(2):  # the read by token, the UPDATE
+        assert client.get(_path(links.pixel())).status_code == 200
+    with django_assert_num_queries(1):  # opened already: nothing to write
+        assert client.get(_path(links.pixel())).status_code == 200
+    with django_assert_num_queries(2):  # clicked_at (opened_at is kept)
+        assert client.get(_path(links.click(URL))).status_code == 302
+    with django_assert_num_queries(1):
+        assert client.get(_path(links.click(URL))).status_code == 302
+    opened, clicked, _unsub = _fields(recipient)
+    assert opened is not None and clicked is not None and opened <= clicked
+
+
+def test_signatures_are_djangos_salted_hmac_so_links_already_sent_keep_working(settings):
+    from django.utils.crypto import salted_hmac
+
+    token, url = new_token(), "https://tienda.example.es/ñ?a=1"
+    for secret in ("first-secret-" + "x" * 40, "second-secret-" + "y" * 40):
+        settings.SECRET_KEY = secret  # the derived key follows SECRET_KEY
+        for kind, signed in (("open", ""), ("unsubscribe", ""), ("click", url)):
+            expected = salted_hmac("vinculo.marketing.tracking", f"{kind}\n{token}\n{signed}",
+                                   algorithm="sha256").hexdigest()[:32]
+            assert tracking.signature(kind, token, signed) == expected
+            assert tracking.valid(kind, token, expected, signed)
+
+
 def test_click_records_and_redirects_only_to_the_signed_url(recipient):
     links = tracking.Links(recipient.token)
     response = Client().get(_path(links.click(URL)))

@@ -15,12 +15,17 @@ once ``campaign_start`` commits. The task (:func:`campaign_send`):
    respected (the recipient is *skipped* with the reason).
 3. **Marks each message twice**: ``sending`` (committed) *before* it is handed to the SMTP
    server — an ``UPDATE … WHERE status IN (pending, sending) AND`` the lease is still ours —
-   and ``sent`` right after the server accepts it. A refused address is ``failed`` with the
-   server's answer; a lost connection puts the message back and the task is enqueued again
-   after the retry delay.
+   and ``sent`` once the server accepts it. The ``sent`` of one message and the ``sending``
+   of the next are committed together, in one transaction, before the next message goes out
+   (one commit per message instead of two: on PostgreSQL a commit is a WAL flush); the last
+   ``sent`` of a batch, and any ``sent`` before the sender sleeps (throttle) or renews its
+   lease, is committed on its own. A refused address is ``failed`` with the server's answer;
+   a lost connection puts the message back and the task is enqueued again after the retry
+   delay.
 
 Where "exactly once" holds: a worker killed (SIGKILL, a crash) anywhere but between the SMTP
-server's "250 accepted" and the commit of ``sent`` for that one message leaves every message
+server's "250 accepted" and the commit of ``sent`` for that one message (nothing runs in
+between but that commit: the next message is composed after it) leaves every message
 either ``sent`` (never sent again) or ``pending``/``sending`` *and not accepted* (sent by the
 next holder). The periodic job ``campaign_send_resume`` (every minute) enqueues the task for
 a campaign whose sender stopped renewing its lease, and the new holder sends what is left.
@@ -39,6 +44,7 @@ link, the open pixel, and its links through the signed click redirect (``trackin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import quopri
 import secrets
@@ -98,8 +104,9 @@ class Sender:
     reply_to: list[str]
     domain: str
 
-    @property
+    @functools.cached_property
     def address(self) -> str:
+        """The envelope sender (parsed once: a sender asks for it per message)."""
         return parseaddr(self.from_email)[1]
 
 
@@ -123,6 +130,11 @@ class Outgoing:
     text: str
     html: str
     headers: dict[str, str]
+
+
+@functools.lru_cache(maxsize=1)
+def _date(second: int) -> str:
+    return formatdate(second)
 
 
 def _header(value: str) -> str:
@@ -184,7 +196,7 @@ class Composer:
         boundary = "=_" + recipient.token
         raw = (self.fixed
                + f"To: {recipient.email}\r\nSubject: {_header(subject)}\r\n"
-               f"Date: {formatdate()}\r\nMessage-ID: {headers['Message-ID']}\r\n"
+               f"Date: {_date(int(time.time()))}\r\nMessage-ID: {headers['Message-ID']}\r\n"
                f"List-Unsubscribe: {headers['List-Unsubscribe']}\r\n"
                f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
                f"--{boundary}\r\n{_part('text/plain', text)}"
@@ -247,8 +259,11 @@ class Run:
         self.renewed = time.monotonic()
         return bool(taken)
 
+    def renew_due(self) -> bool:
+        return time.monotonic() - self.renewed >= lease_seconds() / 4
+
     def renew(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self.renewed < lease_seconds() / 4:
+        if not force and not self.renew_due():
             return
         if not Campaign.all_objects.filter(pk=self.campaign_pk, send_lease=self.lease,
                                            status=CampaignStatus.SENDING) \
@@ -266,8 +281,16 @@ class Run:
 
 
 def _batch(campaign_pk: int, size: int) -> list[CampaignRecipient]:
-    return list(CampaignRecipient.objects.filter(campaign_id=campaign_pk, status__in=_OPEN)
-                .select_related("contact", "account").order_by("id")[:size])
+    """The ``size`` lowest open recipients. One query per open status, each a range of the
+    (campaign, status, id) index read in order and cut at ``size``: with ``status IN (…)``
+    both databases read (and joined) every open recipient to sort them, once per batch —
+    quadratic in the campaign's size (100,000 messages sent at a third of the rate of
+    3,000)."""
+    found: list[CampaignRecipient] = []
+    for status in _OPEN:
+        found += CampaignRecipient.objects.filter(campaign_id=campaign_pk, status=status) \
+            .select_related("contact", "account").order_by("id")[:size]
+    return sorted(found, key=lambda recipient: recipient.pk)[:size]
 
 
 def _still_reachable(campaign: Campaign, batch: list[CampaignRecipient]) -> dict[int, str]:
@@ -362,19 +385,21 @@ def _send_batch(batch: list[CampaignRecipient], composer: Composer, throttle: Th
     if not batch:
         return 0
     sent = 0
-    marks = Marks(run)
-    with marks, Transport(composer.sender) as transport:
+    # the marks close first: the last ``sent`` is committed before the connection's QUIT
+    with Transport(composer.sender) as transport, Marks(run) as marks:
         for recipient in batch:
-            message = composer.compose(recipient)
+            if throttle.interval or run.renew_due():
+                marks.flush()  # nothing accepted stays unmarked while this one waits
             throttle.wait()
             run.renew()
-            if not marks.set(recipient.pk, RecipientStatus.SENDING):
+            # the previous message's ``sent`` and this one's ``sending``: one commit
+            if not marks.next(recipient.pk):
                 if not Campaign.all_objects.filter(pk=run.campaign_pk,
                                                    send_lease=run.lease).exists():
                     raise LeaseLost
                 continue  # finished or skipped meanwhile
             try:
-                transport.send(message)
+                transport.send(composer.compose(recipient))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
                 if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code < 500:
                     marks.set(recipient.pk, RecipientStatus.PENDING)
@@ -385,14 +410,17 @@ def _send_batch(batch: list[CampaignRecipient], composer: Composer, throttle: Th
             except BaseException:
                 marks.set(recipient.pk, RecipientStatus.PENDING)
                 raise
-            marks.set(recipient.pk, RecipientStatus.SENT, sent_at=timezone.now())
+            marks.accepted(recipient.pk)
             sent += 1
     return sent
 
 
 class Marks:
-    """The per-message status writes: one short SQL ``UPDATE`` each, committed at once
-    (autocommit), that only succeeds on a message still open while the lease is ours."""
+    """The per-message status writes: short SQL ``UPDATE`` s that only succeed on a message
+    still open while the lease is ours. An accepted message's ``sent`` waits for the next
+    message's ``sending`` and both commit in one transaction (:meth:`next`); whatever is
+    left is committed by :meth:`flush`, which leaving the ``with`` block calls too — on an
+    exception as well, since the server did accept that message."""
 
     def __init__(self, run: Run) -> None:
         self.run = run
@@ -401,21 +429,47 @@ class Marks:
         self.sql = (f"UPDATE {recipients} SET status = %s, sent_at = COALESCE(%s, sent_at), "
                     f"skipped_reason = %s WHERE id = %s AND status IN (%s, %s) AND EXISTS "
                     f"(SELECT 1 FROM {campaigns} WHERE id = %s AND send_lease = %s)")
+        self.unmarked: tuple[int, dt.datetime] | None = None  # accepted, ``sent`` not written
 
     def __enter__(self) -> Marks:
         self.cursor = connection.cursor()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.cursor.close()
+        try:
+            self.flush()
+        finally:
+            self.cursor.close()
 
-    def set(self, pk: int, status: str, *, sent_at: dt.datetime | None = None,
-            reason: str = "") -> int:
+    def _execute(self, pk: int, status: str, sent_at: dt.datetime | None = None,
+                 reason: str = "") -> int:
         self.cursor.execute(self.sql, [
             status, connection.ops.adapt_datetimefield_value(sent_at), reason, pk,
             RecipientStatus.PENDING, RecipientStatus.SENDING, self.run.campaign_pk,
             self.run.lease])
         return self.cursor.rowcount
+
+    def set(self, pk: int, status: str, *, reason: str = "") -> int:
+        """Write one status now (committed at once: autocommit)."""
+        return self._execute(pk, status, reason=reason)
+
+    def accepted(self, pk: int) -> None:
+        """The server accepted ``pk``: ``sent`` goes out with the next commit."""
+        self.unmarked = (pk, timezone.now())
+
+    def next(self, pk: int) -> int:
+        """``sending`` for ``pk``, committed with the pending ``sent`` if there is one."""
+        if self.unmarked is None:
+            return self._execute(pk, RecipientStatus.SENDING)
+        with transaction.atomic():
+            self.flush()
+            return self._execute(pk, RecipientStatus.SENDING)
+
+    def flush(self) -> None:
+        if self.unmarked is not None:
+            pk, sent_at = self.unmarked
+            self.unmarked = None
+            self._execute(pk, RecipientStatus.SENT, sent_at)
 
 
 def campaigns_to_resume() -> list[int]:

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -386,19 +386,41 @@ def campaign_finish(*, campaign: Campaign, actor: User) -> Campaign:
 # ---- responses through the public links (no signed-in user) ------------------------------------
 
 
-def recipient_open(*, recipient: CampaignRecipient) -> bool:
-    """The open pixel was fetched: ``opened_at`` is set the first time only."""
-    return bool(CampaignRecipient.objects.filter(pk=recipient.pk, opened_at=None)
-                .update(opened_at=timezone.now()))
+def recipient_open(*, token: str) -> bool:
+    """The open pixel of the recipient with ``token`` was fetched: ``opened_at`` is set the
+    first time only. False when no recipient has that token (a well-signed link of a deleted
+    campaign)."""
+    return _respond(token, ("opened_at",))
 
 
-def recipient_click(*, recipient: CampaignRecipient) -> bool:
-    """A tracked link was followed: ``clicked_at`` the first time (and ``opened_at``, since a
-    click is an open whose pixel the mail client did not load)."""
-    now = timezone.now()
-    CampaignRecipient.objects.filter(pk=recipient.pk, opened_at=None).update(opened_at=now)
-    return bool(CampaignRecipient.objects.filter(pk=recipient.pk, clicked_at=None)
-                .update(clicked_at=now))
+def recipient_click(*, token: str) -> bool:
+    """A tracked link of the recipient with ``token`` was followed: ``clicked_at`` the first
+    time (and ``opened_at``, since a click is an open whose pixel the mail client did not
+    load). False when no recipient has that token."""
+    return _respond(token, ("opened_at", "clicked_at"))
+
+
+def _respond(token: str, fields: tuple[str, ...]) -> bool:
+    """One read by the token's unique index and, the first time only, one ``UPDATE`` of the
+    row (``COALESCE``: a concurrent first response keeps its time). A mail client fetches the
+    pixel at each reading, so most calls are the read alone. Plain SQL: these are the most
+    frequent requests the product answers, and the ORM's query building would cost several
+    times the queries themselves."""
+    quote = connection.ops.quote_name
+    table = quote(CampaignRecipient._meta.db_table)
+    columns = [quote(field) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {', '.join(columns)} FROM {table} WHERE token = %s",
+                       [token])
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        if None in row[1:]:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(f"UPDATE {table} SET "
+                           + ", ".join(f"{c} = COALESCE({c}, %s)" for c in columns)
+                           + " WHERE id = %s", [now] * len(columns) + [row[0]])
+    return True
 
 
 @transaction.atomic

@@ -45,9 +45,8 @@ class OpenPixelView(View):
     http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest, token: str, sig: str) -> HttpResponse:
-        recipient = _recipient("open", token, sig)
-        with organization_scope(recipient.organization_id):
-            services.recipient_open(recipient=recipient)
+        if not tracking.valid("open", token, sig) or not services.recipient_open(token=token):
+            raise Http404
         return _no_store(HttpResponse(PIXEL, content_type="image/gif"))
 
 
@@ -59,9 +58,9 @@ class ClickView(View):
         url = request.GET.get("u", "")
         if not url.startswith(("https://", "http://")):
             raise Http404
-        recipient = _recipient("click", token, sig, url)
-        with organization_scope(recipient.organization_id):
-            services.recipient_click(recipient=recipient)
+        if not tracking.valid("click", token, sig, url) \
+                or not services.recipient_click(token=token):
+            raise Http404
         return _no_store(HttpResponseRedirect(url))
 
 

@@ -67,11 +67,24 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("VINCULO_THREADS", "4")),
+            help="Threads per worker (gunicorn's gthread worker; 1: the sync worker).",
+        )
+        parser.add_argument(
             "--dev", action="store_true", help="Django's development server with auto-reload."
         )
 
     def handle(
-        self, *args: Any, host: str, port: int, workers: int, dev: bool, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        dev: bool,
+        **options: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         # In every profile: the hashed, compressed copies and the manifest whitenoise serves
@@ -101,6 +114,12 @@ class Command(BaseCommand):
             f"{host}:{port}",
             "--workers",
             str(workers),
+            # gthread: each worker answers several requests at once and keeps connections
+            # alive (the sync worker closes each one, so every request pays a new TCP
+            # connection, and one slow client holds a whole worker: there is no buffering
+            # proxy in front of a plain `vinculo serve`).
+            "--threads",
+            str(max(threads, 1)),
             "--access-logfile",
             "-",
             *control,
