@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -68,6 +69,16 @@ collect_ignore = ([] if ON_POSTGRESQL
 # could miss.
 hypothesis_settings.register_profile("vinculo", deadline=None)
 hypothesis_settings.load_profile("vinculo")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. Django's LocaleMiddleware activates the
+    language of each request on its thread, as it should, so a page a test fetched with
+    Accept-Language: es left the next test of the worker speaking Spanish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -230,6 +230,15 @@ class BulkWriter:
                     cursor.execute(f"DROP INDEX {index}")
                     self._rebuild.append(index_sql)
 
+    def sync_sequences(self) -> None:
+        """Move the id sequences of PostgreSQL past the explicit ids written so far, so that a
+        later generator creating rows through the services gets fresh ids (SQLite's
+        AUTOINCREMENT follows the largest id by itself)."""
+        if self.vendor == "postgresql" and self.models:
+            with self.connection.cursor() as cursor:
+                for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
+                    cursor.execute(sql)
+
     def finish(self) -> None:
         """Rebuild deferred indexes, move id sequences past the explicit ids, refresh the
         planner's statistics."""
@@ -241,8 +250,7 @@ class BulkWriter:
                 if self.vendor == "postgresql":
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             if self.vendor == "postgresql":
-                for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
-                    cursor.execute(sql)
+                self.sync_sequences()
                 for model in self.models:
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
             elif self.vendor == "sqlite":
@@ -433,6 +441,7 @@ def demo_run(
         for generator in chosen:
             bar.set_description(generator.name)
             counts.update(generator.run(ctx))
+            writer.sync_sequences()  # the next generator may write through the services
         bar.set_description("indexes and statistics")
         writer.finish()
     return DemoResult(org, users, password, counts, time.perf_counter() - started)

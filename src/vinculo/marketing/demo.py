@@ -67,7 +67,7 @@ RESPONSE = {"A": (0.32, 0.07), "B": (0.41, 0.11)}
 BOUNCE_RATE = 0.015
 UNSUBSCRIBE_RATE = 0.004
 #: Chance of ordering in the window: clicked, sent but did not click, held out (control).
-CONVERT = {"clicked": 0.30, "sent": 0.03, "control": 0.015}
+CONVERT = {"clicked": 0.60, "sent": 0.12, "control": 0.015}
 #: At most this many conversion orders (they go through the order service one by one).
 MAX_CONVERSIONS = 300
 #: The net amount of a conversion order is drawn between these (EUR).
