@@ -86,11 +86,12 @@ def template_env() -> dict[str, str]:
         return env
 
 
-def copy_template(name: str) -> str:
-    """A new PostgreSQL database ``name`` copied from the template; its URL."""
+def copy_template(name: str, template: str | None = None) -> str:
+    """A new PostgreSQL database ``name`` copied from ``template`` (a database URL; the run's
+    migrated template by default); its URL."""
     import psycopg
 
-    template = template_env()["DATABASE_URL"]
+    template = template or template_env()["DATABASE_URL"]
     with _run_lock(), psycopg.connect(_maintenance(template), autocommit=True) as conn:
         source = urllib.parse.urlsplit(template).path[1:]
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')

@@ -51,7 +51,8 @@ def base_env(data_dir: Path) -> dict[str, str]:
 def fresh_database(data_dir: Path, template: dict[str, str] | None = None,
                    ) -> Iterator[dict[str, str]]:
     """The environment of `vinculo` processes sharing one fresh database: empty, or a copy of
-    the run's migrated template (the ``migrated`` fixture of tests/databases.py)."""
+    the ``template`` environment's (the run's migrated template, the ``migrated`` fixture of
+    tests/databases.py, or an installation a test populated)."""
     from tests.databases import copy_template, drop_database
 
     env = base_env(data_dir)
@@ -65,7 +66,7 @@ def fresh_database(data_dir: Path, template: dict[str, str] | None = None,
         return
     name = f"vinculo_deploy_{secrets.token_hex(4)}"
     if template is not None:
-        env["DATABASE_URL"] = copy_template(name)
+        env["DATABASE_URL"] = copy_template(name, template["DATABASE_URL"])
     else:
         import psycopg
 
