@@ -71,10 +71,11 @@ class RedisQueue(TaskQueue):
 
     def run(self) -> None:
         import django_rq
-        from rq.worker import SimpleWorker
+
+        from vinculo.core.rq_worker import PromptSimpleWorker
 
         worker = django_rq.get_worker("default", job_class="django_tasks_rq.backend.Job",
-                                      worker_class=SimpleWorker)
+                                      worker_class=PromptSimpleWorker)
         worker.work(burst=True, with_scheduler=True)
 
     def waiting(self) -> list[dt.datetime]:

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
+RQ_WORKER_CLASS = "vinculo.core.rq_worker.PromptWorker"
 
 
 class Command(BaseCommand):
@@ -28,8 +29,9 @@ class Command(BaseCommand):
         verbosity = options.get("verbosity", 1)
         if settings.VINCULO_TASKS == "rq":
             self.stdout.write(f"RQ worker on {settings.RQ_QUEUES['default']['URL']}")
-            call_command("rqworker", "default", job_class=RQ_JOB_CLASS, with_scheduler=True,
-                         burst=burst, verbosity=verbosity)
+            call_command("rqworker", "default", job_class=RQ_JOB_CLASS,
+                         worker_class=RQ_WORKER_CLASS, with_scheduler=True, burst=burst,
+                         verbosity=verbosity)
             return
         self.stdout.write("database worker")
         call_command("db_worker", batch=burst, reload=False, startup_delay=not burst,
