@@ -1,7 +1,7 @@
 # Two commands for a fresh Debian machine with Python 3.11:
 #   make run   — set up, load demo data (first time), serve at http://127.0.0.1:8000 (HOST, PORT)
-#   make test  — set up, run the whole suite on SQLite, the task tests again on RQ if Redis
-#                answers, then the whole suite on PostgreSQL if it answers
+#   make test  — set up, run the whole suite on SQLite (the task tests on the database queue
+#                and, if Redis answers, on RQ too), then on PostgreSQL if it answers
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,7 +17,7 @@ PORT ?= 8000
 JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope
 
-.PHONY: run test setup setup-test system-packages bench-packages lint typecheck test-sqlite test-rq test-postgres bench clean messages
+.PHONY: run test setup setup-test system-packages bench-packages lint typecheck test-sqlite test-postgres bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,18 +60,16 @@ lint:
 typecheck:
 	env -u DATABASE_URL $(BIN)/mypy
 
-test: setup-test lint typecheck test-sqlite test-rq test-postgres
+test: setup-test lint typecheck test-sqlite test-postgres
 
+# The tests that use the task backend (marked `tasks`: they take the task_queue fixture) run
+# once on the database queue and once on RQ, on a Redis database of this run's own
+# (tests/redis_db.py), with the RQ worker (tests/task_queue.py); on the database queue alone
+# when Redis does not answer, which is said.
 test-sqlite:
-	env -u DATABASE_URL $(PYTEST)
-
-# The tests that use the task backend (marked `tasks`: they take the task_queue fixture) ran on
-# the database backend above; here they run again on RQ, on a Redis database of this run's own
-# (tests/redis_db.py), with the RQ worker.
-test-rq:
 	@if $(BIN)/python -c "import redis; redis.Redis.from_url('$(REDIS)/0', socket_connect_timeout=3).ping()" 2>/dev/null; then \
-	  echo "== task tests on RQ =="; env -u DATABASE_URL VINCULO_TEST_TASKS=rq TEST_REDIS_URL=$(REDIS) $(PYTEST) -m tasks; \
-	else echo "Redis at $(REDIS) does not answer: task tests ran on the database backend only"; fi
+	  tasks=db,rq; else tasks=db; echo "Redis at $(REDIS) does not answer: task tests run on the database backend only"; fi; \
+	env -u DATABASE_URL VINCULO_TEST_TASKS=$$tasks TEST_REDIS_URL=$(REDIS) $(PYTEST)
 
 # The schema fuzzer (schemathesis) runs once, on SQLite: what it probes is the API's handling
 # of input, which does not change with the database; the findings it pinned run on both.

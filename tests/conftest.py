@@ -40,15 +40,15 @@ def uses_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test using the task backend (``task_queue``) is a ``tasks`` test: `make test` runs
-    those once more on RQ (``VINCULO_TEST_TASKS=rq pytest -m tasks``).
+    """A test using the task backend (``task_queue``, ``task_kind``) is a ``tasks`` test
+    (``pytest -m tasks`` runs them alone, once per backend ``VINCULO_TEST_TASKS`` lists).
 
     On PostgreSQL only the tests that reach a database run: the others (the statistics, the
     business-hours calendar, mail parsing, the templates' policy…) ran on the SQLite pass and
     no database can change their outcome. pytest-django refuses a database query to a test
     without a database fixture, so a test cannot use one without being counted here."""
     for item in items:
-        if "task_queue" in getattr(item, "fixturenames", ()):
+        if {"task_queue", "task_kind"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.tasks)
     if ON_POSTGRESQL and not os.environ.get("VINCULO_TEST_ALL"):
         keep = [item for item in items if uses_database(item)]

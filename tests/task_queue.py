@@ -1,13 +1,15 @@
-"""The task-using tests run on either background backend, with its real worker.
+"""The task-using tests run on each background backend, with its real worker.
 
-``VINCULO_TEST_TASKS=db`` (the default) queues in the database (django-tasks-db) and runs
-``db_worker``; ``VINCULO_TEST_TASKS=rq`` queues in Redis (django-tasks-rq, on this run's own
-Redis database, ``tests/redis_db.py``) and runs an RQ worker with its scheduler. A test takes
-the ``task_queue`` fixture (which marks it ``tasks``: `make test` runs ``-m tasks`` again on
-RQ), enqueues through the product's code, and calls ``task_queue.run()`` where a worker would
-have picked the work up. The workers run in the test's process, like ``vinculo worker
---burst`` without forking, so the test's settings (an SMTP port) hold for the tasks too;
-``tests/core/test_worker.py`` runs the real ``vinculo worker`` command on both.
+``db`` queues in the database (django-tasks-db) and runs ``db_worker``; ``rq`` queues in Redis
+(django-tasks-rq, on this run's own Redis database, ``tests/redis_db.py``) and runs an RQ
+worker with its scheduler. ``VINCULO_TEST_TASKS`` lists the backends of a run (``db``, the
+default, or ``db,rq``: `make test` adds ``rq`` to the SQLite pass when Redis answers); a test
+that takes ``task_queue`` (or ``task_kind``) runs once per backend listed, in the same session,
+so RQ costs no second start of the suite. It enqueues through the product's code and calls
+``task_queue.run()`` where a worker would have picked the work up. The workers run in the
+test's process, like ``vinculo worker --burst`` without forking, so the test's settings (an
+SMTP port) hold for the tasks too; ``tests/core/test_worker.py`` runs the real ``vinculo
+worker`` command on each.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-KIND = os.environ.get("VINCULO_TEST_TASKS", "db")
 BACKENDS = {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+KINDS = [kind.strip() for kind in os.environ.get("VINCULO_TEST_TASKS", "db").split(",")]
+if set(KINDS) - set(BACKENDS):
+    raise pytest.UsageError(f"VINCULO_TEST_TASKS lists backends among {sorted(BACKENDS)}, "
+                            f"not {os.environ['VINCULO_TEST_TASKS']!r}")
 
 
 class TaskQueue:
@@ -104,13 +109,17 @@ def queued_mail_server(settings, task_queue) -> Any:
         yield inbox
 
 
+@pytest.fixture(params=KINDS)
+def task_kind(request) -> str:
+    """The backend this run of the test uses: one of ``VINCULO_TEST_TASKS``."""
+    return request.param
+
+
 @pytest.fixture
-def task_queue(settings, request) -> Any:
-    """The backend ``VINCULO_TEST_TASKS`` names, set up empty for this test."""
-    if KIND not in BACKENDS:
-        raise pytest.UsageError(f"VINCULO_TEST_TASKS must be one of {sorted(BACKENDS)}")
-    settings.TASKS = {"default": {"BACKEND": BACKENDS[KIND]}}
-    if KIND == "db":
+def task_queue(settings, request, task_kind) -> Any:
+    """The backend ``task_kind`` names, set up empty for this test."""
+    settings.TASKS = {"default": {"BACKEND": BACKENDS[task_kind]}}
+    if task_kind == "db":
         yield DatabaseQueue()
         return
     import redis

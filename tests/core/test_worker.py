@@ -1,6 +1,6 @@
 """`vinculo worker` as deployed: the real command runs what another process queued.
 
-On the backend ``VINCULO_TEST_TASKS`` names (the database, or RQ on this run's own Redis
+On each backend ``VINCULO_TEST_TASKS`` lists (the database, and RQ on this run's own Redis
 database): `vinculo analytics_recompute --enqueue` queues a recomputation from its own process,
 `vinculo worker` (a separate process, RQ forking a work horse per task) runs it, and stops
 cleanly on SIGTERM.
@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from tests.deploy import VINCULO, fresh_database, vinculo
-from tests.task_queue import KIND
 
 pytestmark = pytest.mark.tasks
 
@@ -38,10 +37,11 @@ def _run_statuses(env: dict[str, str]) -> list[str]:
         return [row[0] for row in conn.execute(sql)]
 
 
-def test_the_worker_runs_what_another_process_queued(tmp_path: Path, migrated, request):
+def test_the_worker_runs_what_another_process_queued(tmp_path: Path, migrated, request,
+                                                     task_kind):
     with fresh_database(tmp_path, migrated) as env:
-        env.update(VINCULO_TASKS=KIND, PYTHONUNBUFFERED="1")
-        if KIND == "rq":
+        env.update(VINCULO_TASKS=task_kind, PYTHONUNBUFFERED="1")
+        if task_kind == "rq":
             env["REDIS_URL"] = request.getfixturevalue("redis_url")
         vinculo("createorg", "Worker Test", env=env)
         queued = vinculo("analytics_recompute", "--organization", "Worker Test", "--enqueue",
@@ -70,5 +70,5 @@ def test_the_worker_runs_what_another_process_queued(tmp_path: Path, migrated, r
                             + log.read_text())
         output = log.read_text()
         assert code == 0, output
-        first = {"db": "database worker", "rq": f"RQ worker on {env.get('REDIS_URL')}"}[KIND]
+        first = {"db": "database worker", "rq": f"RQ worker on {env.get('REDIS_URL')}"}[task_kind]
         assert output.startswith(first), output
