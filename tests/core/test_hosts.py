@@ -15,8 +15,8 @@ from pathlib import Path
 
 import redis
 
-from tests.core.test_serve import EMAIL, PASSWORD, Server, _cookies, log_in, request
-from tests.deploy import fresh_database, vinculo
+from tests.core.test_serve import EMAIL, PASSWORD
+from tests.deploy import Server, cookies, fresh_database, log_in, request, vinculo
 
 FAILURES = 3
 FORM = """
@@ -34,7 +34,7 @@ print(form.uuid)
 
 def _login_attempt(port: int, password: str) -> int:
     _status, headers, body = request(port, "GET", "/login/")
-    csrf = _cookies(headers)["csrftoken"]
+    csrf = cookies(headers)["csrftoken"]
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
     form = urllib.parse.urlencode(
         {"username": EMAIL, "password": password, "csrfmiddlewaretoken": token})
@@ -73,7 +73,7 @@ def test_sessions_lock_outs_and_rate_limits_hold_across_two_app_hosts(
             one, two = (host.port for host in hosts)
 
             # A session made on one host is valid on the other, read from the shared cache.
-            session = log_in(one)
+            session = log_in(one, EMAIL, PASSWORD)
             status, _headers, body = request(two, "GET", "/", headers={
                 "Cookie": f"sessionid={session}"})
             assert status == 200 and EMAIL.encode() in body, body[-1000:]

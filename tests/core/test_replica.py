@@ -29,7 +29,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.core.test_serve import _cookies, _free_port, request
+from tests.deploy import cookies, free_port, request
 
 # Creates the suite's test database, whose schema the private primary copies.
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ class Cluster:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.primary_dir, self.replica_dir = root / "primary", root / "replica"
-        self.primary_port, self.replica_port = _free_port(), _free_port()
+        self.primary_port, self.replica_port = free_port(), free_port()
         self.started: list[Path] = []
 
     def url(self, port: int, name: str = "vinculo") -> str:
@@ -132,7 +132,7 @@ class App:
     """Vínculo in gunicorn (one worker: one health-check cache) on the private cluster."""
 
     def __init__(self, cluster: Cluster, root: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = root / "gunicorn.log"
         env = {k: v for k, v in os.environ.items()
                if k not in ("SECRET_KEY", "VINCULO_ENV", "ALLOWED_HOSTS", "WEB_CONCURRENCY")}
@@ -178,14 +178,14 @@ class App:
 
     def log_in(self, email: str) -> str:
         status, headers, body = request(self.port, "GET", "/login/")
-        csrf = _cookies(headers)["csrftoken"]
+        csrf = cookies(headers)["csrftoken"]
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
         form = urllib.parse.urlencode({"username": email, "password": PASSWORD,
                                        "csrfmiddlewaretoken": token.decode()})
         status, headers, body = request(self.port, "POST", "/login/", body=form, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf}"})
         assert status == 302, body[-2000:]
-        return _cookies(headers)["sessionid"]
+        return cookies(headers)["sessionid"]
 
     def get(self, email: str, path: str) -> str:
         status, _headers, body = request(self.port, "GET", path,
@@ -207,7 +207,7 @@ class App:
         status, headers, body = request(self.port, "GET", "/customers/accounts/new/",
                                         headers={"Cookie": cookie})
         assert status == 200, body[-2000:]
-        csrf = _cookies(headers)["csrftoken"]
+        csrf = cookies(headers)["csrftoken"]
         fields = _FormDefaults()
         fields.feed(body.decode())
         form = urllib.parse.urlencode({**fields.values, "name": name})

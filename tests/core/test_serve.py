@@ -1,9 +1,11 @@
 """`vinculo serve` as deployed: the real command, several gunicorn workers, concurrent clients.
 
-The database follows the suite's: PostgreSQL when ``DATABASE_URL`` points at it (the test makes
-a throwaway database of its own and drops it at the end), else SQLite in a temporary data dir.
-`vinculo serve` migrates that fresh database itself, as on a first deploy; the organisation,
-user and API token come from the operator commands, run against the same database. A second
+The database follows the suite's (tests/deploy.py): a copy of the run's migrated template, on
+PostgreSQL when ``DATABASE_URL`` points at it, else SQLite in a temporary data dir. `vinculo
+serve` runs its migrate step on it (nothing to apply; `vinculo demo` on an empty data
+directory is the first deploy that migrates from nothing, tests/core/test_demo.py); the
+organisation, user and API token come from the operator commands, run against the same
+database. A second
 serve beside the first shows that each has its own gunicorn control socket.
 """
 
@@ -11,149 +13,36 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-VINCULO = Path(sys.executable).with_name("vinculo")  # the venv's entry point
-HOST = "127.0.0.1"
+from tests.deploy import (
+    HOST,
+    Server,
+    fresh_database,
+    log_in,
+    request,
+    vinculo,
+)
+
 PASSWORD = "Corr3ct-Horse-Battery"
 EMAIL = "admin@serve.test"
 CLIENTS = 8
 REQUESTS = 200
-REQUEST_TIMEOUT = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def _suite_database_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
 @pytest.fixture(scope="module")
-def database_env(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """The environment of every `vinculo` process here: a fresh, empty database."""
-    tmp_path = tmp_path_factory.mktemp("serve")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "VINCULO_ENV", "ALLOWED_HOSTS", "DATABASE_URL",
-                     "DJANGO_ALLOW_ASYNC_UNSAFE", "WEB_CONCURRENCY", "PORT")
-    }
-    env["VINCULO_DATA_DIR"] = str(tmp_path)
-    url = _suite_database_url()
-    if url is None:
-        yield env  # SQLite: var/vinculo.sqlite3 under the temporary data dir
-        return
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = f"vinculo_serve_{secrets.token_hex(4)}"
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    try:
+def database_env(tmp_path_factory, migrated) -> Iterator[dict[str, str]]:
+    """The environment of every `vinculo` process here: a copy of the run's migrated template
+    (a database of its own on PostgreSQL, dropped at the end)."""
+    with fresh_database(tmp_path_factory.mktemp("serve"), migrated) as env:
         yield env
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _vinculo(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([str(VINCULO), *args], env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, f"vinculo {' '.join(args)}: {done.stderr}"
-    return done.stdout
-
-
-class Server:
-    """`vinculo serve` in a subprocess; its output goes to a file the failures quote."""
-
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
-        self.port = _free_port()
-        self.log = log
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [str(VINCULO), "serve", "--host", HOST, "--port", str(self.port),
-                 "--workers", str(workers)],
-                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def wait_until_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"vinculo serve exited:\n{self.output()}"
-            try:
-                if request(self.port, "GET", "/login/", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"vinculo serve did not answer in {timeout} s:\n{self.output()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
-def request(port: int, method: str, path: str, *, headers: dict[str, str] | None = None,
-            body: str | None = None, timeout: float = REQUEST_TIMEOUT,
-            ) -> tuple[int, http.client.HTTPMessage, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        conn.close()
-
-
-def _cookies(headers: http.client.HTTPMessage) -> dict[str, str]:
-    found = {}
-    for header in headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        found[name.strip()] = rest.split(";", 1)[0]
-    return found
-
-
-def log_in(port: int) -> str:
-    """Sign in through the login form; the session cookie."""
-    status, headers, body = request(port, "GET", "/login/")
-    assert status == 200
-    csrf = _cookies(headers)["csrftoken"]
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode(
-        {"username": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": token})
-    status, headers, body = request(port, "POST", "/login/", body=form, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf}"})
-    assert status == 302, body[-2000:]
-    return _cookies(headers)["sessionid"]
 
 
 def hammer(port: int, jobs: list[tuple[str, dict[str, str], str]]) -> tuple[Counter, list]:
@@ -206,11 +95,11 @@ def deployment(database_env) -> Iterator[Deployment]:
     server = Server(database_env, workers=3, log=data_dir / "serve.log")
     try:
         server.wait_until_ready()  # `vinculo serve` has migrated the empty database
-        _vinculo("createorg", "Serve Test", env=database_env)
-        _vinculo("createuser", "--org", "Serve Test", "--email", EMAIL, "--password", PASSWORD,
+        vinculo("createorg", "Serve Test", env=database_env)
+        vinculo("createuser", "--org", "Serve Test", "--email", EMAIL, "--password", PASSWORD,
                  "--role", "admin", env=database_env)
-        key = _vinculo("token", "--email", EMAIL, env=database_env).split()[-1]
-        yield Deployment(database_env, server, key, log_in(server.port))
+        key = vinculo("token", "--email", EMAIL, env=database_env).split()[-1]
+        yield Deployment(database_env, server, key, log_in(server.port, EMAIL, PASSWORD))
     finally:
         server.stop()
 

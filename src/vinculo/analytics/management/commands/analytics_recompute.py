@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from vinculo.analytics import services
 from vinculo.analytics.models import AnalyticsRun
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.models import Organization
 from vinculo.core.tenancy import organization_scope
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Recompute the analytics snapshots (RFM, P(alive), CLV, customer P&L) for a date."
 
     def add_arguments(self, parser: Any) -> None:

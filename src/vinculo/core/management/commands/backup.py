@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from vinculo.core.backup import BackupError, backup_create, vendor_name
+from vinculo.core.management.base import OperatorCommand
 
 
 def default_name() -> str:
     return f"vinculo-backup-{datetime.now(UTC):%Y%m%d-%H%M%S}.tar.gz"
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = ("Back up the database and the stored files into one archive (a .tar.gz with a "
             "manifest and checksums); the app may keep running.")
 

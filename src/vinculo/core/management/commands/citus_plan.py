@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
 from vinculo.core import sharding
+from vinculo.core.management.base import OperatorCommand
 
 STEPS = {
     "prepare": "1. Plain PostgreSQL: foreign keys to distributed tables dropped, primary keys "
@@ -19,7 +20,7 @@ STEPS = {
 }
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = ("Print the SQL that distributes this PostgreSQL database by organisation on Citus "
             "(docs/deployment.md, 'Sharded'); it changes nothing itself.")
 

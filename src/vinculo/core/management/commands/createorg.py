@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.services import organization_create
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Create an organisation (a tenant)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.models import Organization
 from vinculo.core.roles import Role
 from vinculo.core.services import team_get_or_create, user_create
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Create a user of an organisation with a role."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from vinculo.core.demo import (
     DEFAULT_COUNTRY,
@@ -17,6 +17,7 @@ from vinculo.core.demo import (
     DemoExistsError,
     demo_run,
 )
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.management.commands.serve import (
     address,
     default_host,
@@ -25,7 +26,7 @@ from vinculo.core.management.commands.serve import (
 )
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = (
         "Create a demo organisation with a user for every role and realistic Spanish and "
         "English customers (--customers N contacts, about N/3 accounts and N/5 leads)."

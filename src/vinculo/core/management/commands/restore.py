@@ -9,14 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from vinculo.core.backup import BackupError, restore_run, vendor_name
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.management.commands.serve import migrate_if_needed
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = ("Restore a `vinculo backup` archive: database and stored files. Refused over an "
             "installation that has data unless --force.")
 

@@ -11,11 +11,11 @@ import threading
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
 from vinculo.core import schedule
+from vinculo.core.management.base import OperatorCommand
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ MAX_SLEEP = 60.0
 MIN_SLEEP = 0.2
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Run the periodic jobs of every app, each once per slot across every host."
 
     def add_arguments(self, parser: Any) -> None:

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
+from vinculo.core.staticfiles import collect_if_changed
+
 # The longest path a Unix socket can be bound at (sun_path: 108 bytes on Linux, 104 on macOS).
 UNIX_SOCKET_PATH_MAX = 103
 
@@ -86,10 +88,11 @@ class Command(BaseCommand):
         dev: bool,
         **options: Any,
     ) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
+        migrate_if_needed()
         # In every profile: the hashed, compressed copies and the manifest whitenoise serves
-        # them from (a far-future cache); a changed file gets a new name.
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # them from (a far-future cache); a changed file gets a new name. Collected again only
+        # when a source changed.
+        collect_if_changed()
         if dev:
             call_command("runserver", f"{host}:{port}")
             return

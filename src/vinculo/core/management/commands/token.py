@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.models import User
 from vinculo.core.services import api_token_create
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Print a new API token for a user (the key is the last word of the output)."
 
     def add_arguments(self, parser: CommandParser) -> None:

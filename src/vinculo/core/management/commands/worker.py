@@ -12,13 +12,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+
+from vinculo.core.management.base import OperatorCommand
 
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 RQ_WORKER_CLASS = "vinculo.core.rq_worker.PromptWorker"
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Run background tasks with the worker of the configured backend (VINCULO_TASKS)."
 
     def add_arguments(self, parser: CommandParser) -> None:

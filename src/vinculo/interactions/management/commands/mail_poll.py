@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.interactions import mailing
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Poll the organisations' IMAP mailboxes and store their new messages."
 
     def add_arguments(self, parser: Any) -> None:

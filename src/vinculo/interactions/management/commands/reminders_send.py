@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from vinculo.core.management.base import OperatorCommand
 from vinculo.interactions.agenda import services
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Send the task reminders that are due (each one once)."
 
     def handle(self, *args: Any, **opts: Any) -> None:

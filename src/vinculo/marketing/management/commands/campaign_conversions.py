@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.tenancy import organization_scope
 from vinculo.marketing.models import Campaign
 from vinculo.marketing.results import services
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Store each campaign recipient's attributed conversion (converted_at)."
 
     def add_arguments(self, parser: Any) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from vinculo.core.management.base import OperatorCommand
 from vinculo.marketing import sending
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Resume sending the campaigns whose sender went silent."
 
     def handle(self, *args: Any, **opts: Any) -> None:

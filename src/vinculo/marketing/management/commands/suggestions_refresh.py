@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.models import Organization
 from vinculo.core.tenancy import organization_scope
 from vinculo.marketing.actions import services
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Suggest next-best actions from the latest analytics and record their outcomes."
 
     def add_arguments(self, parser: Any) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.core.models import Organization
 from vinculo.segments.services import segments_refresh_all
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Recompute the members of every segment (who entered, who left)."
 
     def add_arguments(self, parser: Any) -> None:

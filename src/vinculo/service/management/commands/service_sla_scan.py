@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.service import services
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Scan open tickets against their SLA targets: warn, escalate breaches, close stale."
 
     def handle(self, *args: Any, **opts: Any) -> None:
