@@ -7,8 +7,8 @@ commands. Now the first process of the run that needs the schema migrates a temp
 real ``vinculo migrate`` (under a lock the workers share; the others wait for it), and every
 worker's test database and every deployed test's database is a copy of it: ``CREATE DATABASE
 … TEMPLATE`` on PostgreSQL, SQLite's online backup API into the in-memory test database (or a
-file copy for a deployed command). ``vinculo serve`` on a first deploy and ``vinculo demo`` on an
-empty data directory still migrate by themselves (tests/core/test_serve.py, test_demo.py).
+file copy for a deployed command). ``vinculo demo`` on an empty data directory, the first
+deploy, still migrates by itself (tests/core/test_demo.py).
 
 The database follows the suite's: PostgreSQL when ``DATABASE_URL`` points at it (the template
 and the test databases carry this run's tag and are dropped at its end), else SQLite.
