@@ -34,6 +34,10 @@ DATABASE_FIXTURES = frozenset({
 })
 
 
+# What starts real processes against a database of its own (tests/deploy.py) or a live server.
+STARTS_PROCESSES = frozenset({"migrated", "database_env", "live_server"})
+
+
 def uses_database(item: pytest.Item) -> bool:
     return bool(item.get_closest_marker("django_db")
                 or DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
@@ -55,6 +59,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if len(keep) < len(items):
             config.hook.pytest_deselected(items=[i for i in items if not uses_database(i)])
             items[:] = keep
+    _order_modules(items)
+
+
+def _cost(item: pytest.Item) -> int:
+    if not uses_database(item):
+        return 0
+    starts_processes = STARTS_PROCESSES.intersection(getattr(item, "fixturenames", ()))
+    return 1 if starts_processes or item.get_closest_marker("browser") else 2
+
+
+def _order_modules(items: list[pytest.Item]) -> None:
+    """Modules without a database first, then those that start processes (servers, workers,
+    a browser: the long ones), then the rest, each group in its own order. On several workers
+    (`--dist loadscope` hands out modules in this order) the others keep busy while the first
+    database test migrates the run's template, and no long module is left to run alone at the
+    end."""
+    rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        rank[module] = max(rank.get(module, 0), _cost(item))
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])
 
 
 # The read-replica test copies the schema of the suite's PostgreSQL test database into a private
