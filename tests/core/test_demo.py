@@ -33,6 +33,7 @@ from vinculo.customers.models import (
     LeadStatus,
     LifecycleStage,
 )
+from vinculo.interactions.models import WebFormSubmission
 
 N = 300
 # What the services store in ``search_text`` (renamed from ``_search_text``).
@@ -140,6 +141,8 @@ def test_data_belongs_to_the_demo_organisation_only(other_admin, db):
     run_demo()
     org = Organization.objects.get(name=core_demo.DEFAULT_ORG_NAME)
     accounts, leads, _persons = __import__("vinculo.customers.demo", fromlist=["sizes"]).sizes(N)
+    # the web-form campaign's submissions to the contact form are leads too
+    leads += WebFormSubmission.all_objects.filter(organization=org).count()
     for model, expected in ((Contact, N), (Account, accounts), (Lead, leads)):
         assert model.all_objects.filter(organization=org).count() == expected
         assert model.all_objects.exclude(organization=org).count() == 0
@@ -292,7 +295,8 @@ def test_same_seed_gives_the_same_data_and_another_seed_does_not(db):
     a, b, c = (_content(Organization.objects.get(name=n)) for n in ("Seed A", "Seed B", "Seed C"))
     assert a == b
     assert a != c
-    assert len(a) == 120 + 40 + 24
+    forms = WebFormSubmission.all_objects.filter(organization__name="Seed A").count()
+    assert len(a) == 120 + 40 + 24 + forms  # contacts, accounts, leads (+ the web form's)
 
 
 def test_zero_customers_still_makes_the_users(db):
@@ -389,3 +393,33 @@ def test_demo_tickets_have_the_organisations_type_of_their_kind(demo_org):
     assert tickets.exists()
     assert not tickets.filter(ticket_type__isnull=True).exists()
     assert not tickets.exclude(ticket_type__kind=F("type")).exists()
+
+
+# ---- the organisation's language ----------------------------------------------------------
+
+
+def test_the_demo_speaks_its_country_language_unless_told(db):
+    from vinculo.interactions.models import Task, WebForm
+
+    run_demo(customers=60)  # Spain: Spanish, whatever the install's LANGUAGE_CODE
+    spain = Organization.objects.get(name=core_demo.DEFAULT_ORG_NAME)
+    assert spain.language == "es"
+    run_demo("--org", "English Demo", "--language", "en", customers=60)
+    english = Organization.objects.get(name="English Demo")
+    assert english.language == "en" and english.country == "ES"
+    run_demo("--org", "US Demo", "--country", "US", customers=30)
+    assert Organization.objects.get(name="US Demo").language == "en"
+    # the team's own texts follow it
+    with organization_scope(spain):
+        assert WebForm.objects.filter(name="Contacto").exists()
+        assert Task.objects.filter(title="Enviar el presupuesto revisado").exists()
+    with organization_scope(english):
+        assert WebForm.objects.filter(name="Contact us").exists()
+        assert Task.objects.filter(title="Send the revised quote").exists()
+        assert not Task.objects.filter(title="Enviar el presupuesto revisado").exists()
+
+
+def test_an_unknown_language_is_refused_naming_it(db):
+    with pytest.raises(CommandError, match="Unknown language fr"):
+        run_demo("--language", "fr", customers=10)
+    assert not Organization.objects.filter(name=core_demo.DEFAULT_ORG_NAME).exists()
