@@ -73,6 +73,8 @@ class CampaignResultsView(RecordMixin, View):
                         and not math.isnan(result.winner.p_value) else "—"),
             "query": request.GET.urlencode(),
             "channels": selectors.by_channel(request.user),
+            "channel_columns": [(key, str(label)) for key, label in selectors.STEPS
+                                if key != "delivered"],
         }
         return render(request, "marketing/results/campaign_results.html", context,
                       status=400 if errors else 200)
