@@ -185,6 +185,8 @@ def test_my_call_lists(admin, users, client):
 
 def test_a_started_call_or_visit_list_reads_calling_or_visiting_not_sending(admin, client):
     calling = campaign(admin, channel="phone", name="Renovación")
+    account, contact = customer(admin, first_name="Marta")
+    recipient(calling, contact, account)
     visiting = campaign(admin, channel="visit", name="Ruta de visitas")
     form = campaign(admin, channel="web_form", name="Catálogo")
     mail = campaign(admin, channel="email", name="Boletín")
@@ -205,5 +207,7 @@ def test_a_started_call_or_visit_list_reads_calling_or_visiting_not_sending(admi
     detail = client.get(reverse("marketing:campaign_detail", kwargs={"uuid": calling.uuid}),
                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert ">Calling<" in detail and ">Sending<" not in detail
+    # its progress counts the calls made; opens and clicks are e-mail's only
+    assert ">Called</th>" in detail and ">Opened</th>" not in detail
     # the list's status filter names the shared value for every channel
     assert "Sending or in progress" in listing.content.decode()
