@@ -110,7 +110,8 @@ def generate(ctx: DemoContext) -> dict[str, int]:
             override(org.language or "es"):
         by_key = {key: Segment.objects.get(pk=pk) for key, pk in segments.items()}
         counts.update(_email_campaign(ctx, by_key["lapsed"]))
-        counts.update(_call_list(ctx, by_key["call_list"]))
+        with acting_as(ctx.users["manager"]):  # the sales manager runs the call list
+            counts.update(_call_list(ctx, by_key["call_list"]))
         counts.update(_web_form_campaign(ctx, by_key["subscribers"]))
         _draft(ctx, by_key["champions"])
         counts["campaigns"] = Campaign.objects.count()

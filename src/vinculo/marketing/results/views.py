@@ -45,7 +45,7 @@ def _choices(request: HttpRequest) -> tuple[str, str, dict[str, str]]:
 def _pct(value: float | None, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{format_number(value, decimals)} %"
+    return f"{format_number(value, decimals)}\u00a0%"  # the sign never wraps to a line of its own
 
 
 class CampaignResultsView(RecordMixin, View):
