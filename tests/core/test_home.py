@@ -180,6 +180,7 @@ def test_key_figures_from_invoices_and_the_snapshot_link_to_filtered_lists(clien
     at_risk = client.get(re.search(r'figure-at-risk"><a [^>]*href="([^"]+)"', html)
                          .group(1).replace("&amp;", "&")).content.decode()
     assert "Gran Cliente en Riesgo" in at_risk
+    assert "3 · 3 · 5" in at_risk  # the scores that make it "high value at risk"
     assert "Cliente Tranquilo" not in at_risk and "Pequeño en Riesgo" not in at_risk
     active = client.get(re.search(r'figure-active"><a [^>]*href="([^"]+)"', html)
                         .group(1)).content.decode()

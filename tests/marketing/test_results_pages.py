@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -115,9 +116,20 @@ def test_a_web_form_campaign_shows_sent_and_converted_not_zero_opens(page, admin
     assert rows["email"]["opened"] > 0
     assert "<td>Web form</td><td class=\"text-end\">1</td><td class=\"text-end\">30</td>" \
         "<td class=\"text-end\">—</td><td class=\"text-end\">—</td>" in text
+    # 30 sent: Plotly's own ticks; a handful would get one tick per unit (no "1, 1, 2, 2")
+    assert "dtick" not in response.context["funnel_chart"]["layout"]["yaxis"]
     csv_rows = list(csv.reader(io.StringIO(page.get(
         url(form, "marketing:campaign_results_csv")).content.decode())))
     assert csv_rows[0][:3] == ["Variant", "Sent", "Converted"]
+
+
+def test_a_funnel_of_a_few_recipients_ticks_whole_numbers(admin):
+    from vinculo.marketing.results import charts
+    from vinculo.marketing.results.selectors import Group, Step
+
+    few = Group("A", [Step("sent", "Sent", 3, 100.0), Step("converted", "Converted", 0, 0.0)],
+                0, 0, Decimal(0), Decimal(0))
+    assert charts.funnel(few, [few])["layout"]["yaxis"]["dtick"] == 1
 
 
 def test_a_campaign_with_nothing_sent_says_what_comes_next(page, admin):
