@@ -192,7 +192,7 @@ def test_segment_campaign_open_click_and_results(browser, live_server, users, ma
                                                        name="Lift over the control group"))
     expect(lift).to_contain_text("Members (sent / control)")
     expect(lift.locator("dd").nth(2)).to_have_text("2 / 2")
-    expect(lift.locator("dd").first).to_contain_text(re.compile(r"\d+(\.\d)? %"))
+    expect(lift.locator("dd").first).to_contain_text(re.compile(r"\d+(\.\d)?\s%"))
     roi = page.locator(".card", has=page.get_by_role("heading", name="Return on margin (ROI)"))
     # margin 800 (no cost of goods) ÷ 2 sent, minus 0 for the control, × 2 sent = 800;
     # cost 10 + 2 × 0.50 = 11: ROI = (800 − 11) ÷ 11 ≈ 7,173 %

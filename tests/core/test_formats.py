@@ -15,11 +15,24 @@ from reportlab import rl_config
 from tests.catalog.factories import ProductFactory
 from tests.customers.factories import AccountFactory
 from tests.sales.factories import OpportunityFactory, QuoteFactory, free_line
-from vinculo.core.formats import format_duration, format_money, format_number
+from vinculo.core.formats import format_duration, format_money, format_number, format_phone
 from vinculo.sales.models import Opportunity
 
 SPANISH, ENGLISH = "3.844,36\u00a0€", "€3,844.36"
 WRONG = ("3,844,36", "3844,36", "3844.36", "3,844.36 EUR", "3.844,36 EUR")
+
+
+def test_unit_prices_keep_up_to_four_decimals_and_phones_read_grouped():
+    with translation.override("es"):
+        assert format_money(Decimal("0.0125"), "EUR", decimals=4) == "0,0125\u00a0€"
+        assert format_money(Decimal("0.0200"), "EUR", decimals=4) == "0,02\u00a0€"
+        assert format_money(Decimal("1234.5"), "EUR", decimals=4) == "1.234,50\u00a0€"
+    with translation.override("en"):
+        assert format_money(Decimal("0.0125"), "EUR", decimals=4) == "€0.0125"
+    assert format_phone("+34986024697") == "+34 986 02 46 97"
+    assert format_phone("+442080233838") == "+44 20 8023 3838"
+    assert format_phone("986 02 46 97") == "986 02 46 97"  # not E.164: as written
+    assert format_phone("+34 nada") == "+34 nada" and format_phone(None) == ""
 
 
 def test_the_formatter_follows_the_active_language():

@@ -41,12 +41,12 @@ def links(html: str, text: str) -> str:
 
 
 def snapshot(account, as_of: dt.date, *, segment: str, tier: str, p_alive: float,
-             clv: str = "1000") -> CustomerSnapshot:
+             clv: str = "1000", m_score: int = 3) -> CustomerSnapshot:
     zero = Decimal(0)
     return CustomerSnapshot.all_objects.create(
         organization_id=account.organization_id, account=account, as_of=as_of,
         first_purchase=as_of - dt.timedelta(days=400), last_purchase=as_of, recency_days=10,
-        frequency=3, monetary=Decimal(100), T=400, r_score=3, f_score=3, m_score=3,
+        frequency=3, monetary=Decimal(100), T=400, r_score=3, f_score=3, m_score=m_score,
         rfm_segment=segment, p_alive=p_alive, clv=Decimal(clv), revenue=Decimal(500),
         cost_of_goods=zero, cost_to_serve=zero, profit=zero, profit_segment="Medium",
         value_tier=tier)
@@ -163,9 +163,10 @@ def test_key_figures_from_invoices_and_the_snapshot_link_to_filtered_lists(clien
     risky = AccountFactory(actor=admin, name="Gran Cliente en Riesgo")
     calm = AccountFactory(actor=admin, name="Cliente Tranquilo")
     small = AccountFactory(actor=admin, name="Pequeño en Riesgo")
-    snapshot(risky, as_of, segment="Can't lose", tier="Platinum", p_alive=0.3)
-    snapshot(calm, as_of, segment="Champions", tier="Gold", p_alive=0.9)
-    snapshot(small, as_of, segment="At risk", tier="Lead", p_alive=0.6)
+    # high value by what they spent (M score), not by the CLV's tier: at risk lowers the CLV
+    snapshot(risky, as_of, segment="Can't lose", tier="Iron", p_alive=0.3, m_score=5)
+    snapshot(calm, as_of, segment="Champions", tier="Gold", p_alive=0.9, m_score=5)
+    snapshot(small, as_of, segment="At risk", tier="Lead", p_alive=0.6, m_score=3)
     snapshot(risky, as_of - dt.timedelta(days=30), segment="Champions", tier="Gold",
              p_alive=0.9)  # an older date does not count
 
@@ -179,6 +180,7 @@ def test_key_figures_from_invoices_and_the_snapshot_link_to_filtered_lists(clien
     at_risk = client.get(re.search(r'figure-at-risk"><a [^>]*href="([^"]+)"', html)
                          .group(1).replace("&amp;", "&")).content.decode()
     assert "Gran Cliente en Riesgo" in at_risk
+    assert "3 · 3 · 5" in at_risk  # the scores that make it "high value at risk"
     assert "Cliente Tranquilo" not in at_risk and "Pequeño en Riesgo" not in at_risk
     active = client.get(re.search(r'figure-active"><a [^>]*href="([^"]+)"', html)
                         .group(1)).content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.conftest import make_user
 from tests.core.factories import as_user
@@ -180,3 +181,33 @@ def test_my_call_lists(admin, users, client):
     with as_user(rep):
         calls.call_outcome_log(actor=rep, call=line, outcome="reached")
     assert "Renovación" not in client.get(reverse("marketing:my_call_lists")).content.decode()
+
+
+def test_a_started_call_or_visit_list_reads_calling_or_visiting_not_sending(admin, client):
+    calling = campaign(admin, channel="phone", name="Renovación")
+    account, contact = customer(admin, first_name="Marta")
+    recipient(calling, contact, account)
+    visiting = campaign(admin, channel="visit", name="Ruta de visitas")
+    form = campaign(admin, channel="web_form", name="Catálogo")
+    mail = campaign(admin, channel="email", name="Boletín")
+    with translation.override("en"):
+        assert calling.get_status_display() == "Calling"
+        assert visiting.get_status_display() == "Visiting"
+        assert form.get_status_display() == "Form open"
+        assert mail.get_status_display() == "Sending"  # e-mail still sends
+    with translation.override("es"):
+        assert calling.get_status_display() == "Llamando"
+        assert mail.get_status_display() == "Enviando"
+    client.force_login(admin)
+    listing = client.get(reverse("marketing:campaign_list"), HTTP_ACCEPT_LANGUAGE="en")
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row
+            for row in listing.content.decode().split("<tr>")[1:]}
+    assert ">Calling<" in rows["Renovación"] and "Sending" not in rows["Renovación"]
+    assert ">Sending<" in rows["Boletín"]
+    detail = client.get(reverse("marketing:campaign_detail", kwargs={"uuid": calling.uuid}),
+                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Calling<" in detail and ">Sending<" not in detail
+    # its progress counts the calls made; opens and clicks are e-mail's only
+    assert ">Called</th>" in detail and ">Opened</th>" not in detail
+    # the list's status filter names the shared value for every channel
+    assert "Sending or in progress" in listing.content.decode()

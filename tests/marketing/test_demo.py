@@ -1,5 +1,6 @@
 """``vinculo demo`` fills marketing: segments with members, a finished e-mail campaign whose
-results page shows a lift and an ROI, a call list being worked, a draft, suggested actions."""
+results page shows a lift and an ROI, a call list being worked, a web-form campaign with
+attributed submissions, a draft, suggested actions — named in the organisation's language."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from vinculo.analytics.home import key_figures
 from vinculo.core.models import Organization, User
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
@@ -22,15 +24,17 @@ from vinculo.marketing.models import (
     CampaignStatus,
     RecipientStatus,
 )
-from vinculo.marketing.models_channels import CallAssignment
+from vinculo.marketing.models_channels import CallAssignment, CampaignSubmission
 from vinculo.marketing.results import selectors as results
 from vinculo.segments.models import Segment, SegmentKind, SegmentMember
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMERS = 600
-NAMES = ("At risk, high value", "Lapsed 90 days", "Champions", "Newsletter subscribers",
-         "Key accounts: call this quarter")
+NAMES = ("High-value customers at risk", "Lapsed 90 days", "Champions",
+         "Newsletter subscribers", "Key accounts: call this quarter")
+CAMPAIGNS = ("Win-back: we miss you", "Key accounts: quarterly call",
+             "Spring catalogue on request", "Thank-you letter to our champions")
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +54,13 @@ def demo(django_db_setup, django_db_blocker):
 def test_every_segment_has_members_and_the_static_list_is_materialised(demo):
     with organization_scope(demo):
         segments = {s.name: s for s in Segment.objects.all()}
-        # named in the organisation's language
+        # named in the organisation's language: Spanish for the Spanish demo company
+        assert demo.language == "es"
         with translation.override(demo.language):
             assert set(segments) == {str(_(name)) for name in NAMES}
+            assert set(Campaign.objects.values_list("name", flat=True)) == {
+                str(_(name)) for name in CAMPAIGNS}
+        assert "Clientes de alto valor en riesgo" in segments
         for segment in segments.values():
             current = SegmentMember.objects.filter(segment=segment, left_at=None).count()
             assert current > 0, segment.name
@@ -102,6 +110,32 @@ def test_a_call_list_is_being_worked_and_a_draft_waits(demo):
         assert lines.count() >= 2
         assert lines.exclude(outcome="").count() >= 1
         assert Campaign.objects.filter(status=CampaignStatus.DRAFT).count() == 1
+
+
+def test_the_at_risk_segment_is_the_home_page_figure(demo):
+    admin = User.objects.get(organization=demo, role=Role.ADMIN)
+    with organization_scope(demo), translation.override("es"):
+        segment = Segment.objects.get(name="Clientes de alto valor en riesgo")
+        figure = key_figures(admin)["at_risk"]
+    assert figure > 0 and segment.member_count == figure
+
+
+def test_a_web_form_campaign_collects_attributed_submissions(demo, client):
+    with organization_scope(demo):
+        campaign = Campaign.objects.get(channel=CampaignChannel.WEB_FORM)
+        assert campaign.status == CampaignStatus.SENDING and campaign.web_form.active
+        submissions = CampaignSubmission.objects.filter(campaign=campaign)
+        assert submissions.count() >= 5
+        assert submissions.filter(recipient__isnull=False).exists()  # invited subscribers
+        assert submissions.filter(recipient__isnull=True).exists()  # and strangers
+        assert not submissions.filter(submitted_at__lt=campaign.started_at).exists()
+        assert CampaignRecipient.objects.filter(campaign=campaign,
+                                                converted_at__isnull=False).exists()
+    admin = User.objects.get(organization=demo, role=Role.ADMIN)
+    client.force_login(admin)
+    panel = client.get(reverse("marketing:channel_panel"),
+                       {"record": f"marketing.campaign:{campaign.uuid}"}).content.decode()
+    assert f"?campaign={campaign.uuid}" in panel
 
 
 def test_key_accounts_have_suggested_actions(demo):

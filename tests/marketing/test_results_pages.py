@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -97,6 +98,38 @@ def test_the_csv_holds_the_funnel_per_variant_the_lift_and_the_roi(page, campaig
     figures = {row[0]: row[1:] for row in rows if row}
     assert set(figures) >= {"Conversion lift (points)", "Revenue per member, difference",
                             "Incremental margin", "Cost", "ROI"}
+
+
+def test_a_web_form_campaign_shows_sent_and_converted_not_zero_opens(page, admin, campaign):
+    form = campaign_make(admin, name="Catálogo", channel="web_form",
+                         started=timezone.now() - dt.timedelta(days=3))
+    audience(admin, form, treated=30, control=5, treated_rate=0.3, control_rate=0.1)
+    response = page.get(url(form))
+    assert response.status_code == 200
+    assert [step.key for step in response.context["result"].total.steps] == [
+        "sent", "converted"]  # no delivered, opened or clicked row of zeros
+    text = response.content.decode()
+    assert "Deliveries, opens and clicks are tracked for e-mail only" in text
+    # the comparison by channel: the e-mail's opens, a dash on the web form
+    rows = {row["channel"]: row for row in response.context["channels"]}
+    assert rows["web_form"]["opened"] is None and rows["web_form"]["clicked"] is None
+    assert rows["email"]["opened"] > 0
+    assert "<td>Web form</td><td class=\"text-end\">1</td><td class=\"text-end\">30</td>" \
+        "<td class=\"text-end\">—</td><td class=\"text-end\">—</td>" in text
+    # 30 sent: Plotly's own ticks; a handful would get one tick per unit (no "1, 1, 2, 2")
+    assert "dtick" not in response.context["funnel_chart"]["layout"]["yaxis"]
+    csv_rows = list(csv.reader(io.StringIO(page.get(
+        url(form, "marketing:campaign_results_csv")).content.decode())))
+    assert csv_rows[0][:3] == ["Variant", "Sent", "Converted"]
+
+
+def test_a_funnel_of_a_few_recipients_ticks_whole_numbers(admin):
+    from vinculo.marketing.results import charts
+    from vinculo.marketing.results.selectors import Group, Step
+
+    few = Group("A", [Step("sent", "Sent", 3, 100.0), Step("converted", "Converted", 0, 0.0)],
+                0, 0, Decimal(0), Decimal(0))
+    assert charts.funnel(few, [few])["layout"]["yaxis"]["dtick"] == 1
 
 
 def test_a_campaign_with_nothing_sent_says_what_comes_next(page, admin):

@@ -145,3 +145,15 @@ def test_a_new_builder_counts_everyone_until_a_field_is_chosen(page, w):
     preview = body.split('id="builder-preview"')[1].split("</aside>")[0]
     assert "Unknown field" not in body
     assert '<p class="display-6 mb-1">4</p>' in preview  # Ana, Ben, Cid and Lola
+
+
+def test_a_list_of_choices_names_what_is_chosen_even_when_scrolled_out_of_view(page, w):
+    url = reverse("segments:segment_create")
+    data = {**rows(("analytics.rfm_segment", "in", "At risk")), "subject": "accounts"}
+    data["c-0-value"] = ["At risk", "Can't lose"]
+    body = page.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    chosen = body.split('id="c-0-chosen"')[1].split("</div>")[0]
+    assert "Chosen:" in chosen and ">At risk<" in chosen and ">Can&#x27;t lose<" in chosen
+    assert ">Champions<" not in chosen
+    empty = page.post(url, {**data, "c-0-value": []}, HTTP_HX_REQUEST="true").content.decode()
+    assert "none yet" in empty.split('id="c-0-chosen"')[1].split("</div>")[0]

@@ -62,6 +62,12 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any], *, height: int =
 COUNT_AXIS = {"tickformat": ",d", "separatethousands": True}
 
 
+def count_axis(largest: float) -> dict[str, Any]:
+    """``COUNT_AXIS`` with a tick per unit when counts are small: Plotly would put ticks at
+    0.5 steps and ",d" prints them as "0, 1, 1, 2, 2, 3"."""
+    return {**COUNT_AXIS, "dtick": 1} if largest <= 8 else dict(COUNT_AXIS)
+
+
 def retention(rows: list[dict[str, Any]]) -> Figure:
     months = [month_label(r["month"]) for r in rows]
     return _figure([

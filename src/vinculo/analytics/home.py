@@ -16,14 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vinculo.analytics.models import AnalyticsRun, CustomerSnapshot, RunStatus
+from vinculo.analytics.selectors import high_value_at_risk
 from vinculo.billing import selectors as billing_selectors
 from vinculo.core.models import User
 from vinculo.core.roles import role_has
 
-# Who "high-value customers at risk" are: the RFM segments of good customers who stopped
-# buying, in the two top value tiers (the names the library writes into the snapshots).
-AT_RISK_SEGMENTS = ("At risk", "Can't lose")
-HIGH_VALUE_TIERS = ("Platinum", "Gold")
 ACTIVE_P_ALIVE = 0.5  # the dashboard's "active" (analytics.selectors.totals)
 
 
@@ -34,9 +31,13 @@ def snapshot_date() -> dt.date | None:
 
 
 def customers(as_of: dt.date, *, segments: list[str] | None = None,
-              tiers: list[str] | None = None, active: bool = False) -> QuerySet:
-    """Snapshot rows of ``as_of`` filtered as the key figures count them (the list page)."""
+              tiers: list[str] | None = None, active: bool = False,
+              at_risk: bool = False) -> QuerySet:
+    """Snapshot rows of ``as_of`` filtered as the key figures count them (the list page);
+    ``at_risk``: the high-value customers at risk (``selectors.high_value_at_risk``)."""
     rows = CustomerSnapshot.objects.filter(as_of=as_of)
+    if at_risk:
+        rows = rows.filter(high_value_at_risk())
     if segments:
         rows = rows.filter(rfm_segment__in=segments)
     if tiers:
@@ -44,11 +45,6 @@ def customers(as_of: dt.date, *, segments: list[str] | None = None,
     if active:
         rows = rows.filter(p_alive__gte=ACTIVE_P_ALIVE)
     return rows
-
-
-def at_risk_query() -> str:
-    return urlencode([*(("segment", s) for s in AT_RISK_SEGMENTS),
-                      *(("tier", t) for t in HIGH_VALUE_TIERS)])
 
 
 def key_figures(user: User, *, today: dt.date | None = None) -> dict[str, Any]:
@@ -63,12 +59,11 @@ def key_figures(user: User, *, today: dt.date | None = None) -> dict[str, Any]:
             {"issued_from": first.isoformat(), "issued_to": today.isoformat()}))
     as_of = snapshot_date()
     if as_of is not None:
-        at_risk = Q(rfm_segment__in=AT_RISK_SEGMENTS, value_tier__in=HIGH_VALUE_TIERS)
         counts = CustomerSnapshot.objects.filter(as_of=as_of).aggregate(
             active=Count("id", filter=Q(p_alive__gte=ACTIVE_P_ALIVE)),
-            at_risk=Count("id", filter=at_risk))
+            at_risk=Count("id", filter=high_value_at_risk()))
         base = reverse("analytics:customers")
         figures.update(as_of=as_of, active=counts["active"], at_risk=counts["at_risk"],
                        active_url=f"{base}?active=true",
-                       at_risk_url=f"{base}?{at_risk_query()}")
+                       at_risk_url=f"{base}?at_risk=true")
     return figures

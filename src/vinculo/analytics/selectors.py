@@ -30,6 +30,21 @@ from vinculo.analytics.stats import costing, migration, rfm
 from vinculo.analytics.stats.uncertainty import DEFAULT_LEVEL
 from vinculo.customers.models import Account
 
+#: "High-value customers at risk", defined once: customers who bought often and for much and
+#: have stopped — RFM *At risk* or *Can't lose* (R in the bottom two fifths, F and M high) —
+#: and whose spend (M score) is in the top two fifths. Not the value tier: tiers rank the
+#: CLV, which already discounts a customer who stopped buying, so hardly anyone at risk is
+#: Platinum or Gold. The home page's key figure counts it (``high_value_at_risk``) and the
+#: segment of the same name is built from it (``segments.selectors.
+#: high_value_at_risk_rule``), so the two always agree.
+AT_RISK_SEGMENTS = ("At risk", "Can't lose")
+HIGH_VALUE_M_SCORE = 4
+
+
+def high_value_at_risk() -> Q:
+    """The snapshot rows of high-value customers at risk (see ``AT_RISK_SEGMENTS``)."""
+    return Q(rfm_segment__in=AT_RISK_SEGMENTS, m_score__gte=HIGH_VALUE_M_SCORE)
+
 
 def label(name: str) -> str:
     """Translated label of a segment or tier name stored in English."""

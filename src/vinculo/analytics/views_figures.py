@@ -1,5 +1,6 @@
 """The list behind the home page's key figures: the customers of the latest snapshot, filtered
-by RFM segment, value tier or "active" (P(alive) ≥ 0.5) as the figures count them."""
+by RFM segment, value tier, "active" (P(alive) ≥ 0.5) or "high-value at risk" as the figures
+count them."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ class CustomerListView(ReplicaReadMixin, RoleRequiredMixin, View):
         segments = [s for s in request.GET.getlist("segment") if s]
         tiers = [t for t in request.GET.getlist("tier") if t in VALUE_TIERS]
         active = request.GET.get("active") in ("true", "1")
+        at_risk = request.GET.get("at_risk") in ("true", "1")
         as_of = home.snapshot_date()
         page = None
         if as_of is not None:
-            rows = home.customers(as_of, segments=segments, tiers=tiers, active=active)
+            rows = home.customers(as_of, segments=segments, tiers=tiers, active=active,
+                                  at_risk=at_risk)
             if request.user.is_owner_scoped:  # the record rule of the accounts
                 rows = rows.filter(account__in=Account.objects.all().restrict(request.user))
             page = paginate(rows.select_related("account").order_by("-clv", "account_id"),
@@ -38,5 +41,5 @@ class CustomerListView(ReplicaReadMixin, RoleRequiredMixin, View):
         return render(request, "analytics/customers.html", {
             "as_of": as_of, "page": page, "query": query.urlencode(),
             "filters": [label(s) for s in segments] + [label(t) for t in tiers],
-            "active": active,
+            "active": active, "at_risk": at_risk,
         })

@@ -31,10 +31,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import numpy as np
+from babel import Locale, UnknownLocaleError
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from vinculo.core import plugins
@@ -311,10 +313,32 @@ DEMO_SPANISH_COMPANY = {"time_zone": "Europe/Madrid", "tax_id": "B12345674",
                         "region": "Madrid"}
 
 
+def demo_language(country: str, language: str = "") -> str:
+    """The demo organisation's language: the one asked for, else the country's own when
+    Vínculo speaks it (ES, MX, AR… → Spanish), else English. The demo names its segments,
+    campaigns, templates, tasks and forms in it, as a company of that country would."""
+    from django.conf import settings
+
+    spoken = {code for code, _name in settings.LANGUAGES}
+    if language:
+        if language not in spoken:
+            raise ValidationError({"language": _(
+                "Unknown language %(language)s; choose one of %(languages)s.") % {
+                "language": language, "languages": ", ".join(sorted(spoken))}})
+        return language
+    try:
+        likely = Locale.parse(f"und_{country.upper()}").language
+    except (ValueError, UnknownLocaleError):
+        likely = ""
+    return likely if likely in spoken else "en"
+
+
 def demo_organization_create(
-    *, name: str, country: str, password: str
+    *, name: str, country: str, password: str, language: str = ""
 ) -> tuple[Organization, dict[str, User]]:
     org = organization_create(name=name, country=country)
+    Organization.objects.filter(pk=org.pk).update(language=demo_language(country, language))
+    org.refresh_from_db()
     # a Spanish demo company keeps Spanish hours and prints its fiscal data on its documents
     if country == "ES":
         Organization.objects.filter(pk=org.pk).update(**DEMO_SPANISH_COMPANY,
@@ -391,6 +415,7 @@ def demo_run(
     *,
     name: str = DEFAULT_ORG_NAME,
     country: str = DEFAULT_COUNTRY,
+    language: str = "",
     customers: int = 2000,
     seed: int = 1,
     reset: bool = False,
@@ -399,7 +424,9 @@ def demo_run(
     progress_file: TextIO | None = None,
     using: str = "default",
 ) -> DemoResult:
-    """Create the demo organisation, its users, and every generator's data."""
+    """Create the demo organisation, its users, and every generator's data (``language``:
+    the organisation's, see :func:`demo_language`)."""
+    demo_language(country, language)  # a bad language fails before anything is written
     started = time.perf_counter()
     existing = Organization.objects.filter(name__iexact=name).first()
     if existing is not None and not reset:
@@ -428,7 +455,8 @@ def demo_run(
     ):
         if existing is not None:
             demo_reset(existing)
-        org, users = demo_organization_create(name=name, country=country, password=password)
+        org, users = demo_organization_create(name=name, country=country, password=password,
+                                               language=language)
         ctx = DemoContext(
             organization=org,
             users=users,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
 from django.template.defaultfilters import floatformat
 from django.utils.translation import get_language, gettext, ngettext
 
@@ -40,15 +41,34 @@ def format_number(value: Any, decimals: int | str = 0) -> str:
     return str(floatformat(number, f"{places}g"))
 
 
-def format_money(value: Any, currency: str = "") -> str:
-    """An amount with two decimals and its currency as the active language writes it."""
+def format_money(value: Any, currency: str = "", *, decimals: int = 2) -> str:
+    """An amount with two decimals (``decimals=4``: up to four, a unit price such as a cost
+    per message of 0,0125 €, never fewer than two) and its currency as the active language
+    writes it."""
     number = format_number(value, 2)
+    if decimals > 2 and number:
+        exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals)).normalize()
+        places = max(2, -int(exact.as_tuple().exponent))
+        number = format_number(exact, places)
     if not number or not currency:
         return number
     symbol = SYMBOLS.get(currency, currency)
     if (get_language() or "en").split("-")[0] in _PREFIX_LANGUAGES and symbol != currency:
         return f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}"
     return f"{number}{NBSP}{symbol}"
+
+
+def format_phone(value: Any) -> str:
+    """An E.164 number as people read it, grouped the way its country writes it
+    (``+34986024697`` → ``+34 986 02 46 97``); anything that does not parse stays as it is."""
+    text = "" if value is None else str(value).strip()
+    if not text.startswith("+"):
+        return text
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return text
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def format_duration(seconds: Any) -> str:

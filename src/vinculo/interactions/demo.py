@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from vinculo.core.demo import DEFAULT_DOMAIN, DemoContext
 from vinculo.customers.models import Account, AccountContact
@@ -42,8 +44,10 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     counts: dict[str, int] = {}
     if len(orders):
         counts["interactions"] = _around_orders(ctx, rng, orders)
-    counts["tasks"] = _tasks(ctx, rng)
-    counts["settings"] = _settings(ctx)
+    # the team's own texts (tasks, mailbox, forms) in the organisation's language
+    with override(ctx.organization.language or "es"):
+        counts["tasks"] = _tasks(ctx, rng)
+        counts["settings"] = _settings(ctx)
     ctx.progress.update(sum(counts.values()))
     return counts
 
@@ -128,11 +132,11 @@ def _tasks(ctx: DemoContext, rng: np.random.Generator) -> int:
     for key in ("rep.norte", "rep.sur", "manager", "service"):
         user = ctx.users[key]
         picks = rng.choice(accounts, 3, replace=False).tolist()
-        plan = ((today - dt.timedelta(days=2), "Llamar para renovar el contrato", picks[0], ""),
-                (today + dt.timedelta(hours=6), "Enviar presupuesto revisado", picks[1], ""),
-                (today + dt.timedelta(days=6), "Visita de seguimiento", picks[2], ""),
+        plan = ((today - dt.timedelta(days=2), _("Call to renew the contract"), picks[0], ""),
+                (today + dt.timedelta(hours=6), _("Send the revised quote"), picks[1], ""),
+                (today + dt.timedelta(days=6), _("Follow-up visit"), picks[2], ""),
                 (today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7),
-                 "Revisar la cartera de oportunidades", None, "FREQ=WEEKLY;BYDAY=MO"))
+                 _("Review the opportunity pipeline"), None, "FREQ=WEEKLY;BYDAY=MO"))
         for due, title, account_id, rule in plan:
             Task.all_objects.create(
                 organization_id=org_id, title=title, due_at=due, assignee=user,
@@ -151,13 +155,13 @@ def _settings(ctx: DemoContext) -> int:
     admin = ctx.users["admin"]
     with organization_scope(ctx.organization), acting_as(admin):
         mailing.mailbox_create(actor=admin, data={
-            "name": "Soporte", "address": f"soporte@{DEFAULT_DOMAIN}"})
+            "name": _("Support"), "address": f"soporte@{DEFAULT_DOMAIN}"})
         for name, language, subject, body in TEMPLATES:
             mailing.email_template_create(actor=admin, data={
                 "name": name, "language": language, "subject": subject, "body": body})
         services.web_form_create(actor=admin, data={
-            "name": "Contacto", "kind": "contact", "owner": ctx.users["manager"],
-            "thank_you": "Gracias: le llamaremos en un día laborable."})
+            "name": _("Contact us"), "kind": "contact", "owner": ctx.users["manager"],
+            "thank_you": _("Thank you: we will call you within one working day.")})
         services.web_form_create(actor=admin, data={
-            "name": "Reclamaciones", "kind": "complaint", "owner": ctx.users["service"]})
+            "name": _("Complaints"), "kind": "complaint", "owner": ctx.users["service"]})
     return 5

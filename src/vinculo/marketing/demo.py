@@ -1,6 +1,7 @@
 """Demo marketing: a finished e-mail campaign with its results, a call list being worked, a
-draft, and the next-best actions of the key accounts — so the campaign, results, call-list and
-suggestion pages have something true to show.
+web-form campaign collecting requests, a draft, and the next-best actions of the key
+accounts — so the campaign, results, call-list, web-form and suggestion pages have something
+true to show.
 
 Runs after the segments generator (its segments are the audiences). Every step goes through the
 services a user's click would run: ``campaign_create``/``campaign_start`` build the audience
@@ -8,7 +9,9 @@ from the segment (consent, suppressions, the control group drawn as in productio
 ``campaign_mark_sent``/``campaign_finish`` close it, ``order_create``/``delivery_create`` write
 the orders that the campaign's attribution then finds, ``conversions_mark`` stores them,
 ``calls.deliver`` (through the start) makes the call list and ``call_outcome_log`` logs calls,
-``suggestions_refresh`` runs the next-best-action rules.
+``web_form_submit`` sends the web-form campaign's submissions through its public form (the
+campaign's key in the address, as its published link carries), ``suggestions_refresh`` runs
+the next-best-action rules.
 
 What the demo cannot do through a service is the passing of time: the e-mail campaign is
 started today by the service and then moved 60 days into the past, and its messages' sending,
@@ -17,6 +20,8 @@ with *now* — are written as past instants by one ``UPDATE`` run over the recip
 (``_write``). The responses are drawn with fixed rates per variant (variant B's subject does
 better) and the conversions with a higher rate for those who were sent the message than for
 the control group, so the results page shows a positive lift and a return on the campaign's cost.
+The web-form campaign started ``FORM_DAYS_AGO`` days ago: its start and its submissions are
+moved back the same way, spread over those days.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ from vinculo.core.audit import acting_as
 from vinculo.core.demo import DemoContext
 from vinculo.core.models import User
 from vinculo.core.tenancy import organization_scope
-from vinculo.customers.models import Account
-from vinculo.marketing import calls
+from vinculo.customers.models import Account, Contact
+from vinculo.interactions.models import Interaction, WebForm, WebFormKind, WebFormSubmission
+from vinculo.interactions.services import web_form_submit
+from vinculo.marketing import calls, webforms
 from vinculo.marketing.actions.services import suggestions_refresh
 from vinculo.marketing.models import (
     Campaign,
@@ -47,7 +54,7 @@ from vinculo.marketing.models import (
     CampaignVariant,
     RecipientStatus,
 )
-from vinculo.marketing.models_channels import CallAssignment, CallOutcome
+from vinculo.marketing.models_channels import CallAssignment, CallOutcome, CampaignSubmission
 from vinculo.marketing.results.services import conversions_mark
 from vinculo.marketing.services import (
     campaign_create,
@@ -74,6 +81,15 @@ MAX_CONVERSIONS = 300
 ORDER_VALUE = (180.0, 650.0)
 #: Calls of the running call list already logged, with their outcomes.
 LOGGED_CALLS = (CallOutcome.INTERESTED, CallOutcome.NO_ANSWER, CallOutcome.CALLBACK)
+#: The web-form campaign: started this many days ago; chance that an invited subscriber, a
+#: held-out one, asks through the form; visitors who were not in the audience; at most this
+#: many submissions (each goes through the public form's service).
+FORM_DAYS_AGO = 12
+FORM_RESPONSE = {"sent": 0.25, "control": 0.02}
+FORM_VISITORS = 4
+VISITORS = (("Irene Calvo", "irene.calvo@example.net"), ("Tom Baker", "tom.baker@example.net"),
+            ("Lucía Ferrer", "lucia.ferrer@example.net"), ("Omar Haddad", "omar@example.net"))
+MAX_SUBMISSIONS = 60
 _BATCH = 1000
 #: The win-back offer, put into the translated texts (a "%" inside them would read as a format).
 OFFER = {"discount": "10 %"}
@@ -94,7 +110,9 @@ def generate(ctx: DemoContext) -> dict[str, int]:
             override(org.language or "es"):
         by_key = {key: Segment.objects.get(pk=pk) for key, pk in segments.items()}
         counts.update(_email_campaign(ctx, by_key["lapsed"]))
-        counts.update(_call_list(ctx, by_key["call_list"]))
+        with acting_as(ctx.users["manager"]):  # the sales manager runs the call list
+            counts.update(_call_list(ctx, by_key["call_list"]))
+        counts.update(_web_form_campaign(ctx, by_key["subscribers"]))
         _draft(ctx, by_key["champions"])
         counts["campaigns"] = Campaign.objects.count()
         counts["suggested actions"] = suggestions_refresh(organization=org).open
@@ -252,7 +270,7 @@ def _call_list(ctx: DemoContext, segment: Segment) -> dict[str, int]:
         "channel": CampaignChannel.PHONE,
         "objective": _("Call every key account this quarter: how are we doing, what do they "
                        "need next."),
-        "starts_on": today - dt.timedelta(days=3), "ends_on": today + dt.timedelta(days=25),
+        "starts_on": today, "ends_on": today + dt.timedelta(days=28),
         "currency": ctx.organization.base_currency, "fixed_cost": Decimal("0.00"),
         "control_share": 0})
     campaign_variant_update(
@@ -271,6 +289,63 @@ def _call_list(ctx: DemoContext, segment: Segment) -> dict[str, int]:
         calls.call_outcome_log(actor=caller, call=line, outcome=outcome,
                                notes=_("Logged by the demo."))
     return {"call list lines": len(lines)}
+
+
+def _web_form_campaign(ctx: DemoContext, segment: Segment) -> dict[str, int]:
+    """The spring catalogue on request: the subscribers are invited to the contact form (its
+    address carries the campaign's key); some ask, a few held-out ones and strangers too."""
+    form = WebForm.objects.filter(kind=WebFormKind.CONTACT, active=True).order_by("id").first()
+    if form is None or not segment.member_count:
+        return {}
+    actor = ctx.users["marketing"]
+    start_day = ctx.now.date() - dt.timedelta(days=FORM_DAYS_AGO)
+    campaign = campaign_create(actor=actor, data={
+        "name": _("Spring catalogue on request"), "segment": segment,
+        "channel": CampaignChannel.WEB_FORM,
+        "objective": _("Invite our subscribers to ask for the spring catalogue through the "
+                       "website's contact form, and count who asks against a control group "
+                       "that was not invited."),
+        "starts_on": start_day, "ends_on": start_day + dt.timedelta(days=45),
+        "currency": ctx.organization.base_currency, "budget": Decimal("400.00"),
+        "fixed_cost": Decimal("250.00"), "control_share": 10, "attribution_days": 30})
+    webforms.campaign_web_form_set(actor=actor, campaign=campaign, web_form=form)
+    try:
+        campaign_start(campaign=campaign, actor=actor)
+    except ValidationError:
+        return {}
+    rng = ctx.rng("marketing web form")
+    rows = list(CampaignRecipient.objects.filter(
+        campaign=campaign, status__in=(RecipientStatus.SENT, RecipientStatus.CONTROL))
+        .order_by("id").values_list("contact_id", "status"))
+    asking = [contact for contact, status in rows if rng.random() < FORM_RESPONSE[
+        "sent" if status == RecipientStatus.SENT else "control"]][:MAX_SUBMISSIONS]
+    people = [(f"{c.first_name} {c.last_name}".strip(), c.email) for c in
+              Contact.objects.filter(pk__in=asking).exclude(email="").order_by("id")]
+    people += list(VISITORS[:FORM_VISITORS])
+    messages = (_("Please send me the spring catalogue."),
+                _("I would like the new catalogue and your price list."),
+                _("Could a salesperson call me about the spring offers?"))
+    started = timezone.make_aware(dt.datetime.combine(start_day, dt.time(10, 0)))
+    span = (timezone.now() - started).total_seconds()
+    made: list[tuple[int, dt.datetime]] = []
+    for i, (name, email) in enumerate(people):
+        interaction = web_form_submit(
+            form=form, client_address=f"198.51.100.{i + 1}", reference=str(campaign.uuid),
+            data={"name": name, "email": email, "subject": _("Spring catalogue"),
+                  "message": messages[i % len(messages)]})
+        made.append((interaction.pk, started + dt.timedelta(
+            seconds=float(rng.uniform(0.05, 0.95)) * span)))
+    # the passing of time: the campaign started FORM_DAYS_AGO days ago, the submissions since
+    Campaign.objects.filter(pk=campaign.pk).update(started_at=started)
+    CampaignRecipient.objects.filter(campaign=campaign, status=RecipientStatus.SENT).update(
+        sent_at=started)
+    for interaction_id, when in made:
+        Interaction.objects.filter(pk=interaction_id).update(occurred_at=when)
+        WebFormSubmission.objects.filter(interaction_id=interaction_id).update(created_at=when)
+        CampaignSubmission.objects.filter(interaction_id=interaction_id).update(
+            submitted_at=when)
+    conversions_mark(campaign=campaign)
+    return {"web-form submissions": len(made)}
 
 
 def _draft(ctx: DemoContext, segment: Segment) -> None:

@@ -6,7 +6,16 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.tenancy import scopes_disabled
-from vinculo.marketing.models import Campaign, CampaignVariant
+from vinculo.marketing.models import (
+    SENDING_ANY_CHANNEL,
+    Campaign,
+    CampaignStatus,
+    CampaignVariant,
+)
+
+#: The status filter spans every channel: "sending" is also a call list being worked.
+STATUS_CHOICES = [(value, SENDING_ANY_CHANNEL if value == CampaignStatus.SENDING else label)
+                  for value, label in CampaignStatus.choices]
 
 # django-filter inspects the default manager while building the classes; no rows are read.
 with scopes_disabled():
@@ -15,6 +24,7 @@ with scopes_disabled():
         q = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
                                       label=_("Search"))
         segment = django_filters.UUIDFilter(field_name="segment__uuid", label=_("Segment"))
+        status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, label=_("Status"))
 
         class Meta:
             model = Campaign

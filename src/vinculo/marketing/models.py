@@ -3,6 +3,8 @@ that must not be written to again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +80,31 @@ class Campaign(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_status_display(self) -> str:
+        """The status in words that fit the channel: a started call list is "Calling", not
+        "Sending" (the stored value stays ``sending`` for every channel)."""
+        label = STATUS_BY_CHANNEL.get((self.channel, self.status))
+        return str(label if label is not None else CampaignStatus(self.status).label)
+
+    @classmethod
+    def history_display(cls, name: str, value: Any) -> str | None:
+        """The change history knows the field, not the row's channel: ``sending`` reads as
+        what it is on any channel (``core.history``)."""
+        if name == "status" and value == CampaignStatus.SENDING:
+            return str(SENDING_ANY_CHANNEL)
+        return None
+
+
+#: ``sending`` where the channel is not known (the list's filter, the change history).
+SENDING_ANY_CHANNEL = _("Sending or in progress")
+#: (channel, status) -> the status's words on that channel, where "Sending" would not fit.
+STATUS_BY_CHANNEL = {
+    (CampaignChannel.PHONE, CampaignStatus.SENDING): _("Calling"),
+    (CampaignChannel.VISIT, CampaignStatus.SENDING): _("Visiting"),
+    (CampaignChannel.WEB_FORM, CampaignStatus.SENDING): _("Form open"),
+    (CampaignChannel.LETTER, CampaignStatus.SENDING): _("In progress"),
+}
 
 
 class CampaignVariant(TenantModel):

@@ -3,7 +3,8 @@ materialised, so the segment pages, the builder's live count and the campaigns t
 members to show.
 
 Runs after the analytics generator (the rules read its latest snapshot). Four rule segments —
-high-value customers at risk (P(alive) and CLV), lapsed customers (no order in 90 days), the
+high-value customers at risk (the home page's figure: ``segments.selectors.
+high_value_at_risk_rule``), lapsed customers (no order in 90 days), the
 RFM *Champions*, e-mail subscribers — and one static list picked by hand: the key accounts the
 sales team calls this quarter. Membership is computed by ``segment_refresh``, one set-based
 ``INSERT … SELECT`` per segment, so it costs the same few queries at 2,000 customers as at a
@@ -11,8 +12,6 @@ million (the analytics generator scores at most 20,000 accounts).
 """
 
 from __future__ import annotations
-
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -23,12 +22,11 @@ from vinculo.core.demo import DemoContext
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Account
 from vinculo.segments.models import Segment, SegmentKind, Subject
+from vinculo.segments.selectors import high_value_at_risk_rule
 from vinculo.segments.services import segment_create, segment_members_add, segment_refresh
 
 #: How many key accounts the static call list holds.
 CALL_LIST_SIZE = 25
-#: P(alive) below which a valuable customer counts as at risk.
-AT_RISK_P_ALIVE = 0.5
 
 
 def estimate(customers: int) -> int:
@@ -36,37 +34,17 @@ def estimate(customers: int) -> int:
     return min(customers // 3, 20_000)
 
 
-def _clv_threshold(organization_id: int) -> Decimal | None:
-    """The CLV of the top fifth of scored customers, rounded down to a figure a person would
-    type (…, 500, 1,000, 5,000): the "high value" bar of the at-risk segment."""
-    as_of = (AnalyticsRun.all_objects.filter(organization_id=organization_id,
-                                             status=RunStatus.DONE)
-             .order_by("-as_of").values_list("as_of", flat=True).first())
-    if as_of is None:
-        return None
-    rows = CustomerSnapshot.all_objects.filter(organization_id=organization_id, as_of=as_of,
-                                               clv__isnull=False)
-    count = rows.count()
-    if not count:
-        return None
-    value = Decimal(rows.order_by("-clv").values_list("clv", flat=True)[max(count // 5 - 1, 0)]
-                    or 0)
-    step = Decimal(10) ** max(len(str(int(value))) - 1, 1)
-    return max((value / step).quantize(Decimal(1), ROUND_HALF_UP) * step, step)
-
-
-def _definitions(clv: Decimal | None) -> list[dict]:
+def _definitions() -> list[dict]:
     """The rule segments (name and description in the organisation's language)."""
-    high_value = ([{"field": "analytics.clv", "op": "gte", "value": int(clv)}]
-                  if clv is not None else
-                  [{"field": "analytics.value_tier", "op": "in", "value": ["Platinum", "Gold"]}])
     return [
-        {"key": "at_risk", "name": _("At risk, high value"), "subject": Subject.ACCOUNTS,
-         "description": _("Valuable customers (high CLV) who are likely to be leaving "
-                          "(P(alive) below 50 %): call them before they go."),
-         "rule": {"match": "all", "conditions": [
-             {"field": "analytics.p_alive", "op": "lt", "value": AT_RISK_P_ALIVE},
-             *high_value]}},
+        # the home page's "High-value customers at risk", by the same rule and name
+        {"key": "at_risk", "name": _("High-value customers at risk"),
+         "subject": Subject.ACCOUNTS,
+         "description": _("RFM segment At risk or Can't lose and spend in the top two "
+                          "fifths (M score 4 or 5): they bought often and for much, and have "
+                          "stopped. The same rule as the home page's figure: call them "
+                          "before they go."),
+         "rule": high_value_at_risk_rule()},
         {"key": "lapsed", "name": _("Lapsed 90 days"), "subject": Subject.ACCOUNTS,
          "description": _("Customers whose last order is more than 90 days old: the audience "
                           "of win-back campaigns."),
@@ -88,7 +66,7 @@ def generate(ctx: DemoContext) -> dict[str, int]:
     actor = ctx.users["marketing"]
     made: dict[str, Segment] = {}
     with organization_scope(org), acting_as(actor), override(org.language or "es"):
-        for spec in _definitions(_clv_threshold(org.pk)):
+        for spec in _definitions():
             made[spec["key"]] = segment_create(
                 actor=actor, name=spec["name"], subject=spec["subject"],
                 kind=SegmentKind.RULE, rule=spec["rule"], description=spec["description"])

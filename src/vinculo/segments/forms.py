@@ -105,6 +105,13 @@ class Row:
     def selected(self) -> list[str]:
         return [str(v) for v in (self.value if isinstance(self.value, list) else [self.value])]
 
+    @property
+    def chosen_labels(self) -> list[Any]:
+        """The labels of the chosen values, in the list's order (shown under a multiple
+        choice, whose scroll hides some)."""
+        chosen = set(self.selected)
+        return [label for value, label in self.choices if value in chosen]
+
 
 def rows_from_post(data: Any, registry: dict[str, FieldDef]) -> list[Row]:
     """The rows the builder posted (``c-<i>-field``, ``-op``, ``-value``, ``-value2``,

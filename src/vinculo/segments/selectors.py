@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from vinculo.analytics.models import CustomerSnapshot
+from vinculo.analytics.selectors import AT_RISK_SEGMENTS, HIGH_VALUE_M_SCORE
 from vinculo.core.models import User
 from vinculo.customers.models import Account, Contact
 from vinculo.segments import rules
@@ -20,6 +21,15 @@ from vinculo.segments.rules.builtin import latest_snapshot_date
 from vinculo.segments.rules.registry import Context
 
 SAMPLE_SIZE = 10
+
+
+def high_value_at_risk_rule() -> dict[str, Any]:
+    """The account rule of "high-value customers at risk": the home page's key figure's
+    definition (``analytics.selectors.high_value_at_risk``) in the segments' rule language,
+    so a segment built from it has as many members as the figure counts."""
+    return {"match": "all", "conditions": [
+        {"field": "analytics.rfm_segment", "op": "in", "value": list(AT_RISK_SEGMENTS)},
+        {"field": "analytics.m_score", "op": "gte", "value": HIGH_VALUE_M_SCORE}]}
 
 
 def current_accounts(segment: Segment) -> QuerySet[Account]:

@@ -1,6 +1,7 @@
 """Template filters over ``vinculo.core.formats``: every number on a page goes through them.
 
-``{{ amount|money:record.currency }}``, ``{{ count|number }}``, ``{{ rate|number:1 }}``,
+``{{ amount|money:record.currency }}``, ``{{ price|unit_money:record.currency }}`` (up to four
+decimals), ``{{ count|number }}``, ``{{ rate|number:1 }}``,
 ``{{ quantity|number:"-3" }}``, ``{{ seconds|duration }}``, ``{{ minutes|minutes }}``, and
 ``{% long_text record.notes %}`` for a text that may be long (folded, wrapped at any width).
 """
@@ -22,6 +23,18 @@ FOLD_LINES = 6
 @register.filter
 def money(value: Any, currency: str = "") -> str:
     return formats.format_money(value, currency or "")
+
+
+@register.filter
+def unit_money(value: Any, currency: str = "") -> str:
+    """A unit price with up to four decimals: ``{{ cost|unit_money:record.currency }}``."""
+    return formats.format_money(value, currency or "", decimals=4)
+
+
+@register.filter
+def phone(value: Any) -> str:
+    """``{{ contact.phone|phone }}``: grouped for reading; keep E.164 in ``tel:`` links."""
+    return formats.format_phone(value)
 
 
 @register.filter

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from vinculo.analytics.charts import COUNT_AXIS, Figure, _figure
+from vinculo.analytics.charts import Figure, _figure, count_axis
 from vinculo.marketing.results.selectors import Group, Lift
 
 
@@ -18,8 +18,9 @@ def funnel(total: Group, variants: list[Group]) -> Figure:
         "type": "bar", "name": group.name if len(groups) > 1 else _("Recipients"),
         "x": [step.label for step in group.steps], "y": [step.count for step in group.steps],
     } for group in groups]
+    largest = max((count for series in data for count in series["y"]), default=0)
     return _figure(data, {"xaxis": {"type": "category"},
-                          "yaxis": {"title": {"text": _("Recipients")}, **COUNT_AXIS}},
+                          "yaxis": {"title": {"text": _("Recipients")}, **count_axis(largest)}},
                    legend=len(groups) > 1)
 
 

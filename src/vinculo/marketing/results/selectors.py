@@ -88,12 +88,24 @@ STEPS = (("sent", pgettext_lazy("campaign funnel", "Sent")),
          ("converted", pgettext_lazy("campaign funnel", "Converted")))
 
 
-def _group(name: str, counts: dict[str, int], money: dict[str, Any]) -> Group:
+#: The steps only e-mail tracks (a bounce, the pixel, the signed link): a letter, a call or a
+#: web form shows sent and converted, not a row of zeros that reads as "nobody opened".
+EMAIL_ONLY_STEPS = ("delivered", "opened", "clicked")
+
+
+def channel_steps(channel: str) -> tuple[str, ...]:
+    """The funnel's steps that mean something on ``channel``."""
+    return tuple(key for key, _label in STEPS
+                 if channel == CampaignChannel.EMAIL or key not in EMAIL_ONLY_STEPS)
+
+
+def _group(name: str, counts: dict[str, int], money: dict[str, Any],
+           keys: tuple[str, ...] = tuple(key for key, _label in STEPS)) -> Group:
     counts = {**counts, "converted": money.get("n_converted") or 0}
     sent = counts["sent"]
     steps = [Step(key, str(label), counts[key],
                   round(100 * counts[key] / sent, 1) if sent else None)
-             for key, label in STEPS]
+             for key, label in STEPS if key in keys]
     revenue = _money(money.get("revenue_sum"))
     return Group(name, steps, counts["converted"], money.get("n_orders") or 0, revenue,
                  revenue - _money(money.get("cogs_sum")))
@@ -255,12 +267,13 @@ def results(campaign: Campaign, *, model: str = LAST_TOUCH,
         .order_by("variant_id").annotate(**_funnel_aggregates())}
     money = _money_by_variant(attribution.outcomes(campaign, model=model))
     steps = tuple(key for key, _label in STEPS if key != "converted")
+    shown = channel_steps(campaign.channel)
     total = _group(str(campaign), _add(list(counts.values()), steps),
                    _add(list(money.values()), ("n_converted", "n_orders", "revenue_sum",
-                                                "cogs_sum")))
+                                                "cogs_sum")), shown)
     variants = [
         _group(variant.name, {k: counts.get(variant.pk, {}).get(k, 0) for k in steps},
-               money.get(variant.pk, {}))
+               money.get(variant.pk, {}), shown)
         for variant in campaign.variants.order_by("name")
     ]
     lifted = lift(campaign)
@@ -284,7 +297,11 @@ def by_channel(user: User) -> list[dict[str, Any]]:
     return [{
         "channel": row["campaign__channel"], "label": str(labels.get(row["campaign__channel"],
                                                                       row["campaign__channel"])),
-        "campaigns": row["campaigns"], "sent": row["sent"], "opened": row["opened"],
-        "clicked": row["clicked"], "converted": row["converted"],
+        "campaigns": row["campaigns"], "sent": row["sent"],
+        # opens and clicks are e-mail's only: None (shown "—") on the other channels
+        "opened": row["opened"] if row["campaign__channel"] == CampaignChannel.EMAIL else None,
+        "clicked": row["clicked"] if row["campaign__channel"] == CampaignChannel.EMAIL
+        else None,
+        "converted": row["converted"],
         "conversion_rate": round(100 * row["converted"] / row["sent"], 1) if row["sent"] else None,
     } for row in rows]

@@ -45,7 +45,7 @@ def _choices(request: HttpRequest) -> tuple[str, str, dict[str, str]]:
 def _pct(value: float | None, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{format_number(value, decimals)} %"
+    return f"{format_number(value, decimals)}\u00a0%"  # the sign never wraps to a line of its own
 
 
 class CampaignResultsView(RecordMixin, View):
@@ -73,6 +73,8 @@ class CampaignResultsView(RecordMixin, View):
                         and not math.isnan(result.winner.p_value) else "—"),
             "query": request.GET.urlencode(),
             "channels": selectors.by_channel(request.user),
+            "channel_columns": [(key, str(label)) for key, label in selectors.STEPS
+                                if key != "delivered"],
         }
         return render(request, "marketing/results/campaign_results.html", context,
                       status=400 if errors else 200)

@@ -49,6 +49,12 @@ class Command(OperatorCommand):
         )
         parser.add_argument("--country", default=DEFAULT_COUNTRY)
         parser.add_argument(
+            "--language",
+            default="",
+            help="The organisation's language, in which the demo names its segments, "
+            "campaigns, templates and tasks: es or en (default: the country's, else en).",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="Delete the organisation and all its data first, if it exists.",
@@ -80,6 +86,7 @@ class Command(OperatorCommand):
             result = demo_run(
                 name=o["org"],
                 country=o["country"],
+                language=o["language"],
                 customers=o["customers"],
                 seed=o["seed"],
                 reset=o["reset"],
@@ -93,7 +100,8 @@ class Command(OperatorCommand):
         out = self.stdout
         out.write(
             f"Organisation: {result.organization.name} "
-            f"({result.organization.country}, {result.organization.uuid})"
+            f"({result.organization.country}, {result.organization.language}, "
+            f"{result.organization.uuid})"
         )
         out.write("Users (every one has the password below):")
         for user in result.users.values():
