@@ -68,6 +68,24 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
                                             expected_version=version)
 
 
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ("at", "ok", "status_code", "duration_ms", "response_excerpt", "error")
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    subscription = serializers.UUIDField(source="subscription.uuid", read_only=True)
+    attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ("id", "subscription", "event_id", "event", "status", "attempts",
+                  "next_attempt_at", "delivered_at", "last_status_code", "created_at",
+                  "attempt_log")
+
+
 class WebhookSubscriptionViewSet(TenantScopedMixin, ServiceDestroyMixin,
                                  viewsets.ModelViewSet):
     """Webhook subscriptions of the organisation (administrators). The secret is in the
@@ -113,30 +131,12 @@ class WebhookSubscriptionViewSet(TenantScopedMixin, ServiceDestroyMixin,
         return self._answer(subscription)
 
     @extend_schema(request=None, responses={202: OpenApiResponse(
-        "WebhookDeliverySerializer", description="The test delivery, queued.")})
+        WebhookDeliverySerializer, description="The test delivery, queued.")})
     @action(detail=True, methods=["post"])
     def ping(self, request: Request, uuid: str | None = None) -> Response:
         """Queue a ``webhook.ping`` delivery to this subscription alone."""
         row = services.subscription_ping(actor=request.user, subscription=self.get_object())
         return Response(WebhookDeliverySerializer(row).data, status=status.HTTP_202_ACCEPTED)
-
-
-class WebhookAttemptSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WebhookAttempt
-        fields = ("at", "ok", "status_code", "duration_ms", "response_excerpt", "error")
-
-
-class WebhookDeliverySerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    subscription = serializers.UUIDField(source="subscription.uuid", read_only=True)
-    attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = WebhookDelivery
-        fields = ("id", "subscription", "event_id", "event", "status", "attempts",
-                  "next_attempt_at", "delivered_at", "last_status_code", "created_at",
-                  "attempt_log")
 
 
 class WebhookDeliveryViewSet(TenantScopedMixin, mixins.ListModelMixin,
