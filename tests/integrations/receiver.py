@@ -50,6 +50,8 @@ def receiver(policy: Callable[[], int] = always_ok) -> Iterator[tuple[str, Inbox
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
+        # headers and body leave at once (else Nagle and the client's delayed ACK add 40 ms)
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
