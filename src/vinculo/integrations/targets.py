@@ -53,15 +53,16 @@ def resolve(host: str, port: int) -> list[tuple[int, Any]]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise RefusedTarget(_("The host %(host)s does not resolve.") % {"host": host}) from exc
-    found = [(family, sockaddr) for family, _t, _p, _c, sockaddr in infos]
+    found: list[tuple[int, Any]] = [(family, sockaddr)
+                                     for family, _t, _p, _c, sockaddr in infos]
     if not private_allowed():
         for _family, sockaddr in found:
-            refusal = address_refusal(sockaddr[0])
+            refusal = address_refusal(str(sockaddr[0]))
             if refusal is not None:
                 raise RefusedTarget(
                     _("%(host)s resolves to %(address)s, a %(kind)s address: webhooks are not "
                       "sent to the internal network.")
-                    % {"host": host, "address": sockaddr[0], "kind": refusal})
+                    % {"host": host, "address": str(sockaddr[0]), "kind": refusal})
     return found
 
 
