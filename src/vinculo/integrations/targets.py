@@ -19,10 +19,18 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
 from urllib3 import connection as u3connection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
+
+
+#: The kinds of address refused, as the error names them.
+KINDS = {"loopback": gettext_lazy("loopback"), "link-local": gettext_lazy("link-local"),
+         "private": gettext_lazy("private"), "multicast": gettext_lazy("multicast"),
+         "unspecified": gettext_lazy("unspecified"), "reserved": gettext_lazy("reserved"),
+         "not public": gettext_lazy("non-public")}
 
 
 class RefusedTarget(Exception):
@@ -62,7 +70,7 @@ def resolve(host: str, port: int) -> list[tuple[int, Any]]:
                 raise RefusedTarget(
                     _("%(host)s resolves to %(address)s, a %(kind)s address: webhooks are not "
                       "sent to the internal network.")
-                    % {"host": host, "address": str(sockaddr[0]), "kind": refusal})
+                    % {"host": host, "address": str(sockaddr[0]), "kind": KINDS[refusal]})
     return found
 
 
