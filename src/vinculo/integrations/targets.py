@@ -25,7 +25,6 @@ from urllib3 import connection as u3connection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
-
 #: The kinds of address refused, as the error names them.
 KINDS = {"loopback": gettext_lazy("loopback"), "link-local": gettext_lazy("link-local"),
          "private": gettext_lazy("private"), "multicast": gettext_lazy("multicast"),
