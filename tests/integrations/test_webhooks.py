@@ -250,3 +250,23 @@ def test_a_lost_task_is_recovered_by_the_dispatch_job(admin, local_receivers, ta
         assert delivery.deliveries_dispatch() == 1
         task_queue.run()
     assert len(inbox.requests) == 1
+
+
+def test_the_readme_recipe_verifies_a_real_delivery(admin, local_receivers, task_queue):
+    """The verification recipe in the README, run as written, on what the receiver got."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    recipe = re.search(r"```python\n(import hashlib, hmac, time\n.*?)```", readme, re.S)
+    namespace: dict = {}
+    exec(recipe.group(1), namespace)
+    with receiver() as (url, inbox):
+        _subscription, secret = subscribe(admin, url)
+        with as_user(admin):
+            AccountFactory(actor=admin, name="Receta SA")
+        run_until_settled(task_queue)
+    (request,) = inbox.requests
+    header = request.headers[signing.HEADER]
+    assert namespace["verify"](secret, request.body, header)
+    assert not namespace["verify"](secret, request.body + b" ", header)
