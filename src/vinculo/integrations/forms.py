@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.pickers import style
 from vinculo.integrations import services
 
 
@@ -15,12 +16,14 @@ class SubscriptionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     url = forms.CharField(label=_("URL"), max_length=500,
                           help_text=_("Where the events are POSTed, as signed JSON."))
-    events = forms.MultipleChoiceField(label=_("Events"), widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["events"].choices = [(name, name) for name in services.event_names()]
+        style(self)
 
     def show_service_errors(self, exc: ValidationError) -> None:
         for field, messages in exc.message_dict.items():
@@ -40,6 +43,7 @@ class KeyForm(forms.Form):
         for domain in services.scope_domains():
             self.fields[f"scope_{domain}"] = forms.ChoiceField(
                 label=domain, choices=self.LEVELS, required=False)
+        style(self)
 
     def scope_fields(self) -> list[Any]:
         return [self[name] for name in self.fields if name.startswith("scope_")]
