@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
 PASS_SECONDS = 60  # a drain sends for at most this long, then hands over to a new task
 BATCH = 200
+FLUSH_ROWS = 100  # deliveries taken, written in one commit
+FLUSH_SECONDS = 0.5
 EXCERPT = 500  # characters of the receiver's answer kept per attempt
 READ_LIMIT = 64 * 1024  # bytes of an answer read (the rest is dropped with the connection)
 USER_AGENT = "Vinculo-Webhooks/1"
@@ -160,36 +162,93 @@ def _schedule_next(subscription_id: int) -> None:
         enqueue(webhook_drain, subscription_id, run_after=waiting)
 
 
+class _Successes:
+    """Deliveries the receiver took, written together: one commit per ``FLUSH_ROWS`` or
+    ``FLUSH_SECONDS`` instead of one per event (a crash before the write sends them again:
+    still at least once). Written before any failure is handled and before the next batch is
+    read, so what the database says stays in step with the order of sending."""
+
+    def __init__(self, subscription: WebhookSubscription) -> None:
+        self.subscription = subscription
+        self.rows: list[tuple[WebhookDelivery, int, str, int]] = []
+        self.since = time.monotonic()
+
+    def add(self, row: WebhookDelivery, code: int, excerpt: str, duration_ms: int) -> None:
+        self.rows.append((row, code, excerpt, duration_ms))
+        if len(self.rows) >= FLUSH_ROWS or time.monotonic() - self.since > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.since = time.monotonic()
+        if not self.rows:
+            return
+        now = timezone.now()
+        with transaction.atomic():
+            WebhookAttempt.all_objects.bulk_create([
+                WebhookAttempt(organization_id=row.organization_id, delivery_id=row.pk, at=now,
+                               ok=True, status_code=code, duration_ms=duration_ms,
+                               response_excerpt=excerpt)
+                for row, code, excerpt, duration_ms in self.rows])
+            by_code: dict[int, list[int]] = {}
+            for row, code, _excerpt, _ms in self.rows:
+                by_code.setdefault(code, []).append(row.pk)
+            for code, ids in by_code.items():
+                WebhookDelivery.all_objects.filter(pk__in=ids).update(
+                    status=DeliveryStatus.DELIVERED, attempts=F("attempts") + 1,
+                    delivered_at=now, last_status_code=code)
+            if self.subscription.consecutive_failures:
+                WebhookSubscription.all_objects.filter(pk=self.subscription.pk).update(
+                    consecutive_failures=0)
+                self.subscription.consecutive_failures = 0
+        self.rows = []
+
+
 def _drain_claimed(subscription_id: int) -> tuple[int, bool]:
     """(deliveries sent, whether the time budget ran out with more to send)."""
     subscription = WebhookSubscription.all_objects.get(pk=subscription_id)
     secret = crypto.decrypt(subscription.secret)
     deadline = time.monotonic() + PASS_SECONDS
+    successes = _Successes(subscription)
+    try:
+        with targets.session() as http:
+            return _send_batches(http, subscription, secret, successes, deadline)
+    finally:
+        successes.flush()
+
+
+def _send_batches(http: requests.Session, subscription: WebhookSubscription, secret: str,
+                  successes: _Successes, deadline: float) -> tuple[int, bool]:
     sent = 0
-    with targets.session() as http:
-        while True:
-            batch = list(_pending(subscription_id).order_by("id")[:BATCH])
-            if not batch:
+    while True:
+        successes.flush()  # the next batch must not see what was just sent as pending
+        batch = list(_pending(subscription.pk).order_by("id")[:BATCH])
+        if not batch:
+            return sent, False
+        now, blocked, progressed = timezone.now(), set(), False
+        for row in batch:
+            key = row.record_key or str(row.event_id)
+            if key in blocked:
+                continue  # an earlier delivery of this record has not gone through yet
+            if row.next_attempt_at > now:
+                blocked.add(key)
+                continue
+            if time.monotonic() > deadline:
+                return sent, True
+            progressed = True
+            started = time.monotonic()
+            code, excerpt, error = _post(http, subscription.url, secret, row)
+            duration_ms = round((time.monotonic() - started) * 1000)
+            if code is not None and 200 <= code < 300:
+                successes.add(row, code, excerpt, duration_ms)
+                sent += 1
+                continue
+            successes.flush()
+            _failed(subscription, row, code, excerpt, error, duration_ms)
+            blocked.add(key)
+            if subscription.status != SubscriptionStatus.ACTIVE:
                 return sent, False
-            now, blocked, progressed = timezone.now(), set(), False
-            for row in batch:
-                key = row.record_key or str(row.event_id)
-                if key in blocked:
-                    continue  # an earlier delivery of this record has not gone through yet
-                if row.next_attempt_at > now:
-                    blocked.add(key)
-                    continue
-                if time.monotonic() > deadline:
-                    return sent, True
-                progressed = True
-                if _attempt(http, subscription, secret, row):
-                    sent += 1
-                else:
-                    blocked.add(key)
-                    if subscription.status != SubscriptionStatus.ACTIVE:
-                        return sent, False
-            if not progressed:
-                return sent, False
+        if not progressed:
+            return sent, False
 
 
 def _post(http: requests.Session, url: str, secret: str, row: WebhookDelivery
@@ -213,28 +272,16 @@ def _post(http: requests.Session, url: str, secret: str, row: WebhookDelivery
         return None, "", f"{type(exc).__name__}: {exc}"[:1000]
 
 
-def _attempt(http: requests.Session, subscription: WebhookSubscription, secret: str,
-             row: WebhookDelivery) -> bool:
-    """POST one delivery and record the attempt; True when the receiver took it (2xx)."""
-    started = time.monotonic()
-    code, excerpt, error = _post(http, subscription.url, secret, row)
-    ok = code is not None and 200 <= code < 300
+def _failed(subscription: WebhookSubscription, row: WebhookDelivery, code: int | None,
+            excerpt: str, error: str, duration_ms: int) -> None:
+    """Log a failed attempt, schedule the retry (or give up), count it against the
+    subscription and pause it after too many in a row."""
     now = timezone.now()
     attempts = row.attempts + 1
     with transaction.atomic():
         WebhookAttempt.all_objects.create(
-            organization_id=row.organization_id, delivery_id=row.pk, at=now, ok=ok,
-            status_code=code, duration_ms=round((time.monotonic() - started) * 1000),
-            response_excerpt=excerpt, error=error)
-        if ok:
-            WebhookDelivery.all_objects.filter(pk=row.pk).update(
-                status=DeliveryStatus.DELIVERED, attempts=attempts, delivered_at=now,
-                last_status_code=code)
-            if subscription.consecutive_failures:
-                WebhookSubscription.all_objects.filter(pk=subscription.pk).update(
-                    consecutive_failures=0)
-                subscription.consecutive_failures = 0
-            return True
+            organization_id=row.organization_id, delivery_id=row.pk, at=now, ok=False,
+            status_code=code, duration_ms=duration_ms, response_excerpt=excerpt, error=error)
         final = attempts >= settings.VINCULO_WEBHOOK_MAX_ATTEMPTS
         WebhookDelivery.all_objects.filter(pk=row.pk).update(
             status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
@@ -248,7 +295,6 @@ def _attempt(http: requests.Session, subscription: WebhookSubscription, secret: 
             _pause(subscription, now)
     log.info("webhook %s to %s failed (attempt %d): %s %s", row.event_id, subscription.url,
              attempts, code, error)
-    return False
 
 
 def _pause(subscription: WebhookSubscription, now: dt.datetime) -> None:
