@@ -10,14 +10,11 @@ from tests.core.test_tenancy import UUID_KWARG, walk
 from tests.generic import ApiSuite, PageSuite
 
 APPS = ("core", "customers", "catalog", "sales", "billing", "interactions", "service",
-        "attachments", "segments", "marketing")
+        "attachments", "segments", "marketing", "integrations")
 
 #: API routes with a UUID that are not a record's CRUD, and where they are checked instead.
 NOT_DECLARED_API = {
     "analytics-account": "the snapshots of an account: a probe in tests/core/test_generic.py",
-    "webhook": "administrators only, no record rule: tests/integrations/test_keys_and_api.py",
-    "webhookdelivery": "a read-only log with replay: tests/integrations/test_webhooks.py",
-    "integrationkey": "create and revoke, no update: tests/integrations/test_keys_and_api.py",
 }
 
 
