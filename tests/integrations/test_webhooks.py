@@ -223,14 +223,19 @@ def test_replay_by_hand_sends_the_same_event_again(admin, api, local_receivers, 
     assert len(listed["results"][0]["attempt_log"]) == 2
 
 
-def test_ping_from_the_page(admin, page, local_receivers, task_queue):
+def test_ping_and_replay_from_the_page(admin, page, local_receivers, task_queue):
     with receiver() as (url, inbox):
         subscription, _ = subscribe(admin, url)
         response = page.post(f"/integrations/webhooks/{subscription.uuid}/ping/")
         assert response.status_code == 302
         run_until_settled(task_queue)
         detail = page.get(f"/integrations/webhooks/{subscription.uuid}/").content.decode()
-    assert [json.loads(r.body)["event"] for r in inbox.requests] == ["webhook.ping"]
+        row = WebhookDelivery.all_objects.get()
+        response = page.post(f"/integrations/deliveries/{row.uuid}/replay/")  # "Send again"
+        assert response.status_code == 302
+        run_until_settled(task_queue)
+    assert [json.loads(r.body)["event"] for r in inbox.requests] == ["webhook.ping"] * 2
+    assert len({json.loads(r.body)["id"] for r in inbox.requests}) == 1
     assert "webhook.ping" in detail and "200" in detail
 
 
