@@ -1,5 +1,5 @@
 """Webhooks as deployed: the real `vinculo worker` sends what another process published to a
-real receiver over the network, signed (on the backend ``VINCULO_TEST_TASKS`` names)."""
+real receiver over the network, signed (on each backend ``VINCULO_TEST_TASKS`` lists)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 
 from tests.deploy import VINCULO, fresh_database, vinculo
 from tests.integrations.receiver import fail_half, receiver
-from tests.task_queue import KIND
 from vinculo.integrations import signing
 
 pytestmark = pytest.mark.tasks
@@ -38,13 +37,14 @@ print("SECRET=" + secret)
 """
 
 
-def test_the_real_worker_delivers_over_the_network(tmp_path: Path, migrated, request):
+def test_the_real_worker_delivers_over_the_network(tmp_path: Path, migrated, request,
+                                                   task_kind):
     with receiver(fail_half(seed=7)) as (url, inbox), \
             fresh_database(tmp_path, migrated) as env:
-        env.update(VINCULO_TASKS=KIND, PYTHONUNBUFFERED="1",
+        env.update(VINCULO_TASKS=task_kind, PYTHONUNBUFFERED="1",
                    VINCULO_WEBHOOK_ALLOW_PRIVATE="1",  # the local receiver, explicitly
                    VINCULO_WEBHOOK_RETRY_SECONDS="0", VINCULO_WEBHOOK_PAUSE_AFTER="100")
-        if KIND == "rq":
+        if task_kind == "rq":
             env["REDIS_URL"] = request.getfixturevalue("redis_url")
         vinculo("createorg", "Hooks Test", env=env)
         out = vinculo("shell", "-c", SETUP % {"url": url}, env=env)
