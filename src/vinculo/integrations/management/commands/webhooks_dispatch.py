@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
 
+from vinculo.core.management.base import OperatorCommand
 from vinculo.integrations import delivery
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Enqueue the sending of due webhook deliveries."
 
     def handle(self, *args: Any, **options: Any) -> None:
