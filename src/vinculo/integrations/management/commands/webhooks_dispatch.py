@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from vinculo.core.management.base import OperatorCommand
 from vinculo.integrations import delivery
 
