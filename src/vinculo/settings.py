@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "vinculo.segments",
     "vinculo.marketing",
     "vinculo.attachments",
+    "vinculo.integrations",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,15 @@ SITE_URL = os.environ.get("VINCULO_SITE_URL", "http://127.0.0.1:8000").rstrip("/
 MARKETING_SEND_BATCH = int(os.environ.get("VINCULO_CAMPAIGN_BATCH", "500"))
 MARKETING_SEND_LEASE_SECONDS = float(os.environ.get("VINCULO_CAMPAIGN_LEASE_SECONDS", "120"))
 # How long an invitation's one-time link works (days).
+# Webhooks (integrations): targets on the internal network (loopback, private, link-local
+# addresses) are refused unless this is set; retries, giving up, pausing and the time-out.
+VINCULO_WEBHOOK_ALLOW_PRIVATE = env_bool("VINCULO_WEBHOOK_ALLOW_PRIVATE", False)
+VINCULO_WEBHOOK_RETRY_SECONDS = [
+    int(s) for s in env_list("VINCULO_WEBHOOK_RETRY_SECONDS", "10,60,300,1800,7200,21600,43200")]
+VINCULO_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("VINCULO_WEBHOOK_MAX_ATTEMPTS", "8"))
+VINCULO_WEBHOOK_PAUSE_AFTER = int(os.environ.get("VINCULO_WEBHOOK_PAUSE_AFTER", "10"))
+VINCULO_WEBHOOK_TIMEOUT = float(os.environ.get("VINCULO_WEBHOOK_TIMEOUT", "10"))
+
 VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
 # dropped from the stored message, with its name, size and the reason.
@@ -328,6 +338,8 @@ if VINCULO_TASKS == "rq":
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # before the personal tokens, which would refuse an integration key (vk_…)
+        "vinculo.integrations.authentication.IntegrationKeyAuthentication",
         "vinculo.core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

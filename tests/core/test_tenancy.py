@@ -108,7 +108,24 @@ def org_a_records(users):
     records.update(_segments(admin))
     records.update(_marketing(admin))
     records.update(_marketing_nextaction(admin, records[Account]))
+    records.update(_integrations(admin))
     return records
+
+
+def _integrations(admin):
+    """A webhook subscription with a delivery, and an integration key."""
+    from django.test import override_settings
+
+    from vinculo.integrations import services
+    from vinculo.integrations.models import IntegrationKey, WebhookDelivery, WebhookSubscription
+
+    with as_user(admin), override_settings(VINCULO_WEBHOOK_ALLOW_PRIVATE=True):
+        subscription, _secret = services.subscription_create(actor=admin, data={
+            "name": "Zafiro", "url": "http://127.0.0.1:9/zafiro", "events": ["account.created"]})
+        delivery = services.subscription_ping(actor=admin, subscription=subscription)
+        key, _clear = services.integration_key_create(actor=admin, data={
+            "name": "Zafiro", "scopes": {"customers": "read"}})
+    return {WebhookSubscription: subscription, WebhookDelivery: delivery, IntegrationKey: key}
 
 
 def _segments(admin):

@@ -11,7 +11,8 @@ once the change is made. Subscribers declared in the apps' contracts run:
 
 Every event name must be declared by an app (``Contract.events``), with its payload documented;
 publishing an undeclared name is a programming error. Publishing an event nobody subscribes to
-costs a dictionary lookup.
+costs a dictionary lookup. A subscriber to ``"*"`` (``ANY``) hears every declared event: the
+webhooks (``integrations``), whose subscriptions choose among all of them at run time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from django.utils import timezone
 from vinculo.core import plugins
 
 logger = logging.getLogger(__name__)
+
+#: The event name of a subscriber that hears every event.
+ANY = "*"
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,12 @@ def _subscribers() -> dict[str, tuple[list[plugins.Subscriber], list[plugins.Sub
     names = declared()
     for config, contract in plugins.contracts():
         for subscriber in contract.subscribers:
-            if subscriber.event not in names:
+            if subscriber.event != ANY and subscriber.event not in names:
                 raise ValueError(
                     f"{config.label} subscribes to undeclared event {subscriber.event!r}")
-            now, later = table.setdefault(subscriber.event, ([], []))
-            (now if subscriber.in_transaction else later).append(subscriber)
+            for name in (names if subscriber.event == ANY else (subscriber.event,)):
+                now, later = table.setdefault(name, ([], []))
+                (now if subscriber.in_transaction else later).append(subscriber)
     return table
 
 

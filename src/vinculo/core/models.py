@@ -127,6 +127,13 @@ class VinculoUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+#: The e-mail domain of the users that stand for an integration key (``integrations``): a key
+#: belongs to the organisation, not to a person, yet services take an ``actor`` and the audit
+#: log names one. Such a user is inactive with no usable password (no sign-in, no personal
+#: token), and the people pages leave it out.
+SERVICE_ACCOUNT_DOMAIN = "integration-keys.invalid"
+
+
 class User(AbstractUser):
     """A person who logs in. Staff users belong to one organisation with one role there."""
 

@@ -37,8 +37,17 @@ def required_permission(view: Any, method: str) -> str | None:
     return f"{domain}.{METHOD_ACTIONS.get(method, 'change')}"
 
 
+def credential_permits(request: Request, permission: str | None) -> bool:
+    """What the credential itself allows, beside the user's role: a scoped credential (an
+    integration key, ``integrations``) answers ``permits(permission, method)``; a session or a
+    personal token has no scope of its own."""
+    permits = getattr(request.auth, "permits", None)
+    return permits is None or bool(permits(permission, request.method))
+
+
 class RolePermission(permissions.BasePermission):
-    """Staff user of an organisation whose role holds the permission the view asks for."""
+    """Staff user of an organisation whose role holds the permission the view asks for, by a
+    credential whose scope allows it."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
@@ -47,6 +56,8 @@ class RolePermission(permissions.BasePermission):
         if request.method not in view.allowed_methods:
             return True  # the view answers 405 itself
         permission = required_permission(view, request.method)
+        if not credential_permits(request, permission):
+            return False
         return permission is None or role_has(user.role, permission)
 
 

@@ -81,6 +81,11 @@ UNIQUE_EXCEPTIONS: dict[str, str] = {
     "marketing.CampaignRecipient.token": "a random token in tracking links and unsubscribe "
                                          "addresses, looked up on every shard (the public "
                                          "pixel and redirect have no organisation)",
+    "integrations.IntegrationKey.key_hash": "SHA-256 of a random 256-bit key, looked up on "
+                                            "every shard (the API request names no "
+                                            "organisation before the key is found)",
+    "integrations.IntegrationKey.user": "the key's own service account, made with it: a "
+                                        "user belongs to one organisation, the key's",
 }
 
 #: Rules that cover many constraints at once (see the test).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.models import Invitation, Team, User
+from vinculo.core.models import SERVICE_ACCOUNT_DOMAIN, Invitation, Team, User
 
 STATUS_LABELS = {"active": _("Active"), "invited": _("Invited"),
                  "deactivated": _("Deactivated")}
@@ -16,7 +16,8 @@ def users_of(organization_id: int) -> QuerySet[User]:
     for lists and the API."""
     pending = Invitation.all_objects.filter(user=OuterRef("pk"), accepted_at__isnull=True,
                                             revoked_at__isnull=True)
-    return (User.objects.filter(organization_id=organization_id).select_related("team")
+    return (User.objects.filter(organization_id=organization_id)
+            .exclude(email__endswith=f"@{SERVICE_ACCOUNT_DOMAIN}").select_related("team")
             .annotate(invited=Exists(pending)))
 
 
