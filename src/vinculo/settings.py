@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "vinculo.segments",
     "vinculo.marketing",
     "vinculo.attachments",
+    "vinculo.automation",
 ]
 
 MIDDLEWARE = [
