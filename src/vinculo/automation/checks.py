@@ -175,8 +175,8 @@ def check_conditions(raw: Any, organization_id: int, errors: _Errors) -> dict[st
     if raw in (None, "", {}):
         return {}
     try:
-        return segment_rules.check(raw, subject=Subject.ACCOUNTS,
-                                   organization_id=organization_id)
+        return segment_rules.as_json(segment_rules.check(
+            raw, subject=Subject.ACCOUNTS, organization_id=organization_id))
     except ValidationError as exc:
         for path, messages in exc.message_dict.items():
             name = "conditions" + path[len("rule"):] if path.startswith("rule") else path

@@ -23,7 +23,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -43,6 +43,7 @@ from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from vinculo.core.audit import acting_as
 from vinculo.core.events import Occurrence
 from vinculo.core.models import Organization
+from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Account
 from vinculo.sales.models import Order, OrderStatus
@@ -76,7 +77,7 @@ def _error_text(exc: Exception) -> str:
         if hasattr(exc, "error_dict"):
             return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         return " ".join(exc.messages)
-    if isinstance(exc, PermissionDenied):
+    if isinstance(exc, PermissionDeniedError):
         return _("Not allowed: %(error)s") % {"error": exc}
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ActionError) else str(exc)
 
@@ -93,6 +94,10 @@ def fire(rule: Rule, record: Any, *, trigger: str, chain: Chain = (),
         reason = (_("The rule's own action triggered it again; not run.") if rule.pk in chain
                   else _("More than %(n)d rules in a chain; not run.") % {"n": MAX_DEPTH})
         return _log(base, FiringStatus.SKIPPED, [{"action": "", "ok": False, "detail": reason}])
+    # The log row first: a redelivered occurrence stops here, before any action runs.
+    firing = _log(base, FiringStatus.FAILED, [])
+    if firing is None:
+        return None
     results: list[dict[str, Any]] = []
     token = _chain.set((*chain, rule.pk))
     try:
@@ -103,16 +108,18 @@ def fire(rule: Rule, record: Any, *, trigger: str, chain: Chain = (),
                         detail = RUN[action["type"]](rule, action, record, account)
                     results.append({"action": action["type"], "ok": True, "detail": detail})
                 except Exception as exc:  # logged on the firing; the next action still runs
-                    if not isinstance(exc, ActionError | ValidationError | PermissionDenied):
+                    if not isinstance(exc, ActionError | ValidationError | PermissionDeniedError):
                         log.exception("rule %s action %s failed", rule.uuid, action["type"])
                     results.append({"action": action["type"], "ok": False,
                                     "detail": _error_text(exc)})
     finally:
         _chain.reset(token)
     ok = sum(1 for r in results if r["ok"])
-    status = (FiringStatus.DONE if ok == len(results) else
-              FiringStatus.FAILED if ok == 0 else FiringStatus.PARTIAL)
-    return _log(base, status, results)
+    firing.status = (FiringStatus.DONE if ok == len(results) else
+                     FiringStatus.FAILED if ok == 0 else FiringStatus.PARTIAL)
+    firing.results = results
+    Firing.all_objects.filter(pk=firing.pk).update(status=firing.status, results=results)
+    return firing
 
 
 def _log(base: dict[str, Any], status: str, results: list[dict[str, Any]]) -> Firing | None:
