@@ -20,7 +20,6 @@ from vinculo.analytics.models import AnalyticsRun, RunStatus
 from vinculo.automation import engine
 from vinculo.automation.models import Episode, Firing, FiringStatus
 from vinculo.core import events
-from vinculo.core.models import OutgoingEmail
 from vinculo.core.roles import Role
 from vinculo.interactions import mailing
 from vinculo.interactions.models import EmailMessage, Interaction, Task

@@ -13,7 +13,6 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, ValidationError
