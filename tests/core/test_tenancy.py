@@ -108,7 +108,16 @@ def org_a_records(users):
     records.update(_segments(admin))
     records.update(_marketing(admin))
     records.update(_marketing_nextaction(admin, records[Account]))
+    records.update(_automation(admin))
     return records
+
+
+def _automation(admin):
+    """An exception rule (a secret name: the other organisation's lists must not show it)."""
+    from tests.automation.factories import rule
+    from vinculo.automation.models import Rule
+
+    return {Rule: rule(admin, name="Regla Zafiro")}
 
 
 def _segments(admin):
