@@ -37,7 +37,7 @@ def definitions(template_uuid: str) -> list[dict]:
                       "due_in_days": 2, "assignee": "account_owner"}]},
         {"name": _("At-risk high-value customer: call"),
          "description": _("After each recompute, a Platinum or Gold customer whose P(alive) "
-                          "fell below 50 % gets a call from their account manager."),
+                          "fell below 0.5 gets a call from their account manager."),
          "trigger": {"kind": "analytics"},
          "conditions": {"match": "all", "conditions": [
              {"field": "analytics.p_alive", "op": "lt", "value": 0.5}, HIGH_VALUE]},
