@@ -216,8 +216,8 @@ def candidates(rule: Rule, *, today: dt.date) -> QuerySet:
         qs = Account.all_objects.filter(organization_id=rule.organization_id, active=True)
     if rule.conditions:
         matched = _matching(rule).values("pk")
-        qs = qs.filter(pk__in=matched) if qs.model is Account else \
-            qs.filter(account_id__in=matched)
+        key = "pk__in" if qs.model is Account else "account_id__in"
+        qs = qs.filter(**{key: matched})
     return qs
 
 
