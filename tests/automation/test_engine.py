@@ -117,7 +117,9 @@ def test_an_order_that_becomes_due_again_opens_a_new_episode(admin, rep):
 
 
 def test_overdue_invoice_reminder_reaches_the_customer(
-        admin, rep, mail_server, django_capture_on_commit_callbacks):
+        task_queue, queued_mail_server, admin, rep, django_capture_on_commit_callbacks):
+    """The reminder is sent by the task backend under test, with its real worker."""
+    mail_server = queued_mail_server
     account = customer(admin, rep)
     with as_user(admin):
         template = mailing.email_template_create(actor=admin, data={
@@ -132,6 +134,8 @@ def test_overdue_invoice_reminder_reaches_the_customer(
     with django_capture_on_commit_callbacks(execute=True):
         assert engine.evaluate_all(admin.organization) == 1
         assert engine.evaluate_all(admin.organization) == 0
+    assert mail_server == []  # queued, for the worker
+    task_queue.run()
     assert [m["Subject"] for m in mail_server] == [f"Factura vencida de {account.name}"]
     assert mail_server[0]["To"] == f"compras@{account.pk}.cliente.es"
     message = EmailMessage.all_objects.get()
