@@ -250,3 +250,41 @@ def test_the_log_on_the_rule_page(admin, rep, page):
     engine.evaluate_all(admin.organization)
     html = page.get(f"/automation/rules/{late.uuid}/").content.decode()
     assert "SO-" in html and "create_task" in html
+
+
+def test_the_contract_listens_to_every_event_a_rule_may_name():
+    from vinculo.automation.apps import _EVENTS
+    from vinculo.automation.checks import EVENTS
+    from vinculo.core import events as core_events
+
+    assert set(_EVENTS) == set(EVENTS)
+    assert set(EVENTS) <= set(core_events.declared())
+
+
+def test_set_field_and_assign_owner_go_through_the_owners_services(admin, rep, users):
+    account = customer(admin, rep)
+    other = users["sales_rep_2"]
+    changing = rule(admin, trigger={"kind": "order_due", "days": 3}, actions=[
+        {"type": "set_field", "field": "account.service_tier", "value": "gold"},
+        {"type": "assign_owner", "to": str(other.uuid)}])
+    with as_user(admin):
+        OrderFactory(actor=admin, account=account, promised=TODAY)
+    assert engine.evaluate_all(admin.organization) == 1
+    account.refresh_from_db()
+    assert (account.service_tier, account.owner) == ("gold", other)
+    assert Firing.all_objects.get(rule=changing).status == FiringStatus.DONE
+    from vinculo.core.models import AuditEntry
+    changes = AuditEntry.all_objects.filter(object_uuid=account.uuid, action="update")
+    assert changes.filter(actor=admin).exists()  # run as the rule's author, audited
+
+
+def test_a_ticket_rule_raises_the_priority(admin, rep, users, django_capture_on_commit_callbacks):
+    rule(admin, trigger={"kind": "event", "event": "ticket.created"}, conditions=TOP_TIER,
+         actions=[{"type": "set_field", "field": "ticket.priority", "value": "urgent"}])
+    gold = customer(admin, rep, service_tier="gold")
+    with as_user(admin):
+        QueueFactory(actor=admin, name="Soporte")
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
+        ticket = TicketFactory(actor=admin, account=gold, priority="low")
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
