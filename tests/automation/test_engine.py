@@ -116,6 +116,7 @@ def test_an_order_that_becomes_due_again_opens_a_new_episode(admin, rep):
     assert len(_tasks()) == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections
 def test_overdue_invoice_reminder_reaches_the_customer(
         task_queue, queued_mail_server, admin, rep, django_capture_on_commit_callbacks):
     """The reminder is sent by the task backend under test, with its real worker."""
