@@ -289,3 +289,35 @@ def test_a_ticket_rule_raises_the_priority(admin, rep, users, django_capture_on_
         ticket = TicketFactory(actor=admin, account=gold, priority="low")
     ticket.refresh_from_db()
     assert ticket.priority == "urgent"
+
+
+def test_leaving_a_segment(admin, rep, django_capture_on_commit_callbacks):
+    from vinculo.customers.services import account_update
+
+    gold = customer(admin, rep, service_tier="gold")
+    segment = make_segment(admin, subject=Subject.ACCOUNTS, kind=SegmentKind.RULE,
+                           rule=TOP_TIER)
+    with as_user(admin):
+        segment_refresh(segment=segment)  # gold is in
+    rule(admin, trigger={"kind": "segment_left", "segment": str(segment.uuid)})
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
+        segment_refresh(segment=segment)
+        assert _tasks() == []  # still in: nothing
+        account_update(actor=admin, account=gold, data={"service_tier": "standard"},
+                       expected_version=None)
+        segment_refresh(segment=segment)
+        segment_refresh(segment=segment)
+    assert [t.account for t in _tasks()] == [gold]
+
+
+def test_a_ticket_rule_moves_it_to_a_queue(admin, rep, django_capture_on_commit_callbacks):
+    gold = customer(admin, rep, service_tier="gold")
+    with as_user(admin):
+        QueueFactory(actor=admin, name="General")
+        vip = QueueFactory(actor=admin, name="Clientes top")
+    rule(admin, trigger={"kind": "event", "event": "ticket.created"}, conditions=TOP_TIER,
+         actions=[{"type": "assign_queue", "queue": str(vip.uuid)}])
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
+        ticket = TicketFactory(actor=admin, account=gold)
+    ticket.refresh_from_db()
+    assert ticket.queue == vip

@@ -62,6 +62,8 @@ def test_a_checked_rule_is_stored_canonical(admin):
     ({"actions": [{"type": "set_field", "field": "ticket.priority", "value": "max"}]},
      "actions[0].value"),
     ({"actions": [{"type": "notify", "to": "account_owner"}]}, "actions[0].message"),
+    ({"actions": [{"type": "assign_queue", "queue": "x"}]}, "actions[0].queue"),
+    ({"trigger": {"kind": "segment_left"}}, "trigger.segment"),
 ])
 def test_bad_parts_are_refused_by_name(admin, data, path):
     assert path in _errors(admin, **data)

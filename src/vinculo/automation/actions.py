@@ -19,7 +19,7 @@ from vinculo.interactions.agenda.services import task_create
 from vinculo.interactions.mailing import email_write
 from vinculo.interactions.merge_fields import render_merge
 from vinculo.interactions.models import EmailTemplate
-from vinculo.service.models import Ticket
+from vinculo.service.models import Queue, Ticket
 from vinculo.service.services import ticket_assign, ticket_update
 
 
@@ -123,5 +123,17 @@ def _assign(rule: Rule, action: dict[str, Any], record: Any, account: Account | 
     return _("Account owner set to %(user)s.") % {"user": user}
 
 
+def _queue(rule: Rule, action: dict[str, Any], record: Any, account: Account | None) -> str:
+    if not isinstance(record, Ticket):
+        raise ActionError(_("The record is not a ticket."))
+    queue = Queue.all_objects.filter(organization_id=record.organization_id,
+                                     uuid=action["queue"]).first()
+    if queue is None:
+        raise ActionError(_("The queue no longer exists."))
+    ticket_update(actor=rule.run_as, ticket=record, data={"queue": queue},
+                  expected_version=None)
+    return _("Ticket moved to the queue %(queue)s.") % {"queue": queue}
+
+
 RUN = {"create_task": _task, "notify": _notify, "send_email": _email,
-       "set_field": _set_field, "assign_owner": _assign}
+       "set_field": _set_field, "assign_owner": _assign, "assign_queue": _queue}

@@ -25,7 +25,8 @@ TRIGGER_SCHEMA: dict[str, Any] = {
         "optionally `record` narrowing the record by its fields, e.g. a ticket's `type`); "
         "`order_due` (with `days`: an order not delivered whose promised date is at most that "
         "many days ahead, or past); `invoice_overdue` (with `days`: overdue by at least that "
-        "many days); `segment_entered` (with `segment`: the UUID of a segment of accounts); "
+        "many days); `segment_entered` and `segment_left` (with `segment`: the UUID of a segment "
+        "of accounts; leaving counts stays ended after the rule was made); "
         "`analytics` (after each recompute, for the accounts meeting the conditions). The "
         "state triggers fire once per record while their condition lasts."),
     "properties": {
@@ -54,8 +55,9 @@ ACTIONS_SCHEMA: dict[str, Any] = {
         "assignee, priority}; `notify` {to, message}; `send_email` {template (UUID of an "
         "e-mail template), to: `contact` (the customer's contact) or a user}; `set_field` "
         "{field: " + ", ".join(f"`{name}`" for name in checks.SETTABLE) + ", value}; "
-        "`assign_owner` {to}. A user is `account_owner`, `assignee` (a ticket's) or a user's "
-        "UUID. Errors are keyed `actions[<i>].<part>`."),
+        "`assign_owner` {to}; `assign_queue` {queue: a queue's UUID, for tickets}. A user is "
+        "`account_owner`, `assignee` (a ticket's) or a user's UUID. Errors are keyed "
+        "`actions[<i>].<part>`."),
     "items": {"type": "object", "properties": {
         "type": {"type": "string", "enum": list(checks.ACTIONS)}}, "required": ["type"]},
     "example": [{"type": "create_task", "title": "Call the customer", "due_in_days": 1,

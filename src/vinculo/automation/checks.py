@@ -21,7 +21,7 @@ from vinculo.customers.models import ServiceTier
 from vinculo.interactions.models import Channel, EmailTemplate, TaskPriority
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment, Subject
-from vinculo.service.models import Priority, TicketType
+from vinculo.service.models import Priority, Queue, TicketType
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ EVENTS: dict[str, EventSpec] = {
 STATE_MODELS = {TriggerKind.ORDER_DUE: "sales.order",
                 TriggerKind.INVOICE_OVERDUE: "billing.invoice",
                 TriggerKind.SEGMENT_ENTERED: "customers.account",
+                TriggerKind.SEGMENT_LEFT: "customers.account",
                 TriggerKind.ANALYTICS: "customers.account"}
 
 #: Who an action speaks to: the account's owner (its manager), the record's assignee (a
@@ -70,13 +71,14 @@ SETTABLE: dict[str, list[str]] = {
     "account.service_tier": list(ServiceTier.values),
 }
 
-ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner")
+ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner", "assign_queue")
 _ACTION_KEYS = {
     "create_task": {"type", "title", "due_in_days", "assignee", "priority"},
     "notify": {"type", "to", "message"},
     "send_email": {"type", "template", "to"},
     "set_field": {"type", "field", "value"},
     "assign_owner": {"type", "to"},
+    "assign_queue": {"type", "queue"},
 }
 MAX_ACTIONS = 10
 MAX_DAYS = 3650
@@ -109,6 +111,7 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
                           TriggerKind.ORDER_DUE: {"days"},
                           TriggerKind.INVOICE_OVERDUE: {"days"},
                           TriggerKind.SEGMENT_ENTERED: {"segment"},
+                          TriggerKind.SEGMENT_LEFT: {"segment"},
                           TriggerKind.ANALYTICS: set()}[kind]
     for key in sorted(set(raw) - allowed):
         errors.add(f"trigger.{key}", _("Unknown key for this trigger."))
@@ -145,7 +148,7 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
         days = _days(raw.get("days"), "trigger.days", errors, minimum=minimum)
         if days is not None:
             node["days"] = days
-    elif kind == TriggerKind.SEGMENT_ENTERED:
+    elif kind in (TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT):
         segment = _segment(raw.get("segment"), organization_id)
         if segment is None:
             errors.add("trigger.segment", _("Choose a segment of accounts of your "
@@ -252,6 +255,13 @@ def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> 
         node["field"], node["value"] = name, raw.get("value")
     elif kind == "assign_owner":
         node["to"] = _recipient(raw.get("to"), f"{path}.to", organization_id, errors)
+    elif kind == "assign_queue":
+        key = _uuid(raw.get("queue"))
+        if key is None or not Queue.all_objects.filter(organization_id=organization_id,
+                                                       uuid=key).exists():
+            errors.add(f"{path}.queue", _("Choose a queue of your organisation."))
+        else:
+            node["queue"] = str(key)
     return node
 
 
@@ -270,8 +280,7 @@ def check(*, trigger: Any, conditions: Any, actions: Any,
     else:
         action_nodes = [check_action(item, f"actions[{i}]", organization_id, errors)
                         for i, item in enumerate(actions)]
-    if trigger_node.get("kind") in (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE,
-                                    TriggerKind.SEGMENT_ENTERED, TriggerKind.ANALYTICS):
+    if trigger_node.get("kind") in STATE_MODELS:
         for i, node in enumerate(action_nodes):
             if "assignee" in (node.get("to"), node.get("assignee")) and \
                     STATE_MODELS[trigger_node["kind"]] != "service.ticket":

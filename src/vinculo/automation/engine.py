@@ -32,6 +32,7 @@ from django.utils.translation import override
 
 from vinculo.automation.actions import RUN, ActionError
 from vinculo.automation.models import (
+    SEGMENT_TRIGGERS,
     STATE_TRIGGERS,
     Episode,
     Firing,
@@ -48,7 +49,7 @@ from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Account
 from vinculo.sales.models import Order, OrderStatus
 from vinculo.segments import rules as segment_rules
-from vinculo.segments.models import Subject
+from vinculo.segments.models import SegmentMember, Subject
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,16 @@ def candidates(rule: Rule, *, today: dt.date) -> QuerySet:
             organization_id=rule.organization_id, active=True,
             segment_memberships__segment__uuid=trigger["segment"],
             segment_memberships__left_at__isnull=True)
+    elif kind == TriggerKind.SEGMENT_LEFT:
+        # Out of the segment after a stay that ended since the rule exists (not everyone who
+        # ever left): the episode lasts until they come back.
+        stays = SegmentMember.all_objects.filter(organization_id=rule.organization_id,
+                                                 segment__uuid=trigger["segment"],
+                                                 account__isnull=False)
+        qs = Account.all_objects.filter(
+            organization_id=rule.organization_id, active=True,
+            pk__in=stays.filter(left_at__gte=rule.created_at).values("account_id")).exclude(
+            pk__in=stays.filter(left_at__isnull=True).values("account_id"))
     else:
         qs = Account.all_objects.filter(organization_id=rule.organization_id, active=True)
     if rule.conditions:
@@ -274,8 +285,8 @@ def snapshot_recomputed(occurrence: Occurrence) -> None:
 
 
 def segment_refreshed(occurrence: Occurrence) -> None:
-    """Subscriber of ``segment.refreshed``: customers who entered the segment."""
+    """Subscriber of ``segment.refreshed``: customers who entered or left the segment."""
     if occurrence.organization_id is not None:
         evaluate_all(Organization.objects.get(pk=occurrence.organization_id),
-                     kinds=(TriggerKind.SEGMENT_ENTERED,),
+                     kinds=SEGMENT_TRIGGERS,
                      segment=occurrence.data.get("segment"))

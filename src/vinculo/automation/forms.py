@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.automation import checks
-from vinculo.automation.models import Rule, TriggerKind
+from vinculo.automation.models import SEGMENT_TRIGGERS, Rule, TriggerKind
 from vinculo.core.forms_settings import SettingsForm
 from vinculo.segments.models import Segment, Subject
 from vinculo.service.models import TicketType
@@ -64,8 +64,8 @@ class RuleForm(SettingsForm):
         % {"example": json.dumps(CONDITIONS_EXAMPLE, ensure_ascii=False)})
     actions = _Json(empty=[], label=_("Actions"), help_text=_(
         "A list: create_task {title, due_in_days, assignee, priority}, notify {to, message}, "
-        "send_email {template, to}, set_field {field, value}, assign_owner {to}; a user is "
-        "account_owner, assignee or a user's id. Example: %(example)s")
+        "send_email {template, to}, set_field {field, value}, assign_owner {to}, assign_queue "
+        "{queue}; a user is account_owner, assignee or a user's id. Example: %(example)s")
         % {"example": json.dumps(ACTIONS_EXAMPLE, ensure_ascii=False)})
 
     def setup(self) -> None:
@@ -92,7 +92,7 @@ class RuleForm(SettingsForm):
                 trigger["record"] = {"type": cleaned["ticket_types"]}
         elif cleaned["trigger_kind"] in (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE):
             trigger["days"] = cleaned["days"]
-        elif cleaned["trigger_kind"] == TriggerKind.SEGMENT_ENTERED:
+        elif cleaned["trigger_kind"] in SEGMENT_TRIGGERS:
             trigger["segment"] = cleaned["segment"]
         return {**data, "trigger": trigger, "conditions": cleaned["conditions"],
                 "actions": cleaned["actions"]}

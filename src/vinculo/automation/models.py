@@ -15,13 +15,15 @@ class TriggerKind(models.TextChoices):
     ORDER_DUE = "order_due", _("An order is due within N days and not delivered")
     INVOICE_OVERDUE = "invoice_overdue", _("An invoice is overdue by N days")
     SEGMENT_ENTERED = "segment_entered", _("A customer entered a segment")
+    SEGMENT_LEFT = "segment_left", _("A customer left a segment")
     ANALYTICS = "analytics", _("Analytics recomputed: the conditions hold for a customer")
 
 
 #: Triggers evaluated as a state over many records (the scan, a recompute, a refresh): each
 #: fires once per record per episode of its condition.
 STATE_TRIGGERS = (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE,
-                  TriggerKind.SEGMENT_ENTERED, TriggerKind.ANALYTICS)
+                  TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT, TriggerKind.ANALYTICS)
+SEGMENT_TRIGGERS = (TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT)
 
 
 class Rule(TenantModel):
