@@ -149,3 +149,12 @@ def test_the_page_builds_a_rule_and_shows_errors_under_their_part(page, admin):
     assert page.get(good.url).status_code == 200
     edit = page.get(reverse("automation:rule_update", args=[saved.uuid]))
     assert "analytics.value_tier" in edit.content.decode()
+
+
+def test_the_page_speaks_the_users_language(page, admin):
+    admin.language = "es"
+    admin.save(update_fields=["language"])
+    html = page.get(reverse("automation:rule_create")).content.decode()
+    assert "Condiciones sobre el cliente" in html
+    assert "El lenguaje de reglas de los segmentos" in html  # the help, worded per request
+    assert "Un pedido vence en N días y no está entregado" in html

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.automation import checks
@@ -58,17 +59,20 @@ class RuleForm(SettingsForm):
     days = forms.IntegerField(label=_("Days"), required=False, help_text=_(
         "Order due: days before the promised date. Invoice overdue: days past the due date."))
     segment = forms.ChoiceField(label=_("Segment (for a segment trigger)"), required=False)
-    conditions = _Json(empty={}, label=_("Conditions on the customer"), help_text=_(
-        "The segments' rule language over the record's account (the fields of the segment "
-        "builder); empty: always. Example: %(example)s")
-        % {"example": json.dumps(CONDITIONS_EXAMPLE, ensure_ascii=False)})
-    actions = _Json(empty=[], label=_("Actions"), help_text=_(
-        "A list: create_task {title, due_in_days, assignee, priority}, notify {to, message}, "
-        "send_email {template, to}, set_field {field, value}, assign_owner {to}, assign_queue "
-        "{queue}; a user is account_owner, assignee or a user's id. Example: %(example)s")
-        % {"example": json.dumps(ACTIONS_EXAMPLE, ensure_ascii=False)})
+    conditions = _Json(empty={}, label=_("Conditions on the customer"))
+    actions = _Json(empty=[], label=_("Actions"))
 
     def setup(self) -> None:
+        # Help with an example, worded in the language of this request (not at import).
+        self.fields["conditions"].help_text = gettext(
+            "The segments' rule language over the record's account (the fields of the segment "
+            "builder); empty: always. Example: %(example)s") % {
+            "example": json.dumps(CONDITIONS_EXAMPLE, ensure_ascii=False)}
+        self.fields["actions"].help_text = gettext(
+            "A list: create_task {title, due_in_days, assignee, priority}, notify {to, message}, "
+            "send_email {template, to}, set_field {field, value}, assign_owner {to}, assign_queue "
+            "{queue}; a user is account_owner, assignee or a user's id. Example: %(example)s") % {
+            "example": json.dumps(ACTIONS_EXAMPLE, ensure_ascii=False)}
         self.fields["event"].choices = [("", "—"), *((name, name) for name in checks.EVENTS)]
         self.fields["segment"].choices = [("", "—"), *(
             (str(uuid), name) for uuid, name in Segment.objects.filter(
