@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "vinculo.marketing",
     "vinculo.attachments",
     "vinculo.integrations",
+    "vinculo.automation",
 ]
 
 MIDDLEWARE = [

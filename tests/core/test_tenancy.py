@@ -109,6 +109,7 @@ def org_a_records(users):
     records.update(_marketing(admin))
     records.update(_marketing_nextaction(admin, records[Account]))
     records.update(_integrations(admin))
+    records.update(_automation(admin))
     return records
 
 
@@ -126,6 +127,14 @@ def _integrations(admin):
         key, _clear = services.integration_key_create(actor=admin, data={
             "name": "Zafiro", "scopes": {"customers": "read"}})
     return {WebhookSubscription: subscription, WebhookDelivery: delivery, IntegrationKey: key}
+
+
+def _automation(admin):
+    """An exception rule (a secret name: the other organisation's lists must not show it)."""
+    from tests.automation.factories import rule
+    from vinculo.automation.models import Rule
+
+    return {Rule: rule(admin, name="Regla Zafiro")}
 
 
 def _segments(admin):

@@ -13,7 +13,6 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -55,24 +54,11 @@ def _clean(segment: Segment) -> None:
             segment.rule = rules.check(segment.rule, subject=segment.subject,
                                        organization_id=segment.organization_id,
                                        segment_uuid=segment.uuid if segment.pk else None)
-            segment.rule = _jsonable(segment.rule)
+            segment.rule = rules.as_json(segment.rule)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-
-
-def _jsonable(node: Any) -> Any:
-    """The checked rule as JSON again (decimals and dates back to numbers and ISO text)."""
-    if isinstance(node, dict):
-        return {k: _jsonable(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_jsonable(v) for v in node]
-    if hasattr(node, "isoformat"):
-        return node.isoformat()
-    if isinstance(node, Decimal):
-        return int(node) if node == node.to_integral_value() else float(node)
-    return node
 
 
 @transaction.atomic

@@ -196,6 +196,19 @@ def check(rule: Any, *, subject: str, organization_id: int,
     return node
 
 
+def as_json(node: Any) -> Any:
+    """A checked rule as JSON again (decimals and dates back to numbers and ISO text)."""
+    if isinstance(node, dict):
+        return {k: as_json(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [as_json(v) for v in node]
+    if hasattr(node, "isoformat"):
+        return node.isoformat()
+    if isinstance(node, Decimal):
+        return int(node) if node == node.to_integral_value() else float(node)
+    return node
+
+
 def references(node: dict[str, Any]) -> list[tuple[str, str]]:
     """(path, segment uuid) of every segment a rule names."""
     found: list[tuple[str, str]] = []
@@ -329,4 +342,4 @@ def matching(rule: dict[str, Any], *, subject: str, organization_id: int,
     return model.all_objects.filter(organization_id=organization_id, active=True).filter(q)
 
 
-__all__ = ["OPERATORS", "check", "compile_rule", "matching", "references"]
+__all__ = ["OPERATORS", "as_json", "check", "compile_rule", "matching", "references"]

@@ -1,0 +1,1 @@
+"""Exception rules are edited on their settings page and through the API, not in the admin."""

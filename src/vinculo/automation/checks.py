@@ -1,0 +1,294 @@
+"""The checks of a rule: its trigger, conditions and actions, with every error keyed by the
+path of the part at fault (``trigger.days``, ``conditions.conditions[1].value``,
+``actions[0].template``) — the page shows each message where it belongs, the API answers 400.
+
+Conditions are the segments' rule language over the record's account (``segments.rules``):
+one condition language for segments, campaigns and exception rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from vinculo.automation.models import TriggerKind
+from vinculo.core.models import User
+from vinculo.customers.models import ServiceTier
+from vinculo.interactions.models import Channel, EmailTemplate, TaskPriority
+from vinculo.segments import rules as segment_rules
+from vinculo.segments.models import Segment, Subject
+from vinculo.service.models import Priority, Queue, TicketType
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """An event a rule can start from: the model of its record and the record's fields a
+    trigger may narrow it by (``{"type": ["complaint"]}``), with their choices."""
+
+    model: str
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+
+_TICKET = EventSpec("service.ticket", {"type": list(TicketType.values),
+                                       "priority": list(Priority.values)})
+#: The domain events rules listen to (each is a ``Subscriber`` in ``apps.py``).
+EVENTS: dict[str, EventSpec] = {
+    "ticket.created": _TICKET,
+    "ticket.sla_warning": _TICKET,
+    "ticket.sla_breached": _TICKET,
+    "ticket.resolved": _TICKET,
+    "order.created": EventSpec("sales.order"),
+    "order.delivered_late": EventSpec("sales.order"),
+    "order.cancelled": EventSpec("sales.order"),
+    "invoice.issued": EventSpec("billing.invoice"),
+    "invoice.paid": EventSpec("billing.invoice"),
+    "return.requested": EventSpec("billing.returnauthorization"),
+    "account.created": EventSpec("customers.account"),
+    "opportunity.won": EventSpec("sales.opportunity"),
+    "opportunity.lost": EventSpec("sales.opportunity"),
+    "interaction.logged": EventSpec("interactions.interaction",
+                                    {"channel": list(Channel.values)}),
+}
+
+#: The record each state trigger is about.
+STATE_MODELS = {TriggerKind.ORDER_DUE: "sales.order",
+                TriggerKind.INVOICE_OVERDUE: "billing.invoice",
+                TriggerKind.SEGMENT_ENTERED: "customers.account",
+                TriggerKind.SEGMENT_LEFT: "customers.account",
+                TriggerKind.ANALYTICS: "customers.account"}
+
+#: Who an action speaks to: the account's owner (its manager), the record's assignee (a
+#: ticket's agent), or a named user (their UUID).
+RECIPIENTS = ("account_owner", "assignee")
+
+#: What ``set_field`` may change, each through its owner's update service.
+SETTABLE: dict[str, list[str]] = {
+    "ticket.priority": list(Priority.values),
+    "account.service_tier": list(ServiceTier.values),
+}
+
+ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner", "assign_queue")
+_ACTION_KEYS = {
+    "create_task": {"type", "title", "due_in_days", "assignee", "priority"},
+    "notify": {"type", "to", "message"},
+    "send_email": {"type", "template", "to"},
+    "set_field": {"type", "field", "value"},
+    "assign_owner": {"type", "to"},
+    "assign_queue": {"type", "queue"},
+}
+MAX_ACTIONS = 10
+MAX_DAYS = 3650
+
+
+class _Errors(dict):
+    def add(self, path: str, message: str) -> None:
+        self.setdefault(path, message)
+
+
+def _days(value: Any, path: str, errors: _Errors, *, minimum: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not (minimum <= value
+                                                                     <= MAX_DAYS):
+        errors.add(path, _("Give a whole number of days from %(min)d to %(max)d.")
+                   % {"min": minimum, "max": MAX_DAYS})
+        return None
+    return value
+
+
+def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        errors.add("trigger", _("Give the trigger as an object with its kind."))
+        return {}
+    kind = raw.get("kind")
+    if kind not in TriggerKind.values:
+        errors.add("trigger.kind", _("Choose a trigger: %(choices)s.")
+                   % {"choices": ", ".join(TriggerKind.values)})
+        return {}
+    allowed = {"kind"} | {TriggerKind.EVENT: {"event", "record"},
+                          TriggerKind.ORDER_DUE: {"days"},
+                          TriggerKind.INVOICE_OVERDUE: {"days"},
+                          TriggerKind.SEGMENT_ENTERED: {"segment"},
+                          TriggerKind.SEGMENT_LEFT: {"segment"},
+                          TriggerKind.ANALYTICS: set()}[kind]
+    for key in sorted(set(raw) - allowed):
+        errors.add(f"trigger.{key}", _("Unknown key for this trigger."))
+    node: dict[str, Any] = {"kind": kind}
+    if kind == TriggerKind.EVENT:
+        event = raw.get("event")
+        if event not in EVENTS:
+            errors.add("trigger.event", _("Choose an event: %(choices)s.")
+                       % {"choices": ", ".join(EVENTS)})
+            return node
+        node["event"] = event
+        record = raw.get("record") or {}
+        if not isinstance(record, dict):
+            errors.add("trigger.record", _("Give the record's fields as an object."))
+            return node
+        narrowed = {}
+        for name, values in record.items():
+            choices = EVENTS[event].filters.get(name)
+            if choices is None:
+                errors.add(f"trigger.record.{name}",
+                           _("This event's record cannot be narrowed by that field."))
+                continue
+            values = values if isinstance(values, list) else [values]
+            bad = [v for v in values if v not in choices]
+            if bad or not values:
+                errors.add(f"trigger.record.{name}", _("Choose among: %(choices)s.")
+                           % {"choices": ", ".join(choices)})
+                continue
+            narrowed[name] = values
+        if narrowed:
+            node["record"] = narrowed
+    elif kind in (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE):
+        minimum = 0 if kind == TriggerKind.ORDER_DUE else 1
+        days = _days(raw.get("days"), "trigger.days", errors, minimum=minimum)
+        if days is not None:
+            node["days"] = days
+    elif kind in (TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT):
+        segment = _segment(raw.get("segment"), organization_id)
+        if segment is None:
+            errors.add("trigger.segment", _("Choose a segment of accounts of your "
+                                            "organisation."))
+        else:
+            node["segment"] = str(segment.uuid)
+    return node
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _segment(value: Any, organization_id: int) -> Segment | None:
+    key = _uuid(value)
+    if key is None:
+        return None
+    return Segment.all_objects.filter(organization_id=organization_id, uuid=key,
+                                      subject=Subject.ACCOUNTS).first()
+
+
+def check_conditions(raw: Any, organization_id: int, errors: _Errors) -> dict[str, Any]:
+    """The segments' checks, their ``rule.…`` paths renamed ``conditions.…``."""
+    if raw in (None, "", {}):
+        return {}
+    try:
+        return segment_rules.as_json(segment_rules.check(
+            raw, subject=Subject.ACCOUNTS, organization_id=organization_id))
+    except ValidationError as exc:
+        for path, messages in exc.message_dict.items():
+            name = "conditions" + path[len("rule"):] if path.startswith("rule") else path
+            errors.add(name, " ".join(messages))
+    return {}
+
+
+def _recipient(value: Any, path: str, organization_id: int, errors: _Errors,
+               *, default: str = "account_owner") -> str | None:
+    value = default if value in (None, "") else value
+    if value in RECIPIENTS:
+        return str(value)
+    key = _uuid(value)
+    if key is None or not User.objects.filter(organization_id=organization_id, uuid=key,
+                                              is_active=True).exists():
+        errors.add(path, _("Give “account_owner”, “assignee” or the id of an active user of "
+                           "your organisation."))
+        return None
+    return str(key)
+
+
+def _text(value: Any, path: str, errors: _Errors, limit: int) -> str:
+    text = " ".join(str(value or "").split()) if limit <= 300 else str(value or "").strip()
+    if not text:
+        errors.add(path, _("This field is required."))
+    elif len(text) > limit:
+        errors.add(path, _("At most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> dict[str, Any]:
+    if not isinstance(raw, dict) or raw.get("type") not in ACTIONS:
+        errors.add(f"{path}.type", _("Choose an action: %(choices)s.")
+                   % {"choices": ", ".join(ACTIONS)})
+        return {}
+    kind = raw["type"]
+    for key in sorted(set(raw) - _ACTION_KEYS[kind]):
+        errors.add(f"{path}.{key}", _("Unknown key for this action."))
+    node: dict[str, Any] = {"type": kind}
+    if kind == "create_task":
+        node["title"] = _text(raw.get("title"), f"{path}.title", errors, 200)
+        due = raw.get("due_in_days", 1)
+        node["due_in_days"] = _days(due, f"{path}.due_in_days", errors, minimum=0)
+        node["assignee"] = _recipient(raw.get("assignee"), f"{path}.assignee",
+                                      organization_id, errors)
+        priority = raw.get("priority", TaskPriority.NORMAL)
+        if priority not in TaskPriority.values:
+            errors.add(f"{path}.priority", _("Choose among: %(choices)s.")
+                       % {"choices": ", ".join(TaskPriority.values)})
+        node["priority"] = priority
+    elif kind == "notify":
+        node["to"] = _recipient(raw.get("to"), f"{path}.to", organization_id, errors)
+        node["message"] = _text(raw.get("message"), f"{path}.message", errors, 2000)
+    elif kind == "send_email":
+        key = _uuid(raw.get("template"))
+        if key is None or not EmailTemplate.all_objects.filter(
+                organization_id=organization_id, uuid=key).exists():
+            errors.add(f"{path}.template", _("Choose an e-mail template of your "
+                                             "organisation."))
+        else:
+            node["template"] = str(key)
+        to = raw.get("to") or "contact"
+        node["to"] = "contact" if to == "contact" else _recipient(
+            to, f"{path}.to", organization_id, errors)
+    elif kind == "set_field":
+        name = raw.get("field")
+        if name not in SETTABLE:
+            errors.add(f"{path}.field", _("Choose a field: %(choices)s.")
+                       % {"choices": ", ".join(SETTABLE)})
+        elif raw.get("value") not in SETTABLE[name]:
+            errors.add(f"{path}.value", _("Choose among: %(choices)s.")
+                       % {"choices": ", ".join(SETTABLE[name])})
+        node["field"], node["value"] = name, raw.get("value")
+    elif kind == "assign_owner":
+        node["to"] = _recipient(raw.get("to"), f"{path}.to", organization_id, errors)
+    elif kind == "assign_queue":
+        key = _uuid(raw.get("queue"))
+        if key is None or not Queue.all_objects.filter(organization_id=organization_id,
+                                                       uuid=key).exists():
+            errors.add(f"{path}.queue", _("Choose a queue of your organisation."))
+        else:
+            node["queue"] = str(key)
+    return node
+
+
+def check(*, trigger: Any, conditions: Any, actions: Any,
+          organization_id: int) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The rule's three parts in canonical form, or a ``ValidationError`` naming every part
+    at fault."""
+    errors = _Errors()
+    trigger_node = check_trigger(trigger, organization_id, errors)
+    condition_node = check_conditions(conditions, organization_id, errors)
+    action_nodes: list[dict[str, Any]] = []
+    if not isinstance(actions, list) or not actions:
+        errors.add("actions", _("Give at least one action."))
+    elif len(actions) > MAX_ACTIONS:
+        errors.add("actions", _("At most %(n)d actions.") % {"n": MAX_ACTIONS})
+    else:
+        action_nodes = [check_action(item, f"actions[{i}]", organization_id, errors)
+                        for i, item in enumerate(actions)]
+    if trigger_node.get("kind") in STATE_MODELS:
+        for i, node in enumerate(action_nodes):
+            if "assignee" in (node.get("to"), node.get("assignee")) and \
+                    STATE_MODELS[trigger_node["kind"]] != "service.ticket":
+                errors.add(f"actions[{i}]", _("Only tickets have an assignee; choose "
+                                              "“account_owner” or a user."))
+    if trigger_node.get("kind") == TriggerKind.ANALYTICS and not condition_node:
+        errors.add("conditions", _("An analytics trigger needs conditions (e.g. P(alive) "
+                                   "below 0.5 and CLV over 1000)."))
+    if errors:
+        raise ValidationError(dict(errors))
+    return trigger_node, condition_node, action_nodes

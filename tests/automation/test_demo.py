@@ -1,0 +1,63 @@
+"""``vinculo demo`` ships the default exception rules, in the organisation's language, and
+the first scan puts them to work on the demo's late orders and overdue invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from vinculo.automation import engine
+from vinculo.automation.models import Firing, FiringStatus, Rule
+from vinculo.billing.models import Invoice
+from vinculo.core.models import Organization
+from vinculo.core.tenancy import organization_scope
+from vinculo.sales.models import Order
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ("Late-delivery warning", "Overdue invoice reminder",
+         "At-risk high-value customer: call", "Complaint from a top-tier customer")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("demo", "--customers", "300", "--seed", "5", "--no-progress",
+                     "--org", "Reglas demo", "--password", "demo-pass-123",
+                     stdout=io.StringIO())
+        organization = Organization.objects.get(name="Reglas demo")
+        yield organization
+        from vinculo.core.demo import demo_reset
+
+        demo_reset(organization)
+
+
+def test_the_defaults_are_shipped_and_act_on_the_first_scan(demo):
+    with organization_scope(demo):
+        rules = {r.name: r for r in Rule.objects.all()}
+        with translation.override(demo.language):
+            assert set(rules) == {str(_(name)) for name in NAMES}
+        assert {r.run_as.role for r in rules.values()} == {"admin"}
+    today = timezone.localdate()
+    started = time.perf_counter()
+    fired = engine.evaluate_all(demo)
+    seconds = time.perf_counter() - started
+    assert fired > 0
+    with organization_scope(demo), translation.override(demo.language):
+        late = Firing.objects.filter(rule=rules[_("Late-delivery warning")])
+        overdue = Firing.objects.filter(rule=rules[_("Overdue invoice reminder")])
+        due = Order.objects.filter(status__in=("open", "partial"),
+                                   promised_date__lte=today + dt.timedelta(days=3))
+        assert late.count() == due.count()
+        assert not late.exclude(status=FiringStatus.DONE).exists()
+        assert overdue.count() == Invoice.objects.filter(
+            kind="invoice", status="issued",
+            due_date__lte=today - dt.timedelta(days=7)).count() > 0
+    assert engine.evaluate_all(demo) == 0  # the same episodes: nothing more
+    print(f"first scan of the demo: {fired} firings in {seconds:.1f} s")
