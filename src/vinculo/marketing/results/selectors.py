@@ -91,6 +91,7 @@ STEPS = (("sent", pgettext_lazy("campaign funnel", "Sent")),
 #: The steps only e-mail tracks (a bounce, the pixel, the signed link): a letter, a call or a
 #: web form shows sent and converted, not a row of zeros that reads as "nobody opened".
 EMAIL_ONLY_STEPS = ("delivered", "opened", "clicked")
+ALL_STEPS = tuple(key for key, _label in STEPS)
 
 
 def channel_steps(channel: str) -> tuple[str, ...]:
@@ -100,7 +101,7 @@ def channel_steps(channel: str) -> tuple[str, ...]:
 
 
 def _group(name: str, counts: dict[str, int], money: dict[str, Any],
-           keys: tuple[str, ...] = tuple(key for key, _label in STEPS)) -> Group:
+           keys: tuple[str, ...] = ALL_STEPS) -> Group:
     counts = {**counts, "converted": money.get("n_converted") or 0}
     sent = counts["sent"]
     steps = [Step(key, str(label), counts[key],
