@@ -186,6 +186,7 @@ def test_pixel_and_click_skip_the_middleware_and_still_record(recipient, wsgi,
     assert status == 200 and headers["Content-Type"] == "image/gif"
     assert body.startswith(b"GIF89a") and "no-store" in headers["Cache-Control"]
     assert headers["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
+    assert headers["Content-Length"] == str(len(body))  # not chunked by gunicorn
     # none of the full stack's work: no cookie, no CSP, no Vary on Cookie/language
     assert "Set-Cookie" not in headers and "Content-Security-Policy" not in headers
     assert "Vary" not in headers

@@ -44,7 +44,11 @@ class LeanHandler(WSGIHandler):
 
     def get_response(self, request: HttpRequest) -> HttpResponse:
         request.urlconf = LEAN_URLCONF
-        return super().get_response(request)
+        response = super().get_response(request)
+        # as CommonMiddleware does: without it gunicorn answers HTTP/1.1 in chunks
+        if not response.streaming and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
 
 
 def prefixes(patterns: Iterable[URLPattern | URLResolver], base: str = "/") -> tuple[str, ...]:
