@@ -228,3 +228,28 @@ def test_lean_prefixes_are_the_fixed_start_of_each_route():
     from vinculo.core.lean import LEAN_URLCONF, prefixes
 
     assert set(prefixes(get_resolver(LEAN_URLCONF).url_patterns)) == {"/m/o/", "/m/c/"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_open_is_recorded_in_autocommit_and_durability_stays_on_for_the_rest(
+        admin, wsgi):
+    """Outside a test transaction, as in production: on PostgreSQL the open's ``UPDATE``
+    goes without waiting for its WAL flush, and only it (``SET LOCAL`` in its own implicit
+    transaction): the connection's next writes are durable again."""
+    from django.db import connection
+
+    campaign = ready_campaign(admin, contacts(admin, 1), control_share=0)
+    with as_user(admin):
+        services.campaign_start(campaign=campaign, actor=admin)
+    recipient = CampaignRecipient.objects.get(campaign=campaign)
+    statements = []
+    with connection.execute_wrapper(
+            lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)):
+        status, _headers, _body = wsgi("GET", tracking.Links(recipient.token).pixel())
+    assert status == 200 and _fields(recipient)[0] is not None
+    assert len(statements) == 2 and statements[1].count("UPDATE") == 1
+    if connection.vendor == "postgresql":
+        assert statements[1].startswith("SET LOCAL synchronous_commit = off; UPDATE")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
