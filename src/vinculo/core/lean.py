@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import URLPattern, URLResolver
 from django.utils.module_loading import import_string
 
@@ -37,16 +37,16 @@ class LeanHandler(WSGIHandler):
         self._view_middleware: list[Any] = []
         self._template_response_middleware: list[Any] = []
         self._exception_middleware: list[Any] = []
-        handler = convert_exception_to_response(self._get_response)
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
         for path in reversed(LEAN_MIDDLEWARE):  # synchronous, no process_view hooks
             handler = convert_exception_to_response(import_string(path)(handler))
         self._middleware_chain = handler
 
-    def get_response(self, request: HttpRequest) -> HttpResponse:
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
         request.urlconf = LEAN_URLCONF
         response = super().get_response(request)
         # as CommonMiddleware does: without it gunicorn answers HTTP/1.1 in chunks
-        if not response.streaming and not response.has_header("Content-Length"):
+        if isinstance(response, HttpResponse) and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))
         return response
 

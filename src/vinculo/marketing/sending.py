@@ -433,7 +433,7 @@ class Marks:
         campaigns = connection.ops.quote_name(Campaign._meta.db_table)
         held = (f"status IN (%s, %s) AND EXISTS "
                 f"(SELECT 1 FROM {campaigns} WHERE id = %s AND send_lease = %s)")
-        self.held_params = [RecipientStatus.PENDING, RecipientStatus.SENDING,
+        self.held_params: list[Any] = [RecipientStatus.PENDING, RecipientStatus.SENDING,
                             run.campaign_pk, run.lease]
         self.sql = (f"UPDATE {recipients} SET status = %s, sent_at = COALESCE(%s, sent_at), "
                     f"skipped_reason = %s WHERE id = %s AND {held}")
