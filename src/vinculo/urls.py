@@ -22,9 +22,10 @@ urlpatterns += [
     if contract.url_prefix is not None
 ]
 urlpatterns += [
-    path("", include(contract.public_urls))
+    path("", include(module))
     for _config, contract in plugins.contracts()
-    if contract.public_urls
+    for module in (contract.public_urls, contract.lean_urls)
+    if module
 ]
 # No URL serves MEDIA_ROOT, in any profile: stored files are answered by views that check the
 # organisation and the permission (core/files.py).

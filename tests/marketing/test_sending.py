@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests.core.factories import as_user
@@ -135,3 +136,35 @@ def test_a_message_left_sending_by_a_dead_sender_goes_again_with_the_same_messag
     assert sending.campaign_send(campaign.pk) == "sent 2"
     resent = next(m for m in mail_server if m["To"] == first.email)
     assert first.token in resent["Message-ID"]
+
+
+def test_one_statement_marks_the_previous_sent_and_the_next_sending_only_while_ours(
+        admin, django_capture_on_commit_callbacks):
+    campaign = ready_campaign(admin, contacts(admin, 4), control_share=0)
+    _start(admin, campaign, django_capture_on_commit_callbacks)  # task not run
+    first, second, third, fourth = CampaignRecipient.objects.filter(
+        campaign=campaign).order_by("id")
+    run = sending.Run(campaign.pk)
+    assert run.acquire()
+
+    def status(row):
+        return CampaignRecipient.objects.get(pk=row.pk).status
+
+    with sending.Marks(run) as marks:
+        assert marks.next(first.pk) is True
+        marks.accepted(first.pk)
+        statements = []
+        with connection.execute_wrapper(
+                lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)):
+            assert marks.next(second.pk) is True
+        assert len(statements) == 1  # both marks, one round trip
+        assert (status(first), status(second)) == ("sent", "sending")
+        assert CampaignRecipient.objects.get(pk=first.pk).sent_at is not None
+        marks.accepted(second.pk)
+        CampaignRecipient.objects.filter(pk=third.pk).update(status="skipped")  # meanwhile
+        assert marks.next(third.pk) is False  # not sent: it was skipped
+        assert (status(second), status(third)) == ("sent", "skipped")  # the accepted one is
+        marks.accepted(fourth.pk)  # pretend the fourth went out
+        Campaign.all_objects.filter(pk=campaign.pk).update(send_lease="someone else")
+    # the lease was lost: the final flush writes nothing, the next holder sends it again
+    assert status(fourth) == "pending"

@@ -166,6 +166,9 @@ class Contract:
 
     url_prefix: str | None = None  # pages mounted at /<url_prefix>, from "<app>.urls"
     public_urls: str = ""  # a module of pages without sign-in, mounted at the root
+    # a module of public machine endpoints (a tracking pixel), mounted at the root as well and
+    # answered by ``vinculo serve`` without the middleware (``core.lean``)
+    lean_urls: str = ""
     api_routes: tuple[ApiRoute, ...] = ()
     menus: tuple[Menu, ...] = ()
     menu_items: tuple[MenuItem, ...] = ()

@@ -92,8 +92,10 @@ class MarketingConfig(VinculoApp):
     verbose_name = _("Marketing")
     contract = Contract(
         url_prefix="marketing/",
-        # The links inside campaign e-mails: open pixel, click redirect, unsubscribe.
+        # The links inside campaign e-mails: the unsubscribe page; the open pixel and the
+        # click redirect without the middleware (core.lean).
         public_urls="vinculo.marketing.urls_public",
+        lean_urls="vinculo.marketing.urls_tracking",
         api_routes=(
             ApiRoute("campaigns", "vinculo.marketing.api.CampaignViewSet", "campaign"),
             ApiRoute("campaign-variants", "vinculo.marketing.api.CampaignVariantViewSet",

@@ -54,11 +54,17 @@ _PLACEHOLDER = "0" * 32
 
 
 def _prefixes() -> dict[str, str]:
-    """The paths of the three links with the token and signature left out (reversed once)."""
+    """The paths of the three links with the token and signature left out (reversed once).
+
+    Reversed in marketing's own URL modules, which the root URL conf mounts at "/" as they
+    are (``core.plugins``: ``public_urls``, ``lean_urls``): a worker that sends never loads
+    the rest of the product's URLs and views (seconds of imports at its first message)."""
     out = {}
-    for kind, name in (("open", "marketing_open"), ("click", "marketing_click"),
-                       ("unsubscribe", "marketing_unsubscribe")):
-        path = reverse(name, kwargs={"token": _PLACEHOLDER, "sig": "1" * 32})
+    for kind, name, module in (("open", "marketing_open", "urls_tracking"),
+                               ("click", "marketing_click", "urls_tracking"),
+                               ("unsubscribe", "marketing_unsubscribe", "urls_public")):
+        path = reverse(name, urlconf=f"vinculo.marketing.{module}",
+                       kwargs={"token": _PLACEHOLDER, "sig": "1" * 32})
         out[kind] = path.replace(_PLACEHOLDER + "/" + "1" * 32 + "/", "{token}/{sig}/")
     return out
 
