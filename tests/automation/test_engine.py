@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.utils import timezone
@@ -249,8 +250,12 @@ def test_the_log_on_the_rule_page(admin, rep, page):
     with as_user(admin):
         OrderFactory(actor=admin, account=account, promised=TODAY)
     engine.evaluate_all(admin.organization)
-    html = page.get(f"/automation/rules/{late.uuid}/").content.decode()
-    assert "SO-" in html and "create_task" in html
+    html = unescape(page.get(f"/automation/rules/{late.uuid}/").content.decode())
+    assert "SO-" in html  # the firing, on its order
+    # the rule in words, not its stored JSON
+    assert "An order is due within 3 days and not delivered" in html
+    assert "Create the task “Avisar del retraso” for the account's owner, due in 1 days" in html
+    assert "create_task" not in html and "{'" not in html and "order_due" not in html
 
 
 def test_the_contract_listens_to_every_event_a_rule_may_name():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.automation import checks
+from vinculo.automation.describe import EVENT_LABELS
 from vinculo.automation.models import SEGMENT_TRIGGERS, Rule, TriggerKind
 from vinculo.core.forms_settings import SettingsForm
 from vinculo.segments.models import Segment, Subject
@@ -25,7 +26,8 @@ ACTIONS_EXAMPLE = [{"type": "create_task", "title": "Llamar al cliente", "due_in
 
 
 class _Json(forms.CharField):
-    widget = forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"})
+    widget = forms.Textarea(attrs={"rows": 6, "class": "form-control font-monospace",
+                                   "spellcheck": "false"})
 
     def __init__(self, *, empty: Any, **kwargs: Any) -> None:
         self.empty = empty
@@ -55,7 +57,8 @@ class RuleForm(SettingsForm):
     event = forms.ChoiceField(label=_("Event (for a domain-event trigger)"), required=False)
     ticket_types = forms.MultipleChoiceField(
         label=_("Only tickets of these kinds (ticket events)"), required=False,
-        choices=TicketType.choices, widget=forms.CheckboxSelectMultiple)
+        choices=TicketType.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
     days = forms.IntegerField(label=_("Days"), required=False, help_text=_(
         "Order due: days before the promised date. Invoice overdue: days past the due date."))
     segment = forms.ChoiceField(label=_("Segment (for a segment trigger)"), required=False)
@@ -73,7 +76,8 @@ class RuleForm(SettingsForm):
             "send_email {template, to}, set_field {field, value}, assign_owner {to}, assign_queue "
             "{queue}; a user is account_owner, assignee or a user's id. Example: %(example)s") % {
             "example": json.dumps(ACTIONS_EXAMPLE, ensure_ascii=False)}
-        self.fields["event"].choices = [("", "—"), *((name, name) for name in checks.EVENTS)]
+        self.fields["event"].choices = [("", "—"), *(
+            (name, EVENT_LABELS.get(name, name)) for name in checks.EVENTS)]
         self.fields["segment"].choices = [("", "—"), *(
             (str(uuid), name) for uuid, name in Segment.objects.filter(
                 subject=Subject.ACCOUNTS).order_by("name").values_list("uuid", "name"))]

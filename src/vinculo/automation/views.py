@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from vinculo.automation import selectors, services
+from vinculo.automation import describe, selectors, services
 from vinculo.automation.forms import RuleForm
 from vinculo.automation.models import Rule
 from vinculo.core.views_base import RecordDeleteView, RecordMixin
@@ -38,8 +38,14 @@ class RuleDetailView(RecordMixin, View):
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         rule = self.get_object()
+        firings = list(selectors.firings(rule))
+        for firing in firings:
+            firing.trigger_label = describe.firing_trigger(firing.trigger)
         return render(request, "automation/rule_detail.html", {
-            "rule": rule, "firings": list(selectors.firings(rule))})
+            "rule": rule, "firings": firings,
+            "trigger": describe.trigger_text(rule), "conditions": describe.condition_lines(rule),
+            "actions": [describe.action_text(action, rule.organization_id)
+                        for action in rule.actions or []]})
 
 
 class RuleEditView(SettingsEditView):

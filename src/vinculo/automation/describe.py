@@ -1,0 +1,128 @@
+"""An exception rule in words, for its page: the stored trigger and actions are checked JSON
+(``automation.checks``), which a reader should not have to decode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vinculo.automation.models import Rule, TriggerKind
+from vinculo.core.models import User
+from vinculo.customers.models import ServiceTier
+from vinculo.interactions.models import EmailTemplate, TaskPriority
+from vinculo.segments import rules as segment_rules
+from vinculo.segments.models import Segment
+from vinculo.segments.rules.describe import describe_rule
+from vinculo.service.models import Priority, Queue, TicketType
+
+#: The events a rule may start from (``checks.EVENTS``), as the form and the page name them.
+EVENT_LABELS = {
+    "ticket.created": gettext_lazy("A ticket was opened"),
+    "ticket.sla_warning": gettext_lazy("A ticket is about to breach its SLA"),
+    "ticket.sla_breached": gettext_lazy("A ticket breached its SLA"),
+    "ticket.resolved": gettext_lazy("A ticket was resolved"),
+    "order.created": gettext_lazy("An order was created"),
+    "order.delivered_late": gettext_lazy("An order was delivered late"),
+    "order.cancelled": gettext_lazy("An order was cancelled"),
+    "invoice.issued": gettext_lazy("An invoice was issued"),
+    "invoice.paid": gettext_lazy("An invoice was paid"),
+    "return.requested": gettext_lazy("A return was requested"),
+    "account.created": gettext_lazy("An account was created"),
+    "opportunity.won": gettext_lazy("An opportunity was won"),
+    "opportunity.lost": gettext_lazy("An opportunity was lost"),
+    "interaction.logged": gettext_lazy("An interaction was logged"),
+}
+
+
+def _person(spec: Any, organization_id: int) -> str:
+    if spec == "account_owner":
+        return _("the account's owner")
+    if spec == "assignee":
+        return _("the record's assignee")
+    if spec == "contact":
+        return _("the customer's contact")
+    user = User.objects.filter(organization_id=organization_id, uuid=spec).first()
+    return str(user) if user else _("a user who no longer exists")
+
+
+def trigger_text(rule: Rule) -> str:
+    """What starts the rule: the trigger's name with its days, event or segment."""
+    trigger = rule.trigger or {}
+    kind = rule.kind or trigger.get("kind")
+    if kind == TriggerKind.ORDER_DUE:
+        return _("An order is due within %(days)s days and not delivered") % {
+            "days": trigger.get("days", 0)}
+    if kind == TriggerKind.INVOICE_OVERDUE:
+        return _("An invoice is overdue by %(days)s days") % {"days": trigger.get("days", 0)}
+    if kind in (TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT):
+        segment = Segment.all_objects.filter(organization_id=rule.organization_id,
+                                             uuid=trigger.get("segment")).first()
+        name = segment.name if segment else _("a segment that no longer exists")
+        text = (_("A customer entered the segment “%(name)s”")
+                if kind == TriggerKind.SEGMENT_ENTERED
+                else _("A customer left the segment “%(name)s”"))
+        return text % {"name": name}
+    if kind == TriggerKind.EVENT:
+        text = str(EVENT_LABELS.get(rule.event, rule.event))
+        types = (trigger.get("record") or {}).get("type") or []
+        if types:
+            names = dict(TicketType.choices)
+            text += " " + _("(only: %(kinds)s)") % {
+                "kinds": ", ".join(str(names.get(t, t)) for t in types)}
+        return text
+    return str(TriggerKind(kind).label) if kind in TriggerKind.values else str(kind)
+
+
+def firing_trigger(trigger: str) -> str:
+    """What started a firing: the event's name, or the state trigger's."""
+    if trigger in EVENT_LABELS:
+        return str(EVENT_LABELS[trigger])
+    return str(TriggerKind(trigger).label) if trigger in TriggerKind.values else trigger
+
+
+def condition_lines(rule: Rule) -> list[str]:
+    """The conditions in the segment builder's words; empty when there are none."""
+    if not rule.conditions:
+        return []
+    return describe_rule(rule.conditions, segment_rules.fields(rule.organization_id))
+
+
+def action_text(action: dict[str, Any], organization_id: int) -> str:
+    """One action as a sentence."""
+    kind = action.get("type")
+    if kind == "create_task":
+        priority = dict(TaskPriority.choices).get(action.get("priority"), "")
+        return _("Create the task “%(title)s” for %(who)s, due in %(days)s days%(priority)s") % {
+            "title": action.get("title", ""), "who": _person(action.get("assignee"),
+                                                              organization_id),
+            "days": action.get("due_in_days", 0),
+            "priority": f" ({str(priority).lower()})" if priority else ""}
+    if kind == "notify":
+        return _("Notify %(who)s: “%(message)s”") % {
+            "who": _person(action.get("to"), organization_id), "message": action.get("message")}
+    if kind == "send_email":
+        template = EmailTemplate.all_objects.filter(organization_id=organization_id,
+                                                    uuid=action.get("template")).first()
+        return _("Send the e-mail template “%(template)s” to %(who)s") % {
+            "template": template.name if template else _("(deleted)"),
+            "who": _person(action.get("to"), organization_id)}
+    if kind == "set_field":
+        field, value = action.get("field"), action.get("value")
+        if field == "ticket.priority":
+            return _("Set the ticket's priority to %(value)s") % {
+                "value": dict(Priority.choices).get(value, value)}
+        if field == "account.service_tier":
+            return _("Set the account's service tier to %(value)s") % {
+                "value": dict(ServiceTier.choices).get(value, value)}
+        return _("Set %(field)s to %(value)s") % {"field": field, "value": value}
+    if kind == "assign_owner":
+        return _("Assign the record to %(who)s") % {
+            "who": _person(action.get("to"), organization_id)}
+    if kind == "assign_queue":
+        queue = Queue.all_objects.filter(organization_id=organization_id,
+                                         uuid=action.get("queue")).first()
+        return _("Move the ticket to the queue %(queue)s") % {
+            "queue": queue.name if queue else _("(deleted)")}
+    return str(kind)
