@@ -103,7 +103,13 @@ def test_send_schedules_the_email_only_on_commit(as_admin, django_capture_on_com
     quote = services.quote_create(actor=as_admin, account=account, lines=[free_line()])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.quote_send(actor=as_admin, quote=quote)
-    assert len(callbacks) == 1 and mail.outbox == []
+    from django_tasks_db.models import DBTaskResult
+
+    deliveries = DBTaskResult.objects.filter(task_path__endswith=".email_deliver")
+    assert mail.outbox == [] and not deliveries.exists()  # nothing inside the transaction
+    for callback in callbacks:  # after the commit: the e-mail's task, the event's subscribers
+        callback()
+    assert deliveries.count() == 1 and mail.outbox == []
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import TenantModel
 
 
@@ -33,7 +34,7 @@ class Rule(TenantModel):
     Actions run as ``run_as`` (whoever saved the rule), through the owning apps' services."""
 
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX_LENGTH)
     active = models.BooleanField(_("active"), default=True)
     kind = models.CharField(_("trigger"), max_length=20, choices=TriggerKind.choices,
                             editable=False)
