@@ -14,7 +14,7 @@ from vinculo.customers.models import ServiceTier
 from vinculo.interactions.models import EmailTemplate, TaskPriority
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment
-from vinculo.segments.rules.describe import describe_rule
+from vinculo.segments.rules.wording import describe_rule
 from vinculo.service.models import Priority, Queue, TicketType
 
 #: The events a rule may start from (``checks.EVENTS``), as the form and the page name them.

@@ -46,7 +46,7 @@ from vinculo.segments.forms import (
     rule_from_rows,
 )
 from vinculo.segments.models import Segment, SegmentKind, Subject
-from vinculo.segments.rules.describe import describe_rule
+from vinculo.segments.rules.wording import describe_rule
 
 
 class SegmentListView(RecordMixin, View):
