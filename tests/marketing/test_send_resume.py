@@ -14,7 +14,6 @@ from __future__ import annotations
 import email
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from tests.deploy import VINCULO, fresh_database
+from tests.deploy import VINCULO, free_port, fresh_database, vinculo
 
 RECIPIENTS = 60
 BATCH = 10
@@ -88,19 +87,6 @@ class KillingInbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _vinculo(env, *args) -> str:
-    done = subprocess.run([str(VINCULO), *args], env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 def _worker(env, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen([str(VINCULO), "db_worker", "--no-startup-delay", "--interval",
@@ -126,7 +112,7 @@ def test_killed_worker_restarted_sends_each_remaining_message_exactly_once(
 
 def _killed_and_restarted(database_env: dict[str, str], tmp_path: Path) -> None:
     inbox = KillingInbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     env = {**database_env, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -135,21 +121,21 @@ def _killed_and_restarted(database_env: dict[str, str], tmp_path: Path) -> None:
     log = tmp_path / "worker.log"
     worker = None
     try:
-        assert "ready" in _vinculo(env, "shell", "-c", SETUP)
+        assert "ready" in vinculo("shell", "-c", SETUP, env=env, timeout=600)
         worker = inbox.worker = _worker(env, log)
         _wait(lambda: inbox.killed, 120, "the worker was not killed mid-send", log)
         assert worker.returncode == -signal.SIGKILL
         assert len(inbox.messages) == KILL_AT - 1
-        state = _vinculo(env, "shell", "-c", STATE)
+        state = vinculo("shell", "-c", STATE, env=env, timeout=600)
         assert "'sending': 1" in state and "sending" in state.split()[-1]  # one in flight
 
         worker = _worker(env, log)  # restarted: the old task stays "running", nobody sends
         time.sleep(1.5)  # the dead sender's lease (1 s) runs out
-        assert "campaigns resumed: 1" in _vinculo(env, "campaign_send_resume")
+        assert "campaigns resumed: 1" in vinculo("campaign_send_resume", env=env, timeout=600)
         _wait(lambda: len(inbox.messages) >= RECIPIENTS, 120, "not every message was sent",
               log)
         time.sleep(1)  # anything extra would arrive now
-        state = _vinculo(env, "shell", "-c", STATE)
+        state = vinculo("shell", "-c", STATE, env=env, timeout=600)
     finally:
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
