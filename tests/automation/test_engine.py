@@ -326,3 +326,10 @@ def test_a_ticket_rule_moves_it_to_a_queue(admin, rep, django_capture_on_commit_
         ticket = TicketFactory(actor=admin, account=gold)
     ticket.refresh_from_db()
     assert ticket.queue == vip
+
+
+def test_the_list_names_triggers_and_actions_in_words(admin, page):
+    rule(admin, name="Retraso")
+    html = unescape(page.get("/automation/rules/").content.decode())
+    assert "An order is due within 3 days and not delivered" in html and "Create a task" in html
+    assert "create_task" not in html and "order_due" not in html

@@ -36,6 +36,17 @@ EVENT_LABELS = {
 }
 
 
+#: Each action's short name, for the list of rules.
+ACTION_LABELS = {
+    "create_task": gettext_lazy("Create a task"),
+    "notify": gettext_lazy("Notify"),
+    "send_email": gettext_lazy("Send an e-mail"),
+    "set_field": gettext_lazy("Set a field"),
+    "assign_owner": gettext_lazy("Assign an owner"),
+    "assign_queue": gettext_lazy("Move to a queue"),
+}
+
+
 def _person(spec: Any, organization_id: int) -> str:
     if spec == "account_owner":
         return _("the account's owner")

@@ -27,7 +27,12 @@ class RuleListView(SettingsListView):
     template_name = "automation/rule_list.html"
 
     def rows(self) -> Any:
-        return selectors.rule_list()
+        rules = list(selectors.rule_list())
+        for rule in rules:  # in words, as on the rule's page
+            rule.trigger_label = describe.trigger_text(rule)
+            rule.action_labels = [str(describe.ACTION_LABELS.get(action.get("type"), ""))
+                                  for action in rule.actions or []]
+        return rules
 
 
 class RuleDetailView(RecordMixin, View):
