@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from vinculo.core.files import UnguessableName
+from vinculo.core.links import TenantLink, TenantManyToManyField
 from vinculo.core.models import TenantModel, TenantQuerySet
 from vinculo.core.roles import role_has
 
@@ -105,8 +106,8 @@ class Comment(RecordLink):
     body = models.TextField(_("comment"), max_length=10_000)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                related_name="+", verbose_name=_("author"))
-    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
-                                      verbose_name=_("mentions"))
+    mentions = TenantManyToManyField(settings.AUTH_USER_MODEL, through="CommentMention",
+                                     blank=True, related_name="+", verbose_name=_("mentions"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -117,3 +118,15 @@ class Comment(RecordLink):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class CommentMention(TenantLink):
+    """A colleague named in a comment (with the organisation: ``core.links``)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+
+    class Meta:
+        db_table = "attachments_comment_mentions"
+        unique_together = [("comment", "user")]

@@ -462,16 +462,18 @@ def _tags(ctx: DemoContext) -> list[int]:
     return [t.pk for t in tags]
 
 
-def _tag_links(rng: np.random.Generator, first_id: int, n: int, tag_ids: list[int],
-               weights: tuple[float, float, float]) -> list[tuple[int, int]]:
-    """0, 1 or 2 distinct tags per record."""
+def _tag_links(ctx: DemoContext, rng: np.random.Generator, first_id: int, n: int,
+               tag_ids: list[int], weights: tuple[float, float, float]
+               ) -> list[tuple[int, int, int]]:
+    """0, 1 or 2 distinct tags per record: (organisation, record, tag) rows."""
     k = pick(rng, n, weights)
     t = len(tag_ids)
     a = rng.integers(0, t, n)
     b = (a + 1 + rng.integers(0, t - 1, n)) % t
     ids = np.asarray(tag_ids)
-    links = [(first_id + i, int(ids[a[i]])) for i in np.flatnonzero(k >= 1).tolist()]
-    links += [(first_id + i, int(ids[b[i]])) for i in np.flatnonzero(k == 2).tolist()]
+    org_id = ctx.organization.pk
+    links = [(org_id, first_id + i, int(ids[a[i]])) for i in np.flatnonzero(k >= 1).tolist()]
+    links += [(org_id, first_id + i, int(ids[b[i]])) for i in np.flatnonzero(k == 2).tolist()]
     return links
 
 
@@ -537,9 +539,9 @@ def generate(ctx: DemoContext) -> dict[str, int]:
         counts["memberships"] += links
         counts["consents"] += _consents(ctx, rng, consent_id0 + counts["consents"],
                                         con_id0 + start, m)
-        tags = _tag_links(rng, con_id0 + start, m, tag_ids, (0.55, 0.35, 0.10))
+        tags = _tag_links(ctx, rng, con_id0 + start, m, tag_ids, (0.55, 0.35, 0.10))
         counts["contact tags"] = counts.get("contact tags", 0) + writer.insert(
-            Contact.tags.through, ("contact_id", "tag_id"), tags)
+            Contact.tags.through, ("organization_id", "contact_id", "tag_id"), tags)
         ctx.progress.update(len(tags))
 
     counts["leads"] = _leads(ctx, rng, n_leads, pools, owners, tag_ids,
@@ -651,9 +653,9 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
             ))
         written += writer.insert(Account, ACCOUNT_COLUMNS, rows)
         ctx.progress.update(m)
-        tags = _tag_links(rng, id0 + start, m, ctx.shared["tag_ids"], (0.7, 0.25, 0.05))
+        tags = _tag_links(ctx, rng, id0 + start, m, ctx.shared["tag_ids"], (0.7, 0.25, 0.05))
         ctx.shared["account tags"] = ctx.shared.get("account tags", 0) + writer.insert(
-            Account.tags.through, ("account_id", "tag_id"), tags)
+            Account.tags.through, ("organization_id", "account_id", "tag_id"), tags)
         ctx.progress.update(len(tags))
     return written
 
@@ -846,8 +848,8 @@ def _leads(ctx: DemoContext, rng: np.random.Generator, n: int, pools: dict[str, 
             ))
         written += writer.insert(Lead, LEAD_COLUMNS, rows)
         ctx.progress.update(m)
-        tags = _tag_links(rng, id0 + start, m, tag_ids, (0.8, 0.17, 0.03))
+        tags = _tag_links(ctx, rng, id0 + start, m, tag_ids, (0.8, 0.17, 0.03))
         ctx.shared["lead tags"] = ctx.shared.get("lead tags", 0) + writer.insert(
-            Lead.tags.through, ("lead_id", "tag_id"), tags)
+            Lead.tags.through, ("organization_id", "lead_id", "tag_id"), tags)
         ctx.progress.update(len(tags))
     return written

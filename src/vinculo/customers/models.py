@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.files import UnguessableName
 from vinculo.core.limits import TEXT_MAX_LENGTH
+from vinculo.core.links import TenantLink, TenantManyToManyField
 from vinculo.core.models import Tag, Team, TenantModel
 
 
@@ -145,7 +146,8 @@ class Account(OwnedModel):
         default=ServiceTier.STANDARD, db_default=ServiceTier.STANDARD,
         help_text=_("Sets the SLA targets and routing of this customer's tickets."),
     )
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    tags = TenantManyToManyField(Tag, through="AccountTag", verbose_name=_("tags"),
+                                 blank=True, related_name="+")
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
@@ -206,7 +208,8 @@ class Contact(OwnedModel):
         verbose_name=_("accounts"),
         blank=True,
     )
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    tags = TenantManyToManyField(Tag, through="ContactTag", verbose_name=_("tags"),
+                                 blank=True, related_name="+")
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
@@ -310,7 +313,8 @@ class Lead(OwnedModel):
     )
     score = models.SmallIntegerField(_("score"), default=0)
     notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    tags = TenantManyToManyField(Tag, through="LeadTag", verbose_name=_("tags"),
+                                 blank=True, related_name="+")
     converted_account = models.ForeignKey(
         Account,
         on_delete=models.SET_NULL,
@@ -416,3 +420,33 @@ class ImportJob(TenantModel):
     @property
     def progress(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+
+# The through models of the tags: Django's automatic tables (same names and columns) plus the
+# organisation, so a sharded database can place every row (core.links).
+class AccountTag(TenantLink):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "customers_account_tags"
+        unique_together = [("account", "tag")]
+
+
+class ContactTag(TenantLink):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "customers_contact_tags"
+        unique_together = [("contact", "tag")]
+
+
+class LeadTag(TenantLink):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "customers_lead_tags"
+        unique_together = [("lead", "tag")]

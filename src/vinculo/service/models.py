@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from vinculo.core.limits import BODY_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH
+from vinculo.core.links import TenantLink, TenantManyToManyField
 from vinculo.core.models import Tag, Team, TenantModel
 from vinculo.customers.models import ServiceTier
 
@@ -272,8 +273,8 @@ class Ticket(TenantModel):
     channel = models.CharField(_("channel"), max_length=10, blank=True)
     tier = models.CharField(_("customer tier"), max_length=10, choices=ServiceTier.choices,
                             default=ServiceTier.STANDARD, editable=False)
-    articles = models.ManyToManyField("Article", verbose_name=_("articles"), blank=True,
-                                      related_name="tickets")
+    articles = TenantManyToManyField("Article", through="TicketArticle", blank=True,
+                                     verbose_name=_("articles"), related_name="tickets")
 
     # SLA clock (see the module docstring); minutes are business minutes.
     sla_policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True,
@@ -417,7 +418,8 @@ class Article(TenantModel):
     status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices,
                               default=ArticleStatus.DRAFT)
     public = models.BooleanField(_("visible to customers"), default=False)
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
+    tags = TenantManyToManyField(Tag, through="ArticleTag", verbose_name=_("tags"), blank=True,
+                                 related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+", editable=False)
     search_text = models.TextField(blank=True, editable=False, max_length=BODY_MAX_LENGTH)
@@ -429,3 +431,22 @@ class Article(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Through models with the organisation (core.links), on Django's former automatic tables.
+class TicketArticle(TenantLink):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "service_ticket_articles"
+        unique_together = [("ticket", "article")]
+
+
+class ArticleTag(TenantLink):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "service_article_tags"
+        unique_together = [("article", "tag")]

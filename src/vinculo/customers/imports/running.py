@@ -343,7 +343,8 @@ def _bulk_create(spec: Target, actor: User, creates: list[Pending]) -> None:
             names = list(dict.fromkeys(n.strip()[:60] for n in pending.data.get("tags") or []
                                        if n.strip()))
             if names:
-                links.extend(through(**{source_column: instance.pk, "tag_id": tags[n].pk})
+                links.extend(through(**{source_column: instance.pk, "tag_id": tags[n].pk},
+                                     organization_id=actor.organization_id)
                              for n in names)
                 added[instance.pk] = {"tags": {"added": sorted(names)}}
         through.objects.bulk_create(links)

@@ -227,7 +227,7 @@ def _tags(model: type, base: str, organization_id: int) -> Callable[[str, Any, C
     through = model.tags.through  # type: ignore[attr-defined]
 
     def build(op: str, value: Any, ctx: Context) -> Q:
-        rows = through.objects.filter(tag__organization_id=organization_id)
+        rows = through.objects.filter(organization_id=organization_id)
         if op in ("in", "not_in"):
             rows = rows.filter(tag__name__in=value)
         q = Q(pk__in=rows.values(f"{base}_id"))
