@@ -39,8 +39,9 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             present = np.bincount(values - lo, minlength=hi - lo + 1) > 0
             lookup = np.cumsum(present) - 1
             return np.flatnonzero(present) + lo, lookup[values - lo]
-    uniq, inverse = np.unique(values, return_inverse=True)
-    return uniq, inverse.ravel()
+    # a sort and a binary search: ~3x less CPU than np.unique(return_inverse=True)'s argsort
+    uniq = np.unique(values)
+    return uniq, np.searchsorted(uniq, values.ravel())
 
 
 def unique_rows(
@@ -62,7 +63,8 @@ def unique_rows(
     key = np.zeros(cols[0].shape[0], dtype=np.int64)
     for code, size in zip(codes, sizes, strict=True):
         key = key * size + code
-    ukey, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    ukey, inverse = _codes(key)
+    counts = np.bincount(inverse, minlength=ukey.size)
     coded = []
     for u, size in zip(reversed(uniques), reversed(sizes), strict=True):
         ukey, code = np.divmod(ukey, size)
@@ -198,6 +200,7 @@ def _newton(
     xtol: float,
     max_iter: int,
 ) -> tuple[np.ndarray, float] | None:
+    previous = np.inf  # the length of the last step taken
     with np.errstate(all="ignore"):
         f, g, h = fgh(x)
         for _ in range(max_iter):
@@ -207,10 +210,15 @@ def _newton(
             norm = float(np.max(np.abs(step)))
             if definite and norm < xtol:
                 return x + step, float(f)
+            if definite and norm < _LOCAL and norm**3 < xtol / 10 * previous**2:
+                # Converging quadratically (this step ~ c * previous^2): the next would be
+                # ~ c * norm^2 < xtol / 10, so this step ends it without another evaluation.
+                return x + step, float(f)
             if definite and norm < _LOCAL:
                 # Inside the quadratic region: full steps, whose value change can be below
                 # the rounding of the value (so no decrease test).
                 x = x + step
+                previous = norm
                 f, g, h = fgh(x)
                 continue
             if norm > _MAX_STEP:
@@ -226,6 +234,7 @@ def _newton(
                 t *= 0.5
             else:
                 return None
+            previous = t * norm
             x, f, g, h = x_new, f_new, g_new, h_new
     return None
 
