@@ -1,9 +1,9 @@
 """A private PostgreSQL primary and its streaming replica, and a private Redis, for benchmarks.
 
-Built from the installed binaries in a temporary folder on free ports, as
-tests/core/test_replica.py builds its own (that test keeps its copy: the bench does not import
-the tests). The primary is made with ``initdb``, the replica with ``pg_basebackup -R`` (a hot
-standby streaming from the primary). The servers are run as the ``postgres`` user when this
+Built from the installed binaries in a temporary folder on free ports; tests/core/test_replica.py
+builds its cluster with this module too (the tests may use the bench's tooling; the bench never
+imports the tests). The primary is made with ``initdb``, the replica with ``pg_basebackup -R``
+(a hot standby streaming from the primary). The servers are run as the ``postgres`` user when this
 process is root: ``initdb`` refuses to run as root.
 """
 
@@ -91,6 +91,17 @@ class Cluster:
             str(self.primary_port), "-U", "postgres", "-D", str(self.replica_dir), "-R",
             "-X", "stream", "-c", "fast", "--no-sync")
         self._start(self.replica_dir, self.replica_port)
+
+    def stop(self, data: Path) -> None:
+        """Stop one server at once (``immediate``: as if it died)."""
+        _pg(pg_binary("pg_ctl") or "pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        self.started.remove(data)
+
+    def primary(self, sql: str) -> list[tuple]:
+        return self.sql(self.primary_port, sql)
+
+    def replica(self, sql: str) -> list[tuple]:
+        return self.sql(self.replica_port, sql)
 
     def sql(self, port: int, sql: str, database: str = "vinculo") -> list[tuple]:
         import psycopg

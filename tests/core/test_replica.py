@@ -11,7 +11,6 @@ the primary only. tests/conftest.py collects this module only on the PostgreSQL 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -26,22 +25,17 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-import psycopg
 import pytest
+from bench._pgcluster import HOST, Cluster
 
 from tests.deploy import cookies, free_port, request
 
 # Creates the suite's test database, whose schema the private primary copies.
 pytestmark = pytest.mark.django_db
 
-PG_BIN = Path("/usr/local/bin")
-PG_BASEBACKUP = Path("/usr/bin/pg_basebackup")
-HOST = "127.0.0.1"
 MAX_LAG = 4.0  # seconds; the health check then runs every 2 s (core.db.check_interval)
 PASSWORD = "Corr3ct-Horse-Battery"
 READER, WRITER = "reader@replica.test", "writer@replica.test"
-# Run the PostgreSQL binaries as an ordinary user: initdb refuses to run as root.
-PG_USER = "postgres" if os.geteuid() == 0 else None
 
 SEED = f"""
 from vinculo.core.services import api_token_create, organization_create, user_create
@@ -52,80 +46,19 @@ for email in ({READER!r}, {WRITER!r}):
 """
 
 
-def _pg(*args: str, log: Path | None = None) -> None:
-    done = subprocess.run([*args], user=PG_USER, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"{args[0]}: {done.stdout}{done.stderr}" + (
-        log.read_text(errors="replace")[-2000:] if log and log.exists() else "")
-
-
-class Cluster:
-    """A private primary and its streaming replica, under one temporary folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.primary_dir, self.replica_dir = root / "primary", root / "replica"
-        self.primary_port, self.replica_port = free_port(), free_port()
-        self.started: list[Path] = []
-
-    def url(self, port: int, name: str = "vinculo") -> str:
-        return f"postgres://postgres@{HOST}:{port}/{name}"
-
-    def start(self, data: Path, port: int) -> None:
-        log = self.root / f"{data.name}.log"
-        _pg(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-            "-o", f"-p {port} -k {self.root} -c listen_addresses={HOST}", "start", log=log)
-        self.started.append(data)
-
-    def stop(self, data: Path) -> None:
-        _pg(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        self.started.remove(data)
-
-    def build(self, schema_from: str) -> None:
-        _pg(str(PG_BIN / "initdb"), "-D", str(self.primary_dir), "-U", "postgres", "-A", "trust",
-            "--no-sync", "-E", "UTF8", "--locale", "C")
-        with (self.primary_dir / "postgresql.conf").open("a") as conf:
-            conf.write("wal_level = replica\nmax_wal_senders = 4\nfsync = off\n"
-                       "full_page_writes = off\nhot_standby = on\n")
-        self.start(self.primary_dir, self.primary_port)
-        with psycopg.connect(self.url(self.primary_port, "postgres"), autocommit=True) as conn:
-            conn.execute('CREATE DATABASE "vinculo"')
-        # The suite's test database is migrated and empty: its dump is the schema.
-        dump = subprocess.run(
-            ["/usr/bin/pg_dump", "--no-owner", "--no-privileges", schema_from],
-            capture_output=True, timeout=120)
-        assert dump.returncode == 0, dump.stderr.decode()
-        load = subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url(self.primary_port)], input=dump.stdout,
-            capture_output=True, timeout=120)
-        assert load.returncode == 0, load.stderr.decode()[-2000:]
-        _pg(str(PG_BASEBACKUP), "-h", HOST, "-p", str(self.primary_port), "-U", "postgres",
-            "-D", str(self.replica_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync")
-        self.start(self.replica_dir, self.replica_port)
-
-    def close(self) -> None:
-        for data in list(self.started):
-            with contextlib.suppress(AssertionError):  # stop the others all the same
-                self.stop(data)
-
-    def primary(self, sql: str) -> list[tuple]:
-        with psycopg.connect(self.url(self.primary_port), autocommit=True) as conn:
-            cursor = conn.execute(sql)
-            return cursor.fetchall() if cursor.description else []
-
-    def replica(self, sql: str) -> list[tuple]:
-        with psycopg.connect(self.url(self.replica_port), autocommit=True) as conn:
-            cursor = conn.execute(sql)
-            return cursor.fetchall() if cursor.description else []
-
-    def caught_up(self, timeout: float = 30) -> None:
-        """Wait until the replica has replayed everything the primary has written."""
-        target = self.primary("SELECT pg_current_wal_lsn()")[0][0]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.replica(f"SELECT pg_last_wal_replay_lsn() >= '{target}'")[0][0]:
-                return
-            time.sleep(0.05)
-        raise AssertionError("the replica did not catch up")
+def build(cluster: Cluster, schema_from: str) -> None:
+    """The primary with the suite's schema (its test database is migrated and empty: its dump
+    is the schema), then the replica."""
+    cluster.init_primary(settings="fsync = off\nfull_page_writes = off\n")
+    dump = subprocess.run(
+        ["/usr/bin/pg_dump", "--no-owner", "--no-privileges", schema_from],
+        capture_output=True, timeout=120)
+    assert dump.returncode == 0, dump.stderr.decode()
+    load = subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", cluster.primary_url], input=dump.stdout,
+        capture_output=True, timeout=120)
+    assert load.returncode == 0, load.stderr.decode()[-2000:]
+    cluster.add_replica()
 
 
 class App:
@@ -257,11 +190,9 @@ def setup(django_db_setup) -> Iterator[tuple[Cluster, App]]:
     # blink there (removing them from this machine's disk alone took 10 s).
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     root = Path(tempfile.mkdtemp(prefix="vinculo-replica-", dir=shm))
-    if PG_USER:
-        shutil.chown(root, PG_USER)
     cluster, app = Cluster(root), None
     try:
-        cluster.build(schema_from)
+        build(cluster, schema_from)
         app = App(cluster, root)
         yield cluster, app
     finally:
