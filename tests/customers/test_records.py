@@ -311,3 +311,15 @@ def test_consent_recorded_from_the_page_fragment(as_admin, page, client, users):
         == 403
     )
     assert contact.consents.count() == 1
+
+
+def test_detail_pages_show_phones_grouped_with_a_call_link(as_admin, page):
+    """Stored in E.164 (+34986024697), read grouped the way the country writes it, dialled
+    from the link as stored; an empty number is a dash, not an empty link."""
+    contact = ContactFactory(actor=as_admin, phone="+34 986 02 46 97", mobile="")
+    account = AccountFactory(actor=as_admin, phone="986024697")
+    html = page.get(f"/customers/contacts/{contact.uuid}/").content.decode()
+    assert '<a href="tel:+34986024697">+34 986 02 46 97</a>' in html
+    assert 'href="tel:"' not in html
+    html = page.get(f"/customers/accounts/{account.uuid}/").content.decode()
+    assert '<a href="tel:+34986024697">+34 986 02 46 97</a>' in html
