@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from vinculo.analytics.models import AnalyticsRun, RunStatus
 from vinculo.analytics.services._common import Progress, require_role
+from vinculo.analytics.services.contractual import apply as apply_contracts
+from vinculo.analytics.services.contractual import contract_scores
 from vinculo.analytics.services.costs import cost_rates, driver_counts
 from vinculo.analytics.services.scoring import DEFAULTS, score
 from vinculo.analytics.services.summary import cost_of_goods, customer_summary_sql
@@ -57,6 +59,14 @@ def recompute(
     )
     scores.parameters["pnl_window_days"] = pnl_window_days
     scores.parameters["model"] = chosen
+    tick(62, "contracts")
+    contract = contract_scores(
+        organization_id=org_id, as_of=as_of, accounts=summary.account,
+        monthly_discount_rate=monthly_discount_rate,
+        level=scores.parameters["interval_level"])
+    scores.model = apply_contracts(scores, contract, chosen["name"])
+    if contract is not None:
+        scores.parameters["contracts"] = contract.parameters
     tick(70, "write")
     written = write_snapshots(organization_id=org_id, as_of=as_of, scores=scores, progress=tick)
     return {"customers": written, "parameters": _json_safe(scores.parameters)}
