@@ -15,7 +15,6 @@ import pytest
 from scipy.special import betaln
 
 from tests.analytics.test_product_recompute import make_orders
-from tests.contracts.factories import ContractFactory
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
 from vinculo.analytics import services as analytics
