@@ -55,6 +55,21 @@ def latest_run() -> AnalyticsRun | None:
     return AnalyticsRun.objects.order_by("-created_at", "-id").first()
 
 
+def contract_models(run: AnalyticsRun | None) -> dict[str, Any] | None:
+    """What the run's contract model (sBG, ``services.contractual``) found, for the page:
+    each term length's fit with its mean churn probability per renewal in %."""
+    info = (run.parameters or {}).get("contracts") if run is not None else None
+    if not info:
+        return None
+    fits = []
+    for fit in info.get("fits", []):
+        p = fit.get("sbg") or {}
+        mean = (100 * p["gamma"] / (p["gamma"] + p["delta"])
+                if p.get("gamma") and p.get("delta") else None)
+        fits.append({**fit, "mean_churn": mean})
+    return {**info, "fits": fits}
+
+
 def latest_done_run() -> AnalyticsRun | None:
     """The newest finished run: its parameters say which model scored the snapshots."""
     return (AnalyticsRun.objects.filter(status=RunStatus.DONE)
