@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from vinculo.analytics import drivers
@@ -68,6 +69,53 @@ def contract_models(run: AnalyticsRun | None) -> dict[str, Any] | None:
                 if p.get("gamma") and p.get("delta") else None)
         fits.append({**fit, "mean_churn": mean})
     return {**info, "fits": fits}
+
+
+def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
+    """The run's covariate fit (``services.covariates``) laid out for "What drives purchasing
+    and drop-out": per attribute its label and reference level, per level its rows (one per
+    process) and mean drop-out probability, with the codes turned into the words people read."""
+    info = (run.parameters or {}).get("covariates") if run is not None else None
+    if not info:
+        return None
+    if info.get("error"):
+        return {"error": info["error"]}
+    from vinculo.analytics.services.covariates import NOT_SET, OTHER
+
+    def level_label(attribute: str, code: str) -> str:
+        if code == NOT_SET:
+            return str(_("not set"))
+        if code == OTHER:
+            return str(_("other (small groups)"))
+        field = Account._meta.get_field(attribute)
+        return str(dict(field.choices or ()).get(code, code))
+
+    processes = {"purchase": _("purchase rate"), "dropout_a": _("drop-out a"),
+                 "dropout_b": _("drop-out b")}
+    attributes = []
+    for name in info.get("attributes", []):
+        levels: dict[str, dict[str, Any]] = {}
+        for e in info["effects"]:
+            if e["covariate"] != name:
+                continue
+            row = levels.setdefault(e["key"], {
+                "label": level_label(name, e["level"]), "customers": e["customers"],
+                "mean_dropout": info["mean_dropout"].get(e["key"]), "rows": []})
+            lo, hi = e["interval"]
+            row["rows"].append({**e, "process_label": processes[e["process"]],
+                                "lower": lo, "upper": hi})
+        attributes.append({
+            "label": capfirst(str(Account._meta.get_field(name).verbose_name)),
+            "reference": level_label(name, info["reference"].get(name, "")),
+            "levels": list(levels.values())})
+    lr = info.get("likelihood_ratio") or {}
+    return {"attributes": attributes, "reference_dropout": info["mean_dropout"]["reference"],
+            "interval_level": round(100 * info.get("interval_level", 0.9)),
+            "p_value": lr.get("p_value"), "df": lr.get("df"),
+            "sample": info.get("sample"), "customers_total": info.get("customers_total"),
+            "converged": info.get("converged", True),
+            "skipped": [capfirst(str(Account._meta.get_field(n).verbose_name))
+                        for n in info.get("skipped", [])]}
 
 
 def latest_done_run() -> AnalyticsRun | None:
