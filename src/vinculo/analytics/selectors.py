@@ -87,7 +87,7 @@ def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
             return str(_("not set"))
         if code == OTHER:
             return str(_("other (small groups)"))
-        field = Account._meta.get_field(attribute)
+        field: Any = Account._meta.get_field(attribute)
         return str(dict(field.choices or ()).get(code, code))
 
     processes = {"purchase": _("purchase rate"), "dropout_a": _("drop-out a"),
@@ -105,7 +105,7 @@ def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
             row["rows"].append({**e, "process_label": processes[e["process"]],
                                 "lower": lo, "upper": hi})
         attributes.append({
-            "label": capfirst(str(Account._meta.get_field(name).verbose_name)),
+            "label": _attribute_label(name),
             "reference": level_label(name, info["reference"].get(name, "")),
             "levels": list(levels.values())})
     lr = info.get("likelihood_ratio") or {}
@@ -114,8 +114,12 @@ def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
             "p_value": lr.get("p_value"), "df": lr.get("df"),
             "sample": info.get("sample"), "customers_total": info.get("customers_total"),
             "converged": info.get("converged", True),
-            "skipped": [capfirst(str(Account._meta.get_field(n).verbose_name))
-                        for n in info.get("skipped", [])]}
+            "skipped": [_attribute_label(n) for n in info.get("skipped", [])]}
+
+
+def _attribute_label(name: str) -> str:
+    field: Any = Account._meta.get_field(name)
+    return str(capfirst(str(field.verbose_name)))
 
 
 def latest_done_run() -> AnalyticsRun | None:

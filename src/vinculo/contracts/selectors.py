@@ -81,7 +81,7 @@ def contract_chains(*, organization_id: int, as_of: dt.date) -> Chains:
         account, status, months, value, currency = latest[chain]
         rows.append((account, chain, (first - epoch).days, terms, status in ENDED, months,
                      float(value), currency))
-    cols = list(zip(*rows, strict=True)) if rows else [[]] * 8
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * 8
     return Chains(account=np.asarray(cols[0], dtype=np.int64),
                   chain=np.asarray(cols[1], dtype=np.int64),
                   first_start=np.asarray(cols[2], dtype=np.int64),

@@ -74,7 +74,7 @@ def _clean(contract: Contract, data: dict[str, Any], allowed: tuple[str, ...]) -
         setattr(contract, key, value)
     if not contract.account_id and "account" not in errors:
         errors["account"] = _("Choose the account the contract is with.")
-    if not contract.name and contract.product_id and "product" not in errors:
+    if not contract.name and contract.product is not None and "product" not in errors:
         contract.name = contract.product.name[:200]
     if not contract.name:
         errors["name"] = _("Name the plan, or choose a product.")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,15 @@ def survival_table(chains: Chains, mask: np.ndarray, as_of: dt.date, months: int
     return rows
 
 
+def _derl(model: ShiftedBetaGeometric, *, rate: float, renewals: np.ndarray) -> np.ndarray:
+    return model.derl(rate, renewals)
+
+
+def _keep(model: ShiftedBetaGeometric, *, renewals: np.ndarray) -> np.ndarray:
+    """P(renewing at the next decision) after ``renewals`` renewals: r(n + 1)."""
+    return model.retention_rate(renewals + 1)
+
+
 def contract_scores(*, organization_id: int, as_of: dt.date, accounts: np.ndarray,
                     monthly_discount_rate: float, level: float) -> ContractScores | None:
     """sBG scores for the accounts (``accounts``: the summary's ascending ids) that have
@@ -143,10 +153,10 @@ def contract_scores(*, organization_id: int, as_of: dt.date, accounts: np.ndarra
         if running.any():
             renewals = (chains.terms[running] - 1).astype(float)
             distinct, inverse = np.unique(renewals, return_inverse=True)
-            derl = delta_interval(lambda m, d=distinct, r=rate: m.derl(r, d), sbg, unc,
+            derl = delta_interval(partial(_derl, rate=rate, renewals=distinct), sbg, unc,
                                   level=level)
-            keep = delta_interval(lambda m, d=distinct: m.retention_rate(d + 1), sbg, unc,
-                                  level=level, scale="logit")
+            keep = delta_interval(partial(_keep, renewals=distinct), sbg, unc, level=level,
+                                  scale="logit")
             v = chains.value[running]
             value[running] = v * derl.estimate[inverse]
             value_lo[running] = v * derl.lower[inverse]
