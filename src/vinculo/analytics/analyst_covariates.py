@@ -30,9 +30,13 @@ from scipy.special import ndtri
 from scipy.stats import chi2
 
 from vinculo.analytics.analyst_csv import InputError, scan_columns
-from vinculo.analytics.stats.covariates import CovariateBGNBD, Design, design
+from vinculo.analytics.stats.covariates import EFFECT_BOUND, CovariateBGNBD, Design, design
 from vinculo.analytics.stats.summary import CustomerSummary
 
+#: A standard error above this (on the log scale) says the data do not identify the effect.
+UNIDENTIFIED = 10.0
+#: A drop-out effect on a or b beyond this many log units is the two running off together.
+DROPOUT_LIMIT = 10.0
 PROCESSES = {"purchase": "purchase rate", "dropout_a": "drop-out a", "dropout_b": "drop-out b"}
 
 
@@ -116,10 +120,18 @@ def effects_table(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, bui
     by_key = {k: e for k, e in zip(keys, levels, strict=True)}
     for row in model.effects():
         coef, se = float(row["coefficient"]), float(row["standard_error"])  # type: ignore[arg-type]
-        ok = bool(np.isfinite(se))
+        # An effect the data do not identify gets no interval: one that ran to the fit's bound
+        # (its standard error then describes the bound, not the data), or whose standard error
+        # is infinite or above UNIDENTIFIED (e^coef known within a factor of e^±16: nothing).
+        # On drop-out, a and b may run off together (the level's drop-out probability is the
+        # same for all its customers): their ratio, the mean drop-out probability shown per
+        # level, is still known, but e^coef beyond e^±10 on a or b alone says nothing.
+        limit = EFFECT_BOUND - 0.5 if row["process"] == "purchase" else DROPOUT_LIMIT
+        ok = bool(np.isfinite(se)) and se <= UNIDENTIFIED and abs(coef) < limit
         effects.append({**by_key[str(row["covariate"])], "process": row["process"],
                         "process_label": PROCESSES[str(row["process"])],
-                        "coefficient": coef, "standard_error": se if ok else None,
+                        "coefficient": coef, "standard_error": se if np.isfinite(se) else None,
+                        "identified": ok,
                         "factor": float(np.exp(coef)),
                         "interval": [float(np.exp(coef - q * se)), float(np.exp(coef + q * se))]
                         if ok else [None, None]})
@@ -173,7 +185,7 @@ def format_covariates(c: dict[str, Any]) -> str:
         last = key
         se = "nan" if e["standard_error"] is None else f"{e['standard_error']:.4f}"
         lo, hi = e["interval"]
-        interval = "-" if lo is None else f"{lo:.4f} - {hi:.4f}"
+        interval = "not identified" if lo is None else f"{lo:.4f} - {hi:.4f}"
         out.append(f"{head}  {PROCESSES[e['process']]:<14}{e['coefficient']:>9.4f}{se:>12}"
                    f"{e['factor']:>9.4f}  {interval}")
     if last is not None:

@@ -100,10 +100,14 @@ def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
                 continue
             row = levels.setdefault(e["key"], {
                 "label": level_label(name, e["level"]), "customers": e["customers"],
-                "mean_dropout": info["mean_dropout"].get(e["key"]), "rows": []})
+                "mean_dropout": info["mean_dropout"].get(e["key"]), "rows": [],
+                "dropout_identified": True})
             lo, hi = e["interval"]
             row["rows"].append({**e, "process_label": processes[e["process"]],
-                                "lower": lo, "upper": hi})
+                                "lower": lo, "upper": hi,
+                                "identified": e.get("identified", lo is not None)})
+            if e["process"] != "purchase" and not row["rows"][-1]["identified"]:
+                row["dropout_identified"] = False
         attributes.append({
             "label": _attribute_label(name),
             "reference": level_label(name, info["reference"].get(name, "")),
@@ -114,6 +118,7 @@ def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
             "p_value": lr.get("p_value"), "df": lr.get("df"),
             "sample": info.get("sample"), "customers_total": info.get("customers_total"),
             "converged": info.get("converged", True),
+            "unidentified": sum(1 for e in info["effects"] if not e.get("identified", True)),
             "skipped": [_attribute_label(n) for n in info.get("skipped", [])]}
 
 

@@ -42,7 +42,7 @@ class ContractListView(RecordListView):
     title = gettext_lazy("Contracts")
     create_url = reverse_lazy("contracts:contract_create")
     row_template = "contracts/_row.html"
-    default_sort = "renewal_date"
+    default_sort = "-renewal_date"  # the running terms (latest renewal dates) first
     add_permission = "contracts.add"
     export_permission = "contracts.add"
     columns = (

@@ -34,7 +34,7 @@ from vinculo.customers.models import Account
 #: The account attributes used as covariates, in the order of the table.
 ATTRIBUTES = ("source", "industry", "size")
 #: A level needs this many fitted customers, else it is grouped as "other".
-MIN_CUSTOMERS = 30
+MIN_CUSTOMERS = 50
 #: The fit's sample size (the covariate fit costs ~50× the plain one per customer).
 SAMPLE = 50_000
 NOT_SET, OTHER = "", "__other__"
