@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "vinculo.catalog",
     "vinculo.sales",
     "vinculo.billing",
+    "vinculo.contracts",
     "vinculo.interactions",
     "vinculo.service",
     "vinculo.analytics",

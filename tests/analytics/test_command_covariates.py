@@ -120,3 +120,54 @@ def test_bad_covariates_name_the_column(tmp_path, body, covariates, message):
         run(str(_write(tmp_path, body)), *ARGS, "--covariates", covariates, "--out", str(out))
     assert message in str(excinfo.value)
     assert not out.exists()
+
+
+def test_a_level_with_one_customer_is_refused_naming_the_column(tmp_path):
+    body = REPEAT + "99,2024-01-02,10,c\n99,2024-02-02,10,c\n"
+    with pytest.raises(CommandError) as excinfo:
+        run(str(_write(tmp_path, body)), *ARGS, "--covariates", "segment")
+    message = str(excinfo.value)
+    assert "covariate 'segment': level 'c' has one customer" in message
+    assert "\n" not in message.strip()
+
+
+@pytest.fixture(scope="module")
+def numeric_csv(tmp_path_factory) -> Path:
+    """Customers with a numeric covariate (employees, in hundreds) that raises the purchase
+    rate by e^0.5 per unit and a categorical one (channel) that raises drop-out."""
+    rng = np.random.default_rng(7)
+    n = 8000
+    size = rng.integers(0, 4, n).astype(float)  # 0..3 hundred employees
+    channel = rng.choice(["web", "store"], n, p=[0.6, 0.4])
+    z = np.column_stack([size, channel == "store"]).astype(float)
+    first = rng.integers(0, 84, n)
+    T = (364 - first) / 7
+    x, tx, _ = simulate_bgnbd_covariates(z, 0.25, 6.0, 0.8, 2.5, T,
+                                         purchase_effects=[0.5, 0.0], a_effects=[0.0, 0.8],
+                                         rng=rng)
+    lines = ["customer,date,amount,employees,channel"]
+    for i in range(n):
+        times = np.r_[0.0, np.sort(rng.random(int(x[i]) - 1) * tx[i]), tx[i]] if x[i] else [0.0]
+        for t in times:
+            day = START + int(first[i]) + int(np.rint(t * 7))
+            lines.append(f"c{i},{day},{rng.integers(10, 90)},{int(size[i])},{channel[i]}")
+    path = tmp_path_factory.mktemp("num") / "tx.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_numeric_covariates_are_used_as_they_are_and_recovered(numeric_csv):
+    cov = json.loads(run(str(numeric_csv), *ARGS, "--calibration-end", str(END),
+                         "--covariates", "employees,channel", "--json"))["covariates"]
+    assert cov["numeric"] == ["employees"] and cov["reference"] == {"channel": "web"}
+    rows = {(e["key"], e["process"]): e for e in cov["effects"]}
+    assert len(rows) == 6
+    truth = {("employees", "purchase"): 0.5, ("channel=store", "dropout_a"): 0.8}
+    for key, row in rows.items():
+        assert abs(row["coefficient"] - truth.get(key, 0.0)) < 3 * row["standard_error"], key
+    assert rows[("employees", "purchase")]["kind"] == "numeric"
+    assert rows[("employees", "purchase")]["level"] is None
+    text = run(str(numeric_csv), *ARGS, "--calibration-end", str(END),
+               "--covariates", "employees,channel")
+    assert "numeric, as they are (effect per unit): employees" in text
+    assert "reference levels: channel=web" in text

@@ -61,7 +61,8 @@ def extend(monkeypatch):
 
 def test_every_installed_vinculo_app_is_assembled_from_its_contract():
     labels = [config.label for config in plugins.installed()]
-    assert labels == ["core", "customers", "catalog", "sales", "billing", "interactions",
+    assert labels == ["core", "customers", "catalog", "sales", "billing", "contracts",
+                      "interactions",
                       "service", "analytics", "segments", "marketing",
                       "attachments", "integrations",
                       "automation"]

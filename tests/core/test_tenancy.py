@@ -110,7 +110,16 @@ def org_a_records(users):
     records.update(_marketing_nextaction(admin, records[Account]))
     records.update(_integrations(admin))
     records.update(_automation(admin))
+    records.update(_contracts(admin, records[Account]))
     return records
+
+
+def _contracts(admin, account):
+    """A contract of the account."""
+    from tests.contracts.factories import ContractFactory
+    from vinculo.contracts.models import Contract
+
+    return {Contract: ContractFactory(actor=admin, account=account, name="Plan Zafiro")}
 
 
 def _integrations(admin):

@@ -1,13 +1,15 @@
 """``vinculo analytics FILE --covariates segment,channel``: BG/NBD with time-invariant covariates.
 
 Each covariate is a column of the transactions file that describes the customer, not the
-purchase (segment, acquisition channel, package, campaign): categorical, read as text. A
+purchase (segment, acquisition channel, package, campaign, company size): numeric when every
+value is a number (used as it is: the effect is per unit), categorical otherwise. A
 customer's value is taken from their first row, and every later row must repeat it: a value
 that changes is an error naming the column, the customer and both lines (the model's
 covariates are time-invariant, so "first value wins" would fit a model the data contradict).
-Each covariate is dummy-coded against its most frequent level among the fitted customers (the
-reference; ties go to the first in alphabetical order), so every effect reads "this level
-against the reference, the other covariates held fixed".
+A categorical covariate is dummy-coded against its most frequent level among the fitted
+customers (the reference; ties go to the first in alphabetical order), so every effect reads
+"this level against the reference, the other covariates held fixed"; a level held by one
+customer is refused (its effect would be that customer's own history).
 
 The model (``stats.covariates.CovariateBGNBD``, Fader & Hardie 2007) lets the covariates move
 the purchase rate's Gamma scale α and both parameters a, b of the drop-out Beta. Reported per
@@ -20,7 +22,6 @@ drop-out probability after a purchase a/(a+b), shown for the level and for the r
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,13 @@ from scipy.special import ndtri
 from scipy.stats import chi2
 
 from vinculo.analytics.analyst_csv import InputError, scan_columns
-from vinculo.analytics.stats.covariates import CovariateBGNBD
+from vinculo.analytics.stats.covariates import EFFECT_BOUND, CovariateBGNBD, Design, design
 from vinculo.analytics.stats.summary import CustomerSummary
 
-#: More levels than this is almost always an id or free text, and far too many effects to fit.
-MAX_LEVELS = 50
+#: A standard error above this (on the log scale) says the data do not identify the effect.
+UNIDENTIFIED = 10.0
+#: A drop-out effect on a or b beyond this many log units is the two running off together.
+DROPOUT_LIMIT = 10.0
 PROCESSES = {"purchase": "purchase rate", "dropout_a": "drop-out a", "dropout_b": "drop-out b"}
 
 
@@ -77,30 +80,15 @@ def read_covariates(path: Path, customer_col: str,
     return names[1:], {c: v for c, (v, _) in seen.items()}
 
 
-def covariate_design(values: list[list[str]], names: list[str]) -> tuple[
-        np.ndarray, list[dict[str, Any]], dict[str, str]]:
-    """Dummy columns (customers × levels-but-the-reference), one entry per column of it
-    (covariate, level, customers) and the reference level of each covariate."""
-    columns: list[np.ndarray] = []
-    levels: list[dict[str, Any]] = []
-    reference: dict[str, str] = {}
-    for j, name in enumerate(names):
-        col = np.array([v[j] for v in values])
-        counts = Counter(col.tolist())
-        if len(counts) < 2:
-            only = next(iter(counts), "")
-            raise InputError(f"covariate {name!r} has one level ({only!r}) for all "
-                             f"{len(col):,} customers: there is nothing to compare it with")
-        if len(counts) > MAX_LEVELS:
-            raise InputError(f"covariate {name!r} has {len(counts):,} levels (at most "
-                             f"{MAX_LEVELS}): is it an id or free text? Group its levels into "
-                             "fewer categories first")
-        ordered = sorted(counts, key=lambda level: (-counts[level], level))
-        reference[name] = ordered[0]
-        for level in ordered[1:]:
-            columns.append((col == level).astype(float))
-            levels.append({"covariate": name, "level": level, "customers": counts[level]})
-    return np.column_stack(columns), levels, reference
+def covariate_design(values: list[list[str]], names: list[str]) -> Design:
+    """The covariate columns of the fitted customers (``stats.covariates.design``): numeric
+    columns as they are, categorical ones dummy-coded against their most frequent level; a
+    covariate with one level, too many levels or a level of one customer is refused naming
+    the column."""
+    try:
+        return design({name: [v[j] for v in values] for j, name in enumerate(names)})
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def covariate_effects(summary: CustomerSummary, labels: np.ndarray,
@@ -110,10 +98,21 @@ def covariate_effects(summary: CustomerSummary, labels: np.ndarray,
     names, by_customer = covariates
     customers = labels[summary.customer].tolist()
     values = [by_customer[c] for c in customers]
-    z, levels, reference = covariate_design(values, names)
-    keys = [f"{e['covariate']}={e['level']}" for e in levels]
+    built = covariate_design(values, names)
+    return effects_table(summary.frequency, summary.recency, summary.T, built, level=level,
+                         plain_log_likelihood=plain_log_likelihood)
+
+
+def effects_table(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, built: Design, *,
+                  level: float, plain_log_likelihood: float,
+                  weights: np.ndarray | None = None) -> dict[str, Any]:
+    """Fit ``CovariateBGNBD`` and lay its effects out (JSON-ready): per covariate column and
+    process the coefficient, standard error, e^coef and its interval, the mean drop-out
+    probability a/(a+b) of each level, the likelihood-ratio test against plain BG/NBD. The
+    analyst command and the product's recompute both show this table."""
+    keys, levels, reference = built.keys, built.columns, built.reference
     try:
-        model = CovariateBGNBD.fit(summary.frequency, summary.recency, summary.T, z, keys)
+        model = CovariateBGNBD.fit(frequency, recency, T, built.z, keys, weights)
     except ValueError as exc:
         raise InputError(f"BG/NBD with covariates cannot be fitted: {exc}") from None
     q = float(ndtri(0.5 + level / 2))
@@ -121,14 +120,23 @@ def covariate_effects(summary: CustomerSummary, labels: np.ndarray,
     by_key = {k: e for k, e in zip(keys, levels, strict=True)}
     for row in model.effects():
         coef, se = float(row["coefficient"]), float(row["standard_error"])  # type: ignore[arg-type]
-        ok = bool(np.isfinite(se))
+        # An effect the data do not identify gets no interval: one that ran to the fit's bound
+        # (its standard error then describes the bound, not the data), or whose standard error
+        # is infinite or above UNIDENTIFIED (e^coef known within a factor of e^±16: nothing).
+        # On drop-out, a and b may run off together (the level's drop-out probability is the
+        # same for all its customers): their ratio, the mean drop-out probability shown per
+        # level, is still known, but e^coef beyond e^±10 on a or b alone says nothing.
+        limit = EFFECT_BOUND - 0.5 if row["process"] == "purchase" else DROPOUT_LIMIT
+        ok = bool(np.isfinite(se)) and se <= UNIDENTIFIED and abs(coef) < limit
         effects.append({**by_key[str(row["covariate"])], "process": row["process"],
-                        "coefficient": coef, "standard_error": se if ok else None,
+                        "process_label": PROCESSES[str(row["process"])],
+                        "coefficient": coef, "standard_error": se if np.isfinite(se) else None,
+                        "identified": ok,
                         "factor": float(np.exp(coef)),
                         "interval": [float(np.exp(coef - q * se)), float(np.exp(coef + q * se))]
                         if ok else [None, None]})
     order = {k: i for i, k in enumerate(keys)}
-    effects.sort(key=lambda e: (order[f"{e['covariate']}={e['level']}"],
+    effects.sort(key=lambda e: (order[e["key"]],
                                 list(PROCESSES).index(e["process"])))
     dropout = {}
     a_eff = model.a_effects or (0.0,) * len(keys)
@@ -139,8 +147,10 @@ def covariate_effects(summary: CustomerSummary, labels: np.ndarray,
     df = len(effects)
     lr = max(0.0, 2 * (model.log_likelihood - plain_log_likelihood))
     return {
-        **model.params, "log_likelihood": model.log_likelihood, "customers": len(customers),
+        **model.params, "log_likelihood": model.log_likelihood,
+        "customers": int(np.asarray(frequency).size if weights is None else np.sum(weights)),
         "converged": model.converged, "interval_level": level, "reference": reference,
+        "numeric": [c["covariate"] for c in levels if c["kind"] == "numeric"],
         "effects": effects,
         "mean_dropout": {"reference": model.a0 / (model.a0 + model.b0), **dropout},
         "likelihood_ratio": {"statistic": lr, "df": df, "p_value": float(chi2.sf(lr, df)),
@@ -156,7 +166,9 @@ def format_covariates(c: dict[str, Any]) -> str:
     p = "< 0.0001" if lr["p_value"] < 1e-4 else f"= {lr['p_value']:.4f}"
     level = f"{100 * c['interval_level']:g} % interval"
     out = ["", "BG/NBD with covariates (Fader & Hardie 2007)",
-           f"  reference levels: {ref}",
+           f"  reference levels: {ref or '(none: numeric covariates only)'}",
+           *([f"  numeric, as they are (effect per unit): {', '.join(c['numeric'])}"]
+             if c.get("numeric") else []),
            f"  r {c['r']:.4f}  alpha0 {c['alpha0']:.4f}  a0 {c['a0']:.4f}  b0 {c['b0']:.4f}  "
            f"(the reference customers' parameters)",
            f"  log-likelihood {c['log_likelihood']:.2f}; against BG/NBD without covariates: "
@@ -165,7 +177,7 @@ def format_covariates(c: dict[str, Any]) -> str:
            f"{'e^coef':>9}  {level} of e^coef"]
     last = None
     for e in c["effects"]:
-        key = f"{e['covariate']}={e['level']}"
+        key = e["key"]
         head = (f"  {key:<24}{e['customers']:>10,}" if key != last else f"  {'':<34}")
         if key != last and last is not None:
             out.append(f"  {'':<36}mean drop-out probability {c['mean_dropout'][last]:.3f} "
@@ -173,7 +185,7 @@ def format_covariates(c: dict[str, Any]) -> str:
         last = key
         se = "nan" if e["standard_error"] is None else f"{e['standard_error']:.4f}"
         lo, hi = e["interval"]
-        interval = "-" if lo is None else f"{lo:.4f} - {hi:.4f}"
+        interval = "not identified" if lo is None else f"{lo:.4f} - {hi:.4f}"
         out.append(f"{head}  {PROCESSES[e['process']]:<14}{e['coefficient']:>9.4f}{se:>12}"
                    f"{e['factor']:>9.4f}  {interval}")
     if last is not None:

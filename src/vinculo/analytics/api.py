@@ -34,8 +34,12 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "expected_purchases", "expected_spend", "clv", "p_alive_lower", "p_alive_upper",
             "expected_purchases_lower", "expected_purchases_upper", "clv_lower", "clv_upper",
             "revenue", "cost_of_goods", "cost_to_serve", "cost_breakdown", "profit",
-            "profit_segment", "value_tier",
+            "profit_segment", "value_tier", "model",
         )
+        extra_kwargs = {"model": {"help_text": (
+            "The model behind p_alive and clv: bg_nbd or mbg_nbd (purchase models), or sbg "
+            "for an account with contracts, whose p_alive is then its probability of renewing "
+            "its main contract and clv the contracts' residual lifetime value.")}}
 
 
 class AccountSnapshotsSerializer(serializers.Serializer):

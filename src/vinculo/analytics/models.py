@@ -143,6 +143,11 @@ class CustomerSnapshot(models.Model):
         _("expected purchases, upper bound"), null=True, blank=True)
     clv_lower = models.DecimalField(_("CLV, lower bound"), null=True, **MONEY)
     clv_upper = models.DecimalField(_("CLV, upper bound"), null=True, **MONEY)
+    # The model behind P(alive) and CLV: "bg_nbd" or "mbg_nbd" (purchase models; P(alive) is
+    # the chance the customer still buys), "sbg" (a contract customer: P(alive) holds the
+    # probability of renewing the main contract, CLV the contracts' residual lifetime value).
+    model = models.CharField(_("model"), max_length=10, blank=True, default="",
+                             db_default="")
     revenue = models.DecimalField(_("revenue"), **MONEY)
     cost_of_goods = models.DecimalField(_("cost of goods"), **MONEY)
     cost_to_serve = models.DecimalField(_("cost to serve"), **MONEY)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from vinculo.analytics import drivers
@@ -53,6 +54,77 @@ def label(name: str) -> str:
 
 def latest_run() -> AnalyticsRun | None:
     return AnalyticsRun.objects.order_by("-created_at", "-id").first()
+
+
+def contract_models(run: AnalyticsRun | None) -> dict[str, Any] | None:
+    """What the run's contract model (sBG, ``services.contractual``) found, for the page:
+    each term length's fit with its mean churn probability per renewal in %."""
+    info = (run.parameters or {}).get("contracts") if run is not None else None
+    if not info:
+        return None
+    fits = []
+    for fit in info.get("fits", []):
+        p = fit.get("sbg") or {}
+        mean = (100 * p["gamma"] / (p["gamma"] + p["delta"])
+                if p.get("gamma") and p.get("delta") else None)
+        fits.append({**fit, "mean_churn": mean})
+    return {**info, "fits": fits}
+
+
+def purchase_drivers(run: AnalyticsRun | None) -> dict[str, Any] | None:
+    """The run's covariate fit (``services.covariates``) laid out for "What drives purchasing
+    and drop-out": per attribute its label and reference level, per level its rows (one per
+    process) and mean drop-out probability, with the codes turned into the words people read."""
+    info = (run.parameters or {}).get("covariates") if run is not None else None
+    if not info:
+        return None
+    if info.get("error"):
+        return {"error": info["error"]}
+    from vinculo.analytics.services.covariates import NOT_SET, OTHER
+
+    def level_label(attribute: str, code: str) -> str:
+        if code == NOT_SET:
+            return str(_("not set"))
+        if code == OTHER:
+            return str(_("other (small groups)"))
+        field: Any = Account._meta.get_field(attribute)
+        return str(dict(field.choices or ()).get(code, code))
+
+    processes = {"purchase": _("purchase rate"), "dropout_a": _("drop-out a"),
+                 "dropout_b": _("drop-out b")}
+    attributes = []
+    for name in info.get("attributes", []):
+        levels: dict[str, dict[str, Any]] = {}
+        for e in info["effects"]:
+            if e["covariate"] != name:
+                continue
+            row = levels.setdefault(e["key"], {
+                "label": level_label(name, e["level"]), "customers": e["customers"],
+                "mean_dropout": info["mean_dropout"].get(e["key"]), "rows": [],
+                "dropout_identified": True})
+            lo, hi = e["interval"]
+            row["rows"].append({**e, "process_label": processes[e["process"]],
+                                "lower": lo, "upper": hi,
+                                "identified": e.get("identified", lo is not None)})
+            if e["process"] != "purchase" and not row["rows"][-1]["identified"]:
+                row["dropout_identified"] = False
+        attributes.append({
+            "label": _attribute_label(name),
+            "reference": level_label(name, info["reference"].get(name, "")),
+            "levels": list(levels.values())})
+    lr = info.get("likelihood_ratio") or {}
+    return {"attributes": attributes, "reference_dropout": info["mean_dropout"]["reference"],
+            "interval_level": round(100 * info.get("interval_level", 0.9)),
+            "p_value": lr.get("p_value"), "df": lr.get("df"),
+            "sample": info.get("sample"), "customers_total": info.get("customers_total"),
+            "converged": info.get("converged", True),
+            "unidentified": sum(1 for e in info["effects"] if not e.get("identified", True)),
+            "skipped": [_attribute_label(n) for n in info.get("skipped", [])]}
+
+
+def _attribute_label(name: str) -> str:
+    field: Any = Account._meta.get_field(name)
+    return str(capfirst(str(field.verbose_name)))
 
 
 def latest_done_run() -> AnalyticsRun | None:

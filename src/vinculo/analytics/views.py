@@ -165,6 +165,9 @@ class DashboardView(ReplicaReadMixin, RoleRequiredMixin, View):
             "can_manage": role_has(request.user.role, "analytics.manage"),
             "query": request.GET.urlencode(),
         }
+        done = selectors.latest_done_run()
+        context.update({"contracts": selectors.contract_models(done),
+                        "drivers": selectors.purchase_drivers(done)})
         retention = selectors.retention_by_month(as_of=as_of)
         funnel = conversion_funnel(user=request.user)
         context.update({

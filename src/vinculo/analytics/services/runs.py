@@ -12,7 +12,10 @@ from django.utils import timezone
 
 from vinculo.analytics.models import AnalyticsRun, RunStatus
 from vinculo.analytics.services._common import Progress, require_role
+from vinculo.analytics.services.contractual import apply as apply_contracts
+from vinculo.analytics.services.contractual import contract_scores
 from vinculo.analytics.services.costs import cost_rates, driver_counts
+from vinculo.analytics.services.covariates import purchase_drivers
 from vinculo.analytics.services.scoring import DEFAULTS, score
 from vinculo.analytics.services.summary import cost_of_goods, customer_summary_sql
 from vinculo.analytics.services.validation import choose_model
@@ -57,6 +60,18 @@ def recompute(
     )
     scores.parameters["pnl_window_days"] = pnl_window_days
     scores.parameters["model"] = chosen
+    tick(62, "contracts")
+    contract = contract_scores(
+        organization_id=org_id, as_of=as_of, accounts=summary.account,
+        monthly_discount_rate=monthly_discount_rate,
+        level=scores.parameters["interval_level"])
+    scores.model = apply_contracts(scores, contract, chosen["name"])
+    if contract is not None:
+        scores.parameters["contracts"] = contract.parameters
+    tick(66, "covariates")
+    scores.parameters["covariates"] = purchase_drivers(
+        organization_id=org_id, as_of=as_of, summary=summary,
+        level=scores.parameters["interval_level"])
     tick(70, "write")
     written = write_snapshots(organization_id=org_id, as_of=as_of, scores=scores, progress=tick)
     return {"customers": written, "parameters": _json_safe(scores.parameters)}
@@ -65,8 +80,12 @@ def recompute(
 def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
     return value
 
 

@@ -58,6 +58,9 @@ class Scores:
     parameters: dict[str, Any]
     #: Intervals of p_alive, expected_purchases and clv (``stats.uncertainty``), where scored.
     intervals: dict[str, Interval] | None = None
+    #: The model that scored each account: "bg_nbd", "mbg_nbd", "sbg" (contract customers,
+    #: ``services.contractual``) or "" where none did.
+    model: np.ndarray | None = None
 
 
 def value_tiers(clv: np.ndarray | None, profit: np.ndarray) -> np.ndarray:

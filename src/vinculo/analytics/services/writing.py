@@ -31,7 +31,9 @@ def snapshot_columns(as_of: dt.date, scores: Scores) -> SnapshotColumns:
                 "T": end - s.first_day, "r_score": scores.r, "f_score": scores.f,
                 "m_score": scores.m},
         labels={"rfm_segment": scores.segment, "profit_segment": scores.profit_segment,
-                "value_tier": scores.value_tier},
+                "value_tier": scores.value_tier,
+                "model": (scores.model if scores.model is not None
+                          else np.full(n, "", dtype=object))},
         money={"monetary": s.for_model(as_of)["monetary"],
                "expected_spend": none if scores.expected_spend is None else scores.expected_spend,
                "clv": none if scores.clv is None else scores.clv,

@@ -261,3 +261,83 @@ def _standard_errors(theta: FloatArray, x: FloatArray, tx: FloatArray, TT: Float
         return np.full(p, np.nan)
     diag = np.diag(cov)
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+
+
+#: More levels than this is almost always an id or free text, and far too many effects to fit.
+MAX_LEVELS = 50
+
+
+@dataclass(frozen=True)
+class Design:
+    """Covariate columns built from the customers' attributes (:func:`design`).
+
+    ``z`` has one column per entry of ``columns``: a 0/1 dummy per level of a categorical
+    covariate but its reference, or a numeric covariate as it is. Each entry says
+    ``{"key", "covariate", "kind", "level", "customers"}``; ``reference`` names the level
+    each categorical covariate is compared with.
+    """
+
+    z: FloatArray
+    columns: list[dict[str, Any]]
+    reference: dict[str, str]
+
+    @property
+    def keys(self) -> list[str]:
+        return [c["key"] for c in self.columns]
+
+
+def is_numeric(values: Sequence[str]) -> bool:
+    """Every value is a finite number (``12``, ``-0.5``, ``1e3``): the covariate is used as
+    it is; otherwise it is categorical."""
+    try:
+        return all(np.isfinite(float(v)) for v in values) and len(values) > 0
+    except (TypeError, ValueError):
+        return False
+
+
+def design(values: dict[str, Sequence[str]], *, min_customers: int = 2) -> Design:
+    """Covariate columns for the customers (``values``: each covariate's value per customer,
+    as text). A covariate whose values are all numbers is numeric (one column, its value);
+    any other is categorical: dummy-coded against its most frequent level (ties: the first
+    alphabetically), the *reference*. Refused, with a one-line ``ValueError`` naming the
+    covariate: one level (or one value) for everybody, more than :data:`MAX_LEVELS` levels,
+    and a level held by fewer than ``min_customers`` customers (its effect would be that one
+    customer's history: not estimable)."""
+    columns: list[FloatArray] = []
+    entries: list[dict[str, Any]] = []
+    reference: dict[str, str] = {}
+    for name, raw in values.items():
+        col = np.asarray([str(v) for v in raw])
+        if is_numeric(col.tolist()):
+            number = col.astype(float)
+            if np.ptp(number) == 0:
+                raise ValueError(f"covariate {name!r} has the same value ({col[0]!r}) for all "
+                                 f"{col.size:,} customers: there is nothing to compare it with")
+            columns.append(number)
+            entries.append({"key": name, "covariate": name, "kind": "numeric", "level": None,
+                            "customers": int(col.size)})
+            continue
+        level, counts = np.unique(col, return_counts=True)
+        if level.size < 2:
+            only = str(level[0]) if level.size else ""
+            raise ValueError(f"covariate {name!r} has one level ({only!r}) for all "
+                             f"{col.size:,} customers: there is nothing to compare it with")
+        if level.size > MAX_LEVELS:
+            raise ValueError(f"covariate {name!r} has {level.size:,} levels (at most "
+                             f"{MAX_LEVELS}): is it an id or free text? Group its levels into "
+                             "fewer categories first")
+        rare = [str(v) for v, c in zip(level, counts, strict=True) if c < min_customers]
+        if rare:
+            few = "one customer" if min_customers == 2 else "too few customers"
+            more = f" (and {len(rare) - 1} more levels like it)" if len(rare) > 1 else ""
+            raise ValueError(f"covariate {name!r}: level {rare[0]!r} has {few}{more}: its "
+                             "effect cannot be estimated; group it with another level")
+        order = sorted(range(level.size), key=lambda i: (-int(counts[i]), str(level[i])))
+        reference[name] = str(level[order[0]])
+        for i in order[1:]:
+            columns.append((col == level[i]).astype(float))
+            entries.append({"key": f"{name}={level[i]}", "covariate": name,
+                            "kind": "categorical", "level": str(level[i]),
+                            "customers": int(counts[i])})
+    z = np.column_stack(columns) if columns else np.zeros((0, 0))
+    return Design(z, entries, reference)
