@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -52,7 +53,38 @@ EVENTS: dict[str, EventSpec] = {
     "opportunity.lost": EventSpec("sales.opportunity"),
     "interaction.logged": EventSpec("interactions.interaction",
                                     {"channel": list(Channel.values)}),
+    "opportunity.changed": EventSpec("sales.opportunity"),
+    "order.shipped": EventSpec("sales.order"),
 }
+
+#: "A field crosses a value": the numeric fields whose changed event carries the value before
+#: and after (``data["changes"][name] == [before, after]``), by name → (event, key).
+CROSSING: dict[str, tuple[str, str]] = {
+    "opportunity.amount": ("opportunity.changed", "amount"),
+    "opportunity.probability": ("opportunity.changed", "probability"),
+}
+DIRECTIONS = ("above", "below")
+
+#: "A date relative to a field": the date fields the scan watches, by name → the record.
+DATE_FIELDS: dict[str, str] = {
+    "order.promised_date": "sales.order",
+    "invoice.due_date": "billing.invoice",
+    "opportunity.expected_close": "sales.opportunity",
+}
+WHEN = ("before", "after")
+
+#: The event a "delivery late or short" rule listens to: every delivery of an order.
+DELIVERY_EVENT = "order.shipped"
+
+
+def trigger_event(trigger: dict[str, Any]) -> str:
+    """The event an event-started trigger listens to (the ``event`` column), "" for states."""
+    kind = trigger.get("kind")
+    if kind == TriggerKind.FIELD_CROSSES:
+        return CROSSING.get(trigger.get("field", ""), ("", ""))[0]
+    if kind == TriggerKind.DELIVERY_EXCEPTION:
+        return DELIVERY_EVENT
+    return str(trigger.get("event", "")) if kind == TriggerKind.EVENT else ""
 
 #: The record each state trigger is about.
 STATE_MODELS = {TriggerKind.ORDER_DUE: "sales.order",
@@ -112,7 +144,10 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
                           TriggerKind.INVOICE_OVERDUE: {"days"},
                           TriggerKind.SEGMENT_ENTERED: {"segment"},
                           TriggerKind.SEGMENT_LEFT: {"segment"},
-                          TriggerKind.ANALYTICS: set()}[kind]
+                          TriggerKind.ANALYTICS: set(),
+                          TriggerKind.FIELD_CROSSES: {"field", "direction", "value"},
+                          TriggerKind.DATE_RELATIVE: {"field", "when", "days"},
+                          TriggerKind.DELIVERY_EXCEPTION: {"late", "short"}}[kind]
     for key in sorted(set(raw) - allowed):
         errors.add(f"trigger.{key}", _("Unknown key for this trigger."))
     node: dict[str, Any] = {"kind": kind}
@@ -155,7 +190,53 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
                                             "organisation."))
         else:
             node["segment"] = str(segment.uuid)
+    elif kind == TriggerKind.FIELD_CROSSES:
+        _check_crossing(raw, node, errors)
+    elif kind == TriggerKind.DATE_RELATIVE:
+        if raw.get("field") not in DATE_FIELDS:
+            errors.add("trigger.field", _("Choose a date: %(choices)s.")
+                       % {"choices": ", ".join(DATE_FIELDS)})
+        else:
+            node["field"] = raw["field"]
+        when = raw.get("when") or "before"
+        if when not in WHEN:
+            errors.add("trigger.when", _("Choose “before” or “after”."))
+        node["when"] = when
+        days = _days(raw.get("days"), "trigger.days", errors, minimum=0)
+        if days is not None:
+            node["days"] = days
+    elif kind == TriggerKind.DELIVERY_EXCEPTION:
+        late, short = raw.get("late", True), raw.get("short", True)
+        for key, value in (("late", late), ("short", short)):
+            if not isinstance(value, bool):
+                errors.add(f"trigger.{key}", _("Give true or false."))
+        if late is False and short is False:
+            errors.add("trigger.late", _("Choose late, short or both."))
+        node["late"], node["short"] = late is True, short is True
     return node
+
+
+def _check_crossing(raw: dict[str, Any], node: dict[str, Any], errors: _Errors) -> None:
+    if raw.get("field") not in CROSSING:
+        errors.add("trigger.field", _("Choose a field: %(choices)s.")
+                   % {"choices": ", ".join(CROSSING)})
+    else:
+        node["field"] = raw["field"]
+    if raw.get("direction") not in DIRECTIONS:
+        errors.add("trigger.direction", _("Choose “above” or “below”."))
+    else:
+        node["direction"] = raw["direction"]
+    value = raw.get("value")
+    try:
+        if isinstance(value, bool) or value in (None, ""):
+            raise InvalidOperation
+        number = Decimal(str(value).strip())
+        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.add("trigger.value", _("Give a number."))
+    else:
+        node["value"] = format(number.normalize(), "f")
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -265,6 +346,21 @@ def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> 
     return node
 
 
+def record_model(trigger: dict[str, Any]) -> str | None:
+    """The model of the records a trigger acts on (``sales.order``), when it is known."""
+    kind = trigger.get("kind")
+    if kind == TriggerKind.EVENT:
+        spec = EVENTS.get(trigger.get("event", ""))
+        return spec.model if spec else None
+    if kind == TriggerKind.DATE_RELATIVE:
+        return DATE_FIELDS.get(trigger.get("field", ""))
+    if kind == TriggerKind.FIELD_CROSSES:
+        return "sales.opportunity"
+    if kind == TriggerKind.DELIVERY_EXCEPTION:
+        return "sales.order"
+    return STATE_MODELS.get(kind)  # type: ignore[call-overload]
+
+
 def check(*, trigger: Any, conditions: Any, actions: Any,
           organization_id: int) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """The rule's three parts in canonical form, or a ``ValidationError`` naming every part
@@ -280,10 +376,10 @@ def check(*, trigger: Any, conditions: Any, actions: Any,
     else:
         action_nodes = [check_action(item, f"actions[{i}]", organization_id, errors)
                         for i, item in enumerate(actions)]
-    if trigger_node.get("kind") in STATE_MODELS:
+    model = record_model(trigger_node)
+    if model is not None and model != "service.ticket":
         for i, node in enumerate(action_nodes):
-            if "assignee" in (node.get("to"), node.get("assignee")) and \
-                    STATE_MODELS[trigger_node["kind"]] != "service.ticket":
+            if "assignee" in (node.get("to"), node.get("assignee")):
                 errors.add(f"actions[{i}]", _("Only tickets have an assignee; choose "
                                               "“account_owner” or a user."))
     if trigger_node.get("kind") == TriggerKind.ANALYTICS and not condition_node:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +35,19 @@ EVENT_LABELS = {
     "opportunity.won": gettext_lazy("An opportunity was won"),
     "opportunity.lost": gettext_lazy("An opportunity was lost"),
     "interaction.logged": gettext_lazy("An interaction was logged"),
+    "opportunity.changed": gettext_lazy("An opportunity was changed"),
+    "order.shipped": gettext_lazy("A delivery of an order was recorded"),
+}
+
+#: The fields a "crosses a value" trigger and a "date relative to a field" trigger name.
+CROSSING_LABELS = {
+    "opportunity.amount": gettext_lazy("The opportunity's amount"),
+    "opportunity.probability": gettext_lazy("The opportunity's probability (%)"),
+}
+DATE_LABELS = {
+    "order.promised_date": gettext_lazy("The order's promised delivery date"),
+    "invoice.due_date": gettext_lazy("The invoice's due date"),
+    "opportunity.expected_close": gettext_lazy("The opportunity's expected close date"),
 }
 
 
@@ -75,6 +90,22 @@ def trigger_text(rule: Rule) -> str:
                 if kind == TriggerKind.SEGMENT_ENTERED
                 else _("A customer left the segment “%(name)s”"))
         return text % {"name": name}
+    if kind == TriggerKind.FIELD_CROSSES:
+        text = (_("%(field)s rises to %(value)s or more") if trigger.get("direction") == "above"
+                else _("%(field)s falls below %(value)s"))
+        return text % {"field": CROSSING_LABELS.get(trigger.get("field"), ""),
+                       "value": number_format(Decimal(str(trigger.get("value") or 0)),
+                                              force_grouping=True)}
+    if kind == TriggerKind.DATE_RELATIVE:
+        text = (_("%(days)s days after %(field)s") if trigger.get("when") == "after"
+                else _("%(days)s days before %(field)s"))
+        return text % {"days": trigger.get("days", 0),
+                       "field": str(DATE_LABELS.get(trigger.get("field"), "")).lower()}
+    if kind == TriggerKind.DELIVERY_EXCEPTION:
+        if trigger.get("late") and trigger.get("short"):
+            return _("A delivery is late or short")
+        return (_("A delivery is late") if trigger.get("late")
+                else _("A delivery is short (less than ordered)"))
     if kind == TriggerKind.EVENT:
         text = str(EVENT_LABELS.get(rule.event, rule.event))
         types = (trigger.get("record") or {}).get("type") or []
