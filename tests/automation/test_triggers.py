@@ -18,10 +18,10 @@ from tests.sales.factories import DeliveryFactory, OpportunityFactory, OrderFact
 from vinculo.automation import engine
 from vinculo.automation.models import Episode, Firing, Rule
 from vinculo.automation.services import rule_create
-from vinculo.core.roles import Role
-from vinculo.interactions.models import Task
 from vinculo.billing.models import Invoice
 from vinculo.core import events
+from vinculo.core.roles import Role
+from vinculo.interactions.models import Task
 from vinculo.sales.documents.services import delivery_create
 from vinculo.sales.models import Order
 from vinculo.sales.services import opportunity_update

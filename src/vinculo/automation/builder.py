@@ -20,7 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.automation import checks
 from vinculo.automation.describe import ACTION_LABELS
 from vinculo.core.models import User
+from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import EmailTemplate, TaskPriority
+from vinculo.marketing.models import Campaign
 from vinculo.segments.rules.registry import DAYS_VALUE, LIST_VALUE, NO_VALUE, OPERATORS, FieldDef
 from vinculo.service.models import Priority, Queue, TicketType
 
@@ -259,6 +261,25 @@ def action_params(kind: str, values: dict[str, Any], organization_id: int) -> li
             organization_id=organization_id).order_by("name").values_list("uuid", "name")]
         return [Param("queue", _("Queue"), "choice", get("queue"),
                       [("", _("Choose a queue")), *queues])]
+    if kind == "enrol_campaign":
+        campaigns = [(str(uuid), name) for uuid, name in Campaign.all_objects.filter(
+            organization_id=organization_id, status__in=checks.ENROLLING)
+            .order_by("name").values_list("uuid", "name")]
+        return [Param("campaign", _("Campaign"), "choice", get("campaign"),
+                      [("", _("Choose a campaign")), *campaigns])]
+    if kind == "open_ticket":
+        return [Param("subject", _("Ticket subject"), "text", get("subject")),
+                Param("kind", _("Kind"), "choice", get("kind", TicketType.REQUEST),
+                      list(TicketType.choices)),
+                Param("priority", _("Priority"), "choice", get("priority", Priority.NORMAL),
+                      list(Priority.choices))]
+    if kind == "call_webhook":
+        subscriptions = [(str(uuid), name) for uuid, name in WebhookSubscription.all_objects
+                         .filter(organization_id=organization_id).order_by("name")
+                         .values_list("uuid", "name")]
+        return [Param("subscription", _("Webhook subscription"), "choice",
+                      get("subscription"), [("", _("Choose a subscription")),
+                                            *subscriptions])]
     return []
 
 

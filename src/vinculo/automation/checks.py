@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from vinculo.automation.models import TriggerKind
 from vinculo.core.models import User
 from vinculo.customers.models import ServiceTier
+from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import Channel, EmailTemplate, TaskPriority
+from vinculo.marketing.models import Campaign, CampaignStatus
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment, Subject
 from vinculo.service.models import Priority, Queue, TicketType
@@ -103,7 +105,8 @@ SETTABLE: dict[str, list[str]] = {
     "account.service_tier": list(ServiceTier.values),
 }
 
-ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner", "assign_queue")
+ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner", "assign_queue",
+           "enrol_campaign", "open_ticket", "call_webhook")
 _ACTION_KEYS = {
     "create_task": {"type", "title", "due_in_days", "assignee", "priority"},
     "notify": {"type", "to", "message"},
@@ -111,7 +114,12 @@ _ACTION_KEYS = {
     "set_field": {"type", "field", "value"},
     "assign_owner": {"type", "to"},
     "assign_queue": {"type", "queue"},
+    "enrol_campaign": {"type", "campaign"},
+    "open_ticket": {"type", "subject", "kind", "priority"},
+    "call_webhook": {"type", "subscription"},
 }
+#: The campaigns an action may enrol customers in (not finished).
+ENROLLING = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.SENDING)
 MAX_ACTIONS = 10
 MAX_DAYS = 3650
 
@@ -343,6 +351,33 @@ def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> 
             errors.add(f"{path}.queue", _("Choose a queue of your organisation."))
         else:
             node["queue"] = str(key)
+    elif kind == "enrol_campaign":
+        key = _uuid(raw.get("campaign"))
+        if key is None or not Campaign.all_objects.filter(
+                organization_id=organization_id, uuid=key, status__in=ENROLLING).exists():
+            errors.add(f"{path}.campaign", _("Choose a campaign of your organisation that "
+                                             "has not finished."))
+        else:
+            node["campaign"] = str(key)
+    elif kind == "open_ticket":
+        node["subject"] = _text(raw.get("subject"), f"{path}.subject", errors, 200)
+        ticket_kind = raw.get("kind") or TicketType.values[0]
+        if ticket_kind not in TicketType.values:
+            errors.add(f"{path}.kind", _("Choose among: %(choices)s.")
+                       % {"choices": ", ".join(TicketType.values)})
+        priority = raw.get("priority") or Priority.NORMAL
+        if priority not in Priority.values:
+            errors.add(f"{path}.priority", _("Choose among: %(choices)s.")
+                       % {"choices": ", ".join(Priority.values)})
+        node["kind"], node["priority"] = ticket_kind, priority
+    elif kind == "call_webhook":
+        key = _uuid(raw.get("subscription"))
+        if key is None or not WebhookSubscription.all_objects.filter(
+                organization_id=organization_id, uuid=key).exists():
+            errors.add(f"{path}.subscription", _("Choose a webhook subscription of your "
+                                                 "organisation."))
+        else:
+            node["subscription"] = str(key)
     return node
 
 

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy
 from vinculo.automation.models import Rule, TriggerKind
 from vinculo.core.models import User
 from vinculo.customers.models import ServiceTier
+from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import EmailTemplate, TaskPriority
+from vinculo.marketing.models import Campaign
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment
 from vinculo.segments.rules.wording import describe_rule
@@ -59,6 +61,9 @@ ACTION_LABELS = {
     "set_field": gettext_lazy("Set a field"),
     "assign_owner": gettext_lazy("Assign an owner"),
     "assign_queue": gettext_lazy("Move to a queue"),
+    "enrol_campaign": gettext_lazy("Enrol in a campaign"),
+    "open_ticket": gettext_lazy("Open a ticket"),
+    "call_webhook": gettext_lazy("Call a webhook"),
 }
 
 
@@ -167,4 +172,19 @@ def action_text(action: dict[str, Any], organization_id: int) -> str:
                                          uuid=action.get("queue")).first()
         return _("Move the ticket to the queue %(queue)s") % {
             "queue": queue.name if queue else _("(deleted)")}
+    if kind == "enrol_campaign":
+        campaign = Campaign.all_objects.filter(organization_id=organization_id,
+                                               uuid=action.get("campaign")).first()
+        return _("Enrol the customer's contact in the campaign “%(campaign)s”") % {
+            "campaign": campaign.name if campaign else _("(deleted)")}
+    if kind == "open_ticket":
+        return _("Open a ticket “%(subject)s” (%(kind)s, %(priority)s priority)") % {
+            "subject": action.get("subject", ""),
+            "kind": str(dict(TicketType.choices).get(action.get("kind"), "")).lower(),
+            "priority": str(dict(Priority.choices).get(action.get("priority"), "")).lower()}
+    if kind == "call_webhook":
+        subscription = WebhookSubscription.all_objects.filter(
+            organization_id=organization_id, uuid=action.get("subscription")).first()
+        return _("Call the webhook “%(name)s”") % {
+            "name": subscription.name if subscription else _("(deleted)")}
     return str(kind)

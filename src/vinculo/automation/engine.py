@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from decimal import Decimal, InvalidOperation
 from contextvars import ContextVar
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -218,7 +218,8 @@ def event_received(occurrence: Occurrence) -> int:
             return 0
         for rule in rules:
             try:
-                if _passes(rule, record, occurrence.data) and _conditions_met(rule, account_of(record)):
+                if _passes(rule, record, occurrence.data) and _conditions_met(
+                        rule, account_of(record)):
                     fired += fire(rule, record, trigger=occurrence.name, chain=chain,
                                   occurrence=occurrence.id) is not None
             except Exception:  # one broken rule never stops the others
