@@ -99,6 +99,7 @@ class RuleForm(SettingsForm):
                 subject=Subject.ACCOUNTS).order_by("name").values_list("uuid", "name"))]
         for name in ("trigger_kind", "event"):
             self.fields[name].widget.attrs.update(_REFRESH)
+        self.fields["description"].widget.attrs["rows"] = 2
 
     def initial_values(self) -> dict[str, Any]:
         values = super().initial_values()
