@@ -37,13 +37,17 @@ def test_build_a_late_order_rule_and_see_its_task(browser, live_server, admin):
     page.goto("/automation/rules/new/")
     page.get_by_label("Name").fill("Pedido que llegará tarde")
     page.get_by_label("Trigger").select_option(label="A date relative to a field")
-    expect(page.get_by_label("Date", exact=True)).to_be_visible(timeout=15_000)  # htmx redrew the trigger
+    expect(page.get_by_label("Date", exact=True)).to_be_visible(timeout=15_000)  # htmx redrew
+    page.wait_for_timeout(300)
     page.get_by_label("Date", exact=True).select_option(
         label="The order's promised delivery date")
     page.get_by_label("Days", exact=True).fill("3")
     page.get_by_role("button", name="Add a condition").click()
+    expect(page.get_by_label("Field", exact=True)).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(300)  # htmx wires the redrawn controls just after the swap
     page.get_by_label("Field", exact=True).select_option(value="account.lifecycle_stage")
     expect(page.get_by_label("Condition", exact=True)).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(300)
     page.get_by_label("Condition", exact=True).select_option(label="is not empty")
     action = page.locator("#action-0")
     action.get_by_label("Task title").fill("Avisar del retraso")

@@ -339,8 +339,9 @@ def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> 
             errors.add(f"{path}.field", _("Choose a field: %(choices)s.")
                        % {"choices": ", ".join(SETTABLE)})
         elif raw.get("value") not in SETTABLE[name]:
-            errors.add(f"{path}.value", _("Choose among: %(choices)s.")
-                       % {"choices": ", ".join(SETTABLE[name])})
+            labels = dict(Priority.choices if name == "ticket.priority" else ServiceTier.choices)
+            errors.add(f"{path}.value", _("Choose among: %(choices)s.") % {
+                "choices": ", ".join(f"{labels.get(v, v)} ({v})" for v in SETTABLE[name])})
         node["field"], node["value"] = name, raw.get("value")
     elif kind == "assign_owner":
         node["to"] = _recipient(raw.get("to"), f"{path}.to", organization_id, errors)
