@@ -394,7 +394,7 @@ def record_model(trigger: dict[str, Any]) -> str | None:
         return "sales.opportunity"
     if kind == TriggerKind.DELIVERY_EXCEPTION:
         return "sales.order"
-    return STATE_MODELS.get(kind)  # type: ignore[call-overload]
+    return STATE_MODELS.get(kind)  # type: ignore[arg-type]
 
 
 def check(*, trigger: Any, conditions: Any, actions: Any,
