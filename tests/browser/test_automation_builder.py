@@ -49,6 +49,9 @@ def test_build_a_late_order_rule_and_see_its_task(browser, live_server, admin):
     expect(page.get_by_label("Condition", exact=True)).to_be_visible(timeout=15_000)
     page.wait_for_timeout(300)
     page.get_by_label("Condition", exact=True).select_option(label="is not empty")
+    # the redraw for that operator takes its value box away; typing before it lands is lost
+    expect(page.locator("#c-0-value")).to_have_count(0, timeout=15_000)
+    page.wait_for_timeout(300)
     action = page.locator("#action-0")
     action.get_by_label("Task title").fill("Avisar del retraso")
     action.get_by_label("Due in (days)").fill("0")
