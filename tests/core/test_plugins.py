@@ -202,8 +202,10 @@ def test_services_publish_what_happened_with_the_record_and_the_actor(users):
                          promised=dt.date(2026, 3, 1))
     with events.recording() as seen:
         DeliveryFactory(actor=admin, order=order, delivered_on=dt.date(2026, 3, 4))
-    assert [o.name for o in seen] == ["order.delivered", "order.delivered_late"]
-    assert seen[1].data["days_late"] == 3
+    assert [o.name for o in seen] == ["order.shipped", "order.delivered",
+                                      "order.delivered_late"]
+    assert seen[0].data["days_late"] == seen[2].data["days_late"] == 3
+    assert seen[0].data["short"] is False
     invoice = InvoiceFactory(actor=admin, account=account, issued=True)
     with events.recording() as seen:
         PaymentFactory(actor=admin, invoice=invoice, amount=invoice.total_amount)

@@ -10,17 +10,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.automation.models import Rule
+from vinculo.billing.models import Invoice
 from vinculo.core.mailqueue import email_queue
 from vinculo.core.models import User
 from vinculo.core.notifications import notify
 from vinculo.customers.models import Account, Contact
 from vinculo.customers.services import account_update
+from vinculo.integrations.models import WebhookSubscription
+from vinculo.integrations.services import webhook_send
 from vinculo.interactions.agenda.services import task_create
 from vinculo.interactions.mailing import email_write
 from vinculo.interactions.merge_fields import render_merge
 from vinculo.interactions.models import EmailTemplate
+from vinculo.marketing.models import Campaign
+from vinculo.marketing.services import campaign_enrol
+from vinculo.sales.models import Order
 from vinculo.service.models import Queue, Ticket
-from vinculo.service.services import ticket_assign, ticket_update
+from vinculo.service.services import ticket_assign, ticket_create, ticket_update
 
 
 class ActionError(Exception):
@@ -135,5 +141,56 @@ def _queue(rule: Rule, action: dict[str, Any], record: Any, account: Account | N
     return _("Ticket moved to the queue %(queue)s.") % {"queue": queue}
 
 
+def _enrol(rule: Rule, action: dict[str, Any], record: Any, account: Account | None) -> str:
+    """The customer's primary contact into a campaign, by marketing's service."""
+    if account is None:
+        raise ActionError(_("The record has no account."))
+    campaign = Campaign.all_objects.filter(organization_id=record.organization_id,
+                                           uuid=action["campaign"]).first()
+    if campaign is None:
+        raise ActionError(_("The campaign no longer exists."))
+    contact = getattr(record, "contact", None)
+    recipient_row = campaign_enrol(actor=rule.run_as, campaign=campaign, account=account,
+                                   contact=contact if contact is not None else None)
+    return _("%(contact)s enrolled in the campaign “%(campaign)s”.") % {
+        "contact": recipient_row.contact, "campaign": campaign.name}
+
+
+def _ticket(rule: Rule, action: dict[str, Any], record: Any, account: Account | None) -> str:
+    """A ticket about the record (its order or invoice linked), by service's service; the
+    queue, assignee and SLA come from the desk's routing as for any new ticket."""
+    if account is None:
+        raise ActionError(_("The record has no account."))
+    data: dict[str, Any] = {
+        "subject": f"{action['subject']}: {record}"[:200], "type": action["kind"],
+        "priority": action["priority"], "account": account,
+        "description": _("Opened by the rule “%(rule)s” on %(record)s.") % {
+            "rule": rule, "record": record}}
+    if isinstance(record, Order):
+        data["order"] = record
+    elif isinstance(record, Invoice):
+        data["invoice"] = record
+    ticket = ticket_create(actor=rule.run_as, data=data, channel="rule")
+    return _("Ticket %(number)s opened.") % {"number": ticket.number}
+
+
+def _webhook(rule: Rule, action: dict[str, Any], record: Any, account: Account | None) -> str:
+    """A signed one-off delivery through integrations' outbox (retried like any event)."""
+    subscription = WebhookSubscription.all_objects.filter(
+        organization_id=record.organization_id, uuid=action["subscription"]).first()
+    if subscription is None:
+        raise ActionError(_("The webhook subscription no longer exists."))
+    webhook_send(actor=rule.run_as, subscription=subscription, event=WEBHOOK_EVENT,
+                 record=record, data={
+                     "rule": {"uuid": str(rule.uuid), "name": rule.name},
+                     "record": str(record),
+                     "account": str(account.uuid) if account is not None else None})
+    return _("Webhook queued for %(name)s.") % {"name": subscription.name}
+
+
+#: The event name of a rule's webhook call, as the receiver sees it.
+WEBHOOK_EVENT = "automation.rule_fired"
+
 RUN = {"create_task": _task, "notify": _notify, "send_email": _email,
-       "set_field": _set_field, "assign_owner": _assign, "assign_queue": _queue}
+       "set_field": _set_field, "assign_owner": _assign, "assign_queue": _queue,
+       "enrol_campaign": _enrol, "open_ticket": _ticket, "call_webhook": _webhook}

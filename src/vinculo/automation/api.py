@@ -27,7 +27,13 @@ TRIGGER_SCHEMA: dict[str, Any] = {
         "many days ahead, or past); `invoice_overdue` (with `days`: overdue by at least that "
         "many days); `segment_entered` and `segment_left` (with `segment`: the UUID of a segment "
         "of accounts; leaving counts stays ended after the rule was made); "
-        "`analytics` (after each recompute, for the accounts meeting the conditions). The "
+        "`analytics` (after each recompute, for the accounts meeting the conditions); "
+        "`field_crosses` (with `field`: " + ", ".join(f"`{n}`" for n in checks.CROSSING) +
+        ", `direction`: `above` or `below`, `value`: a number; fires on the change that "
+        "crosses it); `date_relative` (with `field`: " +
+        ", ".join(f"`{n}`" for n in checks.DATE_FIELDS) + ", `when`: `before` or `after`, "
+        "`days`; once per record and date); `delivery_exception` (with `late` and `short`, "
+        "booleans: a delivery after the promised date, or leaving the order incomplete). The "
         "state triggers fire once per record while their condition lasts."),
     "properties": {
         "kind": {"type": "string", "enum": list(TriggerKind.values)},
@@ -35,6 +41,13 @@ TRIGGER_SCHEMA: dict[str, Any] = {
         "record": {"type": "object", "example": {"type": ["complaint"]}},
         "days": {"type": "integer", "minimum": 0},
         "segment": {"type": "string", "format": "uuid"},
+        "field": {"type": "string",
+                  "enum": [*checks.CROSSING, *checks.DATE_FIELDS]},
+        "direction": {"type": "string", "enum": list(checks.DIRECTIONS)},
+        "value": {"type": "string", "example": "10000"},
+        "when": {"type": "string", "enum": list(checks.WHEN)},
+        "late": {"type": "boolean"},
+        "short": {"type": "boolean"},
     },
     "required": ["kind"],
     "example": {"kind": "order_due", "days": 3},
@@ -55,7 +68,9 @@ ACTIONS_SCHEMA: dict[str, Any] = {
         "assignee, priority}; `notify` {to, message}; `send_email` {template (UUID of an "
         "e-mail template), to: `contact` (the customer's contact) or a user}; `set_field` "
         "{field: " + ", ".join(f"`{name}`" for name in checks.SETTABLE) + ", value}; "
-        "`assign_owner` {to}; `assign_queue` {queue: a queue's UUID, for tickets}. A user is "
+        "`assign_owner` {to}; `assign_queue` {queue: a queue's UUID, for tickets}; "
+        "`enrol_campaign` {campaign: UUID of a campaign not finished}; `open_ticket` {subject, "
+        "kind, priority}; `call_webhook` {subscription: UUID of a webhook subscription}. A user is "
         "`account_owner`, `assignee` (a ticket's) or a user's UUID. Errors are keyed "
         "`actions[<i>].<part>`."),
     "items": {"type": "object", "properties": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,9 @@ from django.utils.translation import gettext as _
 from vinculo.automation.models import TriggerKind
 from vinculo.core.models import User
 from vinculo.customers.models import ServiceTier
+from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import Channel, EmailTemplate, TaskPriority
+from vinculo.marketing.models import Campaign, CampaignStatus
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment, Subject
 from vinculo.service.models import Priority, Queue, TicketType
@@ -52,7 +55,38 @@ EVENTS: dict[str, EventSpec] = {
     "opportunity.lost": EventSpec("sales.opportunity"),
     "interaction.logged": EventSpec("interactions.interaction",
                                     {"channel": list(Channel.values)}),
+    "opportunity.changed": EventSpec("sales.opportunity"),
+    "order.shipped": EventSpec("sales.order"),
 }
+
+#: "A field crosses a value": the numeric fields whose changed event carries the value before
+#: and after (``data["changes"][name] == [before, after]``), by name → (event, key).
+CROSSING: dict[str, tuple[str, str]] = {
+    "opportunity.amount": ("opportunity.changed", "amount"),
+    "opportunity.probability": ("opportunity.changed", "probability"),
+}
+DIRECTIONS = ("above", "below")
+
+#: "A date relative to a field": the date fields the scan watches, by name → the record.
+DATE_FIELDS: dict[str, str] = {
+    "order.promised_date": "sales.order",
+    "invoice.due_date": "billing.invoice",
+    "opportunity.expected_close": "sales.opportunity",
+}
+WHEN = ("before", "after")
+
+#: The event a "delivery late or short" rule listens to: every delivery of an order.
+DELIVERY_EVENT = "order.shipped"
+
+
+def trigger_event(trigger: dict[str, Any]) -> str:
+    """The event an event-started trigger listens to (the ``event`` column), "" for states."""
+    kind = trigger.get("kind")
+    if kind == TriggerKind.FIELD_CROSSES:
+        return CROSSING.get(trigger.get("field", ""), ("", ""))[0]
+    if kind == TriggerKind.DELIVERY_EXCEPTION:
+        return DELIVERY_EVENT
+    return str(trigger.get("event", "")) if kind == TriggerKind.EVENT else ""
 
 #: The record each state trigger is about.
 STATE_MODELS = {TriggerKind.ORDER_DUE: "sales.order",
@@ -71,7 +105,8 @@ SETTABLE: dict[str, list[str]] = {
     "account.service_tier": list(ServiceTier.values),
 }
 
-ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner", "assign_queue")
+ACTIONS = ("create_task", "notify", "send_email", "set_field", "assign_owner", "assign_queue",
+           "enrol_campaign", "open_ticket", "call_webhook")
 _ACTION_KEYS = {
     "create_task": {"type", "title", "due_in_days", "assignee", "priority"},
     "notify": {"type", "to", "message"},
@@ -79,7 +114,12 @@ _ACTION_KEYS = {
     "set_field": {"type", "field", "value"},
     "assign_owner": {"type", "to"},
     "assign_queue": {"type", "queue"},
+    "enrol_campaign": {"type", "campaign"},
+    "open_ticket": {"type", "subject", "kind", "priority"},
+    "call_webhook": {"type", "subscription"},
 }
+#: The campaigns an action may enrol customers in (not finished).
+ENROLLING = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.SENDING)
 MAX_ACTIONS = 10
 MAX_DAYS = 3650
 
@@ -112,7 +152,10 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
                           TriggerKind.INVOICE_OVERDUE: {"days"},
                           TriggerKind.SEGMENT_ENTERED: {"segment"},
                           TriggerKind.SEGMENT_LEFT: {"segment"},
-                          TriggerKind.ANALYTICS: set()}[kind]
+                          TriggerKind.ANALYTICS: set(),
+                          TriggerKind.FIELD_CROSSES: {"field", "direction", "value"},
+                          TriggerKind.DATE_RELATIVE: {"field", "when", "days"},
+                          TriggerKind.DELIVERY_EXCEPTION: {"late", "short"}}[kind]
     for key in sorted(set(raw) - allowed):
         errors.add(f"trigger.{key}", _("Unknown key for this trigger."))
     node: dict[str, Any] = {"kind": kind}
@@ -155,7 +198,53 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
                                             "organisation."))
         else:
             node["segment"] = str(segment.uuid)
+    elif kind == TriggerKind.FIELD_CROSSES:
+        _check_crossing(raw, node, errors)
+    elif kind == TriggerKind.DATE_RELATIVE:
+        if raw.get("field") not in DATE_FIELDS:
+            errors.add("trigger.field", _("Choose a date: %(choices)s.")
+                       % {"choices": ", ".join(DATE_FIELDS)})
+        else:
+            node["field"] = raw["field"]
+        when = raw.get("when") or "before"
+        if when not in WHEN:
+            errors.add("trigger.when", _("Choose “before” or “after”."))
+        node["when"] = when
+        days = _days(raw.get("days"), "trigger.days", errors, minimum=0)
+        if days is not None:
+            node["days"] = days
+    elif kind == TriggerKind.DELIVERY_EXCEPTION:
+        late, short = raw.get("late", True), raw.get("short", True)
+        for key, value in (("late", late), ("short", short)):
+            if not isinstance(value, bool):
+                errors.add(f"trigger.{key}", _("Give true or false."))
+        if late is False and short is False:
+            errors.add("trigger.late", _("Choose late, short or both."))
+        node["late"], node["short"] = late is True, short is True
     return node
+
+
+def _check_crossing(raw: dict[str, Any], node: dict[str, Any], errors: _Errors) -> None:
+    if raw.get("field") not in CROSSING:
+        errors.add("trigger.field", _("Choose a field: %(choices)s.")
+                   % {"choices": ", ".join(CROSSING)})
+    else:
+        node["field"] = raw["field"]
+    if raw.get("direction") not in DIRECTIONS:
+        errors.add("trigger.direction", _("Choose “above” or “below”."))
+    else:
+        node["direction"] = raw["direction"]
+    value = raw.get("value")
+    try:
+        if isinstance(value, bool) or value in (None, ""):
+            raise InvalidOperation
+        number = Decimal(str(value).strip())
+        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.add("trigger.value", _("Give a number."))
+    else:
+        node["value"] = format(number.normalize(), "f")
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -250,8 +339,9 @@ def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> 
             errors.add(f"{path}.field", _("Choose a field: %(choices)s.")
                        % {"choices": ", ".join(SETTABLE)})
         elif raw.get("value") not in SETTABLE[name]:
-            errors.add(f"{path}.value", _("Choose among: %(choices)s.")
-                       % {"choices": ", ".join(SETTABLE[name])})
+            labels = dict(Priority.choices if name == "ticket.priority" else ServiceTier.choices)
+            errors.add(f"{path}.value", _("Choose among: %(choices)s.") % {
+                "choices": ", ".join(f"{labels.get(v, v)} ({v})" for v in SETTABLE[name])})
         node["field"], node["value"] = name, raw.get("value")
     elif kind == "assign_owner":
         node["to"] = _recipient(raw.get("to"), f"{path}.to", organization_id, errors)
@@ -262,7 +352,49 @@ def check_action(raw: Any, path: str, organization_id: int, errors: _Errors) -> 
             errors.add(f"{path}.queue", _("Choose a queue of your organisation."))
         else:
             node["queue"] = str(key)
+    elif kind == "enrol_campaign":
+        key = _uuid(raw.get("campaign"))
+        if key is None or not Campaign.all_objects.filter(
+                organization_id=organization_id, uuid=key, status__in=ENROLLING).exists():
+            errors.add(f"{path}.campaign", _("Choose a campaign of your organisation that "
+                                             "has not finished."))
+        else:
+            node["campaign"] = str(key)
+    elif kind == "open_ticket":
+        node["subject"] = _text(raw.get("subject"), f"{path}.subject", errors, 200)
+        ticket_kind = raw.get("kind") or TicketType.values[0]
+        if ticket_kind not in TicketType.values:
+            errors.add(f"{path}.kind", _("Choose among: %(choices)s.")
+                       % {"choices": ", ".join(TicketType.values)})
+        priority = raw.get("priority") or Priority.NORMAL
+        if priority not in Priority.values:
+            errors.add(f"{path}.priority", _("Choose among: %(choices)s.")
+                       % {"choices": ", ".join(Priority.values)})
+        node["kind"], node["priority"] = ticket_kind, priority
+    elif kind == "call_webhook":
+        key = _uuid(raw.get("subscription"))
+        if key is None or not WebhookSubscription.all_objects.filter(
+                organization_id=organization_id, uuid=key).exists():
+            errors.add(f"{path}.subscription", _("Choose a webhook subscription of your "
+                                                 "organisation."))
+        else:
+            node["subscription"] = str(key)
     return node
+
+
+def record_model(trigger: dict[str, Any]) -> str | None:
+    """The model of the records a trigger acts on (``sales.order``), when it is known."""
+    kind = trigger.get("kind")
+    if kind == TriggerKind.EVENT:
+        spec = EVENTS.get(trigger.get("event", ""))
+        return spec.model if spec else None
+    if kind == TriggerKind.DATE_RELATIVE:
+        return DATE_FIELDS.get(trigger.get("field", ""))
+    if kind == TriggerKind.FIELD_CROSSES:
+        return "sales.opportunity"
+    if kind == TriggerKind.DELIVERY_EXCEPTION:
+        return "sales.order"
+    return STATE_MODELS.get(kind)  # type: ignore[arg-type]
 
 
 def check(*, trigger: Any, conditions: Any, actions: Any,
@@ -280,10 +412,10 @@ def check(*, trigger: Any, conditions: Any, actions: Any,
     else:
         action_nodes = [check_action(item, f"actions[{i}]", organization_id, errors)
                         for i, item in enumerate(actions)]
-    if trigger_node.get("kind") in STATE_MODELS:
+    model = record_model(trigger_node)
+    if model is not None and model != "service.ticket":
         for i, node in enumerate(action_nodes):
-            if "assignee" in (node.get("to"), node.get("assignee")) and \
-                    STATE_MODELS[trigger_node["kind"]] != "service.ticket":
+            if "assignee" in (node.get("to"), node.get("assignee")):
                 errors.add(f"actions[{i}]", _("Only tickets have an assignee; choose "
                                               "“account_owner” or a user."))
     if trigger_node.get("kind") == TriggerKind.ANALYTICS and not condition_node:

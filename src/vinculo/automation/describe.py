@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vinculo.automation.models import Rule, TriggerKind
 from vinculo.core.models import User
 from vinculo.customers.models import ServiceTier
+from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import EmailTemplate, TaskPriority
+from vinculo.marketing.models import Campaign
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment
 from vinculo.segments.rules.wording import describe_rule
@@ -33,6 +37,19 @@ EVENT_LABELS = {
     "opportunity.won": gettext_lazy("An opportunity was won"),
     "opportunity.lost": gettext_lazy("An opportunity was lost"),
     "interaction.logged": gettext_lazy("An interaction was logged"),
+    "opportunity.changed": gettext_lazy("An opportunity was changed"),
+    "order.shipped": gettext_lazy("A delivery of an order was recorded"),
+}
+
+#: The fields a "crosses a value" trigger and a "date relative to a field" trigger name.
+CROSSING_LABELS = {
+    "opportunity.amount": gettext_lazy("The opportunity's amount"),
+    "opportunity.probability": gettext_lazy("The opportunity's probability (%)"),
+}
+DATE_LABELS = {
+    "order.promised_date": gettext_lazy("The order's promised delivery date"),
+    "invoice.due_date": gettext_lazy("The invoice's due date"),
+    "opportunity.expected_close": gettext_lazy("The opportunity's expected close date"),
 }
 
 
@@ -44,6 +61,9 @@ ACTION_LABELS = {
     "set_field": gettext_lazy("Set a field"),
     "assign_owner": gettext_lazy("Assign an owner"),
     "assign_queue": gettext_lazy("Move to a queue"),
+    "enrol_campaign": gettext_lazy("Enrol in a campaign"),
+    "open_ticket": gettext_lazy("Open a ticket"),
+    "call_webhook": gettext_lazy("Call a webhook"),
 }
 
 
@@ -75,6 +95,22 @@ def trigger_text(rule: Rule) -> str:
                 if kind == TriggerKind.SEGMENT_ENTERED
                 else _("A customer left the segment “%(name)s”"))
         return text % {"name": name}
+    if kind == TriggerKind.FIELD_CROSSES:
+        text = (_("%(field)s rises to %(value)s or more") if trigger.get("direction") == "above"
+                else _("%(field)s falls below %(value)s"))
+        return text % {"field": CROSSING_LABELS.get(trigger.get("field"), ""),
+                       "value": number_format(Decimal(str(trigger.get("value") or 0)),
+                                              force_grouping=True)}
+    if kind == TriggerKind.DATE_RELATIVE:
+        text = (_("%(days)s days after %(field)s") if trigger.get("when") == "after"
+                else _("%(days)s days before %(field)s"))
+        return text % {"days": trigger.get("days", 0),
+                       "field": str(DATE_LABELS.get(trigger.get("field"), "")).lower()}
+    if kind == TriggerKind.DELIVERY_EXCEPTION:
+        if trigger.get("late") and trigger.get("short"):
+            return _("A delivery is late or short")
+        return (_("A delivery is late") if trigger.get("late")
+                else _("A delivery is short (less than ordered)"))
     if kind == TriggerKind.EVENT:
         text = str(EVENT_LABELS.get(rule.event, rule.event))
         types = (trigger.get("record") or {}).get("type") or []
@@ -136,4 +172,19 @@ def action_text(action: dict[str, Any], organization_id: int) -> str:
                                          uuid=action.get("queue")).first()
         return _("Move the ticket to the queue %(queue)s") % {
             "queue": queue.name if queue else _("(deleted)")}
+    if kind == "enrol_campaign":
+        campaign = Campaign.all_objects.filter(organization_id=organization_id,
+                                               uuid=action.get("campaign")).first()
+        return _("Enrol the customer's contact in the campaign “%(campaign)s”") % {
+            "campaign": campaign.name if campaign else _("(deleted)")}
+    if kind == "open_ticket":
+        return _("Open a ticket “%(subject)s” (%(kind)s, %(priority)s priority)") % {
+            "subject": action.get("subject", ""),
+            "kind": str(dict(TicketType.choices).get(action.get("kind"), "")).lower(),
+            "priority": str(dict(Priority.choices).get(action.get("priority"), "")).lower()}
+    if kind == "call_webhook":
+        subscription = WebhookSubscription.all_objects.filter(
+            organization_id=organization_id, uuid=action.get("subscription")).first()
+        return _("Call the webhook “%(name)s”") % {
+            "name": subscription.name if subscription else _("(deleted)")}
     return str(kind)

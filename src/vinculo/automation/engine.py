@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from contextvars import ContextVar
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,7 +32,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from vinculo.automation.actions import RUN, ActionError
+from vinculo.automation.checks import CROSSING
 from vinculo.automation.models import (
+    EVENT_TRIGGERS,
     SEGMENT_TRIGGERS,
     STATE_TRIGGERS,
     Episode,
@@ -47,7 +50,7 @@ from vinculo.core.models import Organization
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Account
-from vinculo.sales.models import Order, OrderStatus
+from vinculo.sales.models import Opportunity, OpportunityStatus, Order, OrderStatus
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import SegmentMember, Subject
 
@@ -146,9 +149,42 @@ def _matching(rule: Rule) -> QuerySet[Account]:
                                   organization_id=rule.organization_id)
 
 
-def _passes(rule: Rule, record: Any) -> bool:
+def _passes(rule: Rule, record: Any, data: dict[str, Any] | None = None) -> bool:
+    """The record passes the trigger's narrowing; a crossing rule needs the value to cross
+    its threshold in this change, a delivery rule a late or short delivery."""
+    if rule.kind == TriggerKind.FIELD_CROSSES:
+        return crossed(rule.trigger, data or {})
+    if rule.kind == TriggerKind.DELIVERY_EXCEPTION:
+        data = data or {}
+        return bool((rule.trigger.get("late") and (data.get("days_late") or 0) > 0)
+                    or (rule.trigger.get("short") and data.get("short")))
     narrowed = rule.trigger.get("record") or {}
     return all(getattr(record, name, None) in values for name, values in narrowed.items())
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return None if value in (None, "") else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def crossed(trigger: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether the change the event carries (``data["changes"][key] == [before, after]``)
+    takes the field across the threshold: "above" from below it to at least it, "below" from
+    at least it to under it. A change that stays on one side fires nothing; so does an event
+    without the values (published before they were carried)."""
+    key = CROSSING.get(trigger.get("field", ""), ("", ""))[1]
+    pair = (data.get("changes") or {}).get(key)
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return False
+    before, after = _number(pair[0]), _number(pair[1])
+    threshold = _number(trigger.get("value"))
+    if after is None or threshold is None:
+        return False
+    if trigger.get("direction") == "above":
+        return after >= threshold and (before is None or before < threshold)
+    return after < threshold and before is not None and before >= threshold
 
 
 # ---- events ----------------------------------------------------------------------------------
@@ -171,7 +207,7 @@ def event_received(occurrence: Occurrence) -> int:
         return 0
     fired = 0
     with organization_scope(occurrence.organization_id):
-        rules = list(Rule.objects.filter(active=True, kind=TriggerKind.EVENT,
+        rules = list(Rule.objects.filter(active=True, kind__in=EVENT_TRIGGERS,
                                          event=occurrence.name)
                      .select_related("run_as", "organization"))
         if not rules:
@@ -182,7 +218,8 @@ def event_received(occurrence: Occurrence) -> int:
             return 0
         for rule in rules:
             try:
-                if _passes(rule, record) and _conditions_met(rule, account_of(record)):
+                if _passes(rule, record, occurrence.data) and _conditions_met(
+                        rule, account_of(record)):
                     fired += fire(rule, record, trigger=occurrence.name, chain=chain,
                                   occurrence=occurrence.id) is not None
             except Exception:  # one broken rule never stops the others
@@ -223,6 +260,8 @@ def candidates(rule: Rule, *, today: dt.date) -> QuerySet:
             organization_id=rule.organization_id, active=True,
             pk__in=stays.filter(left_at__gte=rule.created_at).values("account_id")).exclude(
             pk__in=stays.filter(left_at__isnull=True).values("account_id"))
+    elif kind == TriggerKind.DATE_RELATIVE:
+        qs = _dated(rule, today)
     else:
         qs = Account.all_objects.filter(organization_id=rule.organization_id, active=True)
     if rule.conditions:
@@ -232,13 +271,57 @@ def candidates(rule: Rule, *, today: dt.date) -> QuerySet:
     return qs
 
 
+#: How long after its day a "date relative to a field" still fires (a scheduler that was down
+#: catches up), and no further back: a new rule does not act on last year's orders.
+DATE_GRACE_DAYS = 7
+
+
+def _dated(rule: Rule, today: dt.date) -> QuerySet:
+    """The open records whose date, moved by the rule's days, falls on today (or in the few
+    days of grace before it): "3 days before the promised date" holds from three days before
+    until the date itself."""
+    trigger = rule.trigger
+    model, name = trigger["field"].split(".")
+    qs: QuerySet
+    if model == "order":
+        qs = Order.all_objects.filter(status__in=(OrderStatus.OPEN,
+                                                  OrderStatus.PARTIALLY_DELIVERED))
+    elif model == "invoice":
+        qs = Invoice.all_objects.filter(kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
+    else:
+        qs = Opportunity.all_objects.filter(status=OpportunityStatus.OPEN)
+    days = dt.timedelta(days=trigger["days"])
+    grace = dt.timedelta(days=DATE_GRACE_DAYS)
+    if trigger.get("when") == "after":  # the date was `days` ago (within the grace)
+        window = (today - days - grace, today - days)
+    else:  # the date is `days` ahead or nearer, not yet past
+        window = (today, today + days)
+    return qs.filter(organization_id=rule.organization_id,
+                     **{f"{name}__range": window})
+
+
+def _episode_key(rule: Rule, record: Any) -> str:
+    """One episode per record, and for a date trigger per record *and date*: a promised date
+    moved later is a new date, warned about again."""
+    key = record_key(record)
+    if rule.kind == TriggerKind.DATE_RELATIVE:
+        value = getattr(record, rule.trigger["field"].split(".")[1], None)
+        key = f"{key}@{value.isoformat() if value else ''}"
+    return key
+
+
 def evaluate(rule: Rule, *, today: dt.date | None = None) -> int:
     """Open an episode (and fire) for each record newly meeting the rule, close the episodes
     of those that no longer do; returns how many fired."""
     today = today or timezone.localdate()
     qs = candidates(rule, today=today)
     label = qs.model._meta.label_lower
-    now_matching = {f"{label}:{uuid}": pk for pk, uuid in qs.values_list("pk", "uuid")}
+    if rule.kind == TriggerKind.DATE_RELATIVE:
+        name = rule.trigger["field"].split(".")[1]
+        now_matching = {f"{label}:{uuid}@{day.isoformat()}": pk
+                        for pk, uuid, day in qs.values_list("pk", "uuid", name)}
+    else:
+        now_matching = {f"{label}:{uuid}": pk for pk, uuid in qs.values_list("pk", "uuid")}
     open_keys = set(Episode.all_objects.filter(rule=rule, closed_at__isnull=True)
                     .values_list("record_key", flat=True))
     gone = open_keys - set(now_matching)
@@ -248,11 +331,12 @@ def evaluate(rule: Rule, *, today: dt.date | None = None) -> int:
     new = [pk for key, pk in now_matching.items() if key not in open_keys]
     fired = 0
     related = ("account__owner",) if qs.model is not Account else ("owner",)
+    # Opened, and fired, in the order of the query's keys (the records' dates).
     for record in qs.model.all_objects.filter(pk__in=new).select_related(*related):
         try:
             with transaction.atomic():
                 Episode.all_objects.create(organization_id=rule.organization_id, rule=rule,
-                                           record_key=record_key(record))
+                                           record_key=_episode_key(rule, record))
         except IntegrityError:  # another scan opened it first
             continue
         fired += fire(rule, record, trigger=rule.kind, chain=_chain.get()) is not None

@@ -1,6 +1,7 @@
-"""The rule form: the trigger as plain fields, the conditions in the segments' rule language
-and the actions as a list, both JSON with an example. It collects; ``services`` decides, and
-each error is shown under the part it names."""
+"""The rule form: the trigger as plain fields, the conditions and actions as rows of choices
+(``automation.builder``), re-rendered by htmx as people choose; no JSON is typed by hand
+(conditions that nest groups, made through the API, are shown as JSON, the one exception).
+It collects; ``services`` decides, and each error is shown beside the control it names."""
 
 from __future__ import annotations
 
@@ -9,44 +10,33 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.automation import checks
-from vinculo.automation.describe import EVENT_LABELS
+from vinculo.automation import builder, checks
+from vinculo.automation.describe import CROSSING_LABELS, DATE_LABELS, EVENT_LABELS
 from vinculo.automation.models import SEGMENT_TRIGGERS, Rule, TriggerKind
 from vinculo.core.forms_settings import SettingsForm
+from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment, Subject
 from vinculo.service.models import TicketType
 
-CONDITIONS_EXAMPLE = {"match": "all", "conditions": [
-    {"field": "analytics.value_tier", "op": "in", "value": ["Platinum", "Gold"]}]}
-ACTIONS_EXAMPLE = [{"type": "create_task", "title": "Llamar al cliente", "due_in_days": 1,
-                    "assignee": "account_owner"}]
-
-
-class _Json(forms.CharField):
-    widget = forms.Textarea(attrs={"rows": 6, "class": "form-control font-monospace",
-                                   "spellcheck": "false"})
-
-    def __init__(self, *, empty: Any, **kwargs: Any) -> None:
-        self.empty = empty
-        super().__init__(required=False, strip=True, **kwargs)
-
-    def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
-        if not text:
-            return self.empty
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise ValidationError(_("This is not valid JSON: %(error)s") % {"error": exc}) \
-                from None
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False, indent=2)
-        return value
+#: The trigger's controls each kind shows (the others are hidden and not sent to the checks).
+TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
+    TriggerKind.EVENT: ("event", "ticket_types"),
+    TriggerKind.ORDER_DUE: ("days",),
+    TriggerKind.INVOICE_OVERDUE: ("days",),
+    TriggerKind.SEGMENT_ENTERED: ("segment",),
+    TriggerKind.SEGMENT_LEFT: ("segment",),
+    TriggerKind.ANALYTICS: (),
+    TriggerKind.FIELD_CROSSES: ("cross_field", "direction", "threshold"),
+    TriggerKind.DATE_RELATIVE: ("days", "when", "date_field"),
+    TriggerKind.DELIVERY_EXCEPTION: ("late", "short"),
+}
+#: ``trigger.<key>`` errors → the control that shows them.
+_TRIGGER_ERRORS = {"kind": "trigger_kind", "record": "ticket_types", "field": "cross_field",
+                   "value": "threshold"}
+_REFRESH = {"hx-post": "", "hx-include": "#rule-form", "hx-target": "#rule-builder",
+            "hx-select": "#rule-builder", "hx-swap": "outerHTML"}
 
 
 class RuleForm(SettingsForm):
@@ -54,70 +44,195 @@ class RuleForm(SettingsForm):
     field_names = ("name", "description", "active")
 
     trigger_kind = forms.ChoiceField(label=_("Trigger"), choices=TriggerKind.choices)
-    event = forms.ChoiceField(label=_("Event (for a domain-event trigger)"), required=False)
+    event = forms.ChoiceField(label=_("Event"), required=False)
     ticket_types = forms.MultipleChoiceField(
-        label=_("Only tickets of these kinds (ticket events)"), required=False,
-        choices=TicketType.choices,
+        label=_("Only tickets of these kinds"), required=False, choices=TicketType.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
-    days = forms.IntegerField(label=_("Days"), required=False, help_text=_(
-        "Order due: days before the promised date. Invoice overdue: days past the due date."))
-    segment = forms.ChoiceField(label=_("Segment (for a segment trigger)"), required=False)
-    conditions = _Json(empty={}, label=_("Conditions on the customer"))
-    actions = _Json(empty=[], label=_("Actions"))
+    days = forms.CharField(label=_("Days"), required=False, widget=forms.NumberInput(
+        attrs={"min": 0, "step": 1, "inputmode": "numeric"}))
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+    cross_field = forms.ChoiceField(label=_("Field"), required=False,
+                                    choices=list(CROSSING_LABELS.items()))
+    direction = forms.ChoiceField(label=_("Crosses"), required=False, choices=(
+        ("above", _("upwards: rises to the value or more")),
+        ("below", _("downwards: falls below the value"))))
+    threshold = forms.CharField(label=_("Value"), required=False, max_length=30,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    when = forms.ChoiceField(label=_("When"), required=False, choices=(
+        ("before", _("days before")), ("after", _("days after"))))
+    date_field = forms.ChoiceField(label=_("Date"), required=False,
+                                   choices=list(DATE_LABELS.items()))
+    late = forms.BooleanField(label=_("Delivered after the promised date"), required=False)
+    short = forms.BooleanField(label=_("Delivered less than ordered"), required=False)
+    match = forms.ChoiceField(label=_("The customer meets"), required=False, choices=(
+        ("all", _("all of the conditions (and)")), ("any", _("any of the conditions (or)"))))
+    conditions_json = forms.CharField(label=_("Conditions (nested groups, as JSON)"),
+                                      required=False, max_length=20_000,
+                                      widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        organization_id = self.user.organization_id
+        self.registry = segment_rules.fields(organization_id)
+        self.condition_errors: list[str] = []
+        self.action_errors: list[str] = []
+        if self.is_bound:
+            self.json_mode = self.data.get("conditions_mode") == "json"
+            self.condition_rows = builder.conditions_from_post(self.data, self.registry)
+            self.action_rows = builder.actions_from_post(self.data, organization_id)
+        else:
+            stored = self.instance.conditions or {}
+            rows = builder.conditions_to_rows(stored, self.registry)
+            self.json_mode = rows is None
+            self.condition_rows = rows or []
+            self.action_rows = builder.actions_to_rows(self.instance.actions or [],
+                                                       organization_id)
+            if not self.instance.pk:
+                self.action_rows = builder.actions_from_post(
+                    _Adding(), organization_id)
 
     def setup(self) -> None:
-        # Help with an example, worded in the language of this request (not at import).
-        self.fields["conditions"].help_text = gettext(
-            "The segments' rule language over the record's account (the fields of the segment "
-            "builder); empty: always. Example: %(example)s") % {
-            "example": json.dumps(CONDITIONS_EXAMPLE, ensure_ascii=False)}
-        self.fields["actions"].help_text = gettext(
-            "A list: create_task {title, due_in_days, assignee, priority}, notify {to, message}, "
-            "send_email {template, to}, set_field {field, value}, assign_owner {to}, assign_queue "
-            "{queue}; a user is account_owner, assignee or a user's id. Example: %(example)s") % {
-            "example": json.dumps(ACTIONS_EXAMPLE, ensure_ascii=False)}
-        self.fields["event"].choices = [("", "—"), *(
-            (name, EVENT_LABELS.get(name, name)) for name in checks.EVENTS)]
-        self.fields["segment"].choices = [("", "—"), *(
+        self.fields["event"].choices = [(name, EVENT_LABELS.get(name, name))
+                                        for name in checks.EVENTS]
+        self.fields["segment"].choices = [("", _("Choose a segment")), *(
             (str(uuid), name) for uuid, name in Segment.objects.filter(
                 subject=Subject.ACCOUNTS).order_by("name").values_list("uuid", "name"))]
+        for name in ("trigger_kind", "event"):
+            self.fields[name].widget.attrs.update(_REFRESH)
+        self.fields["description"].widget.attrs["rows"] = 2
 
     def initial_values(self) -> dict[str, Any]:
         values = super().initial_values()
         trigger = self.instance.trigger or {}
-        return {**values, "trigger_kind": trigger.get("kind"), "event": trigger.get("event"),
+        kind = trigger.get("kind")
+        return {**values, "trigger_kind": kind, "event": trigger.get("event"),
                 "ticket_types": (trigger.get("record") or {}).get("type", []),
                 "days": trigger.get("days"), "segment": trigger.get("segment"),
-                "conditions": self.instance.conditions, "actions": self.instance.actions}
+                "cross_field": trigger.get("field") if kind == TriggerKind.FIELD_CROSSES
+                else None,
+                "date_field": trigger.get("field") if kind == TriggerKind.DATE_RELATIVE
+                else None,
+                "direction": trigger.get("direction"), "threshold": trigger.get("value"),
+                "when": trigger.get("when"), "late": trigger.get("late", True),
+                "short": trigger.get("short", True),
+                "match": (self.instance.conditions or {}).get("match", "all"),
+                "conditions_json": json.dumps(self.instance.conditions or {},
+                                              ensure_ascii=False, indent=2)}
+
+    # ---- what the page shows ----------------------------------------------------------------
+
+    def chosen_kind(self) -> str:
+        raw = self.data.get("trigger_kind") if self.is_bound else self.initial.get(
+            "trigger_kind")
+        return raw if raw in TriggerKind.values else TriggerKind.EVENT
+
+    def trigger_controls(self) -> list[Any]:
+        """The trigger's controls for the kind chosen, in order."""
+        kind = self.chosen_kind()
+        names = list(TRIGGER_FIELDS[kind])
+        event = self.data.get("event") if self.is_bound else self.initial.get("event")
+        if kind == TriggerKind.EVENT and not str(event or "").startswith("ticket."):
+            names.remove("ticket_types")
+        return [self[name] for name in names]
+
+    def field_groups(self) -> dict[str, list[tuple[str, str]]]:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for definition in self.registry.values():
+            if definition.base == "contact":
+                continue  # the conditions are over the record's account
+            groups.setdefault(str(definition.group), []).append(
+                (definition.name, str(definition.label)))
+        return groups
+
+    # ---- what the services get -----------------------------------------------------------------
+
+    def _trigger(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        kind = cleaned["trigger_kind"]
+        trigger: dict[str, Any] = {"kind": kind}
+        if kind == TriggerKind.EVENT:
+            trigger["event"] = cleaned["event"]
+            if cleaned["ticket_types"] and str(cleaned["event"]).startswith("ticket."):
+                trigger["record"] = {"type": cleaned["ticket_types"]}
+        elif kind in (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE):
+            trigger["days"] = _whole(cleaned["days"])
+        elif kind in SEGMENT_TRIGGERS:
+            trigger["segment"] = cleaned["segment"]
+        elif kind == TriggerKind.FIELD_CROSSES:
+            trigger.update(field=cleaned["cross_field"], direction=cleaned["direction"],
+                           value=_decimal_text(cleaned["threshold"]))
+        elif kind == TriggerKind.DATE_RELATIVE:
+            trigger.update(field=cleaned["date_field"], when=cleaned["when"] or "before",
+                           days=_whole(cleaned["days"]))
+        elif kind == TriggerKind.DELIVERY_EXCEPTION:
+            trigger.update(late=cleaned["late"], short=cleaned["short"])
+        return trigger
+
+    def _conditions(self) -> Any:
+        if self.json_mode:
+            text = self.cleaned_data.get("conditions_json") or ""
+            try:
+                return json.loads(text) if text.strip() else {}
+            except ValueError:
+                return text  # refused by the checks, on ``conditions``
+        return builder.conditions_from_rows(self.cleaned_data.get("match") or "all",
+                                            self.condition_rows)
 
     def data_for_service(self) -> dict[str, Any]:
         data = super().data_for_service()
-        cleaned = self.cleaned_data
-        trigger: dict[str, Any] = {"kind": cleaned["trigger_kind"]}
-        if cleaned["trigger_kind"] == TriggerKind.EVENT:
-            trigger["event"] = cleaned["event"]
-            if cleaned["ticket_types"]:
-                trigger["record"] = {"type": cleaned["ticket_types"]}
-        elif cleaned["trigger_kind"] in (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE):
-            trigger["days"] = cleaned["days"]
-        elif cleaned["trigger_kind"] in SEGMENT_TRIGGERS:
-            trigger["segment"] = cleaned["segment"]
-        return {**data, "trigger": trigger, "conditions": cleaned["conditions"],
-                "actions": cleaned["actions"]}
+        return {**data, "trigger": self._trigger(), "conditions": self._conditions(),
+                "actions": builder.actions_from_rows(self.action_rows)}
 
     def show_service_errors(self, exc: ValidationError) -> None:
-        """``trigger.days`` under Days, ``actions[1].to`` under Actions with its path…"""
+        """``trigger.days`` under Days, ``conditions.conditions[0].value`` on its row,
+        ``actions[1].to`` beside action 2's "who"…"""
         if not hasattr(exc, "error_dict"):
             return super().show_service_errors(exc)
+        rest: dict[str, list[str]] = {}
         for key, errors in exc.message_dict.items():
             message = " ".join(errors)
-            if key.startswith("trigger."):
-                part = key.split(".")[1]
-                field = {"kind": "trigger_kind", "record": "ticket_types"}.get(part, part)
+            if key.startswith("trigger"):
+                part = key.split(".")[1] if "." in key else "kind"
+                kind = self.cleaned_data.get("trigger_kind")
+                field = _TRIGGER_ERRORS.get(part, part)
+                if kind == TriggerKind.DATE_RELATIVE and part == "field":
+                    field = "date_field"
                 self.add_error(field if field in self.fields else "trigger_kind", message)
             elif key.startswith(("conditions", "actions")):
-                field = "conditions" if key.startswith("conditions") else "actions"
-                self.add_error(field, f"{key}: {message}" if key != field else message)
+                rest[key] = errors
             else:
                 self.add_error(key if key in self.fields else None, message)
+        self.condition_errors = builder.attach_errors(
+            {k: v for k, v in rest.items() if k.startswith("conditions")},
+            [] if self.json_mode else self.condition_rows, self.action_rows)
+        self.action_errors = builder.attach_errors(
+            {k: v for k, v in rest.items() if k.startswith("actions")},
+            self.condition_rows, self.action_rows)
         return None
+
+
+class _Adding(dict):
+    """A new rule starts with one action row (a task), as if "Add an action" was pressed."""
+
+    def __init__(self) -> None:
+        super().__init__(add_action="1")
+
+    def getlist(self, key: str) -> list[Any]:
+        return []
+
+
+def _whole(value: Any) -> Any:
+    text = str(value or "").strip()
+    try:
+        return int(text)
+    except ValueError:
+        return text or None
+
+
+def _decimal_text(value: Any) -> str:
+    """The threshold as typed, with a decimal comma read as a point (``1.500,5`` stays as
+    typed and is refused by the checks)."""
+    text = str(value or "").strip().replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    return text

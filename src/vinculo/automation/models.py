@@ -18,12 +18,18 @@ class TriggerKind(models.TextChoices):
     SEGMENT_ENTERED = "segment_entered", _("A customer entered a segment")
     SEGMENT_LEFT = "segment_left", _("A customer left a segment")
     ANALYTICS = "analytics", _("Analytics recomputed: the conditions hold for a customer")
+    FIELD_CROSSES = "field_crosses", _("A field crosses a value")
+    DATE_RELATIVE = "date_relative", _("A date relative to a field")
+    DELIVERY_EXCEPTION = "delivery_exception", _("A delivery is late or short")
 
 
 #: Triggers evaluated as a state over many records (the scan, a recompute, a refresh): each
 #: fires once per record per episode of its condition.
 STATE_TRIGGERS = (TriggerKind.ORDER_DUE, TriggerKind.INVOICE_OVERDUE,
-                  TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT, TriggerKind.ANALYTICS)
+                  TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT, TriggerKind.ANALYTICS,
+                  TriggerKind.DATE_RELATIVE)
+#: Triggers started by one published event (their ``event`` column names it).
+EVENT_TRIGGERS = (TriggerKind.EVENT, TriggerKind.FIELD_CROSSES, TriggerKind.DELIVERY_EXCEPTION)
 SEGMENT_TRIGGERS = (TriggerKind.SEGMENT_ENTERED, TriggerKind.SEGMENT_LEFT)
 
 

@@ -38,7 +38,7 @@ def _values(organization_id: int, data: dict[str, Any], rule: Rule | None) -> di
             conditions=data.get("conditions", current["conditions"]),
             actions=data.get("actions", current["actions"]), organization_id=organization_id)
         values.update(trigger=trigger, conditions=conditions, actions=actions,
-                      kind=trigger["kind"], event=trigger.get("event", ""))
+                      kind=trigger["kind"], event=checks.trigger_event(trigger))
     return values
 
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from vinculo.automation import describe, selectors, services
+from vinculo.automation import builder, describe, selectors, services
 from vinculo.automation.forms import RuleForm
-from vinculo.automation.models import Rule
+from vinculo.automation.models import Rule, TriggerKind
 from vinculo.core.views_base import RecordDeleteView, RecordMixin
 from vinculo.core.views_settings import SettingsEditView, SettingsListView
 
@@ -67,7 +67,42 @@ class RuleEditView(SettingsEditView):
         return reverse("automation:rule_detail", kwargs={"uuid": record.uuid})
 
     def context(self, form: Any) -> dict[str, Any]:
-        return {"back": reverse("automation:rule_list")}
+        for field in form.fields.values():  # the trigger's choices re-render the builder
+            if "hx-post" in field.widget.attrs:
+                field.widget.attrs["hx-post"] = self.request.path
+        return {"back": reverse("automation:rule_list"),
+                "action_choices": builder.action_choices(),
+                "trigger_help": TRIGGER_HELP.get(form.chosen_kind(), "")}
+
+    def post(self, request: HttpRequest, uuid: uuid.UUID | None = None) -> HttpResponse:
+        """A choice in the builder (htmx, no "save"): the builder again with it, nothing
+        saved; "Save": the services decide."""
+        if request.htmx and "save" not in request.POST:
+            form = self.form_class(request.POST, instance=self.instance(), user=request.user)
+            return render(request, "automation/_builder.html",
+                          {"form": form, **self.context(form)})
+        return super().post(request, uuid)
+
+
+#: A line under the trigger saying when it is evaluated.
+TRIGGER_HELP = {
+    TriggerKind.EVENT: gettext_lazy("Runs at once, each time the event happens."),
+    TriggerKind.ORDER_DUE: gettext_lazy("Checked every 15 minutes; once per order while it "
+                                        "stays due."),
+    TriggerKind.INVOICE_OVERDUE: gettext_lazy("Checked every 15 minutes; once per invoice "
+                                              "while it stays overdue."),
+    TriggerKind.SEGMENT_ENTERED: gettext_lazy("Checked when the segment is refreshed."),
+    TriggerKind.SEGMENT_LEFT: gettext_lazy("Checked when the segment is refreshed."),
+    TriggerKind.ANALYTICS: gettext_lazy("Checked after each analytics recompute; needs "
+                                        "conditions."),
+    TriggerKind.FIELD_CROSSES: gettext_lazy("Runs when an edit takes the value across the "
+                                            "threshold, not on every change."),
+    TriggerKind.DATE_RELATIVE: gettext_lazy("Checked every 15 minutes; once per record and "
+                                            "date (a date moved later is warned about "
+                                            "again)."),
+    TriggerKind.DELIVERY_EXCEPTION: gettext_lazy("Runs when a delivery of an order is "
+                                                 "recorded."),
+}
 
 
 class RuleDeleteView(RecordDeleteView):

@@ -256,3 +256,32 @@ def integration_key_touch(key: IntegrationKey, now: dt.datetime | None = None) -
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         IntegrationKey.all_objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+
+
+def webhook_send(*, actor: User, subscription: WebhookSubscription, event: str, record: Any,
+                 data: dict[str, Any]) -> WebhookDelivery:
+    """A one-off delivery to one subscription (an exception rule's "call a webhook"), through
+    the same outbox as the events: signed per attempt, retried, in order with the record's
+    other deliveries, whatever events the subscription listens to. Refused on
+    ``subscription`` when it is paused or inactive."""
+    from vinculo.integrations import delivery
+
+    require(actor, MANAGE)
+    if subscription.organization_id != actor.organization_id:
+        raise ValidationError({"subscription": _("Not found.")})
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        raise ValidationError({"subscription": _("The subscription is paused; resume it "
+                                                 "first.")})
+    event_id = uuid.uuid4()
+    key = f"{record._meta.label_lower}:{record.uuid}"
+    body = json.dumps({
+        "id": str(event_id), "event": event, "occurred_at": timezone.now().isoformat(),
+        "record": {"type": record._meta.label_lower, "uuid": str(record.uuid)},
+        "data": data,
+    }, cls=DjangoJSONEncoder)
+    with transaction.atomic():
+        row = WebhookDelivery.objects.create(
+            organization_id=subscription.organization_id, subscription=subscription,
+            event_id=event_id, event=event, body=body, record_key=key)
+        delivery.drain_on_commit(subscription.pk)
+    return row

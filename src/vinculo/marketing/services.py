@@ -456,3 +456,37 @@ def recipient_unsubscribe(*, recipient: CampaignRecipient) -> None:
                       "detail": _("Unsubscribed from an e-mail of the campaign.")})
     CampaignRecipient.objects.filter(pk=recipient.pk, unsubscribed_at=None).update(
         unsubscribed_at=now)
+
+
+# ---- enrolling one customer (exception rules, suggestions) ------------------------------------
+
+#: The campaigns a customer can still be added to.
+ENROLLING = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.SENDING)
+
+
+@transaction.atomic
+def campaign_enrol(*, actor: User, campaign: Campaign, account: Any,
+                   contact: Any = None) -> CampaignRecipient:
+    """Add an account's contact (the primary one unless ``contact`` is named) to a campaign
+    that has not finished, as a pending recipient. Refused on ``campaign`` when it finished
+    or already holds the contact, on ``contact`` when the account has none to enrol."""
+    require(actor, "marketing.change")
+    if campaign.organization_id != org_id(actor) or account.organization_id != org_id(actor):
+        raise ValidationError({"campaign": _("Not found.")})
+    if campaign.status not in ENROLLING:
+        raise ValidationError({"campaign": _("Choose a campaign that has not finished.")})
+    if contact is None:
+        membership = (AccountContact.objects.filter(account=account, contact__active=True)
+                      .select_related("contact").order_by("-is_primary", "id").first())
+        if membership is None:
+            raise ValidationError({"contact": _("The account has no contact to enrol.")})
+        contact = membership.contact
+    elif not AccountContact.objects.filter(account=account, contact=contact).exists():
+        raise ValidationError({"contact": _("Choose a contact of the account.")})
+    if CampaignRecipient.objects.filter(campaign=campaign, contact=contact).exists():
+        raise ValidationError({"campaign": _("%(contact)s is already in this campaign.") % {
+            "contact": contact}})
+    return CampaignRecipient.objects.create(
+        organization_id=campaign.organization_id, campaign=campaign, contact=contact,
+        account=account, token=new_token(), status=RecipientStatus.PENDING,
+        email=contact.email)

@@ -76,6 +76,10 @@ class SalesConfig(VinculoApp):
                   {"amount": "its amount"}),
             Event("opportunity.lost", "An opportunity moved to a lost stage.",
                   {"amount": "its amount"}),
+            Event("opportunity.changed", "An opportunity's amount, probability, stage or "
+                  "expected close date changed (by an edit or a stage move).",
+                  {"changes": "{field: [before, after]} of the fields that changed, numbers "
+                              "and dates as text"}),
             Event("quote.sent", "A quote was sent to the customer.",
                   {"number": "its number", "to": "the addresses it was sent to"}),
             Event("quote.accepted", "The customer accepted a quote; an order was made from it.",
@@ -87,6 +91,12 @@ class SalesConfig(VinculoApp):
             Event("order.delivered", "The last line of an order was delivered.",
                   {"number": "its number", "promised_date": "ISO date",
                    "delivered_on": "ISO date"}),
+            Event("order.shipped", "A delivery of the order was recorded (not a return's "
+                  "replacement), complete or partial.",
+                  {"number": "the order's number", "delivery": "the delivery's number",
+                   "promised_date": "ISO date", "delivered_on": "ISO date",
+                   "days_late": "whole days after the promised date (0 when on time)",
+                   "short": "true when the order is still not complete after it"}),
             Event("order.delivered_late", "An order was completed after its promised date "
                   "(published together with order.delivered).",
                   {"number": "its number", "promised_date": "ISO date",

@@ -185,10 +185,30 @@ def opportunity_update(*, actor: User, opportunity: Opportunity, data: dict[str,
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
     _check_refs(actor, data)
+    before = {name: getattr(opportunity, name) for name in _WATCHED}
     for key, value in data.items():
         setattr(opportunity, key, value)
     opportunity.full_clean(exclude=["organization", "lead"], validate_constraints=False)
-    return versioned_save(opportunity, expected_version=expected_version, fields=list(data))
+    saved = versioned_save(opportunity, expected_version=expected_version, fields=list(data))
+    _announce_changes(opportunity, before, actor)
+    return saved
+
+
+#: The fields whose before and after ``opportunity.changed`` carries (rules that fire when a
+#: value crosses a threshold read them).
+_WATCHED = ("amount", "probability", "stage_id", "expected_close")
+
+
+def _announce_changes(opportunity: Opportunity, before: dict[str, Any], actor: User) -> None:
+    changes = {}
+    for name in _WATCHED:
+        old, new = before[name], getattr(opportunity, name)
+        if old != new:
+            changes[name.removesuffix("_id")] = [
+                None if old is None else str(old), None if new is None else str(new)]
+    if changes:
+        events.publish("opportunity.changed", record=opportunity, actor=actor,
+                       data={"changes": changes})
 
 
 @transaction.atomic
@@ -223,6 +243,7 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage,
         from_stage_id=opportunity.stage_id, to_stage=stage, changed_at=now, actor=actor,
         seconds_in_previous=max(0, int((now - opportunity.stage_entered_at).total_seconds())),
     )
+    before = {name: getattr(opportunity, name) for name in _WATCHED}
     opportunity.stage = stage
     opportunity.stage_entered_at = now
     opportunity.probability = stage.probability
@@ -231,6 +252,7 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage,
     versioned_save(opportunity, expected_version=expected_version,
                    fields=["stage", "stage_entered_at", "probability", "lost_reason", "status",
                            "closed_at"])
+    _announce_changes(opportunity, before, actor)
     if stage.kind == StageKind.WON and opportunity.account.lifecycle_stage != "customer":
         opportunity.account.lifecycle_stage = "customer"
         opportunity.account.save(update_fields=["lifecycle_stage", "updated_at"])

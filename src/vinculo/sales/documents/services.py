@@ -404,6 +404,12 @@ def delivery_create(*, actor: User, order: Order, lines: Iterable[tuple[OrderLin
     order.status = OrderStatus.DELIVERED if complete else OrderStatus.PARTIALLY_DELIVERED
     order.delivered_on = delivered_on if complete else None
     versioned_save(order, expected_version=None, fields=["status", "delivered_on"])
+    events.publish("order.shipped", record=order, actor=actor, data={
+        "number": order.number, "delivery": delivery.number,
+        "promised_date": order.promised_date.isoformat(),
+        "delivered_on": delivered_on.isoformat(),
+        "days_late": max(0, (delivered_on - order.promised_date).days),
+        "short": not complete})
     if complete:
         _announce_delivered(order, actor, delivered_on)
     return delivery
