@@ -473,6 +473,14 @@ def campaign_enrol(*, actor: User, campaign: Campaign, account: Any,
     require(actor, "marketing.change")
     if campaign.organization_id != org_id(actor) or account.organization_id != org_id(actor):
         raise ValidationError({"campaign": _("Not found.")})
+    return enrol(campaign, account, contact)
+
+
+def enrol(campaign: Campaign, account: Any, contact: Any = None) -> CampaignRecipient:
+    """The rule of :func:`campaign_enrol` once the caller checked who may enrol whom (a
+    suggestion accepted by its reviewer enrols through here too)."""
+    if campaign.organization_id != account.organization_id:
+        raise ValidationError({"campaign": _("Not found.")})
     if campaign.status not in ENROLLING:
         raise ValidationError({"campaign": _("Choose a campaign that has not finished.")})
     if contact is None:

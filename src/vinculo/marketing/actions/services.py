@@ -21,8 +21,8 @@ from vinculo.interactions.agenda.services import task_create
 from vinculo.interactions.models import TaskStatus
 from vinculo.marketing.actions import rules, selectors
 from vinculo.marketing.actions.models import Suggestion, SuggestionOutcome, SuggestionStatus
-from vinculo.marketing.identifiers import new_token
-from vinculo.marketing.models import Campaign, CampaignRecipient, CampaignStatus, RecipientStatus
+from vinculo.marketing.models import Campaign, CampaignStatus
+from vinculo.marketing.services import enrol
 from vinculo.sales.models import Order, OrderStatus
 
 #: A suggestion someone accepted or dismissed is not made again for this many days.
@@ -93,28 +93,8 @@ def _visible(actor: User, suggestion: Suggestion) -> None:
 
 
 def _enrol(suggestion: Suggestion, campaign: Campaign, contact: Contact | None) -> None:
-    if campaign.organization_id != suggestion.organization_id:
-        raise ValidationError({"campaign": _("Not found.")})
-    if campaign.status not in ENROLLING:
-        raise ValidationError({"campaign": _("Choose a campaign that has not finished.")})
-    account = suggestion.account
-    if contact is None:
-        membership = (AccountContact.objects.filter(account=account, contact__active=True)
-                      .select_related("contact").order_by("-is_primary", "id").first())
-        if membership is None:
-            raise ValidationError({"contact": _("The account has no contact to enrol.")})
-        contact = membership.contact
-    elif not AccountContact.objects.filter(account=account, contact=contact).exists():
-        raise ValidationError({"contact": _("Choose a contact of the account.")})
-    if CampaignRecipient.objects.filter(campaign=campaign, contact=contact).exists():
-        raise ValidationError({"campaign": _("%(contact)s is already in this campaign.") % {
-            "contact": contact}})
-    CampaignRecipient.objects.create(
-        organization_id=campaign.organization_id, campaign=campaign, contact=contact,
-        account=account, token=new_token(), status=RecipientStatus.PENDING,
-        email=contact.email)
+    suggestion.contact = enrol(campaign, suggestion.account, contact).contact
     suggestion.campaign = campaign
-    suggestion.contact = contact
 
 
 @transaction.atomic
