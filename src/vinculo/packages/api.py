@@ -77,8 +77,10 @@ class AssignInput(serializers.Serializer):
 class ChangeSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    from_package = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    to_package = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    from_package = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                                allow_null=True)
+    to_package = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                              allow_null=True)
 
     class Meta:
         model = PackageChange

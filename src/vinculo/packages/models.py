@@ -120,8 +120,8 @@ class AccountPackage(TenantModel):
 
     class Meta:
         ordering = ["-since", "id"]
-        verbose_name = _("package of an account")
-        verbose_name_plural = _("packages of accounts")
+        verbose_name = _("customer in the package")
+        verbose_name_plural = _("customers in the package")
         indexes = [models.Index(fields=["package", "since"], name="accountpackage_pkg")]
 
     def __str__(self) -> str:

@@ -188,6 +188,7 @@ class AccountPanelView(RoleRequiredMixin, View):
 
 
 class AssignView(RoleRequiredMixin, View):
+    model = Account  # the page of one of the user's accounts (the tenancy walk probes it)
     permission = "packages.assign"
 
     def render_form(self, account: Account, form: AssignForm, status: int = 200
