@@ -20,7 +20,7 @@ def package(admin, owner):
 
 
 def assign_payload(admin, user, record):
-    account = AccountFactory(actor=admin, owner=user)
+    account = AccountFactory(actor=admin, owner=user, team=user.team)
     return {"account": str(account.uuid), "package": str(record.uuid), "reason": "Alta"}
 
 
@@ -28,7 +28,7 @@ def change(admin, owner):
     """A pending downgrade of a customer ``owner`` owns."""
     target = make_package(admin, name=f"Paquete {next(_n)}", rank=90,
                           downgrade_needs_approval=True)
-    account = AccountFactory(actor=admin, owner=owner)
+    account = AccountFactory(actor=admin, owner=owner, team=owner.team)
     with as_user(admin):
         services.package_assign(actor=admin, account=account, package=target, reason="Alta")
     return PackageChange.all_objects.create(

@@ -88,13 +88,13 @@ class ChangeSerializer(serializers.ModelSerializer):
                   "status", "reviewed_at", "created_at")
 
 
+MEASURES = ("on_time_rate", "fill_rate", "order_fill_rate", "sla_compliance", "csat", "nps",
+            "complaints_per_100_orders", "return_rate", "credit_notes_per_100_invoices",
+            "revenue_per_customer", "cost_to_serve_per_customer", "profit_per_customer")
 Measures = inline_serializer("PackageMeasures", {
     "package": serializers.UUIDField(), "name": serializers.CharField(),
     "customers": serializers.IntegerField(),
-    **{name: serializers.FloatField(allow_null=True) for name in (
-        "on_time_rate", "fill_rate", "order_fill_rate", "sla_compliance", "csat", "nps",
-        "complaints_per_100_orders", "return_rate", "credit_notes_per_100_invoices",
-        "revenue_per_customer", "cost_to_serve_per_customer", "profit_per_customer")},
+    **{name: serializers.FloatField(allow_null=True) for name in MEASURES},
 })
 Matrix = inline_serializer("PackageMigration", {
     "from": serializers.UUIDField(allow_null=True), "to": serializers.UUIDField(allow_null=True),
@@ -160,10 +160,11 @@ class PackageViewSet(TenantViewSet):
         found = measures.measures(start=start, end=end)
         rows = []
         for package in ServicePackage.objects.order_by("-rank", "name"):
-            values = found.get(package.pk, {"customers": 0})
-            rows.append({"package": package.uuid, "name": package.name, **{
-                k: (float(v) if v is not None and k != "customers" else v)
-                for k, v in values.items() if k in Measures.fields}})
+            values = found.get(package.pk, {})
+            rows.append({"package": package.uuid, "name": package.name,
+                         "customers": values.get("customers", 0), **{
+                             k: (float(values[k]) if values.get(k) is not None else None)
+                             for k in MEASURES}})
         return Response(rows)
 
     @extend_schema(responses=Matrix.__class__(many=True), parameters=_PERIOD)

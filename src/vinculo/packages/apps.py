@@ -66,6 +66,6 @@ class PackagesConfig(VinculoApp):
         extensions={
             TERMS: ("vinculo.packages.selectors.account_terms",),
             PANELS: (RecordPanel("service_package", "packages:account_panel", "packages.view",
-                                 ("customers.account",), order=3),),
+                                 ("customers.account",), order=6),),
         },
     )

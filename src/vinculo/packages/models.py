@@ -45,7 +45,7 @@ class ServicePackage(TenantModel):
         default=ServiceTier.STANDARD,
         help_text=_("The SLA targets and routing of its customers' tickets."))
     price_list = models.ForeignKey(
-        "catalog.PriceList", verbose_name=_("price list"), on_delete=models.PROTECT,
+        "catalog.PriceList", verbose_name=_("price list"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
         help_text=_("A customer-segment price list: its prices apply to quotes and orders."))
     lead_time_days = models.PositiveSmallIntegerField(
@@ -108,8 +108,8 @@ class AccountPackage(TenantModel):
     """The package an account has now (one row per account). ``pinned``: set by hand, so the
     rules leave it where it is until someone hands it back to them."""
 
-    account = models.OneToOneField("customers.Account", on_delete=models.CASCADE,
-                                   related_name="service_package", verbose_name=_("account"))
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE,
+                                related_name="service_package", verbose_name=_("account"))
     package = models.ForeignKey(ServicePackage, on_delete=models.PROTECT,
                                 related_name="memberships", verbose_name=_("package"))
     since = models.DateField(_("since"))
@@ -123,6 +123,9 @@ class AccountPackage(TenantModel):
         verbose_name = _("customer in the package")
         verbose_name_plural = _("customers in the package")
         indexes = [models.Index(fields=["package", "since"], name="accountpackage_pkg")]
+        # one package per account (with the organisation: the distribution column)
+        constraints = [models.UniqueConstraint(fields=["organization", "account"],
+                                               name="accountpackage_one_per_account")]
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.package_id}"
@@ -164,7 +167,8 @@ class PackageChange(TenantModel):
         verbose_name = _("change of package")
         verbose_name_plural = _("changes of package")
         constraints = [
-            models.UniqueConstraint(fields=["account"], condition=Q(status="pending"),
+            models.UniqueConstraint(fields=["organization", "account"],
+                                    condition=Q(status="pending"),
                                     name="packagechange_one_pending"),
         ]
         indexes = [models.Index(fields=["organization", "status", "on"],

@@ -65,11 +65,18 @@ def pending_changes(user: Any) -> QuerySet[PackageChange]:
 
 
 def packages_with_counts() -> QuerySet[ServicePackage]:
-    from django.db.models import Count
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    return (ServicePackage.objects.annotate(customers=Count("memberships", distinct=True),
-                                            monthly_cost=Sum("services__monthly_cost"))
-            .order_by("-rank", "name", "id"))
+    def per_package(rows: QuerySet, column: Any) -> Subquery:
+        return Subquery(rows.filter(package=OuterRef("pk")).order_by().values("package")
+                        .annotate(total=column).values("total")[:1])
+
+    # one subquery each: joining both would multiply the sums by the members
+    return (ServicePackage.objects.annotate(
+        customers=Coalesce(per_package(AccountPackage.objects.all(), Count("id")), 0),
+        monthly_cost=per_package(IncludedService.objects.all(), Sum("monthly_cost")))
+        .order_by("-rank", "name", "id"))
 
 
 def included_cost(org_id: int, start: dt.date | None, end: dt.date

@@ -79,6 +79,7 @@ def _rank(value: Any) -> int:
 def _reference(model: type, value: Any, name: str, organization_id: int) -> Any:
     if value in (None, ""):
         return None
+    record: Any
     if isinstance(value, model):
         record = value
     else:
@@ -236,6 +237,15 @@ def package_delete(*, actor: User, package: ServicePackage) -> None:
     package.delete()
 
 
+@transaction.atomic
+def package_deactivate(*, actor: User, package: ServicePackage) -> ServicePackage:
+    """Keep a package customers still have, and its history, but promise nothing more: its
+    customers' next tickets and documents take the standard terms; rules skip it."""
+    require(actor, "packages.manage")
+    package.active = False
+    return versioned_save(package, expected_version=None, fields=["active"])
+
+
 # ---- who has which ---------------------------------------------------------------------------
 
 
@@ -255,20 +265,21 @@ def _apply(organization_id: int, changes: list[PackageChange], today: Any) -> No
     leaving = [c.account_id for c in changes if c.to_package_id is None]
     AccountPackage.all_objects.filter(organization_id=organization_id,
                                       account_id__in=leaving).delete()
-    moving = {c.account_id: c for c in changes if c.to_package_id is not None}
+    moving = {c.account_id: c.to_package_id for c in changes if c.to_package_id is not None}
+    manual = {c.account_id for c in changes if c.decided_by == Decision.MANUAL}
     existing = {row.account_id: row for row in AccountPackage.all_objects.filter(
         organization_id=organization_id, account_id__in=list(moving))}
     new_rows, updated = [], []
-    for account_id, change in moving.items():
+    for account_id, package_id in moving.items():
         row = existing.get(account_id)
-        pinned = change.decided_by == Decision.MANUAL
+        pinned = account_id in manual
         if row is None:
             new_rows.append(AccountPackage(organization_id=organization_id,
                                            account_id=account_id,
-                                           package_id=change.to_package_id, since=today,
+                                           package_id=package_id, since=today,
                                            pinned=pinned))
         else:
-            row.package_id, row.since, row.pinned = change.to_package_id, today, pinned
+            row.package_id, row.since, row.pinned = package_id, today, pinned
             updated.append(row)
     AccountPackage.all_objects.bulk_create(new_rows)
     AccountPackage.all_objects.bulk_update(updated, ["package", "since", "pinned",
@@ -296,8 +307,10 @@ def _tell_owners(organization_id: int, changes: list[PackageChange]) -> int:
             lines = []
             for change in mine:
                 account = accounts[change.account_id]
-                before = names.get(change.from_package_id) or _("no package")
-                after = names.get(change.to_package_id) or _("no package")
+                before = (names.get(change.from_package_id) if change.from_package_id
+                          else None) or _("no package")
+                after = (names.get(change.to_package_id) if change.to_package_id
+                         else None) or _("no package")
                 if change.status == ChangeStatus.PENDING:
                     lines.append(_("%(account)s: %(before)s → %(after)s, waiting for a "
                                    "manager's approval") % {"account": account.name,

@@ -63,7 +63,7 @@ class PackageListView(RoleRequiredMixin, View):
         found = measures.measures(start=start, end=end)
         rows = []
         for package in packages:
-            values = found.get(package.pk, {})
+            values = {"customers": package.customers, **found.get(package.pk, {})}
             rows.append({"package": package, "cells": [
                 (values.get(key), kind) for key, _label, kind in COLUMNS]})
         names = {p.pk: p.name for p in packages}
@@ -109,6 +109,7 @@ class PackageDeleteView(RecordDeleteView):
     model = ServicePackage
     permission = "packages.manage"
     delete_service = staticmethod(services.package_delete)
+    deactivate_service = staticmethod(services.package_deactivate)
     instance_kwarg = "package"
     list_url = "packages:package_list"
 
