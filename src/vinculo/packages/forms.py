@@ -30,6 +30,10 @@ SIMPLE = {"analytics.profit_segment": "profit_segments", "analytics.value_tier":
           "analytics.rfm_segment": "rfm_segments"}
 
 
+def _checks() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
 def simple_rule(rule: dict[str, Any]) -> dict[str, Any] | None:
     """The form's fields for a rule they can show, or None (a rule of the full language)."""
     values: dict[str, Any] = {}
@@ -53,12 +57,12 @@ class PackageForm(SettingsForm):
     field_names = FORM_FIELDS
     channels = forms.MultipleChoiceField(label=_("Service channels"), required=False,
                                          choices=ServiceChannel.choices,
-                                         widget=forms.CheckboxSelectMultiple)
+                                         widget=_checks())
     profit_segments = forms.MultipleChoiceField(
-        label=_("Profitability"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Profitability"), required=False, widget=_checks(),
         choices=[(n, SEGMENT_LABELS[n]) for n in PROFIT_SEGMENTS])
     value_tiers = forms.MultipleChoiceField(
-        label=_("Value tier"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Value tier"), required=False, widget=_checks(),
         choices=[(n, SEGMENT_LABELS[n]) for n in VALUE_TIERS])
     rfm_segments = forms.MultipleChoiceField(
         label=_("RFM segment"), required=False, widget=forms.SelectMultiple,
@@ -89,6 +93,8 @@ class PackageForm(SettingsForm):
             self.initial["services_text"] = "\n".join(
                 f"{s.name}; {s.monthly_cost}" for s in self.instance.services.all()
             ) if self.instance.pk else ""
+        for name in ("description", "offers"):
+            self.fields[name].widget.attrs["rows"] = 2
         style(self)
 
     def clean_services_text(self) -> list[dict[str, Any]]:

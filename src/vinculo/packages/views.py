@@ -102,6 +102,7 @@ class PackageEditView(SettingsEditView):
     def context(self, form: Any) -> dict[str, Any]:
         record = form.instance
         return {"back": reverse("packages:package_list"), "full_rule": form.full_rule,
+                "checks": ("channels", "profit_segments", "value_tiers"),
                 "rule_json": rule_json(record.rule) if form.full_rule else ""}
 
 
