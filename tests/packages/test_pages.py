@@ -58,3 +58,16 @@ def test_account_panel_assign_and_history(page, admin):
     assert "Premium" in panel and "Cliente estratégico" in panel
     changes = page.get(reverse("packages:change_list")).content.decode()
     assert account.name in changes
+
+
+def test_a_customer_set_by_hand_goes_back_to_the_rules(page, admin):
+    package = make_package(admin, name="Premium", rank=30)
+    account = AccountFactory(actor=admin)
+    assign = reverse("packages:assign", args=[account.uuid])
+    page.post(assign, {"package": str(package.uuid), "reason": "Estratégico"})
+    assert AccountPackage.all_objects.get(account=account).pinned
+    panel = page.get(reverse("packages:account_panel")
+                     + f"?record=customers.account:{account.uuid}").content.decode()
+    assert reverse("packages:release", args=[account.uuid]) in panel
+    assert page.post(reverse("packages:release", args=[account.uuid])).status_code == 302
+    assert not AccountPackage.all_objects.get(account=account).pinned

@@ -17,4 +17,5 @@ urlpatterns = [
          name="change_decide"),
     path("panel/", views.AccountPanelView.as_view(), name="account_panel"),
     path("assign/<uuid:uuid>/", views.AssignView.as_view(), name="assign"),
+    path("release/<uuid:uuid>/", views.ReleaseView.as_view(), name="release"),
 ]

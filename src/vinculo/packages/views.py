@@ -189,6 +189,20 @@ class AccountPanelView(RoleRequiredMixin, View):
             "can_assign": role_has(request.user.role, "packages.assign")})
 
 
+class ReleaseView(RoleRequiredMixin, View):
+    """Hand a customer set by hand back to the rules (the next recompute places them)."""
+
+    model = Account
+    permission = "packages.assign"
+
+    def post(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
+        account = _account(request, str(uuid))
+        services.package_release(actor=request.user, account=account)
+        messages.success(request, _("The rules place this customer from the next recompute."))
+        return HttpResponseRedirect(reverse("customers:account_detail",
+                                            kwargs={"uuid": account.uuid}))
+
+
 class AssignView(RoleRequiredMixin, View):
     model = Account  # the page of one of the user's accounts (the tenancy walk probes it)
     permission = "packages.assign"
