@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "vinculo.analytics",
     "vinculo.segments",
     "vinculo.marketing",
+    "vinculo.packages",
     "vinculo.attachments",
     "vinculo.integrations",
     "vinculo.automation",

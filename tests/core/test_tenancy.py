@@ -106,6 +106,7 @@ def org_a_records(users):
     records.update(settings_records(admin))
     records.update(_attachments(admin, records[Account]))
     records.update(_segments(admin))
+    records.update(_packages(admin))
     records.update(_marketing(admin))
     records.update(_marketing_nextaction(admin, records[Account]))
     records.update(_integrations(admin))
@@ -144,6 +145,17 @@ def _automation(admin):
     from vinculo.automation.models import Rule
 
     return {Rule: rule(admin, name="Regla Zafiro")}
+
+
+def _packages(admin):
+    """A service package and a change of package (secret names)."""
+    from tests.packages.test_generic import change
+    from vinculo.packages.models import PackageChange, ServicePackage
+
+    record = change(admin, admin)
+    record.from_package.name = "Paquete Zafiro"
+    record.from_package.save(update_fields=["name"])
+    return {ServicePackage: record.from_package, PackageChange: record}
 
 
 def _segments(admin):

@@ -78,7 +78,9 @@ class InvoiceInputSerializer(InvoiceAnswerMixin, DocumentSerializer):
     account = ScopedRelatedField(Account)
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
-    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, default=30)
+    payment_terms_days = serializers.IntegerField(
+        min_value=0, max_value=365, required=False, allow_null=True, default=None,
+        help_text="Empty: the payment terms of the customer's service package, else 30 days.")
     notes = serializers.CharField(max_length=TEXT_MAX_LENGTH,
                                   required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)
@@ -110,7 +112,9 @@ class InvoiceUpdateSerializer(InvoiceAnswerMixin, DocumentSerializer):
 class FromOrderSerializer(serializers.Serializer):
     order = ScopedRelatedField(Order)
     basis = serializers.ChoiceField(choices=["delivered", "all"], default="delivered")
-    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, default=30)
+    payment_terms_days = serializers.IntegerField(
+        min_value=0, max_value=365, required=False, allow_null=True, default=None,
+        help_text="Empty: the payment terms of the customer's service package, else 30 days.")
 
 
 class IssueSerializer(serializers.Serializer):

@@ -11,8 +11,10 @@ from vinculo.core.limits import TEXT_MAX_LENGTH
 
 
 class InvoiceForm(LinesForm):
-    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0,
-                                            max_value=365, initial=30)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), min_value=0, max_value=365, required=False,
+        help_text=_("Empty: the payment terms of the customer's service package, else 30 "
+                    "days."))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=TEXT_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -35,6 +35,7 @@ from vinculo.billing.models import (
     ReturnStatus,
 )
 from vinculo.core import events
+from vinculo.core.account_terms import terms_for
 from vinculo.core.models import User
 from vinculo.core.money import ZERO
 from vinculo.core.services import (
@@ -63,6 +64,9 @@ class ImmutableInvoiceError(ValidationError):
 
 # ---- balances --------------------------------------------------------------------------------
 
+
+#: Payment terms of an invoice whose customer's package promises none.
+DEFAULT_TERMS = 30
 
 def invoice_balance(invoice: Invoice) -> dict[str, Decimal]:
     """``total``, ``credited`` (issued credit notes, positive), ``paid`` and ``outstanding``."""
@@ -100,12 +104,16 @@ def _document_data(invoice: Invoice) -> dict[str, str]:
 def _draft(*, actor: User, account: Account, lines: list[dict], kind: InvoiceKind,
            contact: Contact | None = None, order: Order | None = None,
            credited_invoice: Invoice | None = None, currency: str | None = None,
-           payment_terms_days: int = 30, notes: str = "") -> Invoice:
+           payment_terms_days: int | None = None, notes: str = "") -> Invoice:
     for key, value in (("account", account), ("contact", contact), ("order", order)):
         if value is not None and value.organization_id != org_id(actor):
             raise ValidationError({key: _("Not found.")})
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
+    if payment_terms_days in (None, ""):
+        # The payment terms of the customer's service package (``core.account_terms``).
+        payment_terms_days = terms_for(account).payment_terms_days
+        payment_terms_days = DEFAULT_TERMS if payment_terms_days is None else payment_terms_days
     if not 0 <= int(payment_terms_days) <= 365:
         raise ValidationError({"payment_terms_days": _("Between 0 and 365 days.")})
     currency = (currency or organization_of(actor).base_currency).upper()
@@ -128,7 +136,7 @@ def _draft(*, actor: User, account: Account, lines: list[dict], kind: InvoiceKin
 @transaction.atomic
 def invoice_create(*, actor: User, account: Account, lines: Iterable[dict],
                    contact: Contact | None = None, order: Order | None = None,
-                   currency: str | None = None, payment_terms_days: int = 30,
+                   currency: str | None = None, payment_terms_days: int | None = None,
                    notes: str = "") -> Invoice:
     """A draft invoice (no number yet) with priced lines and stored totals."""
     require(actor, "billing.add")
@@ -154,7 +162,7 @@ def uninvoiced_quantities(order: Order, *, basis: str = "delivered") -> dict[int
 
 @transaction.atomic
 def invoice_from_order(*, actor: User, order: Order, basis: str = "delivered",
-                       payment_terms_days: int = 30) -> Invoice:
+                       payment_terms_days: int | None = None) -> Invoice:
     """A draft invoice for an order: every ordered quantity (``all``) or what was delivered
     (``delivered``), less what earlier invoices of the order already hold."""
     require(actor, "billing.add")

@@ -87,7 +87,9 @@ class SendSerializer(serializers.Serializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    promised_date = serializers.DateField()
+    promised_date = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="Empty: the delivery lead time of the customer's service package.")
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -175,7 +177,9 @@ class OrderInputSerializer(DocumentSerializer):
     contact = ScopedRelatedField(Contact, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
     ordered_on = serializers.DateField(required=False)
-    promised_date = serializers.DateField()
+    promised_date = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="Empty: the delivery lead time of the customer's service package.")
     notes = serializers.CharField(max_length=TEXT_MAX_LENGTH,
                                   required=False, allow_blank=True, default="")
     lines = LineInputSerializer(many=True)

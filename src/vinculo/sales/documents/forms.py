@@ -42,8 +42,10 @@ class QuoteForm(LinesForm):
 
 
 class AcceptForm(forms.Form):
-    promised_date = forms.DateField(label=_("Promised delivery date"),
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+    promised_date = forms.DateField(
+        label=_("Promised delivery date"), required=False,
+        help_text=_("Empty: the delivery lead time of the customer's service package."),
+        widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class SendForm(forms.Form):

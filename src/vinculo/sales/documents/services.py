@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from vinculo.catalog.models import Product
 from vinculo.catalog.selectors import price_for
 from vinculo.core import events
+from vinculo.core.account_terms import terms_for
 from vinculo.core.mailqueue import DocumentEmail
 from vinculo.core.models import User
 from vinculo.core.money import ZERO, document_totals, line_amounts
@@ -73,6 +74,8 @@ def price_lines(*, model: type[models.Model], organization_id: int, lines: Itera
     keyed ``lines.<n>.<field>``.
     """
     rows, amounts = [], []
+    # The price list of the customer's service package (``core.account_terms``): a segment list.
+    segment = terms_for(account).price_segment
     for index, line in enumerate(lines):
         unknown = set(line) - set(LINE_FIELDS) - {"order_line", "credited_line"}
         if unknown:
@@ -92,8 +95,8 @@ def price_lines(*, model: type[models.Model], organization_id: int, lines: Itera
         if line.get("unit_price") not in (None, ""):
             unit_price = _decimal(line["unit_price"], "unit_price", index)
         elif product is not None:
-            unit_price = price_for(product=product, account=account, currency=currency,
-                                   on_date=on_date).amount
+            unit_price = price_for(product=product, account=account, segment=segment,
+                                   currency=currency, on_date=on_date).amount
         else:
             raise ValidationError({f"lines.{index}.unit_price": _("This field is required.")})
         if unit_price < 0:
@@ -267,7 +270,7 @@ def quote_reject(*, actor: User, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_accept(*, actor: User, quote: Quote, promised_date: dt.date,
+def quote_accept(*, actor: User, quote: Quote, promised_date: dt.date | None = None,
                  ordered_on: dt.date | None = None) -> Order:
     """The customer accepted: the quote is accepted and an order copies its lines."""
     require(actor, "sales.add")
@@ -294,11 +297,15 @@ def quote_accept(*, actor: User, quote: Quote, promised_date: dt.date,
 
 @transaction.atomic
 def order_create(*, actor: User, account: Account, lines: Iterable[dict],
-                 promised_date: dt.date, ordered_on: dt.date | None = None,
+                 promised_date: dt.date | None = None, ordered_on: dt.date | None = None,
                  contact: Contact | None = None, quote: Quote | None = None,
                  opportunity: Opportunity | None = None, currency: str | None = None,
                  notes: str = "") -> Order:
-    """An order numbered ``SO-<year>-<n>`` with priced lines and a promised delivery date."""
+    """An order numbered ``SO-<year>-<n>`` with priced lines and a promised delivery date.
+
+    Without a ``promised_date`` the customer's delivery promise (the lead time of their service
+    package, ``core.account_terms``) sets it; without one either, it is required.
+    """
     require(actor, "sales.add")
     same_org(org_id(actor), account=account, contact=contact, opportunity=opportunity)
     if opportunity is not None and opportunity.account_id != account.pk:
@@ -307,9 +314,12 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
     lines = list(lines)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
-    if promised_date is None:
-        raise ValidationError({"promised_date": _("This field is required.")})
     ordered_on = ordered_on or timezone.localdate()
+    if promised_date is None:
+        lead_time = terms_for(account).lead_time_days
+        if lead_time is None:
+            raise ValidationError({"promised_date": _("This field is required.")})
+        promised_date = ordered_on + dt.timedelta(days=lead_time)
     if promised_date < ordered_on:
         raise ValidationError({"promised_date": _("The promised date is before the order "
                                                   "date.")})
@@ -345,6 +355,19 @@ def order_cancel(*, actor: User, order: Order) -> Order:
 # ---- deliveries ------------------------------------------------------------------------------
 
 
+def _refuse_partial(order: Order, order_lines: dict[int, OrderLine],
+                    wanted: dict[int, Decimal]) -> None:
+    """A customer whose delivery promise excludes partial deliveries (``core.account_terms``)
+    gets the order complete, in one delivery."""
+    if terms_for(order.account).partial_deliveries is not False:
+        return
+    for pk, line in order_lines.items():
+        if wanted.get(pk, ZERO) != line.quantity - line.delivered_quantity:
+            raise ValidationError({"lines": _(
+                "This customer's service package does not allow partial deliveries: deliver "
+                "every line complete.")})
+
+
 @transaction.atomic
 def delivery_create(*, actor: User, order: Order, lines: Iterable[tuple[OrderLine, Any]],
                     delivered_on: dt.date | None = None, notes: str = "",
@@ -378,6 +401,7 @@ def delivery_create(*, actor: User, order: Order, lines: Iterable[tuple[OrderLin
     if not is_replacement:
         if order.status == OrderStatus.DELIVERED:
             raise ValidationError(_("The order is already fully delivered."))
+        _refuse_partial(order, order_lines, wanted)
         for position, (pk, quantity) in enumerate(wanted.items()):
             line = order_lines[pk]
             remaining = line.quantity - line.delivered_quantity

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core import events
+from vinculo.core.account_terms import terms_for
 from vinculo.core.events import Occurrence
 from vinculo.core.models import Organization, User
 from vinculo.core.notifications import notify
@@ -114,6 +115,14 @@ def _clean_ticket(ticket: Ticket) -> None:
         raise ValidationError(errors)
 
 
+def _tier(account: Any) -> str:
+    """The service tier of a customer's new ticket: the one its service package promises
+    (``core.account_terms``), else the account's own hand-set tier."""
+    if account is None:
+        return ServiceTier.STANDARD
+    return terms_for(account).service_tier or account.service_tier
+
+
 @transaction.atomic
 def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = "",
                   organization: Organization | None = None) -> Ticket:
@@ -143,8 +152,7 @@ def ticket_create(*, actor: User | None, data: dict[str, Any], channel: str = ""
         ticket.queue = queue
     if not ticket.requester_email and ticket.contact is not None:
         ticket.requester_email = ticket.contact.email
-    ticket.tier = (ticket.account.service_tier if ticket.account is not None
-                   else ServiceTier.STANDARD)
+    ticket.tier = _tier(ticket.account)
     if ticket.assignee_id is None:
         ticket.assignee = _next_agent(ticket.queue, ticket.tier)
     now = timezone.now()
@@ -194,8 +202,7 @@ def ticket_update(*, actor: User, ticket: Ticket, data: dict[str, Any],
     _clean_ticket(ticket)
     fields = list(data)
     if ticket.account_id != before[1]:
-        ticket.tier = (ticket.account.service_tier if ticket.account is not None
-                       else ServiceTier.STANDARD)
+        ticket.tier = _tier(ticket.account)
         fields.append("tier")
     if (ticket.priority, ticket.account_id) != before[:2]:
         _sla_apply(ticket, reselect=True)
