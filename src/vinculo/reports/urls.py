@@ -1,0 +1,5 @@
+"""Pages of reports."""
+
+app_name = "reports"
+
+urlpatterns: list = []
