@@ -312,7 +312,7 @@ def check(data: Any, user: User) -> Checked:
             continue
         aggregates.append(Aggregate(fn, found))
 
-    if not columns and not groups and not aggregates:
+    if not any(data.get(k) for k in ("columns", "group_by", "aggregates")):
         errors.add("columns", _("Choose columns, or a grouping and an aggregate."))
     if groups and not aggregates:
         aggregates.append(Aggregate("count"))

@@ -17,6 +17,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 
 from vinculo.core import plugins
 from vinculo.core.models import User
@@ -41,7 +42,9 @@ class Field:
 
     @property
     def full_label(self) -> str:
-        return f"{self.join_label} · {self.label}" if self.join_label else str(self.label)
+        """The label as people read it: "Account · Industry" through a join."""
+        own = capfirst(str(self.label))
+        return f"{self.join_label} · {own}" if self.join_label else own
 
     def choice_label(self, value: Any) -> Any:
         for key, label in self.choices:
