@@ -110,6 +110,7 @@ def org_a_records(users):
     records.update(_marketing_nextaction(admin, records[Account]))
     records.update(_integrations(admin))
     records.update(_automation(admin))
+    records.update(_reports(admin))
     return records
 
 
@@ -135,6 +136,14 @@ def _automation(admin):
     from vinculo.automation.models import Rule
 
     return {Rule: rule(admin, name="Regla Zafiro")}
+
+
+def _reports(admin):
+    """A saved report (a secret name: the other organisation's lists must not show it)."""
+    from tests.reports.factories import report
+    from vinculo.reports.models import Report
+
+    return {Report: report(admin, name="Informe Zafiro")}
 
 
 def _segments(admin):

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vinculo.core.roles import Role
-from vinculo.customers.models import CompanySize
 from vinculo.core.tenancy import organization_scope
+from vinculo.customers.models import CompanySize
 from vinculo.reports import query
 from vinculo.reports.definition import check
 from vinculo.sales.models import Order, OrderLine, OrderStatus
@@ -79,7 +79,7 @@ def oracle_rows(user, visible_owner_ids=None):
 
 
 def keep(row, f) -> bool:
-    field, op, value = f["field"], f["op"], f.get("value")
+    field, value = f["field"], f.get("value")
     if field == "status":
         return row["raw_status"] != value
     if field == "total_amount":
