@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "ServiceTierEnum": "vinculo.customers.models.ServiceTier",
         "InteractionChannelEnum": "vinculo.interactions.models.Channel",
         "LanguageEnum": "vinculo.settings.LANGUAGES",  # contacts' and templates' language
+        "RoleEnum": "vinculo.core.roles.Role",  # people's role, reports shared with roles
         **{f"{name}Enum": f"vinculo.{app}.models.{name}"
         for app, names in {
             "customers": ["LifecycleStage", "SourceChannel", "CompanySize", "Channel",

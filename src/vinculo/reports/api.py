@@ -76,7 +76,7 @@ class ReportSerializer(ServiceSerializer):
         return data
 
 
-class PreviewInput(serializers.Serializer):
+class ReportPreviewInput(serializers.Serializer):
     definition = DefinitionField()
 
 
@@ -154,12 +154,12 @@ class ReportViewSet(TenantViewSet):
             return Report.objects.none()
         return self.scoped_queryset()
 
-    @extend_schema(request=PreviewInput, responses=ResultOutput)
+    @extend_schema(request=ReportPreviewInput, responses=ResultOutput)
     @action(detail=False, methods=["post"])
     def preview(self, request: Request) -> Response:
         """Run a definition without saving it: its figures (sample figures while the dataset
         has no rows), and the fill rate of every field it needs."""
-        payload = PreviewInput(data=request.data)
+        payload = ReportPreviewInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return Response(_run(payload.validated_data["definition"], request, sample=True))
 

@@ -39,6 +39,8 @@ VIEW, ADD, CHANGE = "reports.view", "reports.add", "reports.change"
 class ReportLookup(RoleRequiredMixin):
     """A report among those the user sees (theirs and those shared with them), else 404."""
 
+    model = Report
+
     def get_object(self) -> Report:
         try:
             return selectors.visible_reports(self.request.user).get(uuid=self.kwargs["uuid"])
