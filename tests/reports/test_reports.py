@@ -17,7 +17,7 @@ from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
 from vinculo.core.roles import Role
 from vinculo.core.tenancy import organization_scope
-from vinculo.reports import services
+from vinculo.reports import query, services
 from vinculo.reports.definition import check
 from vinculo.reports.models import Report
 from vinculo.reports.query import ReportTimeout, statement_timeout
@@ -156,7 +156,9 @@ def test_builder_page_preview_save_and_exports(users, book, client):
     assert saved.status_code == 302
     report = Report.all_objects.get(name="Ingresos por trimestre")
     page = client.get(reverse("reports:report_detail", kwargs={"uuid": report.uuid}))
-    assert "Q2 2025" in page.content.decode()
+    assert reverse("reports:report_result", kwargs={"uuid": report.uuid}) in page.content.decode()
+    figures = client.get(reverse("reports:report_result", kwargs={"uuid": report.uuid}))
+    assert "Q2 2025" in figures.content.decode() and "report-figure" in figures.content.decode()
     csv_answer = client.get(reverse("reports:report_export", kwargs={"uuid": report.uuid}),
                             {"as": "csv"})
     lines = b"".join(csv_answer.streaming_content).decode("utf-8-sig").splitlines()
@@ -184,3 +186,29 @@ def test_a_long_statement_is_stopped_with_a_message(users):
     with connection.cursor() as cursor:  # the connection is usable afterwards
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.django_db
+def test_a_segment_filters_any_dataset_that_reaches_an_account(users, book):
+    """Orders and order lines of the accounts now in a segment (the segments' own list, not
+    a filter language of the reports); a segment that does not exist is refused naming it."""
+    from vinculo.segments import services as segments
+    from vinculo.segments.models import SegmentKind, Subject
+
+    admin = users[Role.ADMIN]
+    chosen = book["accounts"][:2]
+    with organization_scope(admin.organization), as_user(admin):
+        segment = segments.segment_create(actor=admin, name="Dos clientes",
+                                          subject=Subject.ACCOUNTS, kind=SegmentKind.STATIC)
+        segments.segment_members_add(actor=admin, segment=segment, records=chosen)
+        for dataset, count in (("orders", 6), ("order_lines", 12), ("accounts", 2)):
+            inside = {"dataset": dataset, "aggregates": [{"fn": "count"}],
+                      "filters": [{"field": "segment", "op": "in", "value": [str(segment.uuid)]}]}
+            assert query.run(check(inside, admin), admin).rows == [[count]]
+            outside = {**inside, "filters": [{**inside["filters"][0], "op": "not_in"}]}
+            total = {"orders": 27, "order_lines": 54, "accounts": 9}[dataset]
+            assert query.run(check(outside, admin), admin).rows == [[total - count]]
+    errors = refusal({"dataset": "orders", "aggregates": [{"fn": "count"}], "filters": [
+        {"field": "segment", "op": "in", "value": ["00000000-0000-0000-0000-000000000000"]}]},
+        admin)
+    assert errors == {"definition.filters[0].value": ["Some of these segments were not found."]}

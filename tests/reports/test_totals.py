@@ -9,6 +9,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -218,7 +220,7 @@ def test_another_organisation_sees_nothing(book, other_admin):
 
 
 @pytest.mark.django_db
-def test_one_query_whatever_the_grouping(book, users, django_assert_num_queries):
+def test_one_query_whatever_the_grouping(book, users):
     """Grouped by two dimensions with a share of total: one SQL statement (plus the read of
     the owners' names), never the rows."""
     admin = users[Role.ADMIN]
@@ -229,7 +231,10 @@ def test_one_query_whatever_the_grouping(book, users, django_assert_num_queries)
                                  {"fn": "share", "field": "total_amount"}, {"fn": "count"}]}
     with organization_scope(admin.organization):
         checked = check(definition, admin)
-        with django_assert_num_queries(1):
+        with CaptureQueriesContext(connection) as queries:
             result = query.run(checked, admin)
+    # PostgreSQL adds the savepoint and SET LOCAL statement_timeout around it
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1, selects
     assert sum(row[4] for row in result.rows) == len(book["orders"])
     assert abs(sum(row[3] for row in result.rows) - 100) < 0.01

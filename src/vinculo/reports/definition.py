@@ -59,6 +59,7 @@ TYPE_OPERATORS: dict[str, tuple[str, ...]] = {
     "date": (*_ORDERED, "in_last_days"), "datetime": (*_ORDERED, "in_last_days"),
 }
 MAX_COLUMNS, MAX_FILTERS, MAX_GROUPS, MAX_AGGREGATES, MAX_LIMIT = 20, 20, 2, 6, 1000
+SEGMENT = "segment"  # a filter field every dataset that reaches an account takes
 KEYS = {"dataset", "columns", "filters", "group_by", "aggregates", "sort", "chart", "limit"}
 
 
@@ -133,7 +134,8 @@ class Checked:
         """Every field the report needs, once each (for the fill rates)."""
         seen: dict[str, Field] = {}
         for f in (*self.columns, *(g.field for g in self.groups),
-                  *(a.field for a in self.aggregates if a.field), *(x.field for x in self.filters)):
+                  *(a.field for a in self.aggregates if a.field),
+                  *(x.field for x in self.filters if x.field.type != "segment")):
             seen.setdefault(f.key, f)
         return list(seen.values())
 
@@ -228,6 +230,58 @@ def _scalar(errors: _Errors, path: str, field: Field, value: Any) -> Any:
         return None
 
 
+def segment_path(source: Source, subject: str) -> str | None:
+    """The ORM path from the dataset's rows to the account (or contact) a segment holds:
+    ``pk`` on accounts, ``account`` on orders, ``order__account`` on order lines."""
+    model_name = source.model._meta.label
+    if (subject, model_name) in (("accounts", "customers.Account"),
+                                 ("contacts", "customers.Contact")):
+        return "pk"
+    if subject != "accounts":
+        return None
+    paths = [f.path.removesuffix("__name") for f in source.fields.values()
+             if f.key == "account.name" or f.key.endswith(".account.name")]
+    return min(paths, key=len) if paths else None
+
+
+def _segment(errors: _Errors, path: str, source: Source, user: User,
+             raw: dict[str, Any]) -> Filter | None:
+    """A filter on segment membership: the rows of the customers now in (or not in) the
+    segments named by their ids — the one way to name a group of customers."""
+    from vinculo.customers.models import Contact
+    from vinculo.segments.models import Segment
+
+    if not role_has(user.role, "segments.view"):
+        errors.add(f"{path}.field", _("Your role may not read segments."))
+        return None
+    op, value = raw.get("op"), raw.get("value")
+    if op not in ("in", "not_in"):
+        errors.add(f"{path}.op", _("A segment filter is «is one of» or «is none of»."))
+        return None
+    if not isinstance(value, list) or not value or len(value) > 20:
+        errors.add(f"{path}.value", _("Give a list of segments."))
+        return None
+    try:
+        segments = list(Segment.objects.filter(uuid__in=[str(v) for v in value]))
+    except (ValueError, ValidationError):
+        segments = []
+    if len(segments) != len(set(map(str, value))):
+        errors.add(f"{path}.value", _("Some of these segments were not found."))
+        return None
+    subjects = {s.subject for s in segments}
+    subject = subjects.pop() if len(subjects) == 1 else ""
+    target = segment_path(source, subject) if subject else None
+    if target is None:
+        errors.add(f"{path}.value", _("These segments do not apply to %(dataset)s.")
+                   % {"dataset": source.label})
+        return None
+    field_ = Field(key=SEGMENT, path=target, label=gettext_lazy("Segment"), type="segment",
+                   aggregates=frozenset(), groupable=False, permissions=("segments.view",),
+                   choices=tuple((s.pk, s.name) for s in segments),
+                   related_model=Contact if subject == "contacts" else None)
+    return Filter(field_, op, [s.pk for s in segments])
+
+
 def check(data: Any, user: User) -> Checked:
     """The definition, checked for ``user``; ``ValidationError`` keyed by the part at fault."""
     errors = _Errors()
@@ -253,6 +307,11 @@ def check(data: Any, user: User) -> Checked:
         path = f"filters[{i}]"
         if not isinstance(raw, dict):
             errors.add(path, _("Give the filter as an object."))
+            continue
+        if raw.get("field") == SEGMENT:
+            segment_filter = _segment(errors, path, source, user, raw)
+            if segment_filter is not None:
+                filters.append(segment_filter)
             continue
         found = _field(errors, f"{path}.field", source, user, raw.get("field"))
         if found is None:

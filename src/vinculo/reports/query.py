@@ -123,6 +123,13 @@ def _tz(user: User) -> dt.tzinfo:
 
 def _condition(item: Filter, user: User) -> Q:
     path, value, kind = item.field.path, item.value, item.field.type
+    if kind == "segment":
+        from vinculo.segments.models import SegmentMember
+
+        column = "contact_id" if item.field.related_model is not None else "account_id"
+        members = SegmentMember.objects.filter(segment_id__in=value, left_at__isnull=True)
+        inside = Q(**{f"{path}__in": members.values(column)})
+        return ~inside if item.op == "not_in" else inside
     if kind == "datetime" and item.op in ("lt", "lte", "gt", "gte", "between", "eq", "ne"):
         path = f"{path}__date"
     if item.op == "empty":

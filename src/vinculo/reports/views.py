@@ -224,24 +224,37 @@ class ReportPreviewView(RoleRequiredMixin, View):
 
 
 class ReportDetailView(ReportLookup, View):
+    """The report's page; its figures come in by htmx from ``ReportResultView``, so the page
+    answers at once and a slow report is cut off in its own request."""
+
     permission = VIEW
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         report = self.get_object()
-        context: dict[str, Any] = {"report": report,
-                                   "can_edit": report.owner_id == request.user.pk}
+        return render(request, "reports/report_detail.html", {
+            "report": report, "can_edit": report.owner_id == request.user.pk})
+
+
+class ReportResultView(ReportLookup, View):
+    """A saved report's figures (chart, table or pivot), read with the reader's rights."""
+
+    permission = VIEW
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        report = self.get_object()
+        context: dict[str, Any] = {"report": report}
         try:
             checked = check(report.definition, request.user)
         except ValidationError as refused:
             context["errors"] = [m for ms in refused.message_dict.values() for m in ms]
-            return render(request, "reports/report_detail.html", context)
+            return render(request, "reports/_result.html", context)
         try:
             result = selectors.report_result(checked, request.user)
         except ReportTimeout as stopped:
             context["timeout"] = timeout_message(stopped.args[0])
         else:
             context.update(_result_context(result, checked.chart))
-        return render(request, "reports/report_detail.html", context)
+        return render(request, "reports/_result.html", context)
 
 
 class ReportExportView(ReportLookup, View):
