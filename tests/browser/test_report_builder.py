@@ -13,6 +13,7 @@ from tests.conftest import PASSWORD
 from tests.sales.factories import OrderFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+expect.set_options(timeout=15_000)  # every change is a request: slow on a loaded machine
 
 
 def test_draft_on_sample_data_save_then_real_numbers(browser, live_server, admin):
@@ -36,6 +37,7 @@ def test_draft_on_sample_data_save_then_real_numbers(browser, live_server, admin
     expect(page.get_by_text("these are sample figures")).to_be_visible()
     expect(page.get_by_text("Fields this report needs")).to_be_visible()
     page.get_by_label("Show as").select_option("bar")
+    expect(page.get_by_role("img", name="Chart of the report")).to_be_visible()
     expect(page.locator(".report-figure .main-svg").first).to_be_attached()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
