@@ -212,3 +212,19 @@ def test_a_segment_filters_any_dataset_that_reaches_an_account(users, book):
         {"field": "segment", "op": "in", "value": ["00000000-0000-0000-0000-000000000000"]}]},
         admin)
     assert errors == {"definition.filters[0].value": ["Some of these segments were not found."]}
+
+
+@pytest.mark.django_db
+def test_api_exports_csv_and_xlsx_with_the_readers_rights(users, book):
+    manager, rep = users[Role.SALES_MANAGER], users[Role.SALES_REP]
+    with organization_scope(manager.organization), as_user(manager):
+        shared = services.report_create(actor=manager, data={
+            "name": "Ventas por mes", "definition": REVENUE, "shared_roles": [Role.SALES_REP]})
+    answer = token_client(rep).get(f"/api/reports/{shared.uuid}/export/")
+    assert answer["Content-Type"] == "text/csv"
+    lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0] == "Order date (month),Sum · Total,Records"
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == 18  # North's only
+    xlsx = token_client(manager).get(f"/api/reports/{shared.uuid}/export/", {"as": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    assert sum(row[2] for row in list(sheet.values)[1:]) == 27

@@ -10,7 +10,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.text import slugify
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -18,11 +25,12 @@ from rest_framework.response import Response
 
 from vinculo.core.api_base import ServiceSerializer, TenantViewSet
 from vinculo.core.roles import Role
-from vinculo.reports import registry, selectors, services
+from vinculo.reports import exports, registry, selectors, services
 from vinculo.reports.definition import AGGREGATES, BUCKETS, CHARTS, TYPE_OPERATORS, check
 from vinculo.reports.models import Report
 from vinculo.reports.query import ReportTimeout, Result, timeout_message
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFINITION_SCHEMA = {
     "type": "object",
     "description": "A report definition: dataset, columns, filters, group_by (at most two, "
@@ -142,7 +150,7 @@ class ReportViewSet(TenantViewSet):
     serializer_class = ReportSerializer
     permission_domain = "reports"
     action_permissions = {"preview": "reports.view", "datasets": "reports.view",
-                          "result": "reports.view"}
+                          "result": "reports.view", "export": "reports.view"}
     delete_service = staticmethod(services.report_delete)
     instance_kwarg = "report"
 
@@ -169,6 +177,27 @@ class ReportViewSet(TenantViewSet):
         """The saved report's figures, read with the caller's rights."""
         report = self.get_object()
         return Response(_run(report.definition, request, sample=False))
+
+    @extend_schema(parameters=[OpenApiParameter("as", str, enum=["csv", "xlsx"],
+                                                description="the file's kind (csv by default)")],
+                   responses={(200, "text/csv"): bytes, (200, XLSX): bytes})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, uuid: str | None = None) -> StreamingHttpResponse:
+        """The saved report's figures as a CSV or XLSX file, read with the caller's rights."""
+        report = self.get_object()
+        checked = check(report.definition, request.user)
+        try:
+            result = selectors.report_result(checked, request.user)
+        except ReportTimeout as stopped:
+            raise ValidationError({"non_field_errors": [timeout_message(stopped.args[0])]}) \
+                from None
+        name = slugify(report.name) or "informe"
+        if request.query_params.get("as") == "xlsx":
+            return FileResponse(exports.xlsx_file(result, title=report.name), as_attachment=True,
+                                filename=f"{name}.xlsx", content_type=XLSX)
+        response = StreamingHttpResponse(exports.csv_text(result), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
 
     @extend_schema(responses=DatasetOutput.__class__(many=True))
     @action(detail=False, methods=["get"])
