@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "vinculo.attachments",
     "vinculo.integrations",
     "vinculo.automation",
+    "vinculo.reports",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +309,8 @@ VINCULO_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("VINCULO_WEBHOOK_MAX_ATTEMPTS"
 VINCULO_WEBHOOK_PAUSE_AFTER = int(os.environ.get("VINCULO_WEBHOOK_PAUSE_AFTER", "10"))
 VINCULO_WEBHOOK_TIMEOUT = float(os.environ.get("VINCULO_WEBHOOK_TIMEOUT", "10"))
 
+# Reports: a preview or a run stops after this long (statement_timeout / a progress handler).
+VINCULO_REPORT_TIMEOUT_MS = int(os.environ.get("VINCULO_REPORT_TIMEOUT_MS", "10000"))
 VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
 # dropped from the stored message, with its name, size and the reason.
@@ -373,6 +376,7 @@ SPECTACULAR_SETTINGS = {
         "ServiceTierEnum": "vinculo.customers.models.ServiceTier",
         "InteractionChannelEnum": "vinculo.interactions.models.Channel",
         "LanguageEnum": "vinculo.settings.LANGUAGES",  # contacts' and templates' language
+        "RoleEnum": "vinculo.core.roles.Role",  # people's role, reports shared with roles
         **{f"{name}Enum": f"vinculo.{app}.models.{name}"
         for app, names in {
             "customers": ["LifecycleStage", "SourceChannel", "CompanySize", "Channel",

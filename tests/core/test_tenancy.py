@@ -112,6 +112,7 @@ def org_a_records(users):
     records.update(_integrations(admin))
     records.update(_automation(admin))
     records.update(_contracts(admin, records[Account]))
+    records.update(_reports(admin))
     return records
 
 
@@ -156,6 +157,12 @@ def _packages(admin):
     record.from_package.name = "Paquete Zafiro"
     record.from_package.save(update_fields=["name"])
     return {ServicePackage: record.from_package, PackageChange: record}
+def _reports(admin):
+    """A saved report (a secret name: the other organisation's lists must not show it)."""
+    from tests.reports.factories import report
+    from vinculo.reports.models import Report
+
+    return {Report: report(admin, name="Informe Zafiro")}
 
 
 def _segments(admin):

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.core.plugins import (
     ApiRoute,
     Contract,
+    Dataset,
+    DatasetField,
+    DatasetJoin,
     DemoGenerator,
     Event,
     HomePanel,
@@ -57,5 +60,23 @@ class AnalyticsConfig(VinculoApp):
             Event("snapshot.recomputed", "Every customer's analytics snapshot (RFM, P(alive), "
                   "CLV, profit, value tier) was recomputed for a date.",
                   {"as_of": "ISO date of the snapshot", "customers": "how many were scored"}),
+        ),
+        datasets=(
+            # The snapshots of the accounts the user may read (their record rule).
+            Dataset("snapshots", _("Analytics snapshots"), "analytics.CustomerSnapshot",
+                    "analytics.view", fields=(
+                        DatasetField("as_of"), DatasetField("first_purchase"),
+                        DatasetField("last_purchase"), DatasetField("recency_days"),
+                        DatasetField("frequency"), DatasetField("monetary", type="money"),
+                        DatasetField("r_score"), DatasetField("f_score"),
+                        DatasetField("m_score"), DatasetField("rfm_segment"),
+                        DatasetField("p_alive"), DatasetField("expected_purchases"),
+                        DatasetField("clv", type="money"), DatasetField("revenue", type="money"),
+                        DatasetField("cost_of_goods", type="money"),
+                        DatasetField("cost_to_serve", type="money"),
+                        DatasetField("profit", type="money"), DatasetField("profit_segment"),
+                        DatasetField("value_tier")),
+                    joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
+                    parent="account", date_field="as_of", order=120),
         ),
     )

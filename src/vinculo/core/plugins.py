@@ -3,9 +3,9 @@
 An app's ``AppConfig`` subclasses :class:`VinculoApp` and sets ``contract`` to a
 :class:`Contract`. The URL configuration, the API router, the menu, the role table, the 360°
 timeline, the scheduler, the demo, the cost drivers of the cost to serve, the global search,
-the home page and the domain events are all built from those declarations, so adding an app
-costs a declaration, not an edit in each of those places (``docs/architecture.md``, "Adding an
-app").
+the home page, the report datasets and the domain events are all built from those declarations,
+so adding an app costs a declaration, not an edit in each of those places
+(``docs/architecture.md``, "Adding an app").
 
 Callables are named by dotted path (``"vinculo.sales.selectors.timeline"``) and imported on
 first use: the contract is read while Django builds its app registry, before any model exists.
@@ -160,6 +160,75 @@ class Subscriber:
     in_transaction: bool = False
 
 
+#: The types a report field can have, and the aggregates each allows by default.
+FIELD_TYPES = ("text", "choice", "integer", "number", "money", "date", "datetime", "boolean",
+               "reference")
+_NUMERIC = frozenset({"count", "distinct", "sum", "avg", "min", "max", "share"})
+DEFAULT_AGGREGATES: Mapping[str, frozenset[str]] = {
+    "text": frozenset({"count", "distinct"}),
+    "choice": frozenset({"count", "distinct"}),
+    "reference": frozenset({"count", "distinct"}),
+    "boolean": frozenset({"count", "distinct"}),
+    "integer": _NUMERIC,
+    "number": _NUMERIC,
+    "money": _NUMERIC,
+    "date": frozenset({"count", "distinct", "min", "max"}),
+    "datetime": frozenset({"count", "distinct", "min", "max"}),
+}
+
+
+@dataclass(frozen=True)
+class DatasetField:
+    """A field a report may show, filter, group or aggregate.
+
+    ``name`` is the ORM path from the dataset's model (``"account__industry"``); the label and
+    the type default to the model field's verbose name and kind (read when the registry is
+    built, once the models exist). ``aggregates`` narrows or widens what the type allows;
+    ``group`` says whether rows may be grouped by it (a date by day/week/month/quarter/year);
+    ``permission`` is needed besides the dataset's own (a cost only analysts read).
+    """
+
+    name: str
+    label: Label = ""
+    type: str = ""  # one of FIELD_TYPES; empty: from the model field
+    aggregates: frozenset[str] | None = None
+    group: bool = True
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetJoin:
+    """A related dataset reachable from every row: its fields are named ``<key>.<field>``
+    (an order's ``account.industry``) and need the related dataset's permission too."""
+
+    key: str
+    dataset: str  # the related dataset's key
+    path: str  # ORM path from this dataset's model to the related one ("account")
+    label: Label = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows a report can be built on (``reports``), declared by the app that owns them.
+
+    ``queryset(user)`` (a dotted path) returns the rows the user may read, exactly as their
+    list does: the organisation by scope, then the record rule. Empty: the model's
+    ``objects.all().restrict(user)`` (what ``RecordListView.base_queryset`` reads); for lines
+    read with their document, ``parent`` names the foreign key whose dataset's rule applies.
+    """
+
+    key: str
+    label: Label
+    model: str  # "app_label.Model"
+    permission: str
+    fields: tuple[DatasetField, ...]
+    joins: tuple[DatasetJoin, ...] = ()
+    queryset: str = ""  # dotted path: queryset(user) -> QuerySet
+    parent: str = ""  # "order": rows follow the record rule of their order
+    date_field: str = ""  # the field a period filter and the sample data use first
+    order: int = 0
+
+
 @dataclass(frozen=True)
 class Contract:
     """What an app adds to the product. Every part is optional."""
@@ -184,6 +253,8 @@ class Contract:
     # Contributions to extension points that another app defines and reads through
     # ``contributions(name)``: e-mail merge fields, web-form kinds, …
     extensions: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    # Rows reports can be built on (``Dataset``), with their fields and joins.
+    datasets: tuple[Dataset, ...] = ()
 
 
 class VinculoApp(AppConfig):

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.core.plugins import (
     ApiRoute,
     Contract,
+    Dataset,
+    DatasetField,
     DemoGenerator,
     Event,
     HomePanel,
@@ -93,5 +95,22 @@ class CustomersConfig(VinculoApp):
                   {"duplicate": "UUID of the account merged in (now deleted)"}),
             Event("contact.merged", "Duplicate contacts were merged into this one.",
                   {"duplicate": "UUID of the contact merged in (now deleted)"}),
+        ),
+        datasets=(
+            Dataset("accounts", _("Accounts"), "customers.Account", "customers.view", fields=(
+                DatasetField("name"), DatasetField("is_person"), DatasetField("country"),
+                DatasetField("industry"), DatasetField("size"), DatasetField("lifecycle_stage"),
+                DatasetField("source"), DatasetField("service_tier"),
+                DatasetField("billing_city"), DatasetField("billing_region"),
+                DatasetField("email"), DatasetField("phone"), DatasetField("tax_id"),
+                DatasetField("owner"), DatasetField("team"), DatasetField("active"),
+                DatasetField("created_at")), date_field="created_at", order=10),
+            Dataset("contacts", _("Contacts"), "customers.Contact", "customers.view", fields=(
+                DatasetField("full_name"), DatasetField("email"), DatasetField("phone"),
+                DatasetField("mobile"), DatasetField("title"),
+                DatasetField("preferred_language"), DatasetField("preferred_channel"),
+                DatasetField("lifecycle_stage"), DatasetField("source"), DatasetField("owner"),
+                DatasetField("team"), DatasetField("active"), DatasetField("created_at")),
+                date_field="created_at", order=20),
         ),
     )

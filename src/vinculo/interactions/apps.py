@@ -6,6 +6,9 @@ from vinculo.core.plugins import (
     ApiRoute,
     Contract,
     CostDriver,
+    Dataset,
+    DatasetField,
+    DatasetJoin,
     DemoGenerator,
     Event,
     HomePanel,
@@ -116,4 +119,14 @@ class InteractionsConfig(VinculoApp):
                 MergeFields("organization", ("name",), f"{_MERGE}.organization_values"),
             ),
         },
+        datasets=(
+            Dataset("interactions", _("Interactions"), "interactions.Interaction",
+                    "interactions.view", fields=(
+                        DatasetField("channel"), DatasetField("direction"),
+                        DatasetField("outcome"), DatasetField("subject"),
+                        DatasetField("occurred_at"), DatasetField("duration_seconds"),
+                        DatasetField("user")),
+                    joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
+                    date_field="occurred_at", order=110),
+        ),
     )

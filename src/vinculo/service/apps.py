@@ -6,6 +6,9 @@ from vinculo.core.plugins import (
     ApiRoute,
     Contract,
     CostDriver,
+    Dataset,
+    DatasetField,
+    DatasetJoin,
     DemoGenerator,
     Event,
     HomePanel,
@@ -123,6 +126,18 @@ class ServiceConfig(VinculoApp):
                             f"{_TICKETS}.ticket_merge_values"),
             ),
         },
+        datasets=(
+            Dataset("tickets", _("Tickets"), "service.Ticket", "service.view", fields=(
+                DatasetField("number"), DatasetField("type"), DatasetField("ticket_type"),
+                DatasetField("subject"), DatasetField("queue"), DatasetField("priority"),
+                DatasetField("status"), DatasetField("assignee"), DatasetField("channel"),
+                DatasetField("tier"), DatasetField("first_response_state"),
+                DatasetField("resolution_state"), DatasetField("first_response_minutes"),
+                DatasetField("resolution_minutes"), DatasetField("reopened_count"),
+                DatasetField("created_at"), DatasetField("resolved_at")),
+                joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
+                date_field="created_at", order=100),
+        ),
     )
 
     def ready(self) -> None:

@@ -1,0 +1,28 @@
+"""Reports built from the report backwards: datasets the apps declare, definitions compiled to
+one aggregate query, saved and shared reports with their chart and exports. The top layer."""
+
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.plugins import ApiRoute, Contract, Menu, VinculoApp
+from vinculo.core.roles import ALL, Role, only
+
+
+class ReportsConfig(VinculoApp):
+    name = "vinculo.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+    contract = Contract(
+        url_prefix="reports/",
+        api_routes=(ApiRoute("reports", "vinculo.reports.api.ReportViewSet", "report"),),
+        permissions={
+            # Anyone reads the reports shared with them and builds their own over the datasets
+            # their role reads; sharing with roles and teams is for those who run the company.
+            "reports.view": ALL,
+            "reports.add": ALL,
+            "reports.change": ALL,
+            "reports.delete": ALL,
+            "reports.share": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),
+        },
+        menus=(Menu("reports", _("Reports"), order=75, url="reports:report_list",
+                    permission="reports.view"),),
+    )

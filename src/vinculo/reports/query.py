@@ -1,0 +1,305 @@
+"""A checked definition compiled to one ORM query, run under a time limit.
+
+Grouped reports are ``values(<groups>).annotate(<aggregates>)``: the database groups and
+aggregates, Python only names the rows (a choice by its label, a reference by its name read
+in one query, a date bucket in the user's language). A share of total is the group's value
+over the total of the same filtered rows, a scalar subquery in the same statement. Rows of a
+table of records are read up to the limit, never more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import (
+    Cast,
+    TruncDay,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vinculo.core.models import User
+from vinculo.reports.definition import Aggregate, Checked, Filter, Group
+from vinculo.reports.registry import Field, rows
+
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter,
+         "year": TruncYear}
+
+
+class ReportTimeout(Exception):
+    """The query ran past the time limit and was stopped by the database."""
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str  # "group", "measure" or "field"
+    type: str
+
+
+@dataclass
+class Result:
+    """What a report shows: columns, rows of values, and whether rows were cut at the limit.
+
+    Values are plain: a choice by its label, a reference by its name, a bucket by its first
+    day (``labels`` holds how the page prints each group value)."""
+
+    columns: list[Column]
+    rows: list[list[Any]]
+    truncated: bool = False
+    sample: bool = False
+    buckets: dict[str, str] = field(default_factory=dict)  # group key -> bucket
+
+
+def default_timeout_ms() -> int:
+    return int(getattr(settings, "VINCULO_REPORT_TIMEOUT_MS", 10_000))
+
+
+@contextmanager
+def statement_timeout(milliseconds: int) -> Iterator[None]:
+    """Stop any statement of the block that runs longer than ``milliseconds``.
+
+    PostgreSQL: ``SET LOCAL statement_timeout`` inside a transaction (the server cancels the
+    statement itself). SQLite: a progress handler that interrupts the statement once the
+    deadline passed. Either way ``ReportTimeout`` is raised and nothing keeps running."""
+    milliseconds = max(1, int(milliseconds))
+    try:
+        if connection.vendor == "postgresql":
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
+                yield
+            return
+        connection.ensure_connection()
+        raw = connection.connection
+        deadline = time.monotonic() + milliseconds / 1000
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+        try:
+            yield
+        finally:
+            raw.set_progress_handler(None, 0)
+    except OperationalError as error:
+        text = str(error).lower()
+        if "statement timeout" in text or "interrupted" in text or "canceling" in text:
+            raise ReportTimeout(milliseconds) from error
+        raise
+
+
+def _tz(user: User) -> dt.tzinfo:
+    name = getattr(user.organization, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def _condition(item: Filter, user: User) -> Q:
+    path, value, kind = item.field.path, item.value, item.field.type
+    if kind == "segment":
+        from vinculo.segments.models import SegmentMember
+
+        column = "contact_id" if item.field.related_model is not None else "account_id"
+        members = SegmentMember.objects.filter(segment_id__in=value, left_at__isnull=True)
+        inside = Q(**{f"{path}__in": members.values(column)})
+        return ~inside if item.op == "not_in" else inside
+    if kind == "datetime" and item.op in ("lt", "lte", "gt", "gte", "between", "eq", "ne"):
+        path = f"{path}__date"
+    if item.op == "empty":
+        empty = Q(**{f"{path}__isnull": True})
+        return empty | Q(**{path: ""}) if kind in ("text", "choice") else empty
+    if item.op == "not_empty":
+        return ~_condition(Filter(item.field, "empty"), user)
+    if item.op == "in_last_days":
+        today = timezone.localdate(timezone=_tz(user))
+        since = today - dt.timedelta(days=value)
+        return Q(**{f"{path}__gte" if kind == "date" else f"{path}__date__gte": since})
+    lookups = {"eq": "exact", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte",
+               "in": "in", "contains": "icontains", "between": "range"}
+    if item.op == "ne":
+        return ~Q(**{path: value})
+    if item.op == "not_in":
+        return ~Q(**{f"{path}__in": value})
+    return Q(**{f"{path}__{lookups[item.op]}": value})
+
+
+def filtered(checked: Checked, user: User) -> QuerySet:
+    """The dataset's rows the user may read, with the report's filters."""
+    queryset = rows(checked.source, user)
+    for item in checked.filters:
+        queryset = queryset.filter(_condition(item, user))
+    return queryset
+
+
+def _group_expression(group: Group, user: User) -> Any:
+    if group.bucket:
+        kind = group.field.type
+        if kind == "datetime":
+            return TRUNC[group.bucket](group.field.path, tzinfo=_tz(user))
+        return TRUNC[group.bucket](group.field.path)
+    return F(group.field.path)
+
+
+def _aggregate_expression(aggregate: Aggregate) -> Any:
+    f = aggregate.field
+    if aggregate.fn == "count":
+        return Count(f.path) if f else Count("pk")
+    if aggregate.fn == "distinct":
+        return Count(f.path, distinct=True) if f else Count("pk")
+    if aggregate.fn == "share":
+        return Sum(f.path) if f else Count("pk")
+    assert f is not None
+    if aggregate.fn == "avg":
+        if f.type == "integer":
+            return Avg(Cast(f.path, FloatField()))
+        return Avg(f.path)
+    return {"sum": Sum, "min": Min, "max": Max}[aggregate.fn](f.path)
+
+
+def _total(aggregate: Aggregate, base: QuerySet) -> Subquery:
+    """The total of a share's measure over all the filtered rows (one scalar subquery)."""
+    measure = _aggregate_expression(aggregate)
+    output = DecimalField(max_digits=30, decimal_places=6) if aggregate.field else FloatField()
+    total = (base.order_by().annotate(_one=Value(1)).values("_one")
+             .annotate(total=measure).values("total"))
+    return Subquery(total, output_field=output)
+
+
+def compile_query(checked: Checked, user: User) -> QuerySet:
+    """The one query of a grouped report: ``values(groups).annotate(aggregates)``."""
+    base = filtered(checked, user)
+    group_aliases = {f"g{i}": _group_expression(g, user) for i, g in enumerate(checked.groups)}
+    measures: dict[str, Any] = {}
+    for i, aggregate in enumerate(checked.aggregates):
+        measures[f"a{i}"] = _aggregate_expression(aggregate)
+        if aggregate.fn == "share":
+            measures[f"t{i}"] = _total(aggregate, base)
+    queryset = base.order_by()
+    if group_aliases:
+        queryset = queryset.annotate(**group_aliases).values(*group_aliases)
+    else:
+        queryset = queryset.annotate(_all=Value(1)).values("_all")
+    queryset = queryset.annotate(**measures)
+    aliases = _aliases(checked)
+    order = []
+    for key, desc in checked.sort:
+        expression = F(aliases[key])
+        order.append(expression.desc(nulls_last=True) if desc
+                     else expression.asc(nulls_last=True))
+    order += [F(alias).asc(nulls_last=True) for alias in group_aliases]
+    return queryset.order_by(*order)
+
+
+def _aliases(checked: Checked) -> dict[str, str]:
+    if not checked.grouped:
+        return {f.key: f.path for f in checked.columns}
+    aliases = {g.key: f"g{i}" for i, g in enumerate(checked.groups)}
+    aliases.update({a.key: f"a{i}" for i, a in enumerate(checked.aggregates)})
+    return aliases
+
+
+def columns_of(checked: Checked) -> list[Column]:
+    if not checked.grouped:
+        return [Column(f.key, f.full_label, "field", f.type) for f in checked.columns]
+    return [*(Column(g.key, g.label, "group", "date" if g.bucket else g.field.type)
+              for g in checked.groups),
+            *(Column(a.key, a.label, "measure", a.type) for a in checked.aggregates)]
+
+
+def _share(value: Any, total: Any) -> float | None:
+    if value is None or not total:
+        return None
+    return round(float(Decimal(str(value)) / Decimal(str(total)) * 100), 4)
+
+
+def _names(fields: list[Field], raw_rows: list[dict[str, Any]], aliases: list[str]) -> None:
+    """Replace references by their names (one query per referenced model) and choices by
+    their labels, in place."""
+    for field_, alias in zip(fields, aliases, strict=True):
+        if field_.type == "reference" and field_.related_model is not None:
+            ids = {row[alias] for row in raw_rows if row[alias] is not None}
+            manager: Any = field_.related_model._default_manager
+            if hasattr(field_.related_model, "all_objects"):
+                manager = field_.related_model.all_objects  # ids come from scoped rows
+            names = {pk: str(obj) for pk, obj in manager.in_bulk(list(ids)).items()}
+            for row in raw_rows:
+                row[alias] = names.get(row[alias]) if row[alias] is not None else None
+        elif field_.type == "choice":
+            for row in raw_rows:
+                if row[alias] not in (None, ""):
+                    row[alias] = str(field_.choice_label(row[alias]))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):  # a bucket, truncated in the organisation's zone
+        return value.date()
+    return value
+
+
+def run(checked: Checked, user: User, *, timeout_ms: int | None = None) -> Result:
+    """Run the report as ``user`` (their organisation and record rule) within the limit."""
+    timeout_ms = default_timeout_ms() if timeout_ms is None else timeout_ms
+    columns = columns_of(checked)
+    with statement_timeout(timeout_ms):
+        if checked.grouped:
+            queryset = compile_query(checked, user)
+            fetched = list(queryset[:checked.limit + 1])
+        else:
+            order = [(F(f.path).desc(nulls_last=True) if desc else F(f.path).asc(nulls_last=True))
+                     for key, desc in checked.sort
+                     for f in checked.columns if f.key == key] + ["pk"]
+            values = {f"c{i}": F(f.path) for i, f in enumerate(checked.columns)}
+            fetched = list(filtered(checked, user).annotate(**values).values(*values)
+                           .order_by(*order)[:checked.limit + 1])
+    truncated = len(fetched) > checked.limit
+    fetched = fetched[:checked.limit]
+    if checked.grouped:
+        group_aliases = [f"g{i}" for i in range(len(checked.groups))]
+        _names([g.field for g in checked.groups if not g.bucket],
+               fetched, [a for a, g in zip(group_aliases, checked.groups, strict=True)
+                         if not g.bucket])
+        result_rows = []
+        for raw in fetched:
+            row = [_plain(raw[a]) for a in group_aliases]
+            for i, aggregate in enumerate(checked.aggregates):
+                value = raw[f"a{i}"]
+                row.append(_share(value, raw[f"t{i}"]) if aggregate.fn == "share" else value)
+            result_rows.append(row)
+    else:
+        aliases = [f"c{i}" for i in range(len(checked.columns))]
+        _names(list(checked.columns), fetched, aliases)
+        result_rows = [[raw[a] for a in aliases] for raw in fetched]
+    return Result(columns=columns, rows=result_rows, truncated=truncated,
+                  buckets={g.key: g.bucket for g in checked.groups if g.bucket})
+
+
+def timeout_message(milliseconds: int) -> str:
+    return _("The preview took longer than %(seconds)s s and was stopped. Narrow it with a "
+             "filter or a shorter period.") % {"seconds": f"{milliseconds / 1000:g}"}

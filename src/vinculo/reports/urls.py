@@ -1,0 +1,18 @@
+"""Pages of reports."""
+
+from django.urls import path
+
+from vinculo.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.ReportListView.as_view(), name="report_list"),
+    path("new/", views.ReportBuilderView.as_view(), name="report_create"),
+    path("preview/", views.ReportPreviewView.as_view(), name="report_preview"),
+    path("<uuid:uuid>/", views.ReportDetailView.as_view(), name="report_detail"),
+    path("<uuid:uuid>/result/", views.ReportResultView.as_view(), name="report_result"),
+    path("<uuid:uuid>/edit/", views.ReportBuilderView.as_view(), name="report_update"),
+    path("<uuid:uuid>/export/", views.ReportExportView.as_view(), name="report_export"),
+    path("<uuid:uuid>/delete/", views.ReportDeleteView.as_view(), name="report_delete"),
+]
