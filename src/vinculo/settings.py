@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "vinculo.attachments",
     "vinculo.integrations",
     "vinculo.automation",
+    "vinculo.portal",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,9 @@ VINCULO_WEBHOOK_PAUSE_AFTER = int(os.environ.get("VINCULO_WEBHOOK_PAUSE_AFTER", 
 VINCULO_WEBHOOK_TIMEOUT = float(os.environ.get("VINCULO_WEBHOOK_TIMEOUT", "10"))
 
 VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
+# Promised delivery date of the order made when a customer accepts a quote on the portal
+# (staff move it on the order as for any other).
+VINCULO_PORTAL_PROMISE_DAYS = int(os.environ.get("VINCULO_PORTAL_PROMISE_DAYS", "14"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
 # dropped from the stored message, with its name, size and the reason.
 MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB", "40")) * 2**20)
