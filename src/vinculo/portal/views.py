@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from vinculo.billing.models import Invoice
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.files import serve
 from vinculo.core.tenancy import organization_scope
@@ -22,6 +23,7 @@ from vinculo.portal import auth, selectors, services
 from vinculo.portal.auth import PortalView, portal_context
 from vinculo.portal.forms import SetPasswordForm, SignInForm
 from vinculo.portal.models import PortalAction
+from vinculo.sales.models import Order, Quote
 
 PAGE_ROWS = 50
 
@@ -146,6 +148,7 @@ def _uuid(value: Any) -> uuid_module.UUID:
 
 class QuoteDetailView(PortalView):
     section = "quotes"
+    model = Quote
 
     def quote(self, uuid: Any) -> Any:
         quote = selectors.quotes(self.portal_user).prefetch_related("lines").filter(
@@ -188,6 +191,7 @@ class OrderListView(PortalView):
 
 class OrderDetailView(PortalView):
     section = "orders"
+    model = Order
 
     def order(self, uuid: Any) -> Any:
         order = selectors.order_detail(self.portal_user, _uuid(uuid))
@@ -240,6 +244,7 @@ class InvoicePdfView(PortalView):
     download: never a stored file's URL."""
 
     section = "invoices"
+    model = Invoice
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         invoice = selectors.invoices(self.portal_user).filter(uuid=_uuid(uuid)).first()

@@ -15,6 +15,7 @@ from vinculo.portal import selectors, services
 from vinculo.portal.auth import PortalView, portal_context
 from vinculo.portal.forms import TicketForm
 from vinculo.portal.views import PAGE_ROWS, _errors, _uuid
+from vinculo.service.models import Article, Ticket
 
 
 class TicketListView(PortalView):
@@ -53,6 +54,7 @@ class TicketCreateView(PortalView):
 
 class TicketDetailView(PortalView):
     section = "tickets"
+    model = Ticket
 
     def ticket(self, uuid: Any) -> Any:
         ticket = selectors.tickets(self.portal_user).filter(uuid=_uuid(uuid)).first()
@@ -102,6 +104,7 @@ class ArticleListView(PortalView):
 
 class ArticleDetailView(PortalView):
     section = "articles"
+    model = Article
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         article = selectors.articles().filter(uuid=_uuid(uuid)).first()
