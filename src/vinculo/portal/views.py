@@ -42,7 +42,8 @@ class SignInView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if auth.current(request) is not None:
             return HttpResponseRedirect(reverse("portal:home"))
-        return render(request, "portal/login.html", {"form": SignInForm()})
+        return render(request, "portal/login.html", {
+            "form": SignInForm(), "next": request.GET.get("next", "")})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SignInForm(request.POST)
@@ -64,7 +65,8 @@ class SignInView(View):
                     return HttpResponseRedirect(target)
                 auth.failed(request, email)
                 error = _("That e-mail and password do not match a portal user.")
-        return render(request, "portal/login.html", {"form": form, "error": error}, status=400)
+        return render(request, "portal/login.html", {
+            "form": form, "error": error, "next": request.POST.get("next", "")}, status=400)
 
 
 class SignOutView(View):
