@@ -110,7 +110,16 @@ def org_a_records(users):
     records.update(_marketing_nextaction(admin, records[Account]))
     records.update(_integrations(admin))
     records.update(_automation(admin))
+    records.update(_portal(admin, records[Account]))
     return records
+
+
+def _portal(admin, account):
+    """A portal user of the secret account (staff's deactivate action names it)."""
+    from tests.portal.factories import portal_user
+    from vinculo.portal.models import PortalUser
+
+    return {PortalUser: portal_user(admin, account, first_name="Zafiro")}
 
 
 def _integrations(admin):
