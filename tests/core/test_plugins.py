@@ -64,7 +64,7 @@ def test_every_installed_vinculo_app_is_assembled_from_its_contract():
     assert labels == ["core", "customers", "catalog", "sales", "billing", "interactions",
                       "service", "analytics", "segments", "marketing",
                       "attachments", "integrations",
-                      "automation"]
+                      "automation", "portal"]
     # pages at the declared prefix, API routes on the one router, public pages at the root
     assert reverse("customers:account_list") == "/customers/accounts/"
     assert reverse("billing:invoice_list").startswith("/billing/")

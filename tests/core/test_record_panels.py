@@ -19,8 +19,8 @@ def test_panels_follow_the_model_and_the_role(admin, monkeypatch):
     account = AccountFactory(actor=admin)
     with CaptureQueriesContext(connection) as queries:
         panels = record_panels.for_record(admin, account)
-    # marketing's suggested actions first (order 5), then files and comments
-    assert [p["key"] for p in panels] == ["suggestions", "files", "comments"]
+    # marketing's suggested actions first (order 5), then files, comments and the portal's
+    assert [p["key"] for p in panels] == ["suggestions", "files", "comments", "portal"]
     assert panels[1]["url"].endswith(f"?record=customers.account%3A{account.uuid}")
     assert len(queries) == 0
     # a model no panel names gets none

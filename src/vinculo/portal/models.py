@@ -32,8 +32,9 @@ class PortalUser(TenantModel):
 
     account = models.ForeignKey("customers.Account", verbose_name=_("account"),
                                 on_delete=models.PROTECT, related_name="+")
+    # A deleted contact takes their portal access with them.
     contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"),
-                                on_delete=models.PROTECT, related_name="+")
+                                on_delete=models.CASCADE, related_name="+")
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("portal role"), max_length=10, choices=PortalRole.choices)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES,
@@ -50,6 +51,9 @@ class PortalUser(TenantModel):
 
     audit_exclude = (*TenantModel.audit_exclude, "last_login_at")
     audit_secret = ("password",)
+    # Staff see an account's portal users where they may see the account.
+    owner_field = ("account__owner",)
+    team_field = ("account__team",)
 
     class Meta:
         ordering = ["email", "id"]

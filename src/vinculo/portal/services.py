@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -187,7 +187,8 @@ def invitation_accept(*, token: str, password: str) -> PortalUser:
         raise ValidationError({"token": _("This link was already used.")})
     portal_user = invitation.portal_user
     try:
-        validate_password(password, portal_user.contact)
+        # the contact's names and e-mail are what the similarity rule compares with
+        validate_password(password, cast(Any, portal_user.contact))
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None
     with acting_as(portal_user.user):
