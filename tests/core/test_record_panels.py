@@ -30,7 +30,7 @@ def test_panels_follow_the_model_and_the_role(admin, monkeypatch):
     # a role without the panel's permission does not get it
     monkeypatch.setitem(PERMISSIONS, "comments.view", frozenset())
     assert [p["key"] for p in record_panels.for_record(admin, account)] == ["suggestions",
-                                                                             "files"]
+                                                                             "files", "portal"]
 
 
 def test_the_order_page_draws_them(client, admin):
