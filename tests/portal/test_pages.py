@@ -209,3 +209,24 @@ def test_no_page_shows_costs(admin):
         body = client.get(url).content.decode()
         assert "987" not in body, url
     assert "Bomba" in client.get(f"/portal/orders/{order.uuid}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_contact_changes_their_details_with_the_record_kept(world):
+    from vinculo.core.models import AuditEntry
+
+    user, _docs, client = world
+    bad = client.post("/portal/profile/", {"phone": "no es un teléfono", "language": "en"})
+    assert bad.status_code == 400
+    assert client.post("/portal/profile/", {"phone": "+34 600 000 001", "title": "Jefa de compras",
+                                            "language": "es"}).status_code == 302
+    with organization_scope(user.organization_id):
+        user.refresh_from_db()
+        contact = user.contact
+        contact.refresh_from_db()
+        history = AuditEntry.objects.filter(object_uuid=contact.uuid, actor=user.user)
+        assert history.exists()  # the change is in the contact's history, by the portal user
+    assert contact.title == "Jefa de compras" and contact.phone.replace(" ", "").endswith(
+        "600000001")
+    assert user.language == "es" and "profile" in _actions(user)
+    assert 'lang="es"' in client.get("/portal/").content.decode()

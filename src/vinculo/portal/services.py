@@ -33,6 +33,7 @@ from vinculo.core.mailqueue import email_queue
 from vinculo.core.models import SERVICE_ACCOUNT_DOMAIN, User
 from vinculo.core.roles import Role
 from vinculo.core.services import org_id, require
+from vinculo.customers import services as customers
 from vinculo.customers.models import Account, AccountContact, Contact
 from vinculo.interactions import services as interactions
 from vinculo.interactions.models import Channel, Direction, Interaction
@@ -342,3 +343,28 @@ def return_request(*, portal_user: PortalUser, order: Order, line: OrderLine,
                                      lines=[(line, amount)])
     activity_record(portal_user, PortalAction.RETURN_REQUESTED, rma.number)
     return rma
+
+
+PROFILE_FIELDS = ("title", "phone", "mobile")
+
+
+@transaction.atomic
+def profile_update(*, portal_user: PortalUser, data: dict[str, Any]) -> PortalUser:
+    """The contact changes their own details (through the customers' contact service, so the
+    change is validated and kept in the contact's history like staff's) and the portal's
+    language."""
+    language = str(data.get("language") or "")
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose a language from the list.")})
+    contact = Contact.objects.get(pk=portal_user.contact_id)
+    changes = {field: str(data.get(field) or "").strip() for field in PROFILE_FIELDS
+               if field in data}
+    with acting_as(portal_user.user):
+        if changes:
+            customers.contact_update(actor=portal_user.user, contact=contact, data=changes,
+                                     expected_version=None)
+        if language != portal_user.language:
+            portal_user.language = language
+            portal_user.save(update_fields=["language", "updated_at"])
+    activity_record(portal_user, PortalAction.PROFILE_CHANGED)
+    return portal_user

@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/", views_service.TicketListView.as_view(), name="tickets"),
     path("tickets/new/", views_service.TicketCreateView.as_view(), name="ticket_new"),
     path("tickets/<uuid:uuid>/", views_service.TicketDetailView.as_view(), name="ticket"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
     path("help/", views_service.ArticleListView.as_view(), name="articles"),
     path("help/<uuid:uuid>/", views_service.ArticleDetailView.as_view(), name="article"),
     # staff

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid as uuid_module
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -257,3 +258,27 @@ class InvoicePdfView(PortalView):
         services.activity_record(self.portal_user, PortalAction.INVOICE_DOWNLOADED,
                                  invoice.number)
         return response
+
+
+class ProfileView(PortalView):
+    """The contact's own details (job title, phones) and the portal's language."""
+
+    def page(self, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+        contact = self.portal_user.contact
+        return render(self.request, "portal/profile.html", {
+            **portal_context(self.portal_user), "contact": contact, "errors": errors or [],
+            "languages": settings.LANGUAGES, "saved": self.request.GET.get("saved")},
+            status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.page()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        data = {key: request.POST.get(key, "") for key in
+                (*services.PROFILE_FIELDS, "language")}
+        try:
+            services.profile_update(portal_user=self.portal_user, data=data)
+        except ValidationError as exc:
+            self.portal_user.contact.refresh_from_db()
+            return self.page(_errors(exc), status=400)
+        return HttpResponseRedirect(reverse("portal:profile") + "?saved=1")
