@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "vinculo.integrations",
     "vinculo.automation",
     "vinculo.reports",
+    "vinculo.portal",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,9 @@ VINCULO_WEBHOOK_TIMEOUT = float(os.environ.get("VINCULO_WEBHOOK_TIMEOUT", "10"))
 # Reports: a preview or a run stops after this long (statement_timeout / a progress handler).
 VINCULO_REPORT_TIMEOUT_MS = int(os.environ.get("VINCULO_REPORT_TIMEOUT_MS", "10000"))
 VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
+# Promised delivery date of the order made when a customer accepts a quote on the portal
+# (staff move it on the order as for any other).
+VINCULO_PORTAL_PROMISE_DAYS = int(os.environ.get("VINCULO_PORTAL_PROMISE_DAYS", "14"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
 # dropped from the stored message, with its name, size and the reason.
 MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB", "40")) * 2**20)

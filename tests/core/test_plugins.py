@@ -65,7 +65,7 @@ def test_every_installed_vinculo_app_is_assembled_from_its_contract():
                       "interactions",
                       "service", "analytics", "segments", "marketing", "packages",
                       "attachments", "integrations",
-                      "automation", "reports"]
+                      "automation", "reports", "portal"]
     # pages at the declared prefix, API routes on the one router, public pages at the root
     assert reverse("customers:account_list") == "/customers/accounts/"
     assert reverse("billing:invoice_list").startswith("/billing/")

@@ -113,6 +113,7 @@ def org_a_records(users):
     records.update(_automation(admin))
     records.update(_contracts(admin, records[Account]))
     records.update(_reports(admin))
+    records.update(_portal(admin, records[Account]))
     return records
 
 
@@ -122,6 +123,14 @@ def _contracts(admin, account):
     from vinculo.contracts.models import Contract
 
     return {Contract: ContractFactory(actor=admin, account=account, name="Plan Zafiro")}
+
+
+def _portal(admin, account):
+    """A portal user of the secret account (staff's deactivate action names it)."""
+    from tests.portal.factories import portal_user
+    from vinculo.portal.models import PortalUser
+
+    return {PortalUser: portal_user(admin, account, first_name="Zafiro")}
 
 
 def _integrations(admin):

@@ -68,6 +68,9 @@ READ_WITH_PARENT = {
     "billing.InvoiceLine": "lines are read with their invoice",
     "billing.ReturnLine": "lines are read with their return",
     "service.TicketEntry": "a ticket's conversation is read with its ticket",
+    "portal.PortalInvitation": "invitations are only read by their link's token",
+    "portal.PortalActivity": "read on the account's portal panel, found among the accounts "
+                             "the user may read",
 }
 
 #: Pages of the documents' apps and API routes over owner-scoped models, without a UUID, that

@@ -1,0 +1,144 @@
+"""A portal user is nobody on the staff site, and sees only their own account on the portal.
+
+Both walks are generated from the URL configuration (like tests/core/test_tenancy.py), so a
+page or endpoint added later is covered without editing this file.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from tests.core.test_tenancy import UUID_KWARG, concrete, view_model, walk
+from tests.customers.factories import AccountFactory
+from tests.portal.factories import portal_user, signed_in
+from tests.portal.world import documents_of
+from vinculo.core.tenancy import organization_scope
+from vinculo.service.models import Article
+
+PORTAL = "portal/"
+STAFF_OF_PORTAL = "portal/staff/"
+
+
+def staff_routes():
+    for route, pattern in walk():
+        if route.startswith(PORTAL) and not route.startswith(STAFF_OF_PORTAL):
+            continue  # the portal's own pages: the walk below
+        yield route, pattern
+
+
+class RawClient(Client):
+    """A client whose API answers are not checked against the OpenAPI description: the walk
+    sends every method to every route, documented or not, to see it refused."""
+
+    def request(self, **environ):
+        return getattr(Client.request, "__wrapped__", Client.request)(self, **environ)
+
+
+def _status(client: Client, method: str, url: str) -> tuple[int, str]:
+    response = getattr(client, method)(url)
+    return response.status_code, response.get("Location", "")
+
+
+@pytest.mark.django_db
+def test_a_portal_user_gets_nothing_from_any_staff_page_or_api(admin):
+    """Every staff page and API route answers a portal session exactly as it answers someone
+    signed out (a redirect to the staff login, 401/403), and never a page of data."""
+    user = portal_user(admin)
+    portal, anonymous = signed_in(user, RawClient()), RawClient()
+    probe = str(uuid.uuid4())
+    checked = refused = 0
+    for route, pattern in staff_routes():
+        if pattern.name == "logout":
+            continue  # signing out ends any session, the portal's too: that is all it does
+        url = concrete(route, probe)
+        for method in ("get", "post"):
+            as_portal = _status(portal, method, url)
+            as_nobody = _status(anonymous, method, url)
+            assert as_portal == as_nobody, (method.upper(), url, as_portal, as_nobody)
+            if as_portal[0] in (401, 403) or "/login/" in as_portal[1]:
+                refused += 1
+            checked += 1
+    assert checked > 400 and refused > 300, (checked, refused)
+    # and the session still is the portal's: the portal answers it
+    assert portal.get("/portal/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_staff_session_is_not_a_portal_user(admin, page):
+    response = page.get("/portal/")
+    assert response.status_code == 302 and response["Location"].startswith("/portal/login/")
+
+
+@pytest.mark.django_db
+def test_portal_users_get_404_for_every_record_of_another_account_or_organisation(
+        admin, other_admin):
+    user = portal_user(admin)
+    with organization_scope(admin.organization_id):
+        own_account = user.account
+        other_account = AccountFactory(actor=admin, name="Vecina Secreta SA")
+    own = documents_of(admin, own_account, "PROPIO")
+    neighbour = documents_of(admin, other_account, "VECINO")
+    foreign = documents_of(other_admin, AccountFactory(actor=other_admin, name="Globex SA"),
+                           "AJENO")
+    with organization_scope(admin.organization_id):
+        hidden_article = Article.objects.get(pk=own[Article].pk)
+        hidden_article.public = False
+        hidden_article.save()
+        visible = Article.objects.create(organization_id=admin.organization_id, title="Pública",
+                                         body="x", status="published", public=True)
+    own[Article] = visible
+    client = signed_in(user)
+    checked = 0
+    for route, pattern in walk():
+        if not route.startswith(PORTAL) or route.startswith(STAFF_OF_PORTAL):
+            continue
+        if not UUID_KWARG.search(route):
+            continue
+        model = view_model(pattern)
+        assert model in own, f"no record to probe {route} (model {model})"
+        assert client.get(concrete(route, str(own[model].uuid))).status_code == 200, route
+        strangers = [neighbour[model], foreign[model]]
+        if model is Article:  # the organisation's public help is every customer's: not
+            strangers = [foreign[model], hidden_article]  # another's, nor an internal one
+        for record in strangers:
+            url = concrete(route, str(record.uuid))
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                allowed = (404, 405) if method == "post" else (404,)  # 405: not offered at all
+                assert response.status_code in allowed, (method.upper(), url,
+                                                          response.status_code)
+                checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.django_db
+def test_lists_show_only_the_own_account(admin, other_admin):
+    user = portal_user(admin)
+    with organization_scope(admin.organization_id):
+        other_account = AccountFactory(actor=admin, name="Vecina Secreta SA")
+    documents_of(admin, user.account, "PROPIO")
+    documents_of(admin, other_account, "VECINO")
+    documents_of(other_admin, AccountFactory(actor=other_admin, name="Globex SA"), "AJENO")
+    client = signed_in(user)
+    for url in ("/portal/", "/portal/quotes/", "/portal/orders/", "/portal/invoices/",
+                "/portal/tickets/"):
+        body = client.get(url).content.decode()
+        assert "VECINO" not in body and "AJENO" not in body and "Vecina" not in body, url
+    help_page = client.get("/portal/help/").content.decode()  # the organisation's public help
+    assert "Ayuda VECINO" in help_page and "AJENO" not in help_page
+    assert "PROPIO" in client.get("/portal/tickets/").content.decode()
+
+
+@pytest.mark.django_db
+def test_each_portal_role_reaches_only_its_sections(admin):
+    technical = portal_user(admin, role="technical", first_name="Teo")
+    documents_of(admin, technical.account, "PROPIO")
+    client = signed_in(technical)
+    assert client.get("/portal/quotes/").status_code == 404
+    assert client.get("/portal/invoices/").status_code == 404
+    assert client.get("/portal/tickets/").status_code == 200
+    home = client.get("/portal/").content.decode()
+    assert "/portal/quotes/" not in home and "/portal/invoices/" not in home
