@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "vinculo.analytics",
     "vinculo.segments",
     "vinculo.marketing",
+    "vinculo.loyalty",
     "vinculo.attachments",
     "vinculo.integrations",
     "vinculo.automation",
