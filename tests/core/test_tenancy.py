@@ -110,6 +110,7 @@ def org_a_records(users):
     records.update(_marketing_nextaction(admin, records[Account]))
     records.update(_integrations(admin))
     records.update(_automation(admin))
+    records.update(_loyalty(admin, records[Account]))
     return records
 
 
@@ -135,6 +136,15 @@ def _automation(admin):
     from vinculo.automation.models import Rule
 
     return {Rule: rule(admin, name="Regla Zafiro")}
+
+
+def _loyalty(admin, account):
+    """A programme with the secret account as a member (secret names)."""
+    from tests.loyalty.factories import member, program
+    from vinculo.loyalty.models import Member, Program
+
+    club = program(admin, name="Club Zafiro")
+    return {Program: club, Member: member(admin, club, account)}
 
 
 def _segments(admin):

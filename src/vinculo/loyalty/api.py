@@ -132,19 +132,23 @@ class ProgramViewSet(TenantViewSet):
 class EntrySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     kind = serializers.ChoiceField(choices=EntryKind.choices)
-    invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True,
+                                           help_text="The invoice that earned the points, "
+                                           "or whose earning is reversed.")
+    credit_note = serializers.SlugRelatedField(slug_field="uuid", read_only=True,
+                                               allow_null=True)
 
     class Meta:
         model = LedgerEntry
         fields = ("id", "kind", "points", "occurred_on", "expires_on", "invoice",
                   "credit_note", "reward", "code", "value", "note")
+        extra_kwargs = {"expires_on": {"allow_null": True}, "value": {"allow_null": True}}
 
 
 class MemberSerializer(ServiceSerializer):
     program = ScopedRelatedField(Program)
     account = ScopedRelatedField(Account)
-    balance = serializers.SerializerMethodField()
+    balance = serializers.SerializerMethodField(help_text="Points now: the ledger's sum.")
 
     class Meta:
         model = Member
@@ -158,7 +162,8 @@ class MemberSerializer(ServiceSerializer):
         return validated_data
 
     def get_balance(self, member: Member) -> int:
-        return selectors.member_balance(member)
+        annotated = getattr(member, "balance", None)  # lists annotate it in their one query
+        return int(annotated) if annotated is not None else selectors.member_balance(member)
 
 
 class RedeemSerializer(serializers.Serializer):
@@ -193,8 +198,8 @@ class MemberViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     }
 
     def scoped_queryset(self) -> QuerySet:
-        members = Member.objects.select_related("program", "account").order_by("-joined_on",
-                                                                                 "id")
+        members = selectors.with_balance(
+            Member.objects.select_related("program", "account")).order_by("-joined_on", "id")
         program = self.request.query_params.get("program")
         if program:
             try:

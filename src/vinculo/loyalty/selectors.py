@@ -26,13 +26,16 @@ def program_list() -> QuerySet:
     return Program.objects.annotate(member_count=Count("members")).order_by("name", "id")
 
 
+def with_balance(members: QuerySet) -> QuerySet:
+    """``balance`` on each member, summed in the same query."""
+    return members.annotate(balance=Coalesce(Sum("entries__points"), Value(0),
+                                             output_field=IntegerField()))
+
+
 def members(program: Program, user: User) -> QuerySet:
     """The programme's members the user may see, with their balance."""
-    return (Member.objects.filter(program=program).restrict(user)
-            .select_related("account")
-            .annotate(balance=Coalesce(Sum("entries__points"), Value(0),
-                                       output_field=IntegerField()))
-            .order_by("-balance", "id"))
+    return (with_balance(Member.objects.filter(program=program).restrict(user)
+                         .select_related("account")).order_by("-balance", "id"))
 
 
 def member_balance(member: Member) -> int:
