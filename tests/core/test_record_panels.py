@@ -19,9 +19,9 @@ def test_panels_follow_the_model_and_the_role(admin, monkeypatch):
     account = AccountFactory(actor=admin)
     with CaptureQueriesContext(connection) as queries:
         panels = record_panels.for_record(admin, account)
-    # marketing's suggested actions first (order 5), then files and comments
-    assert [p["key"] for p in panels] == ["suggestions", "files", "comments"]
-    assert panels[1]["url"].endswith(f"?record=customers.account%3A{account.uuid}")
+    # marketing's suggested actions first (order 5), loyalty (7), then files and comments
+    assert [p["key"] for p in panels] == ["suggestions", "loyalty", "files", "comments"]
+    assert panels[2]["url"].endswith(f"?record=customers.account%3A{account.uuid}")
     assert len(queries) == 0
     # a model no panel names gets none
     from vinculo.billing.models import Invoice
@@ -29,8 +29,8 @@ def test_panels_follow_the_model_and_the_role(admin, monkeypatch):
     assert record_panels.for_record(admin, Invoice(uuid=account.uuid)) == []
     # a role without the panel's permission does not get it
     monkeypatch.setitem(PERMISSIONS, "comments.view", frozenset())
-    assert [p["key"] for p in record_panels.for_record(admin, account)] == ["suggestions",
-                                                                             "files"]
+    assert [p["key"] for p in record_panels.for_record(admin, account)] == [
+        "suggestions", "loyalty", "files"]
 
 
 def test_the_order_page_draws_them(client, admin):

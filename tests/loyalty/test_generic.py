@@ -9,7 +9,7 @@ import itertools
 
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
-from tests.generic import Api, ApiSuite, Call, Page, PageSuite
+from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
 from tests.loyalty.factories import member, program
 from vinculo.loyalty import services
 
@@ -67,3 +67,16 @@ class TestProgramPages(PageSuite):
 class TestMemberPages(PageSuite):
     page = Page("member", "loyalty", build_member, detail="loyalty:member_detail",
                 permissions={"detail": VIEW})
+
+
+def program_with_members(admin):
+    """A programme with two members: it is not deleted (their ledgers are history)."""
+    club = build_program(admin, admin)
+    member(admin, club)
+    member(admin, club)
+    return club, ["2 programme members"]
+
+
+class TestProgramDeletions(DeletionSuite):
+    deletions = [Deletion("program", program_with_members, phrases_es=("2 miembros",),
+                          api="loyalty-program", page="loyalty:program_delete")]

@@ -62,7 +62,7 @@ class RewardsField(serializers.JSONField):
     pass
 
 
-class ProgramSerializer(ServiceSerializer):
+class LoyaltyProgramSerializer(ServiceSerializer):
     earn_rules = RulesField(required=False)
     tiers = TiersField(required=False)
     rewards = RewardsField(required=False)
@@ -79,7 +79,7 @@ class ProgramSerializer(ServiceSerializer):
     instance_kwarg = "program"
 
 
-class EconomicsSerializer(serializers.Serializer):
+class LoyaltyEconomicsSerializer(serializers.Serializer):
     members = serializers.IntegerField()
     issued = serializers.IntegerField(help_text="Points given: earned, bonuses, adjustments, "
                                       "net of reversals.")
@@ -103,7 +103,7 @@ class ProgramViewSet(TenantViewSet):
     """Loyalty programmes: earn rules, tiers, rewards and expiry; their economics."""
 
     queryset = Program.objects.none()
-    serializer_class = ProgramSerializer
+    serializer_class = LoyaltyProgramSerializer
     permission_domain = "loyalty"
     action_permissions = {
         **{name: "loyalty.view" for name in ("list", "retrieve", "economics")},
@@ -116,20 +116,20 @@ class ProgramViewSet(TenantViewSet):
     def scoped_queryset(self) -> QuerySet:
         return Program.objects.order_by("name", "id")
 
-    @extend_schema(responses=EconomicsSerializer)
+    @extend_schema(responses=LoyaltyEconomicsSerializer)
     @action(detail=True, methods=["get"])
     def economics(self, request: Request, uuid: str | None = None) -> Response:
         """Liability, breakage, redemption rate, and members against matched non-members."""
         figures = selectors.economics(self.get_object())
         lift = figures.pop("lift")
         figures.pop("net_liability")
-        return Response(EconomicsSerializer({
+        return Response(LoyaltyEconomicsSerializer({
             **figures, "incremental_frequency": lift.get("frequency"),
             "incremental_clv": lift.get("clv"),
             "matched_members": lift.get("matched", 0)}).data)
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     kind = serializers.ChoiceField(choices=EntryKind.choices)
     invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True,
@@ -145,7 +145,7 @@ class EntrySerializer(serializers.ModelSerializer):
         extra_kwargs = {"expires_on": {"allow_null": True}, "value": {"allow_null": True}}
 
 
-class MemberSerializer(ServiceSerializer):
+class LoyaltyMemberSerializer(ServiceSerializer):
     program = ScopedRelatedField(Program)
     account = ScopedRelatedField(Account)
     balance = serializers.SerializerMethodField(help_text="Points now: the ledger's sum.")
@@ -166,18 +166,18 @@ class MemberSerializer(ServiceSerializer):
         return int(annotated) if annotated is not None else selectors.member_balance(member)
 
 
-class RedeemSerializer(serializers.Serializer):
+class LoyaltyRedeemSerializer(serializers.Serializer):
     reward = serializers.CharField(help_text="The reward's key.")
     quote = ScopedRelatedField(Quote, required=False, allow_null=True,
                                help_text="A draft quote, for a `quote_discount` reward.")
 
 
-class AdjustSerializer(serializers.Serializer):
+class LoyaltyAdjustSerializer(serializers.Serializer):
     points = serializers.IntegerField(help_text="Positive adds, negative takes away.")
     note = serializers.CharField(max_length=200)
 
 
-class BonusSerializer(serializers.Serializer):
+class LoyaltyBonusSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["review", "referral"])
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -188,7 +188,7 @@ class MemberViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     POST; the ledger is only written by the actions."""
 
     queryset = Member.objects.none()
-    serializer_class = MemberSerializer
+    serializer_class = LoyaltyMemberSerializer
     lookup_field = "uuid"
     permission_domain = "loyalty"
     action_permissions = {
@@ -209,40 +209,41 @@ class MemberViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return members
 
     def _entry(self, entry: LedgerEntry) -> Response:
-        return Response(EntrySerializer(entry).data, status=201)
+        return Response(LedgerEntrySerializer(entry).data, status=201)
 
-    @extend_schema(responses=EntrySerializer(many=True))
+    @extend_schema(responses=LedgerEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
     def ledger(self, request: Request, uuid: str | None = None) -> Response:
         """The member's latest 100 movements, newest first."""
-        return Response(EntrySerializer(selectors.history(self.get_object()), many=True).data)
+        entries = selectors.history(self.get_object())
+        return Response(LedgerEntrySerializer(entries, many=True).data)
 
-    @extend_schema(request=RedeemSerializer, responses={201: EntrySerializer})
+    @extend_schema(request=LoyaltyRedeemSerializer, responses={201: LedgerEntrySerializer})
     @action(detail=True, methods=["post"])
     def redeem(self, request: Request, uuid: str | None = None) -> Response:
         """Exchange points for a reward; a short balance is a 400 naming `reward`."""
         member = self.get_object()
-        payload = RedeemSerializer(data=request.data, context={"request": request})
+        payload = LoyaltyRedeemSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         return self._entry(services.points_redeem(actor=request.user, member=member,
                                                   **payload.validated_data))
 
-    @extend_schema(request=AdjustSerializer, responses={201: EntrySerializer})
+    @extend_schema(request=LoyaltyAdjustSerializer, responses={201: LedgerEntrySerializer})
     @action(detail=True, methods=["post"])
     def adjust(self, request: Request, uuid: str | None = None) -> Response:
         """Add or take points by hand, with the reason."""
         member = self.get_object()
-        payload = AdjustSerializer(data=request.data)
+        payload = LoyaltyAdjustSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._entry(services.points_adjust(actor=request.user, member=member,
                                                   **payload.validated_data))
 
-    @extend_schema(request=BonusSerializer, responses={201: EntrySerializer})
+    @extend_schema(request=LoyaltyBonusSerializer, responses={201: LedgerEntrySerializer})
     @action(detail=True, methods=["post"])
     def bonus(self, request: Request, uuid: str | None = None) -> Response:
         """The programme's bonus for a review or a referral."""
         member = self.get_object()
-        payload = BonusSerializer(data=request.data)
+        payload = LoyaltyBonusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._entry(services.points_bonus(actor=request.user, member=member,
                                                  **payload.validated_data))

@@ -60,7 +60,7 @@ class LoyaltyConfig(VinculoApp):
         extensions={
             "segments.fields": ("vinculo.loyalty.segment_fields.fields",),
             EXTENSION_POINT: (RecordPanel("loyalty", "loyalty:account_panel", "loyalty.view",
-                                          ("customers.account",), order=20),),
+                                          ("customers.account",), order=7),),
         },
         jobs=(Job("loyalty_expire", ("--all",), daily_at=dt.time(3, 15)),),
         # After marketing (960): the demo programme's campaign bonus names a demo campaign.

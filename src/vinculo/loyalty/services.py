@@ -116,6 +116,14 @@ def program_delete(*, actor: User, program: Program) -> None:
     program.delete()
 
 
+@transaction.atomic
+def program_deactivate(*, actor: User, program: Program) -> Program:
+    """Stop a programme that has members: nothing more is earned; balances stay."""
+    require(actor, "loyalty.manage")
+    program.active = False
+    return versioned_save(program, expected_version=None, fields=["active"])
+
+
 # ---- members ----------------------------------------------------------------------------
 
 

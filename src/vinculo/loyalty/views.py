@@ -77,6 +77,7 @@ class ProgramDeleteView(RecordDeleteView):
     model = Program
     permission = MANAGE
     delete_service = staticmethod(services.program_delete)
+    deactivate_service = staticmethod(services.program_deactivate)
     instance_kwarg = "program"
     list_url = "loyalty:program_list"
 
