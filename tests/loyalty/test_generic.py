@@ -78,5 +78,5 @@ def program_with_members(admin):
 
 
 class TestProgramDeletions(DeletionSuite):
-    deletions = [Deletion("program", program_with_members, phrases_es=("2 miembros",),
+    deletions = [Deletion("program", program_with_members, phrases_es=("2 miembros del programa",),
                           api="loyalty-program", page="loyalty:program_delete")]
