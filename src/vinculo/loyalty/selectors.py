@@ -60,12 +60,14 @@ def expiring(member: Member, *, days: int = 90, today: dt.date | None = None) ->
             .annotate(p=Sum("points")).order_by("expires_on"))
     cumulative = 0
     for lot in lots:
+        expires_on = lot["expires_on"]
+        assert expires_on is not None  # filtered above
         cumulative += lot["p"]
         due = max(0, min(cumulative - used, left) - taken)
-        if lot["expires_on"] > until:
+        if expires_on > until:
             break
-        if due and lot["expires_on"] > today:
-            result.append({"date": lot["expires_on"], "points": due})
+        if due and expires_on > today:
+            result.append({"date": expires_on, "points": due})
         taken += due
     return result
 
@@ -167,17 +169,20 @@ def lift(program: Program, *, today: dt.date | None = None) -> dict[str, Any]:
         def mean_clv(ids: list[int]) -> Decimal:
             return sum((clv.get(i) or ZERO for i in ids), ZERO) / len(ids)
 
-        row = {"as_of": as_of, "segment": segment, "label": analytics.label(segment),
-               "members": len(group["members"]), "others": len(group["others"]),
-               "member_frequency": mean_freq(group["members"]),
-               "other_frequency": mean_freq(group["others"]),
-               "member_clv": mean_clv(group["members"]).quantize(Decimal("0.01")),
-               "other_clv": mean_clv(group["others"]).quantize(Decimal("0.01"))}
+        member_frequency = mean_freq(group["members"])
+        other_frequency = mean_freq(group["others"])
+        member_clv = mean_clv(group["members"]).quantize(Decimal("0.01"))
+        other_clv = mean_clv(group["others"]).quantize(Decimal("0.01"))
+        n = len(group["members"])
+        row: dict[str, Any] = {
+               "as_of": as_of, "segment": segment, "label": analytics.label(segment),
+               "members": n, "others": len(group["others"]),
+               "member_frequency": member_frequency, "other_frequency": other_frequency,
+               "member_clv": member_clv, "other_clv": other_clv}
         rows.append(row)
-        n = row["members"]
         weight += n
-        d_freq += n * (row["member_frequency"] - row["other_frequency"])
-        d_clv += n * (row["member_clv"] - row["other_clv"])
+        d_freq += n * (member_frequency - other_frequency)
+        d_clv += n * (member_clv - other_clv)
     if not weight:
         return {"available": False, "rows": rows}
     return {"available": True, "rows": rows, "matched": weight,
