@@ -34,11 +34,11 @@ def definition() -> dict:
         "tier_basis": "points", "tier_window_days": 365,
         "earn_rules": [{"kind": "review", "points": 50}, {"kind": "referral", "points": 250}],
         "tiers": [
-            {"name": _("Silver"), "threshold": 2000, "multiplier": "1.1",
+            {"name": _("Silver"), "threshold": 300, "multiplier": "1.1",
              "offers": _("Priority phone line")},
-            {"name": _("Gold"), "threshold": 10000, "multiplier": "1.25",
+            {"name": _("Gold"), "threshold": 1000, "multiplier": "1.25",
              "offers": _("Free delivery on every order")},
-            {"name": _("Platinum"), "threshold": 40000, "multiplier": "1.5",
+            {"name": _("Platinum"), "threshold": 3000, "multiplier": "1.5",
              "offers": _("Free delivery and a quarterly visit")}],
         "rewards": [
             {"key": "cupon-10", "name": _("10 € coupon"), "kind": "coupon", "points": 1000,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.formats import format_number
 from vinculo.core.forms_settings import SettingsForm
 from vinculo.core.pickers import style
 from vinculo.loyalty.models import Program
@@ -106,7 +107,7 @@ class RedeemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reward"].choices = [
             (r["key"], gettext("%(name)s (%(points)s points)") % {
-                "name": r["name"], "points": r["points"]}) for r in rewards]
+                "name": r["name"], "points": format_number(r["points"])}) for r in rewards]
         self.fields["quote"].choices = [("", "—"), *((str(q.uuid), q.number) for q in quotes)]
         style(self)
 

@@ -205,15 +205,15 @@ def rules_in_words(program: Program) -> list[str]:
         if wanted:
             names.update({str(u): n for u, n in model.objects.filter(uuid__in=wanted)
                           .values_list("uuid", "name")})
-    lines = [_("%(points)s points per unit of the net amount of each paid invoice.")
+    lines = [_("Points per unit of the net amount of each paid invoice: %(points)s.")
              % {"points": number_format(program.points_per_unit, '-2')}]
     for rule in rules:
         kind = rule["kind"]
         if kind in ("category", "product_line"):
             target = names.get(rule.get("category") or rule.get("line"), _("(removed)"))
-            template = (_("Products of category «%(name)s»: %(points)s points per unit.")
+            template = (_("Points per unit on products of category «%(name)s»: %(points)s.")
                         if kind == "category" else
-                        _("Products of line «%(name)s»: %(points)s points per unit."))
+                        _("Points per unit on products of line «%(name)s»: %(points)s."))
             lines.append(template % {"name": target, "points": number_format(
                 Decimal(rule["points_per_unit"]), "-2")})
         elif kind == "campaign":
