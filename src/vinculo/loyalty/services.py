@@ -296,7 +296,8 @@ def points_reverse(*, credit_note: Invoice) -> list[LedgerEntry]:
         points = min(target - reversed_, balance(member))
         if points <= 0:
             continue
-        made.append(LedgerEntry.objects.create(
+        # all_objects: the subscriber may run where no organisation is in scope (a task)
+        made.append(LedgerEntry.all_objects.create(
             organization_id=member.organization_id, member=member, kind=EntryKind.REVERSE,
             points=-points, occurred_on=credit_note.issue_date or timezone.localdate(),
             expires_on=earn.expires_on, invoice=invoice, credit_note=credit_note,
