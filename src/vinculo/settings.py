@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "vinculo.segments",
     "vinculo.marketing",
     "vinculo.packages",
+    "vinculo.loyalty",
     "vinculo.attachments",
     "vinculo.integrations",
     "vinculo.automation",

@@ -63,7 +63,7 @@ def test_every_installed_vinculo_app_is_assembled_from_its_contract():
     labels = [config.label for config in plugins.installed()]
     assert labels == ["core", "customers", "catalog", "sales", "billing", "contracts",
                       "interactions",
-                      "service", "analytics", "segments", "marketing", "packages",
+                      "service", "analytics", "segments", "marketing", "packages", "loyalty",
                       "attachments", "integrations",
                       "automation", "reports", "portal"]
     # pages at the declared prefix, API routes on the one router, public pages at the root

@@ -20,10 +20,10 @@ def test_panels_follow_the_model_and_the_role(admin, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         panels = record_panels.for_record(admin, account)
     # contracts and marketing's suggested actions first (order 5, then by key), the service
-    # package (6), then files, comments and the portal's
+    # package (6), loyalty (7), then files, comments and the portal's
     assert [p["key"] for p in panels] == ["contracts", "suggestions", "service_package",
-                                          "files", "comments", "portal"]
-    assert panels[3]["url"].endswith(f"?record=customers.account%3A{account.uuid}")
+                                          "loyalty", "files", "comments", "portal"]
+    assert panels[4]["url"].endswith(f"?record=customers.account%3A{account.uuid}")
     assert len(queries) == 0
     # a model no panel names gets none
     from vinculo.billing.models import Invoice
@@ -32,7 +32,7 @@ def test_panels_follow_the_model_and_the_role(admin, monkeypatch):
     # a role without the panel's permission does not get it
     monkeypatch.setitem(PERMISSIONS, "comments.view", frozenset())
     assert [p["key"] for p in record_panels.for_record(admin, account)] == [
-        "contracts", "suggestions", "service_package", "files", "portal"]
+        "contracts", "suggestions", "service_package", "loyalty", "files", "portal"]
 
 
 def test_the_order_page_draws_them(client, admin):

@@ -114,6 +114,7 @@ def org_a_records(users):
     records.update(_contracts(admin, records[Account]))
     records.update(_reports(admin))
     records.update(_portal(admin, records[Account]))
+    records.update(_loyalty(admin, records[Account]))
     return records
 
 
@@ -166,12 +167,23 @@ def _packages(admin):
     record.from_package.name = "Paquete Zafiro"
     record.from_package.save(update_fields=["name"])
     return {ServicePackage: record.from_package, PackageChange: record}
+
+
 def _reports(admin):
     """A saved report (a secret name: the other organisation's lists must not show it)."""
     from tests.reports.factories import report
     from vinculo.reports.models import Report
 
     return {Report: report(admin, name="Informe Zafiro")}
+
+
+def _loyalty(admin, account):
+    """A programme with the secret account as a member (secret names)."""
+    from tests.loyalty.factories import member, program
+    from vinculo.loyalty.models import Member, Program
+
+    club = program(admin, name="Club Zafiro")
+    return {Program: club, Member: member(admin, club, account)}
 
 
 def _segments(admin):

@@ -10,7 +10,7 @@ from tests.core.test_tenancy import UUID_KWARG, walk
 from tests.generic import ApiSuite, PageSuite
 
 APPS = ("core", "customers", "catalog", "sales", "billing", "interactions", "service",
-        "attachments", "segments", "marketing", "packages", "integrations",
+        "attachments", "segments", "marketing", "packages", "loyalty", "integrations",
         "automation", "contracts", "reports")
 
 #: API routes with a UUID that are not a record's CRUD, and where they are checked instead.

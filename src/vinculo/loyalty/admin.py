@@ -1,0 +1,1 @@
+"""Loyalty has no admin pages: programmes are edited in Settings and the API."""

@@ -1,0 +1,69 @@
+"""Loyalty programmes: earn rules on paid invoices and bonuses, tiers over a rolling window,
+rewards, first-in first-out expiry, an append-only points ledger, and the economics of the
+programme (liability, breakage, redemption, incremental frequency and CLV of members)."""
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    DemoGenerator,
+    Event,
+    Job,
+    MenuItem,
+    Subscriber,
+    VinculoApp,
+)
+from vinculo.core.record_panels import EXTENSION_POINT, RecordPanel
+from vinculo.core.roles import ALL, Role, only
+
+_SERVICES = "vinculo.loyalty.services"
+_MANAGERS = only(Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER)
+
+
+class LoyaltyConfig(VinculoApp):
+    name = "vinculo.loyalty"
+    label = "loyalty"
+    verbose_name = _("Loyalty")
+    contract = Contract(
+        url_prefix="loyalty/",
+        api_routes=(
+            ApiRoute("loyalty/programs", "vinculo.loyalty.api.ProgramViewSet",
+                     "loyalty-program"),
+            ApiRoute("loyalty/members", "vinculo.loyalty.api.MemberViewSet", "loyalty-member"),
+        ),
+        permissions={
+            "loyalty.view": ALL,
+            # enrol, redeem, award a review or referral bonus
+            "loyalty.change": _MANAGERS | only(Role.SALES_REP, Role.SERVICE_AGENT),
+            # programmes, adjustments by hand, campaign bonuses
+            "loyalty.manage": _MANAGERS,
+        },
+        menu_items=(
+            MenuItem("marketing", _("Loyalty programmes"), "loyalty:program_list",
+                     "loyalty.view", order=30),
+        ),
+        events=(
+            Event("loyalty_member.enrolled", "An account joined a loyalty programme.",
+                  {"program": "the programme's UUID", "account": "the account's UUID"}),
+            Event("points.redeemed", "A member exchanged points for a reward.",
+                  {"reward": "the reward's key", "points": "how many",
+                   "balance": "after the redemption"}),
+        ),
+        subscribers=(
+            Subscriber("invoice.paid", f"{_SERVICES}.on_invoice_paid"),
+            # also the credit note that closes a return (billing.return_close)
+            Subscriber("credit_note.issued", f"{_SERVICES}.on_credit_note_issued"),
+        ),
+        extensions={
+            "segments.fields": ("vinculo.loyalty.segment_fields.fields",),
+            EXTENSION_POINT: (RecordPanel("loyalty", "loyalty:account_panel", "loyalty.view",
+                                          ("customers.account",), order=7),),
+        },
+        jobs=(Job("loyalty_expire", ("--all",), daily_at=dt.time(3, 15)),),
+        # After marketing (960): the demo programme's campaign bonus names a demo campaign.
+        demo=DemoGenerator("vinculo.loyalty.demo.generate", order=965,
+                           estimate="vinculo.loyalty.demo.estimate"),
+    )

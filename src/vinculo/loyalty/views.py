@@ -1,0 +1,199 @@
+"""Pages of loyalty: the programmes (list, form, a programme's page with its members and
+economics), a member's page (balance, expiring points, history, redeem, adjust, bonus) and
+the account page's panel (tier, balance, expiring points, latest moves; enrol). Thin: the
+forms collect, the services decide."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from vinculo.core.permissions import RoleRequiredMixin
+from vinculo.core.roles import role_has
+from vinculo.core.services import PermissionDeniedError
+from vinculo.core.views_base import RecordDeleteView, RecordMixin, flash_error
+from vinculo.core.views_settings import SettingsEditView
+from vinculo.customers.models import Account
+from vinculo.loyalty import selectors, services
+from vinculo.loyalty.forms import AdjustForm, BonusForm, ProgramForm, RedeemForm
+from vinculo.loyalty.models import Member, Program
+from vinculo.sales.models import Quote, QuoteStatus
+
+VIEW, CHANGE, MANAGE = "loyalty.view", "loyalty.change", "loyalty.manage"
+REFUSED = (ValidationError, PermissionDeniedError)
+
+
+class ProgramListView(RoleRequiredMixin, View):
+    permission = VIEW
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "loyalty/program_list.html",
+                      {"rows": list(selectors.program_list())})
+
+
+class ProgramDetailView(RecordMixin, View):
+    """The programme in words, its members by balance (the first 50) and its economics."""
+
+    model = Program
+    permission = VIEW
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        program = self.get_object()
+        members = selectors.members(program, request.user)
+        return render(request, "loyalty/program_detail.html", {
+            "program": program, "members": members[:50], "member_count": members.count(),
+            "economics": selectors.economics(program),
+            "rules": selectors.rules_in_words(program),
+            "currency": request.user.organization.base_currency})
+
+
+class ProgramEditView(SettingsEditView):
+    model = Program
+    permission = MANAGE
+    form_class = ProgramForm
+    create_service = staticmethod(services.program_create)
+    update_service = staticmethod(services.program_update)
+    instance_kwarg = "program"
+    template_name = "loyalty/program_form.html"
+    title = gettext_lazy("Loyalty programme")
+
+    def success_url(self, record: Any) -> str:
+        return reverse("loyalty:program_detail", kwargs={"uuid": record.uuid})
+
+    def context(self, form: Any) -> dict[str, Any]:
+        return {"back": reverse("loyalty:program_list")}
+
+
+class ProgramDeleteView(RecordDeleteView):
+    model = Program
+    permission = MANAGE
+    delete_service = staticmethod(services.program_delete)
+    deactivate_service = staticmethod(services.program_deactivate)
+    instance_kwarg = "program"
+    list_url = "loyalty:program_list"
+
+
+def _draft_quotes(member: Member) -> list[Quote]:
+    return list(Quote.objects.filter(account_id=member.account_id, status=QuoteStatus.DRAFT)
+                .order_by("-id")[:20])
+
+
+class MemberDetailView(RecordMixin, View):
+    """A member: balance, tier, points expiring soon, the ledger, and what can be done."""
+
+    model = Member
+    permission = VIEW
+
+    def page(self, request: HttpRequest, member: Member, status: int = 200,
+             **forms: Any) -> HttpResponse:
+        program = member.program
+        return render(request, "loyalty/member_detail.html", {
+            "member": member, "program": program, "balance": selectors.member_balance(member),
+            "tier": next((t for t in program.tiers or [] if t["name"] == member.tier), None),
+            "expiring": selectors.expiring(member), "history": selectors.history(member),
+            "redeem_form": forms.get("redeem") or RedeemForm(
+                rewards=program.rewards or [], quotes=_draft_quotes(member)),
+            "adjust_form": forms.get("adjust") or AdjustForm(),
+            "bonus_form": forms.get("bonus") or BonusForm(),
+            "bonus_kinds": [r["kind"] for r in program.earn_rules or []
+                            if r["kind"] in ("review", "referral")],
+        }, status=status)
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        member = self.get_object()
+        return self.page(request, member)
+
+    def post(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        member = self.get_object()
+        what = request.POST.get("action")
+        if what == "redeem":
+            form: Any = RedeemForm(request.POST, rewards=member.program.rewards or [],
+                                   quotes=_draft_quotes(member))
+        elif what == "adjust":
+            form = AdjustForm(request.POST)
+        elif what == "bonus":
+            form = BonusForm(request.POST)
+        else:
+            raise Http404
+        if not form.is_valid():
+            return self.page(request, member, 400, **{what: form})
+        data = dict(form.cleaned_data)
+        try:
+            if what == "redeem":
+                quote = None
+                if data.get("quote"):
+                    quote = Quote.objects.filter(uuid=data["quote"],
+                                                 account_id=member.account_id).first()
+                entry = services.points_redeem(actor=request.user, member=member,
+                                               reward=data["reward"], quote=quote)
+                messages.success(request, _("Redeemed. Coupon code: %(code)s") % {
+                    "code": entry.code} if entry.code else _("Redeemed: the discount is on "
+                                                              "quote %(n)s.") % {"n": entry.note})
+            elif what == "adjust":
+                services.points_adjust(actor=request.user, member=member, **data)
+                messages.success(request, _("Points adjusted."))
+            else:
+                services.points_bonus(actor=request.user, member=member, **data)
+                messages.success(request, _("Bonus given."))
+        except REFUSED as exc:
+            flash_error(request, exc)
+        return HttpResponseRedirect(reverse("loyalty:member_detail",
+                                            kwargs={"uuid": member.uuid}))
+
+
+class EnrolView(RoleRequiredMixin, View):
+    """Enrol the account of the 360° page in a programme (a POST from the panel)."""
+
+    permission = CHANGE
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        account = Account.objects.all().restrict(request.user).filter(
+            uuid=_uuid(request.POST.get("account"))).first()
+        program = Program.objects.filter(uuid=_uuid(request.POST.get("program"))).first()
+        if account is None or program is None:
+            raise Http404
+        try:
+            services.member_enrol(actor=request.user, program=program, account=account)
+            messages.success(request, _("Enrolled in %(program)s.") % {"program": program})
+        except REFUSED as exc:
+            flash_error(request, exc)
+        return HttpResponseRedirect(reverse("customers:account_detail",
+                                            kwargs={"uuid": account.uuid}))
+
+
+def _uuid(value: Any) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+class AccountPanelView(RoleRequiredMixin, View):
+    """The 360° account page's box (``core.record_panels``): per programme the tier, balance,
+    points expiring soon and the latest moves; the programmes it may join."""
+
+    permission = VIEW
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        label, _sep, key = (request.GET.get("record") or "").partition(":")
+        if label.lower() != "customers.account" or _uuid(key) is None:
+            raise Http404
+        account = Account.objects.all().restrict(request.user).filter(uuid=key).first()
+        if account is None:
+            raise Http404
+        summary = selectors.account_summary(account)
+        joined = {row["program"].pk for row in summary}
+        open_programs = [p for p in Program.objects.filter(active=True).order_by("name")
+                         if p.pk not in joined]
+        return render(request, "loyalty/_account_panel.html", {
+            "account": account, "summary": summary,
+            "open_programs": open_programs if role_has(request.user.role, CHANGE) else []})
