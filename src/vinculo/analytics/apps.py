@@ -19,6 +19,7 @@ from vinculo.core.plugins import (
     HomePanel,
     Job,
     Menu,
+    MenuItem,
     VinculoApp,
 )
 from vinculo.core.roles import Role, only
@@ -46,8 +47,17 @@ class AnalyticsConfig(VinculoApp):
             "analytics.figures": _FIGURES,
             "analytics.manage": only(Role.ADMIN, Role.ANALYST),
         },
-        menus=(Menu("analytics", _("Analytics"), order=70, url="analytics:dashboard",
-                    permission="analytics.view"),),
+        # a dropdown: the reports (any role) sit in it too, so the bar keeps one entry for
+        # both and fits 1366 px in Spanish
+        menus=(Menu("analytics", _("Analytics"), order=70),),
+        menu_items=(
+            MenuItem("analytics", _("Customer analytics"), "analytics:dashboard",
+                     permission="analytics.view"),
+            MenuItem("analytics", _("Demand forecast"), "analytics:forecast",
+                     permission="analytics.view", order=1),
+            MenuItem("analytics", _("Model validation"), "analytics:validation",
+                     permission="analytics.view", order=2),
+        ),
         home_panels=(
             HomePanel("key_figures", "analytics/home/figures.html",
                       "vinculo.analytics.home.key_figures", "analytics.figures", order=40,

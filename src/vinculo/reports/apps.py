@@ -3,7 +3,7 @@ one aggregate query, saved and shared reports with their chart and exports. The 
 
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, Menu, VinculoApp
+from vinculo.core.plugins import ApiRoute, Contract, MenuItem, VinculoApp
 from vinculo.core.roles import ALL, Role, only
 
 
@@ -23,6 +23,7 @@ class ReportsConfig(VinculoApp):
             "reports.delete": ALL,
             "reports.share": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),
         },
-        menus=(Menu("reports", _("Reports"), order=75, url="reports:report_list",
-                    permission="reports.view"),),
+        # in analytics' dropdown (a later section), not an entry of its own on the bar
+        menu_items=(MenuItem("analytics", _("Reports"), "reports:report_list",
+                             permission="reports.view", section=1),),
     )
