@@ -142,3 +142,21 @@ def test_each_portal_role_reaches_only_its_sections(admin):
     assert client.get("/portal/tickets/").status_code == 200
     home = client.get("/portal/").content.decode()
     assert "/portal/quotes/" not in home and "/portal/invoices/" not in home
+
+
+def test_the_service_account_a_portal_user_acts_as_holds_only_the_portals_permissions(admin):
+    """Its role lets the staff services and record rules run for it, but a staff service it
+    calls refuses anything outside the portal's scope, so a check the portal's own code missed
+    is not an administrator's reach; staff administrators are unaffected."""
+    from vinculo.core.services import PermissionDeniedError, require
+    from vinculo.portal.services import SERVICE_SCOPE
+
+    acting = portal_user(admin).user
+    assert acting.role == "admin" and not acting.is_active
+    for permission in sorted(SERVICE_SCOPE):
+        require(acting, permission)  # what the portal's actions need
+    for permission in ("customers.delete", "customers.export", "billing.change",
+                       "core.manage_users", "reports.view", "service.delete"):
+        with pytest.raises(PermissionDeniedError):
+            require(acting, permission)
+        require(admin, permission)

@@ -42,6 +42,27 @@ def load() -> None:
     PERMISSIONS.update(plugins.permissions())
 
 
+#: Service accounts that act for people outside the staff (the customer portal's contacts): the
+#: permissions each kind may use, whatever its role, keyed by the e-mail prefix its app gives
+#: them (on ``core.models.SERVICE_ACCOUNT_DOMAIN``). Apps register theirs when ready. The role
+#: lets the staff services and record rules run for them; the scope is what keeps one missed
+#: check in the app's own code from becoming an administrator's reach (``require``).
+SERVICE_SCOPES: dict[str, frozenset[str]] = {}
+
+
+def scope_allows(email: str, permission: str) -> bool:
+    """False when ``email`` is a scoped service account's and ``permission`` is outside its
+    scope; True for everyone else (their role decides)."""
+    from vinculo.core.models import SERVICE_ACCOUNT_DOMAIN
+
+    if not email.endswith(f"@{SERVICE_ACCOUNT_DOMAIN}"):
+        return True
+    for prefix, allowed in SERVICE_SCOPES.items():
+        if email.startswith(prefix):
+            return permission in allowed
+    return True
+
+
 # Roles whose record-level view is limited to what they or their team own.
 OWNER_SCOPED_ROLES = frozenset({Role.SALES_REP})
 

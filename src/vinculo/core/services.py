@@ -24,7 +24,7 @@ from vinculo.core.models import (
     TenantModel,
     User,
 )
-from vinculo.core.roles import Role, role_has
+from vinculo.core.roles import Role, role_has, scope_allows
 
 TenantModelT = TypeVar("TenantModelT", bound=TenantModel)
 
@@ -43,7 +43,7 @@ class PermissionDeniedError(Exception):
 
 def require(actor: User, permission: str) -> None:
     """Refuse unless ``actor``'s role holds ``permission``: the check every service starts with."""
-    if not role_has(actor.role, permission):
+    if not role_has(actor.role, permission) or not scope_allows(actor.email or "", permission):
         raise PermissionDeniedError(_("Your role does not allow this action."))
 
 

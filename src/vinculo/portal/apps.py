@@ -30,3 +30,10 @@ class PortalConfig(VinculoApp):
                         order=30),
         )},
     )
+
+    def ready(self) -> None:
+        super().ready()
+        from vinculo.core import roles
+        from vinculo.portal.services import SERVICE_ACCOUNT_PREFIX, SERVICE_SCOPE
+
+        roles.SERVICE_SCOPES[SERVICE_ACCOUNT_PREFIX] = SERVICE_SCOPE

@@ -59,10 +59,18 @@ MESSAGE_MAX = 5000
 # ---- staff side: invitation ------------------------------------------------------------------
 
 
+#: The staff permissions a portal user's service account may use (``core.roles.SERVICE_SCOPES``):
+#: what the portal's own actions need, nothing else, though its role is an administrator's (so
+#: the staff services and record rules run for it; the portal checks the account itself).
+SERVICE_ACCOUNT_PREFIX = "portal-"
+SERVICE_SCOPE = frozenset({"customers.change", "interactions.add", "sales.add", "sales.change",
+                           "service.add"})
+
+
 def service_account_create(organization_id: int, contact: Contact, account: Account) -> User:
     """The inactive staff user a portal user acts as: no password, no sign-in, left out of
     the people pages (``SERVICE_ACCOUNT_DOMAIN``), named for the contact in the audit log."""
-    user = User(email=f"portal-{uuid.uuid4().hex}@{SERVICE_ACCOUNT_DOMAIN}",
+    user = User(email=f"{SERVICE_ACCOUNT_PREFIX}{uuid.uuid4().hex}@{SERVICE_ACCOUNT_DOMAIN}",
                 organization_id=organization_id, role=Role.ADMIN, is_active=False,
                 first_name=_("Portal")[:150],
                 last_name=f"{contact.full_name} ({account.name})"[:150])
