@@ -83,7 +83,7 @@ def test_the_email_campaign_finished_with_a_control_group_and_responses(demo):
 
 
 def test_the_results_page_shows_the_lift_and_the_roi(demo, client):
-    admin = User.objects.get(organization=demo, role=Role.ADMIN)
+    admin = User.objects.get(organization=demo, role=Role.ADMIN, is_active=True)
     with organization_scope(demo):
         campaign = Campaign.objects.get(channel=CampaignChannel.EMAIL)
         result = results.results(campaign)
@@ -113,7 +113,7 @@ def test_a_call_list_is_being_worked_and_a_draft_waits(demo):
 
 
 def test_the_at_risk_segment_is_the_home_page_figure(demo):
-    admin = User.objects.get(organization=demo, role=Role.ADMIN)
+    admin = User.objects.get(organization=demo, role=Role.ADMIN, is_active=True)
     with organization_scope(demo), translation.override("es"):
         segment = Segment.objects.get(name="Clientes de alto valor en riesgo")
         figure = key_figures(admin)["at_risk"]
@@ -131,7 +131,7 @@ def test_a_web_form_campaign_collects_attributed_submissions(demo, client):
         assert not submissions.filter(submitted_at__lt=campaign.started_at).exists()
         assert CampaignRecipient.objects.filter(campaign=campaign,
                                                 converted_at__isnull=False).exists()
-    admin = User.objects.get(organization=demo, role=Role.ADMIN)
+    admin = User.objects.get(organization=demo, role=Role.ADMIN, is_active=True)
     client.force_login(admin)
     panel = client.get(reverse("marketing:channel_panel"),
                        {"record": f"marketing.campaign:{campaign.uuid}"}).content.decode()

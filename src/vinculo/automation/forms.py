@@ -16,6 +16,7 @@ from vinculo.automation import builder, checks
 from vinculo.automation.describe import CROSSING_LABELS, DATE_LABELS, EVENT_LABELS
 from vinculo.automation.models import SEGMENT_TRIGGERS, Rule, TriggerKind
 from vinculo.core.forms_settings import SettingsForm
+from vinculo.core.limits import REFERENCE_MAX_LENGTH
 from vinculo.segments import rules as segment_rules
 from vinculo.segments.models import Segment, Subject
 from vinculo.service.models import TicketType
@@ -48,8 +49,9 @@ class RuleForm(SettingsForm):
     ticket_types = forms.MultipleChoiceField(
         label=_("Only tickets of these kinds"), required=False, choices=TicketType.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
-    days = forms.CharField(label=_("Days"), required=False, widget=forms.NumberInput(
-        attrs={"min": 0, "step": 1, "inputmode": "numeric"}))
+    days = forms.CharField(label=_("Days"), required=False, max_length=REFERENCE_MAX_LENGTH,
+                           widget=forms.NumberInput(
+                               attrs={"min": 0, "step": 1, "inputmode": "numeric"}))
     segment = forms.ChoiceField(label=_("Segment"), required=False)
     cross_field = forms.ChoiceField(label=_("Field"), required=False,
                                     choices=list(CROSSING_LABELS.items()))

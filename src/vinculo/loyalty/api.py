@@ -20,6 +20,7 @@ from vinculo.core.api_base import (
     TenantScopedMixin,
     TenantViewSet,
 )
+from vinculo.core.limits import REFERENCE_MAX_LENGTH
 from vinculo.customers.models import Account
 from vinculo.loyalty import selectors, services
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member, Program
@@ -167,7 +168,7 @@ class LoyaltyMemberSerializer(ServiceSerializer):
 
 
 class LoyaltyRedeemSerializer(serializers.Serializer):
-    reward = serializers.CharField(help_text="The reward's key.")
+    reward = serializers.CharField(max_length=REFERENCE_MAX_LENGTH, help_text="The reward's key.")
     quote = ScopedRelatedField(Quote, required=False, allow_null=True,
                                help_text="A draft quote, for a `quote_discount` reward.")
 

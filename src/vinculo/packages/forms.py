@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.analytics.models import PROFIT_SEGMENTS, SEGMENT_LABELS, VALUE_TIERS
 from vinculo.catalog.models import PriceList
 from vinculo.core.forms_settings import SettingsForm, users_field
+from vinculo.core.limits import TEXT_MAX_LENGTH
 from vinculo.core.models import Team
 from vinculo.core.pickers import style
 from vinculo.packages.models import ServiceChannel, ServicePackage
@@ -69,7 +70,7 @@ class PackageForm(SettingsForm):
         choices=[(n, SEGMENT_LABELS[n]) for n in RFM])
     clv_min = forms.DecimalField(label=_("CLV of at least"), required=False, min_value=0)
     services_text = forms.CharField(
-        label=_("Included services"), required=False,
+        label=_("Included services"), required=False, max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One a line: the service, a semicolon, its monthly cost per customer "
                     "(“Quarterly visit; 45”)."))

@@ -8,20 +8,26 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.limits import REFERENCE_MAX_LENGTH
 from vinculo.portal.models import PortalRole
+
+#: Long enough for any pass phrase; bounded like every text a form takes.
+PASSWORD_MAX = REFERENCE_MAX_LENGTH
 
 
 class SignInForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(
         attrs={"autocomplete": "email", "class": "form-control", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "current-password", "class": "form-control"}))
+    password = forms.CharField(label=_("Password"), strip=False, max_length=PASSWORD_MAX,
+                               widget=forms.PasswordInput(attrs={
+                                   "autocomplete": "current-password", "class": "form-control"}))
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password", "class": "form-control"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False,
+    password = forms.CharField(label=_("Password"), strip=False, max_length=PASSWORD_MAX,
+                               widget=forms.PasswordInput(attrs={
+                                   "autocomplete": "new-password", "class": "form-control"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False, max_length=PASSWORD_MAX,
                                 widget=forms.PasswordInput(
                                     attrs={"autocomplete": "new-password",
                                            "class": "form-control"}))
