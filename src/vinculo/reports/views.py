@@ -30,7 +30,7 @@ from vinculo.core.services import ConflictError, PermissionDeniedError
 from vinculo.core.views_base import RecordDeleteView
 from vinculo.reports import charts, exports, forms, present, registry, selectors, services
 from vinculo.reports.definition import AGGREGATES, BUCKETS, CHARTS, OPERATORS, check
-from vinculo.reports.models import Report
+from vinculo.reports.models import Report, ReportSchedule
 from vinculo.reports.query import ReportTimeout, Result, timeout_message
 
 VIEW, ADD, CHANGE = "reports.view", "reports.add", "reports.change"
@@ -230,9 +230,13 @@ class ReportDetailView(ReportLookup, View):
     permission = VIEW
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        from vinculo.reports.views_schedules import schedule_summary
+
         report = self.get_object()
+        schedule = ReportSchedule.objects.filter(report=report).first()
         return render(request, "reports/report_detail.html", {
-            "report": report, "can_edit": report.owner_id == request.user.pk})
+            "report": report, "can_edit": report.owner_id == request.user.pk,
+            **schedule_summary(schedule)})
 
 
 class ReportResultView(ReportLookup, View):
