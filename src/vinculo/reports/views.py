@@ -232,8 +232,15 @@ class ReportDetailView(ReportLookup, View):
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         from vinculo.reports.views_schedules import schedule_summary
 
-        report = self.get_object()
-        schedule = ReportSchedule.objects.filter(report=report).first()
+        try:  # the schedule in the same query as the report
+            report = selectors.visible_reports(request.user).select_related("schedule").get(
+                uuid=uuid)
+        except Report.DoesNotExist:
+            raise Http404 from None
+        try:
+            schedule: ReportSchedule | None = report.schedule
+        except ReportSchedule.DoesNotExist:
+            schedule = None
         return render(request, "reports/report_detail.html", {
             "report": report, "can_edit": report.owner_id == request.user.pk,
             **schedule_summary(schedule)})
