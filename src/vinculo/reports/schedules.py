@@ -191,7 +191,8 @@ def _stop(schedule: ReportSchedule, reason: str) -> None:
 
 def _send_one(schedule: ReportSchedule, sent: Sent) -> None:
     report = schedule.report
-    reason = may_open(report.owner, report)
+    with translation.override(report.owner.language or settings.LANGUAGE_CODE):
+        reason = may_open(report.owner, report)  # kept in the owner's language
     if reason:
         _stop(schedule, reason)
         sent.stopped += 1
