@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from vinculo.core.models import EmailStatus, OutgoingEmail
+from vinculo.core.models import EmailStatus, OutgoingEmail, OutgoingEmailAttachment
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,20 @@ def enqueue(task: Any, *args: Any, run_after: dt.datetime | None = None) -> None
 
 
 def email_queue(*, to: str, subject: str, body: str, html_body: str = "",
-                organization_id: int | None = None) -> OutgoingEmail:
-    """Queue one e-mail; it is sent once the current transaction commits."""
+                organization_id: int | None = None,
+                attachments: Sequence[tuple[str, bytes, str]] = ()) -> OutgoingEmail:
+    """Queue one e-mail; it is sent once the current transaction commits. ``attachments`` are
+    ``(filename, content, mimetype)``, stored with the row so every retry sends them."""
     from vinculo.core.tasks import outgoing_email_deliver
 
     message = OutgoingEmail.objects.create(
         organization_id=organization_id, to=to, subject=" ".join(subject.split())[:300],
         body=body, html_body=html_body)
+    if attachments:
+        OutgoingEmailAttachment.objects.bulk_create(
+            OutgoingEmailAttachment(email=message, filename=name[:200], content=content,
+                                    mimetype=mimetype[:120])
+            for name, content, mimetype in attachments)
     transaction.on_commit(lambda: enqueue(outgoing_email_deliver, message.pk))
     return message
 
@@ -77,6 +85,8 @@ def email_deliver(message_pk: int) -> str:
                                    from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to])
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
+    for file in message.files.all():
+        email.attach(file.filename, bytes(file.content), file.mimetype)
     try:
         email.send()
     except Exception as exc:  # SMTP, network, DNS: every failure is kept on the row

@@ -306,6 +306,22 @@ class OutgoingEmail(models.Model):
         return f"{self.to}: {self.subject}"
 
 
+class OutgoingEmailAttachment(models.Model):
+    """A file sent with a queued staff e-mail (a scheduled report's CSV and XLSX): kept with
+    the row so a retried delivery sends the same bytes."""
+
+    email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="files")
+    filename = models.CharField(max_length=200)
+    mimetype = models.CharField(max_length=120)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class Tag(TenantModel):
     name = models.CharField(_("name"), max_length=60)
     color = models.CharField(_("colour"), max_length=7, default="#6c757d")

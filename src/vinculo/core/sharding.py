@@ -47,6 +47,7 @@ LOCAL_TABLES: dict[str, str] = {
     "core.ScheduledJob": "one row per periodic job of the installation: the scheduler's lock",
     "core.OutgoingEmail": "the staff e-mail queue, read by the worker one row at a time; a "
                           "row may have no organisation (mail to a user without one)",
+    "core.OutgoingEmailAttachment": "the files of a queued staff e-mail, read with its row",
     "sessions.Session": "sessions are found by key, never joined",
     "admin.LogEntry": "Django admin's own history, for back-office staff",
     "axes.AccessAttempt": "login lock-outs (django-axes), found by user name and address",

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -20,14 +21,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vinculo.core.api_base import ServiceSerializer, TenantViewSet
 from vinculo.core.roles import Role
-from vinculo.reports import exports, registry, selectors, services
+from vinculo.reports import exports, registry, schedules, selectors, services
 from vinculo.reports.definition import AGGREGATES, BUCKETS, CHARTS, TYPE_OPERATORS, check
-from vinculo.reports.models import Report
+from vinculo.reports.models import Frequency, Report, ReportSchedule
 from vinculo.reports.query import ReportTimeout, Result, timeout_message
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,6 +83,32 @@ class ReportSerializer(ServiceSerializer):
         shares = list(instance.shares.all())
         data["shared_roles"] = [s.role for s in shares if s.role]
         data["shared_teams"] = [str(s.team.uuid) for s in shares if s.team_id]
+        return data
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """A report's e-mail schedule. Recipients are user ids (UUID) of the organisation who may
+    open the report; each gets it run with their own rights, CSV and XLSX attached."""
+
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    time = serializers.TimeField(help_text="local time, HH:MM")
+    timezone = serializers.CharField(max_length=64, help_text="IANA name: Europe/Madrid")
+    weekday = serializers.IntegerField(required=False, allow_null=True,
+                                       help_text="weekly: 0 Monday … 6 Sunday")
+    day = serializers.IntegerField(required=False, allow_null=True,
+                                   help_text="monthly: 1 … 28")
+    recipients = serializers.ListField(child=serializers.UUIDField(), max_length=50)
+    active = serializers.BooleanField(read_only=True)
+    stopped_reason = serializers.CharField(read_only=True)
+    next_run_at = serializers.DateTimeField(read_only=True)
+    last_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def to_representation(self, instance: ReportSchedule) -> Any:
+        from vinculo.core.models import User
+
+        data = super().to_representation(instance)
+        data["recipients"] = [str(u) for u in User.objects.filter(
+            pk__in=instance.recipients).values_list("uuid", flat=True)]
         return data
 
 
@@ -150,7 +178,8 @@ class ReportViewSet(TenantViewSet):
     serializer_class = ReportSerializer
     permission_domain = "reports"
     action_permissions = {"preview": "reports.view", "datasets": "reports.view",
-                          "result": "reports.view", "export": "reports.view"}
+                          "result": "reports.view", "export": "reports.view",
+                          "schedule": "reports.view"}
     delete_service = staticmethod(services.report_delete)
     instance_kwarg = "report"
 
@@ -198,6 +227,29 @@ class ReportViewSet(TenantViewSet):
         response = StreamingHttpResponse(exports.csv_text(result), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
+
+    @extend_schema(methods=["GET"], responses=ScheduleSerializer)
+    @extend_schema(methods=["PUT"], request=ScheduleSerializer, responses=ScheduleSerializer)
+    @extend_schema(methods=["DELETE"], responses={204: None})
+    @action(detail=True, methods=["get", "put", "delete"])
+    def schedule(self, request: Request, uuid: str | None = None) -> Response:
+        """The report's e-mail schedule: read it (404 when none), set it (the owner; bad input
+        answered per field) or remove it. A stopped schedule says why in ``stopped_reason``."""
+        report = self.get_object()
+        if request.method == "GET":
+            found = ReportSchedule.objects.filter(report=report).first()
+            if found is None:
+                raise NotFound(_("This report is not e-mailed."))
+            return Response(ScheduleSerializer(found).data)
+        if request.method == "DELETE":
+            schedules.schedule_delete(actor=request.user, report=report)
+            return Response(status=204)
+        payload = ScheduleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        data["recipients"] = [str(r) for r in data["recipients"]]
+        saved = schedules.schedule_set(actor=request.user, report=report, data=data)
+        return Response(ScheduleSerializer(saved).data)
 
     @extend_schema(responses=DatasetOutput.__class__(many=True))
     @action(detail=False, methods=["get"])

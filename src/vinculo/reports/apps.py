@@ -1,9 +1,11 @@
 """Reports built from the report backwards: datasets the apps declare, definitions compiled to
 one aggregate query, saved and shared reports with their chart and exports. The top layer."""
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, MenuItem, VinculoApp
+from vinculo.core.plugins import ApiRoute, Contract, Job, MenuItem, VinculoApp
 from vinculo.core.roles import ALL, Role, only
 
 
@@ -26,4 +28,5 @@ class ReportsConfig(VinculoApp):
         # in analytics' dropdown (a later section), not an entry of its own on the bar
         menu_items=(MenuItem("analytics", _("Reports"), "reports:report_list",
                              permission="reports.view", section=1),),
+        jobs=(Job("reports_send", ("--all",), every=dt.timedelta(minutes=5)),),
     )

@@ -55,3 +55,37 @@ class ReportShare(TenantModel):
 
     def __str__(self) -> str:
         return self.role or str(self.team_id)
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class ReportSchedule(TenantModel):
+    """When a saved report is e-mailed, and to whom (``reports/schedules.py``). Each recipient
+    gets it run with their own rights; a schedule whose owner may no longer read the report
+    stops (``active`` false) and ``stopped_reason`` says why, on the report's page."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="schedule")
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    time = models.TimeField(_("local time"))
+    timezone = models.CharField(_("time zone"), max_length=64)
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), null=True, blank=True)
+    day = models.PositiveSmallIntegerField(_("day of the month"), null=True, blank=True)
+    # user ids of the organisation; checked when set and again (with their rights) when sent
+    recipients = models.JSONField(_("recipients"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    stopped_reason = models.CharField(_("why it stopped"), max_length=300, blank=True)
+    next_run_at = models.DateTimeField(_("next sending"))
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["active", "next_run_at"], name="reportschedule_due")]
+        verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.frequency}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.reports import views
+from vinculo.reports import views, views_schedules
 
 app_name = "reports"
 
@@ -14,5 +14,7 @@ urlpatterns = [
     path("<uuid:uuid>/result/", views.ReportResultView.as_view(), name="report_result"),
     path("<uuid:uuid>/edit/", views.ReportBuilderView.as_view(), name="report_update"),
     path("<uuid:uuid>/export/", views.ReportExportView.as_view(), name="report_export"),
+    path("<uuid:uuid>/schedule/", views_schedules.ReportScheduleView.as_view(),
+         name="report_schedule"),
     path("<uuid:uuid>/delete/", views.ReportDeleteView.as_view(), name="report_delete"),
 ]

@@ -30,7 +30,7 @@ from vinculo.core.services import ConflictError, PermissionDeniedError
 from vinculo.core.views_base import RecordDeleteView
 from vinculo.reports import charts, exports, forms, present, registry, selectors, services
 from vinculo.reports.definition import AGGREGATES, BUCKETS, CHARTS, OPERATORS, check
-from vinculo.reports.models import Report
+from vinculo.reports.models import Report, ReportSchedule
 from vinculo.reports.query import ReportTimeout, Result, timeout_message
 
 VIEW, ADD, CHANGE = "reports.view", "reports.add", "reports.change"
@@ -230,9 +230,20 @@ class ReportDetailView(ReportLookup, View):
     permission = VIEW
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
-        report = self.get_object()
+        from vinculo.reports.views_schedules import schedule_summary
+
+        try:  # the schedule in the same query as the report
+            report = selectors.visible_reports(request.user).select_related("schedule").get(
+                uuid=uuid)
+        except Report.DoesNotExist:
+            raise Http404 from None
+        try:
+            schedule: ReportSchedule | None = report.schedule
+        except ReportSchedule.DoesNotExist:
+            schedule = None
         return render(request, "reports/report_detail.html", {
-            "report": report, "can_edit": report.owner_id == request.user.pk})
+            "report": report, "can_edit": report.owner_id == request.user.pk,
+            **schedule_summary(schedule)})
 
 
 class ReportResultView(ReportLookup, View):
