@@ -131,7 +131,13 @@ def _portal(admin, account):
     from tests.portal.factories import portal_user
     from vinculo.portal.models import PortalUser
 
-    return {PortalUser: portal_user(admin, account, first_name="Zafiro")}
+    from vinculo.customers.models import ErasureRequest
+    from vinculo.customers.services import erasure_request
+
+    person = portal_user(admin, account, first_name="Zafiro")
+    # staff's erasure decision names the contact's request (portal:staff_erasure)
+    return {PortalUser: person,
+            ErasureRequest: erasure_request(contact=person.contact, source="portal")}
 
 
 def _integrations(admin):
