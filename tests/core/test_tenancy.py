@@ -129,9 +129,14 @@ def _contracts(admin, account):
 def _portal(admin, account):
     """A portal user of the secret account (staff's deactivate action names it)."""
     from tests.portal.factories import portal_user
+    from vinculo.customers.models import ErasureRequest
+    from vinculo.customers.services import erasure_request
     from vinculo.portal.models import PortalUser
 
-    return {PortalUser: portal_user(admin, account, first_name="Zafiro")}
+    person = portal_user(admin, account, first_name="Zafiro")
+    # staff's erasure decision names the contact's request (portal:staff_erasure)
+    return {PortalUser: person,
+            ErasureRequest: erasure_request(contact=person.contact, source="portal")}
 
 
 def _integrations(admin):

@@ -450,3 +450,33 @@ class LeadTag(TenantLink):
     class Meta:
         db_table = "customers_lead_tags"
         unique_together = [("lead", "tag")]
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    ANONYMISED = "anonymised", _("Anonymised")
+    REFUSED = "refused", _("Refused")
+
+
+class ErasureRequest(TenantModel):
+    """A contact's request to be forgotten (GDPR art. 17). Kept after the contact is
+    anonymised: it is the proof that the request was honoured, and by whom."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=ErasureStatus.choices,
+                              default=ErasureStatus.REQUESTED)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+", editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True,
+                                         editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.status}"

@@ -119,6 +119,9 @@ class PortalAction(models.TextChoices):
     SURVEY_ANSWERED = "survey", _("Answered a survey")
     RETURN_REQUESTED = "return", _("Requested a return")
     PROFILE_CHANGED = "profile", _("Changed their details")
+    CONSENT_CHANGED = "consent", _("Changed a consent")
+    DATA_EXPORTED = "data_export", _("Downloaded their personal data")
+    ERASURE_REQUESTED = "erasure", _("Asked to be forgotten")
 
 
 class PortalActivity(TenantModel):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.portal import views, views_service, views_staff
+from vinculo.portal import views, views_privacy, views_service, views_staff
 
 app_name = "portal"
 
@@ -24,8 +24,14 @@ urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("help/", views_service.ArticleListView.as_view(), name="articles"),
     path("help/<uuid:uuid>/", views_service.ArticleDetailView.as_view(), name="article"),
+    path("payments/", views_privacy.PaymentsView.as_view(), name="payments"),
+    path("benefits/", views_privacy.MembershipView.as_view(), name="membership"),
+    path("privacy/", views_privacy.PrivacyView.as_view(), name="privacy"),
+    path("privacy/my-data/", views_privacy.DataExportView.as_view(), name="data_export"),
     # staff
     path("staff/panel/", views_staff.PanelView.as_view(), name="staff_panel"),
     path("staff/users/<uuid:uuid>/deactivate/", views_staff.DeactivateView.as_view(),
          name="staff_deactivate"),
+    path("staff/erasure/<uuid:uuid>/", views_staff.ErasureDecideView.as_view(),
+         name="staff_erasure"),
 ]

@@ -9,12 +9,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
-from vinculo.customers.models import Account
-from vinculo.portal import selectors, services
+from vinculo.customers.models import Account, ErasureRequest
+from vinculo.portal import privacy, selectors, services
 from vinculo.portal.forms import InviteForm
 from vinculo.portal.models import PortalUser
 from vinculo.portal.views import _errors
@@ -49,7 +50,9 @@ class PanelView(RoleRequiredMixin, View):
             "rows": selectors.account_portal(account),
             "can_invite": role_has(self.request.user.role, "portal.invite"),
             "form": form or InviteForm(contacts=contacts), "errors": errors or [],
-            "invited": invited}, status=status)
+            "invited": invited, "erasures": privacy.erasure_requests(account),
+            "can_decide": role_has(self.request.user.role, "customers.change")},
+            status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.render_panel(self.account())
@@ -88,3 +91,31 @@ class DeactivateView(RoleRequiredMixin, View):
         panel = PanelView()
         panel.setup(request)
         return panel.render_panel(portal_user.account)
+
+
+class ErasureDecideView(RoleRequiredMixin, View):
+    """Approve (then the contact is anonymised) or refuse a contact's erasure request, from
+    the portal panel of the account's page."""
+
+    permission = "customers.change"
+    model = ErasureRequest
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        accounts = Account.objects.all().restrict(request.user)  # type: ignore[arg-type]
+        erasure = (ErasureRequest.objects.filter(uuid=uuid, contact__accounts__in=accounts)
+                   .first())
+        decision = request.POST.get("decision")
+        if erasure is None:
+            raise Http404
+        account = accounts.filter(contacts=erasure.contact_id).first()
+        panel = PanelView()
+        panel.setup(request)
+        if decision not in ("approve", "refuse"):
+            return panel.render_panel(account, errors=[_("Choose approve or refuse.")],
+                                      status=400)
+        try:
+            privacy.erasure_decided(actor=request.user, request=erasure,
+                                    approve=decision == "approve")
+        except ValidationError as exc:
+            return panel.render_panel(account, errors=_errors(exc), status=400)
+        return panel.render_panel(account)

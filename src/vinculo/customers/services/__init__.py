@@ -17,6 +17,7 @@ from vinculo.customers.services.cleaning import (
     search_text_for,
 )
 from vinculo.customers.services.conversion import lead_convert
+from vinculo.customers.services.erasure import contact_anonymise, erasure_decide, erasure_request
 from vinculo.customers.services.merging import account_merge, contact_merge
 from vinculo.customers.services.records import (
     account_create,
@@ -48,6 +49,7 @@ __all__ = [
     "account_reactivate",
     "account_update",
     "consent_record",
+    "contact_anonymise",
     "contact_create",
     "contact_deactivate",
     "contact_delete",
@@ -55,6 +57,8 @@ __all__ = [
     "contact_merge",
     "contact_reactivate",
     "contact_update",
+    "erasure_decide",
+    "erasure_request",
     "lead_convert",
     "lead_create",
     "lead_delete",

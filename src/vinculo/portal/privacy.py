@@ -1,0 +1,179 @@
+"""The portal's account and privacy pieces: credit notes and payments, loyalty and service
+package of the account (read through those apps' selectors: the portal is the top layer),
+the contact's consents (changed through the customers service, each change logged), the
+"download my data" file and the erasure request.
+
+Everything starts from the portal user: their account's documents, their own contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from vinculo.customers import services as customers
+from vinculo.customers.models import Channel, Consent, ErasureRequest, ErasureStatus
+from vinculo.interactions.models import Interaction
+from vinculo.loyalty import selectors as loyalty
+from vinculo.packages import selectors as packages
+from vinculo.portal import selectors
+from vinculo.portal.models import PortalAction, PortalUser
+from vinculo.portal.services import activity_record
+from vinculo.sales.models import Order
+from vinculo.service.models import Ticket
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def credit_notes(portal_user: PortalUser) -> QuerySet:
+    return (Invoice.objects.filter(account_id=portal_user.account_id,
+                                   kind=InvoiceKind.CREDIT_NOTE)
+            .exclude(status=InvoiceStatus.DRAFT).select_related("credited_invoice")
+            .order_by("-issue_date", "-id"))
+
+
+def payments(portal_user: PortalUser) -> QuerySet:
+    return (Payment.objects.filter(invoice__account_id=portal_user.account_id)
+            .select_related("invoice").order_by("-paid_on", "-id"))
+
+
+def loyalty_of(portal_user: PortalUser) -> list[dict[str, Any]]:
+    """Balance and tier per programme the account belongs to (empty when none)."""
+    return [{"program": row["program"], "member": row["member"], "balance": row["balance"],
+             "expiring": row["expiring"]} for row in loyalty.account_summary(portal_user.account)]
+
+
+def package_of(portal_user: PortalUser) -> Any:
+    return packages.package_of(portal_user.account)
+
+
+def consents(portal_user: PortalUser) -> list[dict[str, Any]]:
+    """Every channel with the contact's current answer (None: never asked)."""
+    given = {c.channel: c for c in Consent.objects.filter(contact=portal_user.contact)}
+    return [{"channel": value, "label": label, "consent": given.get(value)}
+            for value, label in Channel.choices]
+
+
+def erasure_pending(portal_user: PortalUser) -> ErasureRequest | None:
+    return ErasureRequest.objects.filter(
+        contact=portal_user.contact,
+        status__in=(ErasureStatus.REQUESTED, ErasureStatus.APPROVED)).first()
+
+
+# ---- acting ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_change(*, portal_user: PortalUser, channel: str, granted: Any) -> Consent:
+    """The contact's own answer for a channel, through the customers service (``actor=None``:
+    the person themself, no staff permission), logged on the portal's activity."""
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    if granted not in ("yes", "no"):
+        raise ValidationError({"granted": _("Choose yes or no.")})
+    consent = customers.consent_record(actor=None, contact=portal_user.contact, channel=channel,
+                                       granted=granted == "yes", source="portal")
+    label = dict(Channel.choices)[channel]
+    activity_record(portal_user, PortalAction.CONSENT_CHANGED,
+                    f"{label}: {_('yes') if consent.granted else _('no')}")
+    return consent
+
+
+@transaction.atomic
+def erasure_ask(*, portal_user: PortalUser) -> ErasureRequest:
+    request = customers.erasure_request(contact=portal_user.contact, source="portal")
+    activity_record(portal_user, PortalAction.ERASURE_REQUESTED)
+    return request
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _document(doc: Any) -> dict[str, Any]:
+    return {"number": doc.number, "status": doc.get_status_display(),
+            "date": _plain(getattr(doc, "issue_date", None) or doc.created_at),
+            "total": _plain(doc.total_amount), "currency": doc.currency}
+
+
+def personal_data(portal_user: PortalUser) -> dict[str, Any]:
+    """Everything the company holds about the contact: their fields, consents, interactions,
+    their tickets with the public conversation, and the account's documents naming them.
+    Internal notes are the company's working papers about a case, not the person's data
+    given to it, and stay out as everywhere in the portal."""
+    contact = portal_user.contact
+    fields = ("first_name", "last_name", "email", "other_emails", "phone", "mobile", "title",
+              "preferred_language", "preferred_channel", "created_at", "updated_at")
+    tickets = Ticket.objects.filter(account_id=portal_user.account_id, contact=contact)
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "organization": portal_user.organization.name,
+        "account": portal_user.account.name,
+        "contact": {name: _plain(getattr(contact, name)) for name in fields},
+        "portal": {"email": portal_user.email, "role": portal_user.get_role_display(),
+                   "language": portal_user.language},
+        "consents": [{"channel": c.channel, "granted": c.granted,
+                      "recorded_at": _plain(c.recorded_at), "source": c.source}
+                     for c in Consent.objects.filter(contact=contact)],
+        "interactions": [{"date": _plain(i.occurred_at), "channel": i.channel,
+                          "direction": i.direction, "subject": i.subject, "notes": i.notes}
+                         for i in Interaction.objects.filter(contact=contact)
+                         .order_by("occurred_at", "id")],
+        "tickets": [{"number": t.number, "subject": t.subject, "status": t.get_status_display(),
+                     "opened": _plain(t.created_at), "description": t.description,
+                     "messages": [{"date": _plain(m.occurred_at), "text": m.notes}
+                                  for m in selectors.conversation(t)]}
+                    for t in tickets.order_by("created_at", "id")],
+        "quotes": [_document(q) for q in selectors.quotes(portal_user).filter(contact=contact)],
+        "orders": [_document(o) for o in Order.objects.filter(
+            account_id=portal_user.account_id, contact=contact).order_by("ordered_on", "id")],
+        "invoices": [_document(i) for i in selectors.invoices(portal_user).filter(
+            contact=contact)],
+    }
+
+
+def personal_data_zip(portal_user: PortalUser) -> bytes:
+    """The export as a ZIP holding ``datos.json`` (UTF-8, indented)."""
+    data = personal_data(portal_user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("datos.json", json.dumps(data, ensure_ascii=False, indent=2))
+    activity_record(portal_user, PortalAction.DATA_EXPORTED)
+    return buffer.getvalue()
+
+
+
+# ---- staff: deciding an erasure request ------------------------------------------------------
+
+
+def erasure_requests(account: Any) -> list[ErasureRequest]:
+    """Staff's panel: the erasure requests of the account's contacts still to decide."""
+    return list(ErasureRequest.objects.filter(
+        contact__accounts=account, status=ErasureStatus.REQUESTED).select_related("contact"))
+
+
+@transaction.atomic
+def erasure_decided(*, actor: Any, request: ErasureRequest, approve: bool) -> ErasureRequest:
+    """Staff's decision through the customers service; once approved (and anonymised) the
+    contact's portal access ends and its e-mail is blanked there as well."""
+    request = customers.erasure_decide(actor=actor, request=request, approve=approve)
+    if request.status == ErasureStatus.ANONYMISED:
+        for person in PortalUser.objects.filter(contact_id=request.contact_id):
+            PortalUser.objects.filter(pk=person.pk).update(
+                is_active=False, email=f"anonimo-{person.uuid}@invalid.invalid",
+                password="", updated_at=timezone.now())
+    return request
