@@ -19,6 +19,7 @@ from tests.portal.world import documents_of
 from tests.sales.factories import free_line
 from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice
+from vinculo.core.models import User
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Consent, Contact, ErasureRequest
 from vinculo.packages import services as package_services
@@ -157,6 +158,9 @@ def test_erasure_is_requested_on_the_portal_and_carried_out_when_staff_approve(
     assert invoice.contact_id == contact.pk and invoice.number  # the law's copy stays
     assert (berta.first_name, berta.email) == ("Berta", "berta@propio.example")
     assert not gone.is_active and "ana@" not in gone.email
+    # the service account it acted as (named for the contact in the audit log) is renamed too
+    acting = User.objects.get(pk=gone.user_id)
+    assert "Ana" not in f"{acting.first_name} {acting.last_name}"
     assert Client().post("/portal/login/", {"email": "ana@propio.example",
                                             "password": PORTAL_PASSWORD}).status_code != 302
     assert page.post(url, {"decision": "approve"}).status_code == 400  # decided already

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from vinculo.core.models import User
 from vinculo.customers import services as customers
 from vinculo.customers.models import Channel, Consent, ErasureRequest, ErasureStatus
 from vinculo.interactions.models import Interaction
@@ -176,4 +177,7 @@ def erasure_decided(*, actor: Any, request: ErasureRequest, approve: bool) -> Er
             PortalUser.objects.filter(pk=person.pk).update(
                 is_active=False, email=f"anonimo-{person.uuid}@invalid.invalid",
                 password="", updated_at=timezone.now())
+            # the service account it acted as was named for the contact (the audit log's
+            # "Portal <contact> (<account>)"): that name goes too
+            User.objects.filter(pk=person.user_id).update(last_name=_("anonymised contact"))
     return request
