@@ -25,6 +25,8 @@ class PortalRole(models.TextChoices):
     BUYER = "buyer", _("Buyer")
     PAYABLE = "payable", _("Accounts payable")
     TECHNICAL = "technical", _("Technical")
+    # A contact of a supplier account: sees only the supply plan (portal/supplier_*.py).
+    SUPPLIER = "supplier", _("Supplier")
 
 
 class PortalUser(TenantModel):
@@ -119,6 +121,7 @@ class PortalAction(models.TextChoices):
     SURVEY_ANSWERED = "survey", _("Answered a survey")
     RETURN_REQUESTED = "return", _("Requested a return")
     PROFILE_CHANGED = "profile", _("Changed their details")
+    SUPPLY_PLANNED = "supply_plan", _("Confirmed a supply plan")
 
 
 class PortalActivity(TenantModel):
@@ -140,3 +143,6 @@ class PortalActivity(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.portal_user}: {self.action}"
+
+
+from vinculo.portal.supplier_models import SupplierPlan  # noqa: E402,F401  (registers the model)

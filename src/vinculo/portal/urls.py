@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.portal import views, views_service, views_staff
+from vinculo.portal import supplier_views, views, views_service, views_staff
 
 app_name = "portal"
 
@@ -24,7 +24,11 @@ urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("help/", views_service.ArticleListView.as_view(), name="articles"),
     path("help/<uuid:uuid>/", views_service.ArticleDetailView.as_view(), name="article"),
+    path("supply/", supplier_views.SupplyListView.as_view(), name="supply"),
+    path("supply/<uuid:uuid>/", supplier_views.SupplyProductView.as_view(),
+         name="supply_product"),
     # staff
+    path("staff/supply/", supplier_views.StaffSupplyView.as_view(), name="staff_supply"),
     path("staff/panel/", views_staff.PanelView.as_view(), name="staff_panel"),
     path("staff/users/<uuid:uuid>/deactivate/", views_staff.DeactivateView.as_view(),
          name="staff_deactivate"),
