@@ -124,7 +124,7 @@ def signed_in_staff(admin):
 
 @pytest.mark.django_db
 def test_bad_plans_are_refused_naming_the_field(admin):
-    _supplier_, mine, other, user = _world(admin)
+    _, mine, other, user = _world(admin)
     client = signed_in(user)
     url = f"/portal/supply/{mine.uuid}/"
     month = _month(1)

@@ -20,7 +20,8 @@ class PortalConfig(VinculoApp):
         },
         events=(
             Event("portal_user.invited", "A contact was invited to the customer portal.",
-                  {"account": "the account's UUID", "role": "buyer, payable, technical or supplier"}),
+                  {"account": "the account's UUID",
+                   "role": "buyer, payable, technical or supplier"}),
             Event("portal_user.joined", "An invited contact set their password.",
                   {"account": "the account's UUID"}),
             Event("supplier_plan.confirmed",

@@ -46,7 +46,7 @@ class SupplyProductView(PortalView):
 
     def page(self, link: ProductSupplier, errors: dict[str, list[str]] | None = None,
              posted: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
-        months, rows = selectors.plans([link], supplier_id=self.portal_user.account_id)
+        _months, rows = selectors.plans([link], supplier_id=self.portal_user.account_id)
         return render(self.request, "portal/supplier/product.html", {
             **portal_context(self.portal_user), "active": "supply", "link": link,
             "plan": rows[0], "errors": errors or {}, "posted": posted or {},
