@@ -89,10 +89,19 @@ def test_supplier_sees_only_its_products_and_its_change_is_stored_with_author(
     client = signed_in(user)
     listing = client.get("/portal/supply/").content.decode()
     assert mine.name in listing and other.name not in listing and "MASE" in listing
-    assert client.get(f"/portal/supply/{other.uuid}/").status_code == 404
     with as_user(other_admin):
         foreign = ProductFactory(actor=other_admin)
-    assert client.get(f"/portal/supply/{foreign.uuid}/").status_code == 404
+        elsewhere = _supplier(other_admin, "Globex Supply")
+        links.product_supplier_set(actor=other_admin, product=foreign, supplier=elsewhere,
+                                   data={})
+    with as_user(admin):  # linked to another supplier of the same organisation
+        links.product_supplier_set(actor=admin, product=other,
+                                   supplier=_supplier(admin, "Vecino Proveedor"), data={})
+    for stranger in (other, foreign):
+        url = f"/portal/supply/{stranger.uuid}/"
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"month": f"{_month(1):%Y-%m}", "quantity": "1",
+                                 "delivery_on": _month(1).isoformat()}).status_code == 404
     # a customer's portal user has no supply section at all
     buyer = portal_user(admin, role="buyer", first_name="Bea")
     assert signed_in(buyer).get("/portal/supply/").status_code == 404

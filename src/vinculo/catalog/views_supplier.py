@@ -50,6 +50,7 @@ def supplier_context(product: Product, form: ProductSupplierForm | None = None
 
 
 class ProductSupplierSetView(RoleRequiredMixin, View):
+    model = Product  # the URL's UUID is the product's (the tenancy walk reads this)
     permission = "catalog.change"
     http_method_names = ["post"]
 
@@ -76,6 +77,7 @@ class ProductSupplierSetView(RoleRequiredMixin, View):
 
 
 class ProductSupplierDeleteView(RoleRequiredMixin, View):
+    model = ProductSupplier
     permission = "catalog.change"
     http_method_names = ["post"]
 

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from vinculo.catalog.models import ProductSupplier
+from vinculo.catalog.models import Product, ProductSupplier
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.portal import supplier_selectors as selectors
 from vinculo.portal import supplier_services as services
@@ -37,6 +37,7 @@ class SupplyProductView(PortalView):
     """One product: a form per month to confirm or change quantity and delivery date."""
 
     section = "supply"
+    model = Product  # the URL's UUID is the product's
 
     def link(self, uuid: Any) -> ProductSupplier:
         link = selectors.supplied_product(self.portal_user, uuid)
@@ -49,7 +50,7 @@ class SupplyProductView(PortalView):
         _months, rows = selectors.plans([link], supplier_id=self.portal_user.account_id)
         return render(self.request, "portal/supplier/product.html", {
             **portal_context(self.portal_user), "active": "supply", "link": link,
-            "plan": rows[0], "errors": errors or {}, "posted": posted or {},
+            "plan": rows[0], "plan_errors": errors or {}, "posted": posted or {},
             "history": selectors.history(self.portal_user, link)}, status=status)
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
