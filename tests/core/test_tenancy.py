@@ -115,7 +115,21 @@ def org_a_records(users):
     records.update(_reports(admin))
     records.update(_portal(admin, records[Account]))
     records.update(_loyalty(admin, records[Account]))
+    records.update(_suppliers(admin, records))
     return records
+
+
+def _suppliers(admin, records):
+    """A supplier of the secret product (the product-supplier API route names it)."""
+    from vinculo.catalog import supplier_services
+    from vinculo.catalog.models import Product, ProductSupplier
+
+    with as_user(admin):
+        supplier = AccountFactory(actor=admin, name="Zafiro Proveedor SA", is_supplier=True)
+        link = supplier_services.product_supplier_set(
+            actor=admin, product=records[Product], supplier=supplier,
+            data={"supplier_code": "ZAF-1"})
+    return {ProductSupplier: link}
 
 
 def _contracts(admin, account):

@@ -158,14 +158,19 @@ def _forecast(ids: list[tuple[str, str, str]], matrix: np.ndarray, months: list[
     return out
 
 
-def product_demand_matrix(as_of: dt.date, months: int = DEFAULT_MONTHS
+def product_demand_matrix(as_of: dt.date, months: int = DEFAULT_MONTHS,
+                          product_ids: list[int] | None = None
                           ) -> tuple[list[tuple[str, str, str]], np.ndarray, list[dt.date]]:
-    """((uuid, full code, name) per product, quantity matrix, months): one GROUP BY query."""
+    """((uuid, full code, name) per product, quantity matrix, months): one GROUP BY query.
+    ``product_ids`` narrows it to those products (a supplier's, in the supplier portal)."""
     from vinculo.sales.models import OrderLine, OrderStatus
 
     cols = window(as_of, months)
     end = add_months(cols[-1], 1) - dt.timedelta(days=1)
-    rows = (OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
+    lines = OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
+    if product_ids is not None:
+        lines = lines.filter(product_id__in=product_ids)
+    rows = (lines
             .filter(product__isnull=False, order__ordered_on__gte=cols[0],
                     order__ordered_on__lte=end)
             .annotate(month=TruncMonth("order__ordered_on")).order_by()
@@ -201,10 +206,11 @@ def customer_demand_matrix(as_of: dt.date, months: int = DEFAULT_MONTHS,
 
 
 def product_forecast(*, as_of: dt.date | None = None, months: int = DEFAULT_MONTHS,
-                     horizon: int = DEFAULT_HORIZON) -> DemandForecast:
+                     horizon: int = DEFAULT_HORIZON,
+                     product_ids: list[int] | None = None) -> DemandForecast:
     """Monthly quantity per product and its forecast; products without demand are left out."""
     as_of = as_of or dt.date.today()
-    ids, matrix, cols = product_demand_matrix(as_of, months)
+    ids, matrix, cols = product_demand_matrix(as_of, months, product_ids)
     return _forecast(ids, matrix, cols, as_of, horizon)
 
 

@@ -240,3 +240,35 @@ class ExchangeRate(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.valid_on}: {self.rate}"
+
+
+class ProductSupplier(TenantModel):
+    """A supplier account that can deliver a product: its own code for it, lead time, cost."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="suppliers"
+    )
+    supplier = models.ForeignKey(
+        Account, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="+"
+    )
+    supplier_code = models.CharField(_("supplier's product code"), max_length=40, blank=True)
+    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
+    cost = models.DecimalField(_("cost"), default=0, **PRICE_DIGITS)
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        ordering = ["product__full_code", "supplier__name", "id"]
+        verbose_name = _("product supplier")
+        verbose_name_plural = _("product suppliers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "supplier"], name="productsupplier_unique_supplier"
+            ),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="productsupplier_cost_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "supplier"], name="productsupplier_supplier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} ← {self.supplier}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vinculo.catalog import views
+from vinculo.catalog import views, views_supplier
 
 app_name = "catalog"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("products/<uuid:uuid>/", views.ProductDetailView.as_view(), name="product_detail"),
     path("products/<uuid:uuid>/edit/", views.ProductUpdateView.as_view(), name="product_update"),
     path("products/<uuid:uuid>/delete/", views.ProductDeleteView.as_view(), name="product_delete"),
+    path("products/<uuid:uuid>/suppliers/", views_supplier.ProductSupplierSetView.as_view(),
+         name="product_supplier_set"),
+    path("product-suppliers/<uuid:uuid>/delete/",
+         views_supplier.ProductSupplierDeleteView.as_view(), name="product_supplier_delete"),
     path("categories/", views.CategoryListView.as_view(), name="category_list"),
     path("categories/new/", views.CategoryCreateView.as_view(), name="category_create"),
     path(

@@ -78,15 +78,22 @@ class ProductDetailView(RecordMixin, View):
     permission_domain = "catalog"
 
     def get(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
-        product = self.get_object()
+        return self.render_page(self.get_object())
+
+    def render_page(self, product: Product, supplier_form: Any = None,
+                    status: int = 200) -> HttpResponse:
+        from vinculo.catalog.views_supplier import supplier_context
+
         return render(
-            request,
+            self.request,
             "catalog/product_detail.html",
             {
                 "record": product,
                 "price_items": list(selectors.product_price_lists(product)[:100]),
+                **supplier_context(product, supplier_form),
                 "history": _history(product),
             },
+            status=status,
         )
 
 

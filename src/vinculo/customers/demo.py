@@ -561,6 +561,7 @@ ACCOUNT_COLUMNS = (
     "shipping_region", "shipping_country", "lifecycle_stage", "source", "service_tier",
     "active",
     "country",
+    "is_supplier",  # the portal's demo marks its supplier afterwards
 )
 # Service tier follows company size (no random draw, so the seeded content stays as it was).
 TIER_BY_SIZE = {"250+": "gold", "50-249": "silver"}
@@ -650,6 +651,7 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
                 phone[k], *addr, *ship, stage[k], source[k],
                 "standard" if person else TIER_BY_SIZE.get(size[k], "standard"), True,
                 COUNTRY[loc[k]],  # its tax id is of that country
+                False,
             ))
         written += writer.insert(Account, ACCOUNT_COLUMNS, rows)
         ctx.progress.update(m)

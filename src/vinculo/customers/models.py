@@ -112,6 +112,12 @@ class Account(OwnedModel):
 
     name = models.CharField(_("name"), max_length=200)
     is_person = models.BooleanField(_("private person"), default=False)
+    # A company the organisation buys from (catalogue supplier links, supplier portal); it may
+    # also be a customer, hence a flag and not a type.
+    is_supplier = models.BooleanField(
+        _("supplier"), default=False, db_default=False,
+        help_text=_("The organisation buys from this account: it can supply catalogue products "
+                    "and its contacts can use the supplier portal."))
     tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
     country = models.CharField(
         _("country"), max_length=2, blank=True,

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import Contract, DemoGenerator, Event, VinculoApp
+from vinculo.core.plugins import Contract, DemoGenerator, Event, MenuItem, VinculoApp
 from vinculo.core.record_panels import EXTENSION_POINT, RecordPanel
 from vinculo.core.roles import ALL, Role, only
 
@@ -20,11 +20,19 @@ class PortalConfig(VinculoApp):
         },
         events=(
             Event("portal_user.invited", "A contact was invited to the customer portal.",
-                  {"account": "the account's UUID", "role": "buyer, payable or technical"}),
+                  {"account": "the account's UUID",
+                   "role": "buyer, payable, technical or supplier"}),
             Event("portal_user.joined", "An invited contact set their password.",
                   {"account": "the account's UUID"}),
+            Event("supplier_plan.confirmed",
+                  "A supplier confirmed or changed what it can deliver of a product in a month.",
+                  {"product": "the product's UUID", "month": "YYYY-MM",
+                   "quantity": "the quantity it can deliver", "delivery_on": "ISO date"}),
         ),
         demo=DemoGenerator("vinculo.portal.demo.generate", order=900),
+        # The supplier plan beside the forecast, in the analytics dropdown next to it.
+        menu_items=(MenuItem("analytics", _("Supplier plan"), "portal:staff_supply",
+                             permission="analytics.view", order=3),),
         extensions={EXTENSION_POINT: (
             RecordPanel("portal", "portal:staff_panel", "portal.view", ("customers.account",),
                         order=30),

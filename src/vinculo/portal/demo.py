@@ -37,8 +37,11 @@ def generate(ctx: DemoContext) -> dict[str, int]:
             role=PortalRole.BUYER, user=service_account_create(org.pk, contact, account),
             invited_by=admin, password=admin.password, is_active=True,
             language=contact.preferred_language or "")
+        from vinculo.portal import supplier_demo
+
+        suppliers = supplier_demo.generate(ctx, exclude=account)
     ctx.progress.update(1)
-    return {"portal users": 1}
+    return {"portal users": 1 + suppliers}
 
 
 def _busiest() -> Account | None:

@@ -25,6 +25,8 @@ class PortalRole(models.TextChoices):
     BUYER = "buyer", _("Buyer")
     PAYABLE = "payable", _("Accounts payable")
     TECHNICAL = "technical", _("Technical")
+    # A contact of a supplier account: sees only the supply plan (portal/supplier_*.py).
+    SUPPLIER = "supplier", _("Supplier")
 
 
 class PortalUser(TenantModel):
@@ -122,6 +124,7 @@ class PortalAction(models.TextChoices):
     CONSENT_CHANGED = "consent", _("Changed a consent")
     DATA_EXPORTED = "data_export", _("Downloaded their personal data")
     ERASURE_REQUESTED = "erasure", _("Asked to be forgotten")
+    SUPPLY_PLANNED = "supply_plan", _("Confirmed a supply plan")
 
 
 class PortalActivity(TenantModel):
@@ -143,3 +146,6 @@ class PortalActivity(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.portal_user}: {self.action}"
+
+
+from vinculo.portal.supplier_models import SupplierPlan  # noqa: E402,F401  (registers the model)

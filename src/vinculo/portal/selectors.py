@@ -30,6 +30,7 @@ SECTIONS: dict[str, frozenset[str]] = {
     "tickets": frozenset(PortalRole.values),
     "articles": frozenset(PortalRole.values),
     "returns": frozenset({PortalRole.BUYER}),
+    "supply": frozenset({PortalRole.SUPPLIER}),  # portal/supplier_views.py
 }
 
 RECENT = 5

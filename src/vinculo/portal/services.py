@@ -130,6 +130,8 @@ def portal_user_invite(*, actor: User, account: Account, contact: Contact,
     errors: dict[str, str] = {}
     if role not in PortalRole.values:
         errors["role"] = _("Choose a portal role.")
+    elif role == PortalRole.SUPPLIER and not account.is_supplier:
+        errors["role"] = _("Only a supplier account's contacts get the supplier role.")
     if contact.organization_id != organization_id or not AccountContact.objects.filter(
             account=account, contact=contact).exists():
         errors["contact"] = _("Choose a contact of this account.")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.portal import views, views_privacy, views_service, views_staff
+from vinculo.portal import supplier_views, views, views_privacy, views_service, views_staff
 
 app_name = "portal"
 
@@ -28,7 +28,11 @@ urlpatterns = [
     path("benefits/", views_privacy.MembershipView.as_view(), name="membership"),
     path("privacy/", views_privacy.PrivacyView.as_view(), name="privacy"),
     path("privacy/my-data/", views_privacy.DataExportView.as_view(), name="data_export"),
+    path("supply/", supplier_views.SupplyListView.as_view(), name="supply"),
+    path("supply/<uuid:uuid>/", supplier_views.SupplyProductView.as_view(),
+         name="supply_product"),
     # staff
+    path("staff/supply/", supplier_views.StaffSupplyView.as_view(), name="staff_supply"),
     path("staff/panel/", views_staff.PanelView.as_view(), name="staff_panel"),
     path("staff/users/<uuid:uuid>/deactivate/", views_staff.DeactivateView.as_view(),
          name="staff_deactivate"),

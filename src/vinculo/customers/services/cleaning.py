@@ -27,6 +27,7 @@ from vinculo.customers.models import (
 ACCOUNT_FIELDS = (
     "name",
     "is_person",
+    "is_supplier",
     "country",
     "tax_id",
     "industry",
