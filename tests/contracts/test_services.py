@@ -16,6 +16,7 @@ from tests.customers.factories import AccountFactory
 from vinculo.contracts import services
 from vinculo.contracts.models import Contract, ContractStatus
 from vinculo.core import events
+from vinculo.core.models import AuditEntry
 from vinculo.core.roles import Role
 from vinculo.core.services import PermissionDeniedError
 
@@ -80,6 +81,10 @@ def test_renew_makes_the_next_term_and_publishes(admin):
         second = services.contract_renew(actor=admin, contract=first, value=Decimal("103.00"))
     first.refresh_from_db()
     assert first.status == ContractStatus.RENEWED and first.ended_on == first.renewal_date
+    # the term's end is in its history like any change (saved, not a bulk update)
+    ended = AuditEntry.all_objects.filter(object_id=first.pk, object_type="contracts.contract",
+                                      action="update").latest("id")
+    assert ended.changes["status"] == [ContractStatus.ACTIVE, ContractStatus.RENEWED]
     assert (second.start_date, second.sequence, second.origin_id, second.renewal_of_id) == (
         first.renewal_date, 2, first.pk, first.pk)
     assert second.value == Decimal("103.00")

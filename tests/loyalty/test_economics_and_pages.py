@@ -180,3 +180,20 @@ def test_members_and_balances_are_segment_conditions(as_admin):
     low = select({"match": "all", "conditions": [
         {"field": "loyalty.balance", "op": "lt", "value": 100}]})
     assert poor.account_id in low and outsider.pk in low and rich.account_id not in low
+
+
+def test_the_economics_are_for_those_who_read_analytics(as_admin, users, page, client):
+    """The whole programme's liability and the members' CLV comparison are organisation-wide
+    figures: a sales representative sees the programme and its members, not them."""
+    from rest_framework.test import APIClient
+
+    prog = program(as_admin)
+    url = reverse("loyalty:program_detail", args=[prog.uuid])
+    assert "Outstanding points" in page.get(url).content.decode()
+    rep = users["sales_rep"]
+    client.force_login(rep)
+    html = client.get(url).content.decode()
+    assert prog.name in html and "Outstanding points" not in html
+    api = APIClient()
+    api.force_authenticate(rep)
+    assert api.get(reverse("loyalty-program-economics", args=[prog.uuid])).status_code == 403

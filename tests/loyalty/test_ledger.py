@@ -131,6 +131,7 @@ def test_a_redeemed_coupon_has_a_code_and_a_short_balance_is_refused(as_admin, a
         services.points_adjust(actor=admin, member=m, points=120, note="Bienvenida")
         entry = services.points_redeem(actor=admin, member=m, reward="cupon-10")
         assert entry.code.startswith("FID-") and entry.value == Decimal("10.00")
+        assert entry.reward == "Cupón 10 €"  # as people read it, never its key
         with pytest.raises(ValidationError) as refused:
             services.points_redeem(actor=admin, member=m, reward="cupon-10")
         assert "reward" in refused.value.message_dict

@@ -188,3 +188,20 @@ def test_the_migration_matrix_counts_moves_in_the_period(admin):
     with as_user(admin):
         matrix = measures.migration_matrix(start=today - dt.timedelta(days=90), end=today)
     assert matrix == {(None, gold.pk): 1, (gold.pk, silver.pk): 2, (silver.pk, None): 1}
+
+
+def test_the_measures_are_for_those_who_read_analytics(admin, users, client):
+    """Revenue, cost to serve and profit of every package's customers are organisation-wide
+    money: the list shows the promises to everyone, the measures to analytics' readers."""
+    from rest_framework.test import APIClient
+
+    make_package(admin, name="Oro", rank=2)
+    for user, sees in ((admin, True), (users["sales_rep"], False)):
+        client.force_login(user)
+        html = client.get("/packages/").content.decode()
+        assert "Oro" in html
+        assert ("Does each package keep its promise?" in html) is sees
+        api = APIClient()
+        api.force_authenticate(user)
+        for path in ("/api/packages/measures/", "/api/packages/migrations/"):
+            assert api.get(path).status_code == (200 if sees else 403)

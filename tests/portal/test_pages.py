@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory
 from tests.portal.factories import portal_user, signed_in
 from tests.portal.world import documents_of
 from vinculo.billing import services as billing
@@ -130,6 +131,11 @@ def test_tickets_open_reply_and_never_show_internal_notes(world, admin):
         interactions.interaction_log(actor=admin, data={
             "channel": "phone", "subject": "LLAMADA-INTERNA", "notes": "LLAMADA-INTERNA",
             "account": user.account}, related=ticket)
+        # an e-mail staff exchanged about the ticket with a supplier: the company's own
+        supplier = AccountFactory(actor=admin, name="Proveedor Secreto SL")
+        interactions.interaction_log(actor=admin, data={
+            "channel": "email", "subject": "CORREO-PROVEEDOR", "notes": "CORREO-PROVEEDOR",
+            "account": supplier}, related=ticket)
         desk.ticket_set_status(actor=admin, ticket=ticket, status="waiting")
     url = f"/portal/tickets/{ticket.uuid}/"
     assert client.post(url, {"body": "  "}).status_code == 400
@@ -137,6 +143,7 @@ def test_tickets_open_reply_and_never_show_internal_notes(world, admin):
     page = client.get(url).content.decode()
     assert "Sigue pitando" in page and "Desde ayer" in page
     assert "NOTA-INTERNA" not in page and "LLAMADA-INTERNA" not in page
+    assert "CORREO-PROVEEDOR" not in page and "Proveedor Secreto" not in page
     with organization_scope(user.organization_id):
         ticket.refresh_from_db()
     assert ticket.status == "open"  # the customer's message reopened the waiting ticket

@@ -215,16 +215,25 @@ def test_a_segment_filters_any_dataset_that_reaches_an_account(users, book):
 
 
 @pytest.mark.django_db
-def test_api_exports_csv_and_xlsx_with_the_readers_rights(users, book):
+def test_api_exports_csv_and_xlsx_to_the_roles_that_export(users, book, client):
+    """A file of the rows leaves the application: only the roles that may export the customer
+    lists get one (reports.export); a representative reads the shared report, with their own
+    rights, but exports nothing, by the API or the page."""
     manager, rep = users[Role.SALES_MANAGER], users[Role.SALES_REP]
     with organization_scope(manager.organization), as_user(manager):
         shared = services.report_create(actor=manager, data={
             "name": "Ventas por mes", "definition": REVENUE, "shared_roles": [Role.SALES_REP]})
-    answer = token_client(rep).get(f"/api/reports/{shared.uuid}/export/")
+    assert token_client(rep).get(f"/api/reports/{shared.uuid}/export/").status_code == 403
+    client.force_login(rep)
+    page = client.get(reverse("reports:report_detail", kwargs={"uuid": shared.uuid}))
+    assert page.status_code == 200 and "?as=csv" not in page.content.decode()
+    assert client.get(reverse("reports:report_export", kwargs={"uuid": shared.uuid})
+                      ).status_code == 403
+    answer = token_client(manager).get(f"/api/reports/{shared.uuid}/export/")
     assert answer["Content-Type"] == "text/csv"
     lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0] == "Order date (month),Sum · Total,Records"
-    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == 18  # North's only
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == 27
     xlsx = token_client(manager).get(f"/api/reports/{shared.uuid}/export/", {"as": "xlsx"})
     sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     assert sum(row[2] for row in list(sheet.values)[1:]) == 27

@@ -28,6 +28,7 @@ from vinculo.analytics.models import (
     RunStatus,
 )
 from vinculo.analytics.stats import costing, migration, rfm
+from vinculo.analytics.stats.sbg import ShiftedBetaGeometric
 from vinculo.analytics.stats.uncertainty import DEFAULT_LEVEL
 from vinculo.customers.models import Account
 
@@ -65,7 +66,8 @@ def contract_models(run: AnalyticsRun | None) -> dict[str, Any] | None:
     fits = []
     for fit in info.get("fits", []):
         p = fit.get("sbg") or {}
-        mean = (100 * p["gamma"] / (p["gamma"] + p["delta"])
+        # the first renewal's churn, P(T = 1) = gamma / (gamma + delta): the model says it
+        mean = (100 * float(ShiftedBetaGeometric(p["gamma"], p["delta"]).churn_probability(1))
                 if p.get("gamma") and p.get("delta") else None)
         fits.append({**fit, "mean_churn": mean})
     return {**info, "fits": fits}

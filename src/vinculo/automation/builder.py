@@ -23,67 +23,22 @@ from vinculo.core.models import User
 from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import EmailTemplate, TaskPriority
 from vinculo.marketing.models import Campaign
-from vinculo.segments.rules.registry import DAYS_VALUE, LIST_VALUE, NO_VALUE, OPERATORS, FieldDef
+from vinculo.segments.rules.registry import FieldDef
+from vinculo.segments.rules.rows import (
+    Row,
+    number_or_text,
+    rows_from_post,
+    rows_from_rule,
+    rule_from_rows,
+)
 from vinculo.service.models import Priority, Queue, TicketType
 
 MAX_ROWS = 20
 _TEXT_LIMIT = 2000
 
 
-@dataclass
-class ConditionRow:
-    """One condition as the builder shows it (the segment builder's row, in this app)."""
-
-    index: int
-    field: str = ""
-    op: str = ""
-    value: Any = ""
-    value2: Any = ""
-    days: Any = ""
-    definition: FieldDef | None = None
-    errors: list[str] = dataclass_field(default_factory=list)
-
-    @property
-    def operators(self) -> list[tuple[str, Any]]:
-        if self.definition is None:
-            return []
-        return [(op, OPERATORS[op]) for op in self.definition.operators]
-
-    @property
-    def takes_value(self) -> bool:
-        return self.op not in NO_VALUE
-
-    @property
-    def takes_two(self) -> bool:
-        return self.op == "between"
-
-    @property
-    def takes_days(self) -> bool:
-        return self.op in DAYS_VALUE
-
-    @property
-    def multiple(self) -> bool:
-        return self.op in LIST_VALUE or (self.definition is not None
-                                         and self.definition.type in ("tags", "segment"))
-
-    @property
-    def input_type(self) -> str:
-        kind = self.definition.type if self.definition else "text"
-        if self.takes_days or kind == "number":
-            return "number"
-        return "date" if kind == "date" else "text"
-
-    @property
-    def choices(self) -> list[tuple[str, Any]]:
-        if self.definition is None:
-            return []
-        if self.definition.type == "boolean":
-            return [("true", _("Yes")), ("false", _("No"))]
-        return [(str(v), label) for v, label in self.definition.choice_list()]
-
-    @property
-    def selected(self) -> list[str]:
-        return [str(v) for v in (self.value if isinstance(self.value, list) else [self.value])]
+#: One condition as the builder shows it: the segment builder's row (``segments.rules.rows``).
+ConditionRow = Row
 
 
 @dataclass
@@ -111,26 +66,8 @@ class ActionRow:
 
 
 def conditions_from_post(data: Any, registry: dict[str, FieldDef]) -> list[ConditionRow]:
-    count = _count(data.get("condition_rows"))
-    rows: list[ConditionRow] = []
-    for i in range(count):
-        if data.get("remove_condition") == str(i):
-            continue
-        prefix = f"c-{i}-"
-        name = str(data.get(prefix + "field", ""))[:200]
-        definition = registry.get(name)
-        op = str(data.get(prefix + "op", ""))[:40]
-        if definition is not None and op not in definition.operators:
-            op = definition.operators[0]
-        values = [str(v)[:200] for v in data.getlist(prefix + "value")]
-        rows.append(ConditionRow(
-            index=len(rows), field=name, op=op, definition=definition,
-            value=values if len(values) > 1 else (values[0] if values else ""),
-            value2=str(data.get(prefix + "value2", ""))[:100],
-            days=str(data.get(prefix + "days", ""))[:10]))
-    if data.get("add_condition") and len(rows) < MAX_ROWS:
-        rows.append(ConditionRow(index=len(rows)))
-    return rows
+    return rows_from_post(data, registry, count_key="condition_rows", add_key="add_condition",
+                          remove_key="remove_condition", max_rows=MAX_ROWS)
 
 
 def _count(raw: Any) -> int:
@@ -140,58 +77,17 @@ def _count(raw: Any) -> int:
         return 0
 
 
-def _number_or_text(text: str) -> Any:
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
 def conditions_from_rows(match: str, rows: list[ConditionRow]) -> dict[str, Any]:
-    """The rule language for the rows; what cannot be read is passed on as typed, so the
-    checks name the row and the part. No row: no conditions (always)."""
-    conditions = []
-    for row in rows:
-        condition: dict[str, Any] = {"field": row.field, "op": row.op}
-        kind = row.definition.type if row.definition else "text"
-        if row.takes_days:
-            condition["value"] = _number_or_text(str(row.value).strip())
-        elif row.takes_two:
-            condition["value"] = [row.value, row.value2]
-        elif row.takes_value:
-            value: Any = row.value
-            if row.multiple:
-                items = value if isinstance(value, list) else str(value).split(",")
-                value = [v.strip() for v in items if v.strip()]
-            elif kind == "boolean":
-                value = {"true": True, "false": False}.get(str(value), value)
-            condition["value"] = value
-        if row.definition is not None and "days" in row.definition.params and row.days:
-            condition["days"] = _number_or_text(str(row.days).strip())
-        conditions.append(condition)
-    if not conditions:
+    """The rule language for the rows (``segments.rules.rows``); no row: no conditions."""
+    if not rows:
         return {}
-    return {"match": match if match in ("all", "any") else "all", "conditions": conditions}
+    return rule_from_rows(match if match in ("all", "any") else "all", rows)
 
 
 def conditions_to_rows(rule: dict[str, Any],
                        registry: dict[str, FieldDef]) -> list[ConditionRow] | None:
     """The rows of stored conditions, or None when they nest groups (shown as JSON)."""
-    rows = []
-    for i, condition in enumerate((rule or {}).get("conditions", []) or []):
-        if not isinstance(condition, dict) or "conditions" in condition:
-            return None
-        value = condition.get("value", "")
-        value2 = ""
-        if condition.get("op") == "between" and isinstance(value, list) and len(value) == 2:
-            value, value2 = value
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        rows.append(ConditionRow(index=i, field=condition.get("field", ""),
-                                 op=condition.get("op", ""), value=value, value2=value2,
-                                 days=condition.get("days", ""),
-                                 definition=registry.get(condition.get("field", ""))))
-    return rows
+    return rows_from_rule(rule, registry)
 
 
 # ---- actions -----------------------------------------------------------------------------------
@@ -324,7 +220,7 @@ def actions_from_rows(rows: list[ActionRow]) -> list[dict[str, Any]]:
         for param in row.params:
             value = param.value
             if param.name in _NUMBERS or param.kind == "number":
-                value = _number_or_text(str(value).strip())
+                value = number_or_text(str(value).strip())
             action[param.name] = value
         actions.append(action)
     return actions

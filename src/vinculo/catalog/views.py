@@ -26,8 +26,7 @@ from vinculo.catalog.models import (
     ProductLine,
 )
 from vinculo.core.forms import apply_service_errors
-from vinculo.core.history import history_rows
-from vinculo.core.models import AuditEntry
+from vinculo.core.history import record_history_display
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.views_base import (
     Column,
@@ -36,14 +35,6 @@ from vinculo.core.views_base import (
     RecordMixin,
     ServiceEditView,
 )
-
-
-def _history(instance: Any, limit: int = 30) -> list[dict[str, Any]]:
-    """The record's audit entries as people read them (for ``includes/history.html``)."""
-    entries = AuditEntry.objects.filter(
-        object_type=instance._meta.label_lower, object_id=instance.pk
-    ).select_related("actor")[:limit]
-    return history_rows(entries, type(instance))
 
 
 class CatalogListView(RecordListView):
@@ -91,7 +82,7 @@ class ProductDetailView(RecordMixin, View):
                 "record": product,
                 "price_items": list(selectors.product_price_lists(product)[:100]),
                 **supplier_context(product, supplier_form),
-                "history": _history(product),
+                "history": record_history_display(product),
             },
             status=status,
         )
@@ -251,7 +242,7 @@ class PriceListDetailView(RecordMixin, View):
                 "record": price_list,
                 "items": list(items[:500]),
                 "item_form": item_form,
-                "history": _history(price_list),
+                "history": record_history_display(price_list),
             },
             status=status,
         )

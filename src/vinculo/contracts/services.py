@@ -168,9 +168,9 @@ def contract_renew(*, actor: User | None, contract: Contract, value: Any = None,
         sequence=current.sequence + 1)
     _clean(new, {}, ())
     new.save()
-    Contract.all_objects.filter(pk=current.pk).update(
-        status=ContractStatus.RENEWED, ended_on=current.renewal_date,
-        version=current.version + 1, updated_at=timezone.now())
+    current.status, current.ended_on = ContractStatus.RENEWED, current.renewal_date
+    # saved (not a bulk update): the audit log records the term's end like any change
+    versioned_save(current, expected_version=current.version, fields=["status", "ended_on"])
     events.publish("contract.renewed", record=new, actor=actor,
                    data={**_payload(new), "previous_renewal_date":
                          current.renewal_date.isoformat()})
@@ -267,7 +267,9 @@ def _scan_organization(org: int, today: dt.date, result: ScanResult) -> None:
                                    renewal_notice_on__isnull=True)
                      .select_related("account")):
         if (contract.renewal_date - today).days <= contract.notice_days:
-            Contract.all_objects.filter(pk=contract.pk).update(renewal_notice_on=today)
+            contract.renewal_notice_on = today
+            versioned_save(contract, expected_version=contract.version,
+                           fields=["renewal_notice_on"])
             events.publish("contract.renewal_due", record=contract, actor=None, data={
                 **_payload(contract), "days": (contract.renewal_date - today).days,
                 "auto_renew": contract.auto_renew})

@@ -18,8 +18,7 @@ from vinculo.contracts import forms, selectors, services
 from vinculo.contracts.filters import ContractFilterSet
 from vinculo.contracts.models import Contract, ContractStatus
 from vinculo.core.forms import apply_service_errors
-from vinculo.core.history import history_rows
-from vinculo.core.models import AuditEntry
+from vinculo.core.history import record_history_display
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.views_base import (
@@ -63,13 +62,6 @@ class ContractListView(RecordListView):
         return context
 
 
-def _history(instance: Any, limit: int = 30) -> list[dict[str, Any]]:
-    entries = AuditEntry.objects.filter(
-        object_type=instance._meta.label_lower, object_id=instance.pk
-    ).select_related("actor")[:limit]
-    return history_rows(entries, type(instance))
-
-
 class ContractDetailView(RecordMixin, View):
     model = Contract
     permission_domain = "contracts"
@@ -82,7 +74,7 @@ class ContractDetailView(RecordMixin, View):
         return render(request, "contracts/contract_detail.html", {
             "record": contract, "terms": list(terms.select_related("product")[:200]),
             "renew_form": forms.RenewForm(), "cancel_form": forms.CancelForm(),
-            "history": _history(contract)})
+            "history": record_history_display(contract)})
 
 
 class ContractCreateView(ServiceEditView):
@@ -156,7 +148,7 @@ class _ActionView(RecordMixin, View):
                                                     kwargs={"uuid": result.uuid}))
         key = "renew_form" if self.form_class is forms.RenewForm else "cancel_form"
         return render(request, "contracts/contract_detail.html", {
-            "record": contract, "terms": [contract], "history": _history(contract),
+            "record": contract, "terms": [contract], "history": record_history_display(contract),
             "renew_form": forms.RenewForm(), "cancel_form": forms.CancelForm(), key: form},
             status=400)
 

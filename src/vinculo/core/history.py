@@ -160,3 +160,16 @@ def history_rows(entries: Any, model: type[models.Model] | None = None) -> list[
     references = References()
     return [{"entry": entry, "kind": model_label(entry.object_type),
              "changes": describe_changes(entry, model, references)} for entry in entries]
+
+
+def record_history(instance: Any, *, limit: int = 100) -> Any:
+    """The record's audit entries, newest first (the organisation's scope applies)."""
+    return AuditEntry.objects.filter(
+        object_type=instance._meta.label_lower, object_id=instance.pk
+    ).select_related("actor")[:limit]
+
+
+def record_history_display(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
+    """The record's history as people read it (``includes/history.html``): field labels and
+    choice names, not columns. Every record page's history comes from here."""
+    return history_rows(record_history(instance, limit=limit), type(instance))

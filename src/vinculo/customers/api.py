@@ -21,6 +21,7 @@ from vinculo.core.api_base import (
     TenantViewSet,
 )
 from vinculo.core.filters import CustomFieldFilterBackend
+from vinculo.core.history import record_history
 from vinculo.core.models import Team, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import selectors, services
@@ -169,7 +170,7 @@ class CustomerViewSet(TenantViewSet):
     def history(self, request: Request, uuid: str | None = None) -> Response:
         """Who changed what on this record, newest first."""
         instance = self.get_object()
-        entries = selectors.record_history(instance)
+        entries = record_history(instance)
         return Response(AuditEntrySerializer(entries, many=True).data)
 
 

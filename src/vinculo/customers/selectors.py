@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from vinculo.core import timeline
-from vinculo.core.history import history_rows
-from vinculo.core.models import AuditEntry, TenantModel, User
+from vinculo.core.history import record_history_display
+from vinculo.core.models import TenantModel, User
 from vinculo.core.pagination import order_matches
 from vinculo.customers import normalize
 from vinculo.customers.models import Account, Consent, Contact, Lead
@@ -201,17 +201,6 @@ def duplicate_groups(queryset: QuerySet, *, limit: int = 50) -> list[dict[str, A
             )
             groups.append({"reason": reason, "value": row[column], "records": records})
     return groups[:limit]
-
-
-def record_history(instance: Any, *, limit: int = 100) -> QuerySet:
-    return AuditEntry.objects.filter(
-        object_type=instance._meta.label_lower, object_id=instance.pk
-    ).select_related("actor")[:limit]
-
-
-def record_history_display(instance: Any, *, limit: int = 30) -> list[dict[str, Any]]:
-    """The record's history as people read it: field labels and choice names, not columns."""
-    return history_rows(record_history(instance, limit=limit), type(instance))
 
 
 def visible(model: type[TenantModel], user: User) -> QuerySet:

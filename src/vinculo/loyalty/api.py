@@ -107,7 +107,8 @@ class ProgramViewSet(TenantViewSet):
     serializer_class = LoyaltyProgramSerializer
     permission_domain = "loyalty"
     action_permissions = {
-        **{name: "loyalty.view" for name in ("list", "retrieve", "economics")},
+        **{name: "loyalty.view" for name in ("list", "retrieve")},
+        "economics": "analytics.view",  # organisation-wide liability and lift
         **{name: "loyalty.manage" for name in ("create", "update", "partial_update",
                                                "destroy")},
     }

@@ -1,4 +1,4 @@
-"""The demo's loyalty programme: «Club Vínculo» with three tiers, two rewards and bonuses for
+"""The demo's loyalty programme: «Club Vínculo» with three tiers, three rewards and bonuses for
 reviews and referrals; a third of the customers with paid invoices enrolled on a date in
 their history, their points earned by the same set-based service as live payments, a share
 of them redeemed, and what was due expired first-in first-out."""

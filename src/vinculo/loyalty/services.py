@@ -36,7 +36,7 @@ from vinculo.core import events
 from vinculo.core.models import User
 from vinculo.core.services import org_id, refuse_unknown, require, versioned_save
 from vinculo.customers.models import Account
-from vinculo.loyalty import checks
+from vinculo.loyalty import checks, selectors
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member, Program, TierBasis
 from vinculo.marketing.models import Campaign, CampaignRecipient
 from vinculo.sales.documents import services as documents
@@ -145,9 +145,8 @@ def member_enrol(*, actor: User, program: Program, account: Account,
 
 
 def balance(member: Member) -> int:
-    """The member's points now: the sum of its ledger."""
-    return int(LedgerEntry.all_objects.filter(member_id=member.pk)
-               .aggregate(s=Sum("points"))["s"] or 0)
+    """The member's points now (``selectors.member_balance``: one sum, in one place)."""
+    return selectors.member_balance(member)
 
 
 def _expiry(program: Program, on: dt.date) -> dt.date | None:
@@ -358,7 +357,8 @@ def points_redeem(*, actor: User, member: Member, reward: str,
     else:
         note = _apply_quote_discount(actor, quote, member, value)
     entry = _add(member, program, kind=EntryKind.REDEEM, points=-item["points"],
-                 on=timezone.localdate(), actor=actor, reward=item["key"], code=code,
+                 # the reward as people read it (its name then), not its key
+                 on=timezone.localdate(), actor=actor, reward=item["name"][:100], code=code,
                  value=value, note=note)
     events.publish("points.redeemed", record=member, actor=actor, data={
         "reward": item["key"], "points": item["points"], "balance": available - item["points"]})

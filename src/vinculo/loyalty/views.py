@@ -51,7 +51,9 @@ class ProgramDetailView(RecordMixin, View):
         members = selectors.members(program, request.user)
         return render(request, "loyalty/program_detail.html", {
             "program": program, "members": members[:50], "member_count": members.count(),
-            "economics": selectors.economics(program),
+            # the whole programme's liability and the members' lift: organisation-wide figures
+            "economics": (selectors.economics(program)
+                          if role_has(request.user.role, "analytics.view") else None),
             "rules": selectors.rules_in_words(program),
             "currency": request.user.organization.base_currency})
 

@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.core.forms import apply_service_errors
-from vinculo.core.history import history_rows
-from vinculo.core.models import AuditEntry
+from vinculo.core.history import record_history_display
 from vinculo.core.services import PermissionDeniedError
 from vinculo.core.views_base import (
     Column,
@@ -32,13 +31,6 @@ from vinculo.interactions.merge_fields import merge_fields
 from vinculo.marketing import forms, selectors, services
 from vinculo.marketing.filters import CampaignFilterSet
 from vinculo.marketing.models import Campaign, CampaignVariant
-
-
-def _history(instance: Any, limit: int = 30) -> list[dict[str, Any]]:
-    entries = AuditEntry.objects.filter(
-        object_type=instance._meta.label_lower, object_id=instance.pk
-    ).select_related("actor")[:limit]
-    return history_rows(entries, type(instance))
 
 
 class CampaignListView(RecordListView):
@@ -84,7 +76,7 @@ class CampaignDetailView(RecordMixin, View):
             "editable": campaign.status in services.EDITABLE,
             "merge_fields": [f"{{{{ {name}.{field} }}}}" for name, fields
                              in merge_fields().items() for field in fields],
-            "history": _history(campaign),
+            "history": record_history_display(campaign),
         }, status=status)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -110,7 +111,7 @@ def _date(raw: str | None, default: dt.date, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError({name: "Enter a date as YYYY-MM-DD."}) from None
+        raise ValidationError({name: _("Enter a date as YYYY-MM-DD.")}) from None
 
 
 def period(params: Any) -> tuple[dt.date, dt.date]:
@@ -118,7 +119,7 @@ def period(params: Any) -> tuple[dt.date, dt.date]:
     end = _date(params.get("end"), today, "end")
     start = _date(params.get("start"), end - dt.timedelta(days=90), "start")
     if start >= end:
-        raise ValidationError({"start": "The start is before the end."})
+        raise ValidationError({"start": _("The start must be before the end.")})
     return start, end
 
 
@@ -132,7 +133,7 @@ class PackageViewSet(TenantViewSet):
     permission_domain = "packages"
     action_permissions = {"create": MANAGE, "update": MANAGE, "partial_update": MANAGE,
                           "destroy": MANAGE, "assign": "packages.assign",
-                          "measures": "packages.view", "migrations": "packages.view"}
+                          "measures": "analytics.view", "migrations": "analytics.view"}
     delete_service = staticmethod(package_services.package_delete)
     instance_kwarg = "package"
 

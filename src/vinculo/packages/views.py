@@ -60,14 +60,16 @@ class PackageListView(RoleRequiredMixin, View):
         start = end - dt.timedelta(days=days)
         packages = list(selectors.packages_with_counts().select_related(
             "price_list", "account_manager", "team"))
-        found = measures.measures(start=start, end=end)
+        # organisation-wide revenue, cost to serve and profit: for those who read analytics
+        show_measures = role_has(request.user.role, "analytics.view")
+        found = measures.measures(start=start, end=end) if show_measures else {}
         rows = []
         for package in packages:
             values = {"customers": package.customers, **found.get(package.pk, {})}
             rows.append({"package": package, "cells": [
                 (values.get(key), kind) for key, _label, kind in COLUMNS]})
         names = {p.pk: p.name for p in packages}
-        matrix = measures.migration_matrix(start=start, end=end)
+        matrix = measures.migration_matrix(start=start, end=end) if show_measures else {}
         order = [p.pk for p in packages] + [None]
         sources = [k for k in order if any((k, t) in matrix for t in order)]
         targets = [k for k in order if any((s, k) in matrix for s in order)]
@@ -75,6 +77,7 @@ class PackageListView(RoleRequiredMixin, View):
         return render(request, "packages/package_list.html", {
             "rows": rows, "columns": [(label, kind) for _k, label, kind in COLUMNS],
             "days": days, "periods": PERIODS, "start": start, "end": end,
+            "show_measures": show_measures,
             "can_manage": role_has(request.user.role, "packages.manage"),
             "matrix_targets": [names.get(t, none) for t in targets],
             "matrix": [(names.get(s, none), [matrix.get((s, t), 0) for t in targets])

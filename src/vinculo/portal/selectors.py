@@ -101,9 +101,13 @@ def conversation(ticket: Ticket) -> list[Interaction]:
     """The public conversation of a ticket: the e-mails exchanged with the customer and what
     they wrote on the portal. Internal notes (``TicketEntry``) and logged calls are the
     company's own and never come here."""
+    if ticket.account_id is None:  # a portal ticket always has its account; no other is shown
+        return []
     kind = ContentType.objects.get_for_model(Ticket)
+    # only what was exchanged with this customer: an e-mail staff logged on the ticket with a
+    # supplier or a colleague names another account (or none) and stays the company's
     return list(Interaction.objects.filter(
-        related_type=kind, related_id=ticket.pk,
+        related_type=kind, related_id=ticket.pk, account_id=ticket.account_id,
         channel__in=(Channel.EMAIL, Channel.WEB_FORM)).select_related("user")
         .order_by("occurred_at", "id"))
 

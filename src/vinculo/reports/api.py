@@ -178,7 +178,7 @@ class ReportViewSet(TenantViewSet):
     serializer_class = ReportSerializer
     permission_domain = "reports"
     action_permissions = {"preview": "reports.view", "datasets": "reports.view",
-                          "result": "reports.view", "export": "reports.view",
+                          "result": "reports.view", "export": "reports.export",
                           "schedule": "reports.view"}
     delete_service = staticmethod(services.report_delete)
     instance_kwarg = "report"
@@ -220,7 +220,7 @@ class ReportViewSet(TenantViewSet):
         except ReportTimeout as stopped:
             raise ValidationError({"non_field_errors": [timeout_message(stopped.args[0])]}) \
                 from None
-        name = slugify(report.name) or "informe"
+        name = slugify(report.name) or slugify(_("report"))
         if request.query_params.get("as") == "xlsx":
             return FileResponse(exports.xlsx_file(result, title=report.name), as_attachment=True,
                                 filename=f"{name}.xlsx", content_type=XLSX)

@@ -24,6 +24,9 @@ class ReportsConfig(VinculoApp):
             "reports.change": ALL,
             "reports.delete": ALL,
             "reports.share": only(Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST),
+            # a file of the rows leaves the application: the roles that may export the
+            # customer lists (customers.export), for every export and every e-mailed schedule
+            "reports.export": only(Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.ANALYST),
         },
         # in analytics' dropdown (a later section), not an entry of its own on the bar
         menu_items=(MenuItem("analytics", _("Reports"), "reports:report_list",

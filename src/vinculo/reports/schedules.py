@@ -132,6 +132,7 @@ def schedule_set(*, actor: User, report: Report, data: dict[str, Any],
     """Create or replace the report's schedule (its owner only). Setting it again starts a
     stopped schedule, once the owner may read the report again."""
     require(actor, "reports.change")
+    require(actor, "reports.export")  # the e-mails carry the rows as files
     if report.owner_id != actor.pk:
         raise PermissionDeniedError(_("Only the report's owner may schedule it."))
     refuse_unknown(data, SCHEDULE_FIELDS)
@@ -193,6 +194,9 @@ def _send_one(schedule: ReportSchedule, sent: Sent) -> None:
     report = schedule.report
     with translation.override(report.owner.language or settings.LANGUAGE_CODE):
         reason = may_open(report.owner, report)  # kept in the owner's language
+        if not reason and not role_has(report.owner.role, "reports.export"):
+            reason = _("The role of %(user)s no longer exports reports.") % {
+                "user": report.owner}
     if reason:
         _stop(schedule, reason)
         sent.stopped += 1

@@ -269,7 +269,7 @@ class ReportResultView(ReportLookup, View):
 
 
 class ReportExportView(ReportLookup, View):
-    permission = VIEW
+    permission = "reports.export"
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         report = self.get_object()
@@ -282,7 +282,7 @@ class ReportExportView(ReportLookup, View):
                            if isinstance(refused, ReportTimeout) else " ".join(refused.messages))
             return HttpResponseRedirect(reverse("reports:report_detail",
                                                 kwargs={"uuid": report.uuid}))
-        name = slugify(report.name) or "informe"
+        name = slugify(report.name) or slugify(_("report"))
         if kind == "xlsx":
             return FileResponse(exports.xlsx_file(result, title=report.name), as_attachment=True,
                                 filename=f"{name}.xlsx")

@@ -35,17 +35,9 @@ from vinculo.customers import selectors as customer_selectors
 from vinculo.customers.imports import exporting
 from vinculo.customers.models import Account, Contact
 from vinculo.segments import rules, selectors, services
-from vinculo.segments.forms import (
-    ImportForm,
-    Row,
-    SegmentForm,
-    attach_errors,
-    rows_from_post,
-    rows_from_rule,
-    rule_from_json,
-    rule_from_rows,
-)
+from vinculo.segments.forms import ImportForm, SegmentForm, attach_errors, rule_from_json
 from vinculo.segments.models import Segment, SegmentKind, Subject
+from vinculo.segments.rules.rows import Row, rows_from_post, rows_from_rule, rule_from_rows
 from vinculo.segments.rules.wording import describe_rule
 
 
