@@ -14,8 +14,11 @@ from tests.catalog.factories import (
     ProductFactory,
     ProductLineFactory,
 )
+from tests.core.factories import as_user
+from tests.customers.factories import AccountFactory
 from tests.generic import Api, ApiSuite, Call, Deletion, DeletionSuite, Page, PageSuite
 from tests.sales.factories import QuoteFactory, free_line
+from vinculo.catalog import supplier_services
 from vinculo.catalog.models import Category
 
 _days = itertools.count(1)
@@ -52,6 +55,31 @@ def price_list_item(admin, owner):
 def exchange_rate(admin, owner):
     return ExchangeRateFactory(actor=admin, valid_on=dt.date(2026, 1, 1)
                                + dt.timedelta(days=next(_days)))
+
+
+def supplier_account(admin, owner):
+    return AccountFactory(actor=admin, owner=owner, team=getattr(owner, "team", None),
+                          is_supplier=True)
+
+
+def product_supplier(admin, owner):
+    """A product's supplier link; it follows the rule of the supplier account (its owner)."""
+    item, supplier = product(admin, owner), supplier_account(admin, owner)
+    with as_user(admin):
+        return supplier_services.product_supplier_set(
+            actor=admin, product=item, supplier=supplier,
+            data={"lead_time_days": "5", "cost": "3.50"})
+
+
+class TestProductSupplierApi(ApiSuite):
+    api = Api("catalog-product-supplier", "catalog", product_supplier,
+              permissions={"create": "catalog.change"},
+              create=lambda admin, user: {
+                  "product": str(product(admin, user).uuid),
+                  "supplier": str(supplier_account(admin, user).uuid),
+                  "lead_time_days": "7", "cost": "2.00"},
+              update=lambda record: {"supplier_code": "PX-1"},
+              delete=True)
 
 
 class TestCategoryApi(ApiSuite):

@@ -121,6 +121,20 @@ def account_with_documents(admin):
     return account, ["2 orders", "1 invoice"]
 
 
+def contact_with_erasure_request(admin):
+    """A contact who asked to be forgotten: the request is the proof it was honoured, so the
+    contact is anonymised, never deleted, while it exists."""
+    from vinculo.customers.services import erasure_request
+
+    contact = ContactFactory(actor=admin)
+    with as_user(admin):
+        erasure_request(contact=contact, source="portal")
+    return contact, ["1 erasure request"]
+
+
 class TestCustomerDeletions(DeletionSuite):
     deletions = [Deletion("account", account_with_documents, phrases_es=("2 pedidos", "1 factura"),
-                          api="account", page="customers:account_delete")]
+                          api="account", page="customers:account_delete"),
+                 Deletion("contact", contact_with_erasure_request,
+                          phrases_es=("1 solicitud de borrado",), api="contact",
+                          page="customers:contact_delete")]

@@ -38,7 +38,7 @@ class TestProgramApi(ApiSuite):
                                                      "multiplier": 2}]},
               update=lambda record: {"name": f"{record.name} (revisado)", "active": False},
               delete=True,
-              calls=(Call("economics", VIEW, method="get"),))
+              calls=(Call("economics", "analytics.view", method="get"),))
 
 
 class TestMemberApi(ApiSuite):

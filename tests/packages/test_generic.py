@@ -44,8 +44,8 @@ class TestPackageApi(ApiSuite):
                                                         "monthly_cost": "10.00"}]},
               update=lambda record: {"name": f"{record.name} (revisado)"},
               delete=True, permissions=MANAGE,
-              calls=(Call("measures", "packages.view", method="get", detail=False),
-                     Call("migrations", "packages.view", method="get", detail=False),
+              calls=(Call("measures", "analytics.view", method="get", detail=False),
+                     Call("migrations", "analytics.view", method="get", detail=False),
                      Call("assign", "packages.assign", detail=False, payload=assign_payload,
                           ok=201)))
 

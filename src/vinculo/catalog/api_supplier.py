@@ -6,11 +6,13 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from vinculo.catalog import supplier_services as services
 from vinculo.catalog.models import Product, ProductSupplier
 from vinculo.core.api_base import ScopedRelatedField, ServiceSerializer, TenantViewSet
+from vinculo.core.limits import REFERENCE_MAX_LENGTH
 from vinculo.customers.models import Account
 
 
@@ -20,9 +22,9 @@ class ProductSupplierSerializer(ServiceSerializer):
     product_code = serializers.CharField(source="product.full_code", read_only=True)
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     # Checked by the service, which names the field: the serializer only passes them on.
-    lead_time_days = serializers.CharField(required=False)
-    cost = serializers.CharField(required=False)
-    currency = serializers.CharField(required=False, allow_blank=True)
+    lead_time_days = serializers.CharField(required=False, max_length=REFERENCE_MAX_LENGTH)
+    cost = serializers.CharField(required=False, max_length=REFERENCE_MAX_LENGTH)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
 
     class Meta:
         model = ProductSupplier
@@ -40,7 +42,7 @@ class ProductSupplierSerializer(ServiceSerializer):
             for name in ("product", "supplier"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
                     raise serializers.ValidationError(
-                        {name: ["Only the code, lead time, cost and currency can change."]})
+                        {name: [_("Only the code, lead time, cost and currency can change.")]})
         return attrs
 
     def service_kwargs(self, validated_data: dict[str, Any]) -> dict[str, Any]:

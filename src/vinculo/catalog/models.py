@@ -256,6 +256,9 @@ class ProductSupplier(TenantModel):
     cost = models.DecimalField(_("cost"), default=0, **PRICE_DIGITS)
     currency = models.CharField(_("currency"), max_length=3)
 
+    owner_field = "supplier__owner"  # the rule of the record it belongs to
+    team_field = "supplier__team"
+
     class Meta:
         ordering = ["product__full_code", "supplier__name", "id"]
         verbose_name = _("product supplier")

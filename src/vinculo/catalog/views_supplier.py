@@ -19,6 +19,7 @@ from vinculo.catalog import supplier_services
 from vinculo.catalog.forms import style
 from vinculo.catalog.models import Product, ProductSupplier
 from vinculo.core.forms import apply_service_errors
+from vinculo.core.limits import REFERENCE_MAX_LENGTH
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.customers.models import Account
 
@@ -28,10 +29,13 @@ class ProductSupplierForm(forms.Form):
 
     supplier = forms.ModelChoiceField(label=gettext_lazy("Supplier"),
                                       queryset=Account.objects.none())
-    supplier_code = forms.CharField(label=gettext_lazy("Supplier's code"), required=False)
+    supplier_code = forms.CharField(label=gettext_lazy("Supplier's code"), required=False,
+                                    max_length=ProductSupplier._meta.get_field(
+                                        "supplier_code").max_length)
     lead_time_days = forms.CharField(label=gettext_lazy("Lead time (days)"), required=False,
-                                     initial="0")
-    cost = forms.CharField(label=gettext_lazy("Cost"), required=False, initial="0")
+                                     initial="0", max_length=REFERENCE_MAX_LENGTH)
+    cost = forms.CharField(label=gettext_lazy("Cost"), required=False, initial="0",
+                           max_length=REFERENCE_MAX_LENGTH)
     currency = forms.CharField(label=gettext_lazy("Currency"), required=False, max_length=3)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

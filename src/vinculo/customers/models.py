@@ -479,10 +479,13 @@ class ErasureRequest(TenantModel):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True,
                                          editable=False)
 
+    owner_field = "contact__owner"  # the rule of the record it belongs to
+    team_field = "contact__team"
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("erasure request")
         verbose_name_plural = _("erasure requests")
 
     def __str__(self) -> str:
-        return f"{self.contact_id}: {self.status}"
+        return f"{self._meta.verbose_name} ({self.get_status_display()})"

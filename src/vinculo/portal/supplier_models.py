@@ -33,6 +33,9 @@ class SupplierPlan(TenantModel):
 
     audited = False  # the rows are the history
 
+    owner_field = "supplier__owner"  # the rule of the record it belongs to
+    team_field = "supplier__team"
+
     class Meta:
         ordering = ["product", "month", "-created_at", "-id"]
         verbose_name = _("supplier plan")
