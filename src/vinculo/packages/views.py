@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from vinculo.core.forms import apply_service_errors
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.services import PermissionDeniedError
@@ -231,8 +232,6 @@ class AssignView(RoleRequiredMixin, View):
                                              package=form.cleaned_data["package"],
                                              reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            from vinculo.core.forms import apply_service_errors
-
             apply_service_errors(form, exc)
             return self.render_form(account, form, 400)
         messages.success(request, _("Saved.") if change.status == "applied" else
