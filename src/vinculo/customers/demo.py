@@ -146,6 +146,13 @@ EN_SECTORS = (
 INDUSTRIES = ("Construction", "Transport", "Wholesale", "Manufacturing", "Real estate",
               "Consulting", "Engineering", "Retail", "Hospitality", "Healthcare", "Software",
               "Food and drink", "Finance", "Energy", "Education")
+# The same industries as a Spanish-speaking organisation names them: an industry is the
+# organisation's own free text (its list is in Settings), so the demo writes it in the
+# organisation's language rather than translating it on display.
+ES_INDUSTRIES = ("Construcción", "Transporte", "Comercio mayorista", "Fabricación",
+                 "Inmobiliaria", "Consultoría", "Ingeniería", "Comercio minorista",
+                 "Hostelería", "Sanidad", "Software", "Alimentación y bebidas", "Finanzas",
+                 "Energía", "Educación")
 ES_TITLES = ("Director General", "Directora Financiera", "Jefe de Compras", "Responsable de IT",
              "Gerente", "Administrativa", "Director Comercial", "Técnico de Mantenimiento",
              "Responsable de Marketing", "Jefa de Proyecto", "Contable", "Socio")
@@ -573,6 +580,7 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
     writer, org_id, written = ctx.writer, ctx.organization.pk, 0
     n = len(locale)
     cities = (ES_CITIES, GB_CITIES, US_CITIES)
+    industries = ES_INDUSTRIES if ctx.organization.language == "es" else INDUSTRIES
     for start, stop in _chunks(n):
         m = stop - start
         loc = locale[start:stop]
@@ -633,7 +641,7 @@ def _accounts(ctx: DemoContext, rng: np.random.Generator, id0: int, n_companies:
                                                      after=created[start:stop]))
         stage = np.array(STAGES, dtype=object)[pick(rng, m, STAGE_WEIGHTS)].tolist()
         source = np.array(SOURCES, dtype=object)[pick(rng, m, SOURCE_WEIGHTS)].tolist()
-        industry = _choice(rng, INDUSTRIES, m)
+        industry = _choice(rng, industries, m)
         size = _choice(rng, SIZES, m)
         uuids = writer.uuids(m)
         rows = []
