@@ -26,11 +26,13 @@ pytest_plugins = ["tests.redis_db", "tests.task_queue", "tests.databases"]
 
 
 ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-# What gives a test a database: pytest-django's fixtures, a live server, or a fresh database of
-# its own for the commands it starts (tests/deploy.py, tests/core/test_serve.py).
+# What gives a test a database: pytest-django's fixtures, a live server, a fresh database of
+# its own for the commands it starts (tests/deploy.py, tests/core/test_serve.py), or an empty
+# one for a data migration (tests/databases.py).
 DATABASE_FIXTURES = frozenset({
     "db", "transactional_db", "django_db_setup", "django_db_reset_sequences",
     "django_db_serialized_rollback", "live_server", "migrated", "database_env",
+    "scratch_database",
 })
 
 

@@ -5,11 +5,9 @@ tables — so a database sharded by organisation can place every link with its r
 from __future__ import annotations
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.core.factories import as_user
+from tests.databases import migrate_to
 from tests.service.factories import ArticleFactory, QueueFactory, TicketFactory
 from vinculo.attachments.models import CommentMention
 from vinculo.attachments.services import comment_add
@@ -71,43 +69,32 @@ def test_mentions_carry_the_organisation(admin, users):
     assert (mention.user_id, mention.organization_id) == (colleague.pk, admin.organization_id)
 
 
-def _migrate(target: list[tuple[str, str]]):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_copies_each_links_organisation_from_its_record(admin, other_admin):
+def test_the_migration_copies_each_links_organisation_from_its_record(scratch_database):
     """Rows of the automatic table (two organisations) get their record's organisation, the
     column ends required, and the migration runs backwards and forwards again."""
-    with as_user(admin):
-        mine = account_create(actor=admin, data={"name": "Hnos. Gil"})
-    with as_user(other_admin):
-        theirs = account_create(actor=other_admin, data={"name": "Globex"})
-    old = _migrate([("attachments", "0001_files_initial")])
+    db = scratch_database
+    before, after = [("attachments", "0001_files_initial")], [
+        ("attachments", "0002_sharding_mention_links")]
+    old = migrate_to(db, before)
     Comment = old.get_model("attachments", "Comment")
     assert "organization" not in {f.name for f in Comment.mentions.through._meta.get_fields()}
-    comments = {}
-    for user, account in ((admin, mine), (other_admin, theirs)):
-        comment = Comment.objects.create(organization_id=user.organization_id, body="hola",
-                                         author_id=user.pk, record_type_id=_ct(account),
-                                         record_id=account.pk)
-        comment.mentions.add(user.pk)
-        comments[user.pk] = comment.pk
-    try:
-        new = _migrate([("attachments", "0002_sharding_mention_links")])
-        Link = new.get_model("attachments", "CommentMention")
-        assert sorted(Link.objects.values_list("comment_id", "user_id", "organization_id")) == \
-            sorted([(comments[admin.pk], admin.pk, admin.organization_id),
-                    (comments[other_admin.pk], other_admin.pk, other_admin.organization_id)])
-        assert Link._meta.get_field("organization").null is False
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def _ct(record) -> int:
-    return ContentType.objects.get_for_model(record).pk
+    # a comment's record can be any record: the organisation itself keeps the state small
+    record_type = old.get_model("contenttypes", "ContentType").objects.using(db).create(
+        app_label="core", model="organization")
+    expected = []
+    for name in ("Acme", "Globex"):
+        org = old.get_model("core", "Organization").objects.using(db).create(name=name)
+        user = old.get_model("core", "User").objects.using(db).create(
+            organization_id=org.pk, email=f"admin@{name}.test")
+        comment = Comment.objects.using(db).create(
+            organization_id=org.pk, body="hola", author_id=user.pk,
+            record_type_id=record_type.pk, record_id=org.pk)
+        Comment.mentions.through.objects.using(db).create(comment_id=comment.pk,
+                                                          user_id=user.pk)
+        expected.append((comment.pk, user.pk, org.pk))
+    for state in (after, before, after):  # forwards, backwards, forwards again
+        new = migrate_to(db, state)
+    Link = new.get_model("attachments", "CommentMention")
+    assert sorted(Link.objects.using(db).values_list("comment_id", "user_id",
+                                                     "organization_id")) == sorted(expected)
+    assert Link._meta.get_field("organization").null is False

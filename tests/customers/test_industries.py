@@ -5,12 +5,11 @@ values typed before the list keep working."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from tests.core.factories import as_user
 from tests.customers.factories import AccountFactory
+from tests.databases import migrate_to
 from vinculo.core.roles import Role
 from vinculo.customers.models import Industry
 from vinculo.customers.settings import services
@@ -100,31 +99,16 @@ def test_another_organisations_list_is_out_of_reach(page, api, admin, other_admi
     assert names_of(other_admin.organization) == ["Petróleo"]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    targets = [*targets, *executor.loader.graph.leaf_nodes("core")]
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def back_to_latest():
-    """Leave the database fully migrated: rolling an app back also rolls back the apps that
-    depend on it (segments and marketing on customers), which the tests after this one need."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_list_starts_with_what_accounts_already_have(back_to_latest):
-    old = _migrate([("customers", "0009_orgsettings_country")])
-    org = old.get_model("core", "Organization").objects.create(name="Hnos. Gil", country="ES")
+def test_the_list_starts_with_what_accounts_already_have(scratch_database):
+    db = scratch_database
+    old = migrate_to(db, [("customers", "0009_orgsettings_country")])
+    org = old.get_model("core", "Organization").objects.using(db).create(name="Hnos. Gil",
+                                                                         country="ES")
     Account = old.get_model("customers", "Account")
     for n, name in enumerate(["Textil", "textil ", "Textil", "Hostelería", ""]):
-        Account.objects.create(organization_id=org.pk, name=f"Cuenta {n}", industry=name)
-    new = _migrate([("customers", "0011_choicelists_industries_seed")])
-    seeded = new.get_model("customers", "Industry").objects.filter(organization_id=org.pk)
+        Account.objects.using(db).create(organization_id=org.pk, name=f"Cuenta {n}",
+                                         industry=name)
+    new = migrate_to(db, [("customers", "0011_choicelists_industries_seed")])
+    seeded = new.get_model("customers", "Industry").objects.using(db).filter(
+        organization_id=org.pk)
     assert sorted(seeded.values_list("name", flat=True)) == ["Hostelería", "Textil"]

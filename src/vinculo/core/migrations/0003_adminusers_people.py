@@ -10,7 +10,8 @@ from django.db import migrations, models
 
 def team_uuids(apps, schema_editor):
     Team = apps.get_model("core", "Team")
-    for team in Team.all_objects.filter(uuid__isnull=True):
+    for team in Team.all_objects.using(schema_editor.connection.alias).filter(
+            uuid__isnull=True):
         team.uuid = uuid.uuid4()
         team.save(update_fields=["uuid"])
 

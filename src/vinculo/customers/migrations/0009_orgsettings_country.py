@@ -5,14 +5,17 @@ from django.db import migrations, models
 
 def fill_country(apps, schema_editor):
     """Existing records are in their billing country, else in their organisation's country."""
+    db = schema_editor.connection.alias
     Organization = apps.get_model("core", "Organization")
     Account = apps.get_model("customers", "Account")
     Lead = apps.get_model("customers", "Lead")
-    Account.objects.exclude(billing_country="").update(country=models.functions.Upper(
-        "billing_country"))
-    for org_id, country in Organization.objects.values_list("id", "country"):
-        Account.objects.filter(organization_id=org_id, country="").update(country=country)
-        Lead.objects.filter(organization_id=org_id, country="").update(country=country)
+    Account.objects.using(db).exclude(billing_country="").update(
+        country=models.functions.Upper("billing_country"))
+    for org_id, country in Organization.objects.using(db).values_list("id", "country"):
+        Account.objects.using(db).filter(organization_id=org_id, country="").update(
+            country=country)
+        Lead.objects.using(db).filter(organization_id=org_id, country="").update(
+            country=country)
 
 
 class Migration(migrations.Migration):

@@ -14,22 +14,24 @@ DEFAULT_TYPES = (("request", "Request"), ("incident", "Incident"),
 def add_default_types(apps, schema_editor):
     """Each organisation gets the four types in its language; its tickets take the one of
     their kind (one UPDATE per organisation and kind)."""
+    db = schema_editor.connection.alias
     Organization = apps.get_model("core", "Organization")
     TicketCategory = apps.get_model("service", "TicketCategory")
     Ticket = apps.get_model("service", "Ticket")
-    for org in Organization.objects.all().iterator():
+    for org in Organization.objects.using(db).all().iterator():
         with translation.override(org.language or "en"):
             for order, (kind, label) in enumerate(DEFAULT_TYPES):
-                category, _ = TicketCategory.objects.get_or_create(
+                category, _ = TicketCategory.objects.using(db).get_or_create(
                     organization_id=org.pk, kind=kind,
                     defaults={"name": translation.gettext(label), "order": order * 10})
-                Ticket.objects.filter(organization_id=org.pk, type=kind,
+                Ticket.objects.using(db).filter(organization_id=org.pk, type=kind,
                                       ticket_type__isnull=True).update(ticket_type=category)
 
 
 def remove_default_types(apps, schema_editor):
-    apps.get_model("service", "Ticket").objects.update(ticket_type=None)
-    apps.get_model("service", "TicketCategory").objects.all().delete()
+    db = schema_editor.connection.alias
+    apps.get_model("service", "Ticket").objects.using(db).update(ticket_type=None)
+    apps.get_model("service", "TicketCategory").objects.using(db).all().delete()
 
 
 class Migration(migrations.Migration):
