@@ -17,6 +17,7 @@ from vinculo.automation.models import Firing, FiringStatus, Rule
 from vinculo.billing.models import Invoice
 from vinculo.core.models import Organization
 from vinculo.core.tenancy import organization_scope
+from vinculo.packages.models import ServicePackage
 from vinculo.sales.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,13 @@ def test_the_defaults_are_shipped_and_act_on_the_first_scan(demo):
         with translation.override(demo.language):
             assert set(rules) == {str(_(name)) for name in NAMES}
         assert {r.run_as.role for r in rules.values()} == {"admin"}
+        # The complaint rule names the top service package (issue 12: "complaint opened by a
+        # customer of package X"), the packages' demo's Premium.
+        with translation.override(demo.language):
+            complaint = rules[str(_("Complaint from a top-tier customer"))]
+            premium = ServicePackage.objects.get(name=_("Premium"))
+        assert complaint.conditions["conditions"] == [
+            {"field": "packages.package", "op": "eq", "value": str(premium.uuid)}]
     today = timezone.localdate()
     started = time.perf_counter()
     fired = engine.evaluate_all(demo)

@@ -138,7 +138,7 @@ def test_a_delivery_late_or_short(admin, rep, django_capture_on_commit_callbacks
 
 
 @pytest.mark.parametrize(("trigger", "path"), [
-    ({"kind": "field_crosses", "field": "order.total", "direction": "above", "value": 1},
+    ({"kind": "field_crosses", "field": "order.weight", "direction": "above", "value": 1},
      "trigger.field"),
     ({"kind": "field_crosses", "field": "opportunity.amount", "direction": "up", "value": 1},
      "trigger.direction"),

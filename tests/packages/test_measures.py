@@ -42,6 +42,8 @@ def test_measures_match_an_independent_count(admin):
             for account in members:
                 services.package_assign(actor=admin, account=account, package=package,
                                         reason="Alta")
+    # They have had their packages since before anything below happened.
+    PackageChange.all_objects.update(on=today - dt.timedelta(days=200))
     queue = Queue.all_objects.create(organization=org, name="General")
     expected = {}
     counter = iter(range(1, 10_000))
@@ -205,3 +207,67 @@ def test_the_measures_are_for_those_who_read_analytics(admin, users, client):
         api.force_authenticate(user)
         for path in ("/api/packages/measures/", "/api/packages/migrations/"):
             assert api.get(path).status_code == (200 if sees else 403)
+
+
+def test_a_customer_who_moved_counts_for_the_package_of_the_day(admin):
+    """Measured per package, a record counts for the package its customer had when the promise
+    was made: a customer who moved from Plata to Oro leaves their Plata orders, tickets and
+    invoices to Plata, and counts as a customer of both in the period (once each, however
+    often they moved back and forth)."""
+    today = timezone.localdate()
+    org = admin.organization
+    gold, silver = make_package(admin, name="Oro", rank=30), make_package(admin, name="Plata")
+    moved, stayed, back = (AccountFactory(actor=admin) for _ in range(3))
+
+    def change(account, before, after, days_ago):
+        PackageChange.all_objects.create(
+            organization=org, account=account, from_package=before, to_package=after,
+            on=today - dt.timedelta(days=days_ago), decided_by="rule")
+    change(moved, None, silver, 200)
+    change(moved, silver, gold, 30)
+    change(stayed, None, gold, 200)
+    change(back, None, gold, 200)
+    change(back, gold, silver, 20)
+    change(back, silver, gold, 10)
+    queue = Queue.all_objects.create(organization=org, name="General")
+    n = iter(range(1, 100))
+
+    def order(days_ago, late):
+        placed = today - dt.timedelta(days=days_ago)
+        promised = placed + dt.timedelta(days=3)
+        Order.all_objects.create(
+            organization=org, account=moved, number=f"SO-{next(n)}", ordered_on=placed,
+            promised_date=promised, status="delivered",
+            delivered_on=promised + dt.timedelta(days=2 if late else 0))
+
+    def ticket_and_invoice(days_ago, credited):
+        day = today - dt.timedelta(days=days_ago)
+        ticket = Ticket.all_objects.create(organization=org, number=f"TK-{next(n)}",
+                                           subject="s", queue=queue, account=moved,
+                                           type="complaint")
+        Ticket.all_objects.filter(pk=ticket.pk).update(
+            created_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
+        invoice = Invoice.all_objects.create(organization=org, account=moved, kind="invoice",
+                                             series="F", number=f"F-{next(n)}",
+                                             status="issued", issue_date=day)
+        if credited:
+            Invoice.all_objects.create(organization=org, account=moved, kind="credit_note",
+                                       series="R", number=f"R-{next(n)}", status="issued",
+                                       issue_date=day, credited_invoice=invoice)
+    order(50, late=True)  # placed under Plata's promise, delivered late
+    order(10, late=False)  # placed under Oro's
+    ticket_and_invoice(40, credited=True)
+    ticket_and_invoice(5, credited=False)
+    recompute({moved: "High", stayed: "High", back: "High"})
+    CustomerSnapshot.all_objects.filter(account=moved).update(revenue=Decimal(900))
+    with as_user(admin):
+        found = measures.measures(start=today - dt.timedelta(days=60), end=today)
+    assert (found[silver.pk]["customers"], found[gold.pk]["customers"]) == (2, 3)
+    assert (found[silver.pk]["on_time_rate"], found[gold.pk]["on_time_rate"]) == (0.0, 100.0)
+    assert (found[silver.pk]["complaints_per_100_orders"],
+            found[gold.pk]["complaints_per_100_orders"]) == (100.0, 100.0)
+    assert (found[silver.pk]["credit_notes_per_100_invoices"],
+            found[gold.pk]["credit_notes_per_100_invoices"]) == (100.0, 0.0)
+    # Today's snapshot counts for today's package: all three are in Oro now (900, 300, 300).
+    assert found[gold.pk]["revenue_per_customer"] == Decimal(500)
+    assert found[silver.pk]["revenue_per_customer"] is None

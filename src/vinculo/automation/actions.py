@@ -24,6 +24,7 @@ from vinculo.interactions.merge_fields import render_merge
 from vinculo.interactions.models import EmailTemplate
 from vinculo.marketing.models import Campaign
 from vinculo.marketing.services import campaign_enrol
+from vinculo.packages.models import AccountPackage
 from vinculo.sales.models import Order
 from vinculo.service.models import Queue, Ticket
 from vinculo.service.services import ticket_assign, ticket_create, ticket_update
@@ -36,6 +37,8 @@ class ActionError(Exception):
 def recipient(spec: str, record: Any, account: Account | None) -> User:
     if spec == "account_owner":
         user = account.owner if account is not None else None
+    elif spec == "account_manager":
+        user = _package_manager(account)
     elif spec == "assignee":
         user = getattr(record, "assignee", None)
     else:
@@ -45,6 +48,20 @@ def recipient(spec: str, record: Any, account: Account | None) -> User:
                           % {"who": spec if spec in ("account_owner", "assignee")
                              else _("active user with that id")})
     return user
+
+
+def _package_manager(account: Account | None) -> User | None:
+    """The account manager the customer's service package names (the package's promise of a
+    person), or an error saying what is missing."""
+    row = (AccountPackage.all_objects.filter(account=account)
+           .select_related("package__account_manager").first()
+           if account is not None else None)
+    if row is None:
+        raise ActionError(_("The customer has no service package."))
+    if row.package.account_manager is None:
+        raise ActionError(_("The package %(package)s names no account manager.")
+                          % {"package": row.package})
+    return row.package.account_manager
 
 
 def _task(rule: Rule, action: dict[str, Any], record: Any, account: Account | None) -> str:

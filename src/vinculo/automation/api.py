@@ -29,8 +29,9 @@ TRIGGER_SCHEMA: dict[str, Any] = {
         "of accounts; leaving counts stays ended after the rule was made); "
         "`analytics` (after each recompute, for the accounts meeting the conditions); "
         "`field_crosses` (with `field`: " + ", ".join(f"`{n}`" for n in checks.CROSSING) +
-        ", `direction`: `above` or `below`, `value`: a number; fires on the change that "
-        "crosses it); `date_relative` (with `field`: " +
+        " or `account.custom.<key>` of a numeric custom field of accounts, `direction`: "
+        "`above` or `below` (`order.total` only `above`: a new order's total), `value`: a "
+        "number; fires on the change that crosses it); `date_relative` (with `field`: " +
         ", ".join(f"`{n}`" for n in checks.DATE_FIELDS) + ", `when`: `before` or `after`, "
         "`days`; once per record and date); `delivery_exception` (with `late` and `short`, "
         "booleans: a delivery after the promised date, or leaving the order incomplete). The "
@@ -41,8 +42,8 @@ TRIGGER_SCHEMA: dict[str, Any] = {
         "record": {"type": "object", "example": {"type": ["complaint"]}},
         "days": {"type": "integer", "minimum": 0},
         "segment": {"type": "string", "format": "uuid"},
-        "field": {"type": "string",
-                  "enum": [*checks.CROSSING, *checks.DATE_FIELDS]},
+        "field": {"type": "string", "maxLength": 80,
+                  "example": "opportunity.amount"},
         "direction": {"type": "string", "enum": list(checks.DIRECTIONS)},
         "value": {"type": "string", "example": "10000"},
         "when": {"type": "string", "enum": list(checks.WHEN)},
@@ -71,7 +72,8 @@ ACTIONS_SCHEMA: dict[str, Any] = {
         "`assign_owner` {to}; `assign_queue` {queue: a queue's UUID, for tickets}; "
         "`enrol_campaign` {campaign: UUID of a campaign not finished}; `open_ticket` {subject, "
         "kind, priority}; `call_webhook` {subscription: UUID of a webhook subscription}. A user is "
-        "`account_owner`, `assignee` (a ticket's) or a user's UUID. Errors are keyed "
+        "`account_owner`, `account_manager` (the one the customer's service package names), "
+        "`assignee` (a ticket's) or a user's UUID. Errors are keyed "
         "`actions[<i>].<part>`."),
     "items": {"type": "object", "properties": {
         "type": {"type": "string", "enum": list(checks.ACTIONS)}}, "required": ["type"]},

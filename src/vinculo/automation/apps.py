@@ -23,7 +23,8 @@ _ENGINE = "vinculo.automation.engine"
 _EVENTS = ("ticket.created", "ticket.sla_warning", "ticket.sla_breached", "ticket.resolved",
            "order.created", "order.delivered_late", "order.cancelled", "invoice.issued",
            "invoice.paid", "return.requested", "account.created", "opportunity.won",
-           "opportunity.lost", "interaction.logged", "opportunity.changed", "order.shipped")
+           "opportunity.lost", "interaction.logged", "opportunity.changed", "order.shipped",
+           "account.changed", "ticket.changed")
 
 
 class AutomationConfig(VinculoApp):

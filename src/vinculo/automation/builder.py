@@ -99,6 +99,7 @@ def _people(organization_id: int, *, contact: bool = False,
     if contact:
         options.append(("contact", _("The customer's contact")))
     options.append(("account_owner", _("The account's owner")))
+    options.append(("account_manager", _("The account manager of the customer's package")))
     if assignee:
         options.append(("assignee", _("The ticket's assignee")))
     options += [(str(uuid), " ".join(part for part in (first, last) if part) or email)

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from vinculo.automation.models import TriggerKind
-from vinculo.core.models import User
+from vinculo.core.models import CustomField, CustomFieldType, User
 from vinculo.customers.models import ServiceTier
 from vinculo.integrations.models import WebhookSubscription
 from vinculo.interactions.models import Channel, EmailTemplate, TaskPriority
@@ -57,15 +57,46 @@ EVENTS: dict[str, EventSpec] = {
                                     {"channel": list(Channel.values)}),
     "opportunity.changed": EventSpec("sales.opportunity"),
     "order.shipped": EventSpec("sales.order"),
+    "account.changed": EventSpec("customers.account"),
+    "ticket.changed": _TICKET,
 }
 
-#: "A field crosses a value": the numeric fields whose changed event carries the value before
-#: and after (``data["changes"][name] == [before, after]``), by name → (event, key).
+#: "A field crosses a value": the numeric fields whose event carries the value before and
+#: after (``data["changes"][key] == [before, after]``), by name → (event, key). A new order's
+#: total crosses from nothing (``[None, total]`` on ``order.created``): it can only rise.
 CROSSING: dict[str, tuple[str, str]] = {
     "opportunity.amount": ("opportunity.changed", "amount"),
     "opportunity.probability": ("opportunity.changed", "probability"),
+    "order.total": ("order.created", "total"),
+    "ticket.reopened_count": ("ticket.changed", "reopened_count"),
 }
+#: The accounts' numeric custom fields cross too: ``account.custom.<key>`` (the segments'
+#: name for them), carried by ``account.changed`` as ``custom.<key>``.
+ACCOUNT_CUSTOM = "account.custom."
+#: Fields that only rise (from nothing, when the record is made): "below" never happens.
+RISING_ONLY = ("order.total",)
 DIRECTIONS = ("above", "below")
+#: The record of each crossing field, by the field name's first part.
+CROSSING_MODELS = {"opportunity": "sales.opportunity", "order": "sales.order",
+                   "ticket": "service.ticket", "account": "customers.account"}
+
+
+def crossing(name: Any) -> tuple[str, str] | None:
+    """(event, key in its ``changes``) of a crossing field, None for an unknown name; an
+    account custom field is recognised by its name (``crossing_fields`` checks it exists)."""
+    if not isinstance(name, str):
+        return None
+    if name.startswith(ACCOUNT_CUSTOM) and len(name) > len(ACCOUNT_CUSTOM):
+        return "account.changed", "custom." + name[len(ACCOUNT_CUSTOM):]
+    return CROSSING.get(name)
+
+
+def account_number_fields(organization_id: int) -> dict[str, str]:
+    """``account.custom.<key>`` → label, of the organisation's numeric account custom fields."""
+    return {f"{ACCOUNT_CUSTOM}{key}": label for key, label in CustomField.all_objects.filter(
+        organization_id=organization_id, model="account",
+        type__in=(CustomFieldType.NUMBER, CustomFieldType.DECIMAL)).order_by(
+        "order", "key").values_list("key", "label")}
 
 #: "A date relative to a field": the date fields the scan watches, by name → the record.
 DATE_FIELDS: dict[str, str] = {
@@ -83,7 +114,7 @@ def trigger_event(trigger: dict[str, Any]) -> str:
     """The event an event-started trigger listens to (the ``event`` column), "" for states."""
     kind = trigger.get("kind")
     if kind == TriggerKind.FIELD_CROSSES:
-        return CROSSING.get(trigger.get("field", ""), ("", ""))[0]
+        return (crossing(trigger.get("field")) or ("", ""))[0]
     if kind == TriggerKind.DELIVERY_EXCEPTION:
         return DELIVERY_EVENT
     return str(trigger.get("event", "")) if kind == TriggerKind.EVENT else ""
@@ -95,9 +126,9 @@ STATE_MODELS = {TriggerKind.ORDER_DUE: "sales.order",
                 TriggerKind.SEGMENT_LEFT: "customers.account",
                 TriggerKind.ANALYTICS: "customers.account"}
 
-#: Who an action speaks to: the account's owner (its manager), the record's assignee (a
-#: ticket's agent), or a named user (their UUID).
-RECIPIENTS = ("account_owner", "assignee")
+#: Who an action speaks to: the account's owner, the account manager its service package
+#: names, the record's assignee (a ticket's agent), or a named user (their UUID).
+RECIPIENTS = ("account_owner", "account_manager", "assignee")
 
 #: What ``set_field`` may change, each through its owner's update service.
 SETTABLE: dict[str, list[str]] = {
@@ -199,7 +230,7 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
         else:
             node["segment"] = str(segment.uuid)
     elif kind == TriggerKind.FIELD_CROSSES:
-        _check_crossing(raw, node, errors)
+        _check_crossing(raw, node, errors, organization_id)
     elif kind == TriggerKind.DATE_RELATIVE:
         if raw.get("field") not in DATE_FIELDS:
             errors.add("trigger.field", _("Choose a date: %(choices)s.")
@@ -224,14 +255,21 @@ def check_trigger(raw: Any, organization_id: int, errors: _Errors) -> dict[str, 
     return node
 
 
-def _check_crossing(raw: dict[str, Any], node: dict[str, Any], errors: _Errors) -> None:
-    if raw.get("field") not in CROSSING:
+def _check_crossing(raw: dict[str, Any], node: dict[str, Any], errors: _Errors,
+                    organization_id: int) -> None:
+    name = raw.get("field")
+    custom = account_number_fields(organization_id)
+    if name not in CROSSING and name not in custom:
         errors.add("trigger.field", _("Choose a field: %(choices)s.")
-                   % {"choices": ", ".join(CROSSING)})
+                   % {"choices": ", ".join([*CROSSING, *custom])})
     else:
-        node["field"] = raw["field"]
+        node["field"] = name
     if raw.get("direction") not in DIRECTIONS:
         errors.add("trigger.direction", _("Choose “above” or “below”."))
+    elif name in RISING_ONLY and raw["direction"] == "below":
+        errors.add("trigger.direction", _("A new order's total only rises to the value, "
+                                          "when the order is placed: choose upwards "
+                                          "(“above”)."))
     else:
         node["direction"] = raw["direction"]
     value = raw.get("value")
@@ -284,8 +322,8 @@ def _recipient(value: Any, path: str, organization_id: int, errors: _Errors,
     key = _uuid(value)
     if key is None or not User.objects.filter(organization_id=organization_id, uuid=key,
                                               is_active=True).exists():
-        errors.add(path, _("Give “account_owner”, “assignee” or the id of an active user of "
-                           "your organisation."))
+        errors.add(path, _("Give “account_owner”, “account_manager”, “assignee” or the id of "
+                           "an active user of your organisation."))
         return None
     return str(key)
 
@@ -391,7 +429,7 @@ def record_model(trigger: dict[str, Any]) -> str | None:
     if kind == TriggerKind.DATE_RELATIVE:
         return DATE_FIELDS.get(trigger.get("field", ""))
     if kind == TriggerKind.FIELD_CROSSES:
-        return "sales.opportunity"
+        return CROSSING_MODELS.get(str(trigger.get("field", "")).split(".")[0])
     if kind == TriggerKind.DELIVERY_EXCEPTION:
         return "sales.order"
     return STATE_MODELS.get(kind)  # type: ignore[arg-type]

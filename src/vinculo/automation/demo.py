@@ -1,10 +1,13 @@
 """The default exception rules the demo ships, saved through the rule services as the demo's
 administrator: a late-delivery warning, an overdue-invoice reminder, a call to valuable
-customers at risk and complaints from top-tier customers sent to their account manager.
+customers at risk and complaints from customers of the top service package (the packages'
+demo, run before) sent to their account manager.
 Four rules and one e-mail template: no scan runs here, so loading the demo costs nothing more
 (the scheduler's ``automation_scan`` and the next recompute fire them)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -14,12 +17,20 @@ from vinculo.core.audit import acting_as
 from vinculo.core.demo import DemoContext
 from vinculo.core.tenancy import organization_scope
 from vinculo.interactions import mailing
+from vinculo.packages.models import ServicePackage
 
 HIGH_VALUE = {"field": "analytics.value_tier", "op": "in", "value": ["Platinum", "Gold"]}
 
 
-def definitions(template_uuid: str) -> list[dict]:
-    """The default rules, worded in the active language."""
+def definitions(template_uuid: str, top_package: Any = None) -> list[dict]:
+    """The default rules, worded in the active language. ``top_package``: the top service
+    package, whose customers' complaints go to their account manager (without one, the
+    Platinum and Gold value tiers stand for the top tier)."""
+    top = ({"field": "packages.package", "op": "eq", "value": str(top_package.uuid)}
+           if top_package is not None else HIGH_VALUE)
+    # The package's account manager when it names one, else the account's owner.
+    manager = ("account_manager" if getattr(top_package, "account_manager_id", None)
+               else "account_owner")
     return [
         {"name": _("Late-delivery warning"),
          "description": _("Three days before an order's promised date, if it is not "
@@ -44,13 +55,16 @@ def definitions(template_uuid: str) -> list[dict]:
          "actions": [{"type": "create_task", "title": _("Call: valuable customer at risk"),
                       "due_in_days": 2, "assignee": "account_owner", "priority": "high"}]},
         {"name": _("Complaint from a top-tier customer"),
-         "description": _("A complaint from a Platinum or Gold customer goes to their account "
-                          "manager, who is told at once."),
+         "description": (_("A complaint from a customer of the %(package)s package goes to "
+                           "their account manager, who is told at once.")
+                         % {"package": top_package.name} if top_package is not None else
+                         _("A complaint from a Platinum or Gold customer goes to their "
+                           "account manager, who is told at once.")),
          "trigger": {"kind": "event", "event": "ticket.created",
                      "record": {"type": ["complaint"]}},
-         "conditions": {"match": "all", "conditions": [HIGH_VALUE]},
-         "actions": [{"type": "assign_owner", "to": "account_owner"},
-                     {"type": "notify", "to": "account_owner",
+         "conditions": {"match": "all", "conditions": [top]},
+         "actions": [{"type": "assign_owner", "to": manager},
+                     {"type": "notify", "to": manager,
                       "message": _("A top-tier customer opened a complaint: you have it.")}]},
     ]
 
@@ -65,6 +79,9 @@ def generate(ctx: DemoContext) -> dict[str, int]:
             "body": _("Dear {{ contact.first_name }},\n\nAccording to our records an invoice "
                       "of {{ account.name }} is past its due date. If you have already paid "
                       "it, please ignore this message.\n\n{{ organization.name }}")})
-        rules = [rule_create(actor=admin, data=spec) for spec in definitions(str(template.uuid))]
+        top = ServicePackage.objects.filter(
+            pk=ctx.shared.get("packages", {}).get("premium")).first()
+        rules = [rule_create(actor=admin, data=spec)
+                 for spec in definitions(str(template.uuid), top)]
     ctx.progress.update(len(rules))
     return {"exception rules": len(rules)}

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from vinculo.automation import checks
 from vinculo.automation.models import Rule, TriggerKind
 from vinculo.core.models import User
 from vinculo.customers.models import ServiceTier
@@ -39,13 +40,26 @@ EVENT_LABELS = {
     "interaction.logged": gettext_lazy("An interaction was logged"),
     "opportunity.changed": gettext_lazy("An opportunity was changed"),
     "order.shipped": gettext_lazy("A delivery of an order was recorded"),
+    "account.changed": gettext_lazy("An account's numeric custom field was changed"),
+    "ticket.changed": gettext_lazy("A ticket's priority or times reopened changed"),
 }
 
 #: The fields a "crosses a value" trigger and a "date relative to a field" trigger name.
 CROSSING_LABELS = {
     "opportunity.amount": gettext_lazy("The opportunity's amount"),
     "opportunity.probability": gettext_lazy("The opportunity's probability (%)"),
+    "order.total": gettext_lazy("A new order's total"),
+    "ticket.reopened_count": gettext_lazy("The times a ticket was reopened"),
 }
+
+
+def crossing_labels(organization_id: int) -> dict[str, str]:
+    """Every field a crossing trigger may name for the organisation, with its label: the fixed
+    ones and the numeric custom fields of accounts."""
+    labels = {name: str(label) for name, label in CROSSING_LABELS.items()}
+    for name, label in checks.account_number_fields(organization_id).items():
+        labels[name] = _("The account's %(field)s") % {"field": label}
+    return labels
 DATE_LABELS = {
     "order.promised_date": gettext_lazy("The order's promised delivery date"),
     "invoice.due_date": gettext_lazy("The invoice's due date"),
@@ -70,6 +84,8 @@ ACTION_LABELS = {
 def _person(spec: Any, organization_id: int) -> str:
     if spec == "account_owner":
         return _("the account's owner")
+    if spec == "account_manager":
+        return _("the account manager of the customer's package")
     if spec == "assignee":
         return _("the record's assignee")
     if spec == "contact":
@@ -98,7 +114,8 @@ def trigger_text(rule: Rule) -> str:
     if kind == TriggerKind.FIELD_CROSSES:
         text = (_("%(field)s rises to %(value)s or more") if trigger.get("direction") == "above"
                 else _("%(field)s falls below %(value)s"))
-        return text % {"field": CROSSING_LABELS.get(trigger.get("field"), ""),
+        field = trigger.get("field", "")
+        return text % {"field": crossing_labels(rule.organization_id).get(field, field),
                        "value": number_format(Decimal(str(trigger.get("value") or 0)),
                                               force_grouping=True)}
     if kind == TriggerKind.DATE_RELATIVE:
@@ -138,6 +155,18 @@ def condition_lines(rule: Rule) -> list[str]:
 
 def action_text(action: dict[str, Any], organization_id: int) -> str:
     """One action as a sentence."""
+    return _contracted(_action_text(action, organization_id))
+
+
+def _contracted(text: str) -> str:
+    """Spanish contracts "a el" and "de el" ("Avisar al propietario de la cuenta"): the
+    sentences put a person phrase ("el propietario…") after a preposition."""
+    if (get_language() or "").startswith("es"):
+        return text.replace(" a el ", " al ").replace(" de el ", " del ")
+    return text
+
+
+def _action_text(action: dict[str, Any], organization_id: int) -> str:
     kind = action.get("type")
     if kind == "create_task":
         priority = dict(TaskPriority.choices).get(action.get("priority"), "")

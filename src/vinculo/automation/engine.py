@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from vinculo.automation.actions import RUN, ActionError
-from vinculo.automation.checks import CROSSING
+from vinculo.automation.checks import crossing
 from vinculo.automation.models import (
     EVENT_TRIGGERS,
     SEGMENT_TRIGGERS,
@@ -174,7 +174,7 @@ def crossed(trigger: dict[str, Any], data: dict[str, Any]) -> bool:
     takes the field across the threshold: "above" from below it to at least it, "below" from
     at least it to under it. A change that stays on one side fires nothing; so does an event
     without the values (published before they were carried)."""
-    key = CROSSING.get(trigger.get("field", ""), ("", ""))[1]
+    key = (crossing(trigger.get("field")) or ("", ""))[1]
     pair = (data.get("changes") or {}).get(key)
     if not isinstance(pair, list | tuple) or len(pair) != 2:
         return False

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.automation import builder, checks
-from vinculo.automation.describe import CROSSING_LABELS, DATE_LABELS, EVENT_LABELS
+from vinculo.automation.describe import DATE_LABELS, EVENT_LABELS, crossing_labels
 from vinculo.automation.models import SEGMENT_TRIGGERS, Rule, TriggerKind
 from vinculo.core.forms_settings import SettingsForm
 from vinculo.core.limits import REFERENCE_MAX_LENGTH
@@ -53,8 +53,7 @@ class RuleForm(SettingsForm):
                            widget=forms.NumberInput(
                                attrs={"min": 0, "step": 1, "inputmode": "numeric"}))
     segment = forms.ChoiceField(label=_("Segment"), required=False)
-    cross_field = forms.ChoiceField(label=_("Field"), required=False,
-                                    choices=list(CROSSING_LABELS.items()))
+    cross_field = forms.ChoiceField(label=_("Field"), required=False)
     direction = forms.ChoiceField(label=_("Crosses"), required=False, choices=(
         ("above", _("upwards: rises to the value or more")),
         ("below", _("downwards: falls below the value"))))
@@ -96,6 +95,8 @@ class RuleForm(SettingsForm):
     def setup(self) -> None:
         self.fields["event"].choices = [(name, EVENT_LABELS.get(name, name))
                                         for name in checks.EVENTS]
+        self.fields["cross_field"].choices = list(
+            crossing_labels(self.user.organization_id).items())
         self.fields["segment"].choices = [("", _("Choose a segment")), *(
             (str(uuid), name) for uuid, name in Segment.objects.filter(
                 subject=Subject.ACCOUNTS).order_by("name").values_list("uuid", "name"))]

@@ -96,7 +96,8 @@ TRIGGER_HELP = {
     TriggerKind.ANALYTICS: gettext_lazy("Checked after each analytics recompute; needs "
                                         "conditions."),
     TriggerKind.FIELD_CROSSES: gettext_lazy("Runs when an edit takes the value across the "
-                                            "threshold, not on every change."),
+                                            "threshold, not on every change (a new order's "
+                                            "total: when the order is placed)."),
     TriggerKind.DATE_RELATIVE: gettext_lazy("Checked every 15 minutes; once per record and "
                                             "date (a date moved later is warned about "
                                             "again)."),

@@ -86,6 +86,10 @@ class CustomersConfig(VinculoApp):
         events=(
             Event("account.created", "An account was created (by hand, the API or a lead's "
                   "conversion).", _RECORD),
+            Event("account.changed", "An account's numeric custom fields (a credit limit, an "
+                  "annual revenue…) changed by an edit.",
+                  {"changes": "{\"custom.<key>\": [before, after]} of the fields that "
+                              "changed, numbers as text (null when empty)"}),
             Event("contact.created", "A contact was created.", _RECORD),
             Event("lead.created", "A lead was created (by hand, the API or a web form).",
                   {"source": "where the lead came from (web, referral, …)"}),

@@ -153,10 +153,12 @@ class PackageViewSet(TenantViewSet):
     @extend_schema(responses=Measures.__class__(many=True), parameters=_PERIOD)
     @action(detail=False, methods=["get"])
     def measures(self, request: Request) -> Response:
-        """Per package, over the period, for its current customers: on-time delivery, fill
-        rate, SLA compliance, CSAT, NPS, complaints per 100 orders, returns per 100 orders,
-        credit notes per 100 invoices, and revenue, cost to serve and profit per customer
-        (latest analytics snapshot)."""
+        """Per package, over the period: on-time delivery, fill rate, SLA compliance, CSAT,
+        NPS, complaints per 100 orders, returns per 100 orders, credit notes per 100 invoices,
+        and revenue, cost to serve and profit per customer (latest analytics snapshot). Each
+        order, ticket, return and invoice counts for the package its customer had on its day
+        (a customer who moved leaves the old package's records to it); `customers`: those
+        who had the package at some time in the period."""
         start, end = period(request.query_params)
         found = measures.measures(start=start, end=end)
         rows = []

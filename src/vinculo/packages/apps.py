@@ -65,6 +65,7 @@ class PackagesConfig(VinculoApp):
         timeline=("vinculo.packages.selectors.timeline",),
         extensions={
             TERMS: ("vinculo.packages.selectors.account_terms",),
+            "segments.fields": ("vinculo.packages.segment_fields.fields",),
             PANELS: (RecordPanel("service_package", "packages:account_panel", "packages.view",
                                  ("customers.account",), order=6),),
         },

@@ -15,8 +15,12 @@ from vinculo.catalog.models import PriceList, PriceListItem, Product
 from vinculo.core.audit import acting_as
 from vinculo.core.demo import DemoContext
 from vinculo.core.tenancy import organization_scope
+from vinculo.packages.models import AccountPackage, PackageChange
 from vinculo.packages.services import package_create, packages_evaluate
 
+#: How long ago the demo's customers were placed in their packages (the longest period the
+#: measures show).
+PLACED_DAYS_AGO = 365
 #: The Premium price list's discount on list prices.
 PREMIUM_DISCOUNT = Decimal("0.95")
 
@@ -70,6 +74,11 @@ def generate(ctx: DemoContext) -> dict[str, int]:
                 {"field": "analytics.profit_segment", "op": "not_empty"}]},
         })
         result = packages_evaluate(organization=org, publish=False)
+        # The customers have had their packages through the year the measures look back on:
+        # measured per package, a record counts for the package of its day (packages.measures).
+        since = ctx.now.date() - dt.timedelta(days=PLACED_DAYS_AGO)
+        PackageChange.all_objects.filter(organization=org).update(on=since)
+        AccountPackage.all_objects.filter(organization=org).update(since=since)
     ctx.shared["packages"] = {"premium": premium.pk, "preferred": preferred.pk,
                               "essential": essential.pk}
     return {"service packages": 3, "customers placed": result.applied}

@@ -32,7 +32,7 @@ from vinculo.packages.models import PackageChange, ServicePackage
 
 #: The measures the list shows, in order, with their headings.
 COLUMNS = (
-    ("customers", gettext_lazy("Customers"), "int"),
+    ("customers", gettext_lazy("Customers in the period"), "int"),
     ("on_time_rate", gettext_lazy("On-time delivery"), "pct"),
     ("fill_rate", gettext_lazy("Fill rate"), "pct"),
     ("sla_compliance", gettext_lazy("SLA compliance"), "pct"),
@@ -66,7 +66,7 @@ class PackageListView(RoleRequiredMixin, View):
         found = measures.measures(start=start, end=end) if show_measures else {}
         rows = []
         for package in packages:
-            values = {"customers": package.customers, **found.get(package.pk, {})}
+            values = {"customers": 0, **found.get(package.pk, {})}
             rows.append({"package": package, "cells": [
                 (values.get(key), kind) for key, _label, kind in COLUMNS]})
         names = {p.pk: p.name for p in packages}

@@ -89,7 +89,10 @@ class SalesConfig(VinculoApp):
                   {"number": "its number", "order": "the order's UUID"}),
             Event("quote.rejected", "The customer rejected a quote.", {"number": "its number"}),
             Event("order.created", "An order was placed.",
-                  {"number": "its number", "promised_date": "ISO date"}),
+                  {"number": "its number", "promised_date": "ISO date",
+                   "total": "its total with taxes, as text",
+                   "changes": "{\"total\": [null, total]}: a new order's total crosses "
+                              "from nothing (rules on an order of X or more read it)"}),
             Event("order.cancelled", "An order was cancelled.", {"number": "its number"}),
             Event("order.delivered", "The last line of an order was delivered.",
                   {"number": "its number", "promised_date": "ISO date",

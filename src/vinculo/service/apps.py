@@ -104,6 +104,10 @@ class ServiceConfig(VinculoApp):
                   "a queue's mailbox or a web form).", {**_TICKET, "type": "request, "
                   "complaint, return or question", "channel": "where it came from"}),
             Event("ticket.resolved", "A ticket was resolved.", _TICKET),
+            Event("ticket.changed", "A ticket's priority or times reopened changed (an edit, "
+                  "a reopening by the agent or the customer's message).",
+                  {**_TICKET, "changes": "{field: [before, after]} of priority and "
+                   "reopened_count when they changed, as text"}),
             Event("ticket.sla_warning", "A ticket's SLA clock reached its warning time.", _SLA),
             Event("ticket.sla_breached", "A ticket's SLA target passed; the ticket was "
                   "escalated.", _SLA),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core import events
-from vinculo.core.models import User
+from vinculo.core.models import CustomField, CustomFieldType, User
 from vinculo.core.services import (
     PermissionDeniedError,
     require,
@@ -86,7 +86,12 @@ def account_create(*, actor: User, data: dict[str, Any]) -> Account:
 def account_update(
     *, actor: User, account: Account, data: dict[str, Any], expected_version: int | None
 ) -> Account:
-    return _update(
+    """Change an account; a change of its numeric custom fields (a credit limit, an annual
+    revenue…) is announced as ``account.changed`` with the values before and after, which
+    rules that fire when a value crosses a threshold read."""
+    numeric = _numeric_custom_keys(account.organization_id) if "custom_fields" in data else ()
+    before = {key: (account.custom_fields or {}).get(key) for key in numeric}
+    account = _update(
         account,
         ACCOUNT_FIELDS,
         "account",
@@ -94,6 +99,24 @@ def account_update(
         data=data,
         expected_version=expected_version,
     )
+    changes = {}
+    for key in numeric:
+        old, new = before[key], (account.custom_fields or {}).get(key)
+        if old != new:
+            changes[f"custom.{key}"] = [None if old is None else str(old),
+                                        None if new is None else str(new)]
+    if changes:
+        events.publish("account.changed", record=account, actor=actor,
+                       data={"changes": changes})
+    return account
+
+
+def _numeric_custom_keys(organization_id: int) -> tuple[str, ...]:
+    """The keys of the accounts' custom fields that hold numbers (one query)."""
+    return tuple(CustomField.all_objects.filter(
+        organization_id=organization_id, model="account",
+        type__in=(CustomFieldType.NUMBER, CustomFieldType.DECIMAL)).values_list("key",
+                                                                               flat=True))
 
 
 @transaction.atomic

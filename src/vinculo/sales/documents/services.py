@@ -335,8 +335,10 @@ def order_create(*, actor: User, account: Account, lines: Iterable[dict],
     order.net_amount, order.tax_amount, order.total_amount = totals.net, totals.tax, totals.total
     order.save()
     _save_lines(order, rows, "order", totals)
+    # A new order's total "crosses" from nothing: rules on "an order of X or more" read it.
     events.publish("order.created", record=order, actor=actor, data={
-        "number": order.number, "promised_date": order.promised_date.isoformat()})
+        "number": order.number, "promised_date": order.promised_date.isoformat(),
+        "total": str(order.total_amount), "changes": {"total": [None, str(order.total_amount)]}})
     return order
 
 

@@ -197,6 +197,7 @@ def ticket_update(*, actor: User, ticket: Ticket, data: dict[str, Any],
     ticket = _locked(ticket)
     data = _resolve_type(ticket.organization_id, data, ticket)
     before = (ticket.priority, ticket.account_id, ticket.assignee_id)
+    watched = _watched(ticket)
     for key, value in data.items():
         setattr(ticket, key, value)
     _clean_ticket(ticket)
@@ -210,7 +211,26 @@ def ticket_update(*, actor: User, ticket: Ticket, data: dict[str, Any],
     versioned_save(ticket, expected_version=expected_version, fields=fields)
     if ticket.assignee_id and ticket.assignee_id not in (before[2], actor.pk):
         _tell_assignee(ticket)
+    _announce_changes(ticket, watched, actor)
     return ticket
+
+
+#: The fields whose before and after ``ticket.changed`` carries (rules that fire when a value
+#: crosses a threshold read them: "reopened twice or more").
+_WATCHED = ("priority", "reopened_count")
+
+
+def _watched(ticket: Ticket) -> dict[str, Any]:
+    return {name: getattr(ticket, name) for name in _WATCHED}
+
+
+def _announce_changes(ticket: Ticket, before: dict[str, Any], actor: User | None) -> None:
+    """One ``ticket.changed`` per save that changed a watched field, published after commit."""
+    changes = {name: [str(before[name]), str(getattr(ticket, name))] for name in _WATCHED
+               if before[name] != getattr(ticket, name)}
+    if changes:
+        events.publish("ticket.changed", record=ticket, actor=actor, data={
+            **_ticket_data(ticket), "changes": changes})
 
 
 @transaction.atomic
@@ -268,8 +288,10 @@ def ticket_set_status(*, actor: User, ticket: Ticket, status: str) -> Ticket:
     if status == TicketStatus.CLOSED and ticket.status != TicketStatus.RESOLVED:
         raise ValidationError({"status": _("Resolve the ticket before closing it.")})
     now = timezone.now()
+    watched = _watched(ticket)
     fields = _set_status(ticket, status, now)
     versioned_save(ticket, expected_version=None, fields=fields)
+    _announce_changes(ticket, watched, actor)
     if status == TicketStatus.RESOLVED:
         transaction.on_commit(lambda: _survey_enqueue(ticket.pk))
         events.publish("ticket.resolved", record=ticket, actor=actor, data=_ticket_data(ticket))
@@ -346,6 +368,7 @@ def ticket_interaction_logged(event: Occurrence) -> None:
         if status not in reopen:
             return
     ticket = _locked(Ticket(pk=interaction.related_id))
+    watched = _watched(ticket)
     now = interaction.occurred_at or timezone.now()
     fields: list[str] = []
     if interaction.direction == Direction.OUTBOUND and interaction.user_id is not None:
@@ -362,6 +385,7 @@ def ticket_interaction_logged(event: Occurrence) -> None:
         fields += _set_status(ticket, TicketStatus.OPEN, timezone.now())
     if fields:
         versioned_save(ticket, expected_version=None, fields=sorted(set(fields)))
+        _announce_changes(ticket, watched, interaction.user)
 
 
 def ticket_inbound_email(*, organization: Organization, mailbox: Any, parsed: Any,
