@@ -13,8 +13,8 @@ from vinculo.core.privacy import Subject, mentioning, rows, scrub_org
 def export_firings(subject: Subject) -> list[dict[str, Any]]:
     found = mentioning(Firing.all_objects.filter(organization_id=subject.organization_id),
                        ("record_label", "results"), subject)
-    return rows(found.order_by("created_at", "id"), "rule__name", "trigger", "record_label",
-                "status", "created_at")
+    return rows(found.order_by("created_at", "id"), "trigger", "record_label", "status",
+                "created_at")
 
 
 def erase_firings(subject: Subject) -> None:

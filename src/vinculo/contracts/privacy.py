@@ -13,8 +13,10 @@ TEXT = ("name", "notes", "cancel_note")
 
 
 def export_contracts(subject: Subject) -> list[dict[str, Any]]:
-    found = mentioning(Contract.all_objects.filter(organization_id=subject.organization_id),
-                       TEXT, subject)
+    # only their accounts' contracts: another customer's notes are not theirs to read
+    found = mentioning(Contract.all_objects.filter(
+        organization_id=subject.organization_id, account__contacts=subject.contact.pk),
+        TEXT, subject)
     return rows(found.order_by("created_at", "id"), "name", "status", "notes", "created_at")
 
 
