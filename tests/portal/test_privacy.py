@@ -100,7 +100,10 @@ def test_consents_change_through_the_customers_service_and_bad_input_writes_noth
         consent = Consent.objects.get(contact=user.contact_id)
     assert (consent.granted, consent.source) == (False, "portal")
     assert _actions(user).count("consent") == 2  # each change logged for staff
-    assert "Not asked yet" in client.get("/portal/privacy/").content.decode()
+    page = client.get("/portal/privacy/").content.decode()
+    assert "Not asked yet" in page
+    # what an erasure keeps, as the apps declare it (billing: issued invoices)
+    assert "What is kept after an erasure" in page and "the law requires keeping" in page
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, Event, VinculoApp
+from vinculo.core.plugins import ApiRoute, Contract, Event, PersonalData, VinculoApp
 from vinculo.core.record_panels import EXTENSION_POINT, RecordPanel
 from vinculo.core.roles import ALL, WRITERS, Role, only
 
@@ -43,6 +43,11 @@ class AttachmentsConfig(VinculoApp):
             RecordPanel("comments", "attachments:comment_panel", "comments.view", _RECORDS,
                         order=20),
         )},
+        personal_data=(
+            PersonalData("files", _("Files and comments"),
+                         "vinculo.attachments.privacy.export_files",
+                         "vinculo.attachments.privacy.erase_files", order=75),
+        ),
     )
 
     def ready(self) -> None:

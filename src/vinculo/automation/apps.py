@@ -13,6 +13,7 @@ from vinculo.core.plugins import (
     DemoGenerator,
     Job,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -52,4 +53,9 @@ class AutomationConfig(VinculoApp):
         jobs=(Job("automation_scan", ("--all",), every=dt.timedelta(minutes=15)),),
         # After marketing (960): the rules name the demo's templates and segments.
         demo=DemoGenerator("vinculo.automation.demo.generate", order=970),
+        personal_data=(
+            PersonalData("automation", _("Exception rules"),
+                         "vinculo.automation.privacy.export_firings",
+                         "vinculo.automation.privacy.erase_firings", order=85),
+        ),
     )

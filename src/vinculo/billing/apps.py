@@ -11,6 +11,7 @@ from vinculo.core.plugins import (
     Event,
     Menu,
     MenuItem,
+    PersonalData,
     VinculoApp,
 )
 from vinculo.core.roles import Role, only
@@ -98,5 +99,15 @@ class BillingConfig(VinculoApp):
                 DatasetField("method"), DatasetField("reference")),
                 joins=(DatasetJoin("invoice", "invoices", "invoice", _("Invoice")),),
                 date_field="paid_on", order=90),
+        ),
+        personal_data=(
+            PersonalData("invoices", _("Invoices"),
+                         "vinculo.billing.privacy.export_invoices",
+                         "vinculo.billing.privacy.erase_invoices", order=30,
+                         kept=_("Issued invoices and credit notes stay exactly as issued: the law "
+                                "requires keeping them and they are never edited.")),
+            PersonalData("returns", _("Returns"),
+                         "vinculo.billing.privacy.export_returns",
+                         "vinculo.core.privacy.nothing", order=31),
         ),
     )

@@ -9,6 +9,7 @@ from vinculo.core.plugins import (
     Event,
     Job,
     MenuItem,
+    PersonalData,
     VinculoApp,
 )
 from vinculo.core.record_panels import EXTENSION_POINT, RecordPanel
@@ -56,4 +57,9 @@ class ContractsConfig(VinculoApp):
             RecordPanel("contracts", "contracts:account_panel", "contracts.view",
                         ("customers.account",), order=5),
         )},
+        personal_data=(
+            PersonalData("contracts", _("Contracts"),
+                         "vinculo.contracts.privacy.export_contracts",
+                         "vinculo.contracts.privacy.erase_contracts", order=35),
+        ),
     )

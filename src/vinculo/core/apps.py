@@ -1,6 +1,14 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import ApiRoute, Contract, Event, Menu, MenuItem, VinculoApp
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    Event,
+    Menu,
+    MenuItem,
+    PersonalData,
+    VinculoApp,
+)
 from vinculo.core.roles import Role, only
 
 
@@ -47,6 +55,17 @@ class CoreConfig(VinculoApp):
         events=(
             Event("organization.updated", "The organisation's settings were changed.",
                   {"fields": "names of the settings that changed"}),
+        ),
+        personal_data=(
+            PersonalData("emails_sent", _("E-mails sent to you"),
+                         "vinculo.core.privacy.export_emails",
+                         "vinculo.core.privacy.erase_emails", order=900),
+            # last: every other eraser has written by then
+            PersonalData("history", _("History of your record"),
+                         "vinculo.core.privacy.export_history",
+                         "vinculo.core.privacy.erase_history", order=1000,
+                         kept=_("The audit log keeps who changed which field and when, "
+                                "without the values.")),
         ),
     )
 

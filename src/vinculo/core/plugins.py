@@ -160,6 +160,24 @@ class Subscriber:
     in_transaction: bool = False
 
 
+@dataclass(frozen=True)
+class PersonalData:
+    """What the app holds about a person (a contact), declared once for both rights: the
+    export (``export(subject) -> JSON-ready list or dict``, the section ``key`` of the
+    "download my data" file) and the erasure (``erase(subject) -> None``, run inside the one
+    transaction of an approved request). One declaration for both, so they cannot drift
+    apart (``core/privacy.py``). ``kept`` says what the app keeps after an erasure and why
+    (a legal duty); ``order`` sorts the export's sections and the erasers (core's audit
+    scrub runs last, after every other app's writes)."""
+
+    key: str
+    label: Label
+    export: str  # dotted path: export(subject) -> list | dict
+    erase: str  # dotted path: erase(subject) -> None
+    order: int = 0
+    kept: Label = ""
+
+
 #: The types a report field can have, and the aggregates each allows by default.
 FIELD_TYPES = ("text", "choice", "integer", "number", "money", "date", "datetime", "boolean",
                "reference")
@@ -255,6 +273,8 @@ class Contract:
     extensions: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     # Rows reports can be built on (``Dataset``), with their fields and joins.
     datasets: tuple[Dataset, ...] = ()
+    # What the app holds about a person: exported and erased through the same declaration.
+    personal_data: tuple[PersonalData, ...] = ()
 
 
 class VinculoApp(AppConfig):

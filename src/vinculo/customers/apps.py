@@ -10,6 +10,7 @@ from vinculo.core.plugins import (
     HomePanel,
     Menu,
     MenuItem,
+    PersonalData,
     SearchProvider,
     VinculoApp,
 )
@@ -18,6 +19,7 @@ from vinculo.core.roles import ALL, WRITERS, Role, only
 _RECORD = {"name": "the record's display name"}
 
 _HOME = "vinculo.customers.selectors.home_"
+_PRIVACY = "vinculo.customers.privacy."
 
 
 class CustomersConfig(VinculoApp):
@@ -116,5 +118,18 @@ class CustomersConfig(VinculoApp):
                 DatasetField("lifecycle_stage"), DatasetField("source"), DatasetField("owner"),
                 DatasetField("team"), DatasetField("active"), DatasetField("created_at")),
                 date_field="created_at", order=20),
+        ),
+        personal_data=(
+            PersonalData("contact", _("Your details"), _PRIVACY + "export_contact",
+                         _PRIVACY + "erase_contact", order=10,
+                         kept=_("The contact stays, anonymous and inactive, because documents "
+                                "point at it; an account keeps its name, tax id and billing "
+                                "address, which issued invoices carry.")),
+            PersonalData("consents", _("Consents"), _PRIVACY + "export_consents",
+                         _PRIVACY + "erase_consents", order=11,
+                         kept=_("Consents stay withdrawn, as the proof of what was agreed "
+                                "and when.")),
+            PersonalData("leads", _("Leads"), _PRIVACY + "export_leads",
+                         _PRIVACY + "erase_leads", order=12),
         ),
     )

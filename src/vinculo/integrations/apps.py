@@ -9,6 +9,7 @@ from vinculo.core.plugins import (
     Event,
     Job,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -53,4 +54,9 @@ class IntegrationsConfig(VinculoApp):
         subscribers=(Subscriber(ANY, "vinculo.integrations.delivery.event_record",
                                 in_transaction=True),),
         jobs=(Job("webhooks_dispatch", every=dt.timedelta(minutes=1)),),
+        personal_data=(
+            PersonalData("webhooks", _("Webhook deliveries"),
+                         "vinculo.integrations.privacy.export_deliveries",
+                         "vinculo.integrations.privacy.erase_deliveries", order=80),
+        ),
     )

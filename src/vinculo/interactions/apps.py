@@ -15,6 +15,7 @@ from vinculo.core.plugins import (
     Job,
     Menu,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -128,5 +129,18 @@ class InteractionsConfig(VinculoApp):
                         DatasetField("user")),
                     joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
                     date_field="occurred_at", order=110),
+        ),
+        personal_data=(
+            PersonalData("interactions", _("Interactions"),
+                         "vinculo.interactions.privacy.export_interactions",
+                         "vinculo.interactions.privacy.erase_interactions", order=40,
+                         kept=_("Your interactions stay as dated events, without subject, notes, "
+                                "addresses, bodies or files.")),
+            PersonalData("tasks", _("Tasks"),
+                         "vinculo.interactions.privacy.export_tasks",
+                         "vinculo.core.privacy.nothing", order=41),
+            PersonalData("web_forms", _("Web forms sent"),
+                         "vinculo.interactions.privacy.export_web_forms",
+                         "vinculo.interactions.privacy.erase_web_forms", order=42),
         ),
     )

@@ -13,6 +13,7 @@ from vinculo.core.plugins import (
     Event,
     Job,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -66,4 +67,10 @@ class LoyaltyConfig(VinculoApp):
         # After marketing (960): the demo programme's campaign bonus names a demo campaign.
         demo=DemoGenerator("vinculo.loyalty.demo.generate", order=965,
                            estimate="vinculo.loyalty.demo.estimate"),
+        personal_data=(
+            PersonalData("loyalty", _("Loyalty"),
+                         "vinculo.loyalty.privacy.export_loyalty",
+                         "vinculo.loyalty.privacy.erase_loyalty", order=70,
+                         kept=_("The points ledger stays: a balance is derived from it.")),
+        ),
     )

@@ -13,6 +13,7 @@ from vinculo.core.plugins import (
     HomePanel,
     Job,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -137,4 +138,11 @@ class MarketingConfig(VinculoApp):
         # After segments (950): its campaigns go to the demo segments.
         demo=DemoGenerator("vinculo.marketing.demo.generate", order=960,
                            estimate="vinculo.marketing.demo.estimate"),
+        personal_data=(
+            PersonalData("campaigns", _("Campaigns"),
+                         "vinculo.marketing.privacy.export_campaigns",
+                         "vinculo.marketing.privacy.erase_campaigns", order=65,
+                         kept=_("Campaign recipient rows stay without the address, so the "
+                                "campaigns' counts stay right.")),
+        ),
     )

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import Contract, DemoGenerator, Event, MenuItem, VinculoApp
+from vinculo.core.plugins import Contract, DemoGenerator, Event, MenuItem, PersonalData, VinculoApp
 from vinculo.core.record_panels import EXTENSION_POINT, RecordPanel
 from vinculo.core.roles import ALL, Role, only
 
@@ -37,6 +37,11 @@ class PortalConfig(VinculoApp):
             RecordPanel("portal", "portal:staff_panel", "portal.view", ("customers.account",),
                         order=30),
         )},
+        personal_data=(
+            PersonalData("portal", _("Customer portal"),
+                         "vinculo.portal.privacy_data.export_portal",
+                         "vinculo.portal.privacy_data.erase_portal", order=90),
+        ),
     )
 
     def ready(self) -> None:

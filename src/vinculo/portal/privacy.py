@@ -7,11 +7,9 @@ Everything starts from the portal user: their account's documents, their own con
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import zipfile
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,17 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
-from vinculo.core.models import User
+from vinculo.core.privacy import declarations as data_declarations
 from vinculo.customers import services as customers
 from vinculo.customers.models import Channel, Consent, ErasureRequest, ErasureStatus
-from vinculo.interactions.models import Interaction
 from vinculo.loyalty import selectors as loyalty
 from vinculo.packages import selectors as packages
-from vinculo.portal import selectors
 from vinculo.portal.models import PortalAction, PortalUser
 from vinculo.portal.services import activity_record
-from vinculo.sales.models import Order
-from vinculo.service.models import Ticket
 
 # ---- reading ---------------------------------------------------------------------------------
 
@@ -63,6 +57,11 @@ def consents(portal_user: PortalUser) -> list[dict[str, Any]]:
     given = {c.channel: c for c in Consent.objects.filter(contact=portal_user.contact)}
     return [{"channel": value, "label": label, "consent": given.get(value)}
             for value, label in Channel.choices]
+
+
+def kept_after_erasure() -> list[str]:
+    """What each app keeps after an erasure and why, as the apps declare it."""
+    return [str(d.kept) for d in data_declarations() if d.kept]
 
 
 def erasure_pending(portal_user: PortalUser) -> ErasureRequest | None:
@@ -97,53 +96,16 @@ def erasure_ask(*, portal_user: PortalUser) -> ErasureRequest:
     return request
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _document(doc: Any) -> dict[str, Any]:
-    return {"number": doc.number, "status": doc.get_status_display(),
-            "date": _plain(getattr(doc, "issue_date", None) or doc.created_at),
-            "total": _plain(doc.total_amount), "currency": doc.currency}
-
-
 def personal_data(portal_user: PortalUser) -> dict[str, Any]:
-    """Everything the company holds about the contact: their fields, consents, interactions,
-    their tickets with the public conversation, and the account's documents naming them.
-    Internal notes are the company's working papers about a case, not the person's data
-    given to it, and stay out as everywhere in the portal."""
-    contact = portal_user.contact
-    fields = ("first_name", "last_name", "email", "other_emails", "phone", "mobile", "title",
-              "preferred_language", "preferred_channel", "created_at", "updated_at")
-    tickets = Ticket.objects.filter(account_id=portal_user.account_id, contact=contact)
+    """Everything the company holds about the contact: one section per app that declares
+    personal data (``core/privacy.py``, the same declarations the erasure runs), built from
+    the session's portal user only. Internal notes of tickets stay out, as everywhere in the
+    portal."""
     return {
         "generated_at": timezone.now().isoformat(),
         "organization": portal_user.organization.name,
         "account": portal_user.account.name,
-        "contact": {name: _plain(getattr(contact, name)) for name in fields},
-        "portal": {"email": portal_user.email, "role": portal_user.get_role_display(),
-                   "language": portal_user.language},
-        "consents": [{"channel": c.channel, "granted": c.granted,
-                      "recorded_at": _plain(c.recorded_at), "source": c.source}
-                     for c in Consent.objects.filter(contact=contact)],
-        "interactions": [{"date": _plain(i.occurred_at), "channel": i.channel,
-                          "direction": i.direction, "subject": i.subject, "notes": i.notes}
-                         for i in Interaction.objects.filter(contact=contact)
-                         .order_by("occurred_at", "id")],
-        "tickets": [{"number": t.number, "subject": t.subject, "status": t.get_status_display(),
-                     "opened": _plain(t.created_at), "description": t.description,
-                     "messages": [{"date": _plain(m.occurred_at), "text": m.notes}
-                                  for m in selectors.conversation(t)]}
-                    for t in tickets.order_by("created_at", "id")],
-        "quotes": [_document(q) for q in selectors.quotes(portal_user).filter(contact=contact)],
-        "orders": [_document(o) for o in Order.objects.filter(
-            account_id=portal_user.account_id, contact=contact).order_by("ordered_on", "id")],
-        "invoices": [_document(i) for i in selectors.invoices(portal_user).filter(
-            contact=contact)],
+        **customers.personal_data_export(contact=portal_user.contact),
     }
 
 
@@ -167,17 +129,7 @@ def erasure_requests(account: Any) -> list[ErasureRequest]:
         contact__accounts=account, status=ErasureStatus.REQUESTED).select_related("contact"))
 
 
-@transaction.atomic
 def erasure_decided(*, actor: Any, request: ErasureRequest, approve: bool) -> ErasureRequest:
-    """Staff's decision through the customers service; once approved (and anonymised) the
-    contact's portal access ends and its e-mail is blanked there as well."""
-    request = customers.erasure_decide(actor=actor, request=request, approve=approve)
-    if request.status == ErasureStatus.ANONYMISED:
-        for person in PortalUser.objects.filter(contact_id=request.contact_id):
-            PortalUser.objects.filter(pk=person.pk).update(
-                is_active=False, email=f"anonimo-{person.uuid}@invalid.invalid",
-                password="", updated_at=timezone.now())
-            # the service account it acted as was named for the contact (the audit log's
-            # "Portal <contact> (<account>)"): that name goes too
-            User.objects.filter(pk=person.user_id).update(last_name=_("anonymised contact"))
-    return request
+    """Staff's decision through the customers service; once approved every app's eraser ran
+    (the portal's own ends the contact's portal access: ``portal/privacy_data.py``)."""
+    return customers.erasure_decide(actor=actor, request=request, approve=approve)

@@ -49,6 +49,7 @@ class PrivacyView(PortalView):
             **portal_context(self.portal_user), "active": "privacy",
             "consents": privacy.consents(self.portal_user), "errors": errors or [],
             "erasure": privacy.erasure_pending(self.portal_user),
+            "kept": privacy.kept_after_erasure(),
             "saved": self.request.GET.get("saved")}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:

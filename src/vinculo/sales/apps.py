@@ -12,6 +12,7 @@ from vinculo.core.plugins import (
     HomePanel,
     Menu,
     MenuItem,
+    PersonalData,
     VinculoApp,
 )
 from vinculo.core.roles import ALL, Role, only
@@ -142,5 +143,18 @@ class SalesConfig(VinculoApp):
                 DatasetField("total_amount", type="money"), DatasetField("delivered_quantity")),
                 joins=(DatasetJoin("order", "orders", "order", _("Order")),),
                 parent="order", order=60),
+        ),
+        personal_data=(
+            PersonalData("opportunities", _("Opportunities"),
+                         "vinculo.sales.privacy.export_opportunities",
+                         "vinculo.sales.privacy.erase_opportunities", order=20),
+            PersonalData("quotes", _("Quotes"),
+                         "vinculo.sales.privacy.export_quotes",
+                         "vinculo.sales.privacy.erase_documents", order=21,
+                         kept=_("Quotes and orders stay with their numbers, lines and amounts, "
+                                "without their notes.")),
+            PersonalData("orders", _("Orders"),
+                         "vinculo.sales.privacy.export_orders",
+                         "vinculo.core.privacy.nothing", order=22),
         ),
     )

@@ -16,6 +16,7 @@ from vinculo.core.plugins import (
     Job,
     Menu,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -59,4 +60,9 @@ class SegmentsConfig(VinculoApp):
         # The fields a rule may name: segments' own, and whatever later apps add
         # (segments/rules/registry.py).
         extensions={"segments.fields": ("vinculo.segments.rules.builtin.fields",)},
+        personal_data=(
+            PersonalData("segments", _("Segments"),
+                         "vinculo.segments.privacy.export_segments",
+                         "vinculo.segments.privacy.erase_segments", order=60),
+        ),
     )

@@ -15,6 +15,7 @@ from vinculo.core.plugins import (
     Job,
     Menu,
     MenuItem,
+    PersonalData,
     Subscriber,
     VinculoApp,
 )
@@ -141,6 +142,13 @@ class ServiceConfig(VinculoApp):
                 DatasetField("created_at"), DatasetField("resolved_at")),
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
                 date_field="created_at", order=100),
+        ),
+        personal_data=(
+            PersonalData("tickets", _("Tickets"),
+                         "vinculo.service.privacy.export_tickets",
+                         "vinculo.service.privacy.erase_tickets", order=50,
+                         kept=_("Tickets stay as dated cases with their scores, without subject, "
+                                "description or address.")),
         ),
     )
 

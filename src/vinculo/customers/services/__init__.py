@@ -17,7 +17,12 @@ from vinculo.customers.services.cleaning import (
     search_text_for,
 )
 from vinculo.customers.services.conversion import lead_convert
-from vinculo.customers.services.erasure import contact_anonymise, erasure_decide, erasure_request
+from vinculo.customers.services.erasure import (
+    contact_anonymise,
+    erasure_decide,
+    erasure_request,
+    personal_data_export,
+)
 from vinculo.customers.services.merging import account_merge, contact_merge
 from vinculo.customers.services.records import (
     account_create,
@@ -63,6 +68,7 @@ __all__ = [
     "lead_create",
     "lead_delete",
     "lead_update",
+    "personal_data_export",
     "record_clean",
     "search_text_for",
 ]

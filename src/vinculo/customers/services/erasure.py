@@ -1,22 +1,24 @@
-"""The right to erasure: a contact asks (from the customer portal), staff approve, and the
-contact is then anonymised. Invoices and other documents the law requires to keep are not
-touched here: they hold the account's fiscal data, not the person's, and name the contact only
-through a link that now points at an anonymous record."""
+"""The right to erasure: a contact asks (from the customer portal), staff approve, and then
+everything the company holds about the person is anonymised in one transaction — in every
+app, through the ``personal_data`` each app declares in its contract (``core/privacy.py``), so
+customers imports no app above it. What the law requires to keep stays (issued invoices; see
+each declaration's ``kept`` and docs/architecture.md, "Personal data"). The export reads the
+same declarations (:func:`personal_data_export`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.core import privacy
 from vinculo.core.models import User
 from vinculo.core.services import require
 from vinculo.customers.models import Contact, ErasureRequest, ErasureStatus
-from vinculo.customers.services.cleaning import search_text_for
-
-#: What anonymisation blanks on the contact (the person's data; the link to the account stays).
-ERASED_FIELDS = ("first_name", "last_name", "email", "phone", "mobile", "title")
+from vinculo.customers.privacy import subject_for
 
 
 @transaction.atomic
@@ -57,21 +59,18 @@ def erasure_decide(*, actor: User, request: ErasureRequest, approve: bool) -> Er
 
 @transaction.atomic
 def contact_anonymise(*, request: ErasureRequest) -> ErasureRequest:
-    """Blank the person's data of an APPROVED request's contact; refused otherwise."""
+    """Carry out an APPROVED request (refused otherwise): every app's eraser, then the
+    request is marked anonymised. Any error undoes all of it."""
     request = _locked(request)
     if request.status != ErasureStatus.APPROVED:
         raise ValidationError({"status": _("Only an approved erasure request is carried out.")})
     contact = Contact.all_objects.select_for_update().get(pk=request.contact_id)
-    for name in ERASED_FIELDS:
-        setattr(contact, name, "")
-    contact.first_name = _("Anonymised contact")
-    contact.full_name = contact.first_name
-    contact.other_emails, contact.custom_fields = [], {}
-    contact.active = False
-    contact.search_text = search_text_for(contact)
-    contact.save()
-    # no channel may reach the anonymous record again; the rows stay as the record kept
-    contact.consents.update(granted=False, source="erasure", recorded_at=timezone.now())
+    privacy.erase(subject_for(contact))
     request.status, request.anonymised_at = ErasureStatus.ANONYMISED, timezone.now()
     request.save(update_fields=["status", "anonymised_at", "updated_at"])
     return request
+
+
+def personal_data_export(*, contact: Contact) -> dict[str, Any]:
+    """Everything the company holds about the contact, one section per declaring app."""
+    return privacy.export(subject_for(contact))
