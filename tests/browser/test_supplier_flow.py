@@ -66,7 +66,7 @@ def test_a_supplier_confirms_the_forecast_and_staff_see_the_plan_beside_it(
         line.get_by_role("button").click()
         expect(phone.locator(f"#m-{month:%Y-%m}")).to_contain_text("by Portal")
         line = phone.locator(f"#m-{month:%Y-%m}")
-    expect(line.get_by_label("Quantity you can deliver")).to_have_value("95.5")
+    expect(line.get_by_label("Quantity you can deliver")).to_have_value("95.50")
     _fits(phone)
     with organization_scope(admin.organization_id):
         assert [(p.quantity, p.delivery_on.day) for p in SupplierPlan.objects.order_by("id")
