@@ -120,16 +120,25 @@ def org_a_records(users):
 
 
 def _suppliers(admin, records):
-    """A supplier of the secret product (the product-supplier API route names it)."""
+    """A supplier of the secret product (the product-supplier API route names it) and a line
+    of its plan (the supplier plans API names it)."""
+    import datetime as dt
+
+    from vinculo.analytics.demand import add_months
     from vinculo.catalog import supplier_services
     from vinculo.catalog.models import Product, ProductSupplier
+    from vinculo.portal import supplier_services as plans
+    from vinculo.portal.models import SupplierPlan
 
+    month = add_months(dt.date.today().replace(day=1), 1)
     with as_user(admin):
         supplier = AccountFactory(actor=admin, name="Zafiro Proveedor SA", is_supplier=True)
         link = supplier_services.product_supplier_set(
             actor=admin, product=records[Product], supplier=supplier,
             data={"supplier_code": "ZAF-1"})
-    return {ProductSupplier: link}
+        plan = plans.plan_set(actor=admin, link=link, month=month, quantity="7",
+                              delivery_on=month)
+    return {ProductSupplier: link, SupplierPlan: plan}
 
 
 def _contracts(admin, account):

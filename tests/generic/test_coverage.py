@@ -11,7 +11,7 @@ from tests.generic import ApiSuite, PageSuite
 
 APPS = ("core", "customers", "catalog", "sales", "billing", "interactions", "service",
         "attachments", "segments", "marketing", "packages", "loyalty", "integrations",
-        "automation", "contracts", "reports")
+        "automation", "contracts", "reports", "portal")
 
 #: API routes with a UUID that are not a record's CRUD, and where they are checked instead.
 NOT_DECLARED_API = {

@@ -173,3 +173,56 @@ def test_supplier_role_only_on_supplier_accounts(admin):
         services.portal_user_invite(actor=admin, account=customer, contact=contact,
                                     role="supplier")
     assert "role" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_staff_enter_a_plan_line_with_who_and_when_and_read_plans_through_the_api(
+        admin, users, api, other_admin):
+    from vinculo.core.roles import Role
+
+    supplier, mine, _other, user = _world(admin)
+    month = _month(1)
+    day = (month + dt.timedelta(days=4)).isoformat()
+    signed_in(user).post(f"/portal/supply/{mine.uuid}/", {
+        "month": f"{month:%Y-%m}", "quantity": "30", "delivery_on": day})
+    with organization_scope(admin.organization_id):
+        link = ProductSupplier.objects.get(product=mine, supplier=supplier)
+    with as_user(other_admin):
+        foreign = links.product_supplier_set(
+            actor=other_admin, product=ProductFactory(actor=other_admin),
+            supplier=_supplier(other_admin, "Globex Supply"), data={})
+    data = {"product": str(mine.uuid), "link": str(link.uuid), "month": f"{month:%Y-%m}",
+            "quantity": "45", "delivery_on": day}
+
+    analyst = signed_in_staff(users[Role.ANALYST])  # sees the plan, may not change it
+    page = analyst.get("/portal/staff/supply/").content.decode()
+    assert mine.name in page and 'name="quantity"' not in page
+    assert analyst.post("/portal/staff/supply/", data).status_code == 403
+
+    staff = signed_in_staff(admin)
+    assert 'name="quantity"' in staff.get("/portal/staff/supply/").content.decode()
+    for bad, field, message in ((dict(quantity="-1"), "quantity", "cannot be negative"),
+                                (dict(delivery_on="ayer"), "delivery_on", "Enter a date"),
+                                (dict(link=str(foreign.uuid)), "supplier", "Not found"),
+                                (dict(link="no-uuid"), "supplier", "Not found")):
+        response = staff.post("/portal/staff/supply/", {**data, **bad})
+        assert response.status_code == 400 and message in response.content.decode(), field
+    with organization_scope(admin.organization_id):
+        assert SupplierPlan.objects.count() == 1  # the refused ones wrote nothing
+    response = staff.post("/portal/staff/supply/", data)
+    assert response.status_code == 302 and response["Location"].endswith(f"#p-{mine.uuid}")
+    with organization_scope(admin.organization_id):
+        latest = SupplierPlan.objects.latest("id")
+    assert (latest.quantity, latest.author_id, latest.portal_user_id) == (Decimal(45),
+                                                                           admin.pk, None)
+    page = staff.get("/portal/staff/supply/").content.decode()
+    assert "45" in page and admin.get_full_name() in page  # who, beside the figure
+
+    rows = api.get(f"/api/portal/supplier-plans/?product={mine.uuid}").json()["results"]
+    assert [(r["quantity"], r["entered_by"]) for r in rows] == [("45.00", "staff"),
+                                                                ("30.00", "supplier")]
+    (current,) = api.get(f"/api/portal/supplier-plans/?product={mine.uuid}&latest=true"
+                         f"&month={month:%Y-%m}").json()["results"]
+    assert current["author_name"] == admin.get_full_name() and current["supplier"] == str(
+        supplier.uuid)
+    assert api.get("/api/portal/supplier-plans/?month=marzo").json()["results"] == []

@@ -5,14 +5,20 @@ article. Each carries a secret word so a page that leaks it is caught."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.core.factories import as_user
 from tests.sales.factories import OrderFactory, free_line
 from tests.service.factories import ArticleFactory, QueueFactory, TicketFactory
+from vinculo.attachments import services as attachments
+from vinculo.attachments.models import RecordFile
 from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice
 from vinculo.core.models import User
 from vinculo.customers.models import Account
+from vinculo.portal.services import service_account_create
 from vinculo.sales.documents import services as documents
 from vinculo.sales.models import Order, Quote
 from vinculo.service import services as desk
@@ -36,4 +42,10 @@ def documents_of(admin: User, account: Account, word: str) -> dict[type, object]
         ticket = TicketFactory(actor=admin, subject=f"Incidencia {word}", account=account)
         desk.ticket_note(actor=admin, ticket=ticket, body=f"NOTA-INTERNA {word}")
         article = ArticleFactory(actor=admin, title=f"Ayuda {word}", public=True)
-    return {Quote: quote, Order: order, Invoice: invoice, Ticket: ticket, Article: article}
+        # a file sent on the ticket through the portal (by a portal service account)
+        sender = service_account_create(admin.organization_id,
+                                        SimpleNamespace(full_name=f"Cliente {word}"), account)
+        sent = attachments.file_attach(actor=sender, record=ticket, upload=SimpleUploadedFile(
+            f"foto-{word}.png", f"PNG {word}".encode(), "image/png"))
+    return {Quote: quote, Order: order, Invoice: invoice, Ticket: ticket, Article: article,
+            RecordFile: sent}

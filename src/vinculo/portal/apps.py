@@ -1,6 +1,14 @@
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.plugins import Contract, DemoGenerator, Event, MenuItem, PersonalData, VinculoApp
+from vinculo.core.plugins import (
+    ApiRoute,
+    Contract,
+    DemoGenerator,
+    Event,
+    MenuItem,
+    PersonalData,
+    VinculoApp,
+)
 from vinculo.core.record_panels import EXTENSION_POINT, RecordPanel
 from vinculo.core.roles import ALL, Role, only
 
@@ -15,8 +23,11 @@ class PortalConfig(VinculoApp):
     contract = Contract(
         url_prefix="portal/",
         permissions={
-            "portal.view": ALL,  # who of an account uses the portal (the 360° panel)
+            # who of an account uses the portal (the 360° panel); the supplier plans' API
+            "portal.view": ALL,
             "portal.invite": only(Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP),
+            # enter or correct a supplier's plan line on the supplier plan page
+            "portal.plan": only(Role.ADMIN, Role.SALES_MANAGER),
         },
         events=(
             Event("portal_user.invited", "A contact was invited to the customer portal.",
@@ -25,9 +36,15 @@ class PortalConfig(VinculoApp):
             Event("portal_user.joined", "An invited contact set their password.",
                   {"account": "the account's UUID"}),
             Event("supplier_plan.confirmed",
-                  "A supplier confirmed or changed what it can deliver of a product in a month.",
+                  "A supplier (or staff for it) confirmed or changed what it can deliver of a "
+                  "product in a month.",
                   {"product": "the product's UUID", "month": "YYYY-MM",
-                   "quantity": "the quantity it can deliver", "delivery_on": "ISO date"}),
+                   "quantity": "the quantity it can deliver", "delivery_on": "ISO date",
+                   "entered_by": "supplier (on the portal) or staff"}),
+        ),
+        api_routes=(
+            ApiRoute("portal/supplier-plans", "vinculo.portal.api.SupplierPlanViewSet",
+                     "portal-supplier-plan"),
         ),
         demo=DemoGenerator("vinculo.portal.demo.generate", order=900),
         # The supplier plan beside the forecast, in the analytics dropdown next to it.

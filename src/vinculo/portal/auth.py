@@ -13,6 +13,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -65,6 +66,24 @@ def failed(request: HttpRequest, email: str) -> None:
 
 def succeeded(request: HttpRequest, email: str) -> None:
     cache.delete(_failures_key(request, email))
+
+
+def _link_keys(request: HttpRequest, email: str) -> tuple[str, str]:
+    client = request.META.get("REMOTE_ADDR", "")
+    return f"portal-link:{client}:{email.strip().lower()}", f"portal-link:{client}"
+
+
+def link_request_allowed(request: HttpRequest, email: str) -> bool:
+    """Counts a request for an e-mailed link: a few per address and client, ten times that
+    per client, in the lock-out window; beyond it nothing is sent (the page says the same)."""
+    per_address, per_client = _link_keys(request, email)
+    limit = settings.VINCULO_PORTAL_LINK_REQUESTS
+    counts = [int(cache.get(per_address, 0)), int(cache.get(per_client, 0))]
+    if counts[0] >= limit or counts[1] >= 10 * limit:
+        return False
+    cache.set(per_address, counts[0] + 1, FAILURE_PAUSE)
+    cache.set(per_client, counts[1] + 1, FAILURE_PAUSE)
+    return True
 
 
 def current(request: HttpRequest) -> PortalUser | None:

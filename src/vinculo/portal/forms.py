@@ -23,6 +23,13 @@ class SignInForm(forms.Form):
                                    "autocomplete": "current-password", "class": "form-control"}))
 
 
+class LinkRequestForm(forms.Form):
+    """Ask for a sign-in link by e-mail (no password)."""
+
+    email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(
+        attrs={"autocomplete": "email", "class": "form-control", "autofocus": True}))
+
+
 class SetPasswordForm(forms.Form):
     password = forms.CharField(label=_("Password"), strip=False, max_length=PASSWORD_MAX,
                                widget=forms.PasswordInput(attrs={

@@ -111,6 +111,7 @@ class PortalInvitation(TenantModel):
 
 class PortalAction(models.TextChoices):
     SIGNED_IN = "signed_in", _("Signed in")
+    SIGNED_IN_LINK = "signed_in_link", _("Signed in with an e-mailed link")
     INVITED = "invited", _("Invited")
     JOINED = "joined", _("Set their password")
     QUOTE_ACCEPTED = "quote_accepted", _("Accepted a quote")

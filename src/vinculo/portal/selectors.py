@@ -14,11 +14,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
+from vinculo.attachments import selectors as attachments
+from vinculo.attachments.models import RecordFile
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus, ReturnAuthorization
 from vinculo.billing.selectors import with_balance
+from vinculo.core.models import SERVICE_ACCOUNT_DOMAIN
 from vinculo.customers.models import Account
 from vinculo.interactions.models import Channel, Direction, Interaction
 from vinculo.portal.models import PortalActivity, PortalRole, PortalUser
+from vinculo.portal.services import SERVICE_ACCOUNT_PREFIX
 from vinculo.sales.models import Delivery, Order, OrderLine, Quote, QuoteStatus
 from vinculo.service.models import Article, ArticleStatus, Ticket
 
@@ -95,6 +99,29 @@ def invoice_state(invoice: Invoice, today: dt.date | None = None) -> str:
 
 def tickets(portal_user: PortalUser) -> QuerySet:
     return Ticket.objects.filter(account_id=portal_user.account_id).order_by("-created_at", "-id")
+
+
+def ticket_files(ticket: Ticket) -> QuerySet:
+    """The files of a ticket that came in through the portal (uploaded by a portal user's
+    service account, so by this account's contacts: only they reach the ticket). What staff
+    attach to a ticket has no public mark and stays internal, like their notes."""
+    return (attachments.files_of(ticket)
+            .filter(uploaded_by__email__startswith=SERVICE_ACCOUNT_PREFIX,
+                    uploaded_by__email__endswith=f"@{SERVICE_ACCOUNT_DOMAIN}")
+            .order_by("created_at", "id"))
+
+
+def ticket_file(portal_user: PortalUser, uuid: Any) -> RecordFile | None:
+    """A portal file of one of the portal user's account's tickets, or None (a 404)."""
+    kind = ContentType.objects.get_for_model(Ticket)
+    row = (RecordFile.objects.filter(uuid=uuid, record_type=kind).first()
+           if uuid is not None else None)
+    if row is None:
+        return None
+    ticket = tickets(portal_user).filter(pk=row.record_id).first()
+    if ticket is None or not ticket_files(ticket).filter(pk=row.pk).exists():
+        return None
+    return row
 
 
 def conversation(ticket: Ticket) -> list[Interaction]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template import loader
@@ -25,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from vinculo.attachments import services as attachments
 from vinculo.billing import services as billing
 from vinculo.billing.models import ReturnAuthorization
 from vinculo.core import events
@@ -54,6 +57,8 @@ from vinculo.service.models import OPEN_STATUSES, Survey, Ticket, TicketStatus
 PORTAL_CHANNEL = Channel.WEB_FORM
 TICKET_CHANNEL = "portal"
 MESSAGE_MAX = 5000
+#: Files one message on the portal may carry (each within staff's ``VINCULO_MAX_UPLOAD_MB``).
+FILES_MAX = 5
 
 
 # ---- staff side: invitation ------------------------------------------------------------------
@@ -63,8 +68,8 @@ MESSAGE_MAX = 5000
 #: what the portal's own actions need, nothing else, though its role is an administrator's (so
 #: the staff services and record rules run for it; the portal checks the account itself).
 SERVICE_ACCOUNT_PREFIX = "portal-"
-SERVICE_SCOPE = frozenset({"customers.change", "interactions.add", "sales.add", "sales.change",
-                           "service.add"})
+SERVICE_SCOPE = frozenset({"attachments.add", "customers.change", "interactions.add",
+                           "sales.add", "sales.change", "service.add"})
 
 
 def service_account_create(organization_id: int, contact: Contact, account: Account) -> User:
@@ -284,26 +289,57 @@ def quote_answer(*, portal_user: PortalUser, quote: Quote, accept: bool,
     return quote
 
 
+def _check_files(files: Sequence[UploadedFile]) -> None:
+    """The files of one message, checked before anything is written (the attachments app's
+    limits again per file, so a bad third file does not leave the first two behind)."""
+    if len(files) > FILES_MAX:
+        raise ValidationError({"files": _("Attach at most %(max)d files.") % {
+            "max": FILES_MAX}})
+    limit = attachments.max_upload_bytes()
+    for upload in files:
+        if not upload.size:
+            raise ValidationError({"files": _("The file %(name)s is empty.") % {
+                "name": upload.name}})
+        if upload.size > limit:
+            raise ValidationError({"files": _(
+                "The file %(name)s is %(size)s MB; files may be at most %(limit)s MB.") % {
+                    "name": upload.name, "size": f"{upload.size / 2**20:.1f}",
+                    "limit": f"{limit / 2**20:g}"}})
+
+
+def _attach(portal_user: PortalUser, ticket: Ticket, files: Sequence[UploadedFile]) -> None:
+    """Through the attachments app's own service, as the portal user's service account: the
+    same storage, limits, events and audit as a file staff attach."""
+    for upload in files:
+        attachments.file_attach(actor=portal_user.user, record=ticket, upload=upload,
+                                filename=upload.name or "",
+                                content_type=upload.content_type or "")
+
+
 @transaction.atomic
-def ticket_open(*, portal_user: PortalUser, subject: str, description: str) -> Ticket:
+def ticket_open(*, portal_user: PortalUser, subject: str, description: str,
+                files: Sequence[UploadedFile] = ()) -> Ticket:
     """A ticket of the account, opened by the contact (routed, assigned and timed by the
-    service desk's own rules)."""
+    service desk's own rules), with the files they attached."""
     title = (subject or "").strip()
     if not title:
         raise ValidationError({"subject": _("Say what it is about.")})
     if len(title) > 300:
         raise ValidationError({"subject": _("At most %(max)d characters.") % {"max": 300}})
     text = _message(description, "description")
+    _check_files(files)
     with acting_as(portal_user.user):
         ticket = desk.ticket_create(actor=portal_user.user, channel=TICKET_CHANNEL, data={
             "subject": title, "description": text, "contact": portal_user.contact,
             "account": portal_user.account, "requester_email": portal_user.email})
+        _attach(portal_user, ticket, files)
     activity_record(portal_user, PortalAction.TICKET_OPENED, ticket.number)
     return ticket
 
 
 @transaction.atomic
-def ticket_reply(*, portal_user: PortalUser, ticket: Ticket, body: str) -> Interaction:
+def ticket_reply(*, portal_user: PortalUser, ticket: Ticket, body: str,
+                 files: Sequence[UploadedFile] = ()) -> Interaction:
     """The contact's message on their ticket: like a customer's e-mail, it reopens a waiting
     or resolved ticket (service's ``interaction.logged`` subscriber)."""
     text = _message(body, "body", required=True)
@@ -311,9 +347,11 @@ def ticket_reply(*, portal_user: PortalUser, ticket: Ticket, body: str) -> Inter
         raise ValidationError({"ticket": _("Not found.")})
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationError({"body": _("This ticket is closed: open a new one.")})
+    _check_files(files)
     with acting_as(portal_user.user):
         interaction = _log_message(portal_user, subject=desk.reply_subject(ticket), body=text,
                                    related=ticket)
+        _attach(portal_user, ticket, files)
     activity_record(portal_user, PortalAction.TICKET_REPLIED, ticket.number)
     return interaction
 

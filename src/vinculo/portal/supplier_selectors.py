@@ -103,9 +103,12 @@ def plans(links_: list[ProductSupplier], supplier_id: int | None = None,
     for (_supplier, product_id, month), plan in latest.items():
         if supplier_id is None and (product_id, month) in summed:
             prev = summed[(product_id, month)]
+            newest = max(prev, plan, key=lambda p: (p.created_at, p.pk or 0))
             plan = SupplierPlan(product_id=product_id, month=month,
                                 quantity=Decimal(prev.quantity) + plan.quantity,
-                                delivery_on=max(prev.delivery_on, plan.delivery_on))
+                                delivery_on=max(prev.delivery_on, plan.delivery_on),
+                                author=newest.author, created_at=newest.created_at,
+                                portal_user=newest.portal_user)
         summed[(product_id, month)] = plan
     out = []
     for product_id, link in products.items():

@@ -1,5 +1,6 @@
-"""The supplier's confirmation of what it can deliver: one new ``SupplierPlan`` row per
-confirmation or change (the history), every field checked before anything is written."""
+"""The supplier's confirmation of what it can deliver, and staff's entry or correction of a
+plan line: one new ``SupplierPlan`` row per confirmation or change (the history), with its
+author and time, every field checked before anything is written."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 from vinculo.analytics.demand import MAX_HORIZON, add_months
 from vinculo.catalog.models import Product, ProductSupplier
 from vinculo.core import events
+from vinculo.core.models import User
+from vinculo.core.services import org_id, require
+from vinculo.customers.models import Account
 from vinculo.portal.models import PortalAction, PortalRole, PortalUser, SupplierPlan
 from vinculo.portal.services import activity_record
 from vinculo.portal.supplier_selectors import this_month
@@ -22,7 +26,7 @@ from vinculo.portal.supplier_selectors import this_month
 MAX_QUANTITY = Decimal("1e12")
 
 
-def _month(value: Any) -> dt.date | None:
+def parse_month(value: Any) -> dt.date | None:
     """``2027-01`` or a date (its month); None when it is neither."""
     if isinstance(value, dt.date):
         return value.replace(day=1)
@@ -46,19 +50,15 @@ def _quantity(value: Any) -> Decimal | None:
     return quantity
 
 
-@transaction.atomic
-def plan_confirm(*, portal_user: PortalUser, product: Product | None, month: Any,
-                 quantity: Any, delivery_on: Any) -> SupplierPlan:
-    """The supplier can deliver ``quantity`` of ``product`` in ``month``, on ``delivery_on``."""
-    if portal_user.role != PortalRole.SUPPLIER or not portal_user.is_active:
-        raise PermissionDenied
+def _checked(*, supplied: bool, month: Any, quantity: Any, delivery_on: Any
+             ) -> tuple[dt.date, Decimal, dt.date]:
+    """Month, quantity and delivery date of a plan line, each refused naming its field (all
+    of them at once) before anything is written."""
     errors: dict[str, str] = {}
-    supplied = product is not None and ProductSupplier.objects.filter(
-        supplier_id=portal_user.account_id, product=product, product__active=True).exists()
     if not supplied:
         errors["product"] = _("Your company does not supply this product.")
     first = this_month()
-    when = _month(month)
+    when = parse_month(month)
     if when is None:
         errors["month"] = _("Choose a month.")
     elif when < first:
@@ -87,14 +87,58 @@ def plan_confirm(*, portal_user: PortalUser, product: Product | None, month: Any
         errors["delivery_on"] = _("This date is already past.")
     if errors:
         raise ValidationError(errors)
-    assert product is not None and when is not None and amount is not None and date is not None
+    assert when is not None and amount is not None and date is not None
+    return when, amount, date
+
+
+def _publish(plan: SupplierPlan, actor: User, entered_by: str) -> None:
+    events.publish("supplier_plan.confirmed", record=plan, actor=actor,
+                   data={"product": str(plan.product.uuid), "month": f"{plan.month:%Y-%m}",
+                         "quantity": str(plan.quantity),
+                         "delivery_on": plan.delivery_on.isoformat(),
+                         "entered_by": entered_by})
+
+
+@transaction.atomic
+def plan_confirm(*, portal_user: PortalUser, product: Product | None, month: Any,
+                 quantity: Any, delivery_on: Any) -> SupplierPlan:
+    """The supplier can deliver ``quantity`` of ``product`` in ``month``, on ``delivery_on``."""
+    if portal_user.role != PortalRole.SUPPLIER or not portal_user.is_active:
+        raise PermissionDenied
+    supplied = product is not None and ProductSupplier.objects.filter(
+        supplier_id=portal_user.account_id, product=product, product__active=True).exists()
+    when, amount, date = _checked(supplied=supplied, month=month, quantity=quantity,
+                                  delivery_on=delivery_on)
+    assert product is not None
     plan = SupplierPlan.objects.create(
         organization_id=portal_user.organization_id, supplier_id=portal_user.account_id,
         product=product, month=when, quantity=amount, delivery_on=date,
         portal_user=portal_user, author=portal_user.user)
     activity_record(portal_user, PortalAction.SUPPLY_PLANNED,
                     f"{product.full_code} {when:%Y-%m}")
-    events.publish("supplier_plan.confirmed", record=plan, actor=portal_user.user,
-                   data={"product": str(product.uuid), "month": f"{when:%Y-%m}",
-                         "quantity": str(amount), "delivery_on": date.isoformat()})
+    _publish(plan, portal_user.user, "supplier")
+    return plan
+
+
+@transaction.atomic
+def plan_set(*, actor: User, link: ProductSupplier | None, month: Any, quantity: Any,
+             delivery_on: Any) -> SupplierPlan:
+    """Staff enter or correct a supplier's plan line (what the supplier said on the phone, a
+    correction): a new row like the supplier's, with the staff member as its author, so the
+    history says who changed what and when. Only on a supplier link of a supplier account the
+    actor may see (another's is "not found")."""
+    require(actor, "portal.plan")
+    visible = link is not None and link.organization_id == org_id(actor) and (
+        Account.objects.restrict(actor).filter(pk=link.supplier_id, is_supplier=True)
+        .exists()) and link.product.active
+    if not visible:
+        raise ValidationError({"supplier": _("Not found.")})
+    assert link is not None
+    when, amount, date = _checked(supplied=True, month=month, quantity=quantity,
+                                  delivery_on=delivery_on)
+    plan = SupplierPlan.objects.create(
+        organization_id=link.organization_id, supplier_id=link.supplier_id,
+        product=link.product, month=when, quantity=amount, delivery_on=date,
+        portal_user=None, author=actor)
+    _publish(plan, actor, "staff")
     return plan

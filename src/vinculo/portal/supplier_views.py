@@ -3,9 +3,11 @@ forecast (``/portal/staff/supply/``). Thin: selectors find, ``supplier_services`
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +15,9 @@ from django.views import View
 
 from vinculo.catalog.models import Product, ProductSupplier
 from vinculo.core.permissions import RoleRequiredMixin
+from vinculo.core.roles import role_has
+from vinculo.core.services import PermissionDeniedError
+from vinculo.customers.models import Account
 from vinculo.portal import supplier_selectors as selectors
 from vinculo.portal import supplier_services as services
 from vinculo.portal.auth import PortalView, portal_context
@@ -70,11 +75,14 @@ class SupplyProductView(PortalView):
 
 class StaffSupplyView(RoleRequiredMixin, View):
     """Staff: per supplied product, the forecast beside the quantity its suppliers confirmed,
-    month by month, the shortfalls highlighted."""
+    month by month, the shortfalls highlighted; with ``portal.plan``, a form per product to
+    enter or correct a supplier's plan line (a new row naming who and when)."""
 
     permission = "analytics.view"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def page(self, errors: dict[str, list[str]] | None = None, posted: dict[str, str] | None
+             = None, status: int = 200) -> HttpResponse:
+        request = self.request
         seen: dict[int, ProductSupplier] = {}
         for link in (ProductSupplier.objects.filter(product__active=True)
                      .select_related("product", "supplier")
@@ -83,10 +91,37 @@ class StaffSupplyView(RoleRequiredMixin, View):
             if len(seen) >= MAX_PRODUCTS:
                 break
         months, rows = selectors.plans(list(seen.values()))
-        names: dict[int, list[str]] = {}
-        for link in ProductSupplier.objects.filter(product_id__in=list(seen)).select_related(
-                "supplier").order_by("supplier__name", "id"):
-            names.setdefault(link.product_id, []).append(link.supplier.name)
+        visible = Account.objects.restrict(request.user).filter(pk=OuterRef("supplier_id"))
+        links: dict[int, list[ProductSupplier]] = {}
+        for link in (ProductSupplier.objects.filter(product_id__in=list(seen))
+                     .filter(Exists(visible)).select_related("supplier")
+                     .order_by("supplier__name", "id")):
+            links.setdefault(link.product_id, []).append(link)
         for row in rows:
-            row.suppliers = names.get(row.product.pk, [])
-        return render(request, "portal/supplier/staff.html", {"months": months, "rows": rows})
+            row.suppliers = [link.supplier.name for link in links.get(row.product.pk, [])]
+            row.links = links.get(row.product.pk, [])  # type: ignore[attr-defined]
+        return render(request, "portal/supplier/staff.html", {
+            "months": months, "rows": rows, "may_plan": role_has(request.user.role, "portal.plan"),
+            "plan_errors": errors or {}, "posted": posted or {}}, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.page()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        data = {k: request.POST.get(k, "")[:40] for k in ("product", "link", "month",
+                                                          "quantity", "delivery_on")}
+        try:
+            key = uuid.UUID(data["link"])
+        except ValueError:
+            key = None  # the service says "not found", naming the field
+        link = (ProductSupplier.objects.select_related("product", "supplier")
+                .filter(uuid=key).first() if key else None)
+        try:
+            services.plan_set(actor=request.user, link=link, month=data["month"],
+                              quantity=data["quantity"], delivery_on=data["delivery_on"])
+        except ValidationError as exc:
+            return self.page(exc.message_dict, data, status=400)
+        except PermissionDeniedError:
+            raise PermissionDenied from None
+        assert link is not None
+        return HttpResponseRedirect(reverse("portal:staff_supply") + f"#p-{link.product.uuid}")

@@ -9,6 +9,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("login/", views.SignInView.as_view(), name="login"),
+    path("login/link/", views.LinkRequestView.as_view(), name="link_request"),
+    path("login/link/<str:token>/", views.LinkSignInView.as_view(), name="link"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.AcceptView.as_view(), name="accept"),
     path("logo/", views.LogoView.as_view(), name="logo"),
@@ -21,6 +23,8 @@ urlpatterns = [
     path("tickets/", views_service.TicketListView.as_view(), name="tickets"),
     path("tickets/new/", views_service.TicketCreateView.as_view(), name="ticket_new"),
     path("tickets/<uuid:uuid>/", views_service.TicketDetailView.as_view(), name="ticket"),
+    path("tickets/files/<uuid:uuid>/", views_service.TicketFileView.as_view(),
+         name="ticket_file"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("help/", views_service.ArticleListView.as_view(), name="articles"),
     path("help/<uuid:uuid>/", views_service.ArticleDetailView.as_view(), name="article"),

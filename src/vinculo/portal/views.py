@@ -20,9 +20,9 @@ from vinculo.billing.models import Invoice
 from vinculo.billing.pdf import invoice_pdf
 from vinculo.core.files import serve
 from vinculo.core.tenancy import organization_scope
-from vinculo.portal import auth, selectors, services
+from vinculo.portal import auth, email_signin, selectors, services
 from vinculo.portal.auth import PortalView, portal_context
-from vinculo.portal.forms import SetPasswordForm, SignInForm
+from vinculo.portal.forms import LinkRequestForm, SetPasswordForm, SignInForm
 from vinculo.portal.models import PortalAction
 from vinculo.sales.models import Order, Quote
 
@@ -68,6 +68,47 @@ class SignInView(View):
                 error = _("That e-mail and password do not match a portal user.")
         return render(request, "portal/login.html", {
             "form": form, "error": error, "next": request.POST.get("next", "")}, status=400)
+
+
+class LinkRequestView(View):
+    """``/portal/login/link/``: a sign-in link by e-mail. The answer is the same page whether
+    the address is a portal user's or not, and whether the rate limit held it back."""
+
+    public = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "portal/link_request.html", {"form": LinkRequestForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = LinkRequestForm(request.POST)
+        if not form.is_valid():
+            return render(request, "portal/link_request.html", {"form": form}, status=400)
+        email = form.cleaned_data["email"]
+        if auth.link_request_allowed(request, email):
+            email_signin.link_request_enqueue(email=email)
+        return render(request, "portal/link_request.html", {
+            "form": form, "sent": True, "minutes": settings.VINCULO_PORTAL_LINK_MINUTES})
+
+
+class LinkSignInView(View):
+    """The e-mailed link: a button to sign in (a GET never uses it, so a mail scanner that
+    opens links does not spend it), then the portal."""
+
+    public = True
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        portal_user = email_signin.link_find(token)
+        return render(request, "portal/link_signin.html", {
+            "portal_user_of_link": portal_user,
+            "organization": portal_user.organization if portal_user else None},
+            status=200 if portal_user else 404)
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        portal_user = email_signin.link_use(token=token)
+        if portal_user is None:
+            return render(request, "portal/link_signin.html", {}, status=404)
+        auth.sign_in(request, portal_user)
+        return HttpResponseRedirect(reverse("portal:home"))
 
 
 class SignOutView(View):

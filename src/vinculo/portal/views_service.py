@@ -8,14 +8,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 
+from vinculo.attachments.models import RecordFile
+from vinculo.attachments.services import max_upload_bytes
+from vinculo.core.files import serve
 from vinculo.portal import selectors, services
 from vinculo.portal.auth import PortalView, portal_context
 from vinculo.portal.forms import TicketForm
 from vinculo.portal.views import PAGE_ROWS, _errors, _uuid
 from vinculo.service.models import Article, Ticket
+
+
+def _file_limits() -> dict[str, Any]:
+    return {"files_max": services.FILES_MAX, "file_limit_mb": f"{max_upload_bytes() / 2**20:g}"}
 
 
 class TicketListView(PortalView):
@@ -33,8 +41,8 @@ class TicketCreateView(PortalView):
     def page(self, form: TicketForm, errors: list[str] | None = None, status: int = 200
              ) -> HttpResponse:
         return render(self.request, "portal/ticket_new.html", {
-            **portal_context(self.portal_user), "form": form, "errors": errors or []},
-            status=status)
+            **portal_context(self.portal_user), "form": form, "errors": errors or [],
+            **_file_limits()}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.page(TicketForm())
@@ -46,7 +54,8 @@ class TicketCreateView(PortalView):
         try:
             ticket = services.ticket_open(portal_user=self.portal_user,
                                           subject=form.cleaned_data["subject"],
-                                          description=form.cleaned_data["description"])
+                                          description=form.cleaned_data["description"],
+                                          files=request.FILES.getlist("files"))
         except ValidationError as exc:
             return self.page(form, _errors(exc), status=400)
         return HttpResponseRedirect(reverse("portal:ticket", kwargs={"uuid": ticket.uuid}))
@@ -69,7 +78,8 @@ class TicketDetailView(PortalView):
         return render(self.request, "portal/ticket.html", {
             **portal_context(self.portal_user), "ticket": ticket, "messages": messages,
             "survey": services.survey_of(ticket), "scores": range(1, 6),
-            "errors": errors or []}, status=status)
+            "files": list(selectors.ticket_files(ticket)[:PAGE_ROWS]),
+            "errors": errors or [], **_file_limits()}, status=status)
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
         return self.page(self.ticket(uuid))
@@ -83,10 +93,25 @@ class TicketDetailView(PortalView):
                                        comment=request.POST.get("comment", ""))
             else:
                 services.ticket_reply(portal_user=self.portal_user, ticket=ticket,
-                                      body=request.POST.get("body", ""))
+                                      body=request.POST.get("body", ""),
+                                      files=request.FILES.getlist("files"))
         except ValidationError as exc:
             return self.page(ticket, _errors(exc), status=400)
         return HttpResponseRedirect(reverse("portal:ticket", kwargs={"uuid": ticket.uuid}))
+
+
+class TicketFileView(PortalView):
+    """A file of one of the account's tickets that came in through the portal; any other
+    (another account's, staff's own) is a 404."""
+
+    section = "tickets"
+    model = RecordFile
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponseBase:
+        row = selectors.ticket_file(self.portal_user, _uuid(uuid))
+        if row is None:
+            raise Http404
+        return serve(row.file, filename=row.filename, content_type=row.content_type)
 
 
 class ArticleListView(PortalView):
