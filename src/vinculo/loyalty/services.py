@@ -31,7 +31,10 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.analytics.models import AnalyticsRun, CustomerSnapshot, RunStatus
+from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from vinculo.catalog.models import Product
 from vinculo.core import events
 from vinculo.core.models import User
 from vinculo.core.services import org_id, refuse_unknown, require, versioned_save
@@ -73,14 +76,18 @@ def _program_values(organization_id: int, data: dict[str, Any],
             values[name] = int(number)
     if "tier_basis" in data:
         if data["tier_basis"] not in TierBasis.values:
-            raise ValidationError({"tier_basis": _("Choose points or spend.")})
+            raise ValidationError({"tier_basis": _("Choose points, spend or value tier.")})
         values["tier_basis"] = data["tier_basis"]
     if "earn_rules" in data:
         values["earn_rules"] = checks.earn_rules(data["earn_rules"], organization_id)
-    if "tiers" in data:
-        values["tiers"] = checks.tiers(data["tiers"])
+    if "tiers" in data or "tier_basis" in data:
+        # the tiers are read by the basis they qualify on: checked again when it changes
+        basis = values.get("tier_basis") or (program.tier_basis if program else
+                                             TierBasis.POINTS)
+        stored = program.tiers if program else []
+        values["tiers"] = checks.tiers(data.get("tiers", stored), basis, organization_id)
     if "rewards" in data:
-        values["rewards"] = checks.rewards(data["rewards"])
+        values["rewards"] = checks.rewards(data["rewards"], organization_id)
     return values
 
 
@@ -277,6 +284,8 @@ def points_reverse(*, credit_note: Invoice) -> list[LedgerEntry]:
     in the first-in first-out queue) and never takes the balance below zero."""
     if credit_note.credited_invoice_id is None:
         return []
+    if LedgerEntry.all_objects.filter(credit_note=credit_note, kind=EntryKind.REDEEM).exists():
+        return []  # a reward paid as a credit note gives back money, not the purchase
     invoice = Invoice.all_objects.get(pk=credit_note.credited_invoice_id)
     credited = -(Invoice.all_objects.filter(
         credited_invoice=invoice, kind=InvoiceKind.CREDIT_NOTE).exclude(
@@ -334,11 +343,49 @@ def _apply_quote_discount(actor: User, quote: Quote | None, member: Member,
     return quote.number
 
 
+def _apply_free_product(actor: User, quote: Quote | None, member: Member,
+                        item: dict[str, Any]) -> str:
+    """The reward's product on the draft quote as one more line at no price."""
+    if quote is None or quote.organization_id != member.organization_id \
+            or quote.account_id != member.account_id or quote.status != QuoteStatus.DRAFT:
+        raise ValidationError({"quote": _("Choose a draft quote of this customer.")})
+    product = Product.all_objects.filter(organization_id=member.organization_id,
+                                         uuid=item["product"]).first()
+    if product is None:
+        raise ValidationError({"reward": _("The reward's product no longer exists.")})
+    lines = [{"product": line.product, "description": line.description,
+              "quantity": line.quantity, "unit_price": line.unit_price,
+              "tax_rate": line.tax_rate, "discount_percent": line.discount_percent}
+             for line in quote.lines.all()]
+    lines.append({"product": product, "quantity": item.get("quantity", 1), "unit_price": 0,
+                  "description": _("%(product)s (loyalty reward)") % {"product": product.name}})
+    documents.quote_update(actor=actor, quote=quote, lines=lines)
+    return quote.number
+
+
+def _credit_invoice(member: Member, invoice: Invoice | None, value: Decimal) -> Invoice:
+    """The invoice a credit-note reward credits: the one chosen, else the customer's latest
+    issued invoice with at least ``value`` left to credit."""
+    candidates = Invoice.objects.filter(
+        account_id=member.account_id, kind=InvoiceKind.INVOICE,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PAID))
+    if invoice is not None:
+        candidates = candidates.filter(pk=invoice.pk)
+    for found in candidates.order_by("-issue_date", "-id")[:50]:
+        if found.total_amount - billing.invoice_balance(found)["credited"] >= value:
+            return found
+    raise ValidationError({"invoice": _(
+        "Choose an issued invoice of this customer with at least %(value)s left to credit.")
+        % {"value": value}})
+
+
 @transaction.atomic
-def points_redeem(*, actor: User, member: Member, reward: str,
-                  quote: Quote | None = None) -> LedgerEntry:
-    """Exchange points for a reward: a coupon code, or a discount on a draft quote. Refused
-    naming ``reward`` when the balance is short; concurrent calls queue on the member."""
+def points_redeem(*, actor: User, member: Member, reward: str, quote: Quote | None = None,
+                  invoice: Invoice | None = None) -> LedgerEntry:
+    """Exchange points for a reward: a coupon code, a discount or a free product on a draft
+    quote, or a credit note on an invoice (by the billing service). Refused naming
+    ``reward`` when the balance is short; concurrent calls queue on the member, so the
+    balance is read after the lock and never overdrawn; a refused reward writes nothing."""
     require(actor, "loyalty.change")
     if member.organization_id != org_id(actor):
         raise ValidationError({"member": _("Not found.")})
@@ -351,15 +398,22 @@ def points_redeem(*, actor: User, member: Member, reward: str,
             "%(points)s points are needed and the balance is %(balance)s.")
             % {"points": item["points"], "balance": available}})
     value = Decimal(item["value"])
-    code, note = "", ""
+    code, note, credit_note = "", "", None
     if item["kind"] == "coupon":
         code = "FID-" + secrets.token_hex(5).upper()
+    elif item["kind"] == "free_product":
+        note = _apply_free_product(actor, quote, member, item)
+    elif item["kind"] == "credit_note":
+        credit_note = billing.credit_note_for_amount(
+            actor=actor, invoice=_credit_invoice(member, invoice, value), amount=value,
+            reason=_("Loyalty reward: %(reward)s") % {"reward": item["name"]})
+        note = credit_note.number
     else:
         note = _apply_quote_discount(actor, quote, member, value)
     entry = _add(member, program, kind=EntryKind.REDEEM, points=-item["points"],
                  # the reward as people read it (its name then), not its key
                  on=timezone.localdate(), actor=actor, reward=item["name"][:100], code=code,
-                 value=value, note=note)
+                 value=value, note=note, credit_note=credit_note)
     events.publish("points.redeemed", record=member, actor=actor, data={
         "reward": item["key"], "points": item["points"], "balance": available - item["points"]})
     return entry
@@ -452,10 +506,28 @@ def points_expire(*, organization_id: int, today: dt.date | None = None) -> int:
     return len(rows)
 
 
+def _value_tier_ranks(program: Program, accounts: list[int]) -> dict[int, int]:
+    """Each account's value tier in the organisation's latest finished analytics snapshot,
+    as the rank ``checks.VALUE_ORDER`` gives it (the lowest tier is 0)."""
+    done = AnalyticsRun.all_objects.filter(organization_id=program.organization_id,
+                                           status=RunStatus.DONE).values("as_of")
+    latest = (CustomerSnapshot.all_objects.filter(organization_id=program.organization_id,
+                                                  as_of__in=done)
+              .order_by("-as_of").values_list("as_of", flat=True).first())
+    if latest is None:
+        return {}
+    order = {name: rank for rank, name in enumerate(checks.VALUE_ORDER)}
+    return {account_id: order[tier] for account_id, tier in CustomerSnapshot.all_objects.filter(
+        organization_id=program.organization_id, as_of=latest, account_id__in=accounts)
+        .values_list("account_id", "value_tier") if tier in order}
+
+
 def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None,
                     today: dt.date | None = None) -> int:
     """Each member's tier: the highest whose threshold its points earned (or spend paid) in
-    the rolling window reach. Returns how many changed."""
+    the rolling window reach, or whose value tier its latest analytics snapshot reaches.
+    Each change is told as ``loyalty_tier.changed`` (with the package of each tier, for the
+    packages app). Returns how many changed."""
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=program.tier_window_days)
     members = Member.all_objects.filter(program=program)
@@ -463,7 +535,11 @@ def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None
         members = members.filter(pk__in=list(member_ids))
     tiers = [(Decimal(t["threshold"]), t["name"]) for t in program.tiers or []]
     members_list = list(members)
-    if program.tier_basis == TierBasis.SPEND:
+    value: dict[int, Any]
+    if program.tier_basis == TierBasis.VALUE_TIER:
+        ranks = _value_tier_ranks(program, [m.account_id for m in members_list])
+        value = {m.pk: ranks.get(m.account_id, -1) for m in members_list}
+    elif program.tier_basis == TierBasis.SPEND:
         spend = dict(Invoice.all_objects.filter(
             organization_id=program.organization_id, kind=InvoiceKind.INVOICE,
             status=InvoiceStatus.PAID, paid_on__gte=since,
@@ -476,14 +552,42 @@ def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None
             kind__in=(EntryKind.EARN, EntryKind.REVERSE)).values("member_id")
             .annotate(s=Sum("points")).values_list("member_id", "s").order_by())
         value = {m.pk: earned.get(m.pk) or 0 for m in members_list}
-    changed = []
+    changed, before = [], {}
     for member in members_list:
         tier = ""
         for threshold, name in tiers:
             if value[member.pk] >= threshold:
                 tier = name
         if tier != member.tier:
+            before[member.pk] = member.tier
             member.tier = tier
             changed.append(member)
     Member.all_objects.bulk_update(changed, ["tier"], batch_size=2000)
+    if changed:
+        _tell_tier_changes(program, changed, before)
     return len(changed)
+
+
+def _tell_tier_changes(program: Program, changed: list[Member],
+                       before: dict[int, str]) -> None:
+    packages = {t["name"]: t.get("package") for t in program.tiers or []}
+    accounts = dict(Account.all_objects.filter(pk__in=[m.account_id for m in changed])
+                    .values_list("pk", "uuid"))
+    for member in changed:
+        events.publish("loyalty_tier.changed", record=member, data={
+            "program": str(program.uuid), "program_name": program.name,
+            "account": str(accounts[member.account_id]),
+            "from": before[member.pk], "to": member.tier,
+            "package_from": packages.get(before[member.pk]),
+            "package_to": packages.get(member.tier)})
+
+
+def on_snapshot_recomputed(occurrence: events.Occurrence) -> None:
+    """Subscriber of ``snapshot.recomputed``: programmes whose tiers qualify by value tier
+    place their members again."""
+    if occurrence.organization_id is None:
+        return
+    for program in Program.all_objects.filter(organization_id=occurrence.organization_id,
+                                              active=True, tier_basis=TierBasis.VALUE_TIER):
+        with transaction.atomic():
+            tiers_recompute(program=program)
