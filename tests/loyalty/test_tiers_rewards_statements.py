@@ -19,7 +19,7 @@ from tests.packages.factories import make_package, recompute
 from tests.sales.factories import free_line
 from tests.segments.factories import snapshot
 from vinculo.billing.models import Invoice, InvoiceKind
-from vinculo.loyalty import selectors, services
+from vinculo.loyalty import selectors, services, tiers
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Program
 from vinculo.packages.models import AccountPackage, ChangeStatus, Decision, PackageChange
 from vinculo.sales.documents import services as documents
@@ -44,9 +44,9 @@ def test_tiers_by_value_tier_follow_the_latest_snapshot(as_admin, admin):
     # an older snapshot where the gold member was Platinum does not count
     snapshot(gold.account, timezone.localdate() - dt.timedelta(days=30),
              value_tier="Platinum")
-    services.on_snapshot_recomputed(_occurrence(admin))
-    tiers = dict(prog.members.values_list("pk", "tier"))
-    assert tiers == {gold.pk: "Oro", iron.pk: "", none.pk: ""}
+    tiers.on_snapshot_recomputed(_occurrence(admin))
+    placed = dict(prog.members.values_list("pk", "tier"))
+    assert placed == {gold.pk: "Oro", iron.pk: "", none.pk: ""}
     CustomerSnapshot.all_objects.filter(account=gold.account,
                                         as_of=timezone.localdate()).update(value_tier="Platinum")
     assert services.tiers_recompute(program=prog) == 1
@@ -115,6 +115,20 @@ def test_reaching_a_tier_gives_its_package_and_losing_it_hands_back_to_the_rules
     last = PackageChange.all_objects.filter(account=m.account).order_by("-id").first()
     assert (last.from_package_id, last.to_package_id, last.decided_by) == (
         gold_package.pk, None, Decision.LOYALTY)
+
+
+def test_a_package_added_to_a_tier_reaches_the_members_already_in_it(
+        as_admin, admin, django_capture_on_commit_callbacks):
+    prog = program(admin, tiers=[{"name": "Oro", "threshold": 100}])
+    m = member(admin, prog)
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_invoice(admin, m.account, amount="150.00")
+    assert Program.all_objects.get(pk=prog.pk).members.get().tier == "Oro"
+    gold_package = make_package(admin, name="Oro", rank=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.program_update(actor=admin, program=prog, expected_version=None, data={
+            "tiers": [{"name": "Oro", "threshold": 100, "package": str(gold_package.uuid)}]})
+    assert AccountPackage.all_objects.get(account=m.account).package_id == gold_package.pk
 
 
 def test_losing_the_tier_out_of_a_package_needing_approval_waits_for_a_manager(

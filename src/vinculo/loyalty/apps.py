@@ -63,7 +63,8 @@ class LoyaltyConfig(VinculoApp):
         subscribers=(
             Subscriber("invoice.paid", f"{_SERVICES}.on_invoice_paid"),
             # tiers that qualify by value tier follow the new snapshot
-            Subscriber("snapshot.recomputed", f"{_SERVICES}.on_snapshot_recomputed"),
+            Subscriber("snapshot.recomputed",
+                       "vinculo.loyalty.tiers.on_snapshot_recomputed"),
             # also the credit note that closes a return (billing.return_close)
             Subscriber("credit_note.issued", f"{_SERVICES}.on_credit_note_issued"),
         ),

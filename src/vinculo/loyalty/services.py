@@ -31,7 +31,6 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vinculo.analytics.models import AnalyticsRun, CustomerSnapshot, RunStatus
 from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from vinculo.catalog.models import Product
@@ -41,6 +40,7 @@ from vinculo.core.services import org_id, refuse_unknown, require, versioned_sav
 from vinculo.customers.models import Account
 from vinculo.loyalty import checks, selectors
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member, Program, TierBasis
+from vinculo.loyalty.tiers import tiers_recompute, tiers_retell
 from vinculo.marketing.models import Campaign, CampaignRecipient
 from vinculo.sales.documents import services as documents
 from vinculo.sales.models import Quote, QuoteStatus
@@ -108,11 +108,14 @@ def program_update(*, actor: User, program: Program, data: dict[str, Any],
     require(actor, "loyalty.manage")
     refuse_unknown(data, PROGRAM_FIELDS)
     values = _program_values(program.organization_id, data, program)
+    before = {t["name"]: t.get("package") for t in program.tiers or []}
     for key, value in values.items():
         setattr(program, key, value)
     program = versioned_save(program, expected_version=expected_version, fields=list(values))
     if "tiers" in values or "tier_basis" in values or "tier_window_days" in values:
-        tiers_recompute(program=program)
+        moved = tiers_recompute(program=program, return_members=True)
+        # members who kept their tier while its package changed get the new package too
+        tiers_retell(program, before, exclude=moved)
     return program
 
 
@@ -482,7 +485,7 @@ def campaign_bonus_award(*, actor: User, program: Program, campaign: Campaign) -
     return len(rows)
 
 
-# ---- expiry and tiers -------------------------------------------------------------------
+# ---- expiry -------------------------------------------------------------------------
 
 
 def points_expire(*, organization_id: int, today: dt.date | None = None) -> int:
@@ -504,90 +507,3 @@ def points_expire(*, organization_id: int, today: dt.date | None = None) -> int:
     with transaction.atomic():
         LedgerEntry.all_objects.bulk_create(rows, batch_size=2000)
     return len(rows)
-
-
-def _value_tier_ranks(program: Program, accounts: list[int]) -> dict[int, int]:
-    """Each account's value tier in the organisation's latest finished analytics snapshot,
-    as the rank ``checks.VALUE_ORDER`` gives it (the lowest tier is 0)."""
-    done = AnalyticsRun.all_objects.filter(organization_id=program.organization_id,
-                                           status=RunStatus.DONE).values("as_of")
-    latest = (CustomerSnapshot.all_objects.filter(organization_id=program.organization_id,
-                                                  as_of__in=done)
-              .order_by("-as_of").values_list("as_of", flat=True).first())
-    if latest is None:
-        return {}
-    order = {name: rank for rank, name in enumerate(checks.VALUE_ORDER)}
-    return {account_id: order[tier] for account_id, tier in CustomerSnapshot.all_objects.filter(
-        organization_id=program.organization_id, as_of=latest, account_id__in=accounts)
-        .values_list("account_id", "value_tier") if tier in order}
-
-
-def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None,
-                    today: dt.date | None = None) -> int:
-    """Each member's tier: the highest whose threshold its points earned (or spend paid) in
-    the rolling window reach, or whose value tier its latest analytics snapshot reaches.
-    Each change is told as ``loyalty_tier.changed`` (with the package of each tier, for the
-    packages app). Returns how many changed."""
-    today = today or timezone.localdate()
-    since = today - dt.timedelta(days=program.tier_window_days)
-    members = Member.all_objects.filter(program=program)
-    if member_ids is not None:
-        members = members.filter(pk__in=list(member_ids))
-    tiers = [(Decimal(t["threshold"]), t["name"]) for t in program.tiers or []]
-    members_list = list(members)
-    value: dict[int, Any]
-    if program.tier_basis == TierBasis.VALUE_TIER:
-        ranks = _value_tier_ranks(program, [m.account_id for m in members_list])
-        value = {m.pk: ranks.get(m.account_id, -1) for m in members_list}
-    elif program.tier_basis == TierBasis.SPEND:
-        spend = dict(Invoice.all_objects.filter(
-            organization_id=program.organization_id, kind=InvoiceKind.INVOICE,
-            status=InvoiceStatus.PAID, paid_on__gte=since,
-            account_id__in=[m.account_id for m in members_list]).values("account_id")
-            .annotate(s=Sum("net_amount")).values_list("account_id", "s").order_by())
-        value = {m.pk: spend.get(m.account_id) or 0 for m in members_list}
-    else:
-        earned = dict(LedgerEntry.all_objects.filter(
-            member_id__in=[m.pk for m in members_list], occurred_on__gte=since,
-            kind__in=(EntryKind.EARN, EntryKind.REVERSE)).values("member_id")
-            .annotate(s=Sum("points")).values_list("member_id", "s").order_by())
-        value = {m.pk: earned.get(m.pk) or 0 for m in members_list}
-    changed, before = [], {}
-    for member in members_list:
-        tier = ""
-        for threshold, name in tiers:
-            if value[member.pk] >= threshold:
-                tier = name
-        if tier != member.tier:
-            before[member.pk] = member.tier
-            member.tier = tier
-            changed.append(member)
-    Member.all_objects.bulk_update(changed, ["tier"], batch_size=2000)
-    if changed:
-        _tell_tier_changes(program, changed, before)
-    return len(changed)
-
-
-def _tell_tier_changes(program: Program, changed: list[Member],
-                       before: dict[int, str]) -> None:
-    packages = {t["name"]: t.get("package") for t in program.tiers or []}
-    accounts = dict(Account.all_objects.filter(pk__in=[m.account_id for m in changed])
-                    .values_list("pk", "uuid"))
-    for member in changed:
-        events.publish("loyalty_tier.changed", record=member, data={
-            "program": str(program.uuid), "program_name": program.name,
-            "account": str(accounts[member.account_id]),
-            "from": before[member.pk], "to": member.tier,
-            "package_from": packages.get(before[member.pk]),
-            "package_to": packages.get(member.tier)})
-
-
-def on_snapshot_recomputed(occurrence: events.Occurrence) -> None:
-    """Subscriber of ``snapshot.recomputed``: programmes whose tiers qualify by value tier
-    place their members again."""
-    if occurrence.organization_id is None:
-        return
-    for program in Program.all_objects.filter(organization_id=occurrence.organization_id,
-                                              active=True, tier_basis=TierBasis.VALUE_TIER):
-        with transaction.atomic():
-            tiers_recompute(program=program)
