@@ -18,6 +18,7 @@ from tests.loyalty.factories import member, paid_invoice, program
 from tests.packages.factories import make_package, recompute
 from tests.sales.factories import free_line
 from tests.segments.factories import snapshot
+from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice, InvoiceKind
 from vinculo.loyalty import selectors, services, tiers
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Program
@@ -199,6 +200,14 @@ def test_a_credit_note_reward_is_issued_by_billing_and_reverses_no_points(
     # the credit note's own subscriber took nothing back: 120 earned, 100 redeemed
     assert services.balance(m) == 20
     assert not LedgerEntry.all_objects.filter(member=m, kind=EntryKind.REVERSE).exists()
+    # billing's service: never more than is left to credit, always saying why
+    for amount, reason, key in (("105.01", "x", "amount"), ("0", "x", "amount"),
+                                ("5", " ", "reason")):
+        with pytest.raises(ValidationError) as refused:
+            billing.credit_note_for_amount(actor=admin, invoice=invoice,
+                                           amount=Decimal(amount), reason=reason)
+        assert key in refused.value.message_dict
+    assert Invoice.all_objects.filter(credited_invoice=invoice).count() == 1
 
 
 # ---- statements ---------------------------------------------------------------------------

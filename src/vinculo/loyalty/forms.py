@@ -149,9 +149,9 @@ class StatementForm(forms.Form):
     """The period of a member's statement; an empty date takes the last twelve months."""
 
     start = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     end = forms.DateField(label=_("To"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, today: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

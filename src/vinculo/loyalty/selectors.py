@@ -97,14 +97,14 @@ def statement(member: Member, *, start: dt.date, end: dt.date,
     one ledger; the staff page, the API and the portal read it here."""
     rows = LedgerEntry.objects.filter(member=member)
     opening = int(rows.filter(occurred_on__lt=start).aggregate(s=Sum("points"))["s"] or 0)
-    movements, running = [], opening
+    movements: list[dict[str, Any]] = []
+    running = opening
+    totals: dict[str, int] = defaultdict(int)
     for entry in (rows.filter(occurred_on__gte=start, occurred_on__lte=end)
                   .select_related("invoice", "credit_note").order_by("occurred_on", "id")):
         running += entry.points
+        totals[entry.kind] += entry.points
         movements.append({"entry": entry, "balance": running})
-    totals: dict[str, int] = defaultdict(int)
-    for row in movements:
-        totals[row["entry"].kind] += row["entry"].points
     return {"member": member, "start": start, "end": end, "opening": opening,
             "movements": movements, "closing": running,
             "totals": [{"kind": kind, "label": EntryKind(kind).label, "points": totals[kind]}

@@ -356,10 +356,10 @@ def _apply_free_product(actor: User, quote: Quote | None, member: Member,
                                          uuid=item["product"]).first()
     if product is None:
         raise ValidationError({"reward": _("The reward's product no longer exists.")})
-    lines = [{"product": line.product, "description": line.description,
-              "quantity": line.quantity, "unit_price": line.unit_price,
-              "tax_rate": line.tax_rate, "discount_percent": line.discount_percent}
-             for line in quote.lines.all()]
+    lines: list[dict[str, Any]] = [
+        {"product": line.product, "description": line.description, "quantity": line.quantity,
+         "unit_price": line.unit_price, "tax_rate": line.tax_rate,
+         "discount_percent": line.discount_percent} for line in quote.lines.all()]
     lines.append({"product": product, "quantity": item.get("quantity", 1), "unit_price": 0,
                   "description": _("%(product)s (loyalty reward)") % {"product": product.name}})
     documents.quote_update(actor=actor, quote=quote, lines=lines)

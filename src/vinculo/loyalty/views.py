@@ -200,12 +200,12 @@ class StatementView(RecordMixin, View):
             return render(request, "loyalty/statement.html", {
                 "member": member, "program": member.program, "form": form,
                 "statement": None}, status=400)
-        if not request.GET:
-            start, end = selectors.default_period(timezone.localdate())
-        else:
+        if request.GET:
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-            form = StatementForm(initial={"start": start, "end": end},
-                                 today=timezone.localdate())
+        else:
+            start, end = selectors.default_period(timezone.localdate())
+        # the dates shown are the period read, defaults included
+        form = StatementForm(initial={"start": start, "end": end}, today=timezone.localdate())
         return render(request, "loyalty/statement.html", {
             "member": member, "program": member.program, "form": form,
             "statement": selectors.statement(member, start=start, end=end),
