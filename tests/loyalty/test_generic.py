@@ -49,6 +49,7 @@ class TestMemberApi(ApiSuite):
                   "account": str(AccountFactory(actor=admin, owner=user, team=user.team).uuid)},
               versioned=False,
               calls=(Call("ledger", VIEW, method="get"),
+                     Call("statement", VIEW, method="get"),
                      Call("redeem", CHANGE, ok=201,
                           payload=lambda admin, user, record: {"reward": "cupon-10"}),
                      Call("adjust", MANAGE, ok=201,
@@ -67,6 +68,11 @@ class TestProgramPages(PageSuite):
 class TestMemberPages(PageSuite):
     page = Page("member", "loyalty", build_member, detail="loyalty:member_detail",
                 permissions={"detail": VIEW})
+
+
+class TestMemberStatementPages(PageSuite):
+    page = Page("member statement", "loyalty", build_member,
+                detail="loyalty:member_statement", permissions={"detail": VIEW})
 
 
 def program_with_members(admin):

@@ -1,6 +1,8 @@
 """Property tests of the ledger: the balance always equals the ledger's sum and is never
-negative, whatever the services are asked; expiry is first-in first-out (against a queue of
-lots simulated independently); crediting an invoice reverses exactly the points it earned."""
+negative, whatever the services are asked (credit-note rewards included: one credit note each,
+no points taken back, nothing written when refused); expiry is first-in first-out (against a
+queue of lots simulated independently); crediting an invoice reverses exactly the points it
+earned; a statement's opening plus its movements is its closing balance."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from tests.core.factories import as_user
 from tests.loyalty.factories import member, paid_invoice, program
 from tests.sales.factories import free_line
 from vinculo.billing import services as billing
-from vinculo.loyalty import services
+from vinculo.billing.models import Invoice
+from vinculo.loyalty import selectors, services
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member
 
 SETTINGS = settings(max_examples=25, deadline=None,
@@ -32,7 +35,7 @@ def ledger_sum(m: Member) -> int:
 
 operation = st.one_of(
     st.tuples(st.just("adjust"), st.integers(min_value=-300, max_value=300)),
-    st.tuples(st.just("redeem"), st.sampled_from(["cupon-10", "dto-20"])),
+    st.tuples(st.just("redeem"), st.sampled_from(["cupon-10", "dto-20", "abono-15"])),
     st.tuples(st.just("bonus"), st.sampled_from(["review", "referral"])),
     st.tuples(st.just("expire"), st.integers(min_value=0, max_value=800)),
 )
@@ -45,10 +48,14 @@ def test_the_balance_is_the_ledger_sum_and_never_negative(as_admin, operations):
     admin = as_admin
     m = member(admin, program(admin, rewards=[
         {"key": "cupon-10", "name": "C", "kind": "coupon", "points": 100, "value": 10},
-        {"key": "dto-20", "name": "D", "kind": "coupon", "points": 150, "value": 20}]))
+        {"key": "dto-20", "name": "D", "kind": "coupon", "points": 150, "value": 20},
+        {"key": "abono-15", "name": "A", "kind": "credit_note", "points": 120, "value": 15}]))
+    # what a credit-note reward credits (paid outside the event: it earns nothing here)
+    invoice = paid_invoice(admin, m.account, amount="1000.00")
     today = dt.date.today()
     for kind, arg in operations:
         before = list(LedgerEntry.all_objects.filter(member=m).values_list("id", flat=True))
+        notes = Invoice.all_objects.filter(credited_invoice=invoice).count()
         try:
             with as_user(admin):
                 if kind == "adjust":
@@ -64,7 +71,40 @@ def test_the_balance_is_the_ledger_sum_and_never_negative(as_admin, operations):
             # refused: nothing written
             after = list(LedgerEntry.all_objects.filter(member=m).values_list("id", flat=True))
             assert after == before
+            assert Invoice.all_objects.filter(credited_invoice=invoice).count() == notes
         assert services.balance(m) == ledger_sum(m) >= 0
+    # every credit-note reward is one credit note of its value, and took back no points
+    redeemed = LedgerEntry.all_objects.filter(member=m, credit_note__isnull=False)
+    assert Invoice.all_objects.filter(credited_invoice=invoice).count() == redeemed.count()
+    assert not LedgerEntry.all_objects.filter(member=m, kind=EntryKind.REVERSE).exists()
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(moves=st.lists(st.tuples(st.integers(min_value=-200, max_value=300),
+                                st.integers(min_value=0, max_value=60)), max_size=12),
+       start=st.integers(min_value=0, max_value=60), length=st.integers(min_value=0, max_value=60))
+def test_a_statement_is_opening_plus_movements_equals_closing(as_admin, moves, start, length):
+    admin = as_admin
+    m = member(admin, program(admin))
+    origin = dt.date(2026, 1, 1)
+    LedgerEntry.all_objects.bulk_create([LedgerEntry(
+        organization_id=m.organization_id, member=m, kind=EntryKind.ADJUST, points=points,
+        occurred_on=origin + dt.timedelta(days=day)) for points, day in moves if points])
+    first = origin + dt.timedelta(days=start)
+    last = first + dt.timedelta(days=length)
+    found = selectors.statement(m, start=first, end=last)
+    rows = LedgerEntry.all_objects.filter(member=m)
+    assert found["opening"] == int(rows.filter(occurred_on__lt=first)
+                                   .aggregate(s=Sum("points"))["s"] or 0)
+    running = found["opening"]
+    for row in found["movements"]:
+        assert first <= row["entry"].occurred_on <= last
+        running += row["entry"].points
+        assert row["balance"] == running
+    assert found["closing"] == running == int(rows.filter(occurred_on__lte=last)
+                                              .aggregate(s=Sum("points"))["s"] or 0)
+    assert len(found["movements"]) == rows.filter(occurred_on__range=(first, last)).count()
 
 
 @pytest.mark.django_db

@@ -412,6 +412,33 @@ def credit_note_create(*, actor: User, invoice: Invoice,
     return note
 
 
+@transaction.atomic
+def credit_note_for_amount(*, actor: User, invoice: Invoice, amount: Decimal,
+                           reason: str) -> Invoice:
+    """An issued credit note of ``amount`` (tax included, one untaxed line saying why) on an
+    issued invoice: a goodwill credit such as a loyalty reward, not a return of its lines.
+    Refused, naming ``amount``, when more than what is left to credit."""
+    require(actor, "billing.add")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_credit_note or invoice.status == InvoiceStatus.DRAFT:
+        raise ValidationError({"invoice": _("Only an issued invoice can be credited.")})
+    amount = Decimal(amount)
+    left = invoice.total_amount - invoice_balance(invoice)["credited"]
+    if not ZERO < amount <= left:
+        raise ValidationError({"amount": _(
+            "The credit notes would exceed the invoice: %(left)s is left to credit.")
+            % {"left": left}})
+    description = (reason or "").strip()[:200]
+    if not description:
+        raise ValidationError({"reason": _("This field is required.")})
+    note = _draft(actor=actor, account=invoice.account, contact=invoice.contact,
+                  credited_invoice=invoice, kind=InvoiceKind.CREDIT_NOTE,
+                  currency=invoice.currency, payment_terms_days=0, notes=description,
+                  lines=[{"description": description, "quantity": 1, "unit_price": amount,
+                          "tax_rate": 0}])
+    return _issue_locked(note, actor=actor, issue_date=timezone.localdate())
+
+
 # ---- payments --------------------------------------------------------------------------------
 
 

@@ -8,12 +8,15 @@ import uuid as uuid_module
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from vinculo.billing.models import Invoice
 from vinculo.core.api_base import (
     ScopedRelatedField,
     ServiceSerializer,
@@ -36,14 +39,18 @@ RULES_SCHEMA: dict[str, Any] = {
     "example": [{"kind": "review", "points": 50}]}
 TIERS_SCHEMA: dict[str, Any] = {
     "type": "array", "items": {"type": "object"},
-    "description": ("Tiers {name, threshold (points or spend in the window), multiplier ≥ 1, "
-                    "offers (words)}."),
+    "description": ("Tiers {name, threshold (points or spend in the window) or, when "
+                    "`tier_basis` is `value_tier`, value_tier (Platinum | Gold | Iron | Lead: "
+                    "that value tier of the latest analytics snapshot or better), multiplier "
+                    "≥ 1, offers (words), package (optional: a service package's UUID its "
+                    "members get; losing the tier hands them back to the package rules)}."),
     "example": [{"name": "Oro", "threshold": 5000, "multiplier": 1.5,
                  "offers": "Envío gratis"}]}
 REWARDS_SCHEMA: dict[str, Any] = {
     "type": "array", "items": {"type": "object"},
-    "description": ("Rewards {key, name, kind: `coupon` | `quote_discount`, points, value "
-                    "(money)}."),
+    "description": ("Rewards {key, name, kind: `coupon` | `quote_discount` | `free_product` "
+                    "| `credit_note`, points, value (money)}; a `free_product` names its "
+                    "product (UUID) and quantity."),
     "example": [{"key": "cupon-10", "name": "Cupón de 10 €", "kind": "coupon",
                  "points": 1000, "value": 10}]}
 
@@ -171,7 +178,51 @@ class LoyaltyMemberSerializer(ServiceSerializer):
 class LoyaltyRedeemSerializer(serializers.Serializer):
     reward = serializers.CharField(max_length=REFERENCE_MAX_LENGTH, help_text="The reward's key.")
     quote = ScopedRelatedField(Quote, required=False, allow_null=True,
-                               help_text="A draft quote, for a `quote_discount` reward.")
+                               help_text="A draft quote, for a `quote_discount` or "
+                               "`free_product` reward.")
+    invoice = ScopedRelatedField(Invoice, required=False, allow_null=True,
+                                 help_text="The invoice a `credit_note` reward credits; "
+                                 "without it, the latest with enough left to credit.")
+
+
+class LoyaltyStatementQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day; default a year "
+                                  "before `end`.")
+    end = serializers.DateField(required=False, help_text="Last day; default today.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        default_start, default_end = selectors.default_period(timezone.localdate())
+        end = attrs.get("end") or default_end
+        start = attrs.get("start") or (default_start if "end" not in attrs
+                                       else end - (default_end - default_start))
+        if end < start:
+            raise serializers.ValidationError({"end": _("The end is before the start.")})
+        if (end - start).days > selectors.STATEMENT_MAX_DAYS:
+            raise serializers.ValidationError({"end": _(
+                "A statement covers ten years at most.")})
+        return {"start": start, "end": end}
+
+
+class StatementMovementSerializer(LedgerEntrySerializer):
+    balance = serializers.IntegerField(help_text="The balance after this movement.")
+
+    class Meta(LedgerEntrySerializer.Meta):
+        fields = (*LedgerEntrySerializer.Meta.fields, "balance")
+
+
+class ExpiringSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    points = serializers.IntegerField()
+
+
+class LoyaltyStatementSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    opening = serializers.IntegerField(help_text="The balance before `start`.")
+    movements = StatementMovementSerializer(many=True, help_text="Oldest first.")
+    closing = serializers.IntegerField(help_text="Opening plus the movements.")
+    expiring = ExpiringSerializer(many=True, help_text="Points due to expire in the 90 "
+                                  "days after `end`, as the ledger stood then.")
 
 
 class LoyaltyAdjustSerializer(serializers.Serializer):
@@ -194,7 +245,7 @@ class MemberViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     lookup_field = "uuid"
     permission_domain = "loyalty"
     action_permissions = {
-        **{name: "loyalty.view" for name in ("list", "retrieve", "ledger")},
+        **{name: "loyalty.view" for name in ("list", "retrieve", "ledger", "statement")},
         **{name: "loyalty.change" for name in ("create", "redeem", "bonus")},
         "adjust": "loyalty.manage",
     }
@@ -219,6 +270,23 @@ class MemberViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         """The member's latest 100 movements, newest first."""
         entries = selectors.history(self.get_object())
         return Response(LedgerEntrySerializer(entries, many=True).data)
+
+    @extend_schema(parameters=[LoyaltyStatementQuerySerializer],
+                   responses=LoyaltyStatementSerializer)
+    @action(detail=True, methods=["get"])
+    def statement(self, request: Request, uuid: str | None = None) -> Response:
+        """The member's statement for ``?start=&end=`` (default the last twelve months):
+        opening balance, every movement with the balance after it, closing balance, points
+        expiring next. A bad date is a 400 naming it."""
+        member = self.get_object()
+        period = LoyaltyStatementQuerySerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        found = selectors.statement(member, **period.validated_data)
+        movements = []
+        for row in found["movements"]:
+            row["entry"].balance = row["balance"]
+            movements.append(row["entry"])
+        return Response(LoyaltyStatementSerializer({**found, "movements": movements}).data)
 
     @extend_schema(request=LoyaltyRedeemSerializer, responses={201: LedgerEntrySerializer})
     @action(detail=True, methods=["post"])

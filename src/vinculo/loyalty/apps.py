@@ -52,12 +52,25 @@ class LoyaltyConfig(VinculoApp):
             Event("points.redeemed", "A member exchanged points for a reward.",
                   {"reward": "the reward's key", "points": "how many",
                    "balance": "after the redemption"}),
+            Event("loyalty_tier.changed", "A member reached or lost a tier of a loyalty "
+                  "programme.",
+                  {"program": "the programme's UUID", "program_name": "its name",
+                   "account": "the account's UUID", "from": "the tier left ('' for none)",
+                   "to": "the tier reached ('' for none)",
+                   "package_from": "UUID of the service package the tier left gave, or null",
+                   "package_to": "UUID of the service package the tier reached gives, "
+                   "or null"}),
         ),
         subscribers=(
             Subscriber("invoice.paid", f"{_SERVICES}.on_invoice_paid"),
+            # tiers that qualify by value tier follow the new snapshot
+            Subscriber("snapshot.recomputed",
+                       "vinculo.loyalty.tiers.on_snapshot_recomputed"),
             # also the credit note that closes a return (billing.return_close)
             Subscriber("credit_note.issued", f"{_SERVICES}.on_credit_note_issued"),
         ),
+        # ``loyalty.packages`` (``loyalty.benefits``): the packages a tier may give, from the
+        # app that keeps them.
         extensions={
             "segments.fields": ("vinculo.loyalty.segment_fields.fields",),
             EXTENSION_POINT: (RecordPanel("loyalty", "loyalty:account_panel", "loyalty.view",

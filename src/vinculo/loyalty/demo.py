@@ -29,7 +29,7 @@ def definition() -> dict:
     return {
         "name": _("Club Vínculo"),
         "description": _("Points on every paid invoice, tiers by points earned in the last "
-                         "year, coupons and discounts on quotes."),
+                         "year, coupons, discounts on quotes and credit notes."),
         "points_per_unit": "1", "point_value": "0.01", "expiry_months": 24,
         "tier_basis": "points", "tier_window_days": 365,
         "earn_rules": [{"kind": "review", "points": 50}, {"kind": "referral", "points": 250}],
@@ -46,7 +46,9 @@ def definition() -> dict:
             {"key": "cupon-50", "name": _("50 € coupon"), "kind": "coupon", "points": 4500,
              "value": 50},
             {"key": "descuento-100", "name": _("100 € off a quote"), "kind": "quote_discount",
-             "points": 9000, "value": 100}],
+             "points": 9000, "value": 100},
+            {"key": "abono-25", "name": _("25 € credit note"), "kind": "credit_note",
+             "points": 2500, "value": 25}],
     }
 
 

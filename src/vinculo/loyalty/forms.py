@@ -16,6 +16,7 @@ from vinculo.core.formats import format_number
 from vinculo.core.forms_settings import SettingsForm
 from vinculo.core.pickers import style
 from vinculo.loyalty.models import Program
+from vinculo.loyalty.selectors import STATEMENT_MAX_DAYS, default_period
 
 EXAMPLES = {
     "earn_rules": [{"kind": "review", "points": 50}, {"kind": "referral", "points": 200}],
@@ -67,10 +68,14 @@ class ProgramForm(SettingsForm):
                 "programme's rate on those lines), campaign {campaign, points} (a bonus for "
                 "members whose account converted in the campaign), review {points} and "
                 "referral {points} (bonuses given on the member's page)."),
-            "tiers": gettext("A list of {name, threshold, multiplier, offers}; the threshold "
-                             "is in points or in spend, as chosen above."),
-            "rewards": gettext("A list of {key, name, kind: coupon or quote_discount, points, "
-                               "value}; the value is money."),
+            "tiers": gettext("A list of {name, threshold, multiplier, offers, package}; the "
+                             "threshold is in points or in spend, as chosen above; when tiers "
+                             "qualify by value tier, give value_tier (Platinum, Gold, Iron or "
+                             "Lead) instead of the threshold. package (optional): the UUID of "
+                             "a service package its members get."),
+            "rewards": gettext("A list of {key, name, kind, points, value}; kind is coupon, "
+                               "quote_discount, free_product (with product, the product's "
+                               "UUID, and quantity) or credit_note; the value is money."),
         }
         for name, text in helps.items():
             self.fields[name].help_text = gettext("%(help)s Example: %(example)s") % {
@@ -101,10 +106,18 @@ class ProgramForm(SettingsForm):
 
 class RedeemForm(forms.Form):
     reward = forms.ChoiceField(label=_("Reward"))
-    quote = forms.ChoiceField(label=_("Draft quote (for a discount)"), required=False)
+    quote = forms.ChoiceField(label=_("Draft quote (for a discount or a free product)"),
+                              required=False)
+    invoice = forms.ChoiceField(label=_("Invoice to credit (for a credit note)"),
+                                required=False,
+                                help_text=_("Empty: the latest invoice with enough left to "
+                                            "credit."))
 
-    def __init__(self, *args: Any, rewards: list[dict], quotes: list[Any], **kwargs: Any):
+    def __init__(self, *args: Any, rewards: list[dict], quotes: list[Any],
+                 invoices: list[Any] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = [("", "—"), *((str(i.uuid), i.number)
+                                                       for i in invoices or [])]
         self.fields["reward"].choices = [
             (r["key"], gettext("%(name)s (%(points)s points)") % {
                 "name": r["name"], "points": format_number(r["points"])}) for r in rewards]
@@ -130,3 +143,28 @@ class BonusForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         style(self)
+
+
+class StatementForm(forms.Form):
+    """The period of a member's statement; an empty date takes the last twelve months."""
+
+    start = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, today: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = default_period(self.today)
+        data["start"] = data.get("start") or start
+        data["end"] = data.get("end") or end
+        if data["end"] < data["start"]:
+            self.add_error("end", gettext("The end is before the start."))
+        elif (data["end"] - data["start"]).days > STATEMENT_MAX_DAYS:
+            self.add_error("end", gettext("A statement covers ten years at most."))
+        return data

@@ -23,6 +23,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class TierBasis(models.TextChoices):
     POINTS = "points", _("Points earned in the window")
     SPEND = "spend", _("Spend paid in the window")
+    VALUE_TIER = "value_tier", _("Value tier in the latest analytics")
 
 
 class Program(TenantModel):

@@ -17,6 +17,7 @@ from vinculo.analytics import selectors as analytics
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from vinculo.core.models import User
 from vinculo.customers.models import Account
+from vinculo.loyalty.benefits import package_names
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member, Program
 
 ZERO = Decimal(0)
@@ -49,14 +50,18 @@ def history(member: Member, *, limit: int = 100) -> QuerySet:
             .order_by("-occurred_on", "-id")[:limit])
 
 
-def expiring(member: Member, *, days: int = 90, today: dt.date | None = None) -> list[dict]:
+def expiring(member: Member, *, days: int = 90, today: dt.date | None = None,
+             as_of: dt.date | None = None) -> list[dict]:
     """Points that will expire in the next ``days``, by date, first-in first-out: what is due
-    by each date less what has been used and what earlier dates already take."""
-    today = today or timezone.localdate()
+    by each date less what has been used and what earlier dates already take. ``as_of``
+    reads the ledger as it stood at the end of that day (a statement's closing date)."""
+    today = as_of or today or timezone.localdate()
     until = today + dt.timedelta(days=days)
     rows = LedgerEntry.objects.filter(member=member)
+    if as_of is not None:
+        rows = rows.filter(occurred_on__lte=as_of)
     used = -(rows.filter(expires_on__isnull=True).aggregate(s=Sum("points"))["s"] or 0)
-    left = member_balance(member)
+    left = int(rows.aggregate(s=Sum("points"))["s"] or 0)
     result, taken = [], 0
     lots = (rows.filter(expires_on__isnull=False).values("expires_on")
             .annotate(p=Sum("points")).order_by("expires_on"))
@@ -72,6 +77,39 @@ def expiring(member: Member, *, days: int = 90, today: dt.date | None = None) ->
             result.append({"date": expires_on, "points": due})
         taken += due
     return result
+
+
+#: The longest period a statement covers (ten years).
+STATEMENT_MAX_DAYS = 3660
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """A statement's default period: the last twelve months up to ``today``."""
+    return today - dt.timedelta(days=364), today
+
+
+def statement(member: Member, *, start: dt.date, end: dt.date,
+              expiring_days: int = 90) -> dict[str, Any]:
+    """The member's statement from ``start`` to ``end`` (both included): the balance at the
+    start, every movement in between in the order it happened with the balance after it,
+    the balance at the end, and the points due to expire in the ``expiring_days`` after the
+    end (as the ledger stood then). Opening + movements = closing, by construction from the
+    one ledger; the staff page, the API and the portal read it here."""
+    rows = LedgerEntry.objects.filter(member=member)
+    opening = int(rows.filter(occurred_on__lt=start).aggregate(s=Sum("points"))["s"] or 0)
+    movements: list[dict[str, Any]] = []
+    running = opening
+    totals: dict[str, int] = defaultdict(int)
+    for entry in (rows.filter(occurred_on__gte=start, occurred_on__lte=end)
+                  .select_related("invoice", "credit_note").order_by("occurred_on", "id")):
+        running += entry.points
+        totals[entry.kind] += entry.points
+        movements.append({"entry": entry, "balance": running})
+    return {"member": member, "start": start, "end": end, "opening": opening,
+            "movements": movements, "closing": running,
+            "totals": [{"kind": kind, "label": EntryKind(kind).label, "points": totals[kind]}
+                       for kind in EntryKind.values if kind in totals],
+            "expiring": expiring(member, days=expiring_days, as_of=end)}
 
 
 def account_summary(account: Account) -> list[dict[str, Any]]:
@@ -230,3 +268,37 @@ def rules_in_words(program: Program) -> list[str]:
             lines.append(_("%(points)s bonus points for a referral.")
                          % {"points": number_format(rule["points"])})
     return lines
+
+
+def tiers_in_words(program: Program) -> list[dict[str, Any]]:
+    """The tiers as the programme's page shows them: what qualifies (points, money, or a
+    value tier by its translated name) and the package each gives, by name."""
+    packages = package_names(program.organization_id) if any(
+        t.get("package") for t in program.tiers or []) else {}
+    return [{**tier, "value_tier_label": analytics.label(tier.get("value_tier") or ""),
+             "package_name": packages.get(tier.get("package") or "", "")}
+            for tier in program.tiers or []]
+
+
+def rewards_in_words(program: Program) -> list[dict[str, Any]]:
+    """The rewards with their kind in words and the free product's name (no UUIDs)."""
+    from django.utils.translation import gettext as _
+
+    from vinculo.catalog.models import Product
+
+    rewards = program.rewards or []
+    wanted = [r["product"] for r in rewards if r.get("product")]
+    names = ({str(u): n for u, n in Product.objects.filter(uuid__in=wanted)
+              .values_list("uuid", "name")} if wanted else {})
+    kinds = {"coupon": _("coupon code"), "quote_discount": _("discount on a quote"),
+             "credit_note": _("credit note")}
+    rows = []
+    for reward in rewards:
+        if reward["kind"] == "free_product":
+            kind = _("free product: %(quantity)s × %(name)s") % {
+                "quantity": reward.get("quantity", 1),
+                "name": names.get(reward.get("product") or "", _("(removed)"))}
+        else:
+            kind = kinds.get(reward["kind"], reward["kind"])
+        rows.append({**reward, "kind_label": kind})
+    return rows

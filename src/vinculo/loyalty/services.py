@@ -31,13 +31,16 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from vinculo.catalog.models import Product
 from vinculo.core import events
 from vinculo.core.models import User
 from vinculo.core.services import org_id, refuse_unknown, require, versioned_save
 from vinculo.customers.models import Account
 from vinculo.loyalty import checks, selectors
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member, Program, TierBasis
+from vinculo.loyalty.tiers import tiers_recompute, tiers_retell
 from vinculo.marketing.models import Campaign, CampaignRecipient
 from vinculo.sales.documents import services as documents
 from vinculo.sales.models import Quote, QuoteStatus
@@ -73,14 +76,18 @@ def _program_values(organization_id: int, data: dict[str, Any],
             values[name] = int(number)
     if "tier_basis" in data:
         if data["tier_basis"] not in TierBasis.values:
-            raise ValidationError({"tier_basis": _("Choose points or spend.")})
+            raise ValidationError({"tier_basis": _("Choose points, spend or value tier.")})
         values["tier_basis"] = data["tier_basis"]
     if "earn_rules" in data:
         values["earn_rules"] = checks.earn_rules(data["earn_rules"], organization_id)
-    if "tiers" in data:
-        values["tiers"] = checks.tiers(data["tiers"])
+    if "tiers" in data or "tier_basis" in data:
+        # the tiers are read by the basis they qualify on: checked again when it changes
+        basis = values.get("tier_basis") or (program.tier_basis if program else
+                                             TierBasis.POINTS)
+        stored = program.tiers if program else []
+        values["tiers"] = checks.tiers(data.get("tiers", stored), basis, organization_id)
     if "rewards" in data:
-        values["rewards"] = checks.rewards(data["rewards"])
+        values["rewards"] = checks.rewards(data["rewards"], organization_id)
     return values
 
 
@@ -101,11 +108,14 @@ def program_update(*, actor: User, program: Program, data: dict[str, Any],
     require(actor, "loyalty.manage")
     refuse_unknown(data, PROGRAM_FIELDS)
     values = _program_values(program.organization_id, data, program)
+    before = {t["name"]: t.get("package") for t in program.tiers or []}
     for key, value in values.items():
         setattr(program, key, value)
     program = versioned_save(program, expected_version=expected_version, fields=list(values))
     if "tiers" in values or "tier_basis" in values or "tier_window_days" in values:
-        tiers_recompute(program=program)
+        moved = tiers_recompute(program=program, return_members=True)
+        # members who kept their tier while its package changed get the new package too
+        tiers_retell(program, before, exclude=moved)
     return program
 
 
@@ -277,6 +287,8 @@ def points_reverse(*, credit_note: Invoice) -> list[LedgerEntry]:
     in the first-in first-out queue) and never takes the balance below zero."""
     if credit_note.credited_invoice_id is None:
         return []
+    if LedgerEntry.all_objects.filter(credit_note=credit_note, kind=EntryKind.REDEEM).exists():
+        return []  # a reward paid as a credit note gives back money, not the purchase
     invoice = Invoice.all_objects.get(pk=credit_note.credited_invoice_id)
     credited = -(Invoice.all_objects.filter(
         credited_invoice=invoice, kind=InvoiceKind.CREDIT_NOTE).exclude(
@@ -334,11 +346,49 @@ def _apply_quote_discount(actor: User, quote: Quote | None, member: Member,
     return quote.number
 
 
+def _apply_free_product(actor: User, quote: Quote | None, member: Member,
+                        item: dict[str, Any]) -> str:
+    """The reward's product on the draft quote as one more line at no price."""
+    if quote is None or quote.organization_id != member.organization_id \
+            or quote.account_id != member.account_id or quote.status != QuoteStatus.DRAFT:
+        raise ValidationError({"quote": _("Choose a draft quote of this customer.")})
+    product = Product.all_objects.filter(organization_id=member.organization_id,
+                                         uuid=item["product"]).first()
+    if product is None:
+        raise ValidationError({"reward": _("The reward's product no longer exists.")})
+    lines: list[dict[str, Any]] = [
+        {"product": line.product, "description": line.description, "quantity": line.quantity,
+         "unit_price": line.unit_price, "tax_rate": line.tax_rate,
+         "discount_percent": line.discount_percent} for line in quote.lines.all()]
+    lines.append({"product": product, "quantity": item.get("quantity", 1), "unit_price": 0,
+                  "description": _("%(product)s (loyalty reward)") % {"product": product.name}})
+    documents.quote_update(actor=actor, quote=quote, lines=lines)
+    return quote.number
+
+
+def _credit_invoice(member: Member, invoice: Invoice | None, value: Decimal) -> Invoice:
+    """The invoice a credit-note reward credits: the one chosen, else the customer's latest
+    issued invoice with at least ``value`` left to credit."""
+    candidates = Invoice.objects.filter(
+        account_id=member.account_id, kind=InvoiceKind.INVOICE,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PAID))
+    if invoice is not None:
+        candidates = candidates.filter(pk=invoice.pk)
+    for found in candidates.order_by("-issue_date", "-id")[:50]:
+        if found.total_amount - billing.invoice_balance(found)["credited"] >= value:
+            return found
+    raise ValidationError({"invoice": _(
+        "Choose an issued invoice of this customer with at least %(value)s left to credit.")
+        % {"value": value}})
+
+
 @transaction.atomic
-def points_redeem(*, actor: User, member: Member, reward: str,
-                  quote: Quote | None = None) -> LedgerEntry:
-    """Exchange points for a reward: a coupon code, or a discount on a draft quote. Refused
-    naming ``reward`` when the balance is short; concurrent calls queue on the member."""
+def points_redeem(*, actor: User, member: Member, reward: str, quote: Quote | None = None,
+                  invoice: Invoice | None = None) -> LedgerEntry:
+    """Exchange points for a reward: a coupon code, a discount or a free product on a draft
+    quote, or a credit note on an invoice (by the billing service). Refused naming
+    ``reward`` when the balance is short; concurrent calls queue on the member, so the
+    balance is read after the lock and never overdrawn; a refused reward writes nothing."""
     require(actor, "loyalty.change")
     if member.organization_id != org_id(actor):
         raise ValidationError({"member": _("Not found.")})
@@ -351,15 +401,22 @@ def points_redeem(*, actor: User, member: Member, reward: str,
             "%(points)s points are needed and the balance is %(balance)s.")
             % {"points": item["points"], "balance": available}})
     value = Decimal(item["value"])
-    code, note = "", ""
+    code, note, credit_note = "", "", None
     if item["kind"] == "coupon":
         code = "FID-" + secrets.token_hex(5).upper()
+    elif item["kind"] == "free_product":
+        note = _apply_free_product(actor, quote, member, item)
+    elif item["kind"] == "credit_note":
+        credit_note = billing.credit_note_for_amount(
+            actor=actor, invoice=_credit_invoice(member, invoice, value), amount=value,
+            reason=_("Loyalty reward: %(reward)s") % {"reward": item["name"]})
+        note = credit_note.number
     else:
         note = _apply_quote_discount(actor, quote, member, value)
     entry = _add(member, program, kind=EntryKind.REDEEM, points=-item["points"],
                  # the reward as people read it (its name then), not its key
                  on=timezone.localdate(), actor=actor, reward=item["name"][:100], code=code,
-                 value=value, note=note)
+                 value=value, note=note, credit_note=credit_note)
     events.publish("points.redeemed", record=member, actor=actor, data={
         "reward": item["key"], "points": item["points"], "balance": available - item["points"]})
     return entry
@@ -428,7 +485,7 @@ def campaign_bonus_award(*, actor: User, program: Program, campaign: Campaign) -
     return len(rows)
 
 
-# ---- expiry and tiers -------------------------------------------------------------------
+# ---- expiry -------------------------------------------------------------------------
 
 
 def points_expire(*, organization_id: int, today: dt.date | None = None) -> int:
@@ -450,40 +507,3 @@ def points_expire(*, organization_id: int, today: dt.date | None = None) -> int:
     with transaction.atomic():
         LedgerEntry.all_objects.bulk_create(rows, batch_size=2000)
     return len(rows)
-
-
-def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None,
-                    today: dt.date | None = None) -> int:
-    """Each member's tier: the highest whose threshold its points earned (or spend paid) in
-    the rolling window reach. Returns how many changed."""
-    today = today or timezone.localdate()
-    since = today - dt.timedelta(days=program.tier_window_days)
-    members = Member.all_objects.filter(program=program)
-    if member_ids is not None:
-        members = members.filter(pk__in=list(member_ids))
-    tiers = [(Decimal(t["threshold"]), t["name"]) for t in program.tiers or []]
-    members_list = list(members)
-    if program.tier_basis == TierBasis.SPEND:
-        spend = dict(Invoice.all_objects.filter(
-            organization_id=program.organization_id, kind=InvoiceKind.INVOICE,
-            status=InvoiceStatus.PAID, paid_on__gte=since,
-            account_id__in=[m.account_id for m in members_list]).values("account_id")
-            .annotate(s=Sum("net_amount")).values_list("account_id", "s").order_by())
-        value = {m.pk: spend.get(m.account_id) or 0 for m in members_list}
-    else:
-        earned = dict(LedgerEntry.all_objects.filter(
-            member_id__in=[m.pk for m in members_list], occurred_on__gte=since,
-            kind__in=(EntryKind.EARN, EntryKind.REVERSE)).values("member_id")
-            .annotate(s=Sum("points")).values_list("member_id", "s").order_by())
-        value = {m.pk: earned.get(m.pk) or 0 for m in members_list}
-    changed = []
-    for member in members_list:
-        tier = ""
-        for threshold, name in tiers:
-            if value[member.pk] >= threshold:
-                tier = name
-        if tier != member.tier:
-            member.tier = tier
-            changed.append(member)
-    Member.all_objects.bulk_update(changed, ["tier"], batch_size=2000)
-    return len(changed)

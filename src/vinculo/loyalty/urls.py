@@ -14,6 +14,8 @@ urlpatterns = [
     path("programs/<uuid:uuid>/delete/", views.ProgramDeleteView.as_view(),
          name="program_delete"),
     path("members/<uuid:uuid>/", views.MemberDetailView.as_view(), name="member_detail"),
+    path("members/<uuid:uuid>/statement/", views.StatementView.as_view(),
+         name="member_statement"),
     path("enrol/", views.EnrolView.as_view(), name="enrol"),
     path("panel/", views.AccountPanelView.as_view(), name="account_panel"),
 ]

@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.services import PermissionDeniedError
@@ -24,7 +26,14 @@ from vinculo.core.views_base import RecordDeleteView, RecordMixin, flash_error
 from vinculo.core.views_settings import SettingsEditView
 from vinculo.customers.models import Account
 from vinculo.loyalty import selectors, services
-from vinculo.loyalty.forms import AdjustForm, BonusForm, ProgramForm, RedeemForm
+from vinculo.loyalty.benefits import package_names
+from vinculo.loyalty.forms import (
+    AdjustForm,
+    BonusForm,
+    ProgramForm,
+    RedeemForm,
+    StatementForm,
+)
 from vinculo.loyalty.models import Member, Program
 from vinculo.sales.models import Quote, QuoteStatus
 
@@ -55,6 +64,8 @@ class ProgramDetailView(RecordMixin, View):
             "economics": (selectors.economics(program)
                           if role_has(request.user.role, "analytics.view") else None),
             "rules": selectors.rules_in_words(program),
+            "tiers": selectors.tiers_in_words(program),
+            "rewards": selectors.rewards_in_words(program),
             "currency": request.user.organization.base_currency})
 
 
@@ -89,6 +100,22 @@ def _draft_quotes(member: Member) -> list[Quote]:
                 .order_by("-id")[:20])
 
 
+def _invoices(member: Member) -> list[Invoice]:
+    """The customer's latest issued invoices, that a credit-note reward may credit."""
+    return list(Invoice.objects.filter(
+        account_id=member.account_id, kind=InvoiceKind.INVOICE,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PAID)).order_by("-issue_date", "-id")
+        [:20])
+
+
+def _redeemed_message(entry: Any) -> str:
+    if entry.code:
+        return _("Redeemed. Coupon code: %(code)s") % {"code": entry.code}
+    if entry.credit_note_id:
+        return _("Redeemed: credit note %(n)s issued.") % {"n": entry.note}
+    return _("Redeemed: the reward is on quote %(n)s.") % {"n": entry.note}
+
+
 class MemberDetailView(RecordMixin, View):
     """A member: balance, tier, points expiring soon, the ledger, and what can be done."""
 
@@ -98,12 +125,17 @@ class MemberDetailView(RecordMixin, View):
     def page(self, request: HttpRequest, member: Member, status: int = 200,
              **forms: Any) -> HttpResponse:
         program = member.program
+        tier = next((t for t in program.tiers or [] if t["name"] == member.tier), None)
         return render(request, "loyalty/member_detail.html", {
+            "tier_package": package_names(program.organization_id).get(tier["package"])
+            if tier and tier.get("package") else None,
             "member": member, "program": program, "balance": selectors.member_balance(member),
-            "tier": next((t for t in program.tiers or [] if t["name"] == member.tier), None),
+            "tier": tier,
             "expiring": selectors.expiring(member), "history": selectors.history(member),
             "redeem_form": forms.get("redeem") or RedeemForm(
-                rewards=program.rewards or [], quotes=_draft_quotes(member)),
+                rewards=program.rewards or [], quotes=_draft_quotes(member),
+                invoices=_invoices(member)),
+            "statement_form": StatementForm(today=timezone.localdate()),
             "adjust_form": forms.get("adjust") or AdjustForm(),
             "bonus_form": forms.get("bonus") or BonusForm(),
             "bonus_kinds": [r["kind"] for r in program.earn_rules or []
@@ -119,7 +151,7 @@ class MemberDetailView(RecordMixin, View):
         what = request.POST.get("action")
         if what == "redeem":
             form: Any = RedeemForm(request.POST, rewards=member.program.rewards or [],
-                                   quotes=_draft_quotes(member))
+                                   quotes=_draft_quotes(member), invoices=_invoices(member))
         elif what == "adjust":
             form = AdjustForm(request.POST)
         elif what == "bonus":
@@ -131,15 +163,17 @@ class MemberDetailView(RecordMixin, View):
         data = dict(form.cleaned_data)
         try:
             if what == "redeem":
-                quote = None
+                quote = invoice = None
                 if data.get("quote"):
                     quote = Quote.objects.filter(uuid=data["quote"],
                                                  account_id=member.account_id).first()
+                if data.get("invoice"):
+                    invoice = Invoice.objects.filter(uuid=data["invoice"],
+                                                     account_id=member.account_id).first()
                 entry = services.points_redeem(actor=request.user, member=member,
-                                               reward=data["reward"], quote=quote)
-                messages.success(request, _("Redeemed. Coupon code: %(code)s") % {
-                    "code": entry.code} if entry.code else _("Redeemed: the discount is on "
-                                                              "quote %(n)s.") % {"n": entry.note})
+                                               reward=data["reward"], quote=quote,
+                                               invoice=invoice)
+                messages.success(request, _redeemed_message(entry))
             elif what == "adjust":
                 services.points_adjust(actor=request.user, member=member, **data)
                 messages.success(request, _("Points adjusted."))
@@ -150,6 +184,32 @@ class MemberDetailView(RecordMixin, View):
             flash_error(request, exc)
         return HttpResponseRedirect(reverse("loyalty:member_detail",
                                             kwargs={"uuid": member.uuid}))
+
+
+class StatementView(RecordMixin, View):
+    """A member's statement for a period, printable as it is (the browser prints the page;
+    no PDF is made): opening balance, every movement, closing balance, points expiring."""
+
+    model = Member
+    permission = VIEW
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        member = self.get_object()
+        form = StatementForm(request.GET or None, today=timezone.localdate())
+        if request.GET and not form.is_valid():
+            return render(request, "loyalty/statement.html", {
+                "member": member, "program": member.program, "form": form,
+                "statement": None}, status=400)
+        if request.GET:
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        else:
+            start, end = selectors.default_period(timezone.localdate())
+        # the dates shown are the period read, defaults included
+        form = StatementForm(initial={"start": start, "end": end}, today=timezone.localdate())
+        return render(request, "loyalty/statement.html", {
+            "member": member, "program": member.program, "form": form,
+            "statement": selectors.statement(member, start=start, end=end),
+            "organization": request.user.organization})
 
 
 class EnrolView(RoleRequiredMixin, View):

@@ -61,11 +61,15 @@ class PackagesConfig(VinculoApp):
                   "manager's approval.", _CHANGE),
         ),
         subscribers=(Subscriber("snapshot.recomputed",
-                                "vinculo.packages.services.on_snapshot_recomputed"),),
+                                "vinculo.packages.services.on_snapshot_recomputed"),
+                     # a loyalty tier with a package benefit gives it; losing it takes it back
+                     Subscriber("loyalty_tier.changed",
+                                "vinculo.packages.services.on_loyalty_tier_changed")),
         timeline=("vinculo.packages.selectors.timeline",),
         extensions={
             TERMS: ("vinculo.packages.selectors.account_terms",),
             "segments.fields": ("vinculo.packages.segment_fields.fields",),
+            "loyalty.packages": ("vinculo.packages.selectors.package_names",),
             PANELS: (RecordPanel("service_package", "packages:account_panel", "packages.view",
                                  ("customers.account",), order=6),),
         },

@@ -102,6 +102,7 @@ class Decision(models.TextChoices):
     RULE = "rule", _("Rule after a recompute")
     MANUAL = "manual", _("By hand")
     APPROVAL = "approval", _("Approved downgrade")
+    LOYALTY = "loyalty", _("Loyalty tier")
 
 
 class AccountPackage(TenantModel):
@@ -114,6 +115,11 @@ class AccountPackage(TenantModel):
                                 related_name="memberships", verbose_name=_("package"))
     since = models.DateField(_("since"))
     pinned = models.BooleanField(_("set by hand"), default=False)
+    benefit = models.ForeignKey(
+        ServicePackage, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("loyalty benefit"),
+        help_text=_("The package a loyalty tier gives: the rules never place the customer "
+                    "below it while the tier lasts."))
 
     owner_field = ("account__owner",)
     team_field = ("account__team",)

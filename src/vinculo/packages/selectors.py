@@ -121,3 +121,10 @@ def timeline(record: Any, limit: int) -> list[Any]:
             title=_("Service package: %(package)s") % {"package": after},
             detail=f"{change.get_status_display()} · {change.reason}"))
     return items
+
+
+def package_names(organization_id: int) -> dict[str, str]:
+    """The active packages by UUID string: what a loyalty tier may give
+    (``loyalty.packages``)."""
+    return {str(uuid): name for uuid, name in ServicePackage.all_objects.filter(
+        organization_id=organization_id, active=True).values_list("uuid", "name")}

@@ -376,6 +376,13 @@ def packages_evaluate(*, organization: Organization, actor: User | None = None,
                              organization_id=organization_id).values_list("id", flat=True)
         for account_id in ids:  # one query per package
             target.setdefault(account_id, package.pk)
+    # A loyalty tier's package is a floor: the rules never place its holder below it.
+    for account_id, benefit_id in AccountPackage.all_objects.filter(
+            organization_id=organization_id, benefit__isnull=False).values_list(
+            "account_id", "benefit_id"):
+        ruled = by_id.get(target[account_id]) if account_id in target else None
+        if benefit_id in by_id and _rank_of(ruled) < by_id[benefit_id].rank:
+            target[account_id] = benefit_id
     changes: list[PackageChange] = []
     result = EvaluateResult()
     for account_id in set(target) | set(current):
@@ -501,3 +508,88 @@ def on_snapshot_recomputed(event: events.Occurrence) -> None:
     organization = Organization.objects.get(pk=event.organization_id)
     with organization_scope(organization):
         packages_evaluate(organization=organization)
+
+
+# ---- loyalty tiers' packages -------------------------------------------------------------
+
+
+def _ruled_package(organization_id: int, account_id: int) -> ServicePackage | None:
+    """The package the rules give one account now: the highest rank whose rule matches."""
+    for package in ServicePackage.all_objects.filter(
+            organization_id=organization_id, active=True).order_by("-rank", "id"):
+        if package.rule.get("conditions") and rules.matching(
+                package.rule, subject="accounts", organization_id=organization_id).filter(
+                pk=account_id).exists():
+            return package
+    return None
+
+
+@transaction.atomic
+def loyalty_benefit(*, organization_id: int, account_id: int, package_uuid: str | None,
+                    reason: str) -> PackageChange | None:
+    """Give (``package_uuid``) or take back (None) the package of a customer's loyalty tier.
+
+    The customer gets the higher of the package the rules give and the tier's, as after a
+    recompute: reaching the tier moves them up to its package (a better package stays);
+    losing it hands them back to the package rules (a downgrade out of a package that
+    requires approval waits for a manager). A customer set by hand stays where
+    they are. Each move is a dated change decided by the loyalty tier, naming it."""
+    Account.all_objects.select_for_update().filter(pk=account_id).first()
+    row = AccountPackage.all_objects.filter(organization_id=organization_id,
+                                            account_id=account_id).first()
+    benefit = (ServicePackage.all_objects.filter(organization_id=organization_id,
+                                                 uuid=package_uuid, active=True).first()
+               if package_uuid else None)
+    current = (ServicePackage.all_objects.get(pk=row.package_id) if row else None)
+    if row is not None:
+        row.benefit = benefit
+        row.save(update_fields=["benefit", "updated_at"])
+    if row is not None and row.pinned:
+        return None
+    if PackageChange.all_objects.filter(organization_id=organization_id, account_id=account_id,
+                                        status=ChangeStatus.PENDING).exists():
+        return None
+    # as after a recompute: the higher of the rules' package and the tier's
+    target = _ruled_package(organization_id, account_id)
+    if benefit is not None and _rank_of(target) < benefit.rank:
+        target = benefit
+    if target == current:
+        return None
+    status = (ChangeStatus.PENDING if _needs_approval(current, target)
+              else ChangeStatus.APPLIED)
+    today = timezone.localdate()
+    change = PackageChange.all_objects.create(
+        organization_id=organization_id, account_id=account_id, from_package=current,
+        to_package=target, on=today, decided_by=Decision.LOYALTY, reason=reason,
+        status=status)
+    if status == ChangeStatus.APPLIED:
+        _apply(organization_id, [change], today)
+        if benefit is not None:
+            AccountPackage.all_objects.filter(organization_id=organization_id,
+                                              account_id=account_id).update(benefit=benefit)
+    _tell_owners(organization_id, [change])
+    change.account = Account.all_objects.get(pk=account_id)
+    _publish([change], None)
+    return change
+
+
+def on_loyalty_tier_changed(event: events.Occurrence) -> None:
+    """Subscriber of ``loyalty_tier.changed``: the package of the tier reached, or the
+    package rules again when the tier that gave one is lost."""
+    data = event.data
+    if event.organization_id is None or data.get("package_from") == data.get("package_to"):
+        return
+    organization = Organization.objects.get(pk=event.organization_id)
+    account = Account.all_objects.filter(organization_id=organization.pk,
+                                         uuid=data["account"]).first()
+    if account is None:
+        return
+    if data.get("package_to"):
+        reason = _("Reached the tier «%(tier)s» of the loyalty programme «%(program)s».")
+    else:
+        reason = _("Left the tier «%(tier)s» of the loyalty programme «%(program)s».")
+    tier = data.get("to") if data.get("package_to") else data.get("from")
+    with organization_scope(organization):
+        loyalty_benefit(organization_id=organization.pk, account_id=account.pk,
+                        package_uuid=data.get("package_to"),
+                        reason=reason % {"tier": tier, "program": data.get("program_name")})

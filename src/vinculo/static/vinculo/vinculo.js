@@ -28,6 +28,11 @@
       if (panel) panel.innerHTML = "";
       return;
     }
+    // <button data-print>: print the page (a statement; no inline handler under the CSP)
+    if (target.closest("[data-print]")) {
+      window.print();
+      return;
+    }
     // <button data-copy="id">: copy an input's value to the clipboard
     const copy = target.closest("[data-copy]");
     if (copy) {
