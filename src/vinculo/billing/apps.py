@@ -9,6 +9,7 @@ from vinculo.core.plugins import (
     DatasetJoin,
     DemoGenerator,
     Event,
+    Indicator,
     Menu,
     MenuItem,
     VinculoApp,
@@ -98,5 +99,12 @@ class BillingConfig(VinculoApp):
                 DatasetField("method"), DatasetField("reference")),
                 joins=(DatasetJoin("invoice", "invoices", "invoice", _("Invoice")),),
                 date_field="paid_on", order=90),
+        ),
+        indicators=(
+            Indicator("revenue", _("Revenue"), "vinculo.billing.indicators.revenue", "money",
+                      "analytics.view", additive=True, by_owner=True, order=10,
+                      definition=_("Net invoiced in the period (invoices less credit notes) in "
+                                   "the organisation's currency; a team or a person: the "
+                                   "accounts they own.")),
         ),
     )

@@ -12,6 +12,7 @@ from vinculo.core.plugins import (
     DemoGenerator,
     Event,
     HomePanel,
+    Indicator,
     Job,
     Menu,
     MenuItem,
@@ -137,6 +138,27 @@ class ServiceConfig(VinculoApp):
                 DatasetField("created_at"), DatasetField("resolved_at")),
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
                 date_field="created_at", order=100),
+        ),
+        indicators=(
+            Indicator("sla_compliance", _("SLA compliance"),
+                      "vinculo.service.indicators.sla_compliance", "percent", "service.view",
+                      by_owner=True, order=80,
+                      definition=_("Tickets opened in the period and resolved within their "
+                                   "SLA, out of those resolved; a team or an agent: the "
+                                   "tickets assigned to them.")),
+            Indicator("csat", _("Customer satisfaction (CSAT)"),
+                      "vinculo.service.indicators.csat", "score", "service.view",
+                      by_owner=True, order=90,
+                      definition=_("Mean answer (1–5) to the survey of the tickets opened in "
+                                   "the period.")),
+            Indicator("nps", _("Net Promoter Score"), "vinculo.service.indicators.nps",
+                      "score", "service.view", by_owner=True, order=95,
+                      definition=_("Promoters less detractors (% of answers) in the surveys "
+                                   "of the tickets opened in the period.")),
+            Indicator("complaints", _("Complaints"), "vinculo.service.indicators.complaints",
+                      "count", "service.view", additive=True, higher_is_better=False,
+                      by_owner=True, order=100,
+                      definition=_("Tickets counting as complaints opened in the period.")),
         ),
     )
 
