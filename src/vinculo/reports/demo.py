@@ -24,6 +24,7 @@ OBJECTIVES = {"revenue": "1.10", "new_customers": "1.20", "conversion_rate": "1.
               "on_time_delivery": "1.03", "fill_rate": "1.03", "retention": "1.05",
               "average_clv": "1.05", "sla_compliance": "1.05", "csat": "1.03", "nps": "1.10",
               "complaints": "0.80", "cost_to_serve": "0.95"}
+CEILING = {"csat": Decimal(5), "nps": Decimal(100)}  # the top of a score's scale
 FALLBACK = {"money": Decimal("1000"), "percent": Decimal("90"), "count": Decimal("10"),
             "score": Decimal("4")}
 
@@ -35,6 +36,7 @@ def _target(key: str, last: Decimal | None) -> Decimal:
     target = last * Decimal(OBJECTIVES[key])
     if unit == "percent":
         target = min(target, Decimal(100))
+    target = min(target, CEILING.get(key, target))
     if unit == "count":
         target = target.quantize(Decimal(1))
     return target.quantize(Decimal("0.01"))

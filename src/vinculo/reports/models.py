@@ -129,9 +129,15 @@ class Objective(TenantModel):
         verbose_name_plural = _("objectives")
 
     def __str__(self) -> str:
+        from django.utils.formats import date_format
+
         from vinculo.reports.objectives import indicator_label
 
-        return f"{indicator_label(self.indicator)} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+        who = (self.team.name if self.team_id and self.team else
+               str(self.user) if self.user_id and self.user else _("whole organisation"))
+        return (f"{indicator_label(self.indicator)} · {who} · "
+                f"{date_format(self.start, 'SHORT_DATE_FORMAT')}–"
+                f"{date_format(self.end, 'SHORT_DATE_FORMAT')}")
 
 
 class Dashboard(TenantModel):
