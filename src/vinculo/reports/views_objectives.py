@@ -30,13 +30,14 @@ LIST_LIMIT = 60
 
 
 class ObjectiveListView(RoleRequiredMixin, View):
-    """Every objective the user sees, each measured now: actual, objective, pace, trend."""
+    """Every objective the user sees (measuring each is its own page's and the dashboards'
+    work: one indicator's figure is several queries)."""
 
     permission = "objectives.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        rows = [progress(o) for o in visible_objectives(request.user)[:LIST_LIMIT]]
-        return render(request, "reports/objective_list.html", {"rows": rows})
+        return render(request, "reports/objective_list.html",
+                      {"rows": list(visible_objectives(request.user)[:LIST_LIMIT])})
 
 
 class ObjectiveLookup(RecordMixin):
@@ -44,6 +45,16 @@ class ObjectiveLookup(RecordMixin):
 
     def get_object(self) -> Any:
         return get_object_or_404(visible_objectives(self.request.user), uuid=self.kwargs["uuid"])
+
+
+class ObjectiveDetailView(ObjectiveLookup, View):
+    """One objective measured now: actual, objective, pace, trend."""
+
+    permission = "objectives.view"
+
+    def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
+        return render(request, "reports/objective_detail.html",
+                      {"p": progress(self.get_object())})
 
 
 class ObjectiveEditView(ObjectiveLookup, SettingsEditView):
@@ -57,7 +68,7 @@ class ObjectiveEditView(ObjectiveLookup, SettingsEditView):
     title = gettext_lazy("Objective")
 
     def success_url(self, record: Any) -> str:
-        return reverse("reports:objective_list") + f"#objective-{record.uuid}"
+        return reverse("reports:objective_detail", kwargs={"uuid": record.uuid})
 
     def context(self, form: Any) -> dict[str, Any]:
         return {"back": reverse("reports:objective_list")}

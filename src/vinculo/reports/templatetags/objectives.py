@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from vinculo.core.formats import format_money, format_number
+from vinculo.reports.objectives import indicator_label, indicators
 
 register = template.Library()
 
@@ -24,3 +25,16 @@ def figure(value: Any, unit: str, currency: str = "") -> str:
     if unit == "count":
         return format_number(value, 0)
     return format_number(value, 1)
+
+
+@register.simple_tag
+def indicator_name(key: str) -> str:
+    return indicator_label(key)
+
+
+@register.simple_tag
+def indicator_target(objective: Any) -> str:
+    """The objective's target in its indicator's unit."""
+    found = indicators().get(objective.indicator)
+    return figure(objective.target, found.unit if found else "number",
+                  objective.organization.base_currency)
