@@ -1,9 +1,11 @@
 """The report builder in a real browser, on a phone: draft a report before any order exists
 (sample figures and the fields it needs), save it, then see real numbers once an order is
-there; nothing overflows at 390 px."""
+there; set an objective and find it, with the report, on the management dashboard; nothing
+overflows at 390 px."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -16,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=15_000)  # every change is a request: slow on a loaded machine
 
 
-def test_draft_on_sample_data_save_then_real_numbers(browser, live_server, admin):
+def test_draft_on_sample_data_save_then_real_numbers_and_a_dashboard(browser, live_server,
+                                                                      admin):
     context = browser.new_context(base_url=live_server.url, locale="en-GB",
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
@@ -50,5 +53,26 @@ def test_draft_on_sample_data_save_then_real_numbers(browser, live_server, admin
     page.reload()
     expect(page.locator("#report-result table tbody tr")).to_have_count(1)
     expect(page.locator("#report-result")).not_to_contain_text("sample")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # an objective for this month, then the administrator's dashboard with it and the report
+    today = dt.date.today()
+    page.goto("/reports/objectives/new/")
+    page.get_by_label("Indicator").select_option("revenue")
+    page.get_by_label("First day").fill(today.replace(day=1).isoformat())
+    page.get_by_label("Last day").fill((today + dt.timedelta(days=30)).isoformat())
+    page.get_by_label("Objective").fill("1000")
+    page.get_by_role("button", name="Save").click()
+    card = page.get_by_role("article", name="Revenue")
+    expect(card).to_contain_text("€1,000.00")
+    expect(card).to_contain_text("Previous periods")
+    page.goto("/reports/dashboard/")
+    expect(page.get_by_role("article", name="Revenue")).to_contain_text("€1,000.00")
+    page.get_by_role("link", name="Arrange").click()
+    page.get_by_label("Add to the dashboard").select_option(label="Ventas por mes")
+    page.get_by_role("button", name="Add").click()
+    page.get_by_role("link", name="See the dashboard").click()
+    report_card = page.get_by_role("article", name="Ventas por mes")
+    expect(report_card.locator(".report-figure .main-svg").first).to_be_attached()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()

@@ -107,8 +107,8 @@ def test_the_menu_shows_each_role_what_it_may_open():
     # analytics' pages and the reports share one dropdown; a role without analytics still
     # finds its reports there
     assert admin["Analytics"] == ["Customer analytics", "Demand forecast", "Model validation",
-                                  "Supplier plan", "Reports"]  # the last but one: portal's
-    assert marketing["Analytics"] == ["Reports"]
+                                  "Supplier plan", "Dashboard", "Reports", "Objectives"]
+    assert marketing["Analytics"] == ["Dashboard", "Reports", "Objectives"]
     settings_links = next(e for e in _menu(Role.ADMIN) if e.label == "Settings").links
     mailboxes = next(link for link in settings_links if link.label == "Mailboxes")
     assert (mailboxes.divider, mailboxes.header) == (True, "E-mail and forms")

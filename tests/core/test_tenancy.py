@@ -199,10 +199,22 @@ def _packages(admin):
 
 def _reports(admin):
     """A saved report (a secret name: the other organisation's lists must not show it)."""
-    from tests.reports.factories import report
-    from vinculo.reports.models import Report
+    import datetime as dt
+    from decimal import Decimal
 
-    return {Report: report(admin, name="Informe Zafiro")}
+    from tests.reports.factories import report
+    from vinculo.reports import services_objectives
+    from vinculo.reports.dashboards import dashboard_for
+    from vinculo.reports.models import Objective, Report, Widget
+
+    saved = report(admin, name="Informe Zafiro")
+    with as_user(admin):
+        objective = services_objectives.objective_create(actor=admin, data={
+            "indicator": "complaints", "start": dt.date(2026, 3, 1),
+            "end": dt.date(2026, 3, 31), "target": Decimal("5")})
+        widget = services_objectives.widget_add(
+            actor=admin, dashboard=dashboard_for(admin.organization, admin.role), report=saved)
+    return {Report: saved, Objective: objective, Widget: widget}
 
 
 def _loyalty(admin, account):

@@ -17,6 +17,7 @@ from vinculo.core.plugins import (
     DemoGenerator,
     Event,
     HomePanel,
+    Indicator,
     Job,
     Menu,
     MenuItem,
@@ -88,5 +89,20 @@ class AnalyticsConfig(VinculoApp):
                         DatasetField("value_tier")),
                     joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
                     parent="account", date_field="as_of", order=120),
+        ),
+        indicators=(
+            Indicator("retention", _("Retention"), "vinculo.analytics.indicators.retention",
+                      "percent", "analytics.view", order=30,
+                      definition=_("Mean share of a month's buyers who bought again the next "
+                                   "month, over the complete months of the period.")),
+            Indicator("average_clv", _("Average CLV"),
+                      "vinculo.analytics.indicators.average_clv", "money", "analytics.view",
+                      order=50, definition=_("Mean customer lifetime value in the newest "
+                                             "analytics snapshot of the period.")),
+            Indicator("cost_to_serve", _("Cost to serve"),
+                      "vinculo.analytics.indicators.cost_to_serve", "money", "analytics.view",
+                      higher_is_better=False, order=110,
+                      definition=_("Mean cost to serve per customer in the newest analytics "
+                                   "snapshot of the period.")),
         ),
     )

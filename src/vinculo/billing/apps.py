@@ -9,6 +9,7 @@ from vinculo.core.plugins import (
     DatasetJoin,
     DemoGenerator,
     Event,
+    Indicator,
     Menu,
     MenuItem,
     PersonalData,
@@ -109,5 +110,12 @@ class BillingConfig(VinculoApp):
             PersonalData("returns", _("Returns"),
                          "vinculo.billing.privacy.export_returns",
                          "vinculo.core.privacy.nothing", order=31),
+        ),
+        indicators=(
+            Indicator("revenue", _("Revenue"), "vinculo.billing.indicators.revenue", "money",
+                      "analytics.view", additive=True, by_owner=True, order=10,
+                      definition=_("Net invoiced in the period (invoices less credit notes) in "
+                                   "the organisation's currency; a team or a person: the "
+                                   "accounts they own.")),
         ),
     )

@@ -4,6 +4,7 @@ recent documents. Aggregates run in the database."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -263,11 +264,17 @@ def timeline(record: Any, limit: int) -> list[Any]:
     return items
 
 
-def revenue_between(user: User, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+def revenue_between(user: User | None, first: dt.date, last: dt.date, *,
+                    owners: Collection[int] | None = None) -> list[dict[str, Any]]:
     """Net revenue invoiced from ``first`` to ``last`` (inclusive) per currency: issued
-    invoices less credit notes (negative amounts), the documents the user may see; one
-    aggregate on the (organisation, issue date) index."""
-    rows = Invoice.objects.all().restrict(user).filter(issue_date__gte=first,
-                                                       issue_date__lte=last)
+    invoices less credit notes (negative amounts), the documents the user may see (the whole
+    organisation without a user; only accounts owned by ``owners`` when given, for a team's
+    or a person's objective); one aggregate on the (organisation, issue date) index."""
+    rows: QuerySet = Invoice.objects.all()
+    if user is not None:
+        rows = Invoice.objects.all().restrict(user)
+    if owners is not None:
+        rows = rows.filter(account__owner_id__in=list(owners))
+    rows = rows.filter(issue_date__gte=first, issue_date__lte=last)
     return list(rows.order_by("currency").values("currency").annotate(
         net=Sum("net_amount"), count=Count("id")))

@@ -247,6 +247,38 @@ class Dataset:
     order: int = 0
 
 
+#: What an indicator's figure is: money (the organisation's base currency), a percentage, a
+#: count, a score (a mean CSAT of 1–5, an NPS of −100…100).
+INDICATOR_UNITS = ("money", "percent", "count", "score")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure the company sets objectives on (``reports`` objectives), measured by the app
+    that owns the rule behind it.
+
+    ``measure`` (a dotted path) is ``measure(*, start, end, owners) -> number | None``: the
+    figure over the days ``start``–``end`` (inclusive) in the organisation in scope; ``owners``
+    is ``None`` for the whole organisation, else the user ids whose records count (a team's
+    members, one user) — given only when ``by_owner``. ``additive``: the figure is a sum over
+    the days (revenue, complaints), so a period under way is projected linearly to its end; a
+    rate or an average is projected at its current value. ``permission`` is what reading the
+    figure needs (organisation-wide money: ``analytics.view``). ``definition`` says how it is
+    measured, printed under the figure.
+    """
+
+    key: str
+    label: Label
+    measure: str
+    unit: str
+    permission: str
+    additive: bool = False
+    higher_is_better: bool = True
+    by_owner: bool = False
+    definition: Label = ""
+    order: int = 0
+
+
 @dataclass(frozen=True)
 class Contract:
     """What an app adds to the product. Every part is optional."""
@@ -275,6 +307,8 @@ class Contract:
     datasets: tuple[Dataset, ...] = ()
     # What the app holds about a person: exported and erased through the same declaration.
     personal_data: tuple[PersonalData, ...] = ()
+    # Figures objectives are set on (``Indicator``), measured by the app's selectors.
+    indicators: tuple[Indicator, ...] = ()
 
 
 class VinculoApp(AppConfig):

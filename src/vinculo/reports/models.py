@@ -89,3 +89,95 @@ class ReportSchedule(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.frequency}"
+
+
+class ObjectiveScope(models.TextChoices):
+    ORGANIZATION = "organization", _("The whole organisation")
+    TEAM = "team", _("A team")
+    USER = "user", _("A person")
+
+
+class Objective(TenantModel):
+    """A target for one indicator (``Contract.indicators``, ``reports/objectives.py``) over
+    one period, for the organisation, a team or a person. The actual figure is never stored:
+    it is measured by the app that owns the indicator whenever the objective is shown."""
+
+    indicator = models.CharField(_("indicator"), max_length=40)
+    scope = models.CharField(_("for"), max_length=12, choices=ObjectiveScope.choices,
+                             default=ObjectiveScope.ORGANIZATION)
+    team = models.ForeignKey("core.Team", verbose_name=_("team"), on_delete=models.CASCADE,
+                             null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                             on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    target = models.DecimalField(_("objective"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["-start", "indicator", "id"]
+        indexes = [models.Index(fields=["organization", "end"], name="objective_org_end")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")),
+                                   name="objective_end_after_start"),
+            models.CheckConstraint(
+                condition=(models.Q(scope="organization", team__isnull=True, user__isnull=True)
+                           | models.Q(scope="team", team__isnull=False, user__isnull=True)
+                           | models.Q(scope="user", team__isnull=True, user__isnull=False)),
+                name="objective_scope_matches"),
+        ]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+
+    def __str__(self) -> str:
+        from django.utils.formats import date_format
+
+        from vinculo.reports.objectives import indicator_label
+
+        who = (self.team.name if self.team_id and self.team else
+               str(self.user) if self.user_id and self.user else _("whole organisation"))
+        return (f"{indicator_label(self.indicator)} · {who} · "
+                f"{date_format(self.start, 'SHORT_DATE_FORMAT')}–"
+                f"{date_format(self.end, 'SHORT_DATE_FORMAT')}")
+
+
+class Dashboard(TenantModel):
+    """The management dashboard of one role, arranged by the administrator; made with its
+    default widgets the first time the role opens it (``reports/dashboards.py``)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["role"]
+        constraints = [models.UniqueConstraint(fields=["organization", "role"],
+                                               name="dashboard_one_per_role")]
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboards")
+
+    def __str__(self) -> str:
+        return str(self.get_role_display())
+
+
+class Widget(TenantModel):
+    """One card of a dashboard: a saved report's chart or table, or an objective's card."""
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE,
+                               null=True, blank=True, related_name="+")
+    objective = models.ForeignKey(Objective, verbose_name=_("objective"),
+                                  on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(report__isnull=False, objective__isnull=True)
+                           | models.Q(report__isnull=True, objective__isnull=False)),
+                name="widget_report_or_objective"),
+        ]
+        verbose_name = _("dashboard widget")
+        verbose_name_plural = _("dashboard widgets")
+
+    def __str__(self) -> str:
+        return str(self.report or self.objective)

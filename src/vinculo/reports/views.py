@@ -253,7 +253,10 @@ class ReportResultView(ReportLookup, View):
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
         report = self.get_object()
-        context: dict[str, Any] = {"report": report}
+        # on a dashboard (``compact``) a chart stands without its table; each figure has its
+        # own id, as several share the page
+        context: dict[str, Any] = {"report": report, "figure_id": f"report-figure-{report.uuid}",
+                                   "compact": request.GET.get("compact") == "1"}
         try:
             checked = check(report.definition, request.user)
         except ValidationError as refused:

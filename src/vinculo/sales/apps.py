@@ -10,6 +10,7 @@ from vinculo.core.plugins import (
     DemoGenerator,
     Event,
     HomePanel,
+    Indicator,
     Menu,
     MenuItem,
     PersonalData,
@@ -156,5 +157,25 @@ class SalesConfig(VinculoApp):
             PersonalData("orders", _("Orders"),
                          "vinculo.sales.privacy.export_orders",
                          "vinculo.core.privacy.nothing", order=22),
+        ),
+        indicators=(
+            Indicator("new_customers", _("New customers"),
+                      "vinculo.sales.indicators.new_customers", "count", "sales.view",
+                      additive=True, by_owner=True, order=20,
+                      definition=_("Accounts whose first order (not cancelled) was placed in "
+                                   "the period.")),
+            Indicator("conversion_rate", _("Conversion rate"),
+                      "vinculo.sales.indicators.conversion_rate", "percent", "sales.view",
+                      by_owner=True, order=40,
+                      definition=_("Opportunities won out of those won or lost, among the "
+                                   "ones opened in the period (the conversion funnel).")),
+            Indicator("on_time_delivery", _("On-time delivery"),
+                      "vinculo.sales.indicators.on_time_delivery", "percent", "sales.view",
+                      order=60, definition=_("Orders promised in the period delivered in full "
+                                             "by their promised date.")),
+            Indicator("fill_rate", _("Order fill rate"), "vinculo.sales.indicators.fill_rate",
+                      "percent", "sales.view", order=70,
+                      definition=_("Orders promised in the period shipped complete in one "
+                                   "delivery.")),
         ),
     )

@@ -139,20 +139,30 @@ def origin_labels(keys: set[str]) -> dict[str, str]:
     return labels
 
 
-def conversion_funnel(*, user: User, by: str = "source") -> list[dict[str, Any]]:
+def conversion_funnel(*, user: User | None, by: str = "source", start: dt.date | None = None,
+                      end: dt.date | None = None) -> list[dict[str, Any]]:
     """Lead → opportunity → won by source, owner or origin, with rates and the mean days to
     close.
 
     By source, an opportunity counts under :func:`opportunity_source`; ``label`` is the
     source's name in the user's language (or the owner's e-mail). By origin, leads and
     opportunities count under the record that brought them in (a marketing campaign sets it,
-    see ``origin_type`` on the models).
+    see ``origin_type`` on the models). The leads and opportunities ``user`` may see (the
+    whole organisation without one), created from ``start`` to ``end`` when given.
     """
     if by not in ("source", "owner", "origin"):
         raise ValueError("by must be 'source', 'owner' or 'origin'")
     lead_key = {"source": "source", "owner": "owner__email", "origin": "origin"}[by]
-    lead_rows = Lead.objects.all().restrict(user)
-    opportunities = visible_opportunities(user)
+    lead_rows: QuerySet = Lead.objects.all()
+    opportunities: QuerySet = Opportunity.objects.all()
+    if user is not None:
+        lead_rows, opportunities = Lead.objects.all().restrict(user), visible_opportunities(user)
+    if start is not None:
+        lead_rows = lead_rows.filter(created_at__date__gte=start)
+        opportunities = opportunities.filter(created_at__date__gte=start)
+    if end is not None:
+        lead_rows = lead_rows.filter(created_at__date__lte=end)
+        opportunities = opportunities.filter(created_at__date__lte=end)
     if by == "origin":
         lead_rows = lead_rows.annotate(origin=origin_key())
         opportunities = opportunities.annotate(origin=origin_key())

@@ -12,6 +12,7 @@ from vinculo.core.plugins import (
     DemoGenerator,
     Event,
     HomePanel,
+    Indicator,
     Job,
     Menu,
     MenuItem,
@@ -149,6 +150,27 @@ class ServiceConfig(VinculoApp):
                          "vinculo.service.privacy.erase_tickets", order=50,
                          kept=_("Tickets stay as dated cases with their scores, without subject, "
                                 "description or address.")),
+        ),
+        indicators=(
+            Indicator("sla_compliance", _("SLA compliance"),
+                      "vinculo.service.indicators.sla_compliance", "percent", "service.view",
+                      by_owner=True, order=80,
+                      definition=_("Tickets opened in the period and resolved within their "
+                                   "SLA, out of those resolved; a team or an agent: the "
+                                   "tickets assigned to them.")),
+            Indicator("csat", _("Customer satisfaction (CSAT)"),
+                      "vinculo.service.indicators.csat", "score", "service.view",
+                      by_owner=True, order=90,
+                      definition=_("Mean answer (1–5) to the survey of the tickets opened in "
+                                   "the period.")),
+            Indicator("nps", _("Net Promoter Score"), "vinculo.service.indicators.nps",
+                      "score", "service.view", by_owner=True, order=95,
+                      definition=_("Promoters less detractors (% of answers) in the surveys "
+                                   "of the tickets opened in the period.")),
+            Indicator("complaints", _("Complaints"), "vinculo.service.indicators.complaints",
+                      "count", "service.view", additive=True, higher_is_better=False,
+                      by_owner=True, order=100,
+                      definition=_("Tickets counting as complaints opened in the period.")),
         ),
     )
 

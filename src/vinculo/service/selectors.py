@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,14 +125,19 @@ def _rate(part: int | None, whole: int | None) -> float | None:
 
 
 def metrics(*, by: str = "queue", start: dt.date | None = None,
-            end: dt.date | None = None) -> list[dict[str, Any]]:
+            end: dt.date | None = None,
+            assignees: Collection[int] | None = None) -> list[dict[str, Any]]:
     """Per queue, agent, customer tier or month (of creation): volume, first response and
     resolution times (mean business minutes), SLA compliance, backlog, reopen rate, CSAT, NPS.
+    ``by="all"``: one row for the organisation (objectives); ``assignees``: only the tickets
+    assigned to those users (a team's or an agent's objective).
 
     One aggregate query over tickets and one over surveys, whatever the number of tickets.
     """
-    key, _label = GROUPS.get(by, GROUPS["queue"])
+    key, _label = ("organization", "") if by == "all" else GROUPS.get(by, GROUPS["queue"])
     tickets = Ticket.objects.all()
+    if assignees is not None:
+        tickets = tickets.filter(assignee_id__in=list(assignees))
     if start is not None:
         tickets = tickets.filter(created_at__date__gte=start)
     if end is not None:

@@ -4,9 +4,10 @@ documents."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -128,6 +129,17 @@ def delivery_indicators(*, on: dt.date, since: dt.date | None = None,
         "unit_fill_rate": rate(lines["delivered"], lines["ordered"]),
         "from": since, "to": on,
     }
+
+
+def new_customers(*, start: dt.date, end: dt.date,
+                  owners: Collection[int] | None = None) -> int:
+    """Accounts whose first order that was not cancelled was placed from ``start`` to ``end``
+    (inclusive): customers won in the period (of accounts owned by ``owners``, when given)."""
+    orders = Order.objects.exclude(status=OrderStatus.CANCELLED)
+    if owners is not None:
+        orders = orders.filter(account__owner_id__in=list(owners))
+    return (orders.order_by().values("account_id").annotate(first=Min("ordered_on"))
+            .filter(first__gte=start, first__lte=end).count())
 
 
 def timeline(record: Any, limit: int) -> list[Any]:
