@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.reports import views, views_schedules
+from vinculo.reports import views, views_capture, views_schedules
 
 app_name = "reports"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.ReportListView.as_view(), name="report_list"),
     path("new/", views.ReportBuilderView.as_view(), name="report_create"),
     path("preview/", views.ReportPreviewView.as_view(), name="report_preview"),
+    path("capture/", views_capture.DataCaptureView.as_view(), name="data_capture"),
     path("<uuid:uuid>/", views.ReportDetailView.as_view(), name="report_detail"),
     path("<uuid:uuid>/result/", views.ReportResultView.as_view(), name="report_result"),
     path("<uuid:uuid>/edit/", views.ReportBuilderView.as_view(), name="report_update"),
