@@ -79,7 +79,7 @@ def test_fill_rates_and_trend_match_an_independent_count_in_one_query_per_datase
         assert by_month[months[-1]] == (rest.exclude(industry="").count(), rest.count())
         assert by_month[months[0]] == (0, 0)
     assert [r.name for r in industry.reports] == ["Ventas por sector"]
-    assert [p.label for p in industry.places] == ["Account form", "Import"]
+    assert [p.label for p in industry.places] == ["Account form", "Import of accounts"]
     assert [p.kind for p in delivered.places] == ["touch"]
 
 

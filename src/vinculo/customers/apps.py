@@ -108,7 +108,7 @@ class CustomersConfig(VinculoApp):
                 DatasetField("created_at")), date_field="created_at", order=10,
                 capture=(
                     Capture(_("Account form"), url="customers:account_create"),
-                    Capture(_("Import"), "import", (
+                    Capture(_("Import of accounts"), "import", (
                         "name", "is_person", "country", "industry", "size", "lifecycle_stage",
                         "source", "service_tier", "billing_city", "billing_region", "email",
                         "phone", "tax_id"), url="customers:import_start"),
@@ -122,7 +122,7 @@ class CustomersConfig(VinculoApp):
                 date_field="created_at", order=20,
                 capture=(
                     Capture(_("Contact form"), url="customers:contact_create"),
-                    Capture(_("Import"), "import", (
+                    Capture(_("Import of contacts"), "import", (
                         "full_name", "email", "phone", "mobile", "title", "preferred_language",
                         "preferred_channel", "lifecycle_stage", "source"),
                             url="customers:import_start"),

@@ -113,14 +113,19 @@ def chart_drawing(result: Result, chart: str, width: float) -> Drawing | None:
         drawing.add(legend)
         return drawing
     plot: Any = VerticalBarChart() if chart == "bar" else HorizontalLineChart()
+    legend_rows = min(len(series), 4) if len(series) > 1 else 0
     plot.x, plot.y = 18 * mm, 22 * mm
-    plot.width, plot.height = width - 24 * mm, height - 34 * mm
+    plot.width = width - 24 * mm
+    plot.height = height - 30 * mm - legend_rows * 12  # the legend sits above the plot
     plot.data = [values for _name, values in series]
-    plot.categoryAxis.categoryNames = [name[:18] for name in categories]
+    step = -(-len(categories) // 16)  # at most 16 labels under the axis: every step-th
+    plot.categoryAxis.categoryNames = [name[:18] if i % step == 0 else ""
+                                       for i, name in enumerate(categories)]
     plot.categoryAxis.labels.fontName = plot.valueAxis.labels.fontName = "Helvetica"
     plot.categoryAxis.labels.fontSize = plot.valueAxis.labels.fontSize = 7
-    plot.categoryAxis.labels.boxAnchor = "ne"
-    plot.categoryAxis.labels.angle = 30 if len(categories) > 6 else 0
+    slanted = len(categories) > 6
+    plot.categoryAxis.labels.boxAnchor = "ne" if slanted else "n"
+    plot.categoryAxis.labels.angle = 30 if slanted else 0
     plot.valueAxis.labelTextFormat = _axis_label
     plot.valueAxis.forceZero = True
     for i in range(len(series)):
@@ -131,6 +136,9 @@ def chart_drawing(result: Result, chart: str, width: float) -> Drawing | None:
         else:
             plot.lines[i].strokeColor = color
             plot.lines[i].strokeWidth = 1.5
+            # an area's fill is see-through, so a series behind another still shows
+            plot.lines[i].fillColor = colors.Color(color.red, color.green, color.blue,
+                                                   alpha=0.3)
     if chart == "area":
         plot.inFill = True  # each series filled down to the axis, drawn over the previous
     drawing.add(plot)

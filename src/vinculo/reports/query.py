@@ -235,8 +235,10 @@ def compile_query(checked: Checked, user: User) -> QuerySet:
         measures[f"a{i}"] = _aggregate_expression(aggregate)
         if aggregate.fn == "share":
             measures[f"t{i}"] = _total(aggregate, base)
-    for j, path in enumerate(currency_paths(checked)):
+    for j, path in enumerate(currency_paths(checked)):  # how many, and the first and last
         measures[f"k{j}"] = Count(path, distinct=True)
+        measures[f"lo{j}"] = Min(path)
+        measures[f"hi{j}"] = Max(path)
     queryset = base.order_by()
     if group_aliases:
         queryset = queryset.annotate(**group_aliases).values(*group_aliases)
@@ -308,7 +310,7 @@ def run(checked: Checked, user: User, *, timeout_ms: int | None = None) -> Resul
         if checked.grouped:
             queryset = compile_query(checked, user)
             fetched = list(queryset[:checked.limit + 1])
-            mixed = _mixed(checked, user, fetched)
+            mixed = _mixed(checked, fetched)
         else:
             order = [(F(f.path).desc(nulls_last=True) if desc else F(f.path).asc(nulls_last=True))
                      for key, desc in checked.sort
@@ -338,15 +340,18 @@ def run(checked: Checked, user: User, *, timeout_ms: int | None = None) -> Resul
                   buckets={g.key: g.bucket for g in checked.groups if g.bucket}, mixed=mixed)
 
 
-def _mixed(checked: Checked, user: User, fetched: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """The money sums that add several currencies within a group: measure key → the codes
-    (read with one more small query, only when a group mixes them)."""
+def _mixed(checked: Checked, fetched: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The money sums that add several currencies within a group: measure key → the codes.
+    Read from the same statement (per group: how many currencies, the first and the last), so
+    the codes are exact when no group mixes more than two; "…" says some were left out."""
     mixed: dict[str, list[str]] = {}
     for j, path in enumerate(currency_paths(checked)):
-        if not any((row.get(f"k{j}") or 0) > 1 for row in fetched):
+        rows = [row for row in fetched if (row.get(f"k{j}") or 0) > 1]
+        if not rows:
             continue
-        codes = sorted(c for c in filtered(checked, user).order_by().values_list(
-            path, flat=True).distinct()[:20] if c)
+        codes = sorted({row[f"lo{j}"] for row in rows} | {row[f"hi{j}"] for row in rows})
+        if any(row[f"k{j}"] > 2 for row in rows):
+            codes.append("…")
         for aggregate in checked.aggregates:
             if (aggregate.fn in ADDING and aggregate.field is not None
                     and aggregate.field.currency == path):

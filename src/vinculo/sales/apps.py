@@ -147,11 +147,12 @@ class SalesConfig(VinculoApp):
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
                 date_field="ordered_on", order=50, currency="currency",
                 capture=(
-                    Capture(_("Accepted quote"), "touch", ("currency", "promised_date")),
+                    Capture(_("Accepted quote"), "touch",
+                            ("currency", "promised_date", "ordered_on")),
                     Capture(_("Deliveries recorded on the order"), "touch",
                             ("delivered_on", "status")),
                     Capture(_("Numbered and totalled from its lines"), "computed", (
-                        "number", "net_amount", "tax_amount", "total_amount", "ordered_on")))),
+                        "number", "net_amount", "tax_amount", "total_amount")))),
             Dataset("order_lines", _("Order lines"), "sales.OrderLine", "sales.view", fields=(
                 DatasetField("description"), DatasetField("product"),
                 DatasetField("product__line", _("product line"), type="reference"),
