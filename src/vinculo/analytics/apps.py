@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
     Dataset,
     DatasetField,
@@ -88,7 +89,9 @@ class AnalyticsConfig(VinculoApp):
                         DatasetField("profit", type="money"), DatasetField("profit_segment"),
                         DatasetField("value_tier")),
                     joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                    parent="account", date_field="as_of", order=120),
+                    parent="account", date_field="as_of", order=120,
+                    capture=(Capture(_("Nightly analytics recomputation"), "computed",
+                                     url="analytics:dashboard"),)),
         ),
         indicators=(
             Indicator("retention", _("Retention"), "vinculo.analytics.indicators.retention",

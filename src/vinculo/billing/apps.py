@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
     CostDriver,
     Dataset,
@@ -84,7 +85,15 @@ class BillingConfig(VinculoApp):
                 DatasetField("total_amount", type="money"), DatasetField("issue_date"),
                 DatasetField("due_date"), DatasetField("paid_on")),
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                date_field="issue_date", order=70),
+                date_field="issue_date", order=70, currency="currency",
+                capture=(
+                    Capture(_("Invoice form"), fields=("kind", "series", "currency", "due_date"),
+                            url="billing:invoice_create"),
+                    Capture(_("Payments recorded on the invoice"), "touch",
+                            ("paid_on", "status"), url="billing:payment_list"),
+                    Capture(_("Numbered and totalled when issued"), "computed", (
+                        "number", "net_amount", "tax_amount", "total_amount",
+                        "issue_date")))),
             Dataset("invoice_lines", _("Invoice lines"), "billing.InvoiceLine", "billing.view",
                     fields=(
                         DatasetField("description"), DatasetField("product"),
@@ -94,12 +103,22 @@ class BillingConfig(VinculoApp):
                         DatasetField("net_amount", type="money"),
                         DatasetField("total_amount", type="money")),
                     joins=(DatasetJoin("invoice", "invoices", "invoice", _("Invoice")),),
-                    parent="invoice", order=80),
+                    parent="invoice", order=80, currency="invoice__currency",
+                    capture=(
+                        Capture(_("Lines of the invoice"), fields=(
+                            "description", "product", "quantity", "unit_price",
+                            "discount_percent"), url="billing:invoice_create"),
+                        Capture(_("Product catalogue"), fields=("product__line",),
+                                url="catalog:product_list"),
+                        Capture(_("Computed from quantity, price and discount"), "computed",
+                                ("net_amount", "total_amount")))),
             Dataset("payments", _("Payments"), "billing.Payment", "billing.view", fields=(
                 DatasetField("amount", type="money"), DatasetField("paid_on"),
                 DatasetField("method"), DatasetField("reference")),
                 joins=(DatasetJoin("invoice", "invoices", "invoice", _("Invoice")),),
-                date_field="paid_on", order=90),
+                date_field="paid_on", order=90, currency="invoice__currency",
+                capture=(Capture(_("Payments recorded on the invoice"), "touch",
+                                 url="billing:payment_list"),)),
         ),
         personal_data=(
             PersonalData("invoices", _("Invoices"),

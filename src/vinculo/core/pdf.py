@@ -19,6 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from vinculo.core.countries import country_name
@@ -182,6 +183,61 @@ def render_letters(*, organization: Any, title: str,
         story.append(Paragraph(escape(title), styles["Normal"]))
     pdf.build(story)
     return buffer.getvalue()
+
+
+def numbered_canvas(label: str) -> type[Canvas]:
+    """A canvas class that writes ``label`` ("Page %(page)s of %(pages)s", already in the
+    reader's language) at the foot of every page. The total is known only once the document is
+    laid out, so the pages are kept and drawn at the end."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont("Helvetica", 8)
+                self.setFillGray(0.4)
+                width = self._pagesize[0]
+                self.drawRightString(width - 18 * mm, 10 * mm,
+                                     label % {"page": self._pageNumber, "pages": total})
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def data_table(rows: list[list[Any]], *, numeric: list[bool], width: float,
+               font_size: float = 8) -> Table:
+    """A table of figures for a PDF: headings in bold, repeated on every page, numbers to the
+    right, every cell a paragraph so long text wraps inside its column."""
+    styles = getSampleStyleSheet()
+    base = ParagraphStyle("cell", parent=styles["Normal"], fontSize=font_size,
+                          leading=font_size + 2)
+    right = ParagraphStyle("cell-number", parent=base, alignment=TA_RIGHT)
+    heading = ParagraphStyle("cell-heading", parent=base, fontName="Helvetica-Bold")
+    heading_right = ParagraphStyle("cell-heading-number", parent=heading, alignment=TA_RIGHT)
+    cells = []
+    for index, row in enumerate(rows):
+        cells.append([Paragraph(escape(str(value)),
+                                (heading_right if numeric[i] else heading) if index == 0
+                                else (right if numeric[i] else base))
+                      for i, value in enumerate(row)])
+    columns = max(1, len(numeric))
+    table = Table(cells, colWidths=[width / columns] * columns, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f5f7")]),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return table
 
 
 def address_lines(record: Any, prefix: str = "") -> list[str]:

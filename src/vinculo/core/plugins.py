@@ -226,6 +226,21 @@ class DatasetJoin:
 
 
 @dataclass(frozen=True)
+class Capture:
+    """Where some fields of a dataset are captured: a form, an import, a touch point (a web
+    form, the portal, an e-mail read in) or a computation. ``fields`` names the dataset's
+    fields (empty: all of them); ``url`` is a URL name of the page that captures them."""
+
+    label: Label
+    kind: str = "form"  # one of CAPTURE_KINDS
+    fields: tuple[str, ...] = ()
+    url: str = ""
+
+
+CAPTURE_KINDS = ("form", "import", "touch", "computed")
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Rows a report can be built on (``reports``), declared by the app that owns them.
 
@@ -245,6 +260,11 @@ class Dataset:
     parent: str = ""  # "order": rows follow the record rule of their order
     date_field: str = ""  # the field a period filter and the sample data use first
     order: int = 0
+    # ORM path of the ISO currency code of the rows' money fields ("currency", "order__currency"):
+    # a sum across several currencies is then flagged instead of passing as one amount
+    currency: str = ""
+    # where the data are captured (forms, imports, touch points): the data-capture page
+    capture: tuple[Capture, ...] = ()
 
 
 #: What an indicator's figure is: money (the organisation's base currency), a percentage, a

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
     Dataset,
     DatasetField,
@@ -110,14 +111,31 @@ class CustomersConfig(VinculoApp):
                 DatasetField("billing_city"), DatasetField("billing_region"),
                 DatasetField("email"), DatasetField("phone"), DatasetField("tax_id"),
                 DatasetField("owner"), DatasetField("team"), DatasetField("active"),
-                DatasetField("created_at")), date_field="created_at", order=10),
+                DatasetField("created_at")), date_field="created_at", order=10,
+                capture=(
+                    Capture(_("Account form"), url="customers:account_create"),
+                    Capture(_("Import of accounts"), "import", (
+                        "name", "is_person", "country", "industry", "size", "lifecycle_stage",
+                        "source", "service_tier", "billing_city", "billing_region", "email",
+                        "phone", "tax_id"), url="customers:import_start"),
+                    Capture(_("When the record is saved"), "computed", ("created_at",)))),
             Dataset("contacts", _("Contacts"), "customers.Contact", "customers.view", fields=(
                 DatasetField("full_name"), DatasetField("email"), DatasetField("phone"),
                 DatasetField("mobile"), DatasetField("title"),
                 DatasetField("preferred_language"), DatasetField("preferred_channel"),
                 DatasetField("lifecycle_stage"), DatasetField("source"), DatasetField("owner"),
                 DatasetField("team"), DatasetField("active"), DatasetField("created_at")),
-                date_field="created_at", order=20),
+                date_field="created_at", order=20,
+                capture=(
+                    Capture(_("Contact form"), url="customers:contact_create"),
+                    Capture(_("Import of contacts"), "import", (
+                        "full_name", "email", "phone", "mobile", "title", "preferred_language",
+                        "preferred_channel", "lifecycle_stage", "source"),
+                            url="customers:import_start"),
+                    Capture(_("vCard import"), "import",
+                            ("full_name", "email", "phone", "mobile", "title"),
+                            url="customers:contact_vcard_import"),
+                    Capture(_("When the record is saved"), "computed", ("created_at",)))),
         ),
         personal_data=(
             PersonalData("contact", _("Your details"), _PRIVACY + "export_contact",

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
     CostDriver,
     Dataset,
@@ -128,7 +129,12 @@ class InteractionsConfig(VinculoApp):
                         DatasetField("occurred_at"), DatasetField("duration_seconds"),
                         DatasetField("user")),
                     joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                    date_field="occurred_at", order=110),
+                    date_field="occurred_at", order=110,
+                    capture=(
+                        Capture(_("Log an interaction"), url="interactions:interaction_log"),
+                        Capture(_("E-mail read in and web forms"), "touch", (
+                            "channel", "direction", "subject", "occurred_at"),
+                                url="interactions:webform_list"))),
         ),
         personal_data=(
             PersonalData("interactions", _("Interactions"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -30,6 +30,7 @@ from vinculo.core.roles import Role
 from vinculo.reports import exports, registry, schedules, selectors, services
 from vinculo.reports.definition import AGGREGATES, BUCKETS, CHARTS, TYPE_OPERATORS, check
 from vinculo.reports.models import Frequency, Report, ReportSchedule
+from vinculo.reports.pdf import report_pdf
 from vinculo.reports.query import ReportTimeout, Result, timeout_message
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,7 +89,7 @@ class ReportSerializer(ServiceSerializer):
 
 class ScheduleSerializer(serializers.Serializer):
     """A report's e-mail schedule. Recipients are user ids (UUID) of the organisation who may
-    open the report; each gets it run with their own rights, CSV and XLSX attached."""
+    open the report; each gets it run with their own rights, with the chosen files attached."""
 
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     time = serializers.TimeField(help_text="local time, HH:MM")
@@ -98,6 +99,10 @@ class ScheduleSerializer(serializers.Serializer):
     day = serializers.IntegerField(required=False, allow_null=True,
                                    help_text="monthly: 1 … 28")
     recipients = serializers.ListField(child=serializers.UUIDField(), max_length=50)
+    formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(exports.FORMATS)), required=False,
+        max_length=3, help_text="the files attached (csv and xlsx by default; pdf: with the "
+        "report's chart)")
     active = serializers.BooleanField(read_only=True)
     stopped_reason = serializers.CharField(read_only=True)
     next_run_at = serializers.DateTimeField(read_only=True)
@@ -130,6 +135,9 @@ ResultOutput = inline_serializer("ReportResult", {
         child=serializers.JSONField(allow_null=True))),
     "truncated": serializers.BooleanField(),
     "sample": serializers.BooleanField(),
+    "warnings": serializers.ListField(
+        child=serializers.CharField(), help_text="what to know before trusting a figure: a "
+        "money sum that adds up several currencies as one amount"),
     "fields": FillRate.__class__(many=True),
 })
 DatasetOutput = inline_serializer("ReportDataset", {
@@ -158,6 +166,7 @@ def result_json(result: Result, fill: list[dict[str, Any]]) -> dict[str, Any]:
                         for c in result.columns],
             "rows": [[_json(v) for v in row] for row in result.rows],
             "truncated": result.truncated, "sample": result.sample,
+            "warnings": result.warnings(),
             "fields": [{**f, "label": str(f["label"])} for f in fill]}
 
 
@@ -207,12 +216,16 @@ class ReportViewSet(TenantViewSet):
         report = self.get_object()
         return Response(_run(report.definition, request, sample=False))
 
-    @extend_schema(parameters=[OpenApiParameter("as", str, enum=["csv", "xlsx"],
-                                                description="the file's kind (csv by default)")],
-                   responses={(200, "text/csv"): bytes, (200, XLSX): bytes})
+    @extend_schema(parameters=[OpenApiParameter("as", str, enum=list(exports.FORMATS),
+                                                description="the file's kind (csv by default); "
+                                                "pdf carries the chart")],
+                   responses={(200, "text/csv"): bytes, (200, XLSX): bytes,
+                              (200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
-    def export(self, request: Request, uuid: str | None = None) -> StreamingHttpResponse:
-        """The saved report's figures as a CSV or XLSX file, read with the caller's rights."""
+    def export(self, request: Request,
+               uuid: str | None = None) -> HttpResponse | StreamingHttpResponse:
+        """The saved report's figures as a CSV, XLSX or PDF file (with its chart), read with
+        the caller's rights."""
         report = self.get_object()
         checked = check(report.definition, request.user)
         try:
@@ -224,6 +237,11 @@ class ReportViewSet(TenantViewSet):
         if request.query_params.get("as") == "xlsx":
             return FileResponse(exports.xlsx_file(result, title=report.name), as_attachment=True,
                                 filename=f"{name}.xlsx", content_type=XLSX)
+        if request.query_params.get("as") == "pdf":
+            pdf = HttpResponse(report_pdf(report, checked, result, request.user),
+                               content_type="application/pdf")
+            pdf["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+            return pdf
         response = StreamingHttpResponse(exports.csv_text(result), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response

@@ -1,5 +1,7 @@
 """A report's result as CSV or XLSX: the column labels, group values as the page reads them,
-numbers as numbers in the workbook (so a spreadsheet can add them up), text never a formula."""
+numbers as numbers in the workbook (so a spreadsheet can add them up), text never a formula.
+A money column that adds up several currencies says so in its heading (the PDF, in
+``reports/pdf.py``, says it in a sentence above the figures)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from typing import Any
 from vinculo.customers.imports.exporting import csv_lines, safe_cell
 from vinculo.reports import present
 from vinculo.reports.query import Result
+
+FORMATS = ("csv", "xlsx", "pdf")
+CONTENT_TYPES = {"csv": "text/csv", "pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _values(result: Result) -> Iterator[list[Any]]:
@@ -27,7 +33,7 @@ def _values(result: Result) -> Iterator[list[Any]]:
 
 
 def csv_text(result: Result) -> Iterator[str]:
-    headers = [str(c.label) for c in result.columns]
+    headers = [result.header(c) for c in result.columns]
     return csv_lines(headers, ([str(v) for v in row] for row in _values(result)))
 
 
@@ -39,7 +45,7 @@ def xlsx_file(result: Result, *, title: str) -> Any:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31]
                                   or "Informe")
-    sheet.append([str(c.label) for c in result.columns])
+    sheet.append([result.header(c) for c in result.columns])
     for row in _values(result):
         cells = []
         for value in row:

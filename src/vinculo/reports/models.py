@@ -63,6 +63,10 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
+def default_formats() -> list[str]:
+    return ["csv", "xlsx"]
+
+
 class ReportSchedule(TenantModel):
     """When a saved report is e-mailed, and to whom (``reports/schedules.py``). Each recipient
     gets it run with their own rights; a schedule whose owner may no longer read the report
@@ -76,6 +80,8 @@ class ReportSchedule(TenantModel):
     day = models.PositiveSmallIntegerField(_("day of the month"), null=True, blank=True)
     # user ids of the organisation; checked when set and again (with their rights) when sent
     recipients = models.JSONField(_("recipients"), default=list)
+    # the files attached: any of "csv", "xlsx", "pdf" (the PDF with the report's chart)
+    formats = models.JSONField(_("attached files"), default=default_formats)
     active = models.BooleanField(_("active"), default=True)
     stopped_reason = models.CharField(_("why it stopped"), max_length=300, blank=True)
     next_run_at = models.DateTimeField(_("next sending"))

@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from vinculo.core.formats import format_number
+from vinculo.reports.definition import OPERATORS, Checked
 from vinculo.reports.query import Column, Result
 
 
@@ -67,3 +68,38 @@ def table(result: Result) -> list[list[str]]:
 
 def numeric(column: Column) -> bool:
     return column.kind != "group" and column.type in ("integer", "number", "money", "percent")
+
+
+def _value_words(field: Any, value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, (int, float, Decimal)):
+        return format_number(value, "-2")
+    if field.choices:
+        return str(field.choice_label(value))
+    return f"«{value}»"
+
+
+def filter_words(checked: Checked) -> list[str]:
+    """The report's filters as a person reads them ("Status is one of Confirmed, Delivered"),
+    in the active language: what a printed report must say it counted."""
+    phrases = []
+    for item in checked.filters:
+        name = item.field.full_label
+        if item.op in ("empty", "not_empty"):
+            phrases.append(f"{name} {OPERATORS[item.op]}")
+        elif item.op == "between":
+            low, high = (_value_words(item.field, v) for v in item.value)
+            phrases.append(_("%(field)s between %(low)s and %(high)s")
+                           % {"field": name, "low": low, "high": high})
+        elif item.op == "in_last_days":
+            phrases.append(_("%(field)s in the last %(days)s days")
+                           % {"field": name, "days": format_number(item.value)})
+        elif isinstance(item.value, list):
+            values = ", ".join(_value_words(item.field, v) for v in item.value)
+            phrases.append(f"{name} {OPERATORS[item.op]} {values}")
+        else:
+            phrases.append(f"{name} {OPERATORS[item.op]} {_value_words(item.field, item.value)}")
+    return phrases

@@ -77,6 +77,23 @@ class Result:
     truncated: bool = False
     sample: bool = False
     buckets: dict[str, str] = field(default_factory=dict)  # group key -> bucket
+    # measure key -> the currencies it adds up as one amount (a sum of EUR and USD)
+    mixed: dict[str, list[str]] = field(default_factory=dict)
+
+    def warnings(self) -> list[str]:
+        """What the reader must know before trusting a figure, in the active language."""
+        labels = {c.key: c.label for c in self.columns}
+        return [_("«%(measure)s» adds up amounts in several currencies (%(currencies)s) as if "
+                  "they were one: group by currency to read each one apart.")
+                % {"measure": labels[key], "currencies": ", ".join(codes)}
+                for key, codes in self.mixed.items()]
+
+    def header(self, column: Column) -> str:
+        """A column's heading in an export, marked when it mixes currencies."""
+        if column.key in self.mixed:
+            return _("%(label)s (mixes %(currencies)s)") % {
+                "label": column.label, "currencies": ", ".join(self.mixed[column.key])}
+        return str(column.label)
 
 
 def default_timeout_ms() -> int:
@@ -119,6 +136,11 @@ def _tz(user: User) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return timezone.get_current_timezone()
+
+
+def user_zone(user: User) -> dt.tzinfo:
+    """The time zone a user's reports are counted and dated in: their organisation's."""
+    return _tz(user)
 
 
 def _condition(item: Filter, user: User) -> Q:
@@ -192,8 +214,20 @@ def _total(aggregate: Aggregate, base: QuerySet) -> Subquery:
     return Subquery(total, output_field=output)
 
 
+ADDING = ("sum", "avg", "share")  # aggregates that add amounts up
+
+
+def currency_paths(checked: Checked) -> list[str]:
+    """The currency codes the report's money sums depend on (their ORM paths, once each)."""
+    return list(dict.fromkeys(
+        a.field.currency for a in checked.aggregates
+        if a.fn in ADDING and a.field is not None and a.field.type == "money"
+        and a.field.currency))
+
+
 def compile_query(checked: Checked, user: User) -> QuerySet:
-    """The one query of a grouped report: ``values(groups).annotate(aggregates)``."""
+    """The one query of a grouped report: ``values(groups).annotate(aggregates)``, with the
+    number of distinct currencies per group of each money sum (to flag a sum of EUR and USD)."""
     base = filtered(checked, user)
     group_aliases = {f"g{i}": _group_expression(g, user) for i, g in enumerate(checked.groups)}
     measures: dict[str, Any] = {}
@@ -201,6 +235,10 @@ def compile_query(checked: Checked, user: User) -> QuerySet:
         measures[f"a{i}"] = _aggregate_expression(aggregate)
         if aggregate.fn == "share":
             measures[f"t{i}"] = _total(aggregate, base)
+    for j, path in enumerate(currency_paths(checked)):  # how many, and the first and last
+        measures[f"k{j}"] = Count(path, distinct=True)
+        measures[f"lo{j}"] = Min(path)
+        measures[f"hi{j}"] = Max(path)
     queryset = base.order_by()
     if group_aliases:
         queryset = queryset.annotate(**group_aliases).values(*group_aliases)
@@ -267,10 +305,12 @@ def run(checked: Checked, user: User, *, timeout_ms: int | None = None) -> Resul
     """Run the report as ``user`` (their organisation and record rule) within the limit."""
     timeout_ms = default_timeout_ms() if timeout_ms is None else timeout_ms
     columns = columns_of(checked)
+    mixed: dict[str, list[str]] = {}
     with statement_timeout(timeout_ms):
         if checked.grouped:
             queryset = compile_query(checked, user)
             fetched = list(queryset[:checked.limit + 1])
+            mixed = _mixed(checked, fetched)
         else:
             order = [(F(f.path).desc(nulls_last=True) if desc else F(f.path).asc(nulls_last=True))
                      for key, desc in checked.sort
@@ -297,7 +337,26 @@ def run(checked: Checked, user: User, *, timeout_ms: int | None = None) -> Resul
         _names(list(checked.columns), fetched, aliases)
         result_rows = [[raw[a] for a in aliases] for raw in fetched]
     return Result(columns=columns, rows=result_rows, truncated=truncated,
-                  buckets={g.key: g.bucket for g in checked.groups if g.bucket})
+                  buckets={g.key: g.bucket for g in checked.groups if g.bucket}, mixed=mixed)
+
+
+def _mixed(checked: Checked, fetched: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The money sums that add several currencies within a group: measure key → the codes.
+    Read from the same statement (per group: how many currencies, the first and the last), so
+    the codes are exact when no group mixes more than two; "…" says some were left out."""
+    mixed: dict[str, list[str]] = {}
+    for j, path in enumerate(currency_paths(checked)):
+        rows = [row for row in fetched if (row.get(f"k{j}") or 0) > 1]
+        if not rows:
+            continue
+        codes = sorted({row[f"lo{j}"] for row in rows} | {row[f"hi{j}"] for row in rows})
+        if any(row[f"k{j}"] > 2 for row in rows):
+            codes.append("…")
+        for aggregate in checked.aggregates:
+            if (aggregate.fn in ADDING and aggregate.field is not None
+                    and aggregate.field.currency == path):
+                mixed[aggregate.key] = codes
+    return mixed
 
 
 def timeout_message(milliseconds: int) -> str:

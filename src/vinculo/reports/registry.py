@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 
 from vinculo.core import plugins
 from vinculo.core.models import User
-from vinculo.core.plugins import DEFAULT_AGGREGATES, FIELD_TYPES, Dataset
+from vinculo.core.plugins import CAPTURE_KINDS, DEFAULT_AGGREGATES, FIELD_TYPES, Dataset
 from vinculo.core.roles import role_has
 
 
@@ -39,6 +39,9 @@ class Field:
     choices: tuple[tuple[Any, Any], ...] = ()
     related_model: type[models.Model] | None = None
     join_label: Any = ""
+    currency: str = ""  # money: the ORM path of the row's currency code, when declared
+    dataset: str = ""  # the key of the dataset that declares the field (a join's target)
+    origin: str = ""  # its key in that dataset ("industry" for "account.industry")
 
     @property
     def full_label(self) -> str:
@@ -99,6 +102,11 @@ def _model_field(model: type[models.Model], path: str) -> models.Field:
 def _own_fields(declaration: Dataset) -> dict[str, Field]:
     model = apps.get_model(declaration.model)
     fields: dict[str, Field] = {}
+    names = {spec.name for spec in declaration.fields}
+    for capture in declaration.capture:
+        if capture.kind not in CAPTURE_KINDS or set(capture.fields) - names:
+            raise ValueError(f"dataset {declaration.key}: capture {capture.label!r} names "
+                             f"{sorted(set(capture.fields) - names)} / kind {capture.kind!r}")
     for spec in declaration.fields:
         model_field = _model_field(model, spec.name)
         kind = spec.type or _type_of(model_field)
@@ -115,6 +123,8 @@ def _own_fields(declaration: Dataset) -> dict[str, Field]:
             permissions=permissions,
             choices=tuple(getattr(model_field, "flatchoices", None) or ()),
             related_model=model_field.related_model if model_field.is_relation else None,
+            currency=declaration.currency if kind == "money" else "",
+            dataset=declaration.key, origin=spec.name,
         )
     return fields
 
@@ -139,6 +149,8 @@ def _all_fields(key: str, declarations: dict[str, Dataset], own: dict[str, dict[
                 permissions=tuple(dict.fromkeys((declaration.permission, *field.permissions,
                                                  target.permission))),
                 choices=field.choices, related_model=field.related_model,
+                currency=f"{join.path}__{field.currency}" if field.currency else "",
+                dataset=field.dataset, origin=field.origin,
                 join_label=(f"{join.label or target.label} · {field.join_label}"
                             if field.join_label else join.label or target.label))
     return fields

@@ -1,13 +1,13 @@
-"""Scheduled reports: a saved report e-mailed daily, weekly or monthly at a local time.
-
-Setting a schedule is the report owner's (``schedule_set``): the time zone must be known and
-every recipient a user of the organisation who may open the report (owner, or shared with
-their role or team). Sending (``schedules_send``, the ``reports_send`` job) runs each due
-report once per recipient **as that recipient** — their role, record rule and tenancy, as if
-they opened it — and queues one staff e-mail (``core.mailqueue``, retried) with the CSV and
-XLSX attached. A recipient who can no longer open the report is skipped. A schedule whose owner
-may no longer read the report (the role lost the dataset or a field, the user was deactivated)
-stops: ``active`` false, ``stopped_reason`` on the report's page, and the owner is told.
+"""Scheduled reports: a saved report e-mailed daily, weekly or monthly at a local time. Setting a
+schedule is the report owner's (``schedule_set``): the time zone must be known and every
+recipient a user of the organisation who may open the report (owner, or shared with their role
+or team). Sending (``schedules_send``, the ``reports_send`` job) runs each due report once per
+recipient **as that recipient** — their role, record rule and tenancy, as if they opened it —
+and queues one staff e-mail (``core.mailqueue``, retried) with the CSV and XLSX attached, or
+the PDF with its chart, as the owner chose. A recipient who can no longer open the report is
+skipped. A schedule whose owner may no longer read the report (the role lost the dataset or a
+field, the user was deactivated) stops: ``active`` false, ``stopped_reason`` on the report's
+page, and the owner is told.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from vinculo.core.services import PermissionDeniedError, refuse_unknown, require
 from vinculo.reports import exports, selectors
 from vinculo.reports.definition import check
 from vinculo.reports.models import Frequency, Report, ReportSchedule
+from vinculo.reports.pdf import report_pdf
 from vinculo.reports.query import ReportTimeout, timeout_message
 
-SCHEDULE_FIELDS = ("frequency", "time", "timezone", "weekday", "day", "recipients", "active")
+SCHEDULE_FIELDS = ("frequency", "time", "timezone", "weekday", "day", "recipients", "active",
+                   "formats")
 MAX_RECIPIENTS = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def next_run(schedule: ReportSchedule, after: dt.datetime) -> dt.datetime:
@@ -101,6 +102,10 @@ def _clean(actor: User, report: Report, data: dict[str, Any]) -> dict[str, Any]:
         weekday = _int(data, "weekday", 0, 6, _("Choose a day of the week."))
     if frequency == Frequency.MONTHLY:
         day = _int(data, "day", 1, 28, _("Choose a day of the month from 1 to 28."))
+    formats = data.get("formats", ["csv", "xlsx"])
+    if (not isinstance(formats, (list, tuple)) or not formats
+            or any(f not in exports.FORMATS for f in formats)):
+        raise ValidationError({"formats": _("Choose the files to attach: CSV, XLSX or PDF.")})
     wanted = [str(r) for r in dict.fromkeys(data.get("recipients") or [])]
     if not wanted:
         raise ValidationError({"recipients": _("Choose at least one recipient.")})
@@ -123,7 +128,8 @@ def _clean(actor: User, report: Report, data: dict[str, Any]) -> dict[str, Any]:
                                                                     "reason": reason}})
     return {"frequency": frequency, "time": at.replace(second=0, microsecond=0),
             "timezone": zone, "weekday": weekday, "day": day,
-            "recipients": [u.pk for u in users], "active": bool(data.get("active", True))}
+            "recipients": [u.pk for u in users], "active": bool(data.get("active", True)),
+            "formats": [f for f in exports.FORMATS if f in formats]}
 
 
 @transaction.atomic
@@ -164,15 +170,25 @@ class Sent:
     stopped: int = 0
 
 
-def _files(report: Report, user: User) -> list[tuple[str, bytes, str]]:
+def _files(report: Report, user: User,
+           formats: list[str]) -> tuple[list[tuple[str, bytes, str]], list[str]]:
+    """The report run as ``user``, as the files the schedule attaches (in their language),
+    and its warnings (a money sum across currencies) for the message's body."""
     checked = check(report.definition, user)
     result = selectors.report_result(checked, user,
                                      timeout_ms=settings.VINCULO_REPORT_TIMEOUT_MS)
     name = slugify(report.name) or "informe"
-    csv_bytes = "".join(exports.csv_text(result)).encode("utf-8")
-    with exports.xlsx_file(result, title=report.name) as handle:
-        xlsx_bytes = handle.read()
-    return [(f"{name}.csv", csv_bytes, "text/csv"), (f"{name}.xlsx", xlsx_bytes, XLSX)]
+    files: list[tuple[str, bytes, str]] = []
+    if "csv" in formats:
+        files.append((f"{name}.csv", "".join(exports.csv_text(result)).encode("utf-8"),
+                      exports.CONTENT_TYPES["csv"]))
+    if "xlsx" in formats:
+        with exports.xlsx_file(result, title=report.name) as handle:
+            files.append((f"{name}.xlsx", handle.read(), exports.CONTENT_TYPES["xlsx"]))
+    if "pdf" in formats:
+        files.append((f"{name}.pdf", report_pdf(report, checked, result, user),
+                      exports.CONTENT_TYPES["pdf"]))
+    return files, result.warnings()
 
 
 def _stop(schedule: ReportSchedule, reason: str) -> None:
@@ -210,7 +226,7 @@ def _send_one(schedule: ReportSchedule, sent: Sent) -> None:
         language = user.language or settings.LANGUAGE_CODE
         with translation.override(language):
             try:
-                files = _files(report, user)
+                files, warnings = _files(report, user, schedule.formats)
             except ReportTimeout as stopped:
                 subject = _("Report not sent: %(name)s") % {"name": report.name}
                 email_queue(to=user.email, subject=subject,
@@ -223,6 +239,9 @@ def _send_one(schedule: ReportSchedule, sent: Sent) -> None:
                 "name": report.name,
                 "when": timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(
                     schedule.timezone)).strftime("%Y-%m-%d %H:%M")}
+            if warnings:
+                body += "\n\n" + "\n".join(_("Warning: %(text)s") % {"text": w}
+                                            for w in warnings)
         email_queue(to=user.email, subject=subject, body=body, attachments=files,
                     organization_id=schedule.organization_id)
         sent.emails += 1

@@ -41,7 +41,7 @@ def fill_rates(checked: Checked, user: User) -> list[dict[str, Any]]:
     queryset = rows(checked.source, user)
     measures: dict[str, Any] = {"_total": Count("pk")}
     for i, field_ in enumerate(fields):
-        measures[f"f{i}"] = Count("pk", filter=~_empty(field_))
+        measures[f"f{i}"] = Count("pk", filter=~empty_condition(field_))
     counts = queryset.aggregate(**measures)
     total = counts["_total"]
     return [{"field": f.key, "label": f.full_label, "filled": counts[f"f{i}"], "total": total,
@@ -49,11 +49,12 @@ def fill_rates(checked: Checked, user: User) -> list[dict[str, Any]]:
             for i, f in enumerate(fields)]
 
 
-def _empty(field_: Field) -> Q:
+def empty_condition(field_: Field) -> Q:
+    """The rows where ``field_`` has no value (null, or an empty text)."""
     empty = Q(**{f"{field_.path}__isnull": True})
     if field_.type in ("text", "choice"):
         empty |= Q(**{field_.path: ""})
     return empty
 
 
-__all__ = ["check", "fill_rates", "report_result", "visible_reports"]
+__all__ = ["check", "empty_condition", "fill_rates", "report_result", "visible_reports"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vinculo.reports import views, views_objectives, views_schedules
+from vinculo.reports import views, views_capture, views_objectives, views_schedules
 
 app_name = "reports"
 
@@ -24,6 +24,7 @@ urlpatterns = [
          name="objective_update"),
     path("objectives/<uuid:uuid>/delete/", views_objectives.ObjectiveDeleteView.as_view(),
          name="objective_delete"),
+    path("capture/", views_capture.DataCaptureView.as_view(), name="data_capture"),
     path("<uuid:uuid>/", views.ReportDetailView.as_view(), name="report_detail"),
     path("<uuid:uuid>/result/", views.ReportResultView.as_view(), name="report_result"),
     path("<uuid:uuid>/edit/", views.ReportBuilderView.as_view(), name="report_update"),

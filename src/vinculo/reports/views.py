@@ -31,6 +31,7 @@ from vinculo.core.views_base import RecordDeleteView
 from vinculo.reports import charts, exports, forms, present, registry, selectors, services
 from vinculo.reports.definition import AGGREGATES, BUCKETS, CHARTS, OPERATORS, check
 from vinculo.reports.models import Report, ReportSchedule
+from vinculo.reports.pdf import report_pdf
 from vinculo.reports.query import ReportTimeout, Result, timeout_message
 
 VIEW, ADD, CHANGE = "reports.view", "reports.add", "reports.change"
@@ -65,7 +66,7 @@ def _result_context(result: Result | None, chart: str) -> dict[str, Any]:
     if result is None:
         return {}
     numeric = [present.numeric(c) for c in result.columns]
-    return {"result": result,
+    return {"result": result, "warnings": result.warnings(),
             "table": [list(zip(row, numeric, strict=True)) for row in present.table(result)],
             "numeric": numeric,
             "figure": charts.figure(result, chart),
@@ -289,6 +290,11 @@ class ReportExportView(ReportLookup, View):
         if kind == "xlsx":
             return FileResponse(exports.xlsx_file(result, title=report.name), as_attachment=True,
                                 filename=f"{name}.xlsx")
+        if kind == "pdf":
+            response = HttpResponse(report_pdf(report, checked, result, request.user),
+                                    content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+            return response
         response = StreamingHttpResponse(exports.csv_text(result),
                                          content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

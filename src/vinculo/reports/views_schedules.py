@@ -20,6 +20,7 @@ from django.views import View
 from vinculo.core.models import User
 from vinculo.core.services import PermissionDeniedError
 from vinculo.reports import schedules
+from vinculo.reports.exports import FORMATS
 from vinculo.reports.models import Frequency, Report, ReportSchedule
 from vinculo.reports.views import ReportLookup
 
@@ -34,7 +35,8 @@ def schedule_summary(schedule: ReportSchedule | None) -> dict[str, Any]:
             Frequency.WEEKLY: _("Every %(day)s") % {"day": WEEKDAYS.get(schedule.weekday or 0)},
             Frequency.MONTHLY: _("On day %(day)s of every month") % {"day": schedule.day},
             }.get(schedule.frequency, "")
-    return {"schedule": schedule, "schedule_when": when, "schedule_recipients": names}
+    return {"schedule": schedule, "schedule_when": when, "schedule_recipients": names,
+            "schedule_formats": ", ".join(f.upper() for f in schedule.formats)}
 
 
 class ReportScheduleView(ReportLookup, View):
@@ -53,7 +55,8 @@ class ReportScheduleView(ReportLookup, View):
         users = User.objects.filter(organization_id=report.organization_id,
                                     is_active=True).order_by("first_name", "last_name", "email")
         return {"report": report, "values": values, "users": users,
-                "frequencies": Frequency.choices, "weekdays": sorted(WEEKDAYS.items()),
+                "frequencies": Frequency.choices, "formats": FORMATS,
+                "weekdays": sorted(WEEKDAYS.items()),
                 "zones": sorted(zoneinfo.available_timezones())}
 
     def get(self, request: HttpRequest, uuid: uuid.UUID) -> HttpResponse:
@@ -64,11 +67,11 @@ class ReportScheduleView(ReportLookup, View):
                 pk__in=found.recipients).values_list("uuid", flat=True)]
             values = {"frequency": found.frequency, "time": found.time.strftime("%H:%M"),
                       "timezone": found.timezone, "weekday": found.weekday,
-                      "day": found.day, "recipients": recipients}
+                      "day": found.day, "recipients": recipients, "formats": found.formats}
         else:
             values = {"frequency": Frequency.WEEKLY, "time": "08:00", "weekday": 0, "day": 1,
                       "timezone": timezone.get_current_timezone_name(),
-                      "recipients": [str(request.user.uuid)]}
+                      "recipients": [str(request.user.uuid)], "formats": ["csv", "xlsx"]}
         return render(request, "reports/schedule.html",
                       {**self._context(request, report, values), "existing": found})
 
@@ -82,6 +85,7 @@ class ReportScheduleView(ReportLookup, View):
         values = {key: request.POST.get(key, "") for key in
                   ("frequency", "time", "timezone", "weekday", "day")}
         values["recipients"] = request.POST.getlist("recipients")
+        values["formats"] = request.POST.getlist("formats")
         data = {k: v for k, v in values.items() if v not in ("", None)}
         try:
             schedules.schedule_set(actor=request.user, report=report, data=data)

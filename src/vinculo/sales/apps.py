@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
     CostDriver,
     Dataset,
@@ -121,21 +122,42 @@ class SalesConfig(VinculoApp):
                         DatasetField("team"), DatasetField("closed_at"),
                         DatasetField("created_at")),
                     joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                    date_field="expected_close", order=30),
+                    date_field="expected_close", order=30, currency="currency",
+                    capture=(
+                        Capture(_("Opportunity form"), fields=(
+                            "name", "amount", "currency", "probability", "expected_close",
+                            "pipeline", "stage", "source", "lost_reason", "owner", "team"),
+                                url="sales:opportunity_create"),
+                        Capture(_("Won or lost on the pipeline board"), "touch",
+                                ("status", "lost_reason", "closed_at"), url="sales:board"),
+                        Capture(_("When the record is saved"), "computed", ("created_at",)))),
             Dataset("quotes", _("Quotes"), "sales.Quote", "sales.view", fields=(
                 DatasetField("number"), DatasetField("status"), DatasetField("currency"),
                 DatasetField("net_amount", type="money"), DatasetField("tax_amount", type="money"),
                 DatasetField("total_amount", type="money"), DatasetField("valid_until"),
                 DatasetField("created_at")),
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                date_field="created_at", order=40),
+                date_field="created_at", order=40, currency="currency",
+                capture=(
+                    Capture(_("Quote form"), fields=("currency", "valid_until"),
+                            url="sales:quote_create"),
+                    Capture(_("Numbered and totalled from its lines"), "computed", (
+                        "number", "status", "net_amount", "tax_amount", "total_amount",
+                        "created_at")))),
             Dataset("orders", _("Orders"), "sales.Order", "sales.view", fields=(
                 DatasetField("number"), DatasetField("status"), DatasetField("currency"),
                 DatasetField("net_amount", type="money"), DatasetField("tax_amount", type="money"),
                 DatasetField("total_amount", type="money"), DatasetField("ordered_on"),
                 DatasetField("promised_date"), DatasetField("delivered_on")),
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                date_field="ordered_on", order=50),
+                date_field="ordered_on", order=50, currency="currency",
+                capture=(
+                    Capture(_("Accepted quote"), "touch",
+                            ("currency", "promised_date", "ordered_on")),
+                    Capture(_("Deliveries recorded on the order"), "touch",
+                            ("delivered_on", "status")),
+                    Capture(_("Numbered and totalled from its lines"), "computed", (
+                        "number", "net_amount", "tax_amount", "total_amount")))),
             Dataset("order_lines", _("Order lines"), "sales.OrderLine", "sales.view", fields=(
                 DatasetField("description"), DatasetField("product"),
                 DatasetField("product__line", _("product line"), type="reference"),
@@ -143,7 +165,17 @@ class SalesConfig(VinculoApp):
                 DatasetField("discount_percent"), DatasetField("net_amount", type="money"),
                 DatasetField("total_amount", type="money"), DatasetField("delivered_quantity")),
                 joins=(DatasetJoin("order", "orders", "order", _("Order")),),
-                parent="order", order=60),
+                parent="order", order=60, currency="order__currency",
+                capture=(
+                    Capture(_("Lines of the quote or order"), fields=(
+                        "description", "product", "quantity", "unit_price",
+                        "discount_percent")),
+                    Capture(_("Product catalogue"), fields=("product__line",),
+                            url="catalog:product_list"),
+                    Capture(_("Deliveries recorded on the order"), "touch",
+                            ("delivered_quantity",)),
+                    Capture(_("Computed from quantity, price and discount"), "computed",
+                            ("net_amount", "total_amount")))),
         ),
         personal_data=(
             PersonalData("opportunities", _("Opportunities"),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
     CostDriver,
     Dataset,
@@ -142,7 +143,17 @@ class ServiceConfig(VinculoApp):
                 DatasetField("resolution_minutes"), DatasetField("reopened_count"),
                 DatasetField("created_at"), DatasetField("resolved_at")),
                 joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
-                date_field="created_at", order=100),
+                date_field="created_at", order=100,
+                capture=(
+                    Capture(_("Ticket form"), fields=(
+                        "type", "ticket_type", "subject", "queue", "priority", "channel"),
+                            url="service:ticket_create"),
+                    Capture(_("E-mail and the customer portal"), "touch",
+                            ("subject", "channel", "ticket_type")),
+                    Capture(_("Assignment rules, SLA clocks and surveys"), "computed", (
+                        "number", "status", "assignee", "tier", "first_response_state",
+                        "resolution_state", "first_response_minutes", "resolution_minutes",
+                        "reopened_count", "created_at", "resolved_at")))),
         ),
         personal_data=(
             PersonalData("tickets", _("Tickets"),
