@@ -6,13 +6,14 @@
 On the 1M-contact demo database (PostgreSQL; ``--reuse`` one kept by ``bench/demo.py --keep``
 or by another of these benchmarks, else a fresh ``vinculo_bench_big`` is loaded, see
 ``bench/_big.py``). Setup, not timed and done once per database: the demo's portal user (a
-buyer of the account with the most invoices) gets ``--orders`` orders of one to three lines
-through ``sales.documents.services.order_create`` and as many two-line invoices through
+buyer of the account with the most invoices) gets ``--orders`` orders — copies of a demo order
+and its line, one ``INSERT … SELECT`` each (``_big.clone_rows``: there is no bulk service for
+orders, and ``order_create`` one by one took minutes on the loaded machine), dated over the last
+five years, delivered but for the last three weeks' — and as many two-line invoices through
 ``billing.services.invoice_issue_many`` (the bulk path: a block of numbers, bulk rows, one
-issuing UPDATE), dated over the last five years; orders older than three weeks are then marked
-delivered, and invoices older than two months paid with a payment each (bulk rows), so the
-account looks like a long-standing customer: a few open orders, a few open and overdue
-invoices, thousands of closed ones.
+issuing UPDATE, a batch a month); invoices older than two months are paid with a payment each
+(bulk rows), so the account looks like a long-standing customer: a few open orders, a few open
+and overdue invoices, thousands of closed ones.
 
 Timed, in-process with Django's test ``Client`` (the whole middleware stack and templates, no
 network, ``DEBUG=0``), signed in as that portal user (the portal's own session keys, as

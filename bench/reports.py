@@ -67,9 +67,12 @@ def _extend(lines_wanted: int) -> int:
     orders = (lines_wanted - have + 3) // 4
     if orders <= 0:
         return 0
+    if connection.vendor != "postgresql":
+        raise SystemExit("growing the order lines is written for PostgreSQL; on SQLite, "
+                         "--reuse a database that already holds them")
     org = Organization.objects.get(name="Vínculo Demo")
     template = Order.all_objects.filter(lines__isnull=False).order_by("id").first()
-    line = template.lines.order_by("id").first()
+    line = OrderLine.all_objects.filter(order=template).order_by("id").first()
     say(f"adding {orders:,} orders of four lines to the {have:,} lines there (setup) …")
     started = time.perf_counter()
     writer = BulkWriter(defer_indexes=True)
@@ -80,8 +83,8 @@ def _extend(lines_wanted: int) -> int:
             writer._drop_indexes(model._meta.db_table)
         day = "(CURRENT_DATE - ((g * 104729) %% 1095)::int)"
         clone_rows(cursor, "sales_order", template.pk,
-                   f"generate_series(1, {orders}) g, (SELECT array_agg(id) AS ids, count(*) AS n"
-                   f" FROM customers_account WHERE organization_id = {org.pk}) acc",
+                   f"generate_series(1::bigint, {orders}) g, (SELECT array_agg(id) AS ids,"
+                   f" count(*) AS n FROM customers_account WHERE organization_id = {org.pk}) acc",
                    {"uuid": "gen_random_uuid()", "number": "'SO-B-' || g",
                     "account_id": "acc.ids[1 + (g * 7919) %% acc.n]", "contact_id": "NULL",
                     "quote_id": "NULL", "opportunity_id": "NULL", "ordered_on": day,
