@@ -85,7 +85,7 @@ def _extend(lines_wanted: int) -> int:
         clone_rows(cursor, "sales_order", template.pk,
                    f"generate_series(1::bigint, {orders}) g, (SELECT array_agg(id) AS ids,"
                    f" count(*) AS n FROM customers_account WHERE organization_id = {org.pk}) acc",
-                   {"uuid": "gen_random_uuid()", "number": "'SO-B-' || g",
+                   {"uuid": "gen_random_uuid()", "number": "'SO-G-' || g",
                     "account_id": "acc.ids[1 + (g * 7919) %% acc.n]", "contact_id": "NULL",
                     "quote_id": "NULL", "opportunity_id": "NULL", "ordered_on": day,
                     "promised_date": f"{day} + 7", "delivered_on": f"{day} + 7",
@@ -96,7 +96,7 @@ def _extend(lines_wanted: int) -> int:
         price = "p.prices[1 + (o.id + k) %% p.n]"
         quantity = "(1 + (o.id * k) %% 10)"
         clone_rows(cursor, "sales_orderline", line.pk,
-                   "(SELECT id, created_at FROM sales_order WHERE starts_with(number, 'SO-B-'))"
+                   "(SELECT id, created_at FROM sales_order WHERE starts_with(number, 'SO-G-'))"
                    " o, generate_series(1, 4) k, (SELECT array_agg(id ORDER BY id) AS ids,"
                    " array_agg(list_price ORDER BY id) AS prices, count(*) AS n FROM"
                    f" catalog_product WHERE organization_id = {org.pk}"
