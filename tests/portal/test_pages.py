@@ -237,3 +237,22 @@ def test_the_contact_changes_their_details_with_the_record_kept(world):
         "600000001")
     assert user.language == "es" and "profile" in _actions(user)
     assert 'lang="es"' in client.get("/portal/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_counts_each_order_with_something_pending_once(world, admin):
+    """The world's order has two lines pending (one in part): one order. A second order
+    delivered in full is not counted; another account's pending order neither."""
+    from tests.sales.factories import DeliveryFactory, OrderFactory
+    from vinculo.portal import selectors
+
+    user, _docs, _browser = world
+    with as_user(admin):
+        DeliveryFactory(actor=admin, order=OrderFactory(actor=admin, account=user.account))
+        OrderFactory(actor=admin, account=AccountFactory(actor=admin))
+    with organization_scope(user.organization_id):
+        assert selectors.home(user)["orders"] == 1
+    with as_user(admin):
+        OrderFactory(actor=admin, account=user.account)
+    with organization_scope(user.organization_id):
+        assert selectors.home(user)["orders"] == 2
