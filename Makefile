@@ -13,9 +13,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite runs on every core (pytest-xdist): each worker has its own test database, ports
 # and Redis database; a module's tests stay on one worker so its module fixtures (a replica
-# cluster, a demo load, a server) start once. JOBS=1 runs it in one process.
+# cluster, a demo load, a server) start once. JOBS=1 runs it in one process. Each pass ends
+# with its 15 slowest tests, to keep the suite within CI's budget.
 JOBS ?= auto
-PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope
+PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope --durations=15
 
 .PHONY: run test setup setup-test system-packages bench-packages lint typecheck test-sqlite test-postgres bench clean messages
 
