@@ -106,12 +106,12 @@ def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str
         Paragraph(escape(title), styles["Title"]),
     ]
     for label, value in facts:
-        story.append(Paragraph(f"{label}: {value}", styles["Normal"]))
+        story.append(Paragraph(escape(f"{label}: {value}"), styles["Normal"]))
     story.append(Spacer(1, 6 * mm))
     rows: list[list[Any]] = [line_headings(styles)]
     by_rate: dict[Any, Any] = {}
     for line in lines:
-        rows.append([Paragraph(line.description, styles["Normal"]),
+        rows.append([Paragraph(escape(line.description), styles["Normal"]),
                      format_number(line.quantity, "-3"), _money(line.unit_price),
                      format_number(line.discount_percent, "-2"),
                      format_number(line.tax_rate, "-2"), _money(line.net_amount)])
@@ -134,7 +134,10 @@ def render_document(*, title: str, document: Any, facts: Iterable[tuple[str, str
                                  ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black)]))
     story.append(summary)
     if getattr(document, "notes", ""):
-        story += [Spacer(1, 6 * mm), Paragraph(document.notes, styles["Normal"])]
+        # escaped: a description or a note is what a user typed, and ReportLab reads markup in
+        # a paragraph (an <img src> would be fetched from the server's disk or network)
+        story += [Spacer(1, 6 * mm),
+                  Paragraph(escape(document.notes).replace("\n", "<br/>"), styles["Normal"])]
     pdf.build(story)
     return buffer.getvalue()
 
