@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import models
 
@@ -125,6 +126,9 @@ def _interactions(w: World) -> None:
         body_text=MENTION, status="received")
 
 
+OTHER_EMAIL = "luis.pardo@correo.test"
+
+
 def _tasks(w: World) -> None:
     TaskFactory(actor=w.admin, contact=w.contact, title=f"Llamar a {NAME}", notes=MENTION)
 
@@ -134,6 +138,11 @@ def _web_forms(w: World) -> None:
     WebFormSubmission.all_objects.create(organization=w.admin.organization, form=form,
                                          client_hash="x" * 64,
                                          data={"name": NAME, "email": EMAIL, "phone": PHONE})
+    # someone else's submission that names them: not theirs to download, scrubbed at erasure
+    WebFormSubmission.all_objects.create(organization=w.admin.organization, form=form,
+                                         client_hash="y" * 64,
+                                         data={"name": "Luis Pardo", "email": OTHER_EMAIL,
+                                               "message": f"Me recomendó {NAME}"})
 
 
 def _tickets(w: World) -> None:
@@ -292,6 +301,7 @@ def test_every_section_is_exported_then_erased_from_every_table(world):
     dumped = json.dumps(data, ensure_ascii=False)
     for needle in (NAME, EMAIL, PHONE, "Clientes fieles", "Club", "DNI"):
         assert needle in dumped
+    assert OTHER_EMAIL not in dumped, "another person's submission was exported"
     assert _leftovers(org), "the samples wrote nothing to find"
     with as_user(world.admin):
         request = customers.erasure_request(contact=world.contact, source="portal")
@@ -330,5 +340,6 @@ def test_a_failing_eraser_leaves_nothing_half_written(world, monkeypatch):
     with organization_scope(org):
         assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.REQUESTED
         assert Contact.objects.get(pk=world.contact.pk).email == EMAIL
-        kept = RecordFile.objects.get(record_id=world.contact.pk)
+        kept = RecordFile.objects.get(record_id=world.contact.pk,
+                                      record_type=ContentType.objects.get_for_model(Contact))
     assert default_storage.exists(kept.file.name)  # no file went before the commit

@@ -248,8 +248,9 @@ def _emails_to(subject: Subject) -> QuerySet:
             condition |= Q(to__iexact=email)
     if not condition:
         return OutgoingEmail.objects.none()
-    return OutgoingEmail.objects.filter(condition).filter(
-        Q(organization_id=subject.organization_id) | Q(organization__isnull=True))
+    # the organisation's own: a platform e-mail (no organisation) to the same address is not
+    # this organisation's to show or blank
+    return OutgoingEmail.objects.filter(condition, organization_id=subject.organization_id)
 
 
 def export_emails(subject: Subject) -> list[dict[str, Any]]:

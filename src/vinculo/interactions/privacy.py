@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from vinculo.core.privacy import (
     MARK,
@@ -72,8 +73,16 @@ def export_tasks(subject: Subject) -> list[dict[str, Any]]:
 
 
 def export_web_forms(subject: Subject) -> list[dict[str, Any]]:
-    found = mentioning(WebFormSubmission.all_objects.filter(
-        organization_id=subject.organization_id), ("data",), subject)
+    """The submissions they sent: logged on their contact, or carrying one of their e-mail
+    addresses as a value. Not every submission that mentions their name or phone: those are
+    other people's (erasure still scrubs the mention from them)."""
+    condition = Q(interaction__contact_id=subject.contact.pk)
+    for address in subject.emails:
+        if address:
+            condition |= Q(_privacy_data__icontains=f'"{address}"')
+    found = WebFormSubmission.all_objects.filter(
+        organization_id=subject.organization_id).annotate(
+        _privacy_data=Cast("data", TextField())).filter(condition)
     return [plain({"date": s.created_at, "form": s.form.name, "data": s.data})
             for s in found.select_related("form").order_by("created_at", "id")]
 
