@@ -111,6 +111,27 @@ def test_a_credit_note_reverses_its_share_then_all_of_the_points(
     assert reversal.expires_on == LedgerEntry.all_objects.get(kind="earn").expires_on
 
 
+def test_a_reward_paid_as_a_credit_note_is_not_counted_as_a_return(
+        as_admin, admin, django_capture_on_commit_callbacks):
+    """A later return of half the purchase takes back half its points, whatever reward was
+    paid on the same invoice as a credit note."""
+    from tests.loyalty.factories import REWARDS
+
+    reward = {"key": "abono-10", "name": "Abono 10 €", "kind": "credit_note", "points": 100,
+              "value": 10}
+    prog = program(admin, rewards=[*REWARDS, reward])
+    m = member(admin, prog)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = paid_invoice(admin, m.account, lines=[
+            free_line("A", "1", "100.00", tax_rate="0"),
+            free_line("B", "1", "100.00", tax_rate="0")])
+    line_a = invoice.lines.order_by("position").first()
+    with as_user(admin), django_capture_on_commit_callbacks(execute=True):
+        services.points_redeem(actor=admin, member=m, reward="abono-10", invoice=invoice)
+        billing.credit_note_create(actor=admin, invoice=invoice, lines=[(line_a, 1)])
+    assert ledger(m) == [("earn", 200), ("redeem", -100), ("reverse", -100)]
+
+
 def test_a_reversal_never_takes_the_balance_below_zero(as_admin, admin):
     prog = program(admin)
     m = member(admin, prog)

@@ -290,9 +290,13 @@ def points_reverse(*, credit_note: Invoice) -> list[LedgerEntry]:
     if LedgerEntry.all_objects.filter(credit_note=credit_note, kind=EntryKind.REDEEM).exists():
         return []  # a reward paid as a credit note gives back money, not the purchase
     invoice = Invoice.all_objects.get(pk=credit_note.credited_invoice_id)
+    # the purchase credited so far: rewards paid as credit notes on it are not returns
+    rewards = LedgerEntry.all_objects.filter(kind=EntryKind.REDEEM,
+                                             credit_note__isnull=False).values("credit_note_id")
     credited = -(Invoice.all_objects.filter(
         credited_invoice=invoice, kind=InvoiceKind.CREDIT_NOTE).exclude(
-        status=InvoiceStatus.DRAFT).aggregate(s=Sum("total_amount"))["s"] or 0)
+        status=InvoiceStatus.DRAFT).exclude(pk__in=rewards)
+        .aggregate(s=Sum("total_amount"))["s"] or 0)
     share = min(Decimal(1), credited / invoice.total_amount) if invoice.total_amount else 1
     made = []
     for earn in LedgerEntry.all_objects.filter(invoice=invoice, kind=EntryKind.EARN):
