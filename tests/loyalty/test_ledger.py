@@ -119,7 +119,7 @@ def test_a_reward_paid_as_a_credit_note_is_not_counted_as_a_return(
 
     reward = {"key": "abono-10", "name": "Abono 10 €", "kind": "credit_note", "points": 100,
               "value": 10}
-    prog = program(admin, rewards=[*REWARDS, reward])
+    prog = program(admin, points_per_unit="2", rewards=[*REWARDS, reward])
     m = member(admin, prog)
     with django_capture_on_commit_callbacks(execute=True):
         invoice = paid_invoice(admin, m.account, lines=[
@@ -129,7 +129,7 @@ def test_a_reward_paid_as_a_credit_note_is_not_counted_as_a_return(
     with as_user(admin), django_capture_on_commit_callbacks(execute=True):
         services.points_redeem(actor=admin, member=m, reward="abono-10", invoice=invoice)
         billing.credit_note_create(actor=admin, invoice=invoice, lines=[(line_a, 1)])
-    assert ledger(m) == [("earn", 200), ("redeem", -100), ("reverse", -100)]
+    assert ledger(m) == [("earn", 400), ("redeem", -100), ("reverse", -200)]
 
 
 def test_a_reversal_never_takes_the_balance_below_zero(as_admin, admin):
