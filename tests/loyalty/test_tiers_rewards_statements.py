@@ -20,6 +20,7 @@ from tests.sales.factories import free_line
 from tests.segments.factories import snapshot
 from vinculo.billing import services as billing
 from vinculo.billing.models import Invoice, InvoiceKind
+from vinculo.core import events
 from vinculo.loyalty import selectors, services, tiers
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Program
 from vinculo.packages.models import AccountPackage, ChangeStatus, Decision, PackageChange
@@ -130,6 +131,28 @@ def test_a_package_added_to_a_tier_reaches_the_members_already_in_it(
         services.program_update(actor=admin, program=prog, expected_version=None, data={
             "tiers": [{"name": "Oro", "threshold": 100, "package": str(gold_package.uuid)}]})
     assert AccountPackage.all_objects.get(account=m.account).package_id == gold_package.pk
+
+
+def test_an_edit_that_changes_a_tiers_package_and_moves_its_members_out_takes_the_old_one(
+        as_admin, admin, django_capture_on_commit_callbacks):
+    """One edit gives the tier another package and raises its threshold above the member:
+    the member leaves the package it had, not the tier's new one."""
+    gold, silver = make_package(admin, name="Oro", rank=5), make_package(admin, name="Plata",
+                                                                         rank=3)
+    prog = program(admin, tiers=[{"name": "Oro", "threshold": 100, "package": str(gold.uuid)}])
+    m = member(admin, prog)
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_invoice(admin, m.account, amount="150.00")
+    assert AccountPackage.all_objects.get(account=m.account).package_id == gold.pk
+    with django_capture_on_commit_callbacks(execute=True), events.recording() as told:
+        services.program_update(actor=admin, program=prog, expected_version=None, data={
+            "tiers": [{"name": "Oro", "threshold": 1000, "package": str(silver.uuid)}]})
+    [change] = [o.data for o in told if o.name == "loyalty_tier.changed"]
+    assert (change["from"], change["to"], change["package_from"], change["package_to"]) == (
+        "Oro", "", str(gold.uuid), None)
+    assert not AccountPackage.all_objects.filter(account=m.account).exists()
+    last = PackageChange.all_objects.filter(account=m.account).order_by("-id").first()
+    assert (last.from_package_id, last.to_package_id) == (gold.pk, None)
 
 
 def test_losing_the_tier_out_of_a_package_needing_approval_waits_for_a_manager(

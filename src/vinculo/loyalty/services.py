@@ -113,7 +113,7 @@ def program_update(*, actor: User, program: Program, data: dict[str, Any],
         setattr(program, key, value)
     program = versioned_save(program, expected_version=expected_version, fields=list(values))
     if "tiers" in values or "tier_basis" in values or "tier_window_days" in values:
-        moved = tiers_recompute(program=program, return_members=True)
+        moved = tiers_recompute(program=program, return_members=True, old_packages=before)
         # members who kept their tier while its package changed get the new package too
         tiers_retell(program, before, exclude=moved)
     return program

@@ -39,12 +39,14 @@ def _value_tier_ranks(program: Program, accounts: list[int]) -> dict[int, int]:
 
 
 def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None,
-                    today: dt.date | None = None, return_members: bool = False) -> Any:
+                    today: dt.date | None = None, return_members: bool = False,
+                    old_packages: dict[str, Any] | None = None) -> Any:
     """Each member's tier: the highest whose threshold its points earned (or spend paid) in
     the rolling window reach, or whose value tier its latest analytics snapshot reaches.
     Each change is told as ``loyalty_tier.changed`` (with the package of each tier, for the
-    packages app). Returns how many changed (the changed members' ids with
-    ``return_members``)."""
+    packages app; ``old_packages``: each tier's package before an edit of the tiers, so a
+    member is told the package it leaves, not the tier's new one). Returns how many changed
+    (the changed members' ids with ``return_members``)."""
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=program.tier_window_days)
     members = Member.all_objects.filter(program=program)
@@ -81,7 +83,7 @@ def tiers_recompute(*, program: Program, member_ids: Iterable[int] | None = None
             changed.append(member)
     Member.all_objects.bulk_update(changed, ["tier"], batch_size=2000)
     if changed:
-        _tell_tier_changes(program, changed, before)
+        _tell_tier_changes(program, changed, before, old_packages)
     return {m.pk for m in changed} if return_members else len(changed)
 
 
