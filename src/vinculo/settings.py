@@ -386,6 +386,7 @@ SPECTACULAR_SETTINGS = {
         "InteractionChannelEnum": "vinculo.interactions.models.Channel",
         "LanguageEnum": "vinculo.settings.LANGUAGES",  # contacts' and templates' language
         "RoleEnum": "vinculo.core.roles.Role",  # people's role, reports shared with roles
+        "LoyaltyEntryKindEnum": "vinculo.loyalty.models.EntryKind",  # ledger and statement
         **{f"{name}Enum": f"vinculo.{app}.models.{name}"
         for app, names in {
             "customers": ["LifecycleStage", "SourceChannel", "CompanySize", "Channel",
