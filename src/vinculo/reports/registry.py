@@ -17,7 +17,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import QuerySet
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 
 from vinculo.core import plugins
 from vinculo.core.models import User
@@ -151,7 +151,8 @@ def _all_fields(key: str, declarations: dict[str, Dataset], own: dict[str, dict[
                 choices=field.choices, related_model=field.related_model,
                 currency=f"{join.path}__{field.currency}" if field.currency else "",
                 dataset=field.dataset, origin=field.origin,
-                join_label=(f"{join.label or target.label} · {field.join_label}"
+                # lazy: the registry is built once per process, read in each user's language
+                join_label=(format_lazy("{} · {}", join.label or target.label, field.join_label)
                             if field.join_label else join.label or target.label))
     return fields
 
