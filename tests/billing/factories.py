@@ -7,7 +7,7 @@ from typing import Any
 from tests.core.factories import ServiceFactory
 from tests.customers.factories import AccountFactory
 from tests.sales.factories import DeliveryFactory, OrderFactory, free_line
-from vinculo.billing import services
+from vinculo.billing import returns, services
 from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
 from vinculo.core.models import User
 
@@ -65,5 +65,5 @@ class ReturnFactory(ServiceFactory):
         if order is None:
             order = OrderFactory(actor=actor)
             DeliveryFactory(actor=actor, order=order)
-        return services.return_request(actor=actor, order=order, reason=reason,
+        return returns.return_request(actor=actor, order=order, reason=reason,
                                        lines=[(order.lines.first(), 1)])

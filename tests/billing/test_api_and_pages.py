@@ -74,12 +74,12 @@ def test_api_quote_to_cash(as_admin, api):
 def documents_a(as_admin):
     order = OrderFactory(actor=as_admin)
     DeliveryFactory(actor=as_admin, order=order)
-    from vinculo.billing import services
+    from vinculo.billing import returns, services
     invoice = services.invoice_issue(
         actor=as_admin, invoice=services.invoice_from_order(actor=as_admin, order=order))
     payment = services.payment_record(actor=as_admin, invoice=invoice, amount="10.00")
-    rma = services.return_request(actor=as_admin, order=order, reason="x",
-                                  lines=[(order.lines.first(), 1)])
+    rma = returns.return_request(actor=as_admin, order=order, reason="x",
+                                 lines=[(order.lines.first(), 1)])
     quote = __import__("vinculo.sales.documents.services", fromlist=["x"]).quote_create(
         actor=as_admin, account=order.account, lines=[free_line()])
     return {"quotes": quote, "orders": order, "deliveries": order.deliveries.first(),

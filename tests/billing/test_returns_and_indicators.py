@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from tests.customers.factories import AccountFactory
 from tests.sales.factories import DeliveryFactory, OrderFactory
-from vinculo.billing import selectors, services
+from vinculo.billing import returns, selectors, services
 from vinculo.sales.documents import services as documents
 
 TODAY = dt.date.today()
@@ -31,17 +31,17 @@ def test_rma_closes_with_a_credit_note_for_the_returned_lines(as_admin, delivere
     order, invoice = delivered_invoiced
     oil, _vinegar = order.lines.all()
     with pytest.raises(ValidationError) as error:
-        services.return_request(actor=as_admin, order=order, reason="Leaking",
+        returns.return_request(actor=as_admin, order=order, reason="Leaking",
                                 lines=[(oil, Decimal(11))])
     assert "lines.0.quantity" in error.value.message_dict
-    rma = services.return_request(actor=as_admin, order=order, reason="Leaking",
+    rma = returns.return_request(actor=as_admin, order=order, reason="Leaking",
                                   lines=[(oil, Decimal(2))])
     assert rma.number == f"RMA-{TODAY.year}-000001" and rma.status == "requested"
     with pytest.raises(ValidationError):
-        services.return_close(actor=as_admin, rma=rma, resolution="credit_note")
-    services.return_authorise(actor=as_admin, rma=rma)
-    services.return_receive(actor=as_admin, rma=rma)
-    rma = services.return_close(actor=as_admin, rma=rma, resolution="credit_note")
+        returns.return_close(actor=as_admin, rma=rma, resolution="credit_note")
+    returns.return_authorise(actor=as_admin, rma=rma)
+    returns.return_receive(actor=as_admin, rma=rma)
+    rma = returns.return_close(actor=as_admin, rma=rma, resolution="credit_note")
     assert (rma.status, rma.resolution) == ("closed", "credit_note")
     note = rma.credit_note
     assert note.credited_invoice == invoice
@@ -50,7 +50,7 @@ def test_rma_closes_with_a_credit_note_for_the_returned_lines(as_admin, delivere
         "102.85")
     # only 8 left to return now
     with pytest.raises(ValidationError):
-        services.return_request(actor=as_admin, order=order, reason="More",
+        returns.return_request(actor=as_admin, order=order, reason="More",
                                 lines=[(oil, Decimal(9))])
 
 
@@ -58,11 +58,11 @@ def test_rma_closes_with_a_credit_note_for_the_returned_lines(as_admin, delivere
 def test_rma_closes_with_a_replacement_delivery(as_admin, delivered_invoiced):
     order, _invoice = delivered_invoiced
     _oil, vinegar = order.lines.all()
-    rma = services.return_request(actor=as_admin, order=order, reason="Wrong label",
+    rma = returns.return_request(actor=as_admin, order=order, reason="Wrong label",
                                   lines=[(vinegar, Decimal(1))])
-    services.return_authorise(actor=as_admin, rma=rma)
-    services.return_receive(actor=as_admin, rma=rma)
-    rma = services.return_close(actor=as_admin, rma=rma, resolution="replacement")
+    returns.return_authorise(actor=as_admin, rma=rma)
+    returns.return_receive(actor=as_admin, rma=rma)
+    rma = returns.return_close(actor=as_admin, rma=rma, resolution="replacement")
     delivery = rma.replacement_delivery
     assert delivery.is_replacement and delivery.lines.get().quantity == Decimal(1)
     order.refresh_from_db()
@@ -73,12 +73,12 @@ def test_rma_closes_with_a_replacement_delivery(as_admin, delivered_invoiced):
 def test_rejected_rma_frees_the_quantity(as_admin, delivered_invoiced):
     order, _invoice = delivered_invoiced
     oil, _ = order.lines.all()
-    rma = services.return_request(actor=as_admin, order=order, reason="x",
+    rma = returns.return_request(actor=as_admin, order=order, reason="x",
                                   lines=[(oil, Decimal(10))])
-    services.return_reject(actor=as_admin, rma=rma)
+    returns.return_reject(actor=as_admin, rma=rma)
     with pytest.raises(ValidationError):
-        services.return_receive(actor=as_admin, rma=rma)
-    services.return_request(actor=as_admin, order=order, reason="y", lines=[(oil, Decimal(10))])
+        returns.return_receive(actor=as_admin, rma=rma)
+    returns.return_request(actor=as_admin, order=order, reason="y", lines=[(oil, Decimal(10))])
 
 
 @pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_service_indicators_per_account_segment_and_month(as_admin):
                               delivered_on=promised)
     returned = make(horeca)  # on time and complete, but a return came back
     DeliveryFactory(actor=as_admin, order=returned, delivered_on=promised)
-    services.return_request(actor=as_admin, order=returned, reason="Damaged",
+    returns.return_request(actor=as_admin, order=returned, reason="Damaged",
                             lines=[(returned.lines.first(), 1)])
     make(horeca)  # due and never delivered
     OrderFactory(actor=as_admin, account=horeca, promised=TODAY + dt.timedelta(days=30))  # not due

@@ -359,6 +359,7 @@ def settings_records(admin):
 
 def _documents(admin, account):
     """A pipeline and an opportunity; a quote, order, delivery, invoice, payment and return."""
+    from vinculo.billing import returns as billing_returns
     from vinculo.billing import services as billing_services
     from vinculo.billing.models import Invoice, Payment, ReturnAuthorization
     from vinculo.sales import services as sales_services
@@ -375,7 +376,7 @@ def _documents(admin, account):
         invoice = billing_services.invoice_issue(
             actor=admin, invoice=billing_services.invoice_from_order(actor=admin, order=order))
         payment = billing_services.payment_record(actor=admin, invoice=invoice, amount="1.00")
-        rma = billing_services.return_request(actor=admin, order=order, reason="Secreto",
+        rma = billing_returns.return_request(actor=admin, order=order, reason="Secreto",
                                               lines=[(order.lines.first(), 1)])
     return {Pipeline: opportunity.pipeline, Stage: opportunity.stage, Opportunity: opportunity,
             Quote: quote, Order: order, Delivery: delivery, Invoice: invoice, Payment: payment,

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vinculo.billing import selectors, services, services_email
+from vinculo.billing import returns, selectors, services, services_email
 from vinculo.billing.models import (
     Invoice,
     InvoiceLine,
@@ -329,7 +329,7 @@ class ReturnInputSerializer(ServiceSerializer):
     reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     lines = ReturnLineInputSerializer(many=True)
 
-    create_service = staticmethod(services.return_request)
+    create_service = staticmethod(returns.return_request)
     output_serializer = ReturnSerializer
 
     class Meta:
@@ -381,17 +381,17 @@ class ReturnViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.ListModel
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def authorise(self, request: Request, uuid: str | None = None) -> Response:
-        return self._step(services.return_authorise)
+        return self._step(returns.return_authorise)
 
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, uuid: str | None = None) -> Response:
-        return self._step(services.return_reject)
+        return self._step(returns.return_reject)
 
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, uuid: str | None = None) -> Response:
-        return self._step(services.return_receive)
+        return self._step(returns.return_receive)
 
     @extend_schema(request=CloseSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
@@ -399,7 +399,7 @@ class ReturnViewSet(TenantScopedMixin, mixins.CreateModelMixin, mixins.ListModel
         rma = self.get_object()
         payload = CloseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        rma = services.return_close(actor=request.user, rma=rma,
+        rma = returns.return_close(actor=request.user, rma=rma,
                                     resolution=payload.validated_data["resolution"])
         return Response(ReturnSerializer(rma).data)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from vinculo.billing import selectors, services, services_email
+from vinculo.billing import returns, selectors, services, services_email
 from vinculo.billing.filters import (
     InvoiceFilterSet,
     PaymentFilterSet,
@@ -299,7 +299,7 @@ class ReturnCreateView(RecordMixin, View):
     permission = "sales.change"
 
     def context(self, order: Order) -> dict[str, Any]:
-        returned = services.returned_quantities(order)
+        returned = returns.returned_quantities(order)
         return {"order": order, "lines": [
             {"line": line, "left": line.delivered_quantity - returned.get(line.pk, 0)}
             for line in order.lines.all()]}
@@ -318,7 +318,7 @@ class ReturnCreateView(RecordMixin, View):
                 except InvalidOperation:
                     raise ValidationError(_("%(line)s: enter a number.") % {
                         "line": line.description}) from None
-            rma = services.return_request(actor=request.user, order=order, lines=lines,
+            rma = returns.return_request(actor=request.user, order=order, lines=lines,
                                           reason=request.POST.get("reason", ""))
         except (ValidationError, PermissionDeniedError) as exc:
             flash_error(request, exc)
@@ -340,14 +340,14 @@ class ReturnDetailView(RecordMixin, View):
 class ReturnActionView(RecordMixin, View):
     model = ReturnAuthorization
     permission = "sales.change"
-    STEPS = {"authorise": services.return_authorise, "reject": services.return_reject,
-             "receive": services.return_receive}
+    STEPS = {"authorise": returns.return_authorise, "reject": returns.return_reject,
+             "receive": returns.return_receive}
 
     def post(self, request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
         rma = self.get_object()
         try:
             if step == "close":
-                services.return_close(actor=request.user, rma=rma,
+                returns.return_close(actor=request.user, rma=rma,
                                       resolution=request.POST.get("resolution", ""))
             elif step in self.STEPS:
                 self.STEPS[step](actor=request.user, rma=rma)

@@ -66,7 +66,7 @@ class LoyaltyConfig(VinculoApp):
             # tiers that qualify by value tier follow the new snapshot
             Subscriber("snapshot.recomputed",
                        "vinculo.loyalty.tiers.on_snapshot_recomputed"),
-            # also the credit note that closes a return (billing.return_close)
+            # also the credit note that closes a return (billing.returns.return_close)
             Subscriber("credit_note.issued", f"{_SERVICES}.on_credit_note_issued"),
         ),
         # ``loyalty.packages`` (``loyalty.benefits``): the packages a tier may give, from the

@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from vinculo.attachments import services as attachments
-from vinculo.billing import services as billing
+from vinculo.billing import returns as billing
 from vinculo.billing.models import ReturnAuthorization
 from vinculo.core import events
 from vinculo.core.audit import acting_as

@@ -378,7 +378,7 @@ def delivery_create(*, actor: User, order: Order, lines: Iterable[tuple[OrderLin
 
     A delivery cannot exceed what remains of a line. The order's lines' delivered quantities,
     its status and the date it was fully delivered are kept by this service. A replacement
-    delivery (for a return, see ``billing.services.return_close``) re-ships goods already
+    delivery (for a return, see ``billing.returns.return_close``) re-ships goods already
     counted as delivered: it does not change the order's figures, and its limits are checked by
     the return.
     """
