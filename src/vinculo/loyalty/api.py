@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -191,15 +190,9 @@ class LoyaltyStatementQuerySerializer(serializers.Serializer):
     end = serializers.DateField(required=False, help_text="Last day; default today.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        default_start, default_end = selectors.default_period(timezone.localdate())
-        end = attrs.get("end") or default_end
-        start = attrs.get("start") or (default_start if "end" not in attrs
-                                       else end - (default_end - default_start))
-        if end < start:
-            raise serializers.ValidationError({"end": _("The end is before the start.")})
-        if (end - start).days > selectors.STATEMENT_MAX_DAYS:
-            raise serializers.ValidationError({"end": _(
-                "A statement covers ten years at most.")})
+        # DRF turns the selector's ValidationError into a 400 naming the field
+        start, end = selectors.statement_period(attrs.get("start"), attrs.get("end"),
+                                                today=timezone.localdate())
         return {"start": start, "end": end}
 
 

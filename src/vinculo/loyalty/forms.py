@@ -16,7 +16,7 @@ from vinculo.core.formats import format_number
 from vinculo.core.forms_settings import SettingsForm
 from vinculo.core.pickers import style
 from vinculo.loyalty.models import Program
-from vinculo.loyalty.selectors import STATEMENT_MAX_DAYS, default_period
+from vinculo.loyalty.selectors import statement_period
 
 EXAMPLES = {
     "earn_rules": [{"kind": "review", "points": 50}, {"kind": "referral", "points": 200}],
@@ -160,11 +160,9 @@ class StatementForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        start, end = default_period(self.today)
-        data["start"] = data.get("start") or start
-        data["end"] = data.get("end") or end
-        if data["end"] < data["start"]:
-            self.add_error("end", gettext("The end is before the start."))
-        elif (data["end"] - data["start"]).days > STATEMENT_MAX_DAYS:
-            self.add_error("end", gettext("A statement covers ten years at most."))
+        try:
+            data["start"], data["end"] = statement_period(data.get("start"), data.get("end"),
+                                                          today=self.today)
+        except ValidationError as error:
+            self.add_error(None, error)
         return data

@@ -9,9 +9,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vinculo.analytics import selectors as analytics
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus
@@ -86,6 +88,21 @@ STATEMENT_MAX_DAYS = 3660
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
     """A statement's default period: the last twelve months up to ``today``."""
     return today - dt.timedelta(days=364), today
+
+
+def statement_period(start: dt.date | None, end: dt.date | None, *,
+                     today: dt.date) -> tuple[dt.date, dt.date]:
+    """The period a statement covers, for the page and the API alike: the end defaults to
+    ``today``, the start to a year before the end; an end before the start or a period over
+    ten years is refused under ``end``."""
+    default_start, default_end = default_period(today)
+    end = end or default_end
+    start = start or end - (default_end - default_start)
+    if end < start:
+        raise ValidationError({"end": _("The end is before the start.")})
+    if (end - start).days > STATEMENT_MAX_DAYS:
+        raise ValidationError({"end": _("A statement covers ten years at most.")})
+    return start, end
 
 
 def statement(member: Member, *, start: dt.date, end: dt.date,
@@ -232,8 +249,6 @@ def lift(program: Program, *, today: dt.date | None = None) -> dict[str, Any]:
 
 def rules_in_words(program: Program) -> list[str]:
     """The earn rules as sentences, naming categories, lines and campaigns (no UUIDs)."""
-    from django.utils.translation import gettext as _
-
     from vinculo.catalog.models import Category, ProductLine
     from vinculo.core.formats import format_number as number_format
     from vinculo.marketing.models import Campaign
@@ -282,8 +297,6 @@ def tiers_in_words(program: Program) -> list[dict[str, Any]]:
 
 def rewards_in_words(program: Program) -> list[dict[str, Any]]:
     """The rewards with their kind in words and the free product's name (no UUIDs)."""
-    from django.utils.translation import gettext as _
-
     from vinculo.catalog.models import Product
 
     rewards = program.rewards or []
