@@ -330,22 +330,27 @@ def _reward(program: Program, key: str) -> dict[str, Any]:
     raise ValidationError({"reward": _("Not a reward of this programme.")})
 
 
+def _draft_quote_lines(quote: Quote | None, member: Member) -> tuple[Quote, list[dict[str, Any]]]:
+    """The member's draft quote a reward changes and its lines as ``quote_update`` takes
+    them; refused under ``quote`` for another customer's quote or one no longer a draft."""
+    if quote is None or quote.organization_id != member.organization_id \
+            or quote.account_id != member.account_id or quote.status != QuoteStatus.DRAFT:
+        raise ValidationError({"quote": _("Choose a draft quote of this customer.")})
+    return quote, [{"product": line.product, "description": line.description,
+                    "quantity": line.quantity, "unit_price": line.unit_price,
+                    "tax_rate": line.tax_rate, "discount_percent": line.discount_percent}
+                   for line in quote.lines.all()]
+
+
 def _apply_quote_discount(actor: User, quote: Quote | None, member: Member,
                           value: Decimal) -> str:
-    if quote is None or quote.organization_id != member.organization_id \
-            or quote.account_id != member.account_id:
-        raise ValidationError({"quote": _("Choose a draft quote of this customer.")})
-    if quote.status != QuoteStatus.DRAFT:
-        raise ValidationError({"quote": _("Choose a draft quote of this customer.")})
+    quote, lines = _draft_quote_lines(quote, member)
     if value >= quote.net_amount:
         raise ValidationError({"quote": _("The reward is worth more than the quote.")})
     share = value / quote.net_amount
-    lines = [{"product": line.product, "description": line.description,
-              "quantity": line.quantity, "unit_price": line.unit_price, "tax_rate": line.tax_rate,
-              # the reward's share taken off each line, on top of its own discount
-              "discount_percent": (100 - (100 - line.discount_percent) * (1 - share))
-              .quantize(Decimal("0.01"))}
-             for line in quote.lines.all()]
+    for line in lines:  # the reward's share taken off each line, on top of its own discount
+        line["discount_percent"] = (100 - (100 - line["discount_percent"]) * (1 - share)
+                                    ).quantize(Decimal("0.01"))
     documents.quote_update(actor=actor, quote=quote, lines=lines)
     return quote.number
 
@@ -353,17 +358,11 @@ def _apply_quote_discount(actor: User, quote: Quote | None, member: Member,
 def _apply_free_product(actor: User, quote: Quote | None, member: Member,
                         item: dict[str, Any]) -> str:
     """The reward's product on the draft quote as one more line at no price."""
-    if quote is None or quote.organization_id != member.organization_id \
-            or quote.account_id != member.account_id or quote.status != QuoteStatus.DRAFT:
-        raise ValidationError({"quote": _("Choose a draft quote of this customer.")})
+    quote, lines = _draft_quote_lines(quote, member)
     product = Product.all_objects.filter(organization_id=member.organization_id,
                                          uuid=item["product"]).first()
     if product is None:
         raise ValidationError({"reward": _("The reward's product no longer exists.")})
-    lines: list[dict[str, Any]] = [
-        {"product": line.product, "description": line.description, "quantity": line.quantity,
-         "unit_price": line.unit_price, "tax_rate": line.tax_rate,
-         "discount_percent": line.discount_percent} for line in quote.lines.all()]
     lines.append({"product": product, "quantity": item.get("quantity", 1), "unit_price": 0,
                   "description": _("%(product)s (loyalty reward)") % {"product": product.name}})
     documents.quote_update(actor=actor, quote=quote, lines=lines)
