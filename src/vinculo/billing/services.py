@@ -72,6 +72,11 @@ def invoice_balance(invoice: Invoice) -> dict[str, Decimal]:
             "outstanding": invoice.total_amount - credited - paid}
 
 
+def left_to_credit(invoice: Invoice) -> Decimal:
+    """What credit notes may still take off ``invoice``: its total less what is credited."""
+    return invoice.total_amount - invoice_balance(invoice)["credited"]
+
+
 def _settle_status(invoice: Invoice) -> None:
     """Paid (or fully credited) when the balance reaches zero; issued again otherwise."""
     balance = invoice_balance(invoice)
@@ -417,7 +422,7 @@ def credit_note_for_amount(*, actor: User, invoice: Invoice, amount: Decimal,
     if invoice.is_credit_note or invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError({"invoice": _("Only an issued invoice can be credited.")})
     amount = Decimal(amount)
-    left = invoice.total_amount - invoice_balance(invoice)["credited"]
+    left = left_to_credit(invoice)
     if not ZERO < amount <= left:
         raise ValidationError({"amount": _(
             "The credit notes would exceed the invoice: %(left)s is left to credit.")

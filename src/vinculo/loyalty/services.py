@@ -378,7 +378,7 @@ def _credit_invoice(member: Member, invoice: Invoice | None, value: Decimal) -> 
     if invoice is not None:
         candidates = candidates.filter(pk=invoice.pk)
     for found in candidates.order_by("-issue_date", "-id")[:50]:
-        if found.total_amount - billing.invoice_balance(found)["credited"] >= value:
+        if billing.left_to_credit(found) >= value:
             return found
     raise ValidationError({"invoice": _(
         "Choose an issued invoice of this customer with at least %(value)s left to credit.")
