@@ -12,12 +12,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from vinculo.core.api_base import TenantScopedMixin
+from vinculo.portal import supplier_selectors
 from vinculo.portal.models import SupplierPlan
 from vinculo.portal.supplier_services import parse_month
 
@@ -85,8 +86,5 @@ class SupplierPlanViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
                 return qs.none()
             qs = qs.filter(month=month)
         if str(params.get("latest", "")).lower() in ("1", "true", "yes"):
-            newer = SupplierPlan.objects.filter(
-                supplier_id=OuterRef("supplier_id"), product_id=OuterRef("product_id"),
-                month=OuterRef("month"), pk__gt=OuterRef("pk"))
-            qs = qs.filter(~Exists(newer))
+            qs = supplier_selectors.in_force(qs)
         return qs

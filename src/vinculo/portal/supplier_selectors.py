@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from vinculo.analytics import demand
@@ -69,6 +69,16 @@ def supplied_product(portal_user: PortalUser, uuid: Any) -> ProductSupplier | No
         return links(portal_user).filter(product__uuid=uuid).first()
     except (ValueError, TypeError):
         return None
+
+
+def in_force(plans: QuerySet) -> QuerySet:
+    """Only the plan in force per (supplier, product, month): the row with no later one (rows
+    are appended, never edited, so the highest id is the latest), as ``latest_plans`` reads
+    it."""
+    later = SupplierPlan.objects.filter(
+        supplier_id=OuterRef("supplier_id"), product_id=OuterRef("product_id"),
+        month=OuterRef("month"), pk__gt=OuterRef("pk"))
+    return plans.filter(~Exists(later))
 
 
 def latest_plans(supplier_ids: list[int] | None, product_ids: list[int],
