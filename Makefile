@@ -16,7 +16,8 @@ PORT ?= 8000
 # cluster, a demo load, a server) start once. JOBS=1 runs it in one process. Each pass ends
 # with its 15 slowest tests, to keep the suite within CI's budget.
 JOBS ?= auto
-PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope --durations=15
+# The run's migrated template is built from the start, beside the first tests (tests/databases.py).
+PYTEST := VINCULO_TEST_EARLY_TEMPLATE=1 $(BIN)/python -m pytest -q -n $(JOBS) --dist loadscope --durations=15
 
 .PHONY: run test setup setup-test system-packages bench-packages lint typecheck test-sqlite test-postgres bench clean messages
 

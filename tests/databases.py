@@ -24,6 +24,7 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,14 +116,28 @@ def copy_sqlite_template(target: sqlite3.Connection) -> None:
         source.close()
 
 
+# Set by `make test`: the process that starts the run migrates the template in the background
+# from the start, while the workers collect and run the tests without a database, instead of
+# the first worker to need it doing so while the other waits (a minute of one core idle).
+# Off by default: a run of a few tests with no database would pay for a migration it never uses.
+EARLY = "VINCULO_TEST_EARLY_TEMPLATE"
+_early: threading.Thread | None = None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    global _early
     if not hasattr(config, "workerinput"):  # the process that starts the run
         os.environ.setdefault(RUN_TAG, secrets.token_hex(4))
+        if os.environ.get(EARLY) == "1":
+            _early = threading.Thread(target=template_env, name="template", daemon=True)
+            _early.start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or RUN_TAG not in os.environ:
         return
+    if _early is not None:
+        _early.join()  # its database is dropped below only once it exists
     folder = _run_dir()
     ready = folder / "template.json"
     if ready.exists() and "DATABASE_URL" in (env := json.loads(ready.read_text())):
