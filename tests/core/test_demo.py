@@ -340,6 +340,26 @@ def test_deferred_indexes_come_back_after_a_large_load(db, monkeypatch):
         assert any("gin_trgm_ops" in definition for _table, definition in before)
 
 
+def test_a_generator_after_a_large_load_finds_the_indexes_back(db, monkeypatch):
+    """The generators after the customers' bulk load query through the services (a campaign
+    builds its audience with a subquery per contact): the indexes dropped for the load must
+    be back by then, not only at the end."""
+    before = _indexes()
+    monkeypatch.setattr(core_demo, "DEFER_INDEXES_FROM", 0)
+    seen = []
+
+    def later(ctx):
+        seen.append(_indexes())
+        return {}
+
+    declared = core_demo.generators()
+    monkeypatch.setattr(core_demo, "generators", lambda: sorted(
+        [*declared, core_demo.DemoGenerator("later", 120, later, lambda n: 0)],
+        key=lambda g: g.order))
+    run_demo(customers=60)
+    assert seen == [before]
+
+
 def test_a_failed_large_load_leaves_nothing_behind(db, monkeypatch):
     before = _indexes()
     monkeypatch.setattr(core_demo, "DEFER_INDEXES_FROM", 0)

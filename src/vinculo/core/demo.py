@@ -120,6 +120,7 @@ class BulkWriter:
         # must all run in one transaction, so a failure puts the indexes back.
         self.defer_indexes = defer_indexes and self.vendor in ("postgresql", "sqlite")
         self._rebuild: list[str] = []
+        self._unsettled: list[type[models.Model]] = []  # written to since the last settle()
 
     def prepare(self) -> None:
         """Session settings for a bulk load; they last as long as this connection."""
@@ -175,6 +176,7 @@ class BulkWriter:
             raise ValueError(f"{meta.label}: columns without a value {missing}")
         if model not in self.models:
             self.models.append(model)
+            self._unsettled.append(model)
             if self.defer_indexes:
                 self._drop_indexes(meta.db_table)
         names = ", ".join(self.connection.ops.quote_name(by_attname[c].column) for c in columns)
@@ -241,9 +243,13 @@ class BulkWriter:
                 for sql in self.connection.ops.sequence_reset_sql(no_style(), self.models):
                     cursor.execute(sql)
 
-    def finish(self) -> None:
-        """Rebuild deferred indexes, move id sequences past the explicit ids, refresh the
-        planner's statistics."""
+    def settle(self) -> None:
+        """Build again the indexes dropped since the last call and refresh the statistics of
+        the tables written since: the next generator queries them through the services (a
+        campaign's audience, a segment's members). Without them, at a million contacts, one
+        correlated subquery read a whole table per contact and the campaign's start never
+        ended."""
+        unsettled, self._unsettled = self._unsettled, []
         with self.connection.cursor() as cursor:
             if self._rebuild:
                 for sql in self._rebuild:
@@ -251,6 +257,15 @@ class BulkWriter:
                 self._rebuild = []
                 if self.vendor == "postgresql":
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            if self.vendor == "postgresql":
+                for model in unsettled:
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+    def finish(self) -> None:
+        """Rebuild deferred indexes, move id sequences past the explicit ids, refresh the
+        planner's statistics."""
+        self.settle()
+        with self.connection.cursor() as cursor:
             if self.vendor == "postgresql":
                 self.sync_sequences()
                 for model in self.models:
@@ -470,6 +485,7 @@ def demo_run(
             bar.set_description(generator.name)
             counts.update(generator.run(ctx))
             writer.sync_sequences()  # the next generator may write through the services
+            writer.settle()  # … and query through them
         bar.set_description("indexes and statistics")
         writer.finish()
     return DemoResult(org, users, password, counts, time.perf_counter() - started)
