@@ -137,6 +137,54 @@ def test_evaluation_costs_the_same_queries_for_more_customers(admin, users):
     assert queries(3) == queries(15)
 
 
+def test_each_move_is_a_record_of_its_own_with_the_reason_and_an_event(admin, users):
+    gold = make_package(admin, name="Oro", rank=30, rule=TOP)
+    silver = make_package(admin, name="Plata", rank=20, rule=MIDDLE)
+    high, medium = _accounts(admin, users, 2)
+    recompute({high: "High", medium: "Medium"})
+    with as_user(admin), events.recording() as seen:
+        services.packages_evaluate(organization=admin.organization, actor=admin)
+    records = {c.account_id: c for c in PackageChange.all_objects.all()}
+    assert {pk: c.to_package for pk, c in records.items()} == {high.pk: gold,
+                                                               medium.pk: silver}
+    assert "Oro" in records[high.pk].reason and "Plata" in records[medium.pk].reason
+    assert all(c.actor == admin and c.status == ChangeStatus.APPLIED for c in records.values())
+    # written by the database, each change still has its own public id (a random UUID v4)
+    uuids = [c.uuid for c in records.values()]
+    assert len(set(uuids)) == 2 and {u.version for u in uuids} == {4}
+    moved = sorted((o.record.pk, o.data["to"]) for o in seen if o.name == "package.changed")
+    assert moved == sorted([(high.pk, str(gold.uuid)), (medium.pk, str(silver.uuid))])
+
+
+def test_a_mass_move_is_one_summary_not_an_event_per_customer(admin, users, monkeypatch):
+    from vinculo.packages import evaluation
+
+    monkeypatch.setattr(evaluation, "EVENTS_LIMIT", 1)
+    make_package(admin, name="Oro", rank=30, rule=TOP)
+    accounts = _accounts(admin, users, 2)
+    recompute(dict.fromkeys(accounts, "High"))
+    with as_user(admin), events.recording() as seen:
+        result = services.packages_evaluate(organization=admin.organization)
+    assert result.applied == 2 and result.moved == {"Oro": 2}
+    assert not [o for o in seen if o.name.startswith("package.")]
+    assert OutgoingEmail.objects.filter(to=users["sales_rep"].email).count() == 1
+
+
+def test_an_owner_of_many_moved_customers_gets_a_short_list_and_the_count(admin, users,
+                                                                          monkeypatch):
+    from vinculo.packages import changes
+
+    monkeypatch.setattr(changes, "LISTED", 2)
+    make_package(admin, name="Oro", rank=30, rule=TOP)
+    accounts = _accounts(admin, users, 3)
+    recompute(dict.fromkeys(accounts, "High"))
+    with as_user(admin):
+        services.packages_evaluate(organization=admin.organization)
+    mail = OutgoingEmail.objects.get(to=users["sales_rep"].email)
+    assert sum(a.name in mail.body for a in accounts) == 2
+    assert "3" in mail.subject and "1 more" in mail.body
+
+
 def test_the_recompute_event_re_evaluates(admin, users, django_capture_on_commit_callbacks):
     gold = make_package(admin, name="Oro", rank=30, rule=TOP)
     (high,) = _accounts(admin, users, 1)

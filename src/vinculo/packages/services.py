@@ -9,15 +9,12 @@ applied by the lower apps through ``core.account_terms`` (``selectors.account_te
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +23,11 @@ from vinculo.catalog.models import PriceList
 from vinculo.core import events
 from vinculo.core.list_entries import entry_name, refuse_taken_name
 from vinculo.core.models import Organization, Team, User
-from vinculo.core.notifications import notify
 from vinculo.core.services import org_id, refuse_unknown, require, versioned_save
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers.models import Account, ServiceTier
+from vinculo.packages.changes import needs_approval, publish, rank_of, tell_owners
+from vinculo.packages.evaluation import packages_evaluate
 from vinculo.packages.models import (
     AccountPackage,
     ChangeStatus,
@@ -249,17 +247,9 @@ def package_deactivate(*, actor: User, package: ServicePackage) -> ServicePackag
 # ---- who has which ---------------------------------------------------------------------------
 
 
-def _rank_of(package: ServicePackage | None) -> int:
-    return -1 if package is None else package.rank
-
-
-def _needs_approval(current: ServicePackage | None, new: ServicePackage | None) -> bool:
-    return (current is not None and current.downgrade_needs_approval
-            and _rank_of(new) < current.rank)
-
-
 def _apply(organization_id: int, changes: list[PackageChange], today: Any) -> None:
-    """Write applied changes: the accounts' current rows and the dated records, in bulk."""
+    """Write the accounts' rows for changes decided one at a time (by hand, an approval, a
+    loyalty tier); a recompute's mass moves are written in SQL (``evaluation``)."""
     if not changes:
         return
     leaving = [c.account_id for c in changes if c.to_package_id is None]
@@ -284,136 +274,6 @@ def _apply(organization_id: int, changes: list[PackageChange], today: Any) -> No
     AccountPackage.all_objects.bulk_create(new_rows)
     AccountPackage.all_objects.bulk_update(updated, ["package", "since", "pinned",
                                                      "updated_at"])
-
-
-def _tell_owners(organization_id: int, changes: list[PackageChange]) -> int:
-    """One e-mail per owner listing their customers whose package changed or waits."""
-    if not changes:
-        return 0
-    names = dict(ServicePackage.all_objects.filter(organization_id=organization_id)
-                 .values_list("id", "name"))
-    accounts = {a.pk: a for a in Account.all_objects.filter(
-        pk__in=[c.account_id for c in changes]).select_related("owner")}
-    by_owner: dict[int, list[PackageChange]] = defaultdict(list)
-    owners = {}
-    for change in changes:
-        owner = accounts[change.account_id].owner
-        if owner is not None:
-            owners[owner.pk] = owner
-            by_owner[owner.pk].append(change)
-    sent = 0
-    for owner_id, mine in by_owner.items():
-        def message(mine: list[PackageChange] = mine) -> tuple[str, str]:
-            lines = []
-            for change in mine:
-                account = accounts[change.account_id]
-                before = (names.get(change.from_package_id) if change.from_package_id
-                          else None) or _("no package")
-                after = (names.get(change.to_package_id) if change.to_package_id
-                         else None) or _("no package")
-                if change.status == ChangeStatus.PENDING:
-                    lines.append(_("%(account)s: %(before)s → %(after)s, waiting for a "
-                                   "manager's approval") % {"account": account.name,
-                                                            "before": before, "after": after})
-                else:
-                    lines.append(_("%(account)s: %(before)s → %(after)s") % {
-                        "account": account.name, "before": before, "after": after})
-            subject = _("Service package changes for %(n)d of your customers") % {
-                "n": len(mine)}
-            return subject, "\n".join(lines)
-        sent += notify([owners[owner_id]], message, url=reverse("packages:change_list"))
-    return sent
-
-
-@dataclass
-class EvaluateResult:
-    applied: int = 0
-    pending: int = 0
-    unchanged: int = 0
-    notified: int = 0
-    moved: dict[str, int] = field(default_factory=dict)
-
-
-def _publish(changes: list[PackageChange], actor: User | None) -> None:
-    for change in changes:
-        name = "package.changed" if change.status == ChangeStatus.APPLIED else \
-            "package.change_pending"
-        events.publish(name, record=change.account, actor=actor, data={
-            "from": str(change.from_package.uuid) if change.from_package else None,
-            "to": str(change.to_package.uuid) if change.to_package else None,
-            "decided_by": change.decided_by})
-
-
-@transaction.atomic
-def packages_evaluate(*, organization: Organization, actor: User | None = None,
-                      publish: bool = True) -> EvaluateResult:
-    """Give every account the package its rules select now: set-based, one query per package.
-
-    Packages are tried from the highest rank; an account takes the first whose rule matches.
-    Accounts set by hand (``pinned``) stay. An account that was given a package by a rule and
-    matches none now leaves it. Each move is a dated change decided by the rule; a downgrade
-    out of a package requiring approval waits as a pending change instead.
-    """
-    today = timezone.localdate()
-    organization_id = organization.pk
-    packages = list(ServicePackage.all_objects.filter(organization_id=organization_id,
-                                                      active=True).order_by("-rank", "id"))
-    by_id = {p.pk: p for p in ServicePackage.all_objects.filter(
-        organization_id=organization_id)}
-    current = dict(AccountPackage.all_objects.filter(organization_id=organization_id)
-                   .values_list("account_id", "package_id"))
-    pinned = set(AccountPackage.all_objects.filter(organization_id=organization_id,
-                                                   pinned=True)
-                 .values_list("account_id", flat=True))
-    pending = set(PackageChange.all_objects.filter(organization_id=organization_id,
-                                                   status=ChangeStatus.PENDING)
-                  .values_list("account_id", flat=True))
-    target: dict[int, int] = {}
-    for package in packages:
-        if not package.rule.get("conditions"):
-            continue
-        ids = rules.matching(package.rule, subject="accounts",
-                             organization_id=organization_id).values_list("id", flat=True)
-        for account_id in ids:  # one query per package
-            target.setdefault(account_id, package.pk)
-    # A loyalty tier's package is a floor: the rules never place its holder below it.
-    for account_id, benefit_id in AccountPackage.all_objects.filter(
-            organization_id=organization_id, benefit__isnull=False).values_list(
-            "account_id", "benefit_id"):
-        ruled = by_id.get(target[account_id]) if account_id in target else None
-        if benefit_id in by_id and _rank_of(ruled) < by_id[benefit_id].rank:
-            target[account_id] = benefit_id
-    changes: list[PackageChange] = []
-    result = EvaluateResult()
-    for account_id in set(target) | set(current):
-        if account_id in pinned or account_id in pending:
-            continue
-        new_id, old_id = target.get(account_id), current.get(account_id)
-        if new_id == old_id:
-            result.unchanged += 1
-            continue
-        old, new = by_id.get(old_id) if old_id else None, by_id.get(new_id) if new_id else None
-        status = (ChangeStatus.PENDING if _needs_approval(old, new) else ChangeStatus.APPLIED)
-        changes.append(PackageChange(
-            organization_id=organization_id, account_id=account_id, from_package=old,
-            to_package=new, on=today, decided_by=Decision.RULE, actor=actor, status=status,
-            reason=_("The analytics recompute placed the customer in %(package)s.")
-            % {"package": new.name if new else _("no package")}))
-    PackageChange.all_objects.bulk_create(changes)
-    applied = [c for c in changes if c.status == ChangeStatus.APPLIED]
-    _apply(organization_id, applied, today)
-    result.applied, result.pending = len(applied), len(changes) - len(applied)
-    for change in applied:
-        key = change.to_package.name if change.to_package else ""
-        result.moved[key] = result.moved.get(key, 0) + 1
-    result.notified = _tell_owners(organization_id, changes)
-    if publish and len(changes) <= 1000:  # per-customer events; a mass move is one summary
-        accounts = {a.pk: a for a in Account.all_objects.filter(
-            pk__in=[c.account_id for c in changes])}
-        for change in changes:
-            change.account = accounts[change.account_id]
-        _publish(changes, actor)
-    return result
 
 
 @transaction.atomic
@@ -446,7 +306,7 @@ def package_assign(*, actor: User, account: Account, package: ServicePackage | N
     from vinculo.core.roles import role_has
 
     status = (ChangeStatus.PENDING
-              if _needs_approval(old, package) and not role_has(actor.role, "packages.approve")
+              if needs_approval(old, package) and not role_has(actor.role, "packages.approve")
               else ChangeStatus.APPLIED)
     change = PackageChange.objects.create(
         organization_id=organization_id, account=account, from_package=old, to_package=package,
@@ -454,8 +314,8 @@ def package_assign(*, actor: User, account: Account, package: ServicePackage | N
         status=status)
     if status == ChangeStatus.APPLIED:
         _apply(organization_id, [change], change.on)
-    _tell_owners(organization_id, [change])
-    _publish([change], actor)
+    tell_owners(organization_id, [change])
+    publish([change], actor)
     return change
 
 
@@ -483,8 +343,8 @@ def change_approve(*, actor: User, change: PackageChange) -> PackageChange:
     versioned_save(change, expected_version=None,
                    fields=["status", "reviewed_by", "reviewed_at", "on"])
     _apply(change.organization_id, [change], change.on)
-    _tell_owners(change.organization_id, [change])
-    _publish([change], actor)
+    tell_owners(change.organization_id, [change])
+    publish([change], actor)
     return change
 
 
@@ -551,11 +411,11 @@ def loyalty_benefit(*, organization_id: int, account_id: int, package_uuid: str 
         return None
     # as after a recompute: the higher of the rules' package and the tier's
     target = _ruled_package(organization_id, account_id)
-    if benefit is not None and _rank_of(target) < benefit.rank:
+    if benefit is not None and rank_of(target) < benefit.rank:
         target = benefit
     if target == current:
         return None
-    status = (ChangeStatus.PENDING if _needs_approval(current, target)
+    status = (ChangeStatus.PENDING if needs_approval(current, target)
               else ChangeStatus.APPLIED)
     today = timezone.localdate()
     change = PackageChange.all_objects.create(
@@ -567,9 +427,9 @@ def loyalty_benefit(*, organization_id: int, account_id: int, package_uuid: str 
         if benefit is not None:
             AccountPackage.all_objects.filter(organization_id=organization_id,
                                               account_id=account_id).update(benefit=benefit)
-    _tell_owners(organization_id, [change])
+    tell_owners(organization_id, [change])
     change.account = Account.all_objects.get(pk=account_id)
-    _publish([change], None)
+    publish([change], None)
     return change
 
 

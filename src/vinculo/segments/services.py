@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vinculo.core import events
+from vinculo.core import events, sql
 from vinculo.core.models import Organization, User
 from vinculo.core.services import organization_of, require, versioned_save
 from vinculo.core.tenancy import organization_scope
@@ -206,12 +206,6 @@ def segment_members_import(*, actor: User, segment: Segment, content: bytes | st
     return ImportResult(added=added, matched=len(found), errors=errors)
 
 
-def _execute(sql: str, params: Iterable[Any] = ()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
-        return cursor.rowcount
-
-
 @transaction.atomic
 def segment_refresh(*, segment: Segment, actor: User | None = None) -> RefreshResult:
     """Recompute a segment's members now: close the stays of those who left, open one for
@@ -247,28 +241,23 @@ def _materialise(segment: Segment, now: Any) -> tuple[int, int, int]:
     member_table = SegmentMember._meta.db_table
     column = _member_column(segment)
     stamp = connection.ops.adapt_datetimefield_value(now)
-    _execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
-    _execute(f"CREATE TEMPORARY TABLE {MATCH_TABLE} (id bigint PRIMARY KEY)")
-    try:
+    with sql.temporary_table(MATCH_TABLE, "id bigint PRIMARY KEY"):
         if connection.vendor == "postgresql":
             # the rule's NOT IN / OR subqueries hash in memory instead of re-scanning per row
-            _execute("SET LOCAL work_mem = '256MB'")
-        members = (_execute(f"INSERT INTO {MATCH_TABLE} (id) {select_sql}", select_params)
+            sql.execute("SET LOCAL work_mem = '256MB'")
+        members = (sql.execute(f"INSERT INTO {MATCH_TABLE} (id) {select_sql}", select_params)
                    if select_sql else 0)
-        if connection.vendor == "postgresql":
-            _execute(f"ANALYZE {MATCH_TABLE}")
-        left = _execute(
+        sql.analyze(MATCH_TABLE)
+        left = sql.execute(
             f"UPDATE {member_table} SET left_at = %s WHERE segment_id = %s AND left_at IS NULL"
             f" AND NOT EXISTS (SELECT 1 FROM {MATCH_TABLE} m WHERE m.id = {member_table}."
             f"{column})", [stamp, segment.pk])
-        entered = _execute(
+        entered = sql.execute(
             f"INSERT INTO {member_table} (organization_id, segment_id, {column}, entered_at,"
             f" left_at, source) SELECT %s, %s, m.id, %s, NULL, %s FROM {MATCH_TABLE} m"
             f" WHERE NOT EXISTS (SELECT 1 FROM {member_table} s WHERE s.segment_id = %s"
             f" AND s.left_at IS NULL AND s.{column} = m.id)",
             [segment.organization_id, segment.pk, stamp, MemberSource.RULE, segment.pk])
-    finally:
-        _execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
     return entered, left, members
 
 
