@@ -1,5 +1,6 @@
 """``vinculo demo`` ships the default exception rules, in the organisation's language, and
-the first scan puts them to work on the demo's late orders and overdue invoices."""
+the first scan puts them to work on the demo's late orders and overdue invoices. The same demo
+(one load for the module) gives its top loyalty tiers the demo's service packages."""
 
 from __future__ import annotations
 
@@ -37,6 +38,27 @@ def demo(django_db_setup, django_db_blocker):
         from vinculo.core.demo import demo_reset
 
         demo_reset(organization)
+
+
+def test_the_top_loyalty_tiers_give_the_demo_packages_as_a_floor(demo):
+    from vinculo.loyalty.models import Member, Program
+    from vinculo.packages.models import AccountPackage
+
+    with organization_scope(demo), translation.override(demo.language):
+        premium = ServicePackage.objects.get(name=_("Premium"))
+        preferred = ServicePackage.objects.get(name=_("Preferente"))
+        floors = {str(_("Gold")): preferred, str(_("Platinum")): premium}
+        program = Program.objects.get()
+        assert {t["name"]: t.get("package") for t in program.tiers if t.get("package")} == {
+            name: str(package.uuid) for name, package in floors.items()}
+        members = list(Member.objects.filter(tier__in=list(floors)))
+        assert members, "the demo should have Gold or Platinum members"
+        for member in members:
+            row = AccountPackage.objects.select_related("package").get(
+                account_id=member.account_id)
+            floor = floors[member.tier]
+            assert row.benefit_id == floor.pk
+            assert row.package.rank >= floor.rank
 
 
 def test_the_defaults_are_shipped_and_act_on_the_first_scan(demo):

@@ -17,6 +17,7 @@ from vinculo.core.audit import acting_as
 from vinculo.core.demo import DemoContext
 from vinculo.core.tenancy import organization_scope
 from vinculo.loyalty import services
+from vinculo.loyalty.benefits import package_names
 from vinculo.loyalty.models import EntryKind, LedgerEntry, Member
 
 
@@ -25,7 +26,11 @@ def estimate(customers: int) -> int:
     return customers // 3 * 8
 
 
-def definition() -> dict:
+def definition(packages: dict[str, str] | None = None) -> dict:
+    """The programme; ``packages`` (a tier's name → a service package's UUID) gives the top
+    tiers the demo's packages as a floor: Gold members at least Preferente, Platinum
+    Premium."""
+    packages = packages or {}
     return {
         "name": _("Club Vínculo"),
         "description": _("Points on every paid invoice, tiers by points earned in the last "
@@ -37,9 +42,10 @@ def definition() -> dict:
             {"name": _("Silver"), "threshold": 300, "multiplier": "1.1",
              "offers": _("Priority phone line")},
             {"name": _("Gold"), "threshold": 1000, "multiplier": "1.25",
-             "offers": _("Free delivery on every order")},
+             "offers": _("Free delivery on every order"), "package": packages.get("Gold")},
             {"name": _("Platinum"), "threshold": 3000, "multiplier": "1.5",
-             "offers": _("Free delivery and a quarterly visit")}],
+             "offers": _("Free delivery and a quarterly visit"),
+             "package": packages.get("Platinum")}],
         "rewards": [
             {"key": "cupon-10", "name": _("10 € coupon"), "kind": "coupon", "points": 1000,
              "value": 10},
@@ -52,13 +58,21 @@ def definition() -> dict:
     }
 
 
+def _tier_packages(ctx: DemoContext) -> dict[str, str]:
+    """The demo packages' UUIDs for the top tiers, when the packages app made them (its
+    generator runs first): loyalty reads them through the extension point, not the app."""
+    by_name = {name: uuid for uuid, name in package_names(ctx.organization.pk).items()}
+    wanted = {"Gold": _("Preferente"), "Platinum": _("Premium")}
+    return {tier: by_name[name] for tier, name in wanted.items() if name in by_name}
+
+
 def generate(ctx: DemoContext) -> dict[str, int]:
     org = ctx.organization
     admin = ctx.users["admin"]
     rng = ctx.rng("loyalty")
     today = ctx.now.date()
     with organization_scope(org), acting_as(admin), override(org.language or "es"):
-        program = services.program_create(actor=admin, data=definition())
+        program = services.program_create(actor=admin, data=definition(_tier_packages(ctx)))
         accounts = sorted(set(Invoice.objects.filter(
             kind=InvoiceKind.INVOICE, status=InvoiceStatus.PAID)
             .values_list("account_id", flat=True).order_by().distinct()))
