@@ -176,13 +176,14 @@ def _apply(organization_id: int, today: dt.date, now: dt.datetime) -> None:
 
 
 def _tell_owners(names: dict[int, str]) -> int:
-    """One e-mail per owner: their first moved customers by name, and how many in all."""
+    """One e-mail per owner: some of their moved customers by name, and how many in all."""
     n = _tables()
     listed = sql.rows(
         f"SELECT owner_id, name, old_id, new_id, pending, total FROM ("
         f" SELECT a.owner_id, a.name, m.old_id, m.new_id, m.pending,"
         f" COUNT(*) OVER (PARTITION BY a.owner_id) AS total,"
-        f" ROW_NUMBER() OVER (PARTITION BY a.owner_id ORDER BY a.name, a.id) AS k"
+        # the first by id, not by name: a million names sorted by collation took seconds
+        f" ROW_NUMBER() OVER (PARTITION BY a.owner_id ORDER BY m.account_id) AS k"
         f" FROM {MOVES} m JOIN {n['acc']} a ON a.id = m.account_id"
         f" WHERE a.owner_id IS NOT NULL) x WHERE k <= %s ORDER BY owner_id, k",
         [changes.LISTED])
@@ -193,6 +194,8 @@ def _tell_owners(names: dict[int, str]) -> int:
                                             after=names.get(new_id, ""),
                                             pending=bool(pending)))
         totals[owner_id] = total
+    for listed_lines in lines.values():
+        listed_lines.sort(key=lambda line: line.account.casefold())
     owners = User.objects.filter(pk__in=list(lines))
     return sum(changes.tell_owner(o, lines[o.pk], totals[o.pk]) for o in owners)
 
