@@ -71,3 +71,18 @@ def test_a_customer_set_by_hand_goes_back_to_the_rules(page, admin):
     assert reverse("packages:release", args=[account.uuid]) in panel
     assert page.post(reverse("packages:release", args=[account.uuid])).status_code == 302
     assert not AccountPackage.all_objects.get(account=account).pinned
+
+
+def test_the_changes_list_pages_instead_of_stopping_silently(page, admin):
+    package = make_package(admin, name="Premium", rank=30)
+    accounts = [AccountFactory(actor=admin) for _ in range(3)]
+    for account in accounts:
+        page.post(reverse("packages:assign", args=[account.uuid]),
+                  {"package": str(package.uuid), "reason": "Estratégico"})
+    url = reverse("packages:change_list")
+    first = page.get(url + "?size=2").content.decode()
+    second = page.get(url + "?size=2&page=2").content.decode()
+    # newest first: two on the first page with a link on, the oldest on the second
+    assert sum(a.name in first for a in accounts) == 2 and "page=2" in first
+    assert accounts[0].name in second and accounts[0].name not in first
+    assert "page=1" in second

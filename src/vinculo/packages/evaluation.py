@@ -25,7 +25,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from vinculo.core import sql
 from vinculo.core.models import Organization, User
@@ -132,25 +131,22 @@ def _unchanged(organization_id: int) -> int:
         [organization_id, False, organization_id, ChangeStatus.PENDING])[0][0]
 
 
-def _record(organization_id: int, names: dict[int, str], actor: User | None,
-            today: dt.date, now: dt.datetime) -> None:
-    """One dated change per move, its reason naming the package the customer goes to."""
+def _record(organization_id: int, actor: User | None, today: dt.date,
+            now: dt.datetime) -> None:
+    """One dated change per move. No reason text: "decided by the rule after a recompute"
+    and the two packages say it, in the reader's language (a sentence stored here would stay
+    in the language of whoever ran the recompute)."""
     n = _tables()
-    reason = _("The analytics recompute placed the customer in %(package)s.")
-    cases = " ".join("WHEN %s THEN %s" for _id in names)
-    reasons = [v for pk, name in names.items() for v in (pk, reason % {"package": name})]
-    why = f"CASE m.new_id {cases} ELSE %s END" if names else "%s"
     on = connection.ops.quote_name("on")
     stamp = connection.ops.adapt_datetimefield_value(now)
     sql.execute(
         f"INSERT INTO {n['pc']} (organization_id, uuid, created_at, updated_at, version,"
         f" account_id, from_package_id, to_package_id, {on}, decided_by, actor_id, reason,"
         f" status) SELECT %s, {sql.new_uuid()}, %s, %s, 1, m.account_id, m.old_id, m.new_id,"
-        f" %s, %s, %s, {why},"
-        f" CASE WHEN m.pending = 1 THEN %s ELSE %s END FROM {MOVES} m",
+        f" %s, %s, %s, '', CASE WHEN m.pending = 1 THEN %s ELSE %s END FROM {MOVES} m",
         [organization_id, stamp, stamp, connection.ops.adapt_datefield_value(today),
-         Decision.RULE, actor.pk if actor else None, *reasons,
-         reason % {"package": _("no package")}, ChangeStatus.PENDING, ChangeStatus.APPLIED])
+         Decision.RULE, actor.pk if actor else None, ChangeStatus.PENDING,
+         ChangeStatus.APPLIED])
 
 
 def _apply(organization_id: int, today: dt.date, now: dt.datetime) -> None:
@@ -241,7 +237,7 @@ def packages_evaluate(*, organization: Organization, actor: User | None = None,
                 result.moved[key] = result.moved.get(key, 0) + count
         if not result.applied + result.pending:
             return result
-        _record(organization_id, names, actor, today, now)
+        _record(organization_id, actor, today, now)
         _apply(organization_id, today, now)
         result.notified = _tell_owners(names)
     if publish and result.applied + result.pending <= EVENTS_LIMIT:

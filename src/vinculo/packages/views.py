@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from vinculo.core.forms import apply_service_errors
+from vinculo.core.pagination import paginate
 from vinculo.core.permissions import RoleRequiredMixin
 from vinculo.core.roles import role_has
 from vinculo.core.services import PermissionDeniedError
@@ -143,8 +144,10 @@ class ChangeListView(RoleRequiredMixin, View):
                 .order_by("-on", "-id"))
         if status:
             rows = rows.filter(status=status)
+        page = paginate(rows, page=request.GET.get("page"), size=request.GET.get("size"),
+                        default_size=50)
         return render(request, "packages/change_list.html", {
-            "rows": rows[:200], "status": status,
+            "page": page, "status": status,
             "can_approve": role_has(request.user.role, "packages.approve")})
 
 
