@@ -14,7 +14,7 @@ from django.utils import timezone
 from vinculo.analytics.models import CustomerSnapshot
 from vinculo.analytics.selectors import AT_RISK_SEGMENTS, HIGH_VALUE_M_SCORE
 from vinculo.core.models import User
-from vinculo.customers.models import Account, Contact
+from vinculo.customers.models import Account, AccountContact, Contact
 from vinculo.segments import rules
 from vinculo.segments.models import Segment, SegmentMember, Subject
 from vinculo.segments.rules.builtin import latest_snapshot_date
@@ -48,15 +48,15 @@ def current_accounts(segment: Segment) -> QuerySet[Account]:
 def current_contacts(segment: Segment) -> QuerySet[Contact]:
     """The contacts a segment reaches now: a contact segment's members, or the active contacts
     of an account segment's member accounts."""
+    # Written as IN (subquery), not as joins: SQLite without statistics (never ANALYZEd, as
+    # on most installs) drove a join from every contact of the organisation and probed the
+    # segment's members by segment for each, so starting a campaign to 10,000 accounts of a
+    # 100,000-contact base never ended. The subquery is read once whatever the planner knows.
+    stays = SegmentMember.all_objects.filter(segment=segment, left_at=None)
     if segment.subject == Subject.CONTACTS:
-        return Contact.objects.filter(
-            segment_memberships__segment=segment, segment_memberships__left_at=None
-        )
-    return Contact.objects.filter(
-        active=True,
-        memberships__account__segment_memberships__segment=segment,
-        memberships__account__segment_memberships__left_at=None,
-    ).distinct()
+        return Contact.objects.filter(pk__in=stays.values("contact_id"))
+    return Contact.objects.filter(active=True, pk__in=AccountContact.all_objects.filter(
+        account_id__in=stays.values("account_id")).values("contact_id"))
 
 
 def members(segment: Segment, user: User) -> QuerySet:
