@@ -91,3 +91,16 @@ def test_the_defaults_are_shipped_and_act_on_the_first_scan(demo):
             due_date__lte=today - dt.timedelta(days=7)).count() > 0
     assert engine.evaluate_all(demo) == 0  # the same episodes: nothing more
     print(f"first scan of the demo: {fired} firings in {seconds:.1f} s")
+
+
+def test_the_demo_placements_show_in_the_years_migration_matrix(demo):
+    # the packages page's longest period is (today − 365 days, today]: placements dated on its
+    # first day fell outside it and the matrix was empty
+    from vinculo.packages import measures
+    from vinculo.packages.models import ChangeStatus, PackageChange
+
+    end = timezone.localdate()
+    with organization_scope(demo):
+        matrix = measures.migration_matrix(start=end - dt.timedelta(days=365), end=end)
+        placed = PackageChange.objects.filter(status=ChangeStatus.APPLIED).count()
+    assert placed > 0 and sum(matrix.values()) == placed

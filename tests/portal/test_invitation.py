@@ -29,7 +29,7 @@ def test_invited_from_the_account_page_the_contact_sets_a_password_and_signs_in(
     detail = page.get(f"/customers/accounts/{account.uuid}/").content.decode()
     assert "/portal/staff/panel/" in detail  # the record panel, through the contract
     panel = page.get(_panel(page, account)).content.decode()
-    assert "Nobody of this account uses the portal yet" in panel
+    assert "Nobody from this account uses the portal yet" in panel
 
     with django_capture_on_commit_callbacks(execute=True):
         response = page.post(_panel(page, account), {

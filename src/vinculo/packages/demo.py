@@ -18,9 +18,10 @@ from vinculo.core.tenancy import organization_scope
 from vinculo.packages.models import AccountPackage, PackageChange
 from vinculo.packages.services import package_create, packages_evaluate
 
-#: How long ago the demo's customers were placed in their packages (the longest period the
-#: measures show).
-PLACED_DAYS_AGO = 365
+#: How long ago the demo's customers were placed in their packages: inside the longest period
+#: the measures show, which is (today − 365 days, today] (on its first day, the placements fell
+#: outside it and the year's migration matrix was empty).
+PLACED_DAYS_AGO = 364
 #: The Premium price list's discount on list prices.
 PREMIUM_DISCOUNT = Decimal("0.95")
 
