@@ -374,3 +374,13 @@ def test_a_users_language_ends_with_the_response(client, admin, settings):
     with translation.override("en"):
         assert "Cerrar sesión" in client.get(reverse("home")).text
         assert translation.get_language() == "en"
+
+
+def test_a_segment_of_lost_customers_is_plural_where_a_lost_opportunity_is_not():
+    # the same English word, two Spanish ones: the RFM label carries a context
+    from vinculo.analytics.models import SEGMENT_LABELS
+    from vinculo.sales.models import OpportunityStatus
+
+    with translation.override("es"):
+        assert str(SEGMENT_LABELS["Lost"]) == "Perdidos"
+        assert str(OpportunityStatus.LOST.label) != "Perdidos"

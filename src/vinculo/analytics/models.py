@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from vinculo.core.limits import TEXT_MAX_LENGTH
@@ -190,7 +191,8 @@ SEGMENT_LABELS = {
     "At risk": _("At risk"),
     "Can't lose": _("Can't lose"),
     "Hibernating": _("Hibernating"),
-    "Lost": _("Lost"),
+    # "Lost" alone is an opportunity's stage too (a lost opportunity: «Perdida» in Spanish)
+    "Lost": pgettext_lazy("RFM segment", "Lost"),
     "Loss-making": _("Loss-making"),
     "Low": _("Low"),
     "Medium": _("Medium"),
