@@ -50,6 +50,13 @@ def temporary_table(name: str, columns: str) -> Iterator[str]:
         execute(f"DROP TABLE IF EXISTS {name}")
 
 
+def room_to_hash() -> None:
+    """Within the current transaction, let PostgreSQL hash a segment rule's ``NOT IN`` / ``OR``
+    subqueries in memory instead of re-scanning them per customer (SQLite: nothing to do)."""
+    if connection.vendor == "postgresql":
+        execute("SET LOCAL work_mem = '256MB'")
+
+
 def analyze(table: str) -> None:
     """Give PostgreSQL's planner the staged table's size (it assumes a small one otherwise)."""
     if connection.vendor == "postgresql":

@@ -215,9 +215,7 @@ def packages_evaluate(*, organization: Organization, actor: User | None = None,
     names = dict(ServicePackage.all_objects.filter(organization_id=organization_id)
                  .values_list("id", "name"))
     result = EvaluateResult()
-    if connection.vendor == "postgresql":
-        # the rules' NOT IN / OR subqueries hash in memory instead of re-scanning per row
-        sql.execute("SET LOCAL work_mem = '256MB'")
+    sql.room_to_hash()
     with (sql.temporary_table(TARGET, "account_id bigint PRIMARY KEY,"
                                       " package_id bigint NOT NULL"),
           sql.temporary_table(MOVES, "account_id bigint PRIMARY KEY, old_id bigint,"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from vinculo.analytics.models import CustomerSnapshot
 from vinculo.analytics.selectors import AT_RISK_SEGMENTS, HIGH_VALUE_M_SCORE
+from vinculo.core import sql
 from vinculo.core.models import User
 from vinculo.customers.models import Account, AccountContact, Contact
 from vinculo.segments import rules
@@ -72,8 +73,8 @@ def fast_count(queryset: QuerySet) -> int:
     re-scan them per customer."""
     if connection.vendor != "postgresql":
         return queryset.count()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
+    with transaction.atomic():
+        sql.room_to_hash()
         return queryset.count()
 
 

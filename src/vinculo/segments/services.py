@@ -242,9 +242,7 @@ def _materialise(segment: Segment, now: Any) -> tuple[int, int, int]:
     column = _member_column(segment)
     stamp = connection.ops.adapt_datetimefield_value(now)
     with sql.temporary_table(MATCH_TABLE, "id bigint PRIMARY KEY"):
-        if connection.vendor == "postgresql":
-            # the rule's NOT IN / OR subqueries hash in memory instead of re-scanning per row
-            sql.execute("SET LOCAL work_mem = '256MB'")
+        sql.room_to_hash()
         members = (sql.execute(f"INSERT INTO {MATCH_TABLE} (id) {select_sql}", select_params)
                    if select_sql else 0)
         sql.analyze(MATCH_TABLE)
