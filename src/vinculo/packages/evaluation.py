@@ -113,6 +113,7 @@ def _find_moves(organization_id: int) -> None:
         f" AND {free.format(col='ap.account_id')}",
         [organization_id, False, organization_id, ChangeStatus.PENDING,
          organization_id, False, organization_id, ChangeStatus.PENDING])
+    # changes.needs_approval, in SQL: leaving a package that requires approval for a lower one
     sql.execute(
         f"UPDATE {MOVES} SET pending = 1 WHERE EXISTS (SELECT 1 FROM {n['sp']} o"
         f" WHERE o.id = {MOVES}.old_id AND o.downgrade_needs_approval = %s"
