@@ -102,6 +102,22 @@ def test_the_results_page_shows_the_lift_and_the_roi(demo, client):
     assert lift.conversion.estimate > 0  # the sent group converted more than the control
 
 
+
+def test_the_marketing_dashboard_shows_the_campaigns_return_against_its_objective(demo, client):
+    marketer = User.objects.filter(organization=demo, role=Role.MARKETING,
+                                   is_active=True).first()
+    client.force_login(marketer)
+    response = client.get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    (card,) = [c for c in response.context["cards"]
+               if "progress" in c and c["progress"].indicator.key == "campaign_roi"]
+    shown = card["progress"]
+    assert shown.objective.start <= shown.objective.end
+    with organization_scope(demo):
+        email = results.campaign_roi(Campaign.objects.get(channel=CampaignChannel.EMAIL))
+    assert email.measurable and shown.actual is not None
+    assert "Campaign ROI" in response.content.decode()
+
 def test_a_call_list_is_being_worked_and_a_draft_waits(demo):
     with organization_scope(demo):
         calls = Campaign.objects.get(channel=CampaignChannel.PHONE)

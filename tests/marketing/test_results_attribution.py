@@ -21,6 +21,7 @@ from vinculo.core.services import PermissionDeniedError
 from vinculo.customers.models import Lead
 from vinculo.marketing.models import CampaignRecipient, RecipientStatus
 from vinculo.marketing.results import attribution, selectors, services
+from vinculo.reports import objectives
 from vinculo.sales.models import Opportunity
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,51 @@ def test_a_campaign_without_a_control_group_has_no_measurable_lift(admin):
     assert RecipientStatus.CONTROL not in set(
         CampaignRecipient.objects.values_list("status", flat=True))
 
+
+
+def test_the_campaign_roi_objective_counts_the_periods_campaigns_with_a_control_group(users):
+    """The indicator adds the margins and costs of the campaigns started in the period that
+    can be measured, as their results pages show them; by owner for a person's objective."""
+    admin, marketer = users[Role.ADMIN], users[Role.MARKETING]
+    won = campaign_make(admin, name="Won", started=days_ago(5), fixed_cost=Decimal("300"),
+                        cost_per_message=Decimal("0.10"))
+    audience(admin, won, treated=300, control=300, treated_rate=0.3, control_rate=0.1,
+             treated_spend=60, control_spend=60)
+    lost = campaign_make(marketer, name="Lost", started=days_ago(4), fixed_cost=Decimal("900"))
+    audience(admin, lost, treated=200, control=200, treated_rate=0.1, control_rate=0.15,
+             treated_spend=40, control_spend=40, seed=12)
+    unmeasured = campaign_make(admin, name="No control", started=days_ago(3),
+                               fixed_cost=Decimal("5000"))
+    recipient_make(unmeasured, ContactFactory(actor=admin, email="ana@sur.es"))
+    older = campaign_make(admin, name="Older", started=days_ago(60), fixed_cost=Decimal("100"))
+    audience(admin, older, treated=100, control=100, treated_rate=0.4, control_rate=0.1,
+             treated_spend=30, control_spend=30, seed=13)
+    indicator = objectives.indicators()["campaign_roi"]
+    today = timezone.localdate()
+
+    def measured(start, end, owners=None):
+        with as_user(admin):
+            return objectives.measure(indicator, organization=admin.organization,
+                                      start=start, end=end, owners=owners)
+
+    with as_user(admin):
+        pages = {c.name: selectors.results(c).roi for c in (won, lost, older)}
+        assert selectors.results(unmeasured).roi.ratio is None
+
+    def percent(*names):
+        margin = sum(pages[name].incremental_margin for name in names)
+        cost = sum(pages[name].cost for name in names)
+        return Decimal(str(round(float((margin - cost) / cost * 100), 1)))
+
+    assert pages["Won"].cost + pages["Lost"].cost == Decimal("1230.00")  # 300 + 30 + 900
+    assert pages["Won"].ratio > 0 > pages["Lost"].ratio
+    week = (today - dt.timedelta(days=7), today)
+    assert measured(*week) == percent("Won", "Lost")
+    assert measured(*week, owners=[marketer.pk]) == percent("Lost")
+    assert measured(today - dt.timedelta(days=70),
+                    today - dt.timedelta(days=50)) == percent("Older")
+    assert measured(today - dt.timedelta(days=40), today - dt.timedelta(days=20)) is None
+    assert indicator.label == "Campaign ROI" and indicator.unit == "return"
 
 # ---- the A/B winner ------------------------------------------------------------------------
 

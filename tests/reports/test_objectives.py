@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.billing.factories import InvoiceFactory
 from tests.conftest import make_user, token_client
@@ -23,6 +24,7 @@ from vinculo.core.tenancy import organization_scope
 from vinculo.reports import services_objectives
 from vinculo.reports.models import Objective
 from vinculo.reports.objectives import pace, previous_periods, progress, visible_objectives
+from vinculo.reports.templatetags.objectives import indicator_target
 from vinculo.sales.models import Opportunity, OpportunityStatus
 from vinculo.service.models import Ticket, TicketType
 
@@ -219,6 +221,21 @@ def test_bad_input_is_refused_by_field_and_nothing_is_written(users, other_org, 
     assert field in response.json()
     assert not Objective.all_objects.exists()
 
+
+
+def test_a_return_is_not_a_share_its_objective_may_pass_100_or_be_negative(users):
+    """Campaign ROI is a gain over a cost: 250 % is an objective, where a share over 100 is
+    refused (above)."""
+    admin = users[Role.ADMIN]
+    for target in ("250", "-20"):
+        shown = objective(admin, indicator="campaign_roi", target=target)
+        assert shown.target == D(target)
+    response = token_client(admin).post("/api/objectives/", {
+        "indicator": "sla_compliance", "start": "2026-03-01", "end": "2026-03-31",
+        "target": "-5"}, format="json")
+    assert response.status_code == 400 and "target" in response.json()
+    with as_user(admin), translation.override("es"):
+        assert indicator_target(Objective.objects.get(target=D(250))) == "250,0 %"
 
 def test_a_team_of_another_organisation_is_refused_by_the_service(users, other_org):
     admin = users[Role.ADMIN]

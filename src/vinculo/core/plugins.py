@@ -267,9 +267,10 @@ class Dataset:
     capture: tuple[Capture, ...] = ()
 
 
-#: What an indicator's figure is: money (the organisation's base currency), a percentage, a
-#: count, a score (a mean CSAT of 1–5, an NPS of −100…100).
-INDICATOR_UNITS = ("money", "percent", "count", "score")
+#: What an indicator's figure is: money (the organisation's base currency), a percentage (a
+#: share, 0–100), a count, a score (a mean CSAT of 1–5, an NPS of −100…100), a return (a gain
+#: over a cost in %, of any sign and past 100: a campaign's ROI).
+INDICATOR_UNITS = ("money", "percent", "count", "score", "return")
 
 
 @dataclass(frozen=True)

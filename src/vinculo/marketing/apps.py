@@ -11,6 +11,7 @@ from vinculo.core.plugins import (
     DemoGenerator,
     Event,
     HomePanel,
+    Indicator,
     Job,
     MenuItem,
     PersonalData,
@@ -144,5 +145,13 @@ class MarketingConfig(VinculoApp):
                          "vinculo.marketing.privacy.erase_campaigns", order=65,
                          kept=_("Campaign recipient rows stay without the address, so the "
                                 "campaigns' counts stay right.")),
+        ),
+        indicators=(
+            Indicator("campaign_roi", _("Campaign ROI"),
+                      "vinculo.marketing.indicators.campaign_roi", "return", "marketing.view",
+                      by_owner=True, order=120,
+                      definition=_("Return on margin of the campaigns started in the period "
+                                   "with a control group, together: incremental margin less "
+                                   "their cost, over their cost.")),
         ),
     )

@@ -32,7 +32,8 @@ FAMILY = {
 DEFAULT_INDICATORS = {
     "sales": ("revenue", "new_customers", "conversion_rate", "on_time_delivery"),
     "service": ("sla_compliance", "csat", "nps", "complaints"),
-    "marketing": ("new_customers", "retention", "conversion_rate", "average_clv"),
+    "marketing": ("new_customers", "retention", "conversion_rate", "average_clv",
+                  "campaign_roi"),
     "management": ("revenue", "retention", "average_clv", "on_time_delivery",
                    "sla_compliance", "cost_to_serve"),
 }

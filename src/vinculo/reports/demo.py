@@ -1,7 +1,8 @@
 """The demo's objectives and dashboards: this month's objectives on the main indicators (set
-a little above what last month measured, so some are on track and some behind), one for the
-northern sales team and one for a representative, two reports shared with the roles that use
-them, and every role's dashboard made with its defaults."""
+a little above what last month measured, so some are on track and some behind), the
+campaigns' return from three months back to this month's end, one for the northern sales
+team and one for a representative, two reports shared with the roles that use them, and
+every role's dashboard made with its defaults."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ OBJECTIVES = {"revenue": "1.10", "new_customers": "1.20", "conversion_rate": "1.
               "on_time_delivery": "1.03", "fill_rate": "1.03", "retention": "1.05",
               "average_clv": "1.05", "sla_compliance": "1.05", "csat": "1.03", "nps": "1.10",
               "complaints": "0.80", "cost_to_serve": "0.95"}
+ROI_TARGET = Decimal("150")  # campaigns' margin 1.5 times their cost, over their cost
 CEILING = {"csat": Decimal(5), "nps": Decimal(100)}  # the top of a score's scale
 FALLBACK = {"money": Decimal("1000"), "percent": Decimal("90"), "count": Decimal("10"),
             "score": Decimal("4")}
@@ -59,6 +61,16 @@ def generate(ctx: DemoContext) -> dict[str, int]:
                            end=last_end, owners=None)
             services_objectives.objective_create(actor=admin, data={
                 "indicator": key, "start": start, "end": end, "target": _target(key, last)})
+            made += 1
+        if "campaign_roi" in indicators():
+            # A campaign's return shows weeks after its start: the objective runs from three
+            # months back, so it covers the demo campaign sent two months ago.
+            first = start
+            for _month in range(3):
+                first = (first - dt.timedelta(days=1)).replace(day=1)
+            services_objectives.objective_create(actor=admin, data={
+                "indicator": "campaign_roi", "start": first, "end": end,
+                "target": ROI_TARGET})
             made += 1
         north = ctx.users["rep.norte"]
         for data in ({"scope": "team", "team": north.team},

@@ -189,23 +189,31 @@ class Roi:
     messages_cost: Decimal
     serve_cost: Decimal
     ratio: float | None  # None when nothing was spent or there is no control group
+    measurable: bool = True  # a control group and someone sent to: the margin is incremental
 
     @property
     def cost(self) -> Decimal:
         return self.fixed_cost + self.messages_cost + self.serve_cost
 
 
-def roi(campaign: Campaign, lifted: Lift, group: Group) -> Roi:
-    """(incremental margin − cost) / cost; the cost is the fixed cost, the messages, and the
-    cost to serve of what the campaign generated (``costs.serve_cost``)."""
-    messages = _money(campaign.cost_per_message * group.count("sent"))
+def roi(campaign: Campaign, lifted: Lift, sent: int) -> Roi:
+    """(incremental margin − cost) / cost; the cost is the fixed cost, the ``sent`` messages,
+    and the cost to serve of what the campaign generated (``costs.serve_cost``)."""
+    messages = _money(campaign.cost_per_message * sent)
     serve = costs.serve_cost(campaign)
     total = _money(campaign.fixed_cost) + messages + serve
     margin = lifted.incremental_margin
     # Without a control group there is no incremental margin to speak of: no ratio, rather
     # than a −100 % that would blame the campaign for what cannot be measured.
     ratio = float((margin - total) / total) if total > 0 and lifted.measurable else None
-    return Roi(margin, _money(campaign.fixed_cost), messages, serve, ratio)
+    return Roi(margin, _money(campaign.fixed_cost), messages, serve, ratio, lifted.measurable)
+
+
+def campaign_roi(campaign: Campaign) -> Roi:
+    """The return on margin alone, without the funnel and the A/B test of ``results``."""
+    sent = CampaignRecipient.objects.filter(campaign=campaign,
+                                            status=RecipientStatus.SENT).count()
+    return roi(campaign, lift(campaign), sent)
 
 
 @dataclass
@@ -278,7 +286,8 @@ def results(campaign: Campaign, *, model: str = LAST_TOUCH,
         for variant in campaign.variants.order_by("name")
     ]
     lifted = lift(campaign)
-    return Results(campaign, model, total, variants, lifted, roi(campaign, lifted, total),
+    return Results(campaign, model, total, variants, lifted,
+                   roi(campaign, lifted, total.count("sent")),
                    ab_winner(campaign, variants, metric))
 
 

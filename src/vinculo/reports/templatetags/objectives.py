@@ -14,13 +14,13 @@ register = template.Library()
 
 @register.simple_tag
 def figure(value: Any, unit: str, currency: str = "") -> str:
-    """Money in the organisation's currency, a percentage with one decimal, a count, a
-    score with one decimal; a dash when there is nothing to measure."""
+    """Money in the organisation's currency, a percentage (or a return) with one decimal, a
+    count, a score with one decimal; a dash when there is nothing to measure."""
     if value is None:
         return "—"
     if unit == "money":
         return format_money(value, currency)
-    if unit == "percent":
+    if unit in ("percent", "return"):
         return f"{format_number(value, 1)} %"
     if unit == "count":
         return format_number(value, 0)
