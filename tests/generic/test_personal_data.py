@@ -6,17 +6,23 @@ of any row of the organisation. A failing eraser leaves nothing half-written."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage as Mime
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
+from openpyxl import Workbook, load_workbook
 
 from tests.attachments.factories import attach, comment
 from tests.automation.factories import rule
@@ -38,8 +44,10 @@ from vinculo.core.models import AuditEntry
 from vinculo.core.plugins import PersonalData
 from vinculo.core.tenancy import organization_scope
 from vinculo.customers import services as customers
+from vinculo.customers.imports import services as importing
 from vinculo.customers.models import Contact, ErasureRequest, ErasureStatus
 from vinculo.integrations.models import WebhookDelivery, WebhookSubscription
+from vinculo.interactions import mailing
 from vinculo.interactions import services as interactions
 from vinculo.interactions.models import (
     EmailMessage,
@@ -343,3 +351,194 @@ def test_a_failing_eraser_leaves_nothing_half_written(world, monkeypatch):
         kept = RecordFile.objects.get(record_id=world.contact.pk,
                                       record_type=ContentType.objects.get_for_model(Contact))
     assert default_storage.exists(kept.file.name)  # no file went before the commit
+
+
+# ---- stored files: import files and raw messages ------------------------------------------------
+
+OTHER_ROW = "Luis;Muñoz;luis.pardo@correo.test;+34 622 000 111;Cliente desde 2019\r\n"
+MENTION_ROW = f"Ana;Ruiz;ana@correo.test;;Amiga de {NAME}\r\n"
+IMPORT_CSV = (f"Nombre;Apellidos;Email;Teléfono;Notas\r\n{FIRST};{LAST};{EMAIL};"
+              f"{PHONE.removeprefix('+34')};Llamar por la tarde\r\n{OTHER_ROW}{MENTION_ROW}")
+IMPORT_ROWS = [["Nombre", "Email", "Móvil", "Notas"],
+               [NAME, EMAIL, int(PHONE.removeprefix("+34")), "Llamar por la tarde"],
+               ["Luis Muñoz", OTHER_EMAIL, 622000111, "Cliente desde 2019"],
+               ["Ana Ruiz", "ana@correo.test", None, f"Amiga de {NAME}"]]
+#: What must not be left in a stored file: the name, the e-mail, the phone as typed there.
+GONE = (NAME.lower(), LAST.lower(), EMAIL.lower(), PHONE.removeprefix("+34"))
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _import(admin, name: str, data: bytes, *, preview: bool = False):
+    with as_user(admin):
+        job = importing.import_job_create(actor=admin, target="contact", dry_run=True,
+                                          file=SimpleUploadedFile(name, data))
+        return importing.import_job_start(actor=admin, job=job, dry_run=True) if preview \
+            else job
+
+
+def _stored(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _readable(data: bytes) -> str:
+    """Every byte of a stored file as text (an XLSX's compressed parts unpacked)."""
+    if data[:4] == b"PK\x03\x04":
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        data = b"".join(archive.read(member) for member in archive.namelist())
+    return data.decode("cp1252", "replace").lower()
+
+
+def _erase(w: World, capture) -> ErasureRequest:
+    """Approve an erasure of the world's contact and run what waits for the commit."""
+    with as_user(w.admin), capture(execute=True):
+        request = customers.erasure_request(contact=w.contact)
+        return customers.erasure_decide(actor=w.admin, request=request, approve=True)
+
+
+@pytest.fixture
+def person(admin, settings, tmp_path) -> World:
+    """The contact alone, without the samples of every section."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    return _world(admin)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_import_file_loses_the_persons_row_and_keeps_the_others(
+        person, kind, django_capture_on_commit_callbacks):
+    data = IMPORT_CSV.encode("cp1252") if kind == "csv" else _xlsx(IMPORT_ROWS)
+    job = _import(person.admin, f"clientes.{kind}", data, preview=True)
+    assert job.duplicates[0]["line"] == 2  # their row duplicates their contact
+    before = job.file.name
+    assert all(needle in _readable(_stored(before)) for needle in GONE)
+    assert _erase(person, django_capture_on_commit_callbacks).status == ErasureStatus.ANONYMISED
+    job.refresh_from_db()
+    assert job.file.name != before and not default_storage.exists(before)
+    after = _stored(job.file.name)
+    assert not [needle for needle in GONE if needle in _readable(after)]
+    if kind == "csv":  # same encoding, delimiter, line endings; the other rows byte for byte
+        assert after == (f"Nombre;Apellidos;Email;Teléfono;Notas\r\n***;***;***;***;***\r\n"
+                         f"{OTHER_ROW}Ana;Ruiz;ana@correo.test;;Amiga de ***\r\n"
+                         ).encode("cp1252")
+    else:
+        sheet = load_workbook(io.BytesIO(after)).active
+        assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+            IMPORT_ROWS[0], ["***"] * 4, IMPORT_ROWS[2], [*IMPORT_ROWS[3][:3], "Amiga de ***"]]
+    # the report still points at the same line, now blank of them
+    assert job.duplicates[0]["line"] == 2 and NAME not in json.dumps(job.duplicates)
+    assert importing.table_preview(job)[1][0][0] == "***"
+
+
+def _card(*lines: str) -> str:
+    return "".join(f"{line}\r\n" for line in ("BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"))
+
+
+@pytest.mark.django_db
+def test_a_vcard_import_file_loses_the_persons_card_and_keeps_the_others(
+        person, django_capture_on_commit_callbacks):
+    other = _card("N:Muñoz;Luis;;;", "FN:Luis Muñoz", f"EMAIL:{OTHER_EMAIL}")
+    data = (_card(f"N:{LAST};{FIRST};;;", f"FN:{NAME}", f"EMAIL;TYPE=INTERNET:{EMAIL}",
+                  f"TEL;TYPE=CELL:{PHONE}") + other
+            + _card("FN:Ana Ruiz", f"NOTE:Amiga de {NAME}")).encode()
+    job = _import(person.admin, "agenda.vcf", data, preview=True)
+    assert job.duplicates[0]["line"] == 1  # card 1 duplicates their contact
+    _erase(person, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert _stored(job.file.name) == (
+        _card("N:***", "FN:***", "EMAIL;TYPE=INTERNET:***", "TEL;TYPE=CELL:***") + other
+        + _card("FN:Ana Ruiz", "NOTE:Amiga de ***")).encode()
+
+
+@pytest.mark.django_db
+def test_a_damaged_import_file_is_reported_and_the_erasure_still_completes(
+        person, caplog, django_capture_on_commit_callbacks):
+    readable = _import(person.admin, "clientes.csv", IMPORT_CSV.encode("cp1252"))
+    damaged = _import(person.admin, "viejo.xlsx", _xlsx(IMPORT_ROWS))
+    default_storage.delete(damaged.file.name)  # the disk spoilt it since
+    assert default_storage.save(damaged.file.name, ContentFile(b"PK\x03\x04 spoilt")
+                                ) == damaged.file.name
+    done = _erase(person, django_capture_on_commit_callbacks)
+    assert done.status == ErasureStatus.ANONYMISED
+    with organization_scope(person.admin.organization_id):
+        assert Contact.objects.get(pk=person.contact.pk).email == ""
+    readable.refresh_from_db()
+    assert EMAIL not in _readable(_stored(readable.file.name))  # the other file was reached
+    damaged.refresh_from_db()
+    assert _stored(damaged.file.name) == b"PK\x03\x04 spoilt"  # left as it was, and said:
+    assert [e["line"] for e in damaged.errors] == [None]
+    assert "could not be read when a person's data was erased" in damaged.errors[0]["message"]
+    assert f"import {damaged.uuid} (file {damaged.file.name}) not reached" in caplog.text
+    assert EMAIL not in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_failing_erasure_keeps_the_import_file_and_leaves_no_copy(person, monkeypatch):
+    job = _import(person.admin, "clientes.csv", IMPORT_CSV.encode("cp1252"))
+    declared = privacy.declarations()
+    monkeypatch.setattr(privacy, "declarations", lambda: [
+        *declared, PersonalData("broken", "Broken", "x", f"{__name__}._broken", order=2000)])
+    with as_user(person.admin), pytest.raises(RuntimeError):
+        customers.erasure_decide(actor=person.admin, approve=True,
+                                 request=customers.erasure_request(contact=person.contact))
+    job.refresh_from_db()
+    assert _stored(job.file.name) == IMPORT_CSV.encode("cp1252")
+    folder = job.file.name.rsplit("/", 1)[0]
+    assert default_storage.listdir(folder)[1] == [job.file.name.rsplit("/", 1)[1]]
+
+
+def _mail(sender: str, body: str, *, size: int = 0, mime: bool = False) -> bytes:
+    """A message; ``size`` pads its body past the inbound limit (so it is rejected);
+    ``mime`` writes the body in base64, as many mailers do."""
+    message = Mime()
+    if sender:
+        message["From"] = sender
+    message["To"] = "ventas@empresa.example"
+    message["Subject"] = "Consulta"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@correo.test>"
+    message.set_content(body + "\n" + "relleno\n" * (size // 8), cte="base64" if mime else "8bit")
+    return bytes(message)
+
+
+@pytest.mark.django_db
+def test_raw_messages_from_the_person_go_and_the_others_stay_without_them(
+        person, settings, django_capture_on_commit_callbacks):
+    settings.MAIL_MAX_MESSAGE_BYTES = 2000
+    org = person.admin.organization
+
+    def receive(raw: bytes) -> Any:
+        received = mailing.email_receive(organization=org, raw=raw)
+        return received.rejected or received.message
+
+    theirs = receive(_mail(f"{NAME} <{EMAIL}>", "Mi pedido", size=3000))
+    other = receive(_mail(f"Luis <{OTHER_EMAIL}>", "Otro pedido", size=3000))
+    naming = receive(_mail(f"Luis <{OTHER_EMAIL}>", f"Como dijo {NAME}, llamad", size=3000))
+    hidden = receive(_mail("", f"Escribe {NAME}", mime=True))  # no sender: rejected too
+    accepted = receive(_mail(f"Luis <{OTHER_EMAIL}>", f"Os recomendó {NAME} ({PHONE})"))
+    assert [type(m).__name__ for m in (theirs, other, naming, hidden, accepted)] == [
+        "RejectedMessage"] * 4 + ["EmailMessage"]
+    paths = {m: m.raw_path for m in (theirs, other, naming, hidden, accepted)}
+    kept = {m: _stored(path) for m, path in paths.items()}
+    assert EMAIL.encode() in kept[theirs] and NAME.encode() not in kept[hidden]
+    _erase(person, django_capture_on_commit_callbacks)
+    for message in paths:
+        message.refresh_from_db()
+    # theirs, and the one whose encoded body names them: gone from storage, rows kept
+    for message in (theirs, hidden):
+        assert message.raw_path == "" and not default_storage.exists(paths[message])
+        assert message.size > 0
+    assert other.raw_path == paths[other] and _stored(other.raw_path) == kept[other]
+    for message in (naming, accepted):  # someone else's, rewritten without them
+        assert message.raw_path != paths[message] and not default_storage.exists(paths[message])
+        after = _stored(message.raw_path)
+        assert NAME.encode() not in after and PHONE.encode() not in after
+        assert after == kept[message].replace(NAME.encode(), b"***").replace(
+            PHONE.encode(), b"***")

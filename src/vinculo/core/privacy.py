@@ -14,12 +14,21 @@ interactions, their tickets, their leads…) and mark them on the :class:`Subjec
 another record that names them). Erasers write with ``update``/``bulk_update``, which sends
 no signal, so no new audit entry copies the old values; core's audit eraser runs last and
 removes the values of the marked records' history and any identifier left in the log.
+
+Stored files follow the same rule: one that is the person's is removed after commit
+(:func:`delete_files_on_commit`); one that holds other people too (an import file, someone
+else's raw e-mail that names them) is written again without them under a new name
+(:func:`file_replace`), the old one removed after commit and the new one removed by
+:func:`erase` if the erasure fails. A file that cannot be read or rewritten does not undo the
+erasure: the eraser notes it (:meth:`Subject.not_reached`, logged) and the rest goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,6 +41,8 @@ from django.db.models.functions import Cast
 
 from vinculo.core import plugins
 
+logger = logging.getLogger(__name__)
+
 #: What an identifier or an erased value becomes.
 MARK = "***"
 #: Needles shorter than this would strike common words; a name is longer.
@@ -42,7 +53,9 @@ MIN_NEEDLE = 4
 class Subject:
     """The person being exported or erased, with the identifiers read *before* any eraser ran
     (the contact is blanked by its own app). ``erased`` collects, per model label, the ids of
-    the records anonymised (wholly, or some fields), for the audit eraser."""
+    the records anonymised (wholly, or some fields), for the audit eraser; ``written`` the
+    files an eraser stored (removed again if the erasure fails); ``unreached`` what could not
+    be erased (a file that cannot be read), as :meth:`not_reached` noted it."""
 
     organization_id: int
     contact: Any  # customers.Contact
@@ -50,6 +63,8 @@ class Subject:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     erased: list[tuple[str, set[int], frozenset[str] | None]] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unreached: list[str] = field(default_factory=list)
 
     @property
     def needles(self) -> tuple[str, ...]:
@@ -69,6 +84,12 @@ class Subject:
         self.erased.append((model._meta.label_lower, set(ids),
                             frozenset(fields) if fields is not None else None))
 
+    def not_reached(self, what: str, error: BaseException | str) -> None:
+        """Something that still may hold the person and could not be erased (``what`` names it,
+        never the person): logged as a warning for the administrators, kept in ``unreached``."""
+        logger.warning("erasure of contact %s: %s not reached: %s", self.contact.pk, what, error)
+        self.unreached.append(what)
+
 
 def declarations() -> list[plugins.PersonalData]:
     """Every app's declaration, in export order (core's audit last)."""
@@ -82,9 +103,15 @@ def export(subject: Subject) -> dict[str, Any]:
 
 @transaction.atomic
 def erase(subject: Subject) -> None:
-    """Run every app's eraser in one transaction: all of it, or (on any error) nothing."""
-    for declaration in declarations():
-        plugins.resolve(declaration.erase)(subject)
+    """Run every app's eraser in one transaction: all of it, or (on any error) nothing — the
+    files the erasers wrote are removed again, so the rows keep pointing at the old ones."""
+    try:
+        for declaration in declarations():
+            plugins.resolve(declaration.erase)(subject)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the eraser's error is the one to report
+            _delete_files(subject.written)
+        raise
 
 
 def nothing(subject: Subject) -> None:
@@ -128,6 +155,15 @@ def redact(value: Any, needles: Iterable[str]) -> Any:
     if isinstance(value, dict):
         return {redact(k, needles): redact(v, needles) for k, v in value.items()}
     return value
+
+
+def only_identifiers(value: str, needles: Iterable[str]) -> bool:
+    """Whether ``value`` is an identifier and nothing else but spaces and punctuation (a cell
+    holding their e-mail, their phone as ``'+34…``, their name): the record it belongs to is
+    theirs, where a text that merely mentions them has words of its own around the
+    :data:`MARK`."""
+    redacted = redact(value, needles)
+    return redacted != value and not any(ch.isalnum() for ch in redacted.replace(MARK, ""))
 
 
 def _variants(needle: str, is_json: bool) -> set[str]:
@@ -177,20 +213,47 @@ def scrub_org(subject: Subject, model: type[models.Model], *fields: str) -> int:
                  subject)
 
 
+def _delete_files(names: Iterable[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name and default_storage.exists(name):
+            default_storage.delete(name)
+
+
 def delete_files_on_commit(names: Iterable[str]) -> None:
     """Remove stored files once the erasure committed (a rollback keeps them: nothing
     half-done). A file already gone is no error."""
+    names = [n for n in names if n]
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def stored_bytes(name: str) -> bytes | None:
+    """The content of a stored file, or None when there is none (nothing left to erase).
+    A file that exists but cannot be read raises (``OSError`` or the backend's own error)."""
     from django.core.files.storage import default_storage
 
-    names = [n for n in names if n]
+    if not name or not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
 
-    def delete() -> None:
-        for name in names:
-            if default_storage.exists(name):
-                default_storage.delete(name)
 
-    if names:
-        transaction.on_commit(delete)
+def file_replace(subject: Subject, old: str, new: str, content: bytes) -> str:
+    """Store ``content`` (a file rewritten without the person) as ``new`` and answer the name
+    the storage gave it; ``old`` is removed once the erasure committed, and the new file by
+    :func:`erase` if it fails. ``new`` must be a fresh name: a backend that overwrites (S3)
+    would otherwise replace ``old`` before the commit."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    if new == old:
+        raise ValueError("a rewritten file needs a name of its own")
+    stored = default_storage.save(new, ContentFile(content))
+    subject.written.append(stored)
+    delete_files_on_commit([old])
+    return stored
 
 
 def document(doc: Any) -> dict[str, Any]:

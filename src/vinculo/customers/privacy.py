@@ -1,6 +1,7 @@
 """What customers holds about a contact, for the export and the erasure (``core/privacy.py``):
 the contact itself, its consents, the leads that were them (converted into them, or with
-their e-mail or phone), and mentions of them on accounts, other leads and imports.
+their e-mail or phone), and mentions of them on accounts, other leads and imports (their
+reports and the stored files: ``customers/imports/erasing.py``).
 
 Kept after an erasure: the contact row (anonymous, inactive: documents point to it), the
 consent rows withdrawn (the proof of what was agreed and when) and the erasure request (the
@@ -12,12 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vinculo.core.privacy import MARK, Subject, rows, scrub
+from vinculo.core.privacy import MARK, Subject, file_replace, rows, scrub, stored_bytes
 from vinculo.customers import normalize
+from vinculo.customers.imports.erasing import file_without
 from vinculo.customers.models import (
     Account,
     AccountContact,
@@ -124,7 +127,7 @@ def export_leads(subject: Subject) -> list[dict[str, Any]]:
 
 def erase_leads(subject: Subject) -> None:
     """The leads that were them lose every field a person wrote or is known by; mentions of
-    them on other leads and in imports' reports go."""
+    them on other leads and in imports' reports and files go."""
     theirs = _leads(subject)
     ids = list(theirs.values_list("pk", flat=True))
     theirs.update(first_name=MARK, last_name="", full_name=MARK, email="", phone="", title="",
@@ -135,4 +138,52 @@ def erase_leads(subject: Subject) -> None:
     scrub(Lead.all_objects.filter(organization_id=org),
           ("full_name", "first_name", "last_name", "company_name", "notes", "search_text"),
           subject)
-    scrub(ImportJob.all_objects.filter(organization_id=org), ("errors", "duplicates"), subject)
+    scrub(ImportJob.all_objects.filter(organization_id=org),
+          ("errors", "duplicates", "new_accounts"), subject)
+    erase_import_files(subject)
+
+
+def erase_import_files(subject: Subject) -> None:
+    """Every stored import file of the organisation, rewritten without the person's rows
+    (``imports/erasing.py`` says how, and why a row is replaced rather than removed); the job
+    points at the new file, the old one goes after commit (``core.privacy.file_replace``).
+
+    A file that cannot be read or rewritten (damaged in storage) does not stop the erasure:
+    it is logged (``Subject.not_reached``) and the import's report says so, where the people
+    who can see the file look for what went wrong with it."""
+    needles = subject.needles
+    jobs = (ImportJob.all_objects.filter(organization_id=subject.organization_id)
+            .exclude(file="").order_by("id"))
+    for job in jobs.only("pk", "uuid", "file", "original_name", "encoding", "delimiter",
+                         "errors"):
+        old = job.file.name or ""
+        try:  # no query in here: a database error must not be swallowed (PostgreSQL)
+            data = stored_bytes(old)
+            rewritten = None if data is None else file_without(
+                data, name=job.original_name, encoding=job.encoding, delimiter=job.delimiter,
+                needles=needles)
+            if rewritten is None:
+                continue
+            new = job.file.field.generate_filename(job, job.original_name or "import")
+            stored = file_replace(subject, old, new, rewritten)
+        except Exception as exc:  # a damaged file (any parser's error), a storage that fails
+            _not_reached(subject, job, exc)
+            continue
+        ImportJob.all_objects.filter(pk=job.pk).update(file=stored)
+
+
+def _not_reached(subject: Subject, job: ImportJob, error: Exception) -> None:
+    """Logged for the administrators, and said on the import's report (as the import says
+    its own unexpected errors)."""
+    from vinculo.customers.imports.running import ImportReport  # it imports the services
+
+    why = ("; ".join(error.messages) if isinstance(error, ValidationError)
+           else f"{type(error).__name__}: {error}"[:200])
+    subject.not_reached(f"import {job.uuid} (file {job.file.name})", why)
+    report = ImportReport()
+    report.add_error(None, _("The stored file of this import could not be read when a "
+                             "person's data was erased: it may still hold their row. The "
+                             "administrators can find it in the server log."))
+    errors = list(job.errors or [])
+    if all(e.get("message") != report.errors[0]["message"] for e in errors):
+        ImportJob.all_objects.filter(pk=job.pk).update(errors=[*errors, *report.errors])

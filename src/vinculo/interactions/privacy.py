@@ -2,12 +2,21 @@
 contact they are (with their e-mails and attachments), threads, tasks about them, and the web
 forms they sent. After an erasure their interactions stay as dated events of the channel
 (counted by the cost to serve) without subject, notes, addresses, bodies or files; mentions of
-the person anywhere else in the timeline go too."""
+the person anywhere else in the timeline go too, also from the stored raw messages (of e-mails
+that name them, and of inbound messages rejected before they became an interaction)."""
 
 from __future__ import annotations
 
+import contextlib
+import posixpath
+import uuid
+from collections.abc import Iterable
+from email import policy
+from email.parser import BytesHeaderParser, BytesParser
+from email.utils import getaddresses
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
@@ -15,9 +24,12 @@ from vinculo.core.privacy import (
     MARK,
     Subject,
     delete_files_on_commit,
+    file_replace,
     mentioning,
     plain,
+    redact,
     scrub_org,
+    stored_bytes,
 )
 from vinculo.interactions.models import (
     Attachment,
@@ -30,6 +42,10 @@ from vinculo.interactions.models import (
 )
 
 EMAIL_TEXT = ("from_address", "from_name", "to", "cc", "subject", "body_text", "body_html")
+#: The headers that say whom a message is from or to.
+ADDRESS_HEADERS = frozenset({
+    "from", "sender", "reply-to", "return-path", "to", "cc", "bcc", "delivered-to",
+    "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc"})
 
 
 def _theirs(model: Any, subject: Subject) -> Any:
@@ -89,10 +105,14 @@ def export_web_forms(subject: Subject) -> list[dict[str, Any]]:
 
 def erase_interactions(subject: Subject) -> None:
     """Their interactions, e-mails (raw message and attachments too) and threads lose their
-    text; tasks about them their title and notes; mentions elsewhere go."""
+    text; tasks about them their title and notes; mentions elsewhere go, also from the raw
+    messages of other e-mails and of rejected ones (:func:`erase_raw_messages`)."""
     org = subject.organization_id
     emails = _emails(subject)
     email_ids = list(emails.values_list("pk", flat=True))
+    naming = list(mentioning(EmailMessage.all_objects.filter(organization_id=org),
+                             EMAIL_TEXT, subject).exclude(pk__in=email_ids)
+                  .exclude(raw_path="").values_list("pk", "raw_path"))
     files = Attachment.all_objects.filter(message_id__in=email_ids)
     delete_files_on_commit([*files.values_list("file", flat=True),
                             *emails.values_list("raw_path", flat=True)])
@@ -115,6 +135,97 @@ def erase_interactions(subject: Subject) -> None:
     scrub_org(subject, Thread, "subject")
     scrub_org(subject, Task, "title", "notes")
     scrub_org(subject, RejectedMessage, "reason")
+    erase_raw_messages(subject, EmailMessage, naming)
+    erase_raw_messages(subject, RejectedMessage, RejectedMessage.all_objects.filter(
+        organization_id=org).exclude(raw_path="").order_by("id").values_list("pk", "raw_path"))
+
+
+# ---- stored raw messages ----------------------------------------------------------------------
+
+
+def erase_raw_messages(subject: Subject, model: Any, found: Iterable[tuple[int, str]]) -> None:
+    """The stored raw messages ``(pk, raw_path)`` of ``model`` (``EmailMessage`` or
+    ``RejectedMessage``) without the person.
+
+    A message from or to one of their addresses is theirs: its raw file is deleted (after
+    commit), not scrubbed, and the row keeps no path. A raw message is the sender's bytes as
+    they came — headers in RFC 2047 encoded words, bodies in base64 or quoted-printable,
+    often broken (a rejected message is one the product could not read) — so replacing text
+    in it cannot prove that every trace of them is gone; and nothing depends on it: an
+    accepted e-mail keeps its parsed text on its row (blanked for theirs), and a rejected
+    message never became an interaction, so its row stays (date, mailbox, source, size, the
+    reason scrubbed) as the record that something came and was refused.
+
+    Someone else's message that only names them keeps its raw file, written again with every
+    plain occurrence of their identifiers replaced by ``***``; when it still shows them once
+    decoded (a mention inside an encoded part), it is deleted too. A message larger than the
+    inbound limit (``MAIL_MAX_MESSAGE_BYTES``), refused for its size, is not decoded again:
+    only its plain text is searched. A raw file that cannot be read is logged and left
+    (``Subject.not_reached``); the erasure goes on."""
+    gone: list[int] = []
+    moved: dict[int, str] = {}
+    for pk, path in found:
+        try:  # no query in here: a database error must not be swallowed (PostgreSQL)
+            raw = stored_bytes(path)
+            if raw is None:
+                continue
+            without = _raw_without(raw, subject)
+            if without is None:
+                gone.append(pk)
+                delete_files_on_commit([path])
+            elif without != raw:
+                fresh = posixpath.join(posixpath.dirname(path), f"{uuid.uuid4().hex}.eml")
+                moved[pk] = file_replace(subject, path, fresh, without)
+        except Exception as exc:  # a storage that fails to read or write
+            subject.not_reached(f"{model._meta.label} {pk} (raw message {path})",
+                                f"{type(exc).__name__}: {exc}"[:200])
+    model.all_objects.filter(pk__in=gone).update(raw_path="")
+    for pk, path in moved.items():
+        model.all_objects.filter(pk=pk).update(raw_path=path)
+
+
+def _raw_without(raw: bytes, subject: Subject) -> bytes | None:
+    """The raw message with the person's identifiers replaced, or None when it must go whole
+    (from or to them, or naming them where the bytes do not show it)."""
+    if _addressed(raw, subject.emails):
+        return None
+    needles = subject.needles
+    if not needles:
+        return raw
+    # surrogateescape: any bytes round-trip, and UTF-8 text is searched as text
+    scrubbed = redact(raw.decode("utf-8", "surrogateescape"), needles).encode(
+        "utf-8", "surrogateescape")
+    if len(raw) <= settings.MAIL_MAX_MESSAGE_BYTES and any(
+            redact(text, needles) != text for text in _decoded(scrubbed)):
+        return None
+    return scrubbed
+
+
+def _addressed(raw: bytes, emails: Iterable[str]) -> bool:
+    """Whether the message's address headers (read leniently) hold one of ``emails``."""
+    wanted = {e.lower() for e in emails if e}
+    if not wanted:
+        return False
+    head = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    values = [str(value) for name, value in head.raw_items() if name.lower() in ADDRESS_HEADERS]
+    return any(address.lower() in wanted for _name, address in getaddresses(values))
+
+
+def _decoded(raw: bytes) -> list[str]:
+    """The message's headers and text parts as a reader sees them (encoded words, base64,
+    quoted-printable and charsets undone), as far as each decodes."""
+    try:
+        parts = list(BytesParser(policy=policy.default).parsebytes(raw).walk())
+    except Exception:  # nested too deeply, or a parser bug on hostile input
+        return []
+    texts: list[str] = []
+    for part in parts:
+        with contextlib.suppress(Exception):
+            texts.extend(str(value) for _name, value in part.items())
+        with contextlib.suppress(Exception):
+            if part.get_content_maintype() == "text":
+                texts.append(part.get_content())
+    return texts
 
 
 def erase_web_forms(subject: Subject) -> None:
