@@ -134,9 +134,21 @@ def test_report_first_sample_and_fill_rates(users):
     accounts = api.post("/api/reports/preview/", {"definition": {
         "dataset": "accounts", "group_by": [{"field": "industry"}]}}, format="json").json()
     assert accounts["sample"] is False
-    assert accounts["fields"] == [{"field": "industry", "label": "Industry", "filled": 1,
-                                   "total": 2, "rate": 50.0}]
+    (industry,) = accounts["fields"]
+    assert {k: v for k, v in industry.items() if k != "places"} == {
+        "field": "industry", "label": "Industry", "filled": 1, "total": 2, "rate": 50.0}
     assert sorted(accounts["rows"]) == [["", 1], ["Hostelería", 1]]
+    # where to collect it: the accounts' form and import (not "when the record is saved",
+    # which declares only the creation date)
+    places = [(p["label"], p["kind"], p["url"]) for p in industry["places"]]
+    assert places == [("Account form", "form", reverse("customers:account_create")),
+                      ("Import of accounts", "import", reverse("customers:import_start"))]
+    # a field reached through a join is captured where it is declared
+    lines = api.post("/api/reports/preview/", {"definition": {
+        "dataset": "orders", "group_by": [{"field": "account.industry"}]}},
+        format="json").json()
+    assert [p["label"] for p in lines["fields"][0]["places"]] == ["Account form",
+                                                                  "Import of accounts"]
 
 
 @pytest.mark.django_db
@@ -150,6 +162,9 @@ def test_builder_page_preview_save_and_exports(users, book, client):
     preview = client.post(reverse("reports:report_preview"), form)
     text = preview.content.decode()
     assert preview.status_code == 200 and "report-figure" in text and "Q1 2025" in text
+    # the fields it needs, each with where it is captured
+    assert text.count('class="fill-places"') == 2
+    assert "Touch point: Accepted quote" in text and "Computed: Numbered and totalled" in text
     bad = client.post(reverse("reports:report_preview"), {**form, "a0_field": "status"})
     assert "«Status» cannot be aggregated with «Sum»." in bad.content.decode()
     saved = client.post(reverse("reports:report_create"), form)

@@ -128,7 +128,12 @@ ColumnOutput = inline_serializer("ReportColumn", {
 FillRate = inline_serializer("ReportFieldFillRate", {
     "field": serializers.CharField(), "label": serializers.CharField(),
     "filled": serializers.IntegerField(), "total": serializers.IntegerField(),
-    "rate": serializers.FloatField(allow_null=True)})
+    "rate": serializers.FloatField(allow_null=True),
+    "places": inline_serializer("ReportFieldCapturePlace", {
+        "label": serializers.CharField(),
+        "kind": serializers.CharField(help_text="form, import, touch or computed"),
+        "url": serializers.CharField(help_text="the page where it is captured, or empty"),
+    }, many=True, help_text="where the field is captured")})
 ResultOutput = inline_serializer("ReportResult", {
     "columns": ColumnOutput.__class__(many=True),
     "rows": serializers.ListField(child=serializers.ListField(

@@ -180,6 +180,13 @@ def _places(source: Source, name: str) -> list[Place]:
     return places
 
 
+def places_of(field_: Field) -> list[Place]:
+    """Where ``field_`` is captured: the places its declaring dataset names for it (a field
+    reached through a join is captured where it is declared)."""
+    declaring = sources().get(field_.dataset)
+    return _places(declaring, field_.origin or field_.key) if declaring else []
+
+
 def data_capture(user: User, *, today: dt.date | None = None) -> list[DatasetCapture]:
     """Every field the organisation's saved reports use that ``user`` may read, by dataset,
     with its fill rate today and over the last months, where it is captured, and by whom."""

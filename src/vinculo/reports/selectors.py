@@ -34,7 +34,10 @@ def report_result(checked: Checked, user: User, *, timeout_ms: int | None = None
 
 def fill_rates(checked: Checked, user: User) -> list[dict[str, Any]]:
     """For every field the report needs: the share of the user's rows with a value today
-    (one aggregate query over the dataset, before the report's filters)."""
+    (one aggregate query over the dataset, before the report's filters), and the places it
+    is captured (``capture.places_of``), so a draft says where to start collecting it."""
+    from vinculo.reports.capture import places_of  # capture reads this module's selectors
+
     fields = checked.fields()
     if not fields:
         return []
@@ -45,7 +48,8 @@ def fill_rates(checked: Checked, user: User) -> list[dict[str, Any]]:
     counts = queryset.aggregate(**measures)
     total = counts["_total"]
     return [{"field": f.key, "label": f.full_label, "filled": counts[f"f{i}"], "total": total,
-             "rate": round(counts[f"f{i}"] / total * 100, 1) if total else None}
+             "rate": round(counts[f"f{i}"] / total * 100, 1) if total else None,
+             "places": [vars(place) for place in places_of(f)]}
             for i, f in enumerate(fields)]
 
 
