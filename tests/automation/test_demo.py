@@ -1,6 +1,8 @@
 """``vinculo demo`` ships the default exception rules, in the organisation's language, and
 the first scan puts them to work on the demo's late orders and overdue invoices. The same demo
-(one load for the module) gives its top loyalty tiers the demo's service packages."""
+(one load for the module) gives its top loyalty tiers the demo's service packages, and every
+report dataset counts, for an administrator and for a representative, exactly the rows their
+lists show (issue 14: record rules and tenancy apply to reports as to the lists)."""
 
 from __future__ import annotations
 
@@ -104,3 +106,49 @@ def test_the_demo_placements_show_in_the_years_migration_matrix(demo):
         matrix = measures.migration_matrix(start=end - dt.timedelta(days=365), end=end)
         placed = PackageChange.objects.filter(status=ChangeStatus.APPLIED).count()
     assert placed > 0 and sum(matrix.values()) == placed
+
+
+#: The datasets added after the first twelve: the demo must give each some rows.
+NEWER_DATASETS = ("leads", "deliveries", "returns", "tasks", "campaigns", "loyalty_members")
+
+
+def test_every_report_dataset_counts_what_the_users_list_shows(demo):
+    """A count report on each dataset against the rows each user's list reads (the model's
+    record rule, or its parent document's for lines and deliveries), counted here without
+    the reports app."""
+    from vinculo.core.models import User
+    from vinculo.core.plugins import resolve
+    from vinculo.core.roles import Role, role_has
+    from vinculo.reports import query
+    from vinculo.reports.definition import check
+    from vinculo.reports.registry import sources
+
+    admin = User.objects.filter(organization=demo, role=Role.ADMIN).order_by("id").first()
+    rep = User.objects.filter(organization=demo, role=Role.SALES_REP,
+                              team__isnull=False).order_by("id").first()
+    assert set(NEWER_DATASETS) <= set(sources())
+    counted = {}
+    with organization_scope(demo):
+        for key, source in sources().items():
+            declaration = source.declaration
+            for user in (admin, rep):
+                if not role_has(user.role, source.permission):
+                    continue
+                got = query.run(check({"dataset": key, "aggregates": [{"fn": "count"}]},
+                                      user), user).rows[0][0]
+                listed = source.model.objects.all()
+                if declaration.queryset:
+                    listed = resolve(declaration.queryset)(user)
+                elif declaration.parent and user.is_owner_scoped:
+                    parent = source.model._meta.get_field(declaration.parent).related_model
+                    listed = listed.filter(**{f"{declaration.parent}__in":
+                                              parent.objects.all().restrict(user)})
+                elif not declaration.parent:
+                    listed = listed.restrict(user)
+                assert got == listed.count(), (key, user.role)
+                counted[key, user.role] = got
+    for key in NEWER_DATASETS:
+        assert counted[key, Role.ADMIN] > 0, key
+    # the record rule holds back what a representative does not own
+    assert counted["deliveries", Role.SALES_REP] < counted["deliveries", Role.ADMIN]
+    assert counted["loyalty_members", Role.SALES_REP] < counted["loyalty_members", Role.ADMIN]

@@ -78,6 +78,21 @@ class BillingConfig(VinculoApp):
                   {"number": "the RMA number"}),
         ),
         datasets=(
+            Dataset("returns", _("Returns"), "billing.ReturnAuthorization", "billing.view",
+                    fields=(
+                        DatasetField("number"), DatasetField("status"),
+                        DatasetField("resolution"), DatasetField("requested_on"),
+                        DatasetField("received_on"), DatasetField("closed_on")),
+                    joins=(DatasetJoin("account", "accounts", "account", _("Account")),
+                           DatasetJoin("order", "orders", "order", _("Order"))),
+                    date_field="requested_on", order=95,
+                    capture=(
+                        Capture(_("Return request on a delivered order"),
+                                fields=("number", "requested_on"), url="billing:return_list"),
+                        Capture(_("The customer portal"), "touch", ("requested_on",)),
+                        Capture(_("Receipt and resolution of the return"), "touch",
+                                ("status", "resolution", "received_on", "closed_on"),
+                                url="billing:return_list"))),
             Dataset("invoices", _("Invoices"), "billing.Invoice", "billing.view", fields=(
                 DatasetField("number"), DatasetField("kind"), DatasetField("status"),
                 DatasetField("series"), DatasetField("currency"),

@@ -6,6 +6,7 @@ from vinculo.core.plugins import (
     Contract,
     Dataset,
     DatasetField,
+    DatasetJoin,
     DemoGenerator,
     Event,
     HomePanel,
@@ -104,6 +105,23 @@ class CustomersConfig(VinculoApp):
                   {"duplicate": "UUID of the contact merged in (now deleted)"}),
         ),
         datasets=(
+            Dataset("leads", _("Leads"), "customers.Lead", "customers.view", fields=(
+                DatasetField("full_name"), DatasetField("company_name"), DatasetField("email"),
+                DatasetField("phone"), DatasetField("country"), DatasetField("source"),
+                DatasetField("status"), DatasetField("score"), DatasetField("converted_at"),
+                DatasetField("created_at")),
+                joins=(DatasetJoin("account", "accounts", "converted_account",
+                                   _("Converted account")),),
+                date_field="created_at", order=25,
+                capture=(
+                    Capture(_("Lead form"), url="customers:lead_create"),
+                    Capture(_("Import of leads"), "import", (
+                        "full_name", "company_name", "email", "phone", "country", "source"),
+                            url="customers:import_start"),
+                    Capture(_("Web forms"), "touch", ("full_name", "company_name", "email",
+                                                      "phone", "source")),
+                    Capture(_("Scoring and conversion"), "computed",
+                            ("status", "score", "converted_at", "created_at")))),
             Dataset("accounts", _("Accounts"), "customers.Account", "customers.view", fields=(
                 DatasetField("name"), DatasetField("is_person"), DatasetField("country"),
                 DatasetField("industry"), DatasetField("size"), DatasetField("lifecycle_stage"),

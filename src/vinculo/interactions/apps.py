@@ -122,6 +122,17 @@ class InteractionsConfig(VinculoApp):
             ),
         },
         datasets=(
+            Dataset("tasks", _("Tasks"), "interactions.Task", "interactions.view", fields=(
+                DatasetField("title"), DatasetField("status"), DatasetField("priority"),
+                DatasetField("assignee"), DatasetField("due_at"),
+                DatasetField("completed_at"), DatasetField("created_at")),
+                joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
+                date_field="due_at", order=115,
+                capture=(
+                    Capture(_("Task form and exception rules"),
+                            fields=("title", "priority", "assignee", "due_at", "created_at")),
+                    Capture(_("Marking the task done"), "touch",
+                            ("status", "completed_at")))),
             Dataset("interactions", _("Interactions"), "interactions.Interaction",
                     "interactions.view", fields=(
                         DatasetField("channel"), DatasetField("direction"),

@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
+    Dataset,
+    DatasetField,
+    DatasetJoin,
     DemoGenerator,
     Event,
     Job,
@@ -29,6 +33,18 @@ class LoyaltyConfig(VinculoApp):
     label = "loyalty"
     verbose_name = _("Loyalty")
     contract = Contract(
+        datasets=(
+            Dataset("loyalty_members", _("Loyalty members"), "loyalty.Member", "loyalty.view",
+                    fields=(
+                        DatasetField("program"), DatasetField("tier"),
+                        DatasetField("joined_on")),
+                    joins=(DatasetJoin("account", "accounts", "account", _("Account")),),
+                    date_field="joined_on", order=140,
+                    capture=(
+                        Capture(_("Enrolment on the account's page"), fields=(
+                            "program", "joined_on")),
+                        Capture(_("Tier qualification"), "computed", ("tier",)))),
+        ),
         url_prefix="loyalty/",
         api_routes=(
             ApiRoute("loyalty/programs", "vinculo.loyalty.api.ProgramViewSet",

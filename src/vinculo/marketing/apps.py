@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.plugins import (
     ApiRoute,
+    Capture,
     Contract,
+    Dataset,
+    DatasetField,
     DemoGenerator,
     Event,
     HomePanel,
@@ -93,6 +96,22 @@ class MarketingConfig(VinculoApp):
     label = "marketing"
     verbose_name = _("Marketing")
     contract = Contract(
+        datasets=(
+            Dataset("campaigns", _("Campaigns"), "marketing.Campaign", "marketing.view",
+                    fields=(
+                        DatasetField("name"), DatasetField("channel"), DatasetField("status"),
+                        DatasetField("owner"), DatasetField("segment"),
+                        DatasetField("starts_on"), DatasetField("ends_on"),
+                        DatasetField("budget", type="money"),
+                        DatasetField("fixed_cost", type="money"),
+                        DatasetField("control_share"), DatasetField("attribution_days"),
+                        DatasetField("started_at")),
+                    date_field="starts_on", order=130, currency="currency",
+                    capture=(
+                        Capture(_("Campaign form"), url="marketing:campaign_create"),
+                        Capture(_("Starting and sending the campaign"), "computed",
+                                ("status", "started_at")))),
+        ),
         url_prefix="marketing/",
         # The links inside campaign e-mails: the unsubscribe page; the open pixel and the
         # click redirect without the middleware (core.lean).

@@ -112,6 +112,16 @@ class SalesConfig(VinculoApp):
                    "delivered_on": "ISO date", "days_late": "whole days"}),
         ),
         datasets=(
+            Dataset("deliveries", _("Deliveries"), "sales.Delivery", "sales.view", fields=(
+                DatasetField("number"), DatasetField("delivered_on"),
+                DatasetField("is_replacement"), DatasetField("order__promised_date",
+                                                             _("promised date"), type="date")),
+                joins=(DatasetJoin("order", "orders", "order", _("Order")),),
+                parent="order", date_field="delivered_on", order=55,
+                capture=(
+                    Capture(_("Deliveries recorded on the order"), "touch",
+                            ("number", "delivered_on"), url="sales:order_list"),
+                    Capture(_("Returns replaced in kind"), "computed", ("is_replacement",)))),
             Dataset("opportunities", _("Opportunities"), "sales.Opportunity", "sales.view",
                     fields=(
                         DatasetField("name"), DatasetField("amount", type="money"),
