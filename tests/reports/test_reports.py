@@ -205,6 +205,33 @@ def test_a_long_statement_is_stopped_with_a_message(users):
 
 
 @pytest.mark.django_db
+def test_a_preview_whose_fill_rates_run_long_is_cut_off_with_a_message(users, client, settings):
+    """The fill rates count every row of the dataset whatever the report's limit: a list of
+    one account reads one row, its fill rates 20,000. They run under the same limit, so the
+    preview (page and API) stops with the message instead of counting on."""
+    from vinculo.customers.models import Account
+
+    admin = users[Role.ADMIN]
+    Account.all_objects.bulk_create(
+        [Account(organization=admin.organization, name=f"Cuenta {i}",
+                 industry="Hostelería" if i % 3 else "") for i in range(20_000)],
+        batch_size=2000)
+    settings.VINCULO_REPORT_TIMEOUT_MS = 1
+    stopped = "took longer than 0.001 s and was stopped"
+    answer = token_client(admin).post("/api/reports/preview/", {"definition": {
+        "dataset": "accounts", "columns": ["name", "industry", "email"], "limit": 1}},
+        format="json")
+    assert answer.status_code == 400 and stopped in answer.json()["non_field_errors"][0]
+    client.force_login(admin)
+    page = client.post(reverse("reports:report_preview"), {
+        "dataset": "accounts", "shown_dataset": "accounts", "columns": ["name", "industry",
+                                                                        "email"],
+        "limit": "1"}).content.decode()
+    assert stopped in page and "fill-places" not in page
+    # the limit was the preview's only: the same transaction reads on without it
+    assert Account.all_objects.filter(organization=admin.organization).count() == 20_000
+
+@pytest.mark.django_db
 def test_a_segment_filters_any_dataset_that_reaches_an_account(users, book):
     """Orders and order lines of the accounts now in a segment (the segments' own list, not
     a filter language of the reports); a segment that does not exist is refused naming it."""

@@ -179,9 +179,10 @@ def _run(definition: Any, request: Request, *, sample: bool) -> dict[str, Any]:
     checked = check(definition, request.user)
     try:
         result = selectors.report_result(checked, request.user, sample_when_empty=sample)
+        fill = selectors.fill_rates(checked, request.user) if sample else []
     except ReportTimeout as stopped:
         raise ValidationError({"non_field_errors": [timeout_message(stopped.args[0])]}) from None
-    return result_json(result, selectors.fill_rates(checked, request.user) if sample else [])
+    return result_json(result, fill)
 
 
 class ReportViewSet(TenantViewSet):

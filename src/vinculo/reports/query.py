@@ -112,8 +112,17 @@ def statement_timeout(milliseconds: int) -> Iterator[None]:
         if connection.vendor == "postgresql":
             with transaction.atomic():
                 with connection.cursor() as cursor:
+                    cursor.execute("SHOW statement_timeout")
+                    previous = cursor.fetchone()[0]
                     cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
                 yield
+                # Inside an outer transaction this block is a savepoint, and releasing it
+                # keeps SET LOCAL until the outer one ends: put the limit back, or what the
+                # caller runs next would be cut short too. (A statement stopped here rolls
+                # the savepoint back, and the setting with it.)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                                   [previous])
             return
         connection.ensure_connection()
         raw = connection.connection

@@ -26,16 +26,25 @@ def visible_reports(user: User) -> QuerySet:
 def report_result(checked: Checked, user: User, *, timeout_ms: int | None = None,
                   sample_when_empty: bool = False) -> query.Result:
     """The report's figures as ``user`` reads them; with ``sample_when_empty``, a sample of
-    the shape it will have when the dataset has no rows yet ("report first")."""
-    if sample_when_empty and not rows(checked.source, user).exists():
-        return sample_result(checked)
-    return query.run(checked, user, timeout_ms=timeout_ms)
+    the shape it will have when the dataset has no rows yet ("report first"). Every statement
+    runs within the time limit (``query.statement_timeout``), the emptiness check too."""
+    limit = query.default_timeout_ms() if timeout_ms is None else timeout_ms
+    if sample_when_empty:
+        with query.statement_timeout(limit):
+            empty = not rows(checked.source, user).exists()
+        if empty:
+            return sample_result(checked)
+    return query.run(checked, user, timeout_ms=limit)
 
 
-def fill_rates(checked: Checked, user: User) -> list[dict[str, Any]]:
+def fill_rates(checked: Checked, user: User, *,
+               timeout_ms: int | None = None) -> list[dict[str, Any]]:
     """For every field the report needs: the share of the user's rows with a value today
     (one aggregate query over the dataset, before the report's filters), and the places it
-    is captured (``capture.places_of``), so a draft says where to start collecting it."""
+    is captured (``capture.places_of``), so a draft says where to start collecting it.
+
+    The count reads every row of the dataset whatever the report's filters and limit, so it
+    runs under the same time limit as the report (``ReportTimeout`` past it)."""
     from vinculo.reports.capture import places_of  # capture reads this module's selectors
 
     fields = checked.fields()
@@ -45,7 +54,9 @@ def fill_rates(checked: Checked, user: User) -> list[dict[str, Any]]:
     measures: dict[str, Any] = {"_total": Count("pk")}
     for i, field_ in enumerate(fields):
         measures[f"f{i}"] = Count("pk", filter=~empty_condition(field_))
-    counts = queryset.aggregate(**measures)
+    with query.statement_timeout(query.default_timeout_ms() if timeout_ms is None
+                                 else timeout_ms):
+        counts = queryset.aggregate(**measures)
     total = counts["_total"]
     return [{"field": f.key, "label": f.full_label, "filled": counts[f"f{i}"], "total": total,
              "rate": round(counts[f"f{i}"] / total * 100, 1) if total else None,

@@ -116,11 +116,12 @@ def builder_context(request: HttpRequest, values: dict[str, Any],
     context["sort_options"] = [(c.key, c.label) for c in _columns(checked)]
     try:
         result = selectors.report_result(checked, user, sample_when_empty=True)
+        fill = selectors.fill_rates(checked, user)
     except ReportTimeout as stopped:
         context["timeout"] = timeout_message(stopped.args[0])
         return context
     context.update(_result_context(result, checked.chart))
-    context["fill"] = selectors.fill_rates(checked, user)
+    context["fill"] = fill
     return context
 
 
