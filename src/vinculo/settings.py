@@ -317,10 +317,13 @@ VINCULO_INVITATION_DAYS = int(os.environ.get("VINCULO_INVITATION_DAYS", "7"))
 # Promised delivery date of the order made when a customer accepts a quote on the portal
 # (staff move it on the order as for any other).
 VINCULO_PORTAL_PROMISE_DAYS = int(os.environ.get("VINCULO_PORTAL_PROMISE_DAYS", "14"))
-# The portal's e-mailed sign-in link: minutes it lasts, and links one address may ask for in
-# the portal's lock-out window (portal.auth.FAILURE_PAUSE) from one client.
+# The portal's e-mailed sign-in link: minutes it lasts, links one address may ask for in the
+# portal's lock-out window (portal.auth.FAILURE_PAUSE) from one client (one client: ten times
+# that, whatever the addresses), and links one address may ask for from all clients together.
 VINCULO_PORTAL_LINK_MINUTES = int(os.environ.get("VINCULO_PORTAL_LINK_MINUTES", "15"))
 VINCULO_PORTAL_LINK_REQUESTS = int(os.environ.get("VINCULO_PORTAL_LINK_REQUESTS", "3"))
+VINCULO_PORTAL_LINK_REQUESTS_PER_ADDRESS = int(
+    os.environ.get("VINCULO_PORTAL_LINK_REQUESTS_PER_ADDRESS", "5"))
 # Inbound e-mail limits: a larger message is kept raw and rejected; a larger attachment is
 # dropped from the stored message, with its name, size and the reason.
 MAIL_MAX_MESSAGE_BYTES = int(float(os.environ.get("VINCULO_MAIL_MAX_MESSAGE_MB", "40")) * 2**20)

@@ -31,14 +31,6 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the real worker commits
 EVENTS = ["account.created", "organization.updated"]
 
 
-@pytest.fixture
-def local_receivers(settings):
-    """The administrator's allowance for targets on this machine, stated by the test."""
-    settings.VINCULO_WEBHOOK_ALLOW_PRIVATE = True
-    settings.VINCULO_WEBHOOK_RETRY_SECONDS = [0]
-    return settings
-
-
 def subscribe(admin, url, names=EVENTS):
     with as_user(admin):
         return services.subscription_create(actor=admin, data={

@@ -10,6 +10,7 @@ import re
 import pytest
 import time_machine
 from django.core import signing
+from django.core.cache import cache
 from django.test import Client
 
 from tests.portal.factories import PORTAL_PASSWORD, portal_user
@@ -118,3 +119,60 @@ def test_link_requests_are_rate_limited_and_bad_input_names_the_field(
     # the password sign-in is untouched by the link limit
     assert client.post("/portal/login/", {"email": "rita@norte.example",
                                           "password": PORTAL_PASSWORD}).status_code == 302
+
+
+@pytest.fixture
+def link_limits_cleared():
+    """The link counters live in the cache, which outlives a test: start and end empty."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_one_address_gets_a_capped_number_of_links_whichever_clients_ask(
+        admin, mail_server, django_capture_on_commit_callbacks, settings,
+        link_limits_cleared):
+    """Changing client address (a botnet, a proxy pool) does not flood one inbox: beyond
+    VINCULO_PORTAL_LINK_REQUESTS_PER_ADDRESS nothing is sent, and the page is the same."""
+    assert settings.VINCULO_PORTAL_LINK_REQUESTS_PER_ADDRESS == 5  # as the README states
+    portal_user(admin, email="inundada@norte.example")
+    mail_server.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        pages = [_ask("inundada@norte.example", Client(REMOTE_ADDR=f"198.51.100.{n}"))
+                 for n in range(1, 9)]
+    assert len(mail_server) == 5  # of 8 requests, each from a client of its own
+    assert {m["To"] for m in mail_server} == {"inundada@norte.example"}
+    assert {p.status_code for p in pages} == {200}
+    assert pages[-1].content == pages[0].content  # held back or sent: the same answer
+    # another address, from one of those clients, is not held back by it
+    portal_user(admin, email="vecina@norte.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask("vecina@norte.example", Client(REMOTE_ADDR="198.51.100.8"))
+    assert [m["To"] for m in mail_server][5:] == ["vecina@norte.example"]
+
+
+@pytest.mark.django_db
+def test_one_client_may_ask_thirty_times_in_all_then_gets_the_same_page_and_no_mail(
+        admin, mail_server, django_capture_on_commit_callbacks, settings,
+        link_limits_cleared):
+    """Ten times VINCULO_PORTAL_LINK_REQUESTS (30) per client, whatever the addresses."""
+    per_client = 10 * settings.VINCULO_PORTAL_LINK_REQUESTS
+    assert per_client == 30
+    portal_user(admin, email="treinta@norte.example")
+    portal_user(admin, email="treintayuno@norte.example")
+    mail_server.clear()
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(per_client - 1):  # unknown addresses count too (no mail for them)
+            assert _ask(f"nadie{n}@norte.example", client).status_code == 200
+        sent = _ask("treinta@norte.example", client)  # the 30th: sent
+        held = _ask("treintayuno@norte.example", client)  # the 31st: held back
+    assert [m["To"] for m in mail_server] == ["treinta@norte.example"]
+    assert held.status_code == sent.status_code == 200
+    assert held.content.decode().replace("treintayuno@", "X@") == \
+        sent.content.decode().replace("treinta@", "X@")
+    with django_capture_on_commit_callbacks(execute=True):  # another client is not held back
+        _ask("treintayuno@norte.example", Client(REMOTE_ADDR="203.0.113.8"))
+    assert [m["To"] for m in mail_server] == ["treinta@norte.example",
+                                              "treintayuno@norte.example"]

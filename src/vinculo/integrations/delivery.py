@@ -9,8 +9,10 @@ minute) enqueues it again for anything due that a lost task left behind.
 **Sending** (:func:`subscription_drain`, the ``webhook_drain`` task) takes a lease on the
 subscription, so one drain at a time sends its deliveries, oldest first, over one kept-alive
 connection. A failure holds back the later deliveries of the **same record** until it went
-through (order per record), not those of other records. Each attempt is logged (status code,
-duration, response excerpt or error); a failed delivery is retried after
+through (order per record), not those of other records: the query that takes a batch
+(:func:`_sendable`) leaves out, in SQL, what waits behind an earlier delivery of its record,
+so however many wait behind one failing record the others still go out. Each attempt is
+logged (status code, duration, response excerpt or error); a failed delivery is retried after
 ``VINCULO_WEBHOOK_RETRY_SECONDS`` (10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h), and gives up
 (``failed``, replayable by hand) after ``VINCULO_WEBHOOK_MAX_ATTEMPTS`` (8). After
 ``VINCULO_WEBHOOK_PAUSE_AFTER`` (10) failed attempts in a row the subscription is paused and
@@ -30,7 +32,7 @@ import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,6 +134,19 @@ def _pending(subscription_id: int) -> Any:
                                               status=DeliveryStatus.PENDING)
 
 
+def _sendable(subscription_id: int, now: dt.datetime) -> Any:
+    """The subscription's deliveries that may go out now: pending, due, and not behind an
+    earlier pending delivery of the same record that waits for its retry (NOT EXISTS on the
+    partial index ``webhook_pending_per_record``). What is left out waits on its record
+    only, never on the batch: a record with thousands held back does not hold up the
+    others. A delivery without a record (``record_key`` empty) waits for nothing."""
+    held_back = WebhookDelivery.all_objects.filter(
+        subscription_id=OuterRef("subscription_id"), record_key=OuterRef("record_key"),
+        status=DeliveryStatus.PENDING, next_attempt_at__gt=now, id__lt=OuterRef("id"))
+    return (_pending(subscription_id).filter(next_attempt_at__lte=now)
+            .filter(Q(record_key="") | ~Exists(held_back)))
+
+
 def subscription_drain(subscription_id: int) -> int:
     """Send what is due for one subscription (the task); returns how many went through.
     Schedules itself again for the next retry that is waiting."""
@@ -142,9 +157,9 @@ def subscription_drain(subscription_id: int) -> int:
             sent += done
         finally:
             _release(subscription_id)
-        # a delivery recorded while the lease was held found it taken: look once more
-        if not more and not _pending(subscription_id).filter(
-                next_attempt_at__lte=timezone.now()).exists():
+        # a delivery recorded while the lease was held found it taken: look once more (only
+        # at what may go out: one held back behind its record's retry waits for that)
+        if not more and not _sendable(subscription_id, timezone.now()).exists():
             break
     _schedule_next(subscription_id)
     return sent
@@ -221,20 +236,18 @@ def _send_batches(http: requests.Session, subscription: WebhookSubscription, sec
     sent = 0
     while True:
         successes.flush()  # the next batch must not see what was just sent as pending
-        batch = list(_pending(subscription.pk).order_by("id")[:BATCH])
+        batch = list(_sendable(subscription.pk, timezone.now()).order_by("id")[:BATCH])
         if not batch:
             return sent, False
-        now, blocked, progressed = timezone.now(), set(), False
+        # records whose delivery failed in this batch (the next batch's query leaves out
+        # what is behind it while it waits for its retry)
+        blocked: set[str] = set()
         for row in batch:
             key = row.record_key or str(row.event_id)
             if key in blocked:
                 continue  # an earlier delivery of this record has not gone through yet
-            if row.next_attempt_at > now:
-                blocked.add(key)
-                continue
             if time.monotonic() > deadline:
                 return sent, True
-            progressed = True
             started = time.monotonic()
             code, excerpt, error = _post(http, subscription.url, secret, row)
             duration_ms = round((time.monotonic() - started) * 1000)
@@ -247,8 +260,6 @@ def _send_batches(http: requests.Session, subscription: WebhookSubscription, sec
             blocked.add(key)
             if subscription.status != SubscriptionStatus.ACTIVE:
                 return sent, False
-        if not progressed:
-            return sent, False
 
 
 def _post(http: requests.Session, url: str, secret: str, row: WebhookDelivery

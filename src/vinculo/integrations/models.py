@@ -78,7 +78,12 @@ class WebhookDelivery(TenantModel):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["subscription", "status", "id"]),
-                   models.Index(fields=["status", "next_attempt_at"])]
+                   models.Index(fields=["status", "next_attempt_at"]),
+                   # what holds a record's later deliveries back: its pending ones waiting
+                   # for a retry (delivery._sendable, NOT EXISTS per record)
+                   models.Index(fields=["subscription", "record_key", "next_attempt_at", "id"],
+                                condition=models.Q(status=DeliveryStatus.PENDING),
+                                name="webhook_pending_per_record")]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
 

@@ -68,21 +68,32 @@ def succeeded(request: HttpRequest, email: str) -> None:
     cache.delete(_failures_key(request, email))
 
 
-def _link_keys(request: HttpRequest, email: str) -> tuple[str, str]:
+def _link_limits(request: HttpRequest, email: str) -> dict[str, int]:
+    """The counters a request for an e-mailed link goes against, with their limits."""
     client = request.META.get("REMOTE_ADDR", "")
-    return f"portal-link:{client}:{email.strip().lower()}", f"portal-link:{client}"
+    address = email.strip().lower()
+    limit = settings.VINCULO_PORTAL_LINK_REQUESTS
+    return {f"portal-link:{client}:{address}": limit,  # one address from one client
+            f"portal-link:{client}": 10 * limit,  # one client, whatever the addresses
+            # one address, whatever the clients (changing addresses does not flood an inbox)
+            f"portal-link-address:{address}": settings.VINCULO_PORTAL_LINK_REQUESTS_PER_ADDRESS}
 
 
 def link_request_allowed(request: HttpRequest, email: str) -> bool:
     """Counts a request for an e-mailed link: a few per address and client, ten times that
-    per client, in the lock-out window; beyond it nothing is sent (the page says the same)."""
-    per_address, per_client = _link_keys(request, email)
-    limit = settings.VINCULO_PORTAL_LINK_REQUESTS
-    counts = [int(cache.get(per_address, 0)), int(cache.get(per_client, 0))]
-    if counts[0] >= limit or counts[1] >= 10 * limit:
+    per client, and ``VINCULO_PORTAL_LINK_REQUESTS_PER_ADDRESS`` per address from any
+    clients, in the lock-out window (from the first request counted); beyond any of them
+    nothing is sent (the page says the same)."""
+    limits = _link_limits(request, email)
+    counts = cache.get_many(list(limits))
+    if any(int(counts.get(key, 0)) >= limit for key, limit in limits.items()):
         return False
-    cache.set(per_address, counts[0] + 1, FAILURE_PAUSE)
-    cache.set(per_client, counts[1] + 1, FAILURE_PAUSE)
+    for key in limits:
+        if not cache.add(key, 1, FAILURE_PAUSE):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired in between
+                cache.set(key, 1, FAILURE_PAUSE)
     return True
 
 
