@@ -11,16 +11,13 @@ import uuid
 import pytest
 from django.test import Client
 
-from tests.core.test_tenancy import UUID_KWARG, concrete, view_model, walk
+from tests.core.test_tenancy import concrete, walk
 from tests.customers.factories import AccountFactory
 from tests.portal.factories import portal_user, signed_in
+from tests.portal.routes import PORTAL, STAFF_OF_PORTAL, SUPPLY, record_routes
 from tests.portal.world import documents_of
 from vinculo.core.tenancy import organization_scope
 from vinculo.service.models import Article
-
-PORTAL = "portal/"
-STAFF_OF_PORTAL = "portal/staff/"
-SUPPLY = "portal/supply/"  # walked as a supplier in tests/portal/test_supplier.py
 
 
 def staff_routes():
@@ -93,14 +90,9 @@ def test_portal_users_get_404_for_every_record_of_another_account_or_organisatio
     own[Article] = visible
     client = signed_in(user)
     checked = 0
-    for route, pattern in walk():
-        if not route.startswith(PORTAL) or route.startswith(STAFF_OF_PORTAL):
-            continue
-        if not UUID_KWARG.search(route):
-            continue
+    for route, _pattern, model in record_routes():
         if route.startswith(SUPPLY):
             continue  # a supplier's pages: a buyer has none; tests/portal/test_supplier.py
-        model = view_model(pattern)
         assert model in own, f"no record to probe {route} (model {model})"
         assert client.get(concrete(route, str(own[model].uuid))).status_code == 200, route
         strangers = [neighbour[model], foreign[model]]

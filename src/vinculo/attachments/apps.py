@@ -46,7 +46,9 @@ class AttachmentsConfig(VinculoApp):
         personal_data=(
             PersonalData("files", _("Files and comments"),
                          "vinculo.attachments.privacy.export_files",
-                         "vinculo.attachments.privacy.erase_files", order=75),
+                         "vinculo.attachments.privacy.erase_files", order=75,
+                         # staff's comments and files on the record (files have no public mark)
+                         customer_export=""),
         ),
     )
 

@@ -139,6 +139,8 @@ class BillingConfig(VinculoApp):
             PersonalData("invoices", _("Invoices"),
                          "vinculo.billing.privacy.export_invoices",
                          "vinculo.billing.privacy.erase_invoices", order=30,
+                         customer_export="vinculo.billing.privacy."
+                                         "export_invoices_for_customer",
                          kept=_("Issued invoices and credit notes stay exactly as issued: the law "
                                 "requires keeping them and they are never edited.")),
             PersonalData("returns", _("Returns"),

@@ -25,10 +25,15 @@ def _invoices(subject: Subject) -> Any:
     return Invoice.all_objects.filter(organization_id=subject.organization_id)
 
 
-def export_invoices(subject: Subject) -> list[dict[str, Any]]:
+def export_invoices(subject: Subject, *, notes: bool = True) -> list[dict[str, Any]]:
     theirs = _invoices(subject).filter(contact_id=subject.contact.pk)
-    return [{**document(i), "kind": i.get_kind_display()}
+    return [{**document(i, notes=notes), "kind": i.get_kind_display()}
             for i in theirs.order_by("issue_date", "id")]
+
+
+def export_invoices_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    """The person's own download: staff's notes on an invoice are not printed on it."""
+    return export_invoices(subject, notes=False)
 
 
 def export_returns(subject: Subject) -> list[dict[str, Any]]:

@@ -60,6 +60,8 @@ class ContractsConfig(VinculoApp):
         personal_data=(
             PersonalData("contracts", _("Contracts"),
                          "vinculo.contracts.privacy.export_contracts",
-                         "vinculo.contracts.privacy.erase_contracts", order=35),
+                         "vinculo.contracts.privacy.erase_contracts", order=35,
+                         customer_export="vinculo.contracts.privacy."
+                                         "export_contracts_for_customer"),
         ),
     )

@@ -168,7 +168,11 @@ class PersonalData:
     transaction of an approved request). One declaration for both, so they cannot drift
     apart (``core/privacy.py``). ``kept`` says what the app keeps after an erasure and why
     (a legal duty); ``order`` sorts the export's sections and the erasers (core's audit
-    scrub runs last, after every other app's writes)."""
+    scrub runs last, after every other app's writes). ``customer_export`` is the section as
+    the person's own self-service download shows it (the portal), without what staff wrote
+    for themselves (internal notes, tasks, comments, amounts of opportunities): a dotted path
+    like ``export``; None when the section holds nothing of the kind (``export`` serves both);
+    ``""`` leaves the section out of that download."""
 
     key: str
     label: Label
@@ -176,6 +180,7 @@ class PersonalData:
     erase: str  # dotted path: erase(subject) -> None
     order: int = 0
     kept: Label = ""
+    customer_export: str | None = None  # dotted path; None: ``export``; "": left out
 
 
 #: The types a report field can have, and the aggregates each allows by default.

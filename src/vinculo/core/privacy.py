@@ -2,7 +2,8 @@
 
 Each app declares in its contract what it holds about a contact
 (``core.plugins.PersonalData``: a section of the export and an eraser). The right of access
-(the "download my data" file) calls every declared exporter; the right to erasure
+calls every declared exporter (:func:`export`: complete for staff, or without what staff
+wrote for themselves in the person's own "download my data" file); the right to erasure
 (``customers.services.erasure_decide`` once approved) calls every declared eraser inside one
 transaction, so a failure in any app leaves nothing half-written. Because both read the same
 declarations, an app cannot be exported and forgotten at erasure, or the other way round;
@@ -96,9 +97,24 @@ def declarations() -> list[plugins.PersonalData]:
     return sorted(plugins.collect("personal_data"), key=lambda d: (d.order, d.key))
 
 
-def export(subject: Subject) -> dict[str, Any]:
-    """Every section of the "download my data" file: ``{key: what the app holds}``."""
-    return {d.key: plain(plugins.resolve(d.export)(subject)) for d in declarations()}
+def export(subject: Subject, *, customer_facing: bool = False) -> dict[str, Any]:
+    """Every section of the personal data file: ``{key: what the app holds}``.
+
+    The complete export (the default) holds everything, internal notes included: staff
+    answering a formal request of access. ``customer_facing`` is the person's own
+    self-service download (the portal's "download my data"): each section as its
+    declaration's ``customer_export`` gives it, leaving out what staff wrote for themselves
+    — internal notes of interactions and tickets, tasks, comments and files on their record,
+    notes of documents, amounts of opportunities, costs and margins — and keeping the
+    person's own data and what was sent to them or received from them."""
+    result: dict[str, Any] = {}
+    for declaration in declarations():
+        path = declaration.export
+        if customer_facing and declaration.customer_export is not None:
+            path = declaration.customer_export
+        if path:
+            result[declaration.key] = plain(plugins.resolve(path)(subject))
+    return result
 
 
 @transaction.atomic
@@ -256,11 +272,15 @@ def file_replace(subject: Subject, old: str, new: str, content: bytes) -> str:
     return stored
 
 
-def document(doc: Any) -> dict[str, Any]:
-    """A quote, order or invoice as the export shows it: number, status, date, amounts."""
+def document(doc: Any, *, notes: bool = True) -> dict[str, Any]:
+    """A quote, order or invoice as the export shows it: number, status, date, amounts, and
+    (unless ``notes`` is False: the customer-facing export) staff's notes on it."""
     date = getattr(doc, "issue_date", None) or getattr(doc, "ordered_on", None) or doc.created_at
-    return plain({"number": doc.number, "status": doc.get_status_display(), "date": date,
-                  "total": doc.total_amount, "currency": doc.currency, "notes": doc.notes})
+    row = {"number": doc.number, "status": doc.get_status_display(), "date": date,
+           "total": doc.total_amount, "currency": doc.currency}
+    if notes:
+        row["notes"] = doc.notes
+    return plain(row)
 
 
 # ---- core's own declaration: the audit log and the e-mails sent to the person ----------------

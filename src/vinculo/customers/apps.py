@@ -166,6 +166,7 @@ class CustomersConfig(VinculoApp):
                          kept=_("Consents stay withdrawn, as the proof of what was agreed "
                                 "and when.")),
             PersonalData("leads", _("Leads"), _PRIVACY + "export_leads",
-                         _PRIVACY + "erase_leads", order=12),
+                         _PRIVACY + "erase_leads", order=12,
+                         customer_export=_PRIVACY + "export_leads_for_customer"),
         ),
     )

@@ -125,6 +125,12 @@ def export_leads(subject: Subject) -> list[dict[str, Any]]:
     return rows(_leads(subject).order_by("created_at", "id"), *LEAD_FIELDS)
 
 
+def export_leads_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    """The person's own download: the leads without staff's notes."""
+    return rows(_leads(subject).order_by("created_at", "id"),
+                *(name for name in LEAD_FIELDS if name != "notes"))
+
+
 def erase_leads(subject: Subject) -> None:
     """The leads that were them lose every field a person wrote or is known by; mentions of
     them on other leads and in imports' reports and files go."""

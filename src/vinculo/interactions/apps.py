@@ -151,11 +151,14 @@ class InteractionsConfig(VinculoApp):
             PersonalData("interactions", _("Interactions"),
                          "vinculo.interactions.privacy.export_interactions",
                          "vinculo.interactions.privacy.erase_interactions", order=40,
+                         customer_export="vinculo.interactions.privacy."
+                                         "export_interactions_for_customer",
                          kept=_("Your interactions stay as dated events, without subject, notes, "
                                 "addresses, bodies or files.")),
             PersonalData("tasks", _("Tasks"),
                          "vinculo.interactions.privacy.export_tasks",
-                         "vinculo.core.privacy.nothing", order=41),
+                         "vinculo.core.privacy.nothing", order=41,
+                         customer_export=""),  # staff's own to-dos
             PersonalData("web_forms", _("Web forms sent"),
                          "vinculo.interactions.privacy.export_web_forms",
                          "vinculo.interactions.privacy.erase_web_forms", order=42),

@@ -33,6 +33,7 @@ from vinculo.core.privacy import (
 )
 from vinculo.interactions.models import (
     Attachment,
+    Channel,
     EmailMessage,
     Interaction,
     RejectedMessage,
@@ -64,7 +65,13 @@ def _emails(subject: Subject) -> Any:
         Q(pk__in=by_text.values("pk")) | condition, organization_id=subject.organization_id)
 
 
-def export_interactions(subject: Subject) -> list[dict[str, Any]]:
+#: The channels whose interactions are messages exchanged with the person (their subject and
+#: text were sent to them or came from them); what staff log of other channels (a call, a
+#: visit) is their own note, left out of the person's self-service download.
+MESSAGE_CHANNELS = (Channel.EMAIL, Channel.WEB_FORM)
+
+
+def export_interactions(subject: Subject, *, internal: bool = True) -> list[dict[str, Any]]:
     emails = {e.interaction_id: e for e in _emails(subject).prefetch_related("attachments")}
     found = Interaction.all_objects.filter(
         Q(contact_id=subject.contact.pk) | Q(pk__in=list(emails)),
@@ -72,8 +79,11 @@ def export_interactions(subject: Subject) -> list[dict[str, Any]]:
     result = []
     for item in found:
         row: dict[str, Any] = {"date": item.occurred_at, "channel": item.channel,
-                               "direction": item.direction, "subject": item.subject,
-                               "notes": item.notes, "outcome": item.outcome}
+                               "direction": item.direction}
+        if internal:
+            row.update(subject=item.subject, notes=item.notes, outcome=item.outcome)
+        elif item.channel in MESSAGE_CHANNELS:
+            row.update(subject=item.subject, notes=item.notes)
         email = emails.get(item.pk)
         if email is not None:
             row["email"] = {name: getattr(email, name) for name in
@@ -81,6 +91,13 @@ def export_interactions(subject: Subject) -> list[dict[str, Any]]:
             row["email"]["attachments"] = [a.filename for a in email.attachments.all()]
         result.append(plain(row))
     return result
+
+
+def export_interactions_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    """The person's own download: every interaction's date and channel, the messages
+    exchanged with them (e-mails, web forms) in full, and none of staff's notes or outcomes
+    of calls, visits and the like."""
+    return export_interactions(subject, internal=False)
 
 
 def export_tasks(subject: Subject) -> list[dict[str, Any]]:

@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from vinculo.core import privacy as personal
 from vinculo.core.privacy import declarations as data_declarations
 from vinculo.customers import services as customers
 from vinculo.customers.models import Channel, Consent, ErasureRequest, ErasureStatus
+from vinculo.customers.privacy import subject_for
 from vinculo.loyalty import selectors as loyalty
 from vinculo.packages import selectors as packages
 from vinculo.portal.models import PortalAction, PortalUser
@@ -97,15 +99,21 @@ def erasure_ask(*, portal_user: PortalUser) -> ErasureRequest:
 
 
 def personal_data(portal_user: PortalUser) -> dict[str, Any]:
-    """Everything the company holds about the contact: one section per app that declares
+    """The contact's self-service copy of their data: one section per app that declares
     personal data (``core/privacy.py``, the same declarations the erasure runs), built from
-    the session's portal user only. Internal notes of tickets stay out, as everywhere in the
-    portal."""
+    the session's portal user only.
+
+    It is the customer-facing export (``customer_facing=True``): it keeps the person's own
+    data and what was sent to them or received from them, and leaves out what staff wrote
+    for themselves — internal notes of interactions and tickets, tasks, comments and files on
+    their record, notes of documents, amounts of opportunities, costs and margins — as
+    everywhere in the portal. The complete export, internal notes included, is staff's
+    (``customers.services.personal_data_export``), to answer a formal request of access."""
     return {
         "generated_at": timezone.now().isoformat(),
         "organization": portal_user.organization.name,
         "account": portal_user.account.name,
-        **customers.personal_data_export(contact=portal_user.contact),
+        **personal.export(subject_for(portal_user.contact), customer_facing=True),
     }
 
 

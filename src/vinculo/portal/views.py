@@ -162,9 +162,15 @@ class LogoView(PortalView):
         organization = self.portal_user.organization
         if not organization.logo:
             raise Http404
-        return serve(organization.logo, filename="logo", inline=True,
-                     content_type="image/png" if organization.logo.name.lower().endswith(
-                         ".png") else "image/jpeg")
+        # stored names carry no extension (``core.models.logo_path``): the bytes say which
+        # of the two formats the settings accept it is
+        try:
+            with organization.logo.open("rb") as handle:
+                png = handle.read(4) == b"\x89PNG"
+        except FileNotFoundError:
+            raise Http404 from None
+        return serve(organization.logo, filename="logo.png" if png else "logo.jpg",
+                     inline=True, content_type="image/png" if png else "image/jpeg")
 
 
 class HomeView(PortalView):

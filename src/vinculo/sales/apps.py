@@ -190,15 +190,19 @@ class SalesConfig(VinculoApp):
         personal_data=(
             PersonalData("opportunities", _("Opportunities"),
                          "vinculo.sales.privacy.export_opportunities",
-                         "vinculo.sales.privacy.erase_opportunities", order=20),
+                         "vinculo.sales.privacy.erase_opportunities", order=20,
+                         customer_export="vinculo.sales.privacy."
+                                         "export_opportunities_for_customer"),
             PersonalData("quotes", _("Quotes"),
                          "vinculo.sales.privacy.export_quotes",
                          "vinculo.sales.privacy.erase_documents", order=21,
+                         customer_export="vinculo.sales.privacy.export_quotes_for_customer",
                          kept=_("Quotes and orders stay with their numbers, lines and amounts, "
                                 "without their notes.")),
             PersonalData("orders", _("Orders"),
                          "vinculo.sales.privacy.export_orders",
-                         "vinculo.core.privacy.nothing", order=22),
+                         "vinculo.core.privacy.nothing", order=22,
+                         customer_export="vinculo.sales.privacy.export_orders_for_customer"),
         ),
         indicators=(
             Indicator("new_customers", _("New customers"),

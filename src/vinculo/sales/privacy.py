@@ -29,17 +29,31 @@ def export_opportunities(subject: Subject) -> list[dict[str, Any]]:
                 "name", "status", "amount", "currency", "expected_close", "created_at")
 
 
+def export_opportunities_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    """The person's own download: their opportunities without staff's estimate (amount)."""
+    return rows(_of(Opportunity, subject).order_by("created_at", "id"),
+                "name", "status", "expected_close", "created_at")
+
+
 def erase_opportunities(subject: Subject) -> None:
     scrub_org(subject, Opportunity, "name", "lost_reason")
     scrub_org(subject, OpportunityLine, "description")
 
 
-def export_quotes(subject: Subject) -> list[dict[str, Any]]:
-    return [document(q) for q in _of(Quote, subject).order_by("created_at", "id")]
+def export_quotes(subject: Subject, *, notes: bool = True) -> list[dict[str, Any]]:
+    return [document(q, notes=notes) for q in _of(Quote, subject).order_by("created_at", "id")]
 
 
-def export_orders(subject: Subject) -> list[dict[str, Any]]:
-    return [document(o) for o in _of(Order, subject).order_by("ordered_on", "id")]
+def export_orders(subject: Subject, *, notes: bool = True) -> list[dict[str, Any]]:
+    return [document(o, notes=notes) for o in _of(Order, subject).order_by("ordered_on", "id")]
+
+
+def export_quotes_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    return export_quotes(subject, notes=False)
+
+
+def export_orders_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    return export_orders(subject, notes=False)
 
 
 def erase_documents(subject: Subject) -> None:

@@ -159,6 +159,7 @@ class ServiceConfig(VinculoApp):
             PersonalData("tickets", _("Tickets"),
                          "vinculo.service.privacy.export_tickets",
                          "vinculo.service.privacy.erase_tickets", order=50,
+                         customer_export="vinculo.service.privacy.export_tickets_for_customer",
                          kept=_("Tickets stay as dated cases with their scores, without subject, "
                                 "description or address.")),
         ),

@@ -4,8 +4,10 @@ or are the contact of, with the public conversation and their survey answers.
 After an erasure their tickets stay as dated cases (numbers, types, SLA clocks and scores feed
 the service metrics) without subject, description, requester address or survey comment; the
 internal notes on them are blanked too, and mentions of the person in any other ticket, note or
-article go. The export leaves internal notes out, as everything the customer sees does: they
-are the company's working papers on a case (docs/architecture.md, "Customer portal")."""
+article go. The complete export (staff answering a request of access) holds the internal
+notes too; the person's own download on the portal leaves them out, as everything the customer
+sees does: they are the company's working papers on a case (docs/architecture.md, "Customer
+portal")."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.db.models import Q
 
 from vinculo.core.privacy import MARK, Subject, plain, scrub_org
 from vinculo.interactions.models import Channel, Interaction
-from vinculo.service.models import Article, Survey, Ticket, TicketEntry
+from vinculo.service.models import Article, EntryKind, Survey, Ticket, TicketEntry
 
 
 def _tickets(subject: Subject) -> Any:
@@ -26,8 +28,14 @@ def _tickets(subject: Subject) -> Any:
     return Ticket.all_objects.filter(condition, organization_id=subject.organization_id)
 
 
-def export_tickets(subject: Subject) -> list[dict[str, Any]]:
+def export_tickets(subject: Subject, *, internal: bool = True) -> list[dict[str, Any]]:
     tickets = list(_tickets(subject).select_related("survey").order_by("created_at", "id"))
+    notes: dict[int, list[dict[str, Any]]] = {}
+    if internal:
+        for entry in TicketEntry.all_objects.filter(
+                ticket__in=tickets, kind=EntryKind.NOTE).order_by("created_at", "id"):
+            notes.setdefault(entry.ticket_id, []).append(
+                {"date": entry.created_at, "text": entry.body})
     kind = ContentType.objects.get_for_model(Ticket)
     messages: dict[int, list[dict[str, Any]]] = {}
     for item in Interaction.all_objects.filter(
@@ -43,9 +51,15 @@ def export_tickets(subject: Subject) -> list[dict[str, Any]]:
             "status": ticket.get_status_display(), "opened": ticket.created_at,
             "description": ticket.description, "requester_email": ticket.requester_email,
             "messages": messages.get(ticket.pk, []),
+            **({"internal_notes": notes.get(ticket.pk, [])} if internal else {}),
             "survey": None if survey is None or survey.answered_at is None else {
                 "csat": survey.csat, "nps": survey.nps, "comment": survey.comment}}))
     return result
+
+
+def export_tickets_for_customer(subject: Subject) -> list[dict[str, Any]]:
+    """The person's own download: the tickets with their public conversation only."""
+    return export_tickets(subject, internal=False)
 
 
 def erase_tickets(subject: Subject) -> None:
