@@ -89,13 +89,16 @@ def load() -> str:
 
 def clone_rows(cursor, table: str, template_id: int, source: str, overrides: dict[str, str],
                params: tuple = ()) -> int:
-    """PostgreSQL: ``INSERT … SELECT`` copies of one row of ``table`` (``t``), one per row of
-    ``source`` (e.g. ``generate_series(1, 5000) g``), with ``overrides`` (column → SQL
+    """``INSERT … SELECT`` copies of one row of ``table`` (``t``), one per row of ``source``
+    (e.g. ``generate_series(1, 5000) g`` on PostgreSQL), with ``overrides`` (column → SQL
     expression) — every other column copied from the template, the id from the sequence. A
-    quick way to grow a table on a loaded machine; ``params`` fill the expressions' ``%s``."""
-    cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s"
-                   " AND column_name <> 'id' ORDER BY ordinal_position", [table])
-    columns = [row[0] for row in cursor.fetchall()]
+    quick way to grow a table on a loaded machine; ``params`` fill the expressions' ``%s``
+    (so a literal ``%`` is written ``%%``). The statement is the engine's; finding the columns
+    is not (Django's introspection), so SQLite can use it too (``reports.py``)."""
+    from django.db import connection
+
+    columns = [c.name for c in connection.introspection.get_table_description(cursor, table)
+               if c.name != "id"]
     unknown = set(overrides) - set(columns)
     if unknown:
         raise SystemExit(f"{table} has no column {sorted(unknown)}")

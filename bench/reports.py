@@ -5,13 +5,13 @@
 
 On the 1M-contact demo database (``--reuse`` one loaded before, see ``bench/_big.py``; with
 ``--database sqlite`` and no ``--reuse`` a fresh SQLite demo is loaded). Setup, not timed and
-done once per database: orders of one to seven lines (four on average) are added until the
-database holds ``--lines`` order lines — bulk ``COPY`` on PostgreSQL (``executemany`` on
-SQLite) through ``core.demo.BulkWriter`` with the tables' secondary indexes dropped and built
-again once at the end — for accounts drawn uniformly from all the demo's accounts, dated over
-the last three years, on the demo catalogue's products; then a segment of accounts (the
-industry the most accounts share, through ``segments.services``: created, refreshed) and
-``VACUUM ANALYZE`` (``ANALYZE`` on SQLite).
+done once per database, the same on both engines (``_extend``): orders of four lines are added
+until the database holds ``--lines`` order lines — server-side, one ``INSERT … SELECT`` per
+table, the tables' secondary indexes dropped and built again once at the end
+(``core.demo.BulkWriter``) — for accounts drawn uniformly from all the demo's accounts, dated
+over the last three years, on the demo catalogue's products that have a product line; then a
+segment of accounts (the industry the most accounts share, through ``segments.services``:
+created, refreshed) and ``VACUUM ANALYZE`` (``ANALYZE`` on SQLite).
 
 Timed: the report as the reports app runs it — ``reports.definition.check`` of
 
@@ -54,11 +54,21 @@ SEGMENT_NAME = "Bench: industry"
 
 
 def _extend(lines_wanted: int) -> int:
-    """Add orders of four lines until the database holds ``lines_wanted`` order lines
-    (PostgreSQL, server-side ``INSERT … SELECT``; secondary indexes dropped and built again
-    once); returns lines added."""
+    """Add orders of four lines until the database holds ``lines_wanted`` order lines; returns
+    lines added.
+
+    One function for both engines, so that the two targets are measured on the same data:
+    server-side, one ``INSERT … SELECT`` per table (copies of a demo order and line, what varies
+    overridden, ``_big.clone_rows``) with the secondary indexes dropped and built again once
+    (``core.demo.BulkWriter``). Orders get an account drawn uniformly from the demo's accounts
+    and a day over the last three years; lines, a product of the demo catalogue that has a
+    product line. Accounts and products are picked by row number from a temporary table of
+    their ids, SQLite having no arrays; the UUIDs come from ``core.sql.new_uuid``. What is left
+    to each engine is below: the numbers 1…n (``generate_series``, or a recursive CTE on
+    SQLite) and the day n days ago with its midnight."""
     from django.db import connection, transaction
 
+    from vinculo.core import sql
     from vinculo.core.demo import BulkWriter
     from vinculo.core.models import Organization
     from vinculo.sales.models import Order, OrderLine
@@ -67,9 +77,26 @@ def _extend(lines_wanted: int) -> int:
     orders = (lines_wanted - have + 3) // 4
     if orders <= 0:
         return 0
-    if connection.vendor != "postgresql":
-        raise SystemExit("growing the order lines is written for PostgreSQL; on SQLite, "
-                         "--reuse a database that already holds them")
+    if connection.vendor == "postgresql":
+        def numbers(n: int, name: str) -> str:
+            return f"generate_series(1::bigint, {n}) {name}"
+
+        def days_ago(n: str) -> str:
+            return f"(CURRENT_DATE - ({n})::int)"
+
+        def midnight(day: str) -> str:
+            return f"{day}::timestamptz"
+    else:
+        def numbers(n: int, name: str) -> str:
+            return (f"(WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s"
+                    f" WHERE v < {n}) SELECT v AS {name} FROM s) {name}")
+
+        def days_ago(n: str) -> str:
+            return f"date('now', -({n}) || ' days')"
+
+        def midnight(day: str) -> str:
+            return f"({day} || ' 00:00:00')"
+
     org = Organization.objects.get(name="Vínculo Demo")
     template = Order.all_objects.filter(lines__isnull=False).order_by("id").first()
     line = OrderLine.all_objects.filter(order=template).order_by("id").first()
@@ -77,38 +104,45 @@ def _extend(lines_wanted: int) -> int:
     started = time.perf_counter()
     writer = BulkWriter(defer_indexes=True)
     writer.prepare()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with (transaction.atomic(), connection.cursor() as cursor,
+          sql.temporary_table("bench_accounts", "rn integer PRIMARY KEY, id bigint"),
+          sql.temporary_table("bench_products",
+                              "rn integer PRIMARY KEY, id bigint, price decimal(14, 2)")):
+        accounts = sql.execute("INSERT INTO bench_accounts SELECT row_number() OVER"
+                               " (ORDER BY id), id FROM customers_account"
+                               " WHERE organization_id = %s", [org.pk])
+        products = sql.execute("INSERT INTO bench_products SELECT row_number() OVER"
+                               " (ORDER BY id), id, list_price FROM catalog_product"
+                               " WHERE organization_id = %s AND line_id IS NOT NULL", [org.pk])
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sales_order")
+        last = cursor.fetchone()[0]  # the new orders are those after it
         for model in (Order, OrderLine):
             writer.models.append(model)
             writer._drop_indexes(model._meta.db_table)
-        day = "(CURRENT_DATE - ((g * 104729) %% 1095)::int)"
+        day = days_ago("(g * 104729) %% 1095")
         clone_rows(cursor, "sales_order", template.pk,
-                   f"generate_series(1::bigint, {orders}) g, (SELECT array_agg(id) AS ids,"
-                   f" count(*) AS n FROM customers_account WHERE organization_id = {org.pk}) acc",
-                   {"uuid": "gen_random_uuid()", "number": "'SO-G-' || g",
-                    "account_id": "acc.ids[1 + (g * 7919) %% acc.n]", "contact_id": "NULL",
+                   f"{numbers(orders, 'g')} JOIN bench_accounts a"
+                   f" ON a.rn = 1 + (g * 7919) %% {accounts}",
+                   {"uuid": sql.new_uuid(), "number": f"'SO-G-' || ({last} + g)",
+                    "account_id": "a.id", "contact_id": "NULL",
                     "quote_id": "NULL", "opportunity_id": "NULL", "ordered_on": day,
-                    "promised_date": f"{day} + 7", "delivered_on": f"{day} + 7",
-                    "created_at": f"{day}::timestamptz", "updated_at": f"{day}::timestamptz",
+                    "promised_date": days_ago("(g * 104729) %% 1095 - 7"),
+                    "delivered_on": days_ago("(g * 104729) %% 1095 - 7"),
+                    "created_at": midnight(day), "updated_at": midnight(day),
                     "status": "'delivered'"})
         say(f"  orders {time.perf_counter() - started:.0f} s")
-        product = "p.ids[1 + (o.id + k) %% p.n]"
-        price = "p.prices[1 + (o.id + k) %% p.n]"
         quantity = "(1 + (o.id * k) %% 10)"
+        net = f"{quantity} * p.price"
+        tax = f"round({net} * t.tax_rate / 100.0, 2)"  # 100.0: SQLite divides integers as such
         clone_rows(cursor, "sales_orderline", line.pk,
-                   "(SELECT id, created_at FROM sales_order WHERE starts_with(number, 'SO-G-'))"
-                   " o, generate_series(1, 4) k, (SELECT array_agg(id ORDER BY id) AS ids,"
-                   " array_agg(list_price ORDER BY id) AS prices, count(*) AS n FROM"
-                   f" catalog_product WHERE organization_id = {org.pk}"
-                   " AND line_id IS NOT NULL) p",
-                   {"uuid": "gen_random_uuid()", "order_id": "o.id", "position": "k - 1",
+                   f"(SELECT id, created_at FROM sales_order WHERE id > {last}) o"
+                   f" CROSS JOIN {numbers(4, 'k')}"
+                   f" JOIN bench_products p ON p.rn = 1 + (o.id + k) %% {products}",
+                   {"uuid": sql.new_uuid(), "order_id": "o.id", "position": "k - 1",
                     "created_at": "o.created_at", "updated_at": "o.created_at",
-                    "product_id": product, "quantity": quantity, "unit_price": price,
-                    "discount_percent": "0", "net_amount": f"{quantity} * {price}",
-                    "tax_amount": f"round({quantity} * {price} * t.tax_rate / 100, 2)",
-                    "total_amount": f"{quantity} * {price}"
-                                    f" + round({quantity} * {price} * t.tax_rate / 100, 2)",
-                    "delivered_quantity": quantity})
+                    "product_id": "p.id", "quantity": quantity, "unit_price": "p.price",
+                    "discount_percent": "0", "net_amount": net, "tax_amount": tax,
+                    "total_amount": f"{net} + {tax}", "delivered_quantity": quantity})
         say(f"  lines {time.perf_counter() - started:.0f} s; building the indexes again …")
         writer.finish()
     say(f"  {time.perf_counter() - started:.0f} s")
