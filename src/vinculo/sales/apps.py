@@ -114,8 +114,7 @@ class SalesConfig(VinculoApp):
         datasets=(
             Dataset("deliveries", _("Deliveries"), "sales.Delivery", "sales.view", fields=(
                 DatasetField("number"), DatasetField("delivered_on"),
-                DatasetField("is_replacement"), DatasetField("order__promised_date",
-                                                             _("promised date"), type="date")),
+                DatasetField("is_replacement")),
                 joins=(DatasetJoin("order", "orders", "order", _("Order")),),
                 parent="order", date_field="delivered_on", order=55,
                 capture=(
