@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "vinculo.core.middleware.OrganizationScopeMiddleware",
+    # a portal session is told 404, not "sign in", by every staff page and API
+    "vinculo.portal.middleware.StaffPagesNotFoundMiddleware",
 ]
 
 # Content-Security-Policy (django-csp), the same in every profile: scripts and styles only from

@@ -41,25 +41,28 @@ def _status(client: Client, method: str, url: str) -> tuple[int, str]:
 
 
 @pytest.mark.django_db
-def test_a_portal_user_gets_nothing_from_any_staff_page_or_api(admin):
-    """Every staff page and API route answers a portal session exactly as it answers someone
-    signed out (a redirect to the staff login, 401/403), and never a page of data."""
+def test_a_portal_user_gets_404_from_every_staff_page_and_api(admin):
+    """Every staff page and API route that refuses someone signed out (a redirect to the
+    staff login, 401/403) answers a portal session 404, with every method; the public pages
+    (the staff sign-in, an unsubscribe link, a web form) answer it as they answer anyone."""
     user = portal_user(admin)
     portal, anonymous = signed_in(user, RawClient()), RawClient()
     probe = str(uuid.uuid4())
-    checked = refused = 0
+    checked = hidden = 0
     for route, pattern in staff_routes():
         if pattern.name == "logout":
             continue  # signing out ends any session, the portal's too: that is all it does
         url = concrete(route, probe)
-        for method in ("get", "post"):
+        for method in ("get", "post", "put", "patch", "delete"):
             as_portal = _status(portal, method, url)
             as_nobody = _status(anonymous, method, url)
-            assert as_portal == as_nobody, (method.upper(), url, as_portal, as_nobody)
-            if as_portal[0] in (401, 403) or "/login/" in as_portal[1]:
-                refused += 1
+            if as_nobody[0] in (401, 403) or "/login/" in as_nobody[1]:
+                assert as_portal[0] == 404, (method.upper(), url, as_portal)
+                hidden += 1
+            else:
+                assert as_portal == as_nobody, (method.upper(), url, as_portal, as_nobody)
             checked += 1
-    assert checked > 400 and refused > 300, (checked, refused)
+    assert checked > 1000 and hidden > 800, (checked, hidden)
     # and the session still is the portal's: the portal answers it
     assert portal.get("/portal/").status_code == 200
 
