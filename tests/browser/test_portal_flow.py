@@ -115,6 +115,7 @@ def test_a_customer_uses_the_portal_and_staff_see_it_on_the_360_page(
     expect(panel).to_contain_text(invoice.number)
     expect(panel).to_contain_text(rma.number)
     expect(panel).to_contain_text(ticket.number)
+    expect(panel).to_contain_text("Answered a survey")  # the survey, not only the ticket
     expect(staff.get_by_text(ticket.number).first).to_be_visible()
     _fits(staff)
     customer_context.close()
