@@ -238,7 +238,8 @@ def test_one_query_whatever_the_grouping(book, users):
         checked = check(definition, admin)
         with CaptureQueriesContext(connection) as queries:
             result = query.run(checked, admin)
-    # PostgreSQL adds the savepoint and SET LOCAL statement_timeout around it
+    # PostgreSQL adds the savepoint, SHOW and SET LOCAL statement_timeout around it (and
+    # its restore)
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert len(selects) == 1, selects
     assert sum(row[4] for row in result.rows) == len(book["orders"])

@@ -148,9 +148,9 @@ def statement_timeout(milliseconds: int) -> Iterator[None]:
                 # keeps SET LOCAL until the outer one ends: put the limit back, or what the
                 # caller runs next would be cut short too. (A statement stopped here rolls
                 # the savepoint back, and the setting with it.)
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('statement_timeout', %s, true)",
-                                   [previous])
+                with connection.cursor() as cursor:  # the server's own words, quoted
+                    quoted = str(previous).replace("'", "''")
+                    cursor.execute(f"SET LOCAL statement_timeout = '{quoted}'")
             return
         connection.ensure_connection()
         raw = connection.connection
