@@ -163,3 +163,18 @@ def serve(file: FieldFile, *, filename: str, content_type: str = "",
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def serve_logo(logo: FieldFile, *, inline: bool = False) -> FileResponse:
+    """An organisation's logo (staff settings, the portal's header). Stored names carry no
+    extension (``core.models.logo_path``): the first bytes say which of the two formats the
+    settings accept it is. 404 when there is none."""
+    if not logo:
+        raise Http404
+    try:
+        with logo.open("rb") as handle:
+            png = handle.read(4) == b"\x89PNG"
+    except FileNotFoundError:
+        raise Http404 from None
+    return serve(logo, filename="logo.png" if png else "logo.jpg", inline=inline,
+                 content_type="image/png" if png else "image/jpeg")

@@ -18,7 +18,7 @@ from django.views import View
 
 from vinculo.billing.models import Invoice
 from vinculo.billing.pdf import invoice_pdf
-from vinculo.core.files import serve
+from vinculo.core.files import serve_logo
 from vinculo.core.tenancy import organization_scope
 from vinculo.portal import auth, email_signin, selectors, services
 from vinculo.portal.auth import PortalView, portal_context
@@ -159,18 +159,7 @@ class LogoView(PortalView):
     """The organisation's logo for the portal's header (its own, never another's)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        organization = self.portal_user.organization
-        if not organization.logo:
-            raise Http404
-        # stored names carry no extension (``core.models.logo_path``): the bytes say which
-        # of the two formats the settings accept it is
-        try:
-            with organization.logo.open("rb") as handle:
-                png = handle.read(4) == b"\x89PNG"
-        except FileNotFoundError:
-            raise Http404 from None
-        return serve(organization.logo, filename="logo.png" if png else "logo.jpg",
-                     inline=True, content_type="image/png" if png else "image/jpeg")
+        return serve_logo(self.portal_user.organization.logo, inline=True)
 
 
 class HomeView(PortalView):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from vinculo.core.files import serve
+from vinculo.core.files import serve_logo
 from vinculo.core.models import Organization
 from vinculo.core.organization.forms import OrganizationForm
 from vinculo.core.organization.services import organization_update
@@ -56,13 +56,4 @@ class OrganizationLogoView(RoleRequiredMixin, View):
     """The signed-in user's organisation's logo; there is no way to name another's."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        organization = Organization.objects.get(pk=request.user.organization_id)
-        if not organization.logo:
-            raise Http404
-        try:
-            with organization.logo.open("rb") as handle:
-                png = handle.read(4) == b"\x89PNG"
-        except FileNotFoundError:
-            raise Http404 from None
-        return serve(organization.logo, filename="logo.png" if png else "logo.jpg",
-                     content_type="image/png" if png else "image/jpeg")
+        return serve_logo(Organization.objects.get(pk=request.user.organization_id).logo)
