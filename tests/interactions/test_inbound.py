@@ -106,7 +106,7 @@ def test_round_trip_opens_a_ticket_replies_and_threads_the_answer(
     ticket.refresh_from_db()
     assert ticket.status == "open"  # the customer answered: the clock runs again
     with organization_scope(admin.organization):
-        answer = Interaction.objects.filter(direction="inbound").latest("occurred_at")
+        answer = Interaction.objects.filter(direction="inbound").latest("occurred_at", "id")
         assert answer.related == ticket and answer.contact == customer
         assert answer.thread_id == EmailMessage.objects.get(
             message_id=sent["Message-ID"]).thread_id
@@ -247,6 +247,6 @@ def test_an_auto_reply_opens_no_ticket_and_does_not_reopen_one(admin, support, m
     assert poll(mailbox).stored == 1
     ticket.refresh_from_db()
     with organization_scope(admin.organization):
-        assert Interaction.objects.filter(direction="inbound").latest("occurred_at").related \
+        assert Interaction.objects.filter(direction="inbound").latest("occurred_at", "id").related \
             == ticket  # threaded onto the ticket
     assert ticket.status == "waiting"
